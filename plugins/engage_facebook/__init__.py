@@ -1,0 +1,23 @@
+"""Facebook Page network plugin: Graph API responses and Meta Business Suite CSV exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import NetworkSpec
+
+NETWORK = NetworkSpec(
+    name="facebook",
+    display_name="Facebook",
+    interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0},
+    provides=frozenset({"likes", "comments", "shares", "views", "impressions", "reach"}),
+    typical_rate=0.0006,
+    rate_source="Rival IQ 2023 all-industry median (0.06 %)",
+)
+
+
+@hookimpl
+def register_networks(register: Callable[[Any], None]) -> None:
+    register(NETWORK)

@@ -1,0 +1,23 @@
+"""Instagram network plugin: "Download your information" export, insights and Graph API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import NetworkSpec
+
+NETWORK = NetworkSpec(
+    name="instagram",
+    display_name="Instagram",
+    interactions={"likes": 1.0, "comments": 1.0},
+    provides=frozenset({"likes", "comments", "shares", "saves", "views", "impressions", "reach"}),
+    typical_rate=0.0047,
+    rate_source="Rival IQ 2023 all-industry median (0.47 %)",
+)
+
+
+@hookimpl
+def register_networks(register: Callable[[Any], None]) -> None:
+    register(NETWORK)

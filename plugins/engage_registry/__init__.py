@@ -1,0 +1,1 @@
+"""Readers of official museum registries (Musées de France)."""

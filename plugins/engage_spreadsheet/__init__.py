@@ -1,0 +1,1 @@
+"""Spreadsheet post template (CSV / Parquet) importer."""

@@ -1,0 +1,23 @@
+"""X (Twitter) network plugin: account archive and API v2 responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import NetworkSpec
+
+NETWORK = NetworkSpec(
+    name="x",
+    display_name="X (Twitter)",
+    interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0, "quotes": 1.0},
+    provides=frozenset({"likes", "comments", "shares", "quotes", "impressions", "saves"}),
+    typical_rate=0.00035,
+    rate_source="Rival IQ 2023 all-industry median (0.035 %)",
+)
+
+
+@hookimpl
+def register_networks(register: Callable[[Any], None]) -> None:
+    register(NETWORK)

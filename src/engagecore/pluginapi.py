@@ -1,0 +1,177 @@
+"""What a plugin hands to the core: network specs, importers and the frames they produce.
+
+A network plugin registers a :class:`NetworkSpec` and one or more :class:`Importer` objects
+through the ``register_networks`` and ``register_importers`` hooks (see :mod:`hookspecs`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engagecore import schema
+from engagecore.sources import Source
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A social network as the scoring needs to know it.
+
+    :param name: short stable key stored in every row (``"x"``, ``"instagram"``).
+    :param display_name: how humans call it.
+    :param interactions: the count columns summed into "interactions", with their default
+        weights (e.g. X: likes, comments (replies), shares (reposts), quotes, all 1.0).
+    :param provides: the count columns this network's sources can fill at all.
+    :param typical_rate: a published typical engagement rate by followers per post (a
+        fraction, e.g. 0.0047), cited in ``rate_source``; used by the demo generator and shown
+        in docs, never to score.
+    :param rate_source: where ``typical_rate`` comes from.
+    """
+
+    name: str
+    display_name: str
+    interactions: dict[str, float]
+    provides: frozenset[str]
+    typical_rate: float | None = None
+    rate_source: str = ""
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        bad = [c for c in (*self.interactions, *self.provides) if c not in schema.COUNT_COLUMNS]
+        if bad:
+            raise ValueError(
+                f"network {self.name!r}: unknown count column(s) {bad}; "
+                f"expected some of {list(schema.COUNT_COLUMNS)}"
+            )
+
+
+@dataclass
+class ReadContext:
+    """Options the user passed to ``engage ingest`` that an importer may honour."""
+
+    timezone: str = "Europe/Paris"
+    now: datetime | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """Normalized frames read from one source. Any frame may be absent (None).
+
+    ``museum_hints`` maps an account_id to a museum name found in the export itself
+    (e.g. the display name in X's ``account.js``), so the core can attach the account.
+    """
+
+    accounts: pl.DataFrame | None = None
+    posts: pl.DataFrame | None = None
+    follower_snapshots: pl.DataFrame | None = None
+    audience_age: pl.DataFrame | None = None
+    museum_hints: dict[str, str] = field(default_factory=dict)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The frames that are present, keyed by table name."""
+        out = {}
+        for name in schema.PRODUCED:
+            df = getattr(self, name)
+            if df is not None:
+                out[name] = df
+        return out
+
+    def rows(self) -> int:
+        return sum(df.height for df in self.frames().values())
+
+
+class Importer(ABC):
+    """Reads one kind of export into normalized frames.
+
+    Subclasses set ``name`` (unique, e.g. ``"x-archive"``), ``network`` and ``description``
+    and implement :meth:`detect` and :meth:`read`.
+    """
+
+    name: str = ""
+    network: str = ""
+    description: str = ""
+    #: set by the plugin manager: the distribution / plugin that registered the importer
+    plugin: str = ""
+    plugin_version: str = ""
+
+    @abstractmethod
+    def detect(self, source: Source) -> float:
+        """How sure this importer is that it can read ``source``: 0.0 (no) to 1.0 (certain).
+
+        Must be cheap: look at member names and the first bytes, never parse the whole file.
+        """
+
+    @abstractmethod
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        """Read ``source`` into a :class:`Batch`. Raise :class:`~engagecore.errors.FormatError`
+        naming the file, the record and what was expected when the input is malformed."""
+
+
+#: The frame a museum-registry reader returns (one row per museum).
+REGISTRY_SCHEMA = pl.Schema(
+    {
+        "name": pl.Utf8,
+        "city": pl.Utf8,
+        "region": pl.Utf8,
+        "country": pl.Utf8,
+        "museofile_id": pl.Utf8,
+    }
+)
+
+
+class RegistryReader(ABC):
+    """Reads an official list of museums (e.g. France's Musées de France) into museums."""
+
+    name: str = ""
+    description: str = ""
+    plugin: str = ""
+
+    @abstractmethod
+    def detect(self, source: Source) -> float:
+        """0.0–1.0 confidence that ``source`` is this registry."""
+
+    @abstractmethod
+    def read(self, source: Source) -> pl.DataFrame:
+        """Rows of :data:`REGISTRY_SCHEMA`, one per museum (deduplicated by the reader)."""
+
+
+class DemoWriter(ABC):
+    """Writes simulated normalized data as the files a network really exports.
+
+    ``engage demo`` and the benchmarks use it so that generated data goes through the real
+    importers. ``network`` names the :class:`NetworkSpec` this writer serves.
+    """
+
+    network: str = ""
+    plugin: str = ""
+
+    @abstractmethod
+    def write(self, data: DemoAccountData, folder: Path) -> list[Path]:
+        """Write one account's data under ``folder`` in the network's real export format.
+
+        :return: the paths to import (files, folders or zips), each one import unit.
+        """
+
+
+@dataclass
+class DemoAccountData:
+    """One simulated account: frames of the normalized schemas, all for the same account.
+
+    ``posts`` has the :data:`schema.POSTS` columns; ``followers`` the
+    :data:`schema.FOLLOWER_SNAPSHOTS` columns (oldest first); ``audience_age`` may be None
+    when the account has no owned age data. ``export_date`` is when the export is dated.
+    """
+
+    museum_name: str
+    handle: str
+    account_id: str
+    posts: pl.DataFrame
+    followers: pl.DataFrame
+    audience_age: pl.DataFrame | None
+    export_date: datetime

@@ -1,0 +1,173 @@
+"""The plugin manager: specs, then entry points of the ``engagecore`` group, then checks.
+
+Built once, lazily, by :func:`get_plugin_manager`. ``ENGAGE_LOAD_PLUGINS`` (comma-separated
+plugin names) loads only those; ``ENGAGE_DISABLE_PLUGINS`` skips some.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pluggy
+
+from engagecore import hookspecs
+from engagecore.errors import EngageError, PluginError
+
+ENTRY_POINT_GROUP = "engagecore"
+
+_pm: pluggy.PluginManager | None = None
+_registry: Registry | None = None
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str
+    module: str
+    hooks: list[str]
+    distribution: str
+
+
+def _split_env(var: str) -> set[str] | None:
+    raw = os.environ.get(var)
+    if raw is None:
+        return None
+    return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, built on first use and then reused."""
+    global _pm
+    if _pm is not None:
+        return _pm
+    pm = pluggy.PluginManager("engagecore")
+    pm.add_hookspecs(hookspecs)
+    load = _split_env("ENGAGE_LOAD_PLUGINS")
+    disable = _split_env("ENGAGE_DISABLE_PLUGINS") or set()
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if (load is not None and ep.name not in load) or ep.name in disable:
+            continue
+        try:
+            module = ep.load()
+        except Exception as exc:
+            raise PluginError(ep.name, f"failed to load {ep.value!r}: {exc}") from exc
+        if pm.is_registered(module):
+            continue
+        pm.register(module, name=ep.name)
+        dist = getattr(ep, "dist", None)
+        version = dist.version if dist is not None else "unknown"
+        _versions[ep.name] = (version, dist.metadata["Name"] if dist is not None else ep.name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = exc.plugin_name if hasattr(exc, "plugin_name") else "?"
+        raise PluginError(str(name), str(exc)) from exc
+    _pm = pm
+    return pm
+
+
+_versions: dict[str, tuple[str, str]] = {}
+
+
+def reset() -> None:
+    """Forget the manager and registry (tests use it after changing the environment)."""
+    global _pm, _registry
+    _pm = None
+    _registry = None
+    _versions.clear()
+
+
+def plugin_infos(include_builtin_hooks: bool = True) -> list[PluginInfo]:
+    """Every loaded plugin with version, module and the hooks it implements."""
+    pm = get_plugin_manager()
+    out = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        version, dist = _versions.get(name, ("unknown", name))
+        out.append(PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)), hooks, dist))
+    return sorted(out, key=lambda p: p.name)
+
+
+T = TypeVar("T")
+
+
+def _collect(hook_name: str, kind: type[T], key: Callable[[T], str]) -> dict[str, T]:
+    """Call a ``register_*`` hook plugin by plugin, validating what each one registers."""
+    pm = get_plugin_manager()
+    found: dict[str, T] = {}
+    owners: dict[str, str] = {}
+    hook = getattr(pm.hook, hook_name)
+    for impl in hook.get_hookimpls():
+        plugin_name = impl.plugin_name
+
+        def register(obj: Any, _plugin: str = plugin_name) -> None:
+            if not isinstance(obj, kind):
+                raise PluginError(
+                    _plugin, f"{hook_name} registered {obj!r}; expected a {kind.__name__}"
+                )
+            k = key(obj)
+            if not k:
+                raise PluginError(_plugin, f"{hook_name} registered a {kind.__name__} with no name")
+            if k in found:
+                raise PluginError(
+                    _plugin, f"{kind.__name__} {k!r} is already registered by plugin {owners[k]!r}"
+                )
+            if hasattr(obj, "plugin") and not getattr(obj, "plugin", ""):
+                try:
+                    object.__setattr__(obj, "plugin", _plugin)
+                except AttributeError:  # pragma: no cover
+                    pass
+            found[k] = obj
+            owners[k] = _plugin
+
+        try:
+            impl.function(register=register)
+        except EngageError:
+            raise
+        except Exception as exc:
+            raise PluginError(plugin_name, f"{hook_name} failed: {exc!r}") from exc
+    return found
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins registered."""
+
+    networks: dict[str, Any] = field(default_factory=dict)
+    importers: dict[str, Any] = field(default_factory=dict)
+    registry_readers: dict[str, Any] = field(default_factory=dict)
+    demo_writers: dict[str, Any] = field(default_factory=dict)
+
+
+def registry() -> Registry:
+    """Networks, importers, registry readers and demo writers, collected once."""
+    global _registry
+    if _registry is not None:
+        return _registry
+    from engagecore.pluginapi import DemoWriter, Importer, NetworkSpec, RegistryReader
+
+    reg = Registry()
+    reg.networks = _collect("register_networks", NetworkSpec, lambda n: n.name)
+    reg.importers = _collect("register_importers", Importer, lambda i: i.name)
+    for imp in reg.importers.values():
+        if imp.network not in reg.networks:
+            raise PluginError(
+                imp.plugin,
+                f"importer {imp.name!r} is for network {imp.network!r}, which no plugin registers",
+            )
+        imp.plugin_version = _versions.get(imp.plugin, ("unknown", ""))[0]
+    reg.registry_readers = _collect("register_registry_readers", RegistryReader, lambda r: r.name)
+    reg.demo_writers = _collect("register_demo_writers", DemoWriter, lambda w: w.network)
+    _registry = reg
+    return reg
+
+
+def plugin_version(plugin: str) -> str:
+    get_plugin_manager()
+    return _versions.get(plugin, ("unknown", ""))[0]

@@ -1,0 +1,208 @@
+"""The normalized model: the contract every network plugin writes to.
+
+One polars schema per table that plugins produce, and the DuckDB DDL of every table of the
+store. ``SCHEMA_VERSION`` is bumped with each migration in :mod:`engagecore.store`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+SCHEMA_VERSION: Final = 1
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+#: The counts a post can carry. A count the source does not expose is NULL, never 0.
+COUNT_COLUMNS: Final = (
+    "likes",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "views",
+    "impressions",
+    "reach",
+)
+
+#: Post kinds the model knows. Plugins map their network's vocabulary onto these.
+POST_KINDS: Final = frozenset(
+    {"text", "photo", "video", "reel", "story", "live", "link", "carousel", "other"}
+)
+
+#: Bases of an audience-age distribution.
+AGE_BASES: Final = frozenset({"followers", "viewers", "engaged"})
+
+ACCOUNTS: Final = pl.Schema(
+    {
+        "network": pl.Utf8,
+        "account_id": pl.Utf8,
+        "handle": pl.Utf8,
+        "display_name": pl.Utf8,
+    }
+)
+
+POSTS: Final = pl.Schema(
+    {
+        "network": pl.Utf8,
+        "post_id": pl.Utf8,
+        "account_id": pl.Utf8,
+        "posted_at": UTC_TS,
+        "kind": pl.Utf8,
+        "is_own": pl.Boolean,
+        "text": pl.Utf8,
+        "language": pl.Utf8,
+        "hashtags": pl.List(pl.Utf8),
+        "mentions": pl.List(pl.Utf8),
+        "url": pl.Utf8,
+        **{c: pl.Int64 for c in COUNT_COLUMNS},
+        "observed_at": UTC_TS,
+    }
+)
+
+FOLLOWER_SNAPSHOTS: Final = pl.Schema(
+    {
+        "network": pl.Utf8,
+        "account_id": pl.Utf8,
+        "observed_at": UTC_TS,
+        "followers": pl.Int64,
+    }
+)
+
+AUDIENCE_AGE: Final = pl.Schema(
+    {
+        "network": pl.Utf8,
+        "account_id": pl.Utf8,
+        "observed_at": UTC_TS,
+        "age_band": pl.Utf8,
+        "age_min": pl.Int32,
+        "age_max": pl.Int32,
+        "share": pl.Float64,
+        "basis": pl.Utf8,
+    }
+)
+
+#: Tables a plugin may produce, with their schema and the columns that may not be null.
+PRODUCED: Final[dict[str, tuple[pl.Schema, tuple[str, ...]]]] = {
+    "accounts": (ACCOUNTS, ("network", "account_id")),
+    "posts": (POSTS, ("network", "post_id", "account_id", "posted_at", "kind", "is_own")),
+    "follower_snapshots": (
+        FOLLOWER_SNAPSHOTS,
+        ("network", "account_id", "observed_at", "followers"),
+    ),
+    "audience_age": (
+        AUDIENCE_AGE,
+        ("network", "account_id", "observed_at", "age_band", "age_min", "share", "basis"),
+    ),
+}
+
+_COUNTS_DDL = ",\n    ".join(f"{c} BIGINT" for c in COUNT_COLUMNS)
+
+#: DuckDB DDL of schema version 1, one statement per table.
+DDL_V1: Final = (
+    """
+CREATE TABLE museums (
+    slug VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    city VARCHAR,
+    region VARCHAR,
+    country VARCHAR,
+    museofile_id VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL
+)""",
+    """
+CREATE TABLE museum_aliases (
+    alias_key VARCHAR NOT NULL,
+    slug VARCHAR NOT NULL,
+    alias VARCHAR NOT NULL,
+    PRIMARY KEY (alias_key, slug)
+)""",
+    """
+CREATE TABLE accounts (
+    network VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    museum VARCHAR,
+    handle VARCHAR,
+    display_name VARCHAR,
+    PRIMARY KEY (network, account_id)
+)""",
+    f"""
+CREATE TABLE posts (
+    network VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    posted_at TIMESTAMPTZ NOT NULL,
+    kind VARCHAR NOT NULL,
+    is_own BOOLEAN NOT NULL,
+    text VARCHAR,
+    language VARCHAR,
+    hashtags VARCHAR[],
+    mentions VARCHAR[],
+    url VARCHAR,
+    {_COUNTS_DDL},
+    observed_at TIMESTAMPTZ NOT NULL,
+    import_id BIGINT NOT NULL,
+    PRIMARY KEY (network, post_id)
+)""",
+    f"""
+CREATE TABLE post_observations (
+    network VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    {_COUNTS_DDL},
+    import_id BIGINT NOT NULL,
+    PRIMARY KEY (network, post_id, observed_at)
+)""",
+    """
+CREATE TABLE follower_snapshots (
+    network VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    followers BIGINT NOT NULL,
+    import_id BIGINT NOT NULL,
+    PRIMARY KEY (network, account_id, observed_at)
+)""",
+    """
+CREATE TABLE audience_age (
+    network VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    age_band VARCHAR NOT NULL,
+    age_min INTEGER NOT NULL,
+    age_max INTEGER,
+    share DOUBLE NOT NULL,
+    basis VARCHAR NOT NULL,
+    import_id BIGINT NOT NULL,
+    PRIMARY KEY (network, account_id, observed_at, age_band, basis)
+)""",
+    """
+CREATE TABLE imports (
+    import_id BIGINT PRIMARY KEY,
+    plugin VARCHAR NOT NULL,
+    plugin_version VARCHAR,
+    importer VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL
+)""",
+)
+
+#: Tables whose content defines the store's state (what "unchanged" is checked against).
+DATA_TABLES: Final = (
+    "museums",
+    "museum_aliases",
+    "accounts",
+    "posts",
+    "post_observations",
+    "follower_snapshots",
+    "audience_age",
+    "imports",
+)
+
+
+def empty(table: str) -> pl.DataFrame:
+    """An empty frame of a produced table's schema."""
+    return pl.DataFrame(schema=PRODUCED[table][0])

@@ -1,0 +1,38 @@
+"""Shared fixtures: the real data beside the checkout, and a fresh store per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engagecore import plugins
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """tests/fixtures: small files we wrote in each real format."""
+    return FIXTURES
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data (real files); the test is skipped with a reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent (only a full workspace has the real samples)")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugin_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test sees plugins loaded from the current environment, not a previous test's."""
+    monkeypatch.delenv("ENGAGE_LOAD_PLUGINS", raising=False)
+    monkeypatch.delenv("ENGAGE_DISABLE_PLUGINS", raising=False)
+    plugins.reset()
+    yield
+    plugins.reset()
