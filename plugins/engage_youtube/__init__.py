@@ -8,11 +8,25 @@ from typing import Any
 from engagecore.hookspecs import hookimpl
 from engagecore.pluginapi import NetworkSpec
 
+from .analytics import YouTubeAnalyticsImporter
+from .data_api import YouTubeDataApiImporter
+from .demo import YouTubeDemoWriter
+from .studio_csv import YouTubeStudioCsvImporter
+
+__all__ = [
+    "NETWORK",
+    "YouTubeAnalyticsImporter",
+    "YouTubeDataApiImporter",
+    "YouTubeDemoWriter",
+    "YouTubeStudioCsvImporter",
+]
+
 NETWORK = NetworkSpec(
     name="youtube",
     display_name="YouTube",
+    # Socialinsider's YouTube interaction set (REFERENCES.md); shares only exist in Studio.
     interactions={"likes": 1.0, "comments": 1.0},
-    provides=frozenset({"likes", "comments", "views", "impressions"}),
+    provides=frozenset({"likes", "comments", "views", "impressions", "shares"}),
     typical_rate=None,
     rate_source="",
 )
@@ -21,3 +35,15 @@ NETWORK = NetworkSpec(
 @hookimpl
 def register_networks(register: Callable[[Any], None]) -> None:
     register(NETWORK)
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    register(YouTubeDataApiImporter())
+    register(YouTubeAnalyticsImporter())
+    register(YouTubeStudioCsvImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[Any], None]) -> None:
+    register(YouTubeDemoWriter())

@@ -1,0 +1,37 @@
+"""The channel a file belongs to when the file itself does not say (``--account``).
+
+Studio CSV exports and Analytics reports carry no channel id; the user names it with
+``engage ingest --account UC...``. A channel URL is accepted and reduced to its id; a handle
+is refused, because posts from the Data API are keyed by channel id and the two would not meet.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engagecore.errors import FormatError, UsageError
+from engagecore.pluginapi import ReadContext
+
+_CHANNEL_URL = re.compile(r"youtube\.com/channel/(?P<id>[\w-]+)")
+_HINT = (
+    "pass the channel id with --account UC... (YouTube Studio → Settings → Channel → "
+    "Advanced settings, or the youtube.com/channel/UC... address)"
+)
+
+
+def channel_from_options(ctx: ReadContext, where: str, what: str) -> str:
+    """The channel id given as ``ctx.options["account"]``; FormatError when none was given.
+
+    :param where: the file, for the message.
+    :param what: what the file is, for the message ("a YouTube Studio CSV export").
+    """
+    raw = ctx.options.get("account")
+    value = str(raw).strip() if raw is not None else ""
+    if not value:
+        raise FormatError(where, f"{what} does not name its channel: {_HINT}")
+    m = _CHANNEL_URL.search(value)
+    if m is not None:
+        return m.group("id")
+    if value.startswith("@") or "/" in value:
+        raise UsageError(f"--account {value!r} is not a YouTube channel id: {_HINT}")
+    return value
