@@ -1,1 +1,15 @@
-"""Readers of official museum registries (Musées de France)."""
+"""Readers of official museum registries: France's "Musées de France", in both public shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engage_registry.museofile import LocatedListReader, MuseofileBaseReader
+from engagecore.hookspecs import hookimpl
+
+
+@hookimpl
+def register_registry_readers(register: Callable[[Any], None]) -> None:
+    register(LocatedListReader())
+    register(MuseofileBaseReader())

@@ -1,1 +1,19 @@
-"""Spreadsheet post template (CSV / Parquet) importer."""
+"""The spreadsheet post template: CSV or Parquet files with the normalized model's columns.
+
+For museums that keep their figures by hand. One row per post; a ``network`` column says
+which network each row describes. The template and every column are documented in
+docs/spreadsheet-template.md; ``engage template`` is not needed: the header is the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engage_spreadsheet.importer import SpreadsheetImporter
+from engagecore.hookspecs import hookimpl
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    register(SpreadsheetImporter())

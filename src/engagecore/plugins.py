@@ -6,6 +6,7 @@ plugin names) loads only those; ``ENGAGE_DISABLE_PLUGINS`` skips some.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as md
 import os
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from engagecore import hookspecs
 from engagecore.errors import EngageError, PluginError
 
 ENTRY_POINT_GROUP = "engagecore"
+#: an importer whose rows each name their own network (e.g. the spreadsheet template)
+ANY_NETWORK = "*"
 
 _pm: pluggy.PluginManager | None = None
 _registry: Registry | None = None
@@ -90,7 +93,9 @@ def plugin_infos(include_builtin_hooks: bool = True) -> list[PluginInfo]:
             continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         version, dist = _versions.get(name, ("unknown", name))
-        out.append(PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)), hooks, dist))
+        out.append(
+            PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)), hooks, dist)
+        )
     return sorted(out, key=lambda p: p.name)
 
 
@@ -119,10 +124,8 @@ def _collect(hook_name: str, kind: type[T], key: Callable[[T], str]) -> dict[str
                     _plugin, f"{kind.__name__} {k!r} is already registered by plugin {owners[k]!r}"
                 )
             if hasattr(obj, "plugin") and not getattr(obj, "plugin", ""):
-                try:
+                with contextlib.suppress(AttributeError):
                     object.__setattr__(obj, "plugin", _plugin)
-                except AttributeError:  # pragma: no cover
-                    pass
             found[k] = obj
             owners[k] = _plugin
 
@@ -156,7 +159,7 @@ def registry() -> Registry:
     reg.networks = _collect("register_networks", NetworkSpec, lambda n: n.name)
     reg.importers = _collect("register_importers", Importer, lambda i: i.name)
     for imp in reg.importers.values():
-        if imp.network not in reg.networks:
+        if imp.network != ANY_NETWORK and imp.network not in reg.networks:
             raise PluginError(
                 imp.plugin,
                 f"importer {imp.name!r} is for network {imp.network!r}, which no plugin registers",

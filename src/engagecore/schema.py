@@ -6,13 +6,18 @@ store. ``SCHEMA_VERSION`` is bumped with each migration in :mod:`engagecore.stor
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
 SCHEMA_VERSION: Final = 1
 
 UTC_TS = pl.Datetime("us", "UTC")
+
+
+def _cols(cols: dict[str, Any]) -> dict[str, Any]:
+    """Column name → polars type (typed loosely: polars mixes type classes and instances)."""
+    return cols
 
 #: The counts a post can carry. A count the source does not expose is NULL, never 0.
 COUNT_COLUMNS: Final = (
@@ -35,16 +40,16 @@ POST_KINDS: Final = frozenset(
 AGE_BASES: Final = frozenset({"followers", "viewers", "engaged"})
 
 ACCOUNTS: Final = pl.Schema(
-    {
+    _cols({
         "network": pl.Utf8,
         "account_id": pl.Utf8,
         "handle": pl.Utf8,
         "display_name": pl.Utf8,
-    }
+    })
 )
 
 POSTS: Final = pl.Schema(
-    {
+    _cols({
         "network": pl.Utf8,
         "post_id": pl.Utf8,
         "account_id": pl.Utf8,
@@ -58,20 +63,20 @@ POSTS: Final = pl.Schema(
         "url": pl.Utf8,
         **{c: pl.Int64 for c in COUNT_COLUMNS},
         "observed_at": UTC_TS,
-    }
+    })
 )
 
 FOLLOWER_SNAPSHOTS: Final = pl.Schema(
-    {
+    _cols({
         "network": pl.Utf8,
         "account_id": pl.Utf8,
         "observed_at": UTC_TS,
         "followers": pl.Int64,
-    }
+    })
 )
 
 AUDIENCE_AGE: Final = pl.Schema(
-    {
+    _cols({
         "network": pl.Utf8,
         "account_id": pl.Utf8,
         "observed_at": UTC_TS,
@@ -80,7 +85,7 @@ AUDIENCE_AGE: Final = pl.Schema(
         "age_max": pl.Int32,
         "share": pl.Float64,
         "basis": pl.Utf8,
-    }
+    })
 )
 
 #: Tables a plugin may produce, with their schema and the columns that may not be null.

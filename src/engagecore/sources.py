@@ -64,9 +64,7 @@ class Source:
                 names = [n for n in self._zip.namelist() if not n.endswith("/")]
             elif self.path.is_dir():
                 names = [
-                    p.relative_to(self.path).as_posix()
-                    for p in self.path.rglob("*")
-                    if p.is_file()
+                    p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
                 ]
             else:
                 names = [self.path.name]

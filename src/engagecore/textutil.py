@@ -62,7 +62,7 @@ def parse_count(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return None if value != value else int(round(value))
+        return None if value != value else round(value)
     s = _SPACES.sub("", str(value))
     if s in ("", "-", "–", "—", "n/a", "N/A", "NA"):
         return None
@@ -74,18 +74,18 @@ def parse_count(value: Any) -> int | None:
     elif re.fullmatch(r"\d+", s):
         n = int(s)
     elif re.fullmatch(r"\d+[.,]\d+", s):
-        n = int(round(float(s.replace(",", "."))))
+        n = round(float(s.replace(",", ".")))
     elif re.fullmatch(r"\d{1,3}(,\d{3})+\.\d+", s):
-        n = int(round(float(s.replace(",", ""))))
+        n = round(float(s.replace(",", "")))
     elif re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", s):
-        n = int(round(float(s.replace(".", "").replace(",", "."))))
+        n = round(float(s.replace(".", "").replace(",", ".")))
     else:
         raise ValueError(f"not a count: {value!r}")
     return -n if neg else n
 
 
 def parse_percent(value: Any) -> float | None:
-    """"41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None."""
+    """ "41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None."""
     if value is None:
         return None
     if isinstance(value, int | float):
@@ -143,7 +143,11 @@ def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.Da
     Missing columns become NULL; extra columns are dropped; types are cast strictly.
     """
     target = schema.PRODUCED[table][0]
-    df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows), infer_schema_length=None)
+    df = (
+        rows
+        if isinstance(rows, pl.DataFrame)
+        else pl.DataFrame(list(rows), infer_schema_length=None)
+    )
     exprs = []
     for name, dtype in target.items():
         if name in df.columns:

@@ -1,0 +1,227 @@
+"""Read the spreadsheet template (CSV with any common delimiter, or Parquet)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from engagecore import schema, textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.plugins import ANY_NETWORK
+from engagecore.sources import Source
+
+REQUIRED = ("network", "account", "post_id", "posted_at")
+OPTIONAL = (
+    "museum",
+    "kind",
+    "is_own",
+    "text",
+    "language",
+    "url",
+    *schema.COUNT_COLUMNS,
+    "followers",
+    "observed_at",
+)
+ALL_COLUMNS = (*REQUIRED, *OPTIONAL)
+_PARQUET_MAGIC = b"PAR1"
+
+
+def _header(source: Source, name: str) -> list[str] | None:
+    head = source.head(name, 4096)
+    if head.startswith(_PARQUET_MAGIC):
+        return None
+    text = head.decode("utf-8-sig", errors="replace").splitlines()
+    if not text:
+        return []
+    first = text[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    return [h.strip().strip('"').strip().lower() for h in first.split(sep)]
+
+
+class SpreadsheetImporter(Importer):
+    """The documented CSV / Parquet post template (one network column per row)."""
+
+    name = "spreadsheet"
+    network = ANY_NETWORK
+    description = "engagecore spreadsheet template (CSV or Parquet), one row per post"
+
+    def detect(self, source: Source) -> float:
+        if source.kind != "file":
+            return 0.0
+        suffix = source.path.suffix.lower()
+        if suffix == ".parquet":
+            try:
+                cols = {c.lower() for c in pl.read_parquet_schema(source.path)}
+            except Exception:
+                return 0.0
+        elif suffix in (".csv", ".tsv", ".txt"):
+            header = _header(source, source.names()[0])
+            if header is None:
+                return 0.0
+            cols = set(header)
+        else:
+            return 0.0
+        return 0.95 if set(REQUIRED) <= cols else 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        path = source.display()
+        raw = self._load(source)
+        raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+        missing = [c for c in REQUIRED if c not in raw.columns]
+        if missing:
+            raise FormatError(
+                path, f"missing column(s) {missing}; the template needs {list(REQUIRED)}"
+            )
+        raw = raw.with_columns(
+            [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL if c not in raw.columns]
+        )
+        raw = raw.select([pl.col(c).cast(pl.Utf8) for c in ALL_COLUMNS])
+        # Row numbers as the user sees them in a spreadsheet: header is line 1.
+        raw = raw.with_row_index("_line", offset=2)
+        for col in ("network", "account", "post_id", "posted_at"):
+            blank = raw.filter(pl.col(col).is_null() | (pl.col(col).str.strip_chars() == ""))
+            if blank.height:
+                raise FormatError(
+                    path,
+                    f"column {col!r} is empty; expected a value",
+                    record=f"line {blank['_line'][0]}",
+                )
+        posted = self._timestamps(raw, "posted_at", path, ctx)
+        observed_default = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+        observed = self._timestamps(raw, "observed_at", path, ctx, default=observed_default)
+        counts = {c: self._counts(raw, c, path) for c in (*schema.COUNT_COLUMNS, "followers")}
+        kind = raw["kind"].fill_null("other").str.strip_chars().str.to_lowercase()
+        bad_kind = raw.filter(~kind.is_in(sorted(schema.POST_KINDS)))
+        if bad_kind.height:
+            raise FormatError(
+                path,
+                f"column 'kind': {bad_kind['kind'][0]!r} is not one of {sorted(schema.POST_KINDS)}",
+                record=f"line {bad_kind['_line'][0]}",
+            )
+        own = raw["is_own"].str.strip_chars().str.to_lowercase()
+        bad_own = raw.filter(
+            own.is_not_null() & ~own.is_in(["true", "false", "1", "0", "yes", "no", ""])
+        )
+        if bad_own.height:
+            raise FormatError(
+                path,
+                f"column 'is_own': expected true/false, got {bad_own['is_own'][0]!r}",
+                record=f"line {bad_own['_line'][0]}",
+            )
+        account = raw["account"].str.strip_chars().str.strip_chars_start("@")
+        df = pl.DataFrame(
+            {
+                "network": raw["network"].str.strip_chars().str.to_lowercase(),
+                "post_id": raw["post_id"].str.strip_chars(),
+                "account_id": account,
+                "posted_at": posted,
+                "kind": kind,
+                "is_own": ~own.is_in(["false", "0", "no"]).fill_null(False),
+                "text": raw["text"],
+                "language": raw["language"],
+                "url": raw["url"],
+                **{c: counts[c] for c in schema.COUNT_COLUMNS},
+                "observed_at": observed,
+            }
+        ).with_columns(
+            textutil.hashtags_expr("text").alias("hashtags"),
+            textutil.mentions_expr("text").alias("mentions"),
+        )
+        posts = textutil.frame("posts", df)
+        accounts = textutil.frame(
+            "accounts",
+            df.select("network", "account_id")
+            .unique(maintain_order=True)
+            .with_columns(pl.col("account_id").alias("handle")),
+        )
+        fol = pl.DataFrame(
+            {
+                "network": df["network"],
+                "account_id": df["account_id"],
+                "observed_at": posted,
+                "followers": counts["followers"],
+            }
+        ).drop_nulls("followers")
+        hints = {
+            acc: m
+            for acc, m in raw.select(account.alias("a"), "museum")
+            .drop_nulls()
+            .unique(subset="a", keep="first")
+            .iter_rows()
+        }
+        return Batch(
+            accounts=accounts,
+            posts=posts,
+            follower_snapshots=textutil.frame("follower_snapshots", fol),
+            museum_hints=hints,
+        )
+
+    @staticmethod
+    def _load(source: Source) -> pl.DataFrame:
+        path = source.display()
+        try:
+            if source.head(source.names()[0], 4).startswith(_PARQUET_MAGIC):
+                return pl.read_parquet(source.path)
+            header = _header(source, source.names()[0]) or []
+            text = source.read_text(source.names()[0])
+            first = text.split("\n", 1)[0]
+            sep = max((",", ";", "\t"), key=first.count)
+            del header
+            return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, quote_char='"')
+        except FormatError:
+            raise
+        except Exception as exc:
+            raise FormatError(path, f"not a readable CSV/Parquet template ({exc})") from exc
+
+    @staticmethod
+    def _timestamps(
+        raw: pl.DataFrame, col: str, path: str, ctx: ReadContext, default: datetime | None = None
+    ) -> pl.Series:
+        """ISO 8601 values; one without a zone is local time in ``ctx.timezone``."""
+        zone = ZoneInfo(ctx.timezone)
+        out: list[datetime | None] = []
+        for line, value in zip(raw["_line"], raw[col], strict=True):
+            v = (value or "").strip()
+            if not v:
+                out.append(default)
+                continue
+            try:
+                ts = datetime.fromisoformat(v)
+            except ValueError:
+                raise FormatError(
+                    path,
+                    f"column {col!r}: {v!r} is not a date-time; expected ISO 8601 such as "
+                    "2024-03-05T14:30:00Z (no zone: local time in --timezone, default "
+                    "Europe/Paris)",
+                    record=f"line {line}",
+                ) from None
+            if ts.tzinfo is None:
+                ts = ts.replace(tzinfo=zone)
+            out.append(ts.astimezone(UTC))
+        return pl.Series(col, out, dtype=schema.UTC_TS)
+
+    @staticmethod
+    def _counts(raw: pl.DataFrame, col: str, path: str) -> pl.Series:
+        values = raw[col].to_list()
+        out: list[int | None] = []
+        for i, v in enumerate(values):
+            try:
+                n = textutil.parse_count(v)
+            except ValueError:
+                raise FormatError(
+                    path,
+                    f"column {col!r}: {v!r} is not a count; expected a whole number or empty",
+                    record=f"line {i + 2}",
+                ) from None
+            if n is not None and n < 0:
+                raise FormatError(
+                    path,
+                    f"column {col!r}: {v!r} is negative; expected a count ≥ 0",
+                    record=f"line {i + 2}",
+                )
+            out.append(n)
+        return pl.Series(col, out, dtype=pl.Int64)

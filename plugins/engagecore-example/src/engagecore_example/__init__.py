@@ -1,0 +1,172 @@
+"""Example third-party plugin: the Mastodon network, from saved API responses.
+
+Boosts (``reblog``) are recorded with ``is_own = False``: the counts belong to the boosted
+status, not to the account's own publishing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import Batch, Importer, NetworkSpec, ReadContext
+from engagecore.sources import Source
+
+NETWORK = NetworkSpec(
+    name="mastodon",
+    display_name="Mastodon",
+    interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0},
+    provides=frozenset({"likes", "comments", "shares"}),
+)
+
+
+def _strip_html(html: str | None) -> str | None:
+    if html is None:
+        return None
+    import re
+
+    text = re.sub(r"<br\s*/?>", "\n", html)
+    text = re.sub(r"</p>\s*<p>", "\n\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return textutil.unescape(text)
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class MastodonStatusesImporter(Importer):
+    """A saved ``/api/v1/accounts/:id/statuses`` (array) or account lookup (object) response."""
+
+    name = "mastodon-api"
+    network = "mastodon"
+    description = "Mastodon API statuses / account JSON"
+
+    def detect(self, source: Source) -> float:
+        if source.kind != "file" or not source.name.endswith(".json"):
+            return 0.0
+        head = source.head(source.names()[0], 2048).decode("utf-8", "replace")
+        if '"favourites_count"' in head and '"reblogs_count"' in head:
+            return 0.95
+        if '"followers_count"' in head and '"acct"' in head and '"statuses_count"' in head:
+            return 0.9
+        return 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        name = source.names()[0]
+        path = source.display(name)
+        try:
+            data = json.loads(source.read_text(name))
+        except json.JSONDecodeError as exc:
+            raise FormatError(path, f"invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+        observed = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+        if isinstance(data, dict):
+            return self._account(data, path, observed)
+        if not isinstance(data, list):
+            raise FormatError(path, "expected a JSON array of statuses or an account object")
+        posts: list[dict[str, Any]] = []
+        accounts: dict[str, dict[str, Any]] = {}
+        for i, st in enumerate(data):
+            if not isinstance(st, dict) or "id" not in st or "created_at" not in st:
+                raise FormatError(path, "expected a status with 'id' and 'created_at'", record=i)
+            acc = st.get("account") or {}
+            account_id = str(acc.get("id") or ctx.options.get("account") or "")
+            if not account_id:
+                raise FormatError(path, "status has no account; pass --account", record=i)
+            accounts[account_id] = {
+                "network": "mastodon",
+                "account_id": account_id,
+                "handle": acc.get("acct"),
+                "display_name": acc.get("display_name"),
+            }
+            boosted = st.get("reblog")
+            counted = boosted if isinstance(boosted, dict) else st
+            text = _strip_html(counted.get("content"))
+            posts.append(
+                {
+                    "network": "mastodon",
+                    "post_id": str(st["id"]),
+                    "account_id": account_id,
+                    "posted_at": _ts(st["created_at"]),
+                    "kind": "photo" if counted.get("media_attachments") else "text",
+                    "is_own": boosted is None,
+                    "text": text,
+                    "language": counted.get("language"),
+                    "hashtags": [t["name"] for t in counted.get("tags", [])],
+                    "mentions": [m["acct"] for m in counted.get("mentions", [])],
+                    "url": st.get("url") or counted.get("url"),
+                    "likes": textutil.parse_count(counted.get("favourites_count")),
+                    "comments": textutil.parse_count(counted.get("replies_count")),
+                    "shares": textutil.parse_count(counted.get("reblogs_count")),
+                    "observed_at": observed,
+                }
+            )
+        return Batch(
+            accounts=textutil.frame("accounts", list(accounts.values())),
+            posts=textutil.frame("posts", pl.DataFrame(posts, infer_schema_length=None))
+            if posts
+            else None,
+            museum_hints={a: v["display_name"] for a, v in accounts.items() if v["display_name"]},
+        )
+
+    def _account(self, data: dict[str, Any], path: str, observed: datetime) -> Batch:
+        for key in ("id", "acct", "followers_count"):
+            if key not in data:
+                raise FormatError(path, f"account object lacks {key!r}")
+        account_id = str(data["id"])
+        return Batch(
+            accounts=textutil.frame(
+                "accounts",
+                [
+                    {
+                        "network": "mastodon",
+                        "account_id": account_id,
+                        "handle": data["acct"],
+                        "display_name": data.get("display_name"),
+                    }
+                ],
+            ),
+            follower_snapshots=textutil.frame(
+                "follower_snapshots",
+                [
+                    {
+                        "network": "mastodon",
+                        "account_id": account_id,
+                        "observed_at": observed,
+                        "followers": textutil.parse_count(data["followers_count"]),
+                    }
+                ],
+            ),
+            museum_hints={account_id: data["display_name"]} if data.get("display_name") else {},
+        )
+
+
+@hookimpl
+def register_networks(register: Callable[[Any], None]) -> None:
+    register(NETWORK)
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    register(MastodonStatusesImporter())
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    @cli.command("mastodon-handle")
+    def mastodon_handle(
+        handle: Annotated[str, typer.Argument(help="user@instance")],
+    ) -> None:
+        """Print the API lookup URL for a Mastodon handle (example plugin command)."""
+        user, _, instance = handle.lstrip("@").partition("@")
+        if not instance:
+            raise typer.BadParameter("expected user@instance")
+        typer.echo(f"https://{instance}/api/v1/accounts/lookup?acct={user}")

@@ -1,0 +1,125 @@
+"""The Python API: ``engagecore.open(db)`` gives an :class:`Engine`; the CLI is a thin layer on it.
+
+Every operation returns plain data or polars frames, ready for a notebook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import polars as pl
+
+from engagecore import plugins
+from engagecore.ingest import IngestReport, Progress, run_or_dry
+from engagecore.museums import Museums
+from engagecore.store import Store
+
+
+class Engine:
+    """An open store plus the loaded plugins."""
+
+    def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.store = Store(db, read_only=read_only)
+        self.museums = Museums(self.store)
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    # context manager -----------------------------------------------------------------------
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # operations ------------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        network: str | None = None,
+        museum: str | None = None,
+        dry_run: bool = False,
+        timezone: str = "Europe/Paris",
+        options: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Import files, folders and zips (see :mod:`engagecore.ingest`)."""
+        return run_or_dry(
+            self.store,
+            paths,
+            network=network,
+            museum=museum,
+            dry_run=dry_run,
+            timezone=timezone,
+            options=options,
+            progress=progress,
+        )
+
+    def link(self, museum: str, network: str, account: str) -> tuple[str, str]:
+        """Attach an account (handle or id) of ``network`` to a museum."""
+        if network not in plugins.registry().networks:
+            from engagecore.errors import UsageError
+
+            known = ", ".join(sorted(plugins.registry().networks))
+            raise UsageError(f"unknown network {network!r}; known: {known}")
+        return self.museums.link(museum, network, account)
+
+    def import_registry(self, path: str | Path) -> tuple[str, int, int, int]:
+        """Add or update museums from an official list; returns (reader, added, updated, rows).
+
+        All or nothing, like every import.
+        """
+        from engagecore.errors import DetectionError, FormatError
+        from engagecore.sources import Source
+
+        source = Source.open(path)
+        readers = list(plugins.registry().registry_readers.values())
+        scored = sorted(((r.detect(source), r) for r in readers), key=lambda t: -t[0])
+        if not scored or scored[0][0] < 0.5:
+            names = ", ".join(r.name for r in readers) or "none installed"
+            raise DetectionError(f"{path}: not a museum registry any reader knows ({names})")
+        reader = scored[0][1]
+        try:
+            df = reader.read(source)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FormatError(str(path), f"cannot be read by {reader.name}: {exc!r}") from exc
+        finally:
+            source.close()
+        with self.store.transaction():
+            added, updated = self.museums.upsert_registry(df)
+        return reader.name, added, updated, df.height
+
+    def imports(self) -> pl.DataFrame:
+        """Provenance: one row per import."""
+        return self.store.frame("SELECT * FROM imports ORDER BY import_id")
+
+    def accounts(self) -> pl.DataFrame:
+        return self.store.frame(
+            "SELECT a.*, (SELECT count(*) FROM posts p WHERE p.network = a.network "
+            "AND p.account_id = a.account_id) AS posts FROM accounts a ORDER BY network, account_id"
+        )
+
+    def posts(self) -> pl.DataFrame:
+        return self.store.frame(
+            "SELECT p.*, a.museum FROM posts p LEFT JOIN accounts a USING (network, account_id) "
+            "ORDER BY posted_at"
+        )
+
+
+def open(db: str | Path | None = None, *, read_only: bool = False) -> Engine:
+    """Open (creating and migrating if needed) the store at ``db``, default ``$ENGAGE_DB``
+    or ``./engage.duckdb``."""
+    return Engine(db, read_only=read_only)

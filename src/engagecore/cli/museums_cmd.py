@@ -1,0 +1,101 @@
+"""``engage museums``: list, add, alias, link accounts, import the official registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from engagecore.api import Engine
+from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+
+
+def register(app: typer.Typer) -> None:
+    museums = typer.Typer(
+        help="Museums: slugs, aliases, accounts, the official registry.", no_args_is_help=True
+    )
+    app.add_typer(museums, name="museums")
+
+    @museums.command("list")
+    def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+        """List museums with their aliases and number of accounts."""
+        with Engine(db) as eng:
+            emit(eng.museums.list(), fmt, title="museums")
+
+    @museums.command("add")
+    def add(
+        name: Annotated[str, typer.Argument(help="Official name, e.g. 'Musée du Louvre'.")],
+        slug: Annotated[
+            str | None, typer.Option(help="Stable short id (default from name).")
+        ] = None,
+        city: Annotated[str | None, typer.Option()] = None,
+        region: Annotated[str | None, typer.Option()] = None,
+        country: Annotated[str, typer.Option()] = "FR",
+        museofile: Annotated[str | None, typer.Option(help="Muséofile id (M1234).")] = None,
+        alias: Annotated[list[str] | None, typer.Option(help="Another name (repeatable).")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Add a museum."""
+        with Engine(db) as eng:
+            s = eng.museums.add(
+                name,
+                slug=slug,
+                city=city,
+                region=region,
+                country=country,
+                museofile_id=museofile,
+                aliases=alias or [],
+            )
+        typer.echo(s)
+
+    @museums.command("alias")
+    def alias_(
+        museum: Annotated[str, typer.Argument(help="The museum (slug, name or alias).")],
+        alias: Annotated[str, typer.Argument(help="The other name to find it by.")],
+        db: DbOption = None,
+    ) -> None:
+        """Give a museum another name."""
+        with Engine(db) as eng:
+            s = eng.museums.alias(museum, alias)
+        typer.echo(f"{alias!r} → {s}")
+
+    @museums.command("link")
+    def link(
+        museum: Annotated[str, typer.Argument(help="The museum (slug, name or alias).")],
+        network: Annotated[str, typer.Option(help="Network key, e.g. x, instagram.")],
+        handle: Annotated[str, typer.Option(help="The account's handle or id.")],
+        db: DbOption = None,
+    ) -> None:
+        """Attach a network account to a museum."""
+        with Engine(db) as eng:
+            slug, account = eng.link(museum, network, handle)
+        typer.echo(f"{network}:{account} → {slug}")
+
+    @museums.command("import-registry")
+    def import_registry(
+        file: Annotated[Path, typer.Argument(help="An official museum list (CSV).")],
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Import an official list of museums (France: Musées de France, both shapes)."""
+        with Engine(db) as eng:
+            reader, added, updated, total = eng.import_registry(file)
+        emit(
+            pl.DataFrame(
+                {
+                    "file": [str(file)],
+                    "reader": [reader],
+                    "museums": [total],
+                    "added": [added],
+                    "updated": [updated],
+                }
+            ),
+            fmt,
+            title="registry",
+        )
+        if fmt is Format.table:
+            err_console.print(
+                "attach accounts with `engage museums link MUSEUM --network NET --handle H`"
+            )

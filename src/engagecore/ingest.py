@@ -1,0 +1,359 @@
+"""Ingest: find the import units under the paths given, detect their importer, read, write.
+
+A run is one transaction: if any unit fails, nothing of the run is kept. A unit already
+imported (same content digest, same importer) is skipped, so importing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engagecore import plugins, schema
+from engagecore.errors import (
+    AmbiguousMuseum,
+    DetectionError,
+    EngageError,
+    FormatError,
+    PluginError,
+    ValidationError,
+)
+from engagecore.museums import Museums
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+from engagecore.store import Store
+from engagecore.validate import validate_frame
+
+#: confidence at or above which an importer claims a source
+CLAIM = 0.5
+#: two claims closer than this are a tie
+TIE = 0.05
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Unit:
+    """One thing to import: a source and the importer chosen for it."""
+
+    source: Source
+    importer: Importer
+    confidence: float
+
+
+@dataclass
+class UnitResult:
+    path: str
+    importer: str
+    network: str
+    status: str  # imported | skipped (already imported) | dry run
+    posts: int = 0
+    accounts: int = 0
+    follower_snapshots: int = 0
+    audience_age: int = 0
+    museums: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    units: list[UnitResult] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+    created_museums: list[str] = field(default_factory=list)
+    unattached_accounts: list[str] = field(default_factory=list)
+
+    def table(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {
+                    "path": u.path,
+                    "importer": u.importer,
+                    "network": u.network,
+                    "status": u.status,
+                    "posts": u.posts,
+                    "accounts": u.accounts,
+                    "follower_snapshots": u.follower_snapshots,
+                    "audience_age": u.audience_age,
+                    "museums": ", ".join(u.museums),
+                }
+                for u in self.units
+            ],
+            schema={
+                "path": pl.Utf8,
+                "importer": pl.Utf8,
+                "network": pl.Utf8,
+                "status": pl.Utf8,
+                "posts": pl.Int64,
+                "accounts": pl.Int64,
+                "follower_snapshots": pl.Int64,
+                "audience_age": pl.Int64,
+                "museums": pl.Utf8,
+            },
+        )
+
+
+def _candidates(network: str | None) -> list[Importer]:
+    reg = plugins.registry()
+    imps = list(reg.importers.values())
+    if network is None:
+        return imps
+    chosen = [i for i in imps if network in (i.network, i.name)]
+    if not chosen:
+        known = sorted({i.network for i in imps} | {i.name for i in imps})
+        raise DetectionError(
+            f"--network {network!r}: no importer for it; known: {', '.join(known)}"
+        )
+    return chosen
+
+
+def _detect(source: Source, importers: Sequence[Importer]) -> list[tuple[float, Importer]]:
+    scored = []
+    for imp in importers:
+        try:
+            conf = float(imp.detect(source))
+        except EngageError:
+            conf = 0.0
+        except Exception as exc:
+            raise PluginError(
+                imp.plugin, f"importer {imp.name!r} failed to inspect {source.display()}: {exc!r}"
+            ) from exc
+        if conf > 0:
+            scored.append((conf, imp))
+    return sorted(scored, key=lambda t: -t[0])
+
+
+def _choose(source: Source, importers: Sequence[Importer], forced: bool) -> Unit | None:
+    scored = _detect(source, importers)
+    if forced and not scored and len(importers) == 1:
+        return Unit(source, importers[0], 0.0)
+    if not scored or (scored[0][0] < CLAIM and not forced):
+        return None
+    best_conf, best = scored[0]
+    ties = [imp for conf, imp in scored[1:] if best_conf - conf < TIE]
+    if ties:
+        names = ", ".join(i.name for i in (best, *ties))
+        raise DetectionError(
+            f"{source.display()}: several importers claim it ({names}); choose one with --network"
+        )
+    return Unit(source, best, best_conf)
+
+
+def discover(
+    paths: Iterable[str | Path], network: str | None = None
+) -> tuple[list[Unit], list[str]]:
+    """The import units under ``paths`` and the files skipped as not recognised.
+
+    A path named explicitly must be recognised; inside a folder, unrecognised files (a
+    README, a thumbnail) are skipped and reported.
+    """
+    importers = _candidates(network)
+    forced = network is not None
+    units: list[Unit] = []
+    skipped: list[str] = []
+
+    def visit(path: Path, explicit: bool) -> None:
+        source = Source.open(path)
+        unit = _choose(source, importers, forced and source.kind != "folder")
+        if unit is not None:
+            units.append(unit)
+            return
+        if source.kind == "folder":
+            before = len(units)
+            for child in source.iter_children():
+                visit(child, False)
+            if explicit and len(units) == before:
+                raise DetectionError(
+                    f"{path}: no importable export found in this folder "
+                    f"(known importers: {', '.join(sorted(i.name for i in importers))})"
+                )
+            return
+        source.close()
+        if explicit:
+            raise DetectionError(
+                f"{path}: no importer recognises this file (known importers: "
+                f"{', '.join(sorted(i.name for i in importers))}); use --network to force one"
+            )
+        skipped.append(str(path))
+
+    for p in paths:
+        visit(Path(p), True)
+    return units, skipped
+
+
+def _validated(batch: Batch, imp: Importer, path: str) -> dict[str, pl.DataFrame]:
+    known = set(plugins.registry().networks)
+    out = {}
+    for table, df in batch.frames().items():
+        df = validate_frame(table, df, plugin=imp.plugin, path=path)
+        unknown = df.filter(~pl.col("network").is_in(sorted(known)))
+        if unknown.height:
+            raise ValidationError(
+                f"plugin {imp.plugin!r}, file {path}, table {table}, column 'network': "
+                f"{unknown['network'][0]!r} is not a registered network "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        out[table] = df
+    return out
+
+
+def run(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    network: str | None = None,
+    museum: str | None = None,
+    dry_run: bool = False,
+    options: dict[str, Any] | None = None,
+    timezone: str = "Europe/Paris",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Import every unit under ``paths`` in one transaction (see the module docstring)."""
+    units, skipped = discover(paths, network)
+    report = IngestReport(skipped_files=skipped)
+    museums = Museums(store)
+    museum_slug = museums.resolve(museum) if museum else None
+    ctx = ReadContext(timezone=timezone, options=dict(options or {}))
+    total = len(units)
+    with store.transaction():
+        for n, unit in enumerate(units, start=1):
+            src, imp = unit.source, unit.importer
+            label = src.display()
+            if progress:
+                progress(n - 1, total, label)
+            digest = src.sha256()
+            if store.already_imported(digest, imp.name):
+                report.units.append(
+                    UnitResult(label, imp.name, imp.network, "skipped (already imported)")
+                )
+                continue
+            try:
+                batch = imp.read(src, ctx)
+            except EngageError:
+                raise
+            except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+                raise FormatError(label, f"cannot be read by {imp.name}: {exc!r}") from exc
+            except Exception as exc:
+                raise PluginError(
+                    imp.plugin, f"importer {imp.name!r} crashed on {label}: {exc!r}"
+                ) from exc
+            finally:
+                src.close()
+            frames = _validated(batch, imp, label)
+            result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
+            result.posts = frames["posts"].height if "posts" in frames else 0
+            result.follower_snapshots = frames.get(
+                "follower_snapshots", schema.empty("follower_snapshots")
+            ).height
+            result.audience_age = frames.get("audience_age", schema.empty("audience_age")).height
+            import_id = store.next_import_id()
+            accounts = _accounts_with_museums(store, museums, frames, batch, museum_slug, report)
+            result.accounts = accounts.height
+            result.museums = sorted({m for m in accounts["museum"].to_list() if m})
+            store.write_accounts(accounts)
+            if "posts" in frames:
+                store.write_posts(frames["posts"], import_id)
+            for table in ("follower_snapshots", "audience_age"):
+                if table in frames:
+                    store.write_rows(table, frames[table], import_id)
+            store.record_import(
+                import_id=import_id,
+                plugin=imp.plugin,
+                plugin_version=imp.plugin_version or plugins.plugin_version(imp.plugin),
+                importer=imp.name,
+                network=imp.network,
+                path=os.path.abspath(str(src.path)),
+                sha256=digest,
+                rows=batch.rows(),
+            )
+            report.units.append(result)
+        if progress:
+            progress(total, total, "done")
+        if dry_run:
+            # Everything was read, validated and written inside the transaction; undo it.
+            raise _DryRun(report)
+    return report
+
+
+class _DryRun(Exception):
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+def run_or_dry(store: Store, paths: Sequence[str | Path], **kw: Any) -> IngestReport:
+    """:func:`run`, where a dry run returns its report after rolling everything back."""
+    try:
+        return run(store, paths, **kw)
+    except _DryRun as dry:
+        return dry.report
+
+
+def _accounts_with_museums(
+    store: Store,
+    museums: Museums,
+    frames: dict[str, pl.DataFrame],
+    batch: Batch,
+    museum_slug: str | None,
+    report: IngestReport,
+) -> pl.DataFrame:
+    """Every account the unit mentions, with the museum it attaches to (or null)."""
+    parts = []
+    if "accounts" in frames:
+        parts.append(frames["accounts"])
+    for table in ("posts", "follower_snapshots", "audience_age"):
+        if table in frames:
+            parts.append(
+                frames[table]
+                .select("network", "account_id")
+                .unique()
+                .with_columns(
+                    pl.lit(None, pl.Utf8).alias("handle"),
+                    pl.lit(None, pl.Utf8).alias("display_name"),
+                )
+            )
+    if not parts:
+        return pl.DataFrame(schema={**schema.ACCOUNTS, "museum": pl.Utf8})
+    acc = (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by("network", "account_id", maintain_order=True)
+        .agg(pl.col("handle").drop_nulls().first(), pl.col("display_name").drop_nulls().first())
+    )
+    known = {
+        (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
+    }
+    slugs: list[str | None] = []
+    for net, acc_id, handle, display in acc.iter_rows():
+        if museum_slug is not None:
+            slugs.append(museum_slug)
+            continue
+        current = known.get((net, acc_id))
+        if current is None and handle:
+            # linked earlier by handle, before the account's id was known
+            current = known.get((net, handle))
+        if current:
+            slugs.append(current)
+            continue
+        hint = batch.museum_hints.get(acc_id) or display
+        if not hint:
+            slugs.append(None)
+            report.unattached_accounts.append(f"{net}:{handle or acc_id}")
+            continue
+        try:
+            found = museums.find(hint)
+        except AmbiguousMuseum:
+            slugs.append(None)
+            report.unattached_accounts.append(
+                f"{net}:{handle or acc_id} (name {hint!r} is ambiguous)"
+            )
+            continue
+        if found is None:
+            found = museums.add(hint)
+            report.created_museums.append(found)
+        slugs.append(found)
+    return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(
+        "network", "account_id", "museum", "handle", "display_name"
+    )

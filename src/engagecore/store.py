@@ -1,0 +1,268 @@
+"""The DuckDB store: one file, versioned schema, all-or-nothing idempotent imports.
+
+Polars frames go in and out through Arrow (DuckDB scans a registered frame), never row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from engagecore import schema
+from engagecore.errors import StoreError
+
+DEFAULT_DB = "engage.duckdb"
+
+#: schema version → the statements that bring the previous version to it
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: schema.DDL_V1}
+
+_COUNTS = schema.COUNT_COLUMNS
+
+
+def default_db_path() -> Path:
+    """``$ENGAGE_DB`` when set, else ``./engage.duckdb``."""
+    return Path(os.environ.get("ENGAGE_DB") or DEFAULT_DB)
+
+
+class Store:
+    """A connection to one engagecore DuckDB file, migrated to the current schema."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open as a DuckDB store ({exc})") from exc
+        self._in_tx = False
+        if not read_only:
+            self.migrate()
+        else:
+            self._check_version()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _version(self) -> int:
+        has = self.fetchall(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        )[0][0]
+        if not has:
+            return 0
+        v = self.fetchall("SELECT max(version) FROM schema_migrations")[0][0]
+        return int(v or 0)
+
+    def _check_version(self) -> int:
+        v = self._version()
+        if v > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {v} is newer than this engagecore "
+                f"(knows {schema.SCHEMA_VERSION}); upgrade engagecore"
+            )
+        return v
+
+    def migrate(self) -> None:
+        """Apply every migration the file has not seen yet, each in its own transaction."""
+        v = self._check_version()
+        if v == 0:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+        for target in sorted(MIGRATIONS):
+            if target <= v:
+                continue
+            with self.transaction():
+                for stmt in MIGRATIONS[target]:
+                    self.con.execute(stmt)
+                self.con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)", [target, datetime.now(UTC)]
+                )
+
+    @property
+    def schema_version(self) -> int:
+        return self._version()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and fetch every row (DuckDB 2 needs results drained)."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        """A query's result as a polars frame, through Arrow."""
+        return self.con.sql(sql, params=params).pl() if params else self.con.sql(sql).pl()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: commit on success, roll back on any exception. Nestable."""
+        if self._in_tx:
+            yield
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    @contextmanager
+    def registered(self, name: str, df: pl.DataFrame) -> Iterator[str]:
+        """Expose a polars frame to SQL under ``name`` for the duration of the block."""
+        self.con.register(name, df)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- imports -----------------------------------------------------------------------------
+    def already_imported(self, sha256: str, importer: str) -> bool:
+        return bool(
+            self.fetchall(
+                "SELECT count(*) FROM imports WHERE sha256 = ? AND importer = ?", [sha256, importer]
+            )[0][0]
+        )
+
+    def next_import_id(self) -> int:
+        return int(self.fetchall("SELECT coalesce(max(import_id), 0) + 1 FROM imports")[0][0])
+
+    def record_import(
+        self,
+        *,
+        import_id: int,
+        plugin: str,
+        plugin_version: str,
+        importer: str,
+        network: str,
+        path: str,
+        sha256: str,
+        rows: int,
+    ) -> None:
+        self.con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                plugin,
+                plugin_version,
+                importer,
+                network,
+                path,
+                sha256,
+                rows,
+                datetime.now(UTC),
+            ],
+        )
+
+    def write_accounts(self, accounts: pl.DataFrame) -> None:
+        """Upsert accounts (frame: network, account_id, museum, handle, display_name).
+
+        A known value is never replaced by NULL; an explicit museum replaces the old one.
+        """
+        if accounts.is_empty():
+            return
+        df = accounts.unique(subset=["network", "account_id"], keep="last", maintain_order=True)
+        with self.registered("_acc", df):
+            self.con.execute(
+                """
+                INSERT INTO accounts (network, account_id, museum, handle, display_name)
+                SELECT network, account_id, museum, handle, display_name FROM _acc
+                ON CONFLICT (network, account_id) DO UPDATE SET
+                    museum = coalesce(excluded.museum, accounts.museum),
+                    handle = coalesce(excluded.handle, accounts.handle),
+                    display_name = coalesce(excluded.display_name, accounts.display_name)
+                """
+            )
+
+    def write_posts(self, posts: pl.DataFrame, import_id: int) -> None:
+        """Keep every observation; the posts row holds the newest reading of each count.
+
+        An older export imported after a newer one adds its observation but does not roll the
+        counts back; a count the newer reading lacks keeps the older value.
+        """
+        if posts.is_empty():
+            return
+        df = posts.sort("observed_at").unique(
+            subset=["network", "post_id"], keep="last", maintain_order=False
+        )
+        df = df.with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
+        counts = ", ".join(_COUNTS)
+        newer = "excluded.observed_at >= posts.observed_at"
+        sets = ",\n".join(
+            f"{c} = CASE WHEN {newer} THEN coalesce(excluded.{c}, posts.{c}) "
+            f"ELSE coalesce(posts.{c}, excluded.{c}) END"
+            for c in _COUNTS
+        )
+        keep_text = ",\n".join(
+            f"{c} = CASE WHEN {newer} THEN coalesce(excluded.{c}, posts.{c}) "
+            f"ELSE coalesce(posts.{c}, excluded.{c}) END"
+            for c in ("text", "language", "url", "hashtags", "mentions")
+        )
+        with self.registered("_posts", df):
+            self.con.execute(
+                f"""
+                INSERT INTO post_observations
+                SELECT network, post_id, observed_at, {counts}, import_id FROM _posts
+                ON CONFLICT DO NOTHING
+                """
+            )
+            self.con.execute(
+                f"""
+                INSERT INTO posts
+                SELECT network, post_id, account_id, posted_at, kind, is_own, text, language,
+                       hashtags, mentions, url, {counts}, observed_at, import_id FROM _posts
+                ON CONFLICT (network, post_id) DO UPDATE SET
+                    {sets},
+                    {keep_text},
+                    observed_at = greatest(excluded.observed_at, posts.observed_at),
+                    import_id = CASE WHEN {newer} THEN excluded.import_id ELSE posts.import_id END
+                """
+            )
+
+    def write_rows(self, table: str, df: pl.DataFrame, import_id: int) -> None:
+        """Insert follower snapshots or audience-age rows; a reading already stored is kept."""
+        if df.is_empty():
+            return
+        key = {
+            "follower_snapshots": ["network", "account_id", "observed_at"],
+            "audience_age": ["network", "account_id", "observed_at", "age_band", "basis"],
+        }[table]
+        df = df.unique(subset=key, keep="last", maintain_order=True).with_columns(
+            pl.lit(import_id, dtype=pl.Int64).alias("import_id")
+        )
+        cols = ", ".join(df.columns)
+        with self.registered("_rows", df):
+            self.con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows ON CONFLICT DO NOTHING"
+            )
+
+    # -- inspection -----------------------------------------------------------------------------
+    def table_digest(self) -> dict[str, str]:
+        """A content digest per data table, independent of physical row order.
+
+        Two stores with the same digests hold the same rows: tests use it to prove that a
+        failed or repeated import changed nothing.
+        """
+        out = {}
+        for table in schema.DATA_TABLES:
+            rows = self.fetchall(f"SELECT coalesce(sum(hash(t)), 0), count(*) FROM {table} AS t")[0]
+            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {
+            t: int(self.fetchall(f"SELECT count(*) FROM {t}")[0][0]) for t in schema.DATA_TABLES
+        }

@@ -1,0 +1,157 @@
+"""Conformance checks for network plugins, usable as a pytest plugin (``-p engagecore.testing``).
+
+A plugin author runs the same checks engagecore runs on its own plugins:
+
+- :func:`check_network` — a registered network is coherent;
+- :func:`check_importer` — an importer is named, detects cheaply, refuses foreign files and
+  reads what it claims into frames the store accepts;
+- :func:`check_demo_roundtrip` — a demo writer's files come back through the importers intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engagecore import plugins, schema
+from engagecore.pluginapi import DemoAccountData, Importer, NetworkSpec, ReadContext
+from engagecore.sources import Source
+from engagecore.validate import validate_frame
+
+
+def check_network(spec: NetworkSpec) -> None:
+    assert spec.name and spec.name == spec.name.lower() and " " not in spec.name
+    assert spec.display_name
+    assert spec.interactions, f"network {spec.name!r} defines no interactions"
+    missing = set(spec.interactions) - set(spec.provides)
+    assert not missing, f"network {spec.name!r}: interactions {missing} not in provides"
+    assert all(w > 0 for w in spec.interactions.values())
+
+
+def check_importer(importer: Importer, foreign: Path) -> None:
+    """Naming, and a confidence of 0 on a file of no network's format."""
+    assert importer.name and importer.network and importer.description
+    assert importer.plugin, "importer has no owning plugin (register it through a hook)"
+    src = Source.open(foreign)
+    try:
+        conf = importer.detect(src)
+    finally:
+        src.close()
+    assert conf == 0.0, f"{importer.name} claims an unrelated file with confidence {conf}"
+
+
+def sample_account(network: str, *, posts: int = 5, with_age: bool = True) -> DemoAccountData:
+    """A small simulated account in the normalized model, for round-trip checks."""
+    start = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+    export = datetime(2024, 6, 1, tzinfo=UTC)
+    n = posts
+    texts = [
+        f"Coulisses n°{i} : la restauration de « La Liseuse » ✨ #JourDeFermeture #musée @amis_du_musee"
+        for i in range(n)
+    ]
+    df = pl.DataFrame(
+        {
+            "network": [network] * n,
+            "post_id": [str(1_700_000_000_000 + i * 7919) for i in range(n)],
+            "account_id": ["424242"] * n,
+            "posted_at": [start + timedelta(days=3 * i, hours=i) for i in range(n)],
+            "kind": ["photo"] * n,
+            "is_own": [True] * n,
+            "text": texts,
+            "language": ["fr"] * n,
+            "hashtags": [["JourDeFermeture", "musée"]] * n,
+            "mentions": [["amis_du_musee"]] * n,
+            "url": [None] * n,
+            "likes": [100 + 10 * i for i in range(n)],
+            "comments": [5 + i for i in range(n)],
+            "shares": [2 + i for i in range(n)],
+            "quotes": [i for i in range(n)],
+            "saves": [3 * i for i in range(n)],
+            "views": [1000 + 100 * i for i in range(n)],
+            "impressions": [2000 + 100 * i for i in range(n)],
+            "reach": [1500 + 100 * i for i in range(n)],
+            "observed_at": [export] * n,
+        }
+    )
+    posts_df = pl.DataFrame(df.to_dict(), schema=schema.POSTS)
+    followers = pl.DataFrame(
+        {
+            "network": [network],
+            "account_id": ["424242"],
+            "observed_at": [export],
+            "followers": [12345],
+        },
+        schema=schema.FOLLOWER_SNAPSHOTS,
+    )
+    age = None
+    if with_age:
+        bands = [
+            ("13-17", 13, 17, 0.05),
+            ("18-24", 18, 24, 0.25),
+            ("25-34", 25, 34, 0.30),
+            ("35-44", 35, 44, 0.2),
+            ("45-54", 45, 54, 0.1),
+            ("55-64", 55, 64, 0.06),
+            ("65+", 65, None, 0.04),
+        ]
+        age = pl.DataFrame(
+            {
+                "network": [network] * 7,
+                "account_id": ["424242"] * 7,
+                "observed_at": [export] * 7,
+                "age_band": [b[0] for b in bands],
+                "age_min": [b[1] for b in bands],
+                "age_max": [b[2] for b in bands],
+                "share": [b[3] for b in bands],
+                "basis": ["followers"] * 7,
+            },
+            schema=schema.AUDIENCE_AGE,
+        )
+    return DemoAccountData(
+        museum_name="Musée des Beaux-Arts de Test",
+        handle="mba_test",
+        account_id="424242",
+        posts=posts_df,
+        followers=followers,
+        audience_age=age,
+        export_date=export,
+    )
+
+
+def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
+    """Write a sample account with the network's demo writer and read it back.
+
+    Returns the posts read back (validated); asserts every written post came back once.
+    """
+    reg = plugins.registry()
+    writer = reg.demo_writers[network]
+    data = sample_account(network)
+    paths = writer.write(data, folder)
+    assert paths, f"demo writer for {network!r} wrote nothing"
+    importers = [i for i in reg.importers.values() if i.network in (network, plugins.ANY_NETWORK)]
+    frames = []
+    for p in paths:
+        src = Source.open(p)
+        scored = sorted(((i.detect(src), i) for i in importers), key=lambda t: -t[0])
+        assert scored and scored[0][0] >= 0.5, f"no importer of {network!r} claims {p}"
+        batch = scored[0][1].read(src, ReadContext())
+        src.close()
+        for table, df in batch.frames().items():
+            validate_frame(table, df, plugin=scored[0][1].plugin, path=str(p))
+        if batch.posts is not None:
+            frames.append(batch.posts)
+    posts = pl.concat(frames) if frames else schema.empty("posts")
+    assert sorted(posts["post_id"].to_list()) == sorted(data.posts["post_id"].to_list())
+    return posts
+
+
+@pytest.fixture
+def foreign_file(tmp_path: Path) -> Iterator[Path]:
+    """A file no importer should claim."""
+    p = tmp_path / "notes.txt"
+    p.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
+    yield p

@@ -1,0 +1,97 @@
+"""The plugin manager: entry points, env filters, errors that name the plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from engagecore import plugins
+from engagecore.errors import PluginError
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import NetworkSpec
+
+BUILTIN = {"spreadsheet", "x", "instagram", "facebook", "youtube", "registry"}
+
+
+def test_manager_is_built_once() -> None:
+    assert plugins.get_plugin_manager() is plugins.get_plugin_manager()
+    names = {i.name for i in plugins.plugin_infos()}
+    assert names >= BUILTIN
+
+
+def test_separately_installed_example_plugin_is_found() -> None:
+    infos = {i.name: i for i in plugins.plugin_infos()}
+    assert "mastodon" in infos, "install it: pip install ./plugins/engagecore-example"
+    assert infos["mastodon"].distribution == "engagecore-example"
+    assert "register_importers" in infos["mastodon"].hooks
+    assert "mastodon" in plugins.registry().networks
+
+
+def test_load_and_disable_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENGAGE_LOAD_PLUGINS", "x,spreadsheet")
+    plugins.reset()
+    assert {i.name for i in plugins.plugin_infos()} == {"x", "spreadsheet"}
+    monkeypatch.delenv("ENGAGE_LOAD_PLUGINS")
+    monkeypatch.setenv("ENGAGE_DISABLE_PLUGINS", "youtube")
+    plugins.reset()
+    names = {i.name for i in plugins.plugin_infos()}
+    assert "youtube" not in names and "x" in names
+
+
+class _Bad:
+    @staticmethod
+    @hookimpl
+    def register_networks(register: Callable[[Any], None]) -> None:
+        register("not a network")
+
+
+class _Crash:
+    @staticmethod
+    @hookimpl
+    def register_networks(register: Callable[[Any], None]) -> None:
+        raise RuntimeError("boom")
+
+
+class _Dup:
+    @staticmethod
+    @hookimpl
+    def register_networks(register: Callable[[Any], None]) -> None:
+        register(NetworkSpec("x", "X again", {"likes": 1.0}, frozenset({"likes"})))
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        (_Bad(), "expected a NetworkSpec"),
+        (_Crash(), "boom"),
+        (_Dup(), "already registered by plugin 'x'"),
+    ],
+)
+def test_misbehaving_plugin_is_named(plugin: object, message: str) -> None:
+    pm = plugins.get_plugin_manager()
+    pm.register(plugin, name="naughty")
+    with pytest.raises(PluginError, match=message) as err:
+        plugins.registry()
+    assert "plugin 'naughty'" in str(err.value)
+
+
+def test_misspelt_hook_fails_loudly() -> None:
+    class Typo:
+        @staticmethod
+        @hookimpl
+        def register_netwrks(register: Callable[[Any], None]) -> None:  # pragma: no cover
+            pass
+
+    pm = plugins.get_plugin_manager()
+    pm.register(Typo(), name="typo")
+    import pluggy
+
+    with pytest.raises(pluggy.PluginValidationError):
+        pm.check_pending()
+
+
+def test_network_spec_rejects_unknown_counts() -> None:
+    with pytest.raises(ValueError, match="unknown count column"):
+        NetworkSpec("n", "N", {"hearts": 1.0}, frozenset({"hearts"}))
