@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engage_instagram.demo import InstagramDemoWriter
+from engage_instagram.export import InstagramExportImporter
+from engage_instagram.graph import InstagramGraphImporter
 from engagecore.hookspecs import hookimpl
 from engagecore.pluginapi import NetworkSpec
 
@@ -17,7 +20,25 @@ NETWORK = NetworkSpec(
     rate_source="Rival IQ 2023 all-industry median (0.47 %)",
 )
 
+__all__ = [
+    "NETWORK",
+    "InstagramDemoWriter",
+    "InstagramExportImporter",
+    "InstagramGraphImporter",
+]
+
 
 @hookimpl
 def register_networks(register: Callable[[Any], None]) -> None:
     register(NETWORK)
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    register(InstagramExportImporter())
+    register(InstagramGraphImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[Any], None]) -> None:
+    register(InstagramDemoWriter())

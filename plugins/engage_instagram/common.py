@@ -1,0 +1,97 @@
+"""Helpers both Instagram importers share: JSON loading, ids, times and the account option."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engagecore.errors import FormatError
+from engagecore.pluginapi import ReadContext
+from engagecore.sources import Source
+
+NETWORK_NAME = "instagram"
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_TRAILING_NUMBER = re.compile(r"(?:^|_)(\d+)$")
+_WHITESPACE = re.compile(rb"\s+")
+
+PHOTO_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "heic", "gif", "bmp"})
+VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "webm", "avi"})
+
+
+def load_json(source: Source, name: str) -> Any:
+    """A member parsed as JSON; a FormatError naming the member when it is not JSON."""
+    text = source.read_text(name)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            source.display(name),
+            f"expected JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+        ) from exc
+
+
+def squashed_head(source: Source, name: str, size: int = 16384) -> bytes:
+    """The first bytes of a member with all whitespace removed, for signature checks."""
+    return _WHITESPACE.sub(b"", source.head(name, size))
+
+
+def media_id(uri: str) -> str:
+    """A stable post id from a media file name: its trailing number, else its stem.
+
+    ``media/posts/202405/4432_2087_n_18032017582961826.jpg`` → ``18032017582961826``: Meta
+    ends every media file name with the media's numeric id, which never changes.
+    """
+    stem = _EXTENSION.sub("", uri.rstrip("/").rsplit("/", 1)[-1])
+    m = _TRAILING_NUMBER.search(stem)
+    return m.group(1) if m else stem
+
+
+def extension(uri: str) -> str:
+    """The lower-case extension of a media uri ("" when it has none)."""
+    name = uri.rsplit("/", 1)[-1]
+    m = _EXTENSION.search(name)
+    return m.group(0)[1:].lower() if m else ""
+
+
+def from_unix(value: Any) -> datetime | None:
+    """A UTC datetime from unix seconds (int, float or digit string); None when absent/0."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise ValueError(f"not a unix timestamp: {value!r}")
+        value = int(value.strip())
+    if not isinstance(value, int | float):
+        raise ValueError(f"not a unix timestamp: {value!r}")
+    if value <= 0:
+        return None
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def parse_iso(value: str, timezone: str) -> datetime:
+    """An ISO 8601 time ("2019-04-05T07:56:32+0000", "...Z") in UTC; a naive one is taken
+    in ``timezone`` (the user's ``--timezone``)."""
+    dt = datetime.fromisoformat(value.strip())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(timezone))
+    return dt.astimezone(UTC)
+
+
+def modified_at(source: Source, name: str) -> datetime:
+    """When a member was last modified on disk (the archive's own time for a zip member),
+    truncated to the second so that the same file always gives the same instant."""
+    path = source.local_path(name) or source.path
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+
+
+def account_option(ctx: ReadContext) -> str | None:
+    """The ``--account`` the user passed, as an Instagram username (no '@', lower case)."""
+    raw = ctx.options.get("account")
+    if raw is None:
+        return None
+    value = str(raw).strip().lstrip("@").strip().lower()
+    return value or None

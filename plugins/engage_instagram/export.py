@@ -1,0 +1,334 @@
+"""``instagram-export``: Instagram's "Download your information" JSON export.
+
+Reads a whole export (zip or folder) or one of its files on its own. Files are found by
+name wherever a version of the export put them (``media.json`` ≤2020,
+``content/posts_1.json``, ``your_instagram_activity/content|media/posts_N.json``,
+``reels.json``, ``stories.json``), then recognised by their content.
+
+``observed_at`` of every count: the newest creation time the export reveals (posts, media
+and insights entries), or the export's date when its zip or folder keeps Meta's name
+(``instagram-USERNAME-YYYY-MM-DD-...``) and that date is later; with neither, the file's
+modification time. The export holds no generation time of its own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from engage_instagram import export_insights, labels
+from engage_instagram.common import (
+    NETWORK_NAME,
+    account_option,
+    load_json,
+    modified_at,
+    squashed_head,
+)
+from engage_instagram.export_posts import (
+    WRAPPER_KINDS,
+    PostRecord,
+    posts_from_legacy,
+    posts_from_list,
+)
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+
+#: Member names that may hold what we read, wherever the export version put them.
+_CANDIDATES = (
+    "posts_[0-9]*.json",
+    "reels.json",
+    "stories.json",
+    "igtv_videos.json",
+    "media.json",
+    "past_instagram_insights/*.json",
+    "personal_information/personal_information.json",
+)
+#: Folders that only Instagram exports have.
+_INSTAGRAM_DIRS = ("your_instagram_activity/", "past_instagram_insights/")
+#: Top-level folders of an export, to find where an export starts inside a zip or folder.
+_ROOT_DIRS = (
+    "your_instagram_activity/",
+    "logged_information/",
+    "personal_information/",
+    "content/",
+    "media/",
+)
+_EXPORT_DATE = re.compile(r"^instagram-.+?-(\d{4})-(\d{2})-(\d{2})(?:[-_.]|$)")
+_STRONG_KEYS = (
+    b'"ig_reels_media"',
+    b'"ig_stories"',
+    b'"ig_igtv_media"',
+    b'"organic_insights_posts"',
+    b'"organic_insights_reels"',
+    b'"organic_insights_stories"',
+)
+
+
+def signature(head: bytes) -> float:
+    """How surely whitespace-free first bytes are an Instagram export file."""
+    if any(k in head for k in _STRONG_KEYS):
+        return 0.95
+    if head.startswith(b'[{"media":[{') and b'"uri"' in head and b'"creation_timestamp"' in head:
+        return 0.95
+    if b'"organic_insights_audience"' in head:
+        return 0.9
+    if b'"taken_at"' in head and (b'"photos":[' in head or b'"videos":[' in head):
+        return 0.9
+    if b'"profile_user"' in head:
+        return 0.6
+    return 0.0
+
+
+def _root(name: str) -> str:
+    """The folder an export starts in, from one of its member names."""
+    hits = [
+        i for d in _ROOT_DIRS for i in [name.find(d)] if i == 0 or (i > 0 and name[i - 1] == "/")
+    ]
+    if hits:
+        return name[: min(hits)]
+    return name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+
+
+def _members(source: Source) -> dict[str, float]:
+    """Members that are Instagram export files, with how sure we are of each."""
+    if source.kind == "file":
+        name = source.names()[0]
+        if not name.lower().endswith(".json"):
+            return {}
+        score = signature(squashed_head(source, name))
+        return {name: score} if score else {}
+    found = {}
+    for name in source.glob(*_CANDIDATES):
+        if any(d in name for d in _INSTAGRAM_DIRS):
+            found[name] = 0.95
+        else:
+            score = signature(squashed_head(source, name))
+            if score:
+                found[name] = score
+    return found
+
+
+def _html_only(source: Source) -> bool:
+    return any(n.endswith(".html") and any(d in n for d in _INSTAGRAM_DIRS) for n in source.names())
+
+
+class InstagramExportImporter(Importer):
+    """Posts, insights counts, follower count and follower ages of a DYI export."""
+
+    name = "instagram-export"
+    network = NETWORK_NAME
+    description = (
+        'Instagram "Download your information" JSON export (zip, folder or one of its files: '
+        "posts_1.json, reels.json, stories.json, media.json, past_instagram_insights/*.json)"
+    )
+
+    def detect(self, source: Source) -> float:
+        members = _members(source)
+        if not members:
+            return 0.9 if source.kind != "file" and _html_only(source) else 0.0
+        roots = {_root(n) for n in members}
+        if len(roots) > 1:
+            return 0.0  # several exports side by side: let each be imported on its own
+        root = roots.pop()
+        if root and (source.kind == "folder" or root.count("/") > 1):
+            return 0.0  # the export is deeper: claim it there, not with its neighbours
+        return max(members.values())
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        members = _members(source)
+        if source.kind == "file" and not members:
+            members = {source.names()[0]: 0.0}
+        if not members:
+            if _html_only(source):
+                raise FormatError(
+                    source.display(),
+                    "this export is in HTML; request it again choosing the JSON format",
+                )
+            raise FormatError(
+                source.display(),
+                "no Instagram export file found (expected posts_1.json, reels.json, "
+                "stories.json, media.json or past_instagram_insights/*.json)",
+            )
+        roots = sorted({_root(n) for n in members})
+        if len(roots) > 1:
+            raise FormatError(
+                source.display(),
+                f"holds several Instagram exports ({', '.join(r or '/' for r in roots)}); "
+                "import each one on its own",
+            )
+        return _Reader(source, ctx, roots[0]).read(sorted(members))
+
+
+class _Reader:
+    """The state of one read: what each file contributed."""
+
+    def __init__(self, source: Source, ctx: ReadContext, root: str) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.root = root
+        self.posts: list[PostRecord] = []
+        self.insights: list[export_insights.MediaInsight] = []
+        self.audience = export_insights.Audience()
+        self.username: str | None = None
+        self.display_name: str | None = None
+
+    def read(self, names: list[str]) -> Batch:
+        for name in names:
+            data = textutil.fix_mojibake_deep(load_json(self.source, name))
+            self._take(name, data)
+        posts = export_insights.attach(_dedupe(self.posts), self.insights)
+        account = self._account()
+        observed = self._observed_at(posts, names)
+        post_rows = [p.row(account, observed) for p in posts]
+        posts_df = (
+            textutil.frame("posts", post_rows)
+            .with_columns(
+                hashtags=textutil.hashtags_expr("text"), mentions=textutil.mentions_expr("text")
+            )
+            .sort("posted_at", "post_id")
+        )
+        batch = Batch(
+            accounts=textutil.frame(
+                "accounts",
+                [
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "handle": account,
+                        "display_name": self.display_name,
+                    }
+                ],
+            ),
+            posts=posts_df,
+        )
+        if self.audience.followers is not None:
+            batch.follower_snapshots = textutil.frame(
+                "follower_snapshots",
+                [
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "observed_at": observed,
+                        "followers": self.audience.followers,
+                    }
+                ],
+            )
+        if self.audience.ages:
+            batch.audience_age = textutil.frame(
+                "audience_age",
+                [
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "observed_at": observed,
+                        "age_band": band,
+                        "age_min": lo,
+                        "age_max": hi,
+                        "share": share,
+                        "basis": "followers",
+                    }
+                    for band, lo, hi, share in self.audience.ages
+                ],
+            )
+        if self.display_name:
+            batch.museum_hints[account] = self.display_name
+        return batch
+
+    def _take(self, name: str, data: Any) -> None:
+        """Recognise one file by its content and keep what it holds."""
+        where = self.source.display(name)
+        if isinstance(data, list):
+            self.posts += posts_from_list(data, where, "reel" if "reels" in name else None)
+            return
+        if not isinstance(data, dict):
+            raise FormatError(where, f"expected a JSON list or object, got {type(data).__name__}")
+        for key, kind in WRAPPER_KINDS.items():
+            if key in data:
+                items = data[key]
+                if not isinstance(items, list):
+                    raise FormatError(where, f"expected '{key}' to be a list")
+                self.posts += posts_from_list(items, where, kind)
+                return
+        if any(k.startswith("organic_insights_") for k in data):
+            self.insights += export_insights.media_insights(data, where)
+            if "organic_insights_audience" in data:
+                self.audience = export_insights.audience(data, where)
+            return
+        if "profile_user" in data:
+            self._personal(data, where)
+            return
+        if any(isinstance(data.get(k), list) for k in ("photos", "videos")):
+            self.posts += posts_from_legacy(data, where, self.ctx.timezone)
+            return
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) == 1 and all(isinstance(e, dict) and "media" in e for e in lists[0]):
+            self.posts += posts_from_list(lists[0], where, None)  # an unknown wrapper key
+            return
+        if self.source.kind != "file" and not fnmatch.fnmatchcase(
+            name.rsplit("/", 1)[-1], "posts_[0-9]*.json"
+        ):
+            return  # a file of the same name that holds something else: not ours
+        raise FormatError(
+            where,
+            "expected an Instagram export file (a posts list, ig_reels_media, ig_stories, "
+            f"organic_insights_*, profile_user or media.json), found keys {sorted(data)[:6]}",
+        )
+
+    def _personal(self, data: dict[str, Any], where: str) -> None:
+        users = data.get("profile_user")
+        if not isinstance(users, list) or not users or not isinstance(users[0], dict):
+            raise FormatError(where, "expected 'profile_user' to be a non-empty list")
+        smd = users[0].get("string_map_data") or {}
+        for label, v in smd.items() if isinstance(smd, dict) else ():
+            key = labels.label_key(label)
+            value = v.get("value") if isinstance(v, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if key in labels.USERNAME_LABELS:
+                self.username = value.strip().lstrip("@").lower()
+            elif key in labels.NAME_LABELS:
+                self.display_name = value.strip()
+
+    def _account(self) -> str:
+        account = self.username or account_option(self.ctx)
+        if account is None:
+            raise FormatError(
+                self.source.display(),
+                "the export names no account (no personal_information/personal_information.json"
+                " with a username): pass --account USERNAME",
+            )
+        return account
+
+    def _observed_at(self, posts: list[PostRecord], names: list[str]) -> datetime:
+        stamps = [ts for p in posts for ts in p.timestamps]
+        stamps += [int(i.created.timestamp()) for i in self.insights]
+        newest = datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
+        dated = _export_date(self.source, self.root)
+        candidates = [d for d in (newest, dated) if d is not None]
+        if candidates:
+            return max(candidates)
+        return max(modified_at(self.source, n) for n in names)
+
+
+def _export_date(source: Source, root: str) -> datetime | None:
+    """The date in Meta's export name (``instagram-USERNAME-2024-05-20-AbCd.zip``)."""
+    for name in (root.rstrip("/").rsplit("/", 1)[-1], source.path.name):
+        m = _EXPORT_DATE.match(name)
+        if m:
+            try:
+                return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
+            except ValueError:
+                continue
+    return None
+
+
+def _dedupe(posts: list[PostRecord]) -> list[PostRecord]:
+    """One record per post id (an export may list a post in two files): the first wins."""
+    seen: dict[str, PostRecord] = {}
+    for p in posts:
+        seen.setdefault(p.post_id, p)
+    return list(seen.values())

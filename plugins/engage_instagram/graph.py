@@ -1,0 +1,479 @@
+"""``instagram-graph``: saved Instagram Graph API responses (one JSON file, or a folder/zip
+of them).
+
+Understood: media lists (``/{ig-user}/media``, each media optionally carrying its
+``insights`` when fetched with ``fields=...,insights.metric(...)``), standalone media
+insights (the media id is read from each metric's ``id``, "{media_id}/insights/reach/
+lifetime"), user objects (``followers_count``; a nested ``media`` edge is read too),
+``business_discovery`` wrappers, and ``follower_demographics`` with ``breakdown=age``.
+
+The account of a media is its ``username``, else the user object whose id is its
+``owner.id`` (else ``--account``, else that owner id); a media naming no owner belongs to
+the only user object in the source, else to ``--account``. ``observed_at`` of a file: its
+top-level ``engagecore_observed_at`` when present, else its modification time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engage_instagram.common import (
+    NETWORK_NAME,
+    account_option,
+    load_json,
+    modified_at,
+    parse_iso,
+    squashed_head,
+)
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+
+#: Graph media insight metric → count column (old names kept: saved responses stay valid).
+METRICS = {
+    "reach": "reach",
+    "likes": "likes",
+    "comments": "comments",
+    "shares": "shares",
+    "saved": "saves",
+    "saves": "saves",
+    "views": "views",
+    "plays": "views",
+    "video_views": "views",
+    "impressions": "impressions",
+}
+_KIND_BY_PRODUCT = {"REELS": "reel", "STORY": "story"}
+_KIND_BY_TYPE = {"IMAGE": "photo", "VIDEO": "video", "CAROUSEL_ALBUM": "carousel"}
+
+_MEDIA_TYPE = re.compile(rb'"media_type":"(IMAGE|VIDEO|CAROUSEL_ALBUM)"')
+_MEDIA_INSIGHT_ID = re.compile(
+    rb'"id":"\d+/insights/(reach|likes|comments|shares|saved|views|impressions|plays|'
+    rb'total_interactions|video_views)/lifetime"'
+)
+_IG_TIMESTAMP = re.compile(rb'"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000"')
+_MAX_MEMBERS = 200
+
+
+def signature(head: bytes) -> float:
+    """How surely whitespace-free first bytes are an Instagram Graph API response."""
+    if b'"business_discovery"' in head or b'"follower_demographics"' in head:
+        return 0.95
+    if _MEDIA_TYPE.search(head) or b'"media_product_type"' in head:
+        return 0.95
+    if _MEDIA_INSIGHT_ID.search(head):
+        return 0.9
+    if b'"followers_count"' in head and b'"media_count"' in head:
+        return 0.9
+    if _IG_TIMESTAMP.search(head) and (b'"like_count"' in head or b'"comments_count"' in head):
+        return 0.85
+    if b'"permalink":"https://www.instagram.com/' in head:
+        return 0.85
+    return 0.0
+
+
+@dataclass
+class _Media:
+    media_id: str
+    where: str
+    record: int | str
+    data: dict[str, Any]
+    observed_at: datetime
+    default_user: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _User:
+    user_id: str | None
+    username: str | None
+    name: str | None
+    followers: int | None
+    observed_at: datetime
+
+
+def _metric_value(metric: dict[str, Any], where: str, record: int | str) -> int | None:
+    """The number of a metric in either form: ``values[0].value`` or ``total_value.value``."""
+    values = metric.get("values")
+    if isinstance(values, list) and values and isinstance(values[0], dict):
+        raw = values[-1].get("value")
+    elif isinstance(metric.get("total_value"), dict):
+        raw = metric["total_value"].get("value")
+    else:
+        raise FormatError(
+            where, f"metric {metric.get('name')!r}: expected 'values' or 'total_value'", record
+        )
+    try:
+        return textutil.parse_count(raw)
+    except ValueError as exc:
+        raise FormatError(
+            where, f"metric {metric.get('name')!r}: expected a count, got {raw!r}", record
+        ) from exc
+
+
+def _is_metric(item: dict[str, Any]) -> bool:
+    return "name" in item and ("values" in item or "total_value" in item)
+
+
+class InstagramGraphImporter(Importer):
+    """Posts with counts, accounts, follower counts and follower ages from the Graph API."""
+
+    name = "instagram-graph"
+    network = NETWORK_NAME
+    description = (
+        "Instagram Graph API responses saved as JSON: media (with insights), media insights, "
+        "user objects, business_discovery, follower_demographics"
+    )
+
+    def detect(self, source: Source) -> float:
+        names = [n for n in source.names() if n.lower().endswith(".json")]
+        if not names or len(names) > _MAX_MEMBERS:
+            return 0.0
+        lowest = 1.0
+        for n in names:
+            score = signature(squashed_head(source, n))
+            if score == 0.0:
+                return 0.0  # a file we do not know: for a folder, let its files be seen one by one
+            lowest = min(lowest, score)
+        return lowest
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        reader = _Reader(source, ctx)
+        names = [n for n in source.names() if n.lower().endswith(".json")]
+        if not names:
+            raise FormatError(source.display(), "expected Graph API responses as .json files")
+        for name in names:
+            reader.take(name)
+        return reader.batch()
+
+
+class _Reader:
+    def __init__(self, source: Source, ctx: ReadContext) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.media: dict[str, _Media] = {}
+        self.insights: dict[str, tuple[str, dict[str, int], datetime]] = {}
+        self.users: list[_User] = []
+        self.ages: list[tuple[str | None, dict[str, int], datetime, str]] = []
+
+    # -- reading files ---------------------------------------------------------------------
+
+    def take(self, name: str) -> None:
+        where = self.source.display(name)
+        doc = load_json(self.source, name)
+        observed = self._observed(doc, name, where)
+        docs = doc if isinstance(doc, list) else [doc]  # a list of saved pages
+        for page in docs:
+            if not isinstance(page, dict):
+                raise FormatError(where, "expected a Graph API response object")
+            self._page(page, where, observed)
+
+    def _observed(self, doc: Any, name: str, where: str) -> datetime:
+        raw = doc.get("engagecore_observed_at") if isinstance(doc, dict) else None
+        if raw is None:
+            return modified_at(self.source, name)
+        try:
+            return parse_iso(str(raw), self.ctx.timezone)
+        except ValueError as exc:
+            raise FormatError(
+                where, f"engagecore_observed_at: expected an ISO 8601 time, got {raw!r}"
+            ) from exc
+
+    def _page(self, page: dict[str, Any], where: str, observed: datetime) -> None:
+        if isinstance(page.get("business_discovery"), dict):
+            self._user(page["business_discovery"], where, observed)
+        elif isinstance(page.get("data"), list):
+            for i, item in enumerate(page["data"]):
+                self._item(item, where, i, observed)
+        elif "username" in page or "followers_count" in page:
+            self._user(page, where, observed)
+        elif "timestamp" in page or "media_type" in page:
+            self._media(page, where, page.get("id", 0), observed, None)
+        elif "error" in page:
+            raise FormatError(where, f"is a Graph API error response: {page['error']!r}")
+        else:
+            raise FormatError(
+                where,
+                "expected a Graph API response (a 'data' list, a user object or "
+                f"business_discovery), found keys {sorted(page)[:6]}",
+            )
+
+    def _item(self, item: Any, where: str, i: int, observed: datetime) -> None:
+        if not isinstance(item, dict):
+            raise FormatError(where, "expected an object in 'data'", i)
+        if _is_metric(item):
+            self._metric(item, where, i, observed)
+        elif "timestamp" in item or "media_type" in item:
+            self._media(item, where, i, observed, None)
+        else:
+            raise FormatError(
+                where,
+                "expected a media object (id, timestamp, media_type) or an insights metric "
+                "(name, period, values)",
+                i,
+            )
+
+    def _user(self, data: dict[str, Any], where: str, observed: datetime) -> None:
+        try:
+            followers = textutil.parse_count(data.get("followers_count"))
+        except ValueError as exc:
+            raise FormatError(
+                where, f"followers_count: expected a count, got {data.get('followers_count')!r}"
+            ) from exc
+        username = data.get("username")
+        username = username.lower() if isinstance(username, str) and username else None
+        user_id = str(data["id"]) if data.get("id") is not None else None
+        self.users.append(_User(user_id, username, data.get("name"), followers, observed))
+        edge = data.get("media")
+        if isinstance(edge, dict) and isinstance(edge.get("data"), list):
+            for i, item in enumerate(edge["data"]):
+                if not isinstance(item, dict):
+                    raise FormatError(where, "expected a media object in media.data", i)
+                self._media(item, where, i, observed, username or user_id)
+
+    def _media(
+        self, item: dict[str, Any], where: str, i: int | str, observed: datetime, user: str | None
+    ) -> None:
+        mid = item.get("id")
+        if mid is None or str(mid).strip() == "":
+            raise FormatError(where, "expected a media 'id'", i)
+        mid = str(mid)
+        media = _Media(mid, where, mid, item, observed, user)
+        insights = item.get("insights")
+        if isinstance(insights, dict) and isinstance(insights.get("data"), list):
+            for metric in insights["data"]:
+                if isinstance(metric, dict) and _is_metric(metric):
+                    self._count(media.counts, metric, where, mid)
+        seen = self.media.get(mid)
+        if seen is None:
+            self.media[mid] = media
+        else:  # the same media in two saved pages: keep the first, add what the second knows
+            for column, n in media.counts.items():
+                seen.counts.setdefault(column, n)
+
+    def _count(
+        self, counts: dict[str, int], metric: dict[str, Any], where: str, record: int | str
+    ) -> None:
+        column = METRICS.get(str(metric.get("name")))
+        if column is None:
+            return  # total_interactions, navigation, ...: not a count of ours
+        n = _metric_value(metric, where, record)
+        if n is not None:
+            counts.setdefault(column, n)
+
+    def _metric(self, metric: dict[str, Any], where: str, i: int, observed: datetime) -> None:
+        name = metric.get("name")
+        owner = str(metric.get("id", "")).split("/insights/")[0] or None
+        if name == "follower_demographics":
+            self.ages.append((owner, self._age_values(metric, where, i), observed, where))
+            return
+        if metric.get("period", "lifetime") != "lifetime":
+            return  # account-level metrics (period day, week...) are not media counts
+        if name not in METRICS:
+            return
+        if owner is None:
+            raise FormatError(
+                where, "expected the metric 'id' \"{media_id}/insights/{metric}/lifetime\"", i
+            )
+        _, counts, seen = self.insights.get(owner, (where, {}, observed))
+        self._count(counts, metric, where, i)
+        self.insights[owner] = (where, counts, max(seen, observed))
+
+    def _age_values(self, metric: dict[str, Any], where: str, i: int) -> dict[str, int]:
+        """follower_demographics (breakdown=age): followers per age band."""
+        total = metric.get("total_value")
+        breakdowns = total.get("breakdowns") if isinstance(total, dict) else None
+        if not isinstance(breakdowns, list) or not breakdowns:
+            raise FormatError(where, "follower_demographics: expected total_value.breakdowns", i)
+        by_age: dict[str, int] = {}
+        for b in breakdowns:
+            keys = b.get("dimension_keys") or ["age"]
+            if "age" not in keys:
+                continue
+            pos = keys.index("age")
+            for r in b.get("results") or []:
+                dims = r.get("dimension_values") or []
+                try:
+                    band, n = str(dims[pos]), textutil.parse_count(r.get("value"))
+                except (IndexError, ValueError) as exc:
+                    raise FormatError(
+                        where,
+                        f"follower_demographics: expected {{dimension_values, value}}, got {r!r}",
+                        i,
+                    ) from exc
+                by_age[band] = by_age.get(band, 0) + (n or 0)
+        return by_age
+
+    # -- building frames -------------------------------------------------------------------
+
+    def _account_for(self, username: str | None, owner: str | None) -> str | None:
+        if username:
+            return username.lower()
+        named = [u for u in self.users if u.username]
+        if owner is not None:
+            for u in named:
+                if u.user_id == owner:
+                    return u.username
+            return account_option(self.ctx) or owner
+        if len({u.username for u in named}) == 1:
+            return named[0].username
+        return account_option(self.ctx)
+
+    def batch(self) -> Batch:
+        for mid, (where, _, _) in self.insights.items():
+            if mid not in self.media:
+                raise FormatError(
+                    where,
+                    f"media insights for media {mid} but no media object (timestamp, media_type) "
+                    "in this source: import them together with the media list (one folder), or "
+                    "fetch fields=...,insights.metric(...)",
+                )
+        posts: list[dict[str, Any]] = []
+        accounts: dict[str, dict[str, Any]] = {}
+        for m in self.media.values():
+            posts.append(self._post(m, accounts))
+        batch = Batch()
+        snapshots: list[dict[str, Any]] = []
+        hints: dict[str, str] = {}
+        for u in self.users:
+            account = self._account_for(u.username, u.user_id)
+            if account is None:
+                continue
+            accounts[account] = {
+                "handle": u.username or accounts.get(account, {}).get("handle"),
+                "display_name": u.name,
+            }
+            if u.name:
+                hints[account] = u.name
+            if u.followers is not None:
+                snapshots.append(
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "observed_at": u.observed_at,
+                        "followers": u.followers,
+                    }
+                )
+        ages = self._age_rows()
+        for row in ages:
+            accounts.setdefault(row["account_id"], {"handle": None, "display_name": None})
+        chosen = account_option(self.ctx)
+        if chosen in accounts and accounts[chosen]["handle"] is None:
+            accounts[chosen]["handle"] = chosen  # --account is a username
+        batch.accounts = textutil.frame(
+            "accounts",
+            [{"network": NETWORK_NAME, "account_id": a, **v} for a, v in sorted(accounts.items())],
+        )
+        if posts:
+            batch.posts = (
+                textutil.frame("posts", posts)
+                .with_columns(
+                    hashtags=textutil.hashtags_expr("text"),
+                    mentions=textutil.mentions_expr("text"),
+                )
+                .sort("posted_at", "post_id")
+            )
+        if snapshots:
+            batch.follower_snapshots = textutil.frame("follower_snapshots", snapshots).unique(
+                subset=["account_id", "observed_at"], keep="last", maintain_order=True
+            )
+        if ages:
+            batch.audience_age = textutil.frame("audience_age", ages)
+        batch.museum_hints = hints
+        return batch
+
+    def _post(self, m: _Media, accounts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        d = m.data
+        owner = d.get("owner", {}).get("id") if isinstance(d.get("owner"), dict) else None
+        username = d.get("username") if isinstance(d.get("username"), str) else m.default_user
+        account = self._account_for(username, str(owner) if owner is not None else None)
+        if account is None:
+            raise FormatError(
+                m.where,
+                "the media names no account (no username, owner or user object): "
+                "pass --account USERNAME",
+                m.record,
+            )
+        accounts.setdefault(account, {"handle": username, "display_name": None})
+        raw_ts = d.get("timestamp")
+        try:
+            posted = parse_iso(str(raw_ts), self.ctx.timezone)
+        except ValueError as exc:
+            raise FormatError(
+                m.where, f"timestamp: expected an ISO 8601 time, got {raw_ts!r}", m.record
+            ) from exc
+        product = str(d.get("media_product_type") or "").upper()
+        kind = _KIND_BY_PRODUCT.get(product) or _KIND_BY_TYPE.get(
+            str(d.get("media_type") or "").upper(), "other"
+        )
+        counts: dict[str, int | None] = {}
+        for field_name, column in (("like_count", "likes"), ("comments_count", "comments")):
+            try:
+                counts[column] = textutil.parse_count(d.get(field_name))
+            except ValueError as exc:
+                raise FormatError(
+                    m.where, f"{field_name}: expected a count, got {d.get(field_name)!r}", m.record
+                ) from exc
+        observed = m.observed_at
+        extra = dict(m.counts)
+        if m.media_id in self.insights:
+            _, standalone, seen = self.insights[m.media_id]
+            for k, v in standalone.items():
+                extra.setdefault(k, v)
+            observed = max(observed, seen)
+        for column, n in extra.items():
+            if counts.get(column) is None:
+                counts[column] = n
+        caption = d.get("caption")
+        return {
+            "network": NETWORK_NAME,
+            "post_id": m.media_id,
+            "account_id": account,
+            "posted_at": posted,
+            "kind": kind,
+            "is_own": True,
+            "text": caption if isinstance(caption, str) and caption else None,
+            "url": d.get("permalink") if isinstance(d.get("permalink"), str) else None,
+            "observed_at": observed,
+            **counts,
+        }
+
+    def _age_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for owner, by_age, observed, where in self.ages:
+            account = self._account_for(None, owner)
+            if account is None:
+                raise FormatError(
+                    where, "follower_demographics names no account: pass --account USERNAME"
+                )
+            total = sum(by_age.values())
+            if total <= 0:
+                continue
+            for band, n in sorted(by_age.items()):
+                lo, hi = _band_bounds(band, where)
+                rows.append(
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "observed_at": observed,
+                        "age_band": f"{lo}-{hi}" if hi else f"{lo}+",
+                        "age_min": lo,
+                        "age_max": hi,
+                        "share": n / total,
+                        "basis": "followers",
+                    }
+                )
+        return rows
+
+
+def _band_bounds(band: str, where: str) -> tuple[int, int | None]:
+    m = re.fullmatch(r"\s*(\d{1,3})\s*(?:-\s*(\d{1,3})|\+)\s*", band)
+    if m is None:
+        raise FormatError(
+            where,
+            f"follower_demographics: expected an age band like '18-24' or '65+', got {band!r}",
+        )
+    return int(m[1]), int(m[2]) if m[2] else None
