@@ -9,6 +9,10 @@ name wherever a version of the export put them (``media.json`` ≤2020,
 and insights entries), or the export's date when its zip or folder keeps Meta's name
 (``instagram-USERNAME-YYYY-MM-DD-...``) and that date is later; with neither, the file's
 modification time. The export holds no generation time of its own.
+
+The account is the username of ``personal_information/personal_information.json`` (or of
+the ≤2020 ``profile.json``); only when the export names none is ``--account`` used, and
+without either the read fails asking for it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ _CANDIDATES = (
     "media.json",
     "past_instagram_insights/*.json",
     "personal_information/personal_information.json",
+    "profile.json",
 )
 #: Folders that only Instagram exports have.
 _INSTAGRAM_DIRS = ("your_instagram_activity/", "past_instagram_insights/")
@@ -78,7 +83,7 @@ def signature(head: bytes) -> float:
         return 0.9
     if b'"taken_at"' in head and (b'"photos":[' in head or b'"videos":[' in head):
         return 0.9
-    if b'"profile_user"' in head:
+    if b'"profile_user"' in head or (b'"date_joined"' in head and b'"username"' in head):
         return 0.6
     return 0.0
 
@@ -261,6 +266,11 @@ class _Reader:
         if "profile_user" in data:
             self._personal(data, where)
             return
+        if isinstance(data.get("username"), str) and "date_joined" in data:
+            self.username = data["username"].strip().lstrip("@").lower() or None  # ≤2020
+            if isinstance(data.get("name"), str) and data["name"].strip():
+                self.display_name = data["name"].strip()
+            return
         if any(isinstance(data.get(k), list) for k in ("photos", "videos")):
             self.posts += posts_from_legacy(data, where, self.ctx.timezone)
             return
@@ -299,7 +309,7 @@ class _Reader:
             raise FormatError(
                 self.source.display(),
                 "the export names no account (no personal_information/personal_information.json"
-                " with a username): pass --account USERNAME",
+                " or profile.json with a username): pass --account USERNAME",
             )
         return account
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Final
 
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
-    """A label reduced for comparison: no accents, casefolded, one kind of apostrophe."""
+    """A label reduced for comparison: no accents, casefolded, one kind of apostrophe
+    (cached: an export repeats the same few labels thousands of times)."""
     decomposed = unicodedata.normalize("NFKD", label)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     bare = bare.replace("’", "'").replace("`", "'").replace("‘", "'")

@@ -293,7 +293,9 @@ def test_unknown_language_takes_the_age_distribution_naming_no_gender(ig: Path) 
 
 
 def test_legacy_media_json_groups_carousels(ig: Path) -> None:
-    batch = read(EXPORT, ig / "media_2019", account="ancien")
+    batch = read(EXPORT, ig / "media_2019", account="ignored")  # profile.json names it
+    assert tbl(batch, "accounts")["account_id"].to_list() == ["museeautrefois"]
+    assert batch.museum_hints == {"museeautrefois": "Musée d’Autrefois"}  # plain UTF-8 kept
     posts = by_id(tbl(batch, "posts"))
     assert len(posts) == 4  # 3 photos (2 of one carousel), 1 video, 1 story; profile ignored
     assert posts["a1b2c3d4e5f6"]["text"] == "Vernissage 🥂 #expo"  # no trailing number: stem
