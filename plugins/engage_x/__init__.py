@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engage_x.api import XApiImporter
+from engage_x.archive import XArchiveImporter
+from engage_x.demo import XDemoWriter
 from engagecore.hookspecs import hookimpl
 from engagecore.pluginapi import NetworkSpec
 
@@ -17,7 +20,20 @@ NETWORK = NetworkSpec(
     rate_source="Rival IQ 2023 all-industry median (0.035 %)",
 )
 
+__all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]
+
 
 @hookimpl
 def register_networks(register: Callable[[Any], None]) -> None:
     register(NETWORK)
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    register(XArchiveImporter())
+    register(XApiImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[Any], None]) -> None:
+    register(XDemoWriter())

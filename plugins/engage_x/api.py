@@ -1,0 +1,295 @@
+"""``x-api``: saved X API v2 responses, one JSON file per response.
+
+Two shapes are read: a tweets page (``/2/users/:id/tweets``, ``/2/tweets``: ``{"data": [...],
+"includes": {"users", "media"}, "meta"}``) into posts, and a user lookup (``/2/users/:id``,
+``/2/users/by/username/:name`` with ``user.fields=public_metrics``) into an account and a
+follower snapshot. A folder of pages is ingested file by file: each file is its own source.
+
+A response does not say when it was fetched, so ``observed_at`` is the file's modification
+time, unless the file carries a top-level ``"engagecore_observed_at"`` (ISO 8601), which our
+own fetcher writes. Pages hold at most 100 posts, so they are parsed with :mod:`json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from engage_x import columns as C
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+
+OBSERVED_AT_KEY = "engagecore_observed_at"
+
+# The first key of a saved response is "data" (X writes it first; sorted keys keep it first),
+# possibly after the observation time our fetcher adds.
+_DATA_FIRST = re.compile(
+    rb'\A(?:\xef\xbb\xbf)?\s*\{\s*(?:"engagecore_observed_at"\s*:\s*"[^"]*"\s*,\s*)?"data"\s*:'
+)
+_EMPTY_PAGE = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"meta"\s*:\s*\{\s*"result_count"\s*:\s*0')
+
+#: public_metrics key → posts column.
+PUBLIC_METRICS = {
+    "like_count": "likes",
+    "reply_count": "comments",
+    "retweet_count": "shares",
+    "quote_count": "quotes",
+    "bookmark_count": "saves",
+    "impression_count": "impressions",
+}
+_STATUS_LINK = re.compile(r"^https?://(www\.|mobile\.)?(twitter|x)\.com/[^/]+/(web/)?status/")
+
+
+class XApiImporter(Importer):
+    """X API v2 responses saved as JSON: tweets pages and user lookups."""
+
+    name = "x-api"
+    network = C.NETWORK
+    description = "X (Twitter) API v2 response: tweets page or user lookup (JSON file)"
+
+    def detect(self, source: Source) -> float:
+        if source.kind != "file":
+            return 0.0
+        head = source.head(source.name, 4096)
+        if _EMPTY_PAGE.match(head):
+            return 0.6
+        if not _DATA_FIRST.match(head):
+            return 0.0
+        if b'"edit_history_tweet_ids"' in head:
+            return 0.95
+        if b'"retweet_count"' in head and b'"quote_count"' in head:
+            return 0.9
+        if b'"username"' in head and b'"followers_count"' in head:
+            return 0.9 if b'"tweet_count"' in head or b'"listed_count"' in head else 0.6
+        return 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        display = source.display()
+        try:
+            value = json.loads(source.read_text(source.name))
+        except json.JSONDecodeError as exc:
+            raise FormatError(
+                display, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from exc
+        if not isinstance(value, dict):
+            raise FormatError(display, 'expected an X API v2 response object {"data": ...}')
+        observed = _observed_at(source, value)
+        data = value.get("data")
+        if data is None:
+            if isinstance(value.get("meta"), dict):  # a page past the last post
+                return Batch(posts=textutil.frame("posts", []))
+            raise FormatError(display, 'expected a "data" member (an X API v2 response)')
+        items = data if isinstance(data, list) else [data]
+        if not all(isinstance(i, dict) for i in items):
+            raise FormatError(display, '"data" must hold objects')
+        if items and all("username" in i and "text" not in i for i in items):
+            return _users(items, observed, display)
+        return _tweets(items, value.get("includes") or {}, observed, display)
+
+
+def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
+    raw = value.get(OBSERVED_AT_KEY)
+    if raw is None:
+        return datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+    try:
+        dt = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise FormatError(
+            source.display(), f"expected {OBSERVED_AT_KEY} as an ISO 8601 date, got {raw!r}"
+        ) from exc
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _count(value: Any, what: str, display: str, record: str) -> int | None:
+    try:
+        return textutil.parse_count(value)
+    except ValueError as exc:
+        raise FormatError(display, f"expected {what} to be a count, got {value!r}", record) from exc
+
+
+def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:
+    accounts: dict[str, list[Any]] = {"account_id": [], "handle": [], "display_name": []}
+    snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
+    hints = {}
+    for i, u in enumerate(items, start=1):
+        if not u.get("id"):
+            raise FormatError(display, 'expected a user with an "id"', record=f"#{i}")
+        uid = str(u["id"])
+        accounts["account_id"].append(uid)
+        accounts["handle"].append(u.get("username"))
+        accounts["display_name"].append(u.get("name"))
+        if u.get("name"):
+            hints[uid] = u["name"]
+        metrics = u.get("public_metrics") or {}
+        followers = _count(metrics.get("followers_count"), "followers_count", display, f"id {uid}")
+        if followers is not None:
+            snaps["account_id"].append(uid)
+            snaps["followers"].append(followers)
+    return Batch(
+        accounts=_frame("accounts", accounts, observed=None),
+        follower_snapshots=_frame("follower_snapshots", snaps, observed=observed),
+        museum_hints=hints,
+    )
+
+
+def _frame(table: str, cols: dict[str, list[Any]], observed: datetime | None) -> pl.DataFrame:
+    """A produced table from column lists (strings, and ``followers`` as Int64)."""
+    df = pl.DataFrame(
+        cols, schema={c: pl.Int64 if c == "followers" else pl.Utf8 for c in cols}
+    ).with_columns(network=pl.lit(C.NETWORK))
+    if observed is not None:
+        df = df.with_columns(observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")))
+    return textutil.frame(table, df)
+
+
+def _kind(tweet: dict[str, Any], media_types: dict[str, str], links: list[str]) -> str:
+    keys = (tweet.get("attachments") or {}).get("media_keys") or []
+    types = {media_types.get(k, "") for k in keys}
+    if types & {"video", "animated_gif"}:
+        return "video"
+    if "photo" in types:
+        return "photo"
+    if keys:
+        return "other"
+    return "link" if any(not _STATUS_LINK.match(u) for u in links) else "text"
+
+
+def _text(tweet: dict[str, Any]) -> tuple[str | None, list[str], list[str], list[str]]:
+    """Full text (long posts: ``note_tweet``), hashtags, mentions and expanded link URLs."""
+    note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), dict) else None
+    text = note.get("text") if note and note.get("text") else tweet.get("text")
+    ents = [e for e in (tweet.get("entities"), (note or {}).get("entities")) if isinstance(e, dict)]
+    urls = [u for e in ents for u in e.get("urls") or [] if isinstance(u, dict)]
+    # Media links (with a media_key) stay t.co links in the text, as in the archive.
+    link_urls = [u for u in urls if not u.get("media_key")]
+    text = C.expand_urls(textutil.unescape(text), link_urls)
+    tags = [h.get("tag") for e in ents for h in e.get("hashtags") or [] if isinstance(h, dict)]
+    ments = [
+        m.get("username") for e in ents for m in e.get("mentions") or [] if isinstance(m, dict)
+    ]
+    links = [
+        str(u.get("expanded_url") or u.get("url"))
+        for u in link_urls
+        if u.get("expanded_url") or u.get("url")
+    ]
+    return text, _unique(tags), _unique(ments), links
+
+
+def _unique(values: list[Any]) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values if v))
+
+
+def _tweets(
+    items: list[dict[str, Any]], includes: dict[str, Any], observed: datetime, display: str
+) -> Batch:
+    users = {
+        str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and u.get("id")
+    }
+    media_types = {
+        str(m["media_key"]): str(m.get("type", ""))
+        for m in includes.get("media") or []
+        if isinstance(m, dict) and m.get("media_key")
+    }
+    sole_user = next(iter(users)) if len(users) == 1 else None
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "post_id",
+            "account_id",
+            "posted_at",
+            "kind",
+            "is_own",
+            "text",
+            "language",
+            "hashtags",
+            "mentions",
+            "url",
+            *PUBLIC_METRICS.values(),
+        )
+    }
+    for i, t in enumerate(items, start=1):
+        if not t.get("id"):
+            raise FormatError(display, 'expected a post with an "id"', record=f"#{i}")
+        tid = str(t["id"])
+        rec = f"id {tid}"
+        if not t.get("created_at"):
+            raise FormatError(
+                display, 'expected "created_at" (request tweet.fields=created_at)', rec
+            )
+        author = str(t.get("author_id") or sole_user or "")
+        if not author:
+            raise FormatError(display, 'expected "author_id" (request tweet.fields=author_id)', rec)
+        text, tags, ments, links = _text(t)
+        refs = t.get("referenced_tweets") or []
+        is_own = not any(isinstance(r, dict) and r.get("type") == "retweeted" for r in refs)
+        public = t.get("public_metrics") or {}
+        owned = t.get("non_public_metrics") or t.get("organic_metrics") or {}
+        for key, col in PUBLIC_METRICS.items():
+            raw = owned.get(key) if key == "impression_count" and key in owned else public.get(key)
+            n = _count(raw, key, display, rec)
+            # A repost's metrics are the original post's: not counts of the museum's repost.
+            cols[col].append(n if is_own else None)
+        handle = (users.get(author) or {}).get("username")
+        cols["post_id"].append(tid)
+        cols["account_id"].append(author)
+        cols["posted_at"].append(str(t["created_at"]))
+        cols["kind"].append(_kind(t, media_types, links))
+        cols["is_own"].append(is_own)
+        cols["text"].append(text)
+        cols["language"].append(t.get("lang"))
+        cols["hashtags"].append(tags)
+        cols["mentions"].append(ments)
+        cols["url"].append(f"https://x.com/{handle or 'i/web'}/status/{tid}")
+
+    posts = pl.DataFrame(
+        cols,
+        schema_overrides={
+            "hashtags": pl.List(pl.Utf8),
+            "mentions": pl.List(pl.Utf8),
+            "posted_at": pl.Utf8,
+            "language": pl.Utf8,
+            "text": pl.Utf8,
+            **{c: pl.Int64 for c in PUBLIC_METRICS.values()},
+        },
+    ).with_columns(
+        network=pl.lit(C.NETWORK),
+        posted_at=pl.col("posted_at").str.to_datetime(
+            strict=False, time_unit="us", time_zone="UTC"
+        ),
+        language=C.language_expr("language"),
+        observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")),
+    )
+    bad = posts.filter(pl.col("posted_at").is_null())
+    if bad.height:
+        raw = cols["posted_at"][cols["post_id"].index(bad["post_id"][0])]
+        raise FormatError(
+            display,
+            f"expected created_at like '2024-11-05T13:24:09.000Z', got {raw!r}",
+            record=f"id {bad['post_id'][0]}",
+        )
+    authors = list(dict.fromkeys(cols["account_id"]))
+    accounts = {
+        "account_id": authors,
+        "handle": [(users.get(a) or {}).get("username") for a in authors],
+        "display_name": [(users.get(a) or {}).get("name") for a in authors],
+    }
+    snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
+    for a in authors:
+        metrics = (users.get(a) or {}).get("public_metrics") or {}
+        n = _count(metrics.get("followers_count"), "followers_count", display, f"user {a}")
+        if n is not None:
+            snaps["account_id"].append(a)
+            snaps["followers"].append(n)
+    hints = {a: users[a]["name"] for a in authors if a in users and users[a].get("name")}
+    return Batch(
+        accounts=_frame("accounts", accounts, observed=None),
+        posts=textutil.frame("posts", posts),
+        follower_snapshots=_frame("follower_snapshots", snaps, observed=observed),
+        museum_hints=hints,
+    )

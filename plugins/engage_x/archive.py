@@ -1,0 +1,266 @@
+"""``x-archive``: X's "Download an archive of your data" (zip or unzipped folder).
+
+Reads ``data/tweets.js`` (or ``tweets-partN.js`` parts, or the 2019–2022 ``tweet.js``) into
+posts, ``account.js`` (or ``manifest.js``'s userInfo) into the account, and the follower count
+of ``manifest.js`` (or the number of entries of ``follower.js``) into a follower snapshot
+dated ``archiveInfo.generationDate``. Long posts get their full text from ``note-tweet.js``.
+
+Replies (``in_reply_to_status_id_str``) are kept as the museum's own posts: answering the
+public is part of its engagement work. Retweets ("RT @user: ...") are kept with
+``is_own = False`` and NULL counts (the archive's "0" is not a count of the repost).
+The archive has no replies, quotes or impressions counts: those stay NULL.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from engage_x import columns as C
+from engage_x import notes, tweets, ytd
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+
+_TWEETS_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
+_TWEET_PATTERNS = ("tweets.js", "tweets-part*.js", "tweet.js", "tweet-part*.js")
+_SIDE_FILES = ("manifest.js", "account.js")
+
+
+def _part_order(member: str) -> tuple[int, int, str]:
+    """tweets.js (or tweet.js) first, then parts by number."""
+    m = _TWEETS_RE.match(PurePosixPath(member).name)
+    part = int(m.group(1)) if m and m.group(1) else 0
+    return (0 if m and m.group(1) is None else 1, part, member)
+
+
+@dataclass
+class _Archive:
+    """The members of one archive, keyed by the folder that holds them (``data``)."""
+
+    folder: str
+    tweets: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.files.get(name)
+
+
+def _archives(source: Source) -> list[_Archive]:
+    """Group the archive members of a source by folder (a folder may hold several archives)."""
+    groups: dict[str, _Archive] = {}
+    members = source.glob(*_TWEET_PATTERNS, *_SIDE_FILES, "note-tweet.js", "follower.js")
+    for m in members:
+        path = PurePosixPath(m)
+        arch = groups.setdefault(str(path.parent), _Archive(str(path.parent)))
+        if _TWEETS_RE.match(path.name):
+            arch.tweets.append(m)
+        else:
+            arch.files[path.name] = m
+    out = [
+        a
+        for a in groups.values()
+        if a.tweets or "manifest.js" in a.files or "account.js" in a.files
+    ]
+    for a in out:
+        a.tweets.sort(key=_part_order)
+    return sorted(out, key=lambda a: a.folder)
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+class XArchiveImporter(Importer):
+    """X account archive, as the zip X sends or the folder it unzips to."""
+
+    name = "x-archive"
+    network = C.NETWORK
+    description = "X (Twitter) account archive: zip or folder with data/tweets.js"
+
+    def detect(self, source: Source) -> float:
+        if source.kind == "file":
+            # A lone tweets.js: readable only with account.js beside it, so not certain.
+            if not _TWEETS_RE.match(source.name):
+                return 0.0
+            gname = ytd.global_name(source.head(source.name, 256)) or ""
+            return 0.6 if gname.startswith(("YTD.tweet.", "YTD.tweets.")) else 0.0
+        archives = _archives(source)
+        if not archives:
+            return 0.0
+        arch = archives[0]
+        member = (
+            arch.tweets[0] if arch.tweets else arch.get("manifest.js") or arch.files["account.js"]
+        )
+        name = ytd.global_name(source.head(member, 256))
+        if name is None:
+            return 0.0
+        return 0.95 if name.startswith("YTD.") or name == "__THAR_CONFIG" else 0.3
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        if source.kind == "file":
+            raise FormatError(
+                source.display(),
+                "expected the whole archive (zip or folder): a lone tweets file does not say "
+                "whose account it is (account.js)",
+            )
+        archives = _archives(source)
+        if not archives:
+            raise FormatError(source.display(), "expected an X archive with data/tweets.js")
+        batches = [self._read_one(source, a) for a in archives]
+        hints: dict[str, str] = {}
+        for b in batches:
+            hints.update(b.museum_hints)
+        return Batch(
+            accounts=pl.concat([b.accounts for b in batches if b.accounts is not None]),
+            posts=pl.concat([b.posts for b in batches if b.posts is not None]),
+            follower_snapshots=pl.concat(
+                [b.follower_snapshots for b in batches if b.follower_snapshots is not None]
+            ),
+            museum_hints=hints,
+        )
+
+    # -- one archive -------------------------------------------------------------------
+
+    def _read_one(self, source: Source, arch: _Archive) -> Batch:
+        manifest = self._manifest(source, arch)
+        account_id, handle, display_name = self._account(source, arch, manifest)
+        generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
+
+        with tempfile.TemporaryDirectory(prefix="engage-x-") as tmp:
+            parts = [tweets.read_tweets(source, m, Path(tmp)) for m in arch.tweets]
+            followers = self._followers(source, arch, manifest, Path(tmp))
+        posts = pl.concat(parts) if parts else pl.DataFrame(schema=tweets.RAW_SCHEMA)
+        posts = posts.unique("post_id", keep="first", maintain_order=True)
+        note_member = arch.get("note-tweet.js")
+        if note_member is not None:
+            note_frame = notes.notes_frame(
+                ytd.load(source, note_member), source.display(note_member)
+            )
+            posts = notes.apply_notes(posts, note_frame)
+
+        observed = generated or self._fallback_observed(source, arch, posts)
+        posts_out = textutil.frame(
+            "posts",
+            posts.with_columns(
+                network=pl.lit(C.NETWORK),
+                account_id=pl.lit(account_id),
+                _handle=pl.lit(handle, dtype=pl.Utf8),
+                observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")),
+            ).with_columns(url=C.status_url_expr("_handle", "post_id")),
+        )
+        accounts = textutil.frame(
+            "accounts",
+            [
+                {
+                    "network": C.NETWORK,
+                    "account_id": account_id,
+                    "handle": handle,
+                    "display_name": display_name,
+                }
+            ],
+        )
+        snaps = textutil.frame(
+            "follower_snapshots",
+            []
+            if followers is None
+            else [
+                {
+                    "network": C.NETWORK,
+                    "account_id": account_id,
+                    "observed_at": observed,
+                    "followers": followers,
+                }
+            ],
+        )
+        hints = {account_id: display_name} if display_name else {}
+        return Batch(
+            accounts=accounts, posts=posts_out, follower_snapshots=snaps, museum_hints=hints
+        )
+
+    def _manifest(self, source: Source, arch: _Archive) -> dict[str, Any]:
+        member = arch.get("manifest.js")
+        if member is None:
+            return {}
+        value = ytd.load(source, member)
+        if not isinstance(value, dict):
+            raise FormatError(
+                source.display(member), "expected a JSON object after 'window.__THAR_CONFIG ='"
+            )
+        return value
+
+    def _account(
+        self, source: Source, arch: _Archive, manifest: dict[str, Any]
+    ) -> tuple[str, str | None, str | None]:
+        member = arch.get("account.js")
+        if member is not None:
+            value = ytd.load(source, member)
+            first = value[0] if isinstance(value, list) and value else None
+            acc = first.get("account", first) if isinstance(first, dict) else None
+            if not isinstance(acc, dict) or not acc.get("accountId"):
+                raise FormatError(
+                    source.display(member),
+                    'expected [{"account": {"accountId", "username", "accountDisplayName"}}]',
+                    record="#1",
+                )
+            return str(acc["accountId"]), acc.get("username"), acc.get("accountDisplayName")
+        info = manifest.get("userInfo")
+        if isinstance(info, dict) and info.get("accountId"):
+            return str(info["accountId"]), info.get("userName"), info.get("displayName")
+        raise FormatError(
+            source.display(arch.tweets[0] if arch.tweets else None),
+            "expected account.js (or manifest.js with userInfo.accountId) in the same folder",
+        )
+
+    def _followers(
+        self, source: Source, arch: _Archive, manifest: dict[str, Any], workdir: Path
+    ) -> int | None:
+        files = manifest.get("dataTypes", {}).get("follower", {}).get("files") or []
+        if files and isinstance(files[0], dict) and files[0].get("count") is not None:
+            raw = files[0]["count"]
+            try:
+                return textutil.parse_count(raw)
+            except ValueError as exc:
+                raise FormatError(
+                    source.display(arch.get("manifest.js")),
+                    f"expected dataTypes.follower.files[0].count to be a count, got {raw!r}",
+                ) from exc
+        member = arch.get("follower.js")
+        if member is None:
+            return None
+        tmp = workdir / "follower.json"
+        ytd.strip_to_file(source, member, tmp)
+        con = duckdb.connect()
+        try:
+            path = str(tmp).replace("'", "''")
+            row = con.sql(
+                f"SELECT count(*) FROM read_json('{path}', format='array', columns={{'follower': 'JSON'}})"
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise tweets.duckdb_error(source.display(member), exc, tmp) from exc
+        finally:
+            con.close()
+        return int(row[0][0]) if row else 0
+
+    def _fallback_observed(self, source: Source, arch: _Archive, posts: pl.DataFrame) -> datetime:
+        """No generation date: the newest post time, else the file's modification time."""
+        newest = posts["posted_at"].max() if posts.height else None
+        if isinstance(newest, datetime):
+            return newest
+        member = arch.tweets[0] if arch.tweets else next(iter(arch.files.values()))
+        local = source.local_path(member) or source.path
+        return datetime.fromtimestamp(local.stat().st_mtime, UTC)
