@@ -1,0 +1,201 @@
+"""The cohort simulator: made-up but realistic museums, accounts, posts and audiences.
+
+``engage demo`` and the benchmarks write a :class:`Cohort` as each network's real export files
+(through the plugins' :class:`~engagecore.pluginapi.DemoWriter`) and import them through the
+real importers. The simulator knows no network by name: a network's behaviour comes from its
+:class:`~engagecore.pluginapi.NetworkSpec` (typical rate, interaction and provided columns)
+and a :class:`NetworkParams` table whose defaults live in ``data/simulation.toml``.
+
+The model, per account: followers today are log-normal (heavy tail: the curated museums are
+the country's largest audiences), grow over time, and a post's interactions are
+Poisson-log-normal around ``typical_rate × quality × (followers / cohort median) ^
+-size_exponent × followers at post time``, times planted lifts per theme, kind and weekday,
+rare viral boosts, and a maturity factor (counts still growing near the export date).
+``Cohort.truth`` holds the planted quality and young-audience share: benchmarks may compare
+scores with it; scoring code must never read it. Deterministic for a seed; vectorized (numpy
+draws, polars assembly), so ten million posts take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from engagecore import schema
+from engagecore._sim import audience, population
+from engagecore._sim import posts as posts_
+from engagecore._sim.captions import caption_pool
+from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
+from engagecore._sim.roster import WEEKDAYS, build_roster
+from engagecore.errors import UsageError
+from engagecore.pluginapi import DemoAccountData, NetworkSpec
+
+__all__ = ["AGE_BANDS", "Cohort", "NetworkParams", "default_params", "simulate_cohort"]
+
+
+@dataclass
+class Cohort:
+    """A simulated cohort. Frames carry a ``museum`` column (the museum's slug) beside their
+    :mod:`engagecore.schema` columns; ``truth`` and ``post_truth`` are for benchmarks only.
+
+    ``museums``: slug, name, city, region, museofile_id, aliases, kind, closed, curated.
+    ``accounts``: network, account_id, museum, handle, display_name, adopted_at.
+    ``truth``: museum, network, account_id, quality (planted multiplier of the engagement
+    rate, median 1), young_share (true share of the audience aged 13-24).
+    """
+
+    museums: pl.DataFrame
+    accounts: pl.DataFrame
+    posts: pl.DataFrame
+    followers: pl.DataFrame
+    audience_age: pl.DataFrame
+    truth: pl.DataFrame
+    export_date: datetime
+    params: dict[str, NetworkParams]
+    post_truth: pl.DataFrame | None = None
+
+    def account_data(self) -> Iterator[tuple[str, DemoAccountData]]:
+        """(network, one account's frames) for the networks' demo writers, in account order.
+
+        Posts are oldest first with exactly the :data:`schema.POSTS` columns; a repost
+        (``is_own`` false) has no counts and its first mention is the reposted account.
+        ``audience_age`` is None for accounts without owned age data.
+        """
+        names = dict(zip(self.museums["slug"], self.museums["name"], strict=True))
+        key = ["network", "account_id"]
+        posts = self.posts.select(schema.POSTS.names()).partition_by(
+            key, as_dict=True, maintain_order=True
+        )
+        followers = self.followers.select(schema.FOLLOWER_SNAPSHOTS.names()).partition_by(
+            key, as_dict=True, maintain_order=True
+        )
+        ages = self.audience_age.select(schema.AUDIENCE_AGE.names()).partition_by(
+            key, as_dict=True, maintain_order=True
+        )
+        for row in self.accounts.iter_rows(named=True):
+            k = (row["network"], row["account_id"])
+            yield (
+                row["network"],
+                DemoAccountData(
+                    museum_name=names[row["museum"]],
+                    handle=row["handle"],
+                    account_id=row["account_id"],
+                    posts=posts.get(k, schema.empty("posts")),
+                    followers=followers.get(k, schema.empty("follower_snapshots")),
+                    audience_age=ages.get(k),
+                    export_date=self.export_date,
+                ),
+            )
+
+
+def _resolve(
+    specs: list[NetworkSpec], params: Mapping[str, NetworkParams | Mapping[str, Any]] | None
+) -> dict[str, NetworkParams]:
+    out = {}
+    for spec in specs:
+        given = (params or {}).get(spec.name)
+        out[spec.name] = (
+            given if isinstance(given, NetworkParams) else default_params(spec, **(given or {}))
+        )
+    return out
+
+
+def simulate_cohort(
+    n_museums: int,
+    seed: int,
+    networks: Mapping[str, NetworkSpec],
+    *,
+    start: date = date(2023, 1, 1),
+    end: date = date(2025, 1, 1),
+    posts_total: int | None = None,
+    posts_per_account: float | None = None,
+    params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
+    with_post_truth: bool = False,
+) -> Cohort:
+    """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
+
+    :param seed: the same seed (and arguments) gives the same cohort.
+    :param posts_total: exactly this many posts in all, spread like the natural paces; or
+        ``posts_per_account`` on average; by default each account posts at its own pace.
+    :param params: per network name, a :class:`NetworkParams` or a dict of fields overriding
+        :func:`default_params`.
+    :param with_post_truth: also give each post's theme, expected interactions and viral flag
+        (``Cohort.post_truth``), for the validity benchmark.
+    """
+    if n_museums < 1:
+        raise UsageError(f"the number of museums must be at least 1, not {n_museums}")
+    if end <= start:
+        raise UsageError(f"the end ({end}) must be after the start ({start})")
+    if posts_total is not None and posts_per_account is not None:
+        raise UsageError("give posts_total or posts_per_account, not both")
+    if min(posts_total or 0, posts_per_account or 0) < 0:
+        raise UsageError("the number of posts cannot be negative")
+    specs = [networks[name] for name in sorted(networks)]
+    resolved = _resolve(specs, params)
+    r_roster, r_traits, r_accounts, r_counts, r_posts, r_age = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
+    )
+    pool = caption_pool()
+    roster = build_roster(n_museums, r_roster)
+    traits = population.museum_traits(roster, pool, r_traits)
+    acc = population.accounts(roster, traits, specs, resolved, population.days(end), r_accounts)
+    export = datetime(end.year, end.month, end.day, 6, tzinfo=UTC)  # the morning after the end
+    world = population.World(roster, traits, acc, specs, resolved, pool, start, end, export)
+    if posts_per_account is not None:
+        posts_total = round(posts_per_account * len(acc.net))
+    counts = posts_.post_counts(world, posts_total, r_counts)
+    post_frame, post_truth = posts_.posts(world, counts, r_posts, with_post_truth)
+    true_age = audience.true_age_profiles(world)
+    network = pl.Series("network", [specs[k].name for k in acc.net], dtype=pl.Utf8)
+    account_id = pl.Series("account_id", acc.account_id, dtype=pl.Utf8)
+    museum = pl.Series("museum", roster.slug, dtype=pl.Utf8).gather(pl.Series(acc.museum))
+    return Cohort(
+        museums=pl.DataFrame(
+            {
+                "slug": roster.slug,
+                "name": roster.name,
+                "city": roster.city,
+                "region": roster.region,
+                "museofile_id": roster.museofile_id,
+                "aliases": roster.aliases,
+                "kind": roster.kind,
+                "closed": [WEEKDAYS[c] if c >= 0 else None for c in roster.closed],
+                "curated": roster.curated,
+            },
+            schema_overrides={
+                "museofile_id": pl.Utf8,
+                "aliases": pl.List(pl.Utf8),
+                "closed": pl.Utf8,
+            },
+        ),
+        accounts=pl.DataFrame(
+            [
+                network,
+                account_id,
+                museum,
+                pl.Series("handle", acc.handle, dtype=pl.Utf8),
+                pl.Series("display_name", roster.name, dtype=pl.Utf8).gather(pl.Series(acc.museum)),
+                pl.Series("adopted_at", acc.adopted * 86_400_000_000).cast(schema.UTC_TS),
+            ]
+        ),
+        posts=post_frame,
+        followers=audience.follower_snapshots(world),
+        audience_age=audience.audience_age(world, true_age, r_age),
+        truth=pl.DataFrame(
+            [
+                museum,
+                network,
+                account_id,
+                pl.Series("quality", acc.quality, dtype=pl.Float64),
+                pl.Series("young_share", true_age[:, 0] + true_age[:, 1], dtype=pl.Float64),
+            ]
+        ),
+        export_date=export,
+        params=resolved,
+        post_truth=post_truth,
+    )
