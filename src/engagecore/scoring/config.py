@@ -1,0 +1,105 @@
+"""The knobs of the scoring, with the defaults docs/scoring.md justifies.
+
+Every field is data, not code: the core knows no network by name, so per-network settings
+are mappings keyed by whatever network names the plugins register.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from engagecore.errors import UsageError
+
+Period = Literal["all", "month", "quarter", "year"]
+Basis = Literal["followers", "reach", "views"]
+Weighting = Literal["audience", "equal"]
+
+PERIODS: Final = ("all", "month", "quarter", "year")
+BASES: Final = ("followers", "reach", "views")
+
+#: The environment variable naming a user's young-priors file.
+PRIORS_ENV: Final = "ENGAGE_YOUNG_PRIORS"
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """How to score. The defaults are the ones documented in docs/scoring.md.
+
+    :param period: the time grain of the rows: one row per museum × network × period.
+    :param weights: per network, count column → weight overriding the plugin's
+        :attr:`NetworkSpec.interactions` (a column absent from the mapping keeps no weight).
+    :param basis_preference: the order in which rate bases are tried for every post;
+        ``basis_by_network`` overrides it for some networks (e.g. views first for video).
+    :param half_life_days: recency weighting of the per-post rates inside a period (None:
+        every post counts the same).
+    :param young_band: the ages counted as young, inclusive (default 13–24).
+    :param priors_path: a young-priors TOML overriding the shipped one (also taken from
+        the ``ENGAGE_YOUNG_PRIORS`` environment variable).
+    :param bootstrap: bootstrap replicates per row; ``seed`` makes them deterministic.
+    :param min_posts: below this many rated posts a row is a small sample: flagged, and its
+        estimate is shrunk toward the cohort.
+    :param min_cohort_fit: the fewest museums with a positive rate needed to fit the size
+        adjustment of a cohort; smaller cohorts are not size-adjusted (slope 0, said so).
+    :param expectation_window: how many previous posts of the same account and kind form a
+        post's expectation; ``min_history`` of them are needed for an expectation at all.
+    :param breakout_factor: a post breaks out when its rate exceeds this multiple of the 90th
+        percentile of the same window.
+    :param composite: how networks are weighted in the "all" row: by the museum's audience on
+        each network (default), equally, or by ``composite_weights`` per network.
+    :param alpha: significance level of ``compare``'s winner test.
+    """
+
+    period: Period = "all"
+    weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    basis_preference: Sequence[Basis] = BASES
+    basis_by_network: Mapping[str, Sequence[Basis]] = field(default_factory=dict)
+    half_life_days: float | None = None
+    young_band: tuple[int, int] = (13, 24)
+    priors_path: Path | None = None
+    bootstrap: int = 200
+    seed: int = 20240314
+    interval_level: float = 0.95
+    min_posts: int = 10
+    min_cohort_fit: int = 10
+    expectation_window: int = 100
+    min_history: int = 10
+    breakout_factor: float = 2.0
+    composite: Weighting = "audience"
+    composite_weights: Mapping[str, float] | None = None
+    alpha: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise UsageError(f"period {self.period!r} is not one of {', '.join(PERIODS)}")
+        extra = [b for seq in self.basis_by_network.values() for b in seq]
+        for basis in (*self.basis_preference, *extra):
+            if basis not in BASES:
+                raise UsageError(f"rate basis {basis!r} is not one of {', '.join(BASES)}")
+        lo, hi = self.young_band
+        if not 0 <= lo <= hi:
+            raise UsageError(f"young band {lo}-{hi} is not an age range (low ≤ high)")
+        if self.half_life_days is not None and self.half_life_days <= 0:
+            raise UsageError("the recency half-life must be a positive number of days")
+        if self.bootstrap < 20:
+            raise UsageError("use at least 20 bootstrap replicates (200 by default)")
+        if not 0.5 < self.interval_level < 1:
+            raise UsageError("the interval level must lie between 0.5 and 1 (e.g. 0.95)")
+        if self.min_posts < 1 or self.min_history < 1 or self.expectation_window < 1:
+            raise UsageError("min_posts, min_history and expectation_window must be ≥ 1")
+        if self.composite not in ("audience", "equal"):
+            raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
+
+    def bases_for(self, network: str) -> tuple[Basis, ...]:
+        """The rate bases tried for ``network``, in order."""
+        return tuple(self.basis_by_network.get(network, self.basis_preference))
+
+    def priors_file(self) -> Path | None:
+        """The user's young-priors override: the explicit path, else the environment."""
+        if self.priors_path is not None:
+            return Path(self.priors_path)
+        env = os.environ.get(PRIORS_ENV)
+        return Path(env) if env else None

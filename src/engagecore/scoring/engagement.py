@@ -1,0 +1,358 @@
+"""``score``: one row per museum × network × period, plus the cross-network "all" rows.
+
+DuckDB returns per-group rate distributions (see :mod:`rates_sql`); this module chooses each
+row's rate basis, computes the robust aggregate and its bootstrap (:mod:`robust`), scores the
+cohorts (:mod:`cohort`), adds the young-audience figures (:mod:`young`) and the composite
+(:mod:`composite`). Formulas: docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import polars as pl
+from threadpoolctl import threadpool_limits
+
+from engagecore.pluginapi import NetworkSpec
+from engagecore.scoring import composite, periods, young
+from engagecore.scoring.cohort import score_cohort
+from engagecore.scoring.config import ScoringConfig
+from engagecore.scoring.inputs import ScoringInputs, as_utc
+from engagecore.scoring.rates_sql import GRID, followers_at_end_sql, group_aggregates_sql
+from engagecore.scoring.robust import bootstrap_iqm, iqm
+
+#: The columns of the score frame, in order (the first ones are what ``engage score`` shows).
+SCORE_COLUMNS: tuple[str, ...] = (
+    "museum",
+    "network",
+    "period",
+    "posts",
+    "followers",
+    "engagement_rate",
+    "rate_basis",
+    "engagement_score",
+    "engagement_score_low",
+    "engagement_score_high",
+    "young_share",
+    "young_reach",
+    "young_index",
+    "young_basis",
+    "small_sample",
+    "reason",
+    "posts_rated",
+    "interactions",
+    "engagement_rate_low",
+    "engagement_rate_high",
+    "adjusted_rate",
+    "naive_rate",
+    "young_share_low",
+    "young_share_high",
+    "young_index_low",
+    "young_index_high",
+    "young_source",
+    "typical_young_share",
+    "audience",
+    "followers_source",
+    "n_effective",
+    "n_followers_asof",
+    "n_followers_after",
+    "n_zero_followers",
+    "rate_q25",
+    "rate_median",
+    "rate_q75",
+    "log_size",
+    "size_slope",
+    "size_intercept",
+    "size_center",
+    "size_fit",
+    "residual",
+    "cohort_center",
+    "cohort_tau2",
+    "post_variance",
+    "sampling_variance",
+    "shrink_weight",
+    "shrunk",
+    "cohort_size",
+    "composite_weight",
+    "period_key",
+    "last_post",
+)
+
+_KEYS = ["museum", "network", "period_key"]
+_UTC = pl.Datetime("us", "UTC")
+
+
+def score(
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig | None = None,
+) -> pl.DataFrame:
+    """Engagement and young-audience figures per museum × network × period, and "all" rows.
+
+    Every figure that cannot be computed is null and ``reason`` says why; no NaN or inf is
+    ever returned. See :data:`SCORE_COLUMNS` and docs/scoring.md for each column.
+    """
+    config = config or ScoringConfig()
+    networks = dict(networks)
+    tables = inputs.sql()
+    agg = tables.con.sql(tables.with_clause() + group_aggregates_sql(networks, config)).pl()
+    rows = _network_rows(agg, inputs, networks, config)
+    # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        rows = _score_cohorts(rows, config)
+    rows = _add_young(rows, inputs, config)
+    rows = _add_reasons(rows, config)
+    network_rows, all_rows = composite.combine(rows, config)
+    out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
+    out = out.with_columns(period=periods.label_expr(config.period, pl.col("period_key")))
+    out = _finite(out.select(SCORE_COLUMNS))
+    return out.sort("museum", pl.col("network") == "all", "network", "period_key")
+
+
+def _network_rows(
+    agg: pl.DataFrame,
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+) -> pl.DataFrame:
+    """One row per museum × network × period: the chosen basis group and its counts."""
+    agg = agg.with_columns(pl.col("last_post").cast(_UTC), pl.col("period_key").cast(pl.Int64))
+    pref = pl.DataFrame(
+        [
+            {"network": net, "basis": b, "pref": i}
+            for net in networks
+            for i, b in enumerate(config.bases_for(net))
+        ],
+        schema={"network": pl.Utf8, "basis": pl.Utf8, "pref": pl.Int64},
+    )
+    totals = agg.group_by(_KEYS).agg(
+        posts=pl.col("posts").sum(),
+        interactions=pl.col("interactions").sum(),
+        n_interactions=pl.col("n_interactions").sum(),
+        n_zero_followers=pl.col("n_zero_followers").sum(),
+        last_post=pl.col("last_post").max(),
+    )
+    chosen = (
+        agg.filter(pl.col("basis").is_not_null() & (pl.col("n") > 0))
+        .join(pref, on=["network", "basis"], how="left")
+        .sort(["n", "pref"], descending=[True, False])
+        .group_by(_KEYS, maintain_order=True)
+        .first()
+        .select(
+            *_KEYS,
+            rate_basis="basis",
+            posts_rated="n",
+            n_effective=pl.col("n_eff").cast(pl.Float64),
+            n_followers_asof="n_followers_asof",
+            n_followers_after="n_followers_after",
+            log_size="log_size",
+            naive_rate="naive_rate",
+            q="q",
+        )
+    )
+    accounts = inputs.accounts.filter(pl.col("network").is_in(list(networks))).collect()
+    keys = agg.get_column("period_key").unique()
+    if keys.is_empty():
+        keys = pl.Series("period_key", [0], dtype=pl.Int64) if config.period == "all" else keys
+    since = as_utc(inputs.since) if inputs.since else None
+    until = as_utc(inputs.until) if inputs.until else None
+    ends = periods.bounds(config.period, keys, since, until)
+    rows = (
+        accounts.select("museum", "network")
+        .unique()
+        .join(ends, how="cross")
+        .join(totals, on=_KEYS, how="left")
+        .join(chosen, on=_KEYS, how="left")
+        .with_columns(
+            pl.col("posts").fill_null(0),
+            pl.col("posts_rated").fill_null(0),
+            pl.col("n_effective").fill_null(0.0),
+            pl.col("n_zero_followers").fill_null(0),
+            pl.col("n_interactions").fill_null(0),
+        )
+    )
+    fol = _followers_at_end(inputs, networks, ends)
+    return rows.join(fol, on=_KEYS, how="left").sort(
+        "network", "period_key", "rate_basis", "museum", nulls_last=True
+    )
+
+
+def _followers_at_end(
+    inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], ends: pl.DataFrame
+) -> pl.DataFrame:
+    """Followers as of each period's end (see :func:`rates_sql.followers_at_end_sql`)."""
+    tables = inputs.sql()
+    pairs = [
+        (int(k), int(e.timestamp() * 1_000_000) if e.year < 9999 else 2**62)
+        for k, e in ends.select("period_key", "end").iter_rows()
+    ]
+    sql = tables.with_clause() + followers_at_end_sql(networks, pairs)
+    return tables.con.sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
+
+
+def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+    """Robust aggregate, bootstrap and cohort scoring of every row that has a rate."""
+    rated = rows.filter(pl.col("posts_rated") > 0).with_row_index("_i")
+    unrated = rows.filter(pl.col("posts_rated") == 0)
+    if rated.is_empty():
+        return rows
+    q = rated.get_column("q").list.to_array(GRID.size).to_numpy()
+    rate = iqm(q)
+    n_eff = rated.get_column("n_effective").to_numpy()
+    boot = bootstrap_iqm(
+        q,
+        np.maximum(np.round(n_eff), 1).astype(np.int64),
+        replicates=config.bootstrap,
+        seed=config.seed,
+        level=config.interval_level,
+    )
+    log_size = rated.get_column("log_size").to_numpy()
+    g = rated.height
+    out: dict[str, np.ndarray] = {
+        name: np.full(g, np.nan)
+        for name in (
+            "engagement_score",
+            "engagement_score_low",
+            "engagement_score_high",
+            "size_slope",
+            "size_intercept",
+            "size_center",
+            "residual",
+            "cohort_center",
+            "cohort_tau2",
+            "post_variance",
+            "sampling_variance",
+            "shrink_weight",
+            "shrunk",
+            "cohort_size",
+            "adjusted_rate",
+        )
+    }
+    fits = np.full(g, "", dtype=object)
+    cohorts = rated.group_by(["network", "period_key", "rate_basis"], maintain_order=True).agg(
+        start=pl.col("_i").min(), size=pl.len()
+    )
+    for start, size in cohorts.select("start", "size").iter_rows():
+        s = slice(start, start + size)
+        res = score_cohort(
+            rate=rate[s],
+            log_size=log_size[s],
+            n=n_eff[s],
+            boot_low=boot.low[s],
+            boot_high=boot.high[s],
+            boot_var=boot.variance[s],
+            min_fit=config.min_cohort_fit,
+            min_posts=config.min_posts,
+            level=config.interval_level,
+        )
+        out["engagement_score"][s] = res.score
+        out["engagement_score_low"][s] = res.score_low
+        out["engagement_score_high"][s] = res.score_high
+        out["size_slope"][s] = res.slope
+        out["size_intercept"][s] = res.intercept
+        out["size_center"][s] = res.size_center
+        out["residual"][s] = res.residual
+        out["cohort_center"][s] = res.center
+        out["cohort_tau2"][s] = res.tau2
+        out["post_variance"][s] = res.post_variance
+        out["sampling_variance"][s] = res.variance
+        out["shrink_weight"][s] = res.weight
+        out["shrunk"][s] = res.shrunk
+        out["cohort_size"][s] = size
+        positive = rate[s] > 0
+        adjusted = np.exp(
+            np.where(positive, res.y, 0.0) - res.slope * (log_size[s] - res.size_center)
+        )
+        out["adjusted_rate"][s] = np.where(positive, adjusted, 0.0)
+        fits[s] = res.fit
+    quart = q[:, [int(np.argmin(np.abs(GRID - p))) for p in (0.25, 0.5, 0.75)]]
+    scored = (
+        rated.drop("_i")
+        .with_columns(
+            engagement_rate=pl.Series(rate),
+            engagement_rate_low=pl.Series(np.minimum(boot.low, rate)),
+            engagement_rate_high=pl.Series(np.maximum(boot.high, rate)),
+            rate_q25=pl.Series(quart[:, 0]),
+            rate_median=pl.Series(quart[:, 1]),
+            rate_q75=pl.Series(quart[:, 2]),
+            size_fit=pl.Series(fits.astype(str)),
+            **{k: pl.Series(v) for k, v in out.items()},
+        )
+        .with_columns(pl.col("cohort_size").cast(pl.Int64))
+    )
+    return pl.concat([scored, unrated], how="diagonal_relaxed")
+
+
+def _add_young(rows: pl.DataFrame, inputs: ScoringInputs, config: ScoringConfig) -> pl.DataFrame:
+    """Young share (measured, else estimated), young reach and young index per row."""
+    priors = young.prior_young(young.load_priors(config), config)
+    ends = rows.select(*_KEYS, "end").unique()
+    measured = young.measured_young(inputs.audience_age, inputs.accounts, ends, config)
+    rows = rows.join(measured, on=_KEYS, how="left").join(priors, on="network", how="left")
+    is_measured = pl.col("measured_share").is_not_null()
+    audience = pl.coalesce(pl.col("followers").cast(pl.Float64), pl.col("log_size").exp())
+    return rows.with_columns(
+        audience=audience,
+        young_share=pl.when(is_measured).then("measured_share").otherwise("typical_young_share"),
+        young_share_low=pl.when(is_measured).then("measured_low").otherwise("prior_low"),
+        young_share_high=pl.when(is_measured).then("measured_high").otherwise("prior_high"),
+        young_basis=pl.when(is_measured)
+        .then(pl.lit("measured"))
+        .when(pl.col("typical_young_share").is_not_null())
+        .then(pl.lit("estimated")),
+        young_source=pl.when(is_measured)
+        .then(pl.format("owned audience age ({}, {})", "measured_basis", "measured_at"))
+        .otherwise("prior_source"),
+    ).with_columns(
+        young_reach=(pl.col("young_share") * pl.col("audience")).round(0),
+        young_index=pl.col("young_share") / pl.col("typical_young_share"),
+        young_index_low=pl.col("young_share_low") / pl.col("typical_young_share"),
+        young_index_high=pl.col("young_share_high") / pl.col("typical_young_share"),
+    )
+
+
+def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+    """``small_sample`` and the ``reason`` a row's figures are missing or to be read with care."""
+    n = pl.col("posts_rated")
+    reasons = [
+        pl.when(pl.col("posts") == 0).then(pl.lit("no posts in the period")),
+        pl.when((pl.col("posts") > 0) & (n == 0) & (pl.col("n_interactions") == 0)).then(
+            pl.lit("the source gives no interaction counts for these posts")
+        ),
+        pl.when((n == 0) & (pl.col("n_interactions") > 0) & (pl.col("n_zero_followers") > 0)).then(
+            pl.lit("zero followers and no reach or views: no rate can be computed")
+        ),
+        pl.when((n == 0) & (pl.col("n_interactions") > 0) & (pl.col("n_zero_followers") == 0)).then(
+            pl.lit("no follower snapshot, reach or views to divide interactions by")
+        ),
+        pl.when((n > 0) & (pl.col("cohort_size") < 2)).then(
+            pl.lit(
+                "only museum with a rate in its cohort (network × period × basis): no percentile"
+            )
+        ),
+        pl.when((n > 0) & (pl.col("n_effective") < config.min_posts)).then(
+            pl.format(
+                "small sample: {} rated post(s) < {}; estimate shrunk toward the cohort",
+                n,
+                pl.lit(config.min_posts),
+            )
+        ),
+        pl.when((pl.col("posts") > 0) & pl.col("followers").is_null()).then(
+            pl.lit("no follower snapshot for this account")
+        ),
+        pl.when(pl.col("young_basis").is_null()).then(
+            pl.lit("no audience age data and no young prior for this network")
+        ),
+    ]
+    reason = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return rows.with_columns(
+        small_sample=pl.col("n_effective") < config.min_posts,
+        reason=pl.when(reason != "").then(reason),
+    )
+
+
+def _finite(df: pl.DataFrame) -> pl.DataFrame:
+    """Replace any NaN or infinite float by null (the reason column says why it is missing)."""
+    floats = [c for c, t in df.schema.items() if t in (pl.Float64, pl.Float32)]
+    return df.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in floats)

@@ -1,0 +1,246 @@
+"""What the scoring reads: posts, follower snapshots and audience age, each tied to a museum.
+
+:func:`load_inputs` reads them from the DuckDB store lazily: the heavy per-post work of the
+scoring runs as SQL inside DuckDB (that is what keeps 10M posts within a few seconds), and the
+polars frames here are only materialized when someone asks for them.
+:meth:`ScoringInputs.from_frames` builds the same inputs from polars frames (notebooks, tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from engagecore import schema
+from engagecore.errors import UsageError
+
+#: Columns of the posts the scoring uses (the POSTS table plus the account's museum).
+POST_COLUMNS: tuple[str, ...] = (
+    "network",
+    "post_id",
+    "account_id",
+    "museum",
+    "posted_at",
+    "kind",
+    "is_own",
+    "text",
+    "hashtags",
+    *schema.COUNT_COLUMNS,
+)
+
+POSTS_SCHEMA = pl.Schema(
+    {c: schema.POSTS[c] if c != "museum" else pl.Utf8 for c in POST_COLUMNS},
+)
+ACCOUNTS_SCHEMA = pl.Schema({"network": pl.Utf8, "account_id": pl.Utf8, "museum": pl.Utf8})
+FOLLOWERS_SCHEMA = pl.Schema({**schema.FOLLOWER_SNAPSHOTS})
+AUDIENCE_SCHEMA = pl.Schema({**schema.AUDIENCE_AGE})
+
+
+@dataclass
+class SqlTables:
+    """A DuckDB connection where the four inputs can be read as SQL subqueries.
+
+    ``posts`` need not carry the museum: the scoring SQL joins them to ``accounts``, which
+    holds only accounts attached to a museum (and passing the museum filter).
+    """
+
+    con: duckdb.DuckDBPyConnection
+    posts: str
+    accounts: str
+    followers: str
+    audience_age: str
+
+    def with_clause(self) -> str:
+        """``WITH`` definitions naming the inputs ``in_posts``, ``in_accounts``, ..."""
+        return (
+            f"WITH in_posts AS ({self.posts}),\n"
+            f"in_accounts AS ({self.accounts}),\n"
+            f"in_followers AS ({self.followers}),\n"
+            f"in_audience AS ({self.audience_age})"
+        )
+
+
+@dataclass
+class ScoringInputs:
+    """The frames the scoring reads, all restricted to accounts attached to a museum.
+
+    ``posts`` has :data:`POST_COLUMNS`; ``accounts`` maps (network, account_id) → museum slug;
+    ``followers`` and ``audience_age`` have the store's columns. ``since``/``until`` record
+    the time filter the posts went through (``since <= posted_at < until``).
+    """
+
+    posts: pl.LazyFrame
+    accounts: pl.LazyFrame
+    followers: pl.LazyFrame
+    audience_age: pl.LazyFrame
+    since: datetime | None = None
+    until: datetime | None = None
+    _sql: SqlTables | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_frames(
+        cls,
+        posts: pl.DataFrame | pl.LazyFrame,
+        accounts: pl.DataFrame | pl.LazyFrame | None = None,
+        followers: pl.DataFrame | pl.LazyFrame | None = None,
+        audience_age: pl.DataFrame | pl.LazyFrame | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> ScoringInputs:
+        """Inputs from frames: ``posts`` carries ``museum`` itself, or ``accounts`` maps it.
+
+        Missing count columns are added as NULL; rows without a museum are left out, as
+        :func:`load_inputs` does.
+        """
+        p = posts.lazy()
+        names = p.collect_schema().names()
+        if accounts is None:
+            if "museum" not in names:
+                raise UsageError("posts have no 'museum' column: pass accounts mapping it")
+            accounts_lf = p.select("network", "account_id", "museum").unique()
+        else:
+            accounts_lf = accounts.lazy().select("network", "account_id", "museum")
+            if "museum" in names:
+                p = p.drop("museum")
+            p = p.join(accounts_lf, on=["network", "account_id"], how="left")
+        p = _conform(p, POSTS_SCHEMA).filter(pl.col("museum").is_not_null())
+        if since is not None:
+            p = p.filter(pl.col("posted_at") >= as_utc(since))
+        if until is not None:
+            p = p.filter(pl.col("posted_at") < as_utc(until))
+        accounts_lf = _conform(accounts_lf, ACCOUNTS_SCHEMA).filter(pl.col("museum").is_not_null())
+        fol = _conform(
+            followers.lazy() if followers is not None else FOLLOWERS_SCHEMA.to_frame().lazy(),
+            FOLLOWERS_SCHEMA,
+        )
+        aud = _conform(
+            audience_age.lazy() if audience_age is not None else AUDIENCE_SCHEMA.to_frame().lazy(),
+            AUDIENCE_SCHEMA,
+        )
+        return cls(p, accounts_lf, fol, aud, since=since, until=until)
+
+    def sql(self) -> SqlTables:
+        """The inputs as DuckDB subqueries: the store itself, or the frames registered."""
+        if self._sql is not None:
+            return self._sql
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'").fetchall()
+        for name, lf in (
+            ("in_posts_frame", self.posts),
+            ("in_accounts_frame", self.accounts),
+            ("in_followers_frame", self.followers),
+            ("in_audience_frame", self.audience_age),
+        ):
+            con.register(name, lf.collect().to_arrow())
+        self._sql = SqlTables(
+            con,
+            "SELECT * FROM in_posts_frame",
+            "SELECT * FROM in_accounts_frame",
+            "SELECT * FROM in_followers_frame",
+            "SELECT * FROM in_audience_frame",
+        )
+        return self._sql
+
+
+def load_inputs(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    networks: Sequence[str] | None = None,
+    museums: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ScoringInputs:
+    """The store's posts, accounts, follower snapshots and audience age, filtered.
+
+    :param networks: keep only these networks (None: all).
+    :param museums: keep only these museum slugs (already resolved from aliases).
+    :param since: keep posts with ``posted_at >= since`` (naive datetimes are UTC).
+    :param until: keep posts with ``posted_at < until``.
+    Accounts attached to no museum are left out. Snapshots and audience age are not cut by
+    ``since``/``until``: the followers as of a post may come from an earlier snapshot.
+    """
+    acc_where = ["a.museum IS NOT NULL"]
+    if networks is not None:
+        acc_where.append(f"a.network IN ({_list(networks)})")
+    if museums is not None:
+        acc_where.append(f"a.museum IN ({_list(museums)})")
+    acc = " AND ".join(acc_where)
+    post_where = ["TRUE"]
+    if networks is not None:
+        post_where.append(f"p.network IN ({_list(networks)})")
+    if since is not None:
+        post_where.append(f"p.posted_at >= {_ts(since)}")
+    if until is not None:
+        post_where.append(f"p.posted_at < {_ts(until)}")
+    raw_cols = ", ".join(f"p.{c}" for c in POST_COLUMNS if c != "museum")
+    tables = SqlTables(
+        con,
+        # the scoring SQL joins posts to in_accounts itself (that join keeps the museum filter)
+        posts=f"SELECT {raw_cols} FROM posts p WHERE {' AND '.join(post_where)}",
+        accounts=f"SELECT a.network, a.account_id, a.museum FROM accounts a WHERE {acc}",
+        followers="SELECT f.network, f.account_id, f.observed_at, f.followers "
+        f"FROM follower_snapshots f JOIN accounts a USING (network, account_id) WHERE {acc}",
+        audience_age="SELECT g.network, g.account_id, g.observed_at, g.age_band, g.age_min, "
+        "g.age_max, g.share, g.basis FROM audience_age g "
+        f"JOIN accounts a USING (network, account_id) WHERE {acc}",
+    )
+    posts_sql = (
+        f"SELECT p.*, a.museum FROM ({tables.posts}) p "
+        f"JOIN ({tables.accounts}) a USING (network, account_id)"
+    )
+
+    def lazy(sql: str, target: pl.Schema) -> pl.LazyFrame:
+        def fetch() -> pl.DataFrame:
+            # polars may run several deferred inputs at once: each gets its own cursor
+            frame = con.cursor().sql(sql).pl()
+            return _conform(frame.lazy(), target).collect()
+
+        return pl.defer(fetch, schema=target)
+
+    return ScoringInputs(
+        posts=lazy(posts_sql, POSTS_SCHEMA),
+        accounts=lazy(tables.accounts, ACCOUNTS_SCHEMA),
+        followers=lazy(tables.followers, FOLLOWERS_SCHEMA),
+        audience_age=lazy(tables.audience_age, AUDIENCE_SCHEMA),
+        since=since,
+        until=until,
+        _sql=tables,
+    )
+
+
+def _conform(lf: pl.LazyFrame, target: pl.Schema) -> pl.LazyFrame:
+    """Select ``target``'s columns in order, adding absent ones as NULL, timestamps in UTC."""
+    have = lf.collect_schema()
+    exprs = []
+    for name, dtype in target.items():
+        if name not in have:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+        elif isinstance(dtype, pl.Datetime):
+            col = pl.col(name)
+            src = have[name]
+            if isinstance(src, pl.Datetime) and src.time_zone is None:
+                col = col.dt.replace_time_zone("UTC")
+            exprs.append(col.dt.convert_time_zone("UTC").cast(dtype).alias(name))
+        else:
+            exprs.append(pl.col(name).cast(dtype).alias(name))
+    return lf.select(exprs)
+
+
+def as_utc(ts: datetime) -> datetime:
+    """An aware UTC datetime (a naive one is taken as UTC)."""
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _ts(ts: datetime) -> str:
+    return f"TIMESTAMPTZ '{as_utc(ts).isoformat()}'"
+
+
+def _list(values: Sequence[str]) -> str:
+    if not values:
+        return "NULL"
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)

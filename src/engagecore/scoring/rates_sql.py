@@ -1,0 +1,265 @@
+"""Per-post interactions, followers at post time and rates, written as DuckDB SQL.
+
+The per-post work runs inside DuckDB (on the store, or on frames registered in an in-memory
+connection) because it is what makes ten million posts fit in seconds; only per-group
+aggregates (one row per museum × network × period × basis) come back to polars.
+docs/scoring.md §1 gives the formulas this SQL implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from engagecore import schema
+from engagecore.errors import UsageError
+from engagecore.pluginapi import NetworkSpec
+from engagecore.scoring.config import ScoringConfig
+
+#: Probabilities at which each group's per-post rate distribution is kept (its quantile
+#: function on a grid). The robust aggregate and the bootstrap are computed from it.
+GRID = np.linspace(0.0, 1.0, 21)
+
+_RATE_COL = {"followers": "rate_followers", "reach": "rate_reach", "views": "rate_views"}
+_DENOM_COL = {"followers": "followers", "reach": "reach_d", "views": "views_d"}
+
+
+def interaction_weights(
+    networks: Mapping[str, NetworkSpec], config: ScoringConfig
+) -> dict[str, dict[str, float]]:
+    """Per network, count column → weight: the plugin's set unless the config overrides it."""
+    out: dict[str, dict[str, float]] = {}
+    for name, spec in networks.items():
+        weights = dict(config.weights.get(name, spec.interactions))
+        bad = [c for c in weights if c not in schema.COUNT_COLUMNS]
+        if bad:
+            raise UsageError(
+                f"interaction weights for {name!r} name unknown count column(s) {bad}; "
+                f"use some of {', '.join(schema.COUNT_COLUMNS)}"
+            )
+        out[name] = {c: float(w) for c, w in weights.items() if w != 0}
+    return out
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _interactions_sql(weights: Mapping[str, Mapping[str, float]]) -> str:
+    """Weighted sum of a network's interaction counts; NULL when none of them is known."""
+    cases = []
+    for net, cols in weights.items():
+        if not cols:
+            continue
+        all_null = " AND ".join(f"{c} IS NULL" for c in cols)
+        total = " + ".join(f"coalesce({c}, 0) * {w!r}" for c, w in cols.items())
+        cases.append(f"WHEN {_quote(net)} THEN CASE WHEN {all_null} THEN NULL ELSE {total} END")
+    if not cases:
+        return "CAST(NULL AS DOUBLE)"
+    return f"CAST(CASE network {' '.join(cases)} END AS DOUBLE)"
+
+
+def _basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+    """The first basis, in the configured order, whose rate the post has."""
+
+    def first(order: tuple[str, ...]) -> str:
+        whens = " ".join(f"WHEN {_RATE_COL[b]} IS NOT NULL THEN '{b}'" for b in order)
+        return f"CASE {whens} END"
+
+    overrides = {n: config.bases_for(n) for n in networks if n in config.basis_by_network}
+    default = first(tuple(config.basis_preference))
+    if not overrides:
+        return default
+    whens = " ".join(f"WHEN {_quote(n)} THEN {first(o)}" for n, o in overrides.items())
+    return f"CASE network {whens} ELSE {default} END"
+
+
+def _period_sql(period: str) -> str:
+    """An integer key of the post's calendar period in UTC (0 for the whole range)."""
+    ts = "timezone('UTC', posted_at)"
+    return {
+        "all": "0",
+        "month": f"year({ts}) * 100 + month({ts})",
+        "quarter": f"year({ts}) * 10 + quarter({ts})",
+        "year": f"year({ts})",
+    }[period]
+
+
+def _accounts_sql(networks: Mapping[str, NetworkSpec]) -> str:
+    """``acc``: the scored accounts with their snapshot times (epoch µs) and counts as lists.
+
+    A post's followers are then a lookup in its account's short list, which costs far less
+    than an ASOF join of every post against the snapshots.
+    """
+    nets = ", ".join(_quote(n) for n in networks) or "NULL"
+    return f""",
+snap AS (
+    SELECT network, account_id,
+           list(epoch_us(observed_at) ORDER BY observed_at) AS ts,
+           list(followers ORDER BY observed_at) AS fs
+    FROM in_followers GROUP BY network, account_id
+),
+acc AS (
+    SELECT a.network, a.account_id, a.museum, s.ts, s.fs
+    FROM in_accounts a LEFT JOIN snap s USING (network, account_id)
+    WHERE a.museum IS NOT NULL AND a.network IN ({nets})
+)"""
+
+
+def rated_posts_sql(
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    *,
+    extra_columns: tuple[str, ...] = (),
+) -> str:
+    """A query (after the inputs' ``WITH`` clause) of the own posts with their rates.
+
+    Columns: museum, network, account_id, period_key, posted_at, interactions, followers
+    (as of the post), followers_after (true when the post predates every snapshot and the
+    first one was used; NULL without snapshots), the three rates, basis, rate, denom, plus
+    ``extra_columns`` of the posts.
+    """
+    weights = interaction_weights(networks, config)
+    extra = "".join(f", p.{c}" for c in extra_columns)
+    basis = _basis_sql(networks, config)
+    return f"""{_accounts_sql(networks)},
+p0 AS (
+    SELECT a.museum, p.network, p.account_id, p.posted_at{extra},
+           {_period_sql(config.period)} AS period_key,
+           {_interactions_sql(weights)} AS interactions,
+           CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
+           CASE WHEN p.views > 0 THEN p.views END AS views_d,
+           CASE WHEN len(a.ts) = 1 THEN a.fs[1]
+                ELSE a.fs[greatest(1, len(list_filter(a.ts, lambda x: x <= epoch_us(p.posted_at))))]
+           END AS followers,
+           a.ts[1] > epoch_us(p.posted_at) AS followers_after
+    FROM in_posts p JOIN acc a USING (network, account_id)
+    WHERE p.is_own
+),
+p1 AS (
+    SELECT *,
+           CASE WHEN followers > 0 THEN interactions / followers END AS rate_followers,
+           interactions / reach_d AS rate_reach,
+           interactions / views_d AS rate_views
+    FROM p0
+),
+p2 AS (SELECT *, {basis} AS basis FROM p1),
+rated AS (
+    SELECT *,
+           CASE basis {" ".join(f"WHEN '{b}' THEN {c}" for b, c in _RATE_COL.items())} END
+               AS rate,
+           CASE basis {" ".join(f"WHEN '{b}' THEN {c}" for b, c in _DENOM_COL.items())} END
+               AS denom
+    FROM p2
+)"""
+
+
+def _grid_list() -> str:
+    return "[" + ", ".join(f"{p:.3f}" for p in GRID) + "]"
+
+
+def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+    """One row per museum × network × period × basis: counts, sizes and the rate quantiles.
+
+    Without recency weighting the quantiles are DuckDB's ``quantile_cont``; with it, a
+    weighted quantile function is read off the cumulative weights (docs/scoring.md §2).
+    """
+    head = rated_posts_sql(networks, config)
+    common = """
+        count(*) AS posts,
+        count(rate) AS n,
+        sum(interactions) AS interactions,
+        count(interactions) AS n_interactions,
+        sum((followers = 0)::INTEGER) AS n_zero_followers,
+        sum((basis = 'followers' AND NOT followers_after)::INTEGER) AS n_followers_asof,
+        sum((basis = 'followers' AND followers_after)::INTEGER) AS n_followers_after,
+        avg(ln(denom)) AS log_size,
+        avg(rate_followers) AS naive_rate,
+        max(posted_at) AS last_post"""
+    keys = "museum, network, period_key, basis"
+    if config.half_life_days is None:
+        return f"""{head}
+SELECT {keys}, {common},
+       count(rate) AS n_eff,
+       quantile_cont(rate, {_grid_list()}) AS q
+FROM rated GROUP BY ALL"""
+    half_life_us = config.half_life_days * 86_400e6
+    picks = ", ".join(
+        f"coalesce(min(rate) FILTER (WHERE cw >= {p:.4f} - 1e-12), max(rate))" for p in GRID
+    )
+    return f"""{head},
+ends AS (SELECT museum, network, period_key, max(posted_at) AS t_end FROM rated GROUP BY ALL),
+weighted AS (
+    SELECT r.*, pow(0.5, (epoch_us(e.t_end) - epoch_us(r.posted_at)) / {half_life_us!r})
+               AS w
+    FROM rated r JOIN ends e USING (museum, network, period_key)
+),
+cum AS (
+    SELECT *, CASE WHEN rate IS NOT NULL THEN
+        (sum(w) OVER (PARTITION BY museum, network, period_key, basis, rate IS NULL
+                      ORDER BY rate ROWS UNBOUNDED PRECEDING) - w / 2)
+        / sum(w) OVER (PARTITION BY museum, network, period_key, basis, rate IS NULL) END AS cw
+    FROM weighted
+)
+SELECT {keys}, {common},
+       coalesce(pow(sum(w) FILTER (WHERE rate IS NOT NULL), 2)
+                / sum(w * w) FILTER (WHERE rate IS NOT NULL), 0) AS n_eff,
+       CASE WHEN count(rate) > 0 THEN [{picks}] END AS q
+FROM cum GROUP BY ALL"""
+
+
+def post_rates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+    """Every own post with its rate, its expectation and its breakout threshold.
+
+    The expectation is the mean of the middle 50 % (as the integral of the quantile function
+    over [0.25, 0.75]) of the previous ``expectation_window`` posts of the same account, kind
+    and basis; the breakout threshold is ``breakout_factor`` × their 90th percentile.
+    """
+    head = rated_posts_sql(networks, config, extra_columns=("post_id", "kind", "text", "hashtags"))
+    probs = [0.25, 0.3125, 0.375, 0.4375, 0.5, 0.5625, 0.625, 0.6875, 0.75, 0.9]
+    window = config.expectation_window
+    return f"""{head},
+win AS (
+    SELECT *,
+        count(rate) OVER w AS history,
+        quantile_cont(rate, {probs}) OVER w AS wq
+    FROM rated
+    WINDOW w AS (PARTITION BY network, account_id, kind, basis ORDER BY posted_at, post_id
+                 ROWS BETWEEN {window} PRECEDING AND 1 PRECEDING)
+)
+SELECT museum, network, account_id, post_id, period_key, posted_at, kind, text, hashtags,
+       interactions, followers,
+       CASE WHEN followers_after THEN 'after' WHEN followers IS NOT NULL THEN 'asof' END
+           AS followers_source,
+       rate_followers, rate_reach, rate_views,
+       basis, rate, denom, history,
+       CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN
+           (wq[1] / 2 + wq[2] + wq[3] + wq[4] + wq[5] + wq[6] + wq[7] + wq[8] + wq[9] / 2) / 8
+       END AS expected,
+       CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN
+           {config.breakout_factor!r} * wq[10]
+       END AS breakout_threshold
+FROM win"""
+
+
+def followers_at_end_sql(networks: Mapping[str, NetworkSpec], ends: list[tuple[int, int]]) -> str:
+    """Followers as of each period's end, summed over a museum's accounts on a network.
+
+    ``ends`` pairs a period key with its exclusive end in epoch microseconds. The last
+    snapshot before the end is used; an account with none uses its first snapshot after
+    (``followers_source`` = 'after').
+    """
+    values = ", ".join(f"({k}, {t})" for k, t in ends) or "(0, 0)"
+    return f"""{_accounts_sql(networks)},
+ends(period_key, t_end) AS (VALUES {values}),
+ae AS (
+    SELECT a.museum, a.network, e.period_key, a.fs,
+           len(list_filter(a.ts, lambda x: x < e.t_end)) AS k
+    FROM acc a CROSS JOIN ends e
+    WHERE a.ts IS NOT NULL
+)
+SELECT museum, network, period_key::BIGINT AS period_key,
+       sum(fs[greatest(k, 1)])::BIGINT AS followers,
+       CASE WHEN min(k) = 0 THEN 'after' ELSE 'asof' END AS followers_source
+FROM ae GROUP BY ALL"""
