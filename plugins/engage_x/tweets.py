@@ -3,7 +3,8 @@
 
 The member is streamed, minus its ``window.YTD...`` wrapper, into a temporary JSON file that
 DuckDB's ``read_json`` scans with an explicit column list (only the fields we use), so no
-Python object is built per tweet. Every transform is a DuckDB or polars expression.
+Python object is built per tweet. Every transform is a DuckDB or polars expression. The
+temporary copy needs as much free space in the temp folder (``TMPDIR``) as the tweets file.
 """
 
 from __future__ import annotations

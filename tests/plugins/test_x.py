@@ -535,3 +535,45 @@ def test_demo_texts_survive_escaping_and_links(tmp_path: Path, texts: list[str])
         batch.posts.sort("post_id")["text"].to_list()
         == data.posts.sort("post_id")["text"].to_list()
     )
+
+
+def _tmp_archive(tmp_path: Path, fixtures: Path, tweets_js: str) -> Path:
+    data = tmp_path / "a" / "data"
+    data.mkdir(parents=True)
+    shutil.copy(fixtures / "x" / "archive" / "data" / "account.js", data / "account.js")
+    (data / "tweets.js").write_text(tweets_js, encoding="utf-8")
+    return tmp_path / "a"
+
+
+def test_empty_tweets_file_gives_no_posts_but_the_account(fixtures: Path, tmp_path: Path) -> None:
+    batch = _read_archive(_tmp_archive(tmp_path, fixtures, "window.YTD.tweets.part0 = [ ]\n"))
+    assert batch.posts is not None and batch.posts.height == 0
+    assert batch.posts.schema == schema.POSTS
+    assert batch.accounts is not None and batch.accounts["account_id"].to_list() == [ORSAY]
+
+
+def test_tweets_without_entities_and_rare_html_entities(fixtures: Path, tmp_path: Path) -> None:
+    js = (
+        'window.YTD.tweets.part0 = [ {"tweet": {"id_str": "5", "created_at": '
+        '"Tue Nov 05 13:24:09 +0000 2024", "full_text": "Caf&eacute; &amp; #Mus\\u00e9e @Louvre '
+        '&#x1F3A8; &amp;lt;b&amp;gt;", "favorite_count": 3, "retweet_count": ""}} ];'
+    )
+    post = _post(_read_archive(_tmp_archive(tmp_path, fixtures, js)), "5")
+    assert post["text"] == "Café & #Musée @Louvre 🎨 &lt;b&gt;"
+    assert post["hashtags"] == ["Musée"]  # no entities: taken from the text
+    assert post["mentions"] == ["Louvre"]
+    assert post["likes"] == 3  # a number where X writes a string
+    assert post["shares"] is None  # "" is not 0
+
+
+def test_archive_without_tweets_still_gives_followers(fixtures: Path, tmp_path: Path) -> None:
+    data = tmp_path / "a" / "data"
+    data.mkdir(parents=True)
+    for f in ("account.js", "manifest.js"):
+        shutil.copy(fixtures / "x" / "archive" / "data" / f, data / f)
+    src = Source.open(tmp_path / "a")
+    assert XArchiveImporter().detect(src) >= 0.9
+    batch = XArchiveImporter().read(src, ReadContext())
+    assert batch.posts is not None and batch.posts.height == 0
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [742318]
