@@ -239,6 +239,7 @@ def _broken_archive(fixtures: Path, tmp_path: Path, tweets_file: str) -> Path:
             r"count.*'beaucoup'",
         ),
         ("bad-date.js", r"record id 1853800000000000003: expected created_at like"),
+        ("bad-type.js", r"data/tweets.js, record #2: unexpected value \(Expected ARRAY"),
     ],
 )
 def test_malformed_archive_names_file_and_record(
