@@ -175,6 +175,8 @@ def test_adoption_follows_the_museum_history() -> None:
     x = c.accounts.filter(pl.col("network") == "x")["adopted_at"]
     assert 15 <= (x < datetime(2010, 1, 1, tzinfo=UTC)).sum() <= 25
     assert 90 <= (x < datetime(2014, 1, 1, tzinfo=UTC)).sum() <= 110
+    by_2010 = c.accounts.filter(pl.col("adopted_at") < datetime(2010, 1, 1, tzinfo=UTC))
+    assert by_2010["network"].mode().to_list() == ["x"]  # the others came later
     instagram = c.accounts.filter(pl.col("network") == "instagram")["adopted_at"]
     assert instagram.min() >= datetime(2011, 10, 1, tzinfo=UTC)  # type: ignore[operator]
     assert (instagram < datetime(2014, 1, 1, tzinfo=UTC)).sum() < 60
