@@ -103,9 +103,9 @@ def score_cohort(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_var = np.where(positive, boot_var / safe_rate**2, np.nan)
-    informative = positive & (n >= min_posts) & np.isfinite(rel_var) & (rel_var > 0)
+    informative = positive & (n >= min_posts) & np.isfinite(rel_var) & (rel_var > 1e-12)
     if not informative.any():
-        informative = positive & (n >= 2) & np.isfinite(rel_var) & (rel_var > 0)
+        informative = positive & (n >= 2) & np.isfinite(rel_var) & (rel_var > 1e-12)
     post_variance = (
         float(np.median(n[informative] * rel_var[informative]))
         if informative.any()
@@ -126,7 +126,8 @@ def score_cohort(
         d_low = np.where(boot_low > 0, np.log(np.where(boot_low > 0, boot_low, 1.0)), floor) - y
         d_high = np.where(boot_high > 0, np.log(np.where(boot_high > 0, boot_high, 1.0)), floor) - y
         boot_sd = np.sqrt(np.nan_to_num(rel_var, nan=0.0))
-        widen = np.where(boot_sd > 0, np.sqrt(variance) / boot_sd, np.nan)
+        # below 1e-6 on the log scale the bootstrap shows only rounding noise: no spread
+        widen = np.where(boot_sd > 1e-6, np.sqrt(variance) / boot_sd, np.nan)
     degenerate = ~np.isfinite(widen)
     d_low = np.where(degenerate, -z * np.sqrt(variance), np.minimum(d_low, 0) * np.fmax(widen, 1))
     d_high = np.where(degenerate, z * np.sqrt(variance), np.maximum(d_high, 0) * np.fmax(widen, 1))
