@@ -137,7 +137,7 @@ def accounts(
             )
         ids = rng.choice(10**12, size=len(on), replace=False) + 10**15 * (k + 1)
         parts["account_id"].extend(str(int(i)) for i in ids)
-        parts["net"].append(np.full(len(on), k, dtype=np.int64))
+        parts["net"].append(np.full(len(on), k, dtype=np.int16))
         parts["museum"].append(on)
         parts["adopted"].append(np.floor(day[on]).astype(np.int64))
         log_f = np.log(p.followers_median) + p.followers_sigma * traits.size[on]
@@ -151,7 +151,7 @@ def accounts(
         if name in ("account_id", "handle"):
             arrays[name] = chunks
         else:
-            dtype = np.int64 if name in ("net", "museum", "adopted") else float
+            dtype = {"net": np.int16, "museum": np.int64, "adopted": np.int64}.get(name, float)
             arrays[name] = np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
     return Accounts(**arrays)
 

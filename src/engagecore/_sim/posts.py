@@ -134,7 +134,17 @@ def _design(world: World, counts: np.ndarray, rng: np.random.Generator) -> _Desi
     english = (world.roster.curated[museum] & (rng.random(n) < _ENGLISH_SHARE)).astype(np.int64)
     cell = (source_kind, theme, english)
     caption = pool.offset[cell] + np.floor(rng.random(n) * pool.count[cell]).astype(np.int64)
-    return _Design(pa, weekday, _paris_to_utc_us(day, second), theme, kind, repost, source, caption)
+    # Narrow types: ten million posts hold these until the frame is built.
+    return _Design(
+        account=pa.astype(np.int32),
+        weekday=weekday.astype(np.int8),
+        t_us=_paris_to_utc_us(day, second),
+        theme=theme.astype(np.int8),
+        kind=kind.astype(np.int8),
+        repost=repost,
+        source=source.astype(np.int32),
+        caption=caption.astype(np.int32),
+    )
 
 
 def _counts(
@@ -209,30 +219,28 @@ def posts(
     acc, pool, specs = world.acc, world.pool, world.specs
     d = _design(world, counts, rng)
     n = len(d.account)
-    t_days = d.t_us / _US_PER_DAY
-    followers = acc.followers_at(d.account, t_days, world.export_days)
-    theme_lift = np.array([t.lift for t in pool.themes])[d.theme]
-    weekend = np.where(d.weekday >= 5, _WEEKEND_LIFT, 1.0)
+    lifts = np.array([t.lift for t in pool.themes])
     is_video = np.isin(np.arange(len(KINDS)), [KINDS.index(k) for k in _VIDEO_KINDS])
     ref = world.reference_followers()
     net = acc.net[d.account]
     bounds = np.searchsorted(net, np.arange(len(specs) + 1))
     frames: list[pl.DataFrame] = []
-    expected = np.full(n, np.nan)
-    viral = np.zeros(n, dtype=bool)
+    expected = np.full(n if with_truth else 0, np.nan)
+    viral = np.zeros(n if with_truth else 0, dtype=bool)
     for k, spec in enumerate(specs):
         s = slice(int(bounds[k]), int(bounds[k + 1]))
         m = s.stop - s.start
         p = world.params[spec.name]
         own = ~d.repost[s]
-        lift = theme_lift[s] * np.array([p.kind_lift.get(c, 1.0) for c in KINDS])[d.kind[s]]
-        lift *= weekend[s]
+        lift = lifts[d.theme[s]] * np.array([p.kind_lift.get(c, 1.0) for c in KINDS])[d.kind[s]]
+        lift *= np.where(d.weekday[s] >= 5, _WEEKEND_LIFT, 1.0)
         if own.any():
             lift /= lift[own].mean()  # lifts move engagement between posts, not its level
         boost = own & (rng.random(m) < p.viral_share)
         lift *= np.where(boost, np.minimum(5.0 * (1.0 + rng.pareto(1.5, m)), 200.0), 1.0)
-        maturity = 1.0 - np.exp(-(world.export_days - t_days[s]) * 24.0 / p.maturity_hours)
-        f = followers[s]
+        t_days = d.t_us[s] / _US_PER_DAY
+        maturity = 1.0 - np.exp(-(world.export_days - t_days) * 24.0 / p.maturity_hours)
+        f = acc.followers_at(d.account[s], t_days, world.export_days)
         rate = p.typical_rate * acc.quality[d.account[s]] * (f / ref[k]) ** (-p.size_exponent)
         mean = rate * f * lift * maturity
         noise = np.exp(rng.normal(-(_NOISE_SIGMA**2) / 2.0, _NOISE_SIGMA, m))
@@ -247,14 +255,16 @@ def posts(
             rng=rng,
         )
         frames.append(_count_frame(columns, own))
-        expected[s] = np.where(own, mean, np.nan)
-        viral[s] = boost
+        if with_truth:
+            expected[s] = np.where(own, mean, np.nan)
+            viral[s] = boost
+        del columns, lift, maturity, f, rate, mean, noise, t_days
     counts_frame = (
         pl.concat(frames, how="vertical", rechunk=False)
         if frames
         else pl.DataFrame(schema={c: pl.Int64 for c in schema.COUNT_COLUMNS})
     )
-    del followers, theme_lift, weekend, t_days, frames
+    del frames
 
     account = pl.Series(d.account)
     handles = pl.Series(acc.handle, dtype=pl.Utf8)
