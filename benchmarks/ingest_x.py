@@ -7,8 +7,11 @@ own subprocess so that peak memory is measured per step:
 1. ``duckdb-auto``: DuckDB ``CREATE TABLE AS SELECT * FROM read_json(array)`` on the same JSON
    array (the prefix already stripped), schema auto-detected: the reference the brief names;
 2. ``duckdb-cols``: the same with only the columns the importer reads (a tighter reference);
-3. ``importer``: ``XArchiveImporter().read()`` on the archive folder (includes stripping the
-   prefix, every transform and building the polars frames).
+3. ``duckdb-file``: as 1, into a table of a DuckDB file (what our ingest also does);
+4. ``importer``: ``XArchiveImporter().read()`` on the archive folder (includes stripping the
+   prefix, every transform and building the polars frames);
+5. ``engage-ingest``: ``engagecore.open(new file).ingest([archive])``, end to end: detection,
+   read, validation and the write into the store (posts, observations, accounts, provenance).
 
 Each child reports its wall time (the best of ``--repeat`` runs is kept, the machine being
 shared) and its own peak RSS (``getrusage(RUSAGE_SELF)``, which
@@ -245,13 +248,22 @@ def _child(step: str, path: str) -> None:
     from engage_x.archive import XArchiveImporter
     from engage_x.tweets import _STRUCT
 
+    import engagecore
     from engagecore.pluginapi import ReadContext
     from engagecore.sources import Source
 
+    scratch = Path(tempfile.mkdtemp(prefix="engage-bench-db-"))
     t0 = time.perf_counter()
-    if step in ("duckdb-auto", "duckdb-cols"):
-        con = duckdb.connect()
-        if step == "duckdb-auto":
+    if step == "engage-ingest":
+        # End to end: detection, read, validation and the write into a new store file.
+        with engagecore.open(scratch / "store.duckdb") as eng:
+            report = eng.ingest([path])
+        rows = report.units[0].posts
+    elif step in ("duckdb-auto", "duckdb-cols", "duckdb-file"):
+        con = (
+            duckdb.connect(str(scratch / "t.duckdb")) if step == "duckdb-file" else duckdb.connect()
+        )
+        if step in ("duckdb-auto", "duckdb-file"):
             src = f"read_json('{path}', format='array')"
         else:
             src = f"read_json('{path}', format='array', columns={{'tweet': '{_STRUCT}'}})"
@@ -261,6 +273,7 @@ def _child(step: str, path: str) -> None:
         batch = XArchiveImporter().read(Source.open(path), ReadContext())
         rows = batch.posts.height if batch.posts is not None else 0
     seconds = time.perf_counter() - t0
+    shutil.rmtree(scratch, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"step": step, "seconds": seconds, "peak_rss": peak, "rows": rows}))
 
@@ -306,7 +319,13 @@ def main() -> None:
             f"{verb} {args.posts:,} tweets: tweets.js {size / 1e6:,.0f} MB "
             f"({size / max(args.posts, 1):,.0f} B/tweet) in {time.perf_counter() - t0:.0f} s"
         )
-        steps = [("duckdb-auto", array), ("duckdb-cols", array), ("importer", archive)]
+        steps = [
+            ("duckdb-auto", array),
+            ("duckdb-cols", array),
+            ("duckdb-file", array),
+            ("importer", archive),
+            ("engage-ingest", archive),
+        ]
         if args.zip:
             zpath = workdir / "archive.zip"
             with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -328,7 +347,12 @@ def main() -> None:
                 f"rows {int(r['rows']):,}"
             )
         base = res["duckdb-auto"]["seconds"]
-        for step in [s for s, _ in steps if s.startswith("importer")]:
+        print(
+            f"engage-ingest (read + validate + store write) vs duckdb-file (read_json into a "
+            f"table of a DuckDB file): {res['engage-ingest']['seconds'] / res['duckdb-file']['seconds']:.2f}x; "
+            f"peak RSS / input size {res['engage-ingest']['peak_rss'] / size:.2f}"
+        )
+        for step in [s for s, _ in steps if s.startswith(("importer", "engage"))]:
             r = res[step]
             print(
                 f"{step}: time ratio vs duckdb-auto {r['seconds'] / base:.2f}x, "

@@ -120,3 +120,37 @@ def test_provenance_row(tmp_path: Path, fixtures: Path) -> None:
     assert imp["plugin_version"] == engagecore.__version__
     assert len(imp["sha256"]) == 64 and imp["rows"] == 3 + 2 + 1
     assert imp["path"].endswith("posts.csv")
+
+
+def test_two_readings_in_one_run_are_both_kept(tmp_path: Path) -> None:
+    old = write_csv(tmp_path / "a.csv", ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,10,1,,,2024-01-02T00:00:00Z"])
+    new = write_csv(tmp_path / "b.csv", ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,25,,4,,2024-02-01T00:00:00Z"])
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        eng.ingest([new, old])  # one run, one write: merged in memory first
+        assert eng.store.fetchall("SELECT likes, comments, shares FROM posts") == [(25, 1, 4)]
+        assert eng.store.fetchall("SELECT count(*) FROM post_observations")[0][0] == 2
+        ids = eng.store.fetchall("SELECT DISTINCT import_id FROM post_observations ORDER BY 1")
+        assert ids == [(1,), (2,)]
+
+
+def test_link_placeholder_gives_way_to_real_account(tmp_path: Path) -> None:
+    from engagecore.pluginapi import Batch
+    from engagecore.textutil import frame
+
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        eng.museums.add("Musée du Louvre")
+        eng.link("louvre", "x", "@MuseeLouvre")
+        # an export that knows the account's numeric id and its handle
+        batch = Batch(accounts=frame("accounts", [{"network": "x", "account_id": "12345", "handle": "MuseeLouvre"}]))
+        from engagecore import ingest
+
+        report = ingest.IngestReport()
+        known = {("x", "MuseeLouvre"): "louvre"}
+        placeholders: list[tuple[str, str]] = []
+        acc = ingest._accounts_with_museums(
+            known, eng.museums, batch.frames(), batch, None, report, placeholders
+        )
+        assert acc["museum"].to_list() == ["louvre"] and placeholders == [("x", "MuseeLouvre")]
+        eng.store.write_accounts(acc)
+        eng.store.drop_placeholder_account("x", "MuseeLouvre")
+        assert eng.store.fetchall("SELECT account_id, museum FROM accounts") == [("12345", "louvre")]

@@ -200,6 +200,46 @@ def _validated(batch: Batch, imp: Importer, path: str) -> dict[str, pl.DataFrame
     return out
 
 
+#: buffered rows written to the store at once (fewer, larger statements: much faster)
+FLUSH_ROWS = 500_000
+
+
+@dataclass
+class _Pending:
+    """Frames read but not yet written: many small exports are written in a few statements."""
+
+    accounts: list[pl.DataFrame] = field(default_factory=list)
+    tables: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    imports: list[dict[str, Any]] = field(default_factory=list)
+    placeholders: list[tuple[str, str]] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, table: str, df: pl.DataFrame, import_id: int) -> None:
+        self.tables.setdefault(table, []).append(
+            df.with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
+        )
+        self.rows += df.height
+
+    def flush(self, store: Store) -> None:
+        if self.accounts:
+            store.write_accounts(pl.concat(self.accounts, how="vertical_relaxed"))
+        for table, frames in self.tables.items():
+            df = pl.concat(frames, how="vertical_relaxed")
+            if table == "posts":
+                store.write_posts(df)
+            else:
+                store.write_rows(table, df)
+        for row in self.imports:
+            store.record_import(**row)
+        for net, handle in self.placeholders:
+            store.drop_placeholder_account(net, handle)
+        self.placeholders.clear()
+        self.accounts.clear()
+        self.tables.clear()
+        self.imports.clear()
+        self.rows = 0
+
+
 def run(
     store: Store,
     paths: Sequence[str | Path],
@@ -219,63 +259,78 @@ def run(
     ctx = ReadContext(timezone=timezone, options=dict(options or {}))
     total = len(units)
     with store.transaction():
+        done = {(d, i) for d, i in store.fetchall("SELECT sha256, importer FROM imports")}
+        known: dict[tuple[str, str], str | None] = {
+            (n, a): m
+            for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
+        }
+        next_id = store.next_import_id()
+        pending = _Pending()
         for n, unit in enumerate(units, start=1):
             src, imp = unit.source, unit.importer
             label = src.display()
             if progress:
                 progress(n - 1, total, label)
             digest = src.sha256()
-            if store.already_imported(digest, imp.name):
+            if (digest, imp.name) in done:
+                src.close()
                 report.units.append(
                     UnitResult(label, imp.name, imp.network, "skipped (already imported)")
                 )
                 continue
-            try:
-                batch = imp.read(src, ctx)
-            except EngageError:
-                raise
-            except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
-                raise FormatError(label, f"cannot be read by {imp.name}: {exc!r}") from exc
-            except Exception as exc:
-                raise PluginError(
-                    imp.plugin, f"importer {imp.name!r} crashed on {label}: {exc!r}"
-                ) from exc
-            finally:
-                src.close()
+            done.add((digest, imp.name))
+            batch = _read(src, imp, ctx, label)
             frames = _validated(batch, imp, label)
             result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
             result.posts = frames["posts"].height if "posts" in frames else 0
-            result.follower_snapshots = frames.get(
-                "follower_snapshots", schema.empty("follower_snapshots")
-            ).height
-            result.audience_age = frames.get("audience_age", schema.empty("audience_age")).height
-            import_id = store.next_import_id()
-            accounts = _accounts_with_museums(store, museums, frames, batch, museum_slug, report)
+            for table in ("follower_snapshots", "audience_age"):
+                setattr(result, table, frames[table].height if table in frames else 0)
+            import_id, next_id = next_id, next_id + 1
+            accounts = _accounts_with_museums(
+                known, museums, frames, batch, museum_slug, report, pending.placeholders
+            )
             result.accounts = accounts.height
             result.museums = sorted({m for m in accounts["museum"].to_list() if m})
-            store.write_accounts(accounts)
-            if "posts" in frames:
-                store.write_posts(frames["posts"], import_id)
-            for table in ("follower_snapshots", "audience_age"):
-                if table in frames:
-                    store.write_rows(table, frames[table], import_id)
-            store.record_import(
-                import_id=import_id,
-                plugin=imp.plugin,
-                plugin_version=imp.plugin_version or plugins.plugin_version(imp.plugin),
-                importer=imp.name,
-                network=imp.network,
-                path=os.path.abspath(str(src.path)),
-                sha256=digest,
-                rows=batch.rows(),
+            pending.accounts.append(accounts)
+            for table, df in frames.items():
+                if table != "accounts":
+                    pending.add(table, df, import_id)
+            pending.imports.append(
+                {
+                    "import_id": import_id,
+                    "plugin": imp.plugin,
+                    "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
+                    "importer": imp.name,
+                    "network": imp.network,
+                    "path": os.path.abspath(str(src.path)),
+                    "sha256": digest,
+                    "rows": batch.rows(),
+                }
             )
             report.units.append(result)
+            if pending.rows >= FLUSH_ROWS:
+                pending.flush(store)
+        pending.flush(store)
         if progress:
             progress(total, total, "done")
         if dry_run:
             # Everything was read, validated and written inside the transaction; undo it.
             raise _DryRun(report)
     return report
+
+
+def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
+    """Run an importer; anything but an EngageError becomes an error naming file or plugin."""
+    try:
+        return imp.read(src, ctx)
+    except EngageError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+        raise FormatError(label, f"cannot be read by {imp.name}: {exc!r}") from exc
+    except Exception as exc:
+        raise PluginError(imp.plugin, f"importer {imp.name!r} crashed on {label}: {exc!r}") from exc
+    finally:
+        src.close()
 
 
 class _DryRun(Exception):
@@ -293,14 +348,20 @@ def run_or_dry(store: Store, paths: Sequence[str | Path], **kw: Any) -> IngestRe
 
 
 def _accounts_with_museums(
-    store: Store,
+    known: dict[tuple[str, str], str | None],
     museums: Museums,
     frames: dict[str, pl.DataFrame],
     batch: Batch,
     museum_slug: str | None,
     report: IngestReport,
+    placeholders: list[tuple[str, str]],
 ) -> pl.DataFrame:
-    """Every account the unit mentions, with the museum it attaches to (or null)."""
+    """Every account the unit mentions, with the museum it attaches to (or null).
+
+    ``known`` (network, account_id → museum) is read once per run and kept up to date here;
+    placeholder accounts made by ``museums link`` before an import are appended to
+    ``placeholders`` when their real account arrives.
+    """
     parts = []
     if "accounts" in frames:
         parts.append(frames["accounts"])
@@ -322,18 +383,17 @@ def _accounts_with_museums(
         .group_by("network", "account_id", maintain_order=True)
         .agg(pl.col("handle").drop_nulls().first(), pl.col("display_name").drop_nulls().first())
     )
-    known = {
-        (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
-    }
     slugs: list[str | None] = []
     for net, acc_id, handle, display in acc.iter_rows():
         if museum_slug is not None:
             slugs.append(museum_slug)
             continue
         current = known.get((net, acc_id))
-        if current is None and handle:
-            # linked earlier by handle, before the account's id was known
-            current = known.get((net, handle))
+        if current is None and handle and handle != acc_id and (net, handle) in known:
+            # linked earlier by handle (`museums link`), before the account's id was known:
+            # the placeholder row gives way to the real account
+            current = known.pop((net, handle))
+            placeholders.append((net, handle))
         if current:
             slugs.append(current)
             continue
@@ -354,6 +414,11 @@ def _accounts_with_museums(
             found = museums.add(hint)
             report.created_museums.append(found)
         slugs.append(found)
+    for (net, acc_id), slug in zip(
+        acc.select("network", "account_id").iter_rows(), slugs, strict=True
+    ):
+        if slug is not None or (net, acc_id) not in known:
+            known[(net, acc_id)] = slug
     return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(
         "network", "account_id", "museum", "handle", "display_name"
     )

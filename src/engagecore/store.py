@@ -27,6 +27,21 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: schema.DDL_V1}
 _COUNTS = schema.COUNT_COLUMNS
 
 
+def _newest_per_post(obs: pl.DataFrame) -> pl.DataFrame:
+    """One row per post: the newest reading, each missing value filled from older readings."""
+    keys = ["network", "post_id"]
+    if not obs.select(pl.struct(keys).is_duplicated().any()).item():
+        return obs
+    ordered = obs.sort("observed_at")
+    others = [c for c in obs.columns if c not in keys]
+    return ordered.group_by(keys).agg(
+        [pl.col(c).drop_nulls().last() if c in _FILLED else pl.col(c).last() for c in others]
+    )
+
+
+_FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"))
+
+
 def default_db_path() -> Path:
     """``$ENGAGE_DB`` when set, else ``./engage.duckdb``."""
     return Path(os.environ.get("ENGAGE_DB") or DEFAULT_DB)
@@ -187,7 +202,16 @@ class Store:
                 """
             )
 
-    def write_posts(self, posts: pl.DataFrame, import_id: int) -> None:
+    def drop_placeholder_account(self, network: str, handle: str) -> None:
+        """Remove an account row made by ``museums link`` before the account's id was known."""
+        self.con.execute(
+            "DELETE FROM accounts WHERE network = ? AND account_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM posts p WHERE p.network = accounts.network "
+            "AND p.account_id = accounts.account_id)",
+            [network, handle],
+        )
+
+    def write_posts(self, posts: pl.DataFrame) -> None:
         """Keep every observation; the posts row holds the newest reading of each count.
 
         An older export imported after a newer one adds its observation but does not roll the
@@ -197,10 +221,8 @@ class Store:
         """
         if posts.is_empty():
             return
-        df = posts.sort("observed_at").unique(
-            subset=["network", "post_id"], keep="last", maintain_order=False
-        )
-        df = df.with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
+        observations = posts.unique(subset=["network", "post_id", "observed_at"], keep="last")
+        df = _newest_per_post(observations)
         counts = ", ".join(_COUNTS)
         newer = "m.observed_at >= posts.observed_at"
         merged = ",\n".join(
@@ -209,15 +231,16 @@ class Store:
             for c in (*_COUNTS, "text", "language", "url")
         )
         same_post = "q.network = p.network AND q.post_id = p.post_id"
-        with self.registered("_posts", df):
+        with self.registered("_obs", observations):
             self.con.execute(
                 f"""
                 INSERT INTO post_observations
-                SELECT network, post_id, observed_at, {counts}, import_id FROM _posts p
+                SELECT network, post_id, observed_at, {counts}, import_id FROM _obs p
                 WHERE NOT EXISTS (SELECT 1 FROM post_observations q
                                   WHERE {same_post} AND q.observed_at = p.observed_at)
                 """
             )
+        with self.registered("_posts", df):
             if self.fetchall("SELECT count(*) > 0 FROM posts")[0][0]:
                 self.con.execute(
                     f"""
@@ -249,17 +272,16 @@ class Store:
                 """
             )
 
-    def write_rows(self, table: str, df: pl.DataFrame, import_id: int) -> None:
-        """Insert follower snapshots or audience-age rows; a reading already stored is kept."""
+    def write_rows(self, table: str, df: pl.DataFrame) -> None:
+        """Insert follower snapshots or audience-age rows (with their ``import_id``); a
+        reading already stored is kept."""
         if df.is_empty():
             return
         key = {
             "follower_snapshots": ["network", "account_id", "observed_at"],
             "audience_age": ["network", "account_id", "observed_at", "age_band", "basis"],
         }[table]
-        df = df.unique(subset=key, keep="last", maintain_order=True).with_columns(
-            pl.lit(import_id, dtype=pl.Int64).alias("import_id")
-        )
+        df = df.unique(subset=key, keep="first", maintain_order=True)
         cols = ", ".join(df.columns)
         same = " AND ".join(f"q.{k} = r.{k}" for k in key)
         with self.registered("_rows", df):
