@@ -6,6 +6,7 @@ Every operation returns plain data or polars frames, ready for a notebook.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -101,6 +102,115 @@ class Engine:
         with self.store.transaction():
             added, updated = self.museums.upsert_registry(df)
         return reader.name, added, updated, df.height
+
+    # scoring ---------------------------------------------------------------------------------
+    def _scoring(
+        self,
+        *,
+        networks: Sequence[str] | None,
+        museums: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime | None,
+        period: str = "all",
+        young_band: tuple[int, int] = (13, 24),
+        **config: Any,
+    ) -> tuple[Any, Any, Any]:
+        from engagecore import scoring
+
+        reg = plugins.registry()
+        if networks:
+            unknown = [n for n in networks if n not in reg.networks]
+            if unknown:
+                from engagecore.errors import UsageError
+
+                raise UsageError(
+                    f"unknown network(s) {', '.join(unknown)}; known: {', '.join(sorted(reg.networks))}"
+                )
+        slugs = [self.museums.resolve(m) for m in museums] if museums else None
+        cfg = scoring.ScoringConfig(period=period, young_band=young_band, **config)  # type: ignore[arg-type]
+        inputs = scoring.load_inputs(
+            self.store.con, networks=networks, museums=slugs, since=since, until=until
+        )
+        return inputs, cfg, reg.networks
+
+    def score(
+        self,
+        *,
+        networks: Sequence[str] | None = None,
+        museums: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        period: str = "all",
+        young_band: tuple[int, int] = (13, 24),
+        **config: Any,
+    ) -> pl.DataFrame:
+        """One row per museum × network × period, plus composite rows (network "all").
+
+        ``museums`` filters the output only: scores are percentiles within each network's whole
+        cohort, so they do not change with the museums you look at.
+        """
+        from engagecore import scoring
+
+        inputs, cfg, specs = self._scoring(
+            networks=networks,
+            museums=None,
+            since=since,
+            until=until,
+            period=period,
+            young_band=young_band,
+            **config,
+        )
+        frame = scoring.score(inputs, specs, cfg)
+        if museums:
+            slugs = [self.museums.resolve(m) for m in museums]
+            frame = frame.filter(pl.col("museum").is_in(slugs))
+        return frame
+
+    def post_metrics(self, **kwargs: Any) -> pl.DataFrame:
+        """Per post: interactions, rate and its basis, expectation, overperformance, breakout."""
+        from engagecore import scoring
+
+        inputs, cfg, specs = self._scoring(
+            museums=None, **{"networks": None, "since": None, "until": None, **kwargs}
+        )
+        return scoring.post_metrics(inputs, specs, cfg)
+
+    def compare(
+        self,
+        museums: Sequence[str],
+        *,
+        networks: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        young_band: tuple[int, int] = (13, 24),
+        **config: Any,
+    ) -> Any:
+        """Museums side by side (``.table``) and the posts driving the gap (``.drivers``)."""
+        from engagecore import scoring
+
+        slugs = [self.museums.resolve(m) for m in museums]
+        inputs, cfg, specs = self._scoring(
+            networks=networks,
+            museums=None,
+            since=since,
+            until=until,
+            young_band=young_band,
+            **config,
+        )
+        scores = scoring.score(inputs, specs, cfg)
+        metrics = scoring.post_metrics(inputs, specs, cfg)
+        return scoring.compare(scores, metrics, slugs, cfg)
+
+    def explain(self, museum: str, **kwargs: Any) -> pl.DataFrame:
+        """Every input of the formula for one museum."""
+        from engagecore import scoring
+
+        slug = self.museums.resolve(museum)
+        kwargs.pop("museums", None)
+        inputs, cfg, specs = self._scoring(museums=None, **kwargs)
+        scores = scoring.score(inputs, specs, cfg)
+        metrics = scoring.post_metrics(inputs, specs, cfg)
+        return scoring.explain(scores, metrics, slug)
 
     def imports(self) -> pl.DataFrame:
         """Provenance: one row per import."""

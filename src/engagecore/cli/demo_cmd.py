@@ -1,0 +1,75 @@
+"""``engage demo``: a realistic museum cohort in the networks' real export formats, imported
+through the real importers, scored and compared — the whole product in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engagecore.cli.ingest_cmd import progress_bar
+from engagecore.cli.output import Format, FormatOption, console, emit, err_console
+from engagecore.cli.score_cmd import show_comparison
+from engagecore.errors import UsageError
+
+DEMO_DB = Path("engage-demo.duckdb")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        museums: Annotated[int, typer.Option(help="How many museums to simulate.")] = 60,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same demo.")] = 0,
+        db: Annotated[
+            Path | None,
+            typer.Option(
+                "--db",
+                help=f"Store to create (default ./{DEMO_DB}, replaced on each run; an "
+                "existing store given here must hold no museums).",
+            ),
+        ] = None,
+        keep_files: Annotated[
+            Path | None,
+            typer.Option(help="Keep the generated export files in this folder."),
+        ] = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Generate exports for a simulated cohort, import them, score, compare louvre pompidou."""
+        from engagecore.demo import run_demo
+
+        if db is None:
+            db = DEMO_DB
+            for stale in (db, db.with_name(db.name + ".wal")):
+                stale.unlink(missing_ok=True)
+        if museums > 5000:
+            raise UsageError("the demo is for a quick look: use at most 5000 museums")
+        with progress_bar() as bar:
+            task = bar.add_task("importing", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description="importing exports")
+
+            result = run_demo(
+                db, museums=museums, seed=seed, progress=progress, export_dir=keep_files
+            )
+        if fmt is not Format.table:
+            emit(result.top, fmt)
+            return
+        err_console.print(
+            f"[bold]engage demo[/]: {result.museums} museums, {result.accounts} accounts, "
+            f"{result.posts:,} posts on {', '.join(result.networks)} — written as "
+            f"{result.files} real export files, imported into {result.db_path} "
+            f"({sum(result.seconds.values()):.1f} s)"
+        )
+        emit(result.top, fmt, title="top museums (composite engagement score, 0–100)")
+        if result.compare is not None:
+            console.print("\n[bold]engage compare louvre pompidou[/]")
+            show_comparison(result.compare)
+        if result.skipped_networks:
+            err_console.print(
+                f"networks without a demo writer: {', '.join(result.skipped_networks)}"
+            )
+        console.print("\n[bold]Next, try:[/]")
+        for cmd in result.next_commands:
+            console.print(f"  {cmd}")

@@ -1,0 +1,176 @@
+"""``engage score`` and ``engage compare``: thin wrappers over :meth:`Engine.score` / ``compare``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from engagecore.api import Engine
+from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.errors import UsageError
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r}: expected a date such as 2024-01-31") from None
+
+
+NetworkOpt = Annotated[
+    list[str] | None, typer.Option("--network", "-n", help="Only this network (repeatable).")
+]
+SinceOpt = Annotated[str | None, typer.Option(help="Posts published on or after (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Posts published before (YYYY-MM-DD).")]
+PeriodOpt = Annotated[str, typer.Option(help="all (default), month, quarter or year.")]
+BandOpt = Annotated[str, typer.Option("--young-band", help="Young ages, e.g. 13-24 (default).")]
+
+
+def _band(text: str) -> tuple[int, int]:
+    try:
+        lo, hi = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise UsageError(f"--young-band {text!r}: expected two ages such as 13-24") from None
+    return lo, hi
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("score")
+    def score(
+        network: NetworkOpt = None,
+        museum: Annotated[
+            list[str] | None,
+            typer.Option("--museum", "-m", help="Only this museum (repeatable; names resolve)."),
+        ] = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        period: PeriodOpt = "all",
+        young_band: BandOpt = "13-24",
+        explain: Annotated[
+            str | None, typer.Option(help="Show every input of the formula for this museum.")
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
+        """Engagement score (0–100 within each network's cohort) and young-audience reach."""
+        with Engine(db, read_only=True) as eng:
+            kwargs = dict(
+                networks=network,
+                museums=museum,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+                period=period,
+                young_band=_band(young_band),
+            )
+            if explain:
+                emit(eng.explain(explain, **kwargs), fmt, title=f"explain {explain}", output=output)
+                return
+            frame = eng.score(**kwargs)
+        if frame.is_empty():
+            err_console.print(
+                "no scored posts: import some with `engage ingest` or run `engage demo`"
+            )
+        emit(frame, fmt, title="engagement scores", output=output)
+
+    @app.command("compare")
+    def compare(
+        museums: Annotated[list[str], typer.Argument(help="Two or more museums (names resolve).")],
+        network: NetworkOpt = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        young_band: BandOpt = "13-24",
+        drivers: Annotated[
+            bool,
+            typer.Option("--drivers/--no-drivers", help="Also list the posts that drive the gap."),
+        ] = True,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
+        """Museums side by side per network and overall; a winner only when significant."""
+        if len(museums) < 2:
+            raise UsageError(
+                "compare needs at least two museums, e.g. `engage compare louvre pompidou`"
+            )
+        with Engine(db, read_only=True) as eng:
+            result = eng.compare(
+                museums,
+                networks=network,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+                young_band=_band(young_band),
+            )
+        if fmt is Format.table and output is None:
+            show_comparison(result.table)
+        else:
+            emit(result.table, fmt, title=" vs ".join(museums), output=output)
+        if drivers and fmt is Format.table and not result.drivers.is_empty():
+            emit(result.drivers, fmt, title="posts that drive the gap")
+
+
+_CARD_ROWS = (
+    ("followers", "followers", "{:,.0f}"),
+    ("posts", "posts", "{:,.0f}"),
+    ("engagement rate", "rate", "{:.4%}"),
+    ("rate basis", "basis", "{}"),
+    ("engagement score", "score", "{:.0f}"),
+    ("score interval", None, ""),
+    ("young reach", "young_reach", "{:,.0f}"),
+    ("young index", "young_index", "{:.2f}"),
+    ("young basis", "young_basis", "{}"),
+)
+
+
+def _fmt(template: str, value: object) -> str:
+    if value is None:
+        return "—"
+    try:
+        return template.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def show_comparison(table: pl.DataFrame) -> None:
+    """One small card per network: metrics as rows, museums as columns, the winner named
+    only when the difference is significant."""
+    from rich.table import Table
+
+    from engagecore.cli.output import console
+
+    suffix = " posts"
+    museums = [c[: -len(suffix)] for c in table.columns if c.endswith(suffix)]
+    for row in table.iter_rows(named=True):
+        winner = row.get("winner")
+        p = row.get("p_value")
+        p_text = f" (p = {p:.2g})" if isinstance(p, float) else ""
+        verdict = (
+            f"[bold green]{winner}[/] ahead{p_text}"
+            if winner
+            else f"no significant difference{p_text}"
+        )
+        period = row.get("period")
+        title = f"[bold]{row['network']}[/]" + (
+            f" · {period}" if period not in (None, "all") else ""
+        )
+        card = Table(title=f"{title} — {verdict}", title_justify="left", header_style="bold")
+        card.add_column("")
+        for m in museums:
+            card.add_column(m + (" ★" if m == winner else ""), justify="right")
+        for label, field, template in _CARD_ROWS:
+            if field is None:
+                cells = [
+                    f"{_fmt('{:.0f}', row.get(f'{m} score_low'))}–{_fmt('{:.0f}', row.get(f'{m} score_high'))}"
+                    for m in museums
+                ]
+            else:
+                cells = [_fmt(template, row.get(f"{m} {field}")) for m in museums]
+            card.add_row(label, *cells)
+        console.print(card)
+    if table.height and "test" in table.columns:
+        console.print(f"[dim]test: {table['test'].drop_nulls().first()}[/]")
