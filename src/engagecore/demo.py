@@ -147,7 +147,7 @@ def _next_commands(db: Path, cohort: Cohort) -> list[str]:
         f"engage score --db {q}",
         f"engage compare {pair} --db {q}",
         f"engage museums list --db {q}",
-        f"engage score --explain {slugs[0]} --db {q}" if slugs else f"engage plugins --all",
+        f"engage score --explain {slugs[0]} --db {q}" if slugs else "engage plugins --all",
         f"engage ingest <your export: file, folder or zip> --db {q}",
     ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Engagement score (0–100 within each network's cohort) and young-audience reach."""
         with Engine(db, read_only=True) as eng:
-            kwargs = dict(
+            kwargs: dict[str, Any] = dict(
                 networks=network,
                 museums=museum,
                 since=_when(since, "--since"),
@@ -173,4 +173,6 @@ def show_comparison(table: pl.DataFrame) -> None:
             card.add_row(label, *cells)
         console.print(card)
     if table.height and "test" in table.columns:
-        console.print(f"[dim]test: {table['test'].drop_nulls().first()}[/]")
+        test = table["test"].drop_nulls()
+        if test.len():
+            console.print(f"[dim]test: {test[0]}[/]")
