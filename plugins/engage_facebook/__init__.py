@@ -21,3 +21,19 @@ NETWORK = NetworkSpec(
 @hookimpl
 def register_networks(register: Callable[[Any], None]) -> None:
     register(NETWORK)
+
+
+@hookimpl
+def register_importers(register: Callable[[Any], None]) -> None:
+    from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
+    from engage_facebook.graph import FacebookGraphImporter
+
+    register(FacebookGraphImporter())
+    register(MetaBusinessSuiteCsvImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[Any], None]) -> None:
+    from engage_facebook.demo import FacebookDemoWriter
+
+    register(FacebookDemoWriter())

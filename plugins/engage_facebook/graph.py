@@ -1,0 +1,234 @@
+"""``facebook-graph``: saved Facebook Graph API responses (one JSON file, or a folder or zip
+of them) read into posts, accounts, follower snapshots and audience ages.
+
+Understood: posts pages of ``/{page-id}/posts`` (with ``reactions``/``comments`` summaries,
+``shares``, ``attachments``, embedded ``insights``; paging files side by side), post and
+page insights, page objects (with a ``posts`` edge when fetched along). A post id
+"{page_id}_{post_id}" gives the account (the page) and the post id (the rest). Embedded
+insights win over standalone ones for the same post. ``observed_at`` of a file: its top-level
+``engagecore_observed_at`` when present, else its modification time.
+
+``shares`` is the one count whose absence means zero: Meta omits it from a post nobody
+shared. It is read as 0 when the file shows it was fetched (some post has ``shares`` or
+reaction/comment summaries, or its paging URL asks for ``shares``), as NULL otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from engage_facebook import graph_insights as gi
+from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
+from engage_facebook.graph_normalize import normalize
+from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
+from engagecore import textutil
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
+
+#: Members of a folder or zip whose heads detection reads at most (first and last ones).
+_DETECT_SAMPLE: Final = 40
+
+
+def _modified_at(source: Source, name: str) -> datetime:
+    """A member's modification time (a zip member: the zip's), to the microsecond, UTC."""
+    path = source.local_path(name) or source.path
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def _observed(doc: dict[str, Any], source: Source, name: str) -> datetime:
+    when = parse_observed(doc.get("engagecore_observed_at"), source.display(name))
+    return when or _modified_at(source, name)
+
+
+def _load(source: Source, name: str) -> Any:
+    try:
+        return json.loads(source.read_text(name))
+    except ValueError as exc:
+        raise FormatError(source.display(name), f"expected JSON ({exc})") from exc
+
+
+class FacebookGraphImporter(Importer):
+    """Posts with reactions, comments, shares and insights; page followers and ages."""
+
+    name = "facebook-graph"
+    network = "facebook"
+    description = (
+        "Facebook Graph API responses saved as JSON: /{page-id}/posts pages, post and page "
+        "insights (page_fans/page_follows, page_fans_gender_age), page objects"
+    )
+
+    def detect(self, source: Source) -> float:
+        names = source.names()
+        if not names:
+            return 0.0
+        if source.kind != "file" and not all(n.lower().endswith(".json") for n in names):
+            return 0.0  # a mixed folder: let its files be seen one by one
+        sample = (
+            names
+            if len(names) <= _DETECT_SAMPLE
+            else (names[: _DETECT_SAMPLE // 2] + names[-_DETECT_SAMPLE // 2 :])
+        )
+        found = [classify(source.head(n, HEAD_SIZE)) for n in sample]
+        if any(c is None for c in found):
+            return 0.0
+        return min(c.confidence for c in found if c is not None)
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        with tempfile.TemporaryDirectory(prefix="engage-fb-") as tmp:
+            return _Reader(source, Path(tmp)).read()
+
+
+class _Reader:
+    """One read of one source: sorts its files by kind, then reads each kind at once."""
+
+    def __init__(self, source: Source, workdir: Path) -> None:
+        self.source = source
+        self.workdir = workdir
+        self.posts_files: list[PostsFile] = []
+        self.pages: list[gi.Page] = []
+        self.insights = gi.Insights()
+        self.insight_docs: list[tuple[str, Any]] = []
+        self._extracted = 0
+
+    def _local(self, name: str) -> Path:
+        """The member on disk (a zip member is extracted to the work folder)."""
+        local = self.source.local_path(name)
+        if local is not None:
+            return local
+        self._extracted += 1
+        target = self.workdir / f"member-{self._extracted}.json"
+        with self.source.stream(name) as fin, target.open("wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 22)
+        return target
+
+    def _take(self, name: str) -> None:
+        display = self.source.display(name)
+        found: Classified | None = classify(self.source.head(name, HEAD_SIZE))
+        if found is None:
+            raise FormatError(
+                display,
+                "expected a Facebook Graph API response (a posts page, insights or a page object)",
+            )
+        if found.kind == "posts":
+            path = self._local(name)
+            stat = path.stat()
+            if self.source.kind == "zip":
+                modified = _modified_at(self.source, name)
+            else:
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+            self.posts_files.append(PostsFile(path, display, stat.st_size, modified))
+        elif found.kind == "insights":
+            self.insight_docs.append((display, _load(self.source, name)))
+        elif found.kind == "page":
+            doc = _load(self.source, name)
+            page = gi.parse_page(doc, display, _observed(doc, self.source, name))
+            self.pages.append(page)
+            if page.posts:
+                self._edge_to_file(page, display, name)
+        elif found.kind == "error":
+            err = _load(self.source, name).get("error", {})
+            raise FormatError(
+                display,
+                f"this is a Graph API error response ({err.get('type')} {err.get('code')}: "
+                f"{err.get('message')}), not data: fetch it again",
+            )
+
+    def _edge_to_file(self, page: gi.Page, display: str, name: str) -> None:
+        """A page's ``posts`` edge written as a posts page, so one reader reads all posts."""
+        path = self.workdir / f"edge-{len(self.posts_files)}.json"
+        observed = page.observed_at.isoformat()
+        path.write_text(json.dumps({"data": page.posts, "engagecore_observed_at": observed}))
+        size = path.stat().st_size
+        self.posts_files.append(PostsFile(path, display, size, _modified_at(self.source, name)))
+
+    def read(self) -> Batch:
+        for name in self.source.names():
+            self._take(name)
+        page_ids = sorted({p.page_id for p in self.pages})
+        only_page = page_ids[0] if len(page_ids) == 1 else None
+        for display, doc in self.insight_docs:
+            gi.parse_insights(doc, display, only_page, self.insights)
+        extra = gi.post_metrics_frame(self.insights)
+        reader = PostsReader(self.workdir, only_page)
+        try:
+            raw, observed = reader.read(self.posts_files)
+        finally:
+            reader.close()
+        displays = [f.display for f in self.posts_files]
+        posts, names = normalize(raw, observed, displays, extra)
+        if extra.height and posts.height == 0:
+            raise FormatError(
+                self.insight_docs[0][0],
+                "post insights without their posts: import the folder holding both the "
+                "/{page-id}/posts pages and the insights",
+            )
+        return Batch(
+            accounts=self._accounts(posts, names),
+            posts=posts if posts.height else None,
+            follower_snapshots=self._followers(),
+            audience_age=_none_if_empty(gi.audience_frame(self.insights)),
+            museum_hints=self._hints(names),
+        )
+
+    def _accounts(self, posts: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
+        rows: dict[str, dict[str, Any]] = {}
+        for account in posts["account_id"].unique().to_list() if posts.height else []:
+            rows[account] = {"network": "facebook", "account_id": account}
+        for account, display_name in names.iter_rows():
+            rows[account]["display_name"] = display_name
+        for account, _ in self.insights.followers:
+            rows.setdefault(account, {"network": "facebook", "account_id": account})
+        for account, _ in self.insights.ages:
+            rows.setdefault(account, {"network": "facebook", "account_id": account})
+        for page in self.pages:
+            rows[page.page_id] = {
+                "network": "facebook",
+                "account_id": page.page_id,
+                "handle": page.username,
+                "display_name": page.name or rows.get(page.page_id, {}).get("display_name"),
+            }
+        ordered = [rows[k] for k in sorted(rows)]
+        return _none_if_empty(textutil.frame("accounts", ordered))
+
+    def _followers(self) -> pl.DataFrame | None:
+        best: dict[tuple[str, datetime], tuple[int, dict[str, Any]]] = {}
+        candidates = gi.follower_rows(self.insights) + [
+            (
+                0,
+                {
+                    "network": "facebook",
+                    "account_id": p.page_id,
+                    "observed_at": p.observed_at,
+                    "followers": p.followers,
+                },
+            )
+            for p in self.pages
+            if p.followers is not None
+        ]
+        for rank, row in candidates:
+            key = (row["account_id"], row["observed_at"])
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, row)
+        rows = [row for _, row in sorted(best.values(), key=lambda r: _key(r[1]))]
+        return _none_if_empty(textutil.frame("follower_snapshots", rows))
+
+    def _hints(self, names: pl.DataFrame) -> dict[str, str]:
+        hints = dict(names.iter_rows())
+        hints.update({p.page_id: p.name for p in self.pages if p.name})
+        return hints
+
+
+def _key(row: dict[str, Any]) -> tuple[str, datetime]:
+    return (str(row["account_id"]), row["observed_at"])
+
+
+def _none_if_empty(df: pl.DataFrame) -> pl.DataFrame | None:
+    return df if df.height else None

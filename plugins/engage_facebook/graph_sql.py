@@ -1,0 +1,163 @@
+"""The DuckDB side of reading Graph API posts: which fields are read, and the one SQL
+projection that turns a post struct ``p`` into normalized columns.
+
+A Graph post id "{page_id}_{post_id}" becomes account_id = the page, post_id = the post's own
+id (globally unique at Facebook), so the Business Suite export, whose "Post ID" is that id,
+and the API name a post alike.
+
+Everything per post is computed here, in DuckDB, so that only compact columns cross into
+polars: the time is parsed to a timestamp, the kind and ``is_own`` are decided, the insight
+metrics are picked by name.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from engage_facebook import kinds
+
+#: The post fields read, with their DuckDB types; everything else in a post is skipped.
+POST_FIELDS: Final = {
+    "id": "VARCHAR",
+    "message": "VARCHAR",
+    "created_time": "VARCHAR",
+    "permalink_url": "VARCHAR",
+    "status_type": "VARCHAR",
+    "parent_id": "VARCHAR",
+    "from": "STRUCT(id VARCHAR, name VARCHAR)",
+    "shares": 'STRUCT("count" BIGINT)',
+    "reactions": "STRUCT(summary STRUCT(total_count BIGINT))",
+    "likes": "STRUCT(summary STRUCT(total_count BIGINT))",
+    "comments": "STRUCT(summary STRUCT(total_count BIGINT))",
+    "attachments": "STRUCT(data STRUCT(type VARCHAR)[])",
+    "insights": 'STRUCT(data STRUCT(name VARCHAR, "values" STRUCT(value JSON)[])[])',
+}
+
+#: Post insight metric names per count column, newest name first (old responses stay valid).
+POST_METRICS: Final = {
+    "impressions": ("post_impressions",),
+    "reach": ("post_total_media_view_unique", "post_impressions_unique"),
+    "views": ("post_media_view", "views"),
+}
+
+#: A posts page as a DuckDB type: the ``data`` array's element.
+POST_STRUCT: Final = "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in POST_FIELDS.items()) + ")"
+
+#: ``read_json(columns=...)`` for a bare array of posts (the streamed form).
+ARRAY_COLUMNS: Final = "{" + ", ".join(f"'{k}': '{v}'" for k, v in POST_FIELDS.items()) + "}"
+
+#: ``read_json(columns=...)`` for whole posts pages.
+PAGE_COLUMNS: Final = (
+    f"{{data: '{POST_STRUCT}[]', paging: 'STRUCT(next VARCHAR, previous VARCHAR)', "
+    "engagecore_observed_at: 'VARCHAR'}"
+)
+
+#: A paging URL that asked for ``shares``: proof the field was fetched.
+SHARES_REQUESTED: Final = "fields=[^&]*shares"
+
+_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def _metric(names: tuple[str, ...]) -> str:
+    picks = [
+        "TRY_CAST(list_filter(p.insights.data, lambda ins_metric: ins_metric.name = "
+        f"'{n}')[1].\"values\"[-1].value AS BIGINT)"
+        for n in names
+    ]
+    return picks[0] if len(picks) == 1 else f"coalesce({', '.join(picks)})"
+
+
+def _case(column: str, table: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in table.items())
+    return f"CASE {column} {whens} END"
+
+
+_KIND: Final = f"""
+    CASE WHEN contains(coalesce(url, ''), '/reel/') THEN 'reel'
+    ELSE coalesce(
+        {_case("attachment_type", kinds.ATTACHMENT_KINDS)},
+        {_case("status_type", kinds.STATUS_KINDS)},
+        CASE WHEN attachment_type IS NULL AND text IS NOT NULL THEN 'text' ELSE 'other' END)
+    END"""
+
+# A post sharing another page's post (parent_id of another page), or written by someone
+# else on the page, is not the page's own.
+_IS_OWN: Final = """
+    NOT (coalesce(split_part(parent_id, '_', 1) <> account_id, false)
+         OR coalesce(from_id <> account_id, false))"""
+
+
+def posts_query(source: str) -> str:
+    """The query over ``source``, a relation with columns file, rec, meta_observed,
+    shares_requested and the post struct ``p``; ``$page`` is the page of ids without one."""
+    metrics = ",\n        ".join(f"{_metric(n)} AS {c}" for c, n in POST_METRICS.items())
+    return f"""
+WITH src AS ({source}),
+raw AS (
+    SELECT file, rec, meta_observed, shares_requested,
+        p.id AS post_id,
+        p.message AS text,
+        p.created_time AS created_time,
+        p.permalink_url AS url,
+        p.status_type AS status_type,
+        lower(p.attachments.data[1].type) AS attachment_type,
+        p.parent_id AS parent_id,
+        p."from".id AS from_id,
+        p."from".name AS from_name,
+        p.shares."count" AS shares_raw,
+        coalesce(p.reactions.summary.total_count, p.likes.summary.total_count) AS likes,
+        p.comments.summary.total_count AS comments,
+        (p.shares IS NOT NULL OR p.reactions.summary IS NOT NULL
+            OR p.likes.summary IS NOT NULL OR p.comments.summary IS NOT NULL)
+            AS engagement_fetched,
+        {metrics}
+    FROM src
+),
+owned AS (
+    SELECT * EXCLUDE (post_id),
+        post_id AS graph_id,
+        CASE WHEN contains(post_id, '_') THEN substr(post_id, strpos(post_id, '_') + 1)
+             ELSE post_id END AS post_id,
+        CASE WHEN contains(post_id, '_') THEN split_part(post_id, '_', 1)
+             ELSE $page END AS account_id,
+        try_strptime(created_time, '{_TIME_FORMAT}') AS posted_at
+    FROM raw
+)
+SELECT file, rec, meta_observed, shares_requested, graph_id, post_id, account_id, posted_at,
+    CASE WHEN posted_at IS NULL THEN coalesce(created_time, '') END AS bad_time,
+    {_KIND} AS kind,
+    {_IS_OWN} AS is_own,
+    text, url,
+    CASE WHEN from_id = account_id THEN from_name END AS from_name,
+    shares_raw, likes, comments, engagement_fetched, {", ".join(POST_METRICS)}
+FROM owned
+"""
+
+
+def pages_source(biggest: int) -> str:
+    """Whole posts pages ($files), each file's index from its position in $files."""
+    return f"""
+    WITH files AS (
+        SELECT unnest($files) AS filename, generate_subscripts($files, 1) - 1 AS file
+    ),
+    pages AS (
+        SELECT filename, engagecore_observed_at AS meta_observed,
+            regexp_matches(coalesce(paging.next, '') || ' ' || coalesce(paging.previous, ''),
+                           '{SHARES_REQUESTED}') AS shares_requested,
+            data
+        FROM read_json($files, format = 'auto', records = true, filename = true,
+                       maximum_object_size = {biggest + 1024}, columns = {PAGE_COLUMNS})
+    )
+    SELECT files.file, pages.meta_observed, pages.shares_requested,
+        unnest(pages.data) AS p, unnest(generate_series(0, len(pages.data) - 1)) AS rec
+    FROM pages JOIN files USING (filename)
+    """
+
+
+def array_source(file: int, shares_requested: bool) -> str:
+    """A bare array of posts ($path), streamed element by element."""
+    return f"""
+    SELECT {int(file)} AS file, NULL::BIGINT AS rec, NULL::VARCHAR AS meta_observed,
+        {bool(shares_requested)} AS shares_requested, p
+    FROM read_json($path, format = 'array', columns = {ARRAY_COLUMNS}) AS p
+    """

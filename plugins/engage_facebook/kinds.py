@@ -1,0 +1,96 @@
+"""Facebook's post vocabularies mapped onto :data:`engagecore.schema.POST_KINDS`.
+
+The Graph API describes a post by ``status_type`` and by its first attachment's ``type``;
+Business Suite exports by a localized "Post type" label. The tables here are the single place
+that knows them, used by the importers and (inverted) by the demo writer.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+#: Graph ``attachments.data[0].type`` → kind (the most specific clue, checked first).
+ATTACHMENT_KINDS: Final = {
+    "photo": "photo",
+    "cover_photo": "photo",
+    "profile_media": "photo",
+    "animated_image_share": "photo",
+    "album": "carousel",
+    "new_album": "carousel",
+    "multi_photos": "carousel",
+    "multi_share": "carousel",
+    "video": "video",
+    "video_inline": "video",
+    "video_autoplay": "video",
+    "video_direct_response": "video",
+    "animated_image_video": "video",
+    "live_video": "live",
+    "share": "link",
+    "link": "link",
+    "note": "text",
+    "status": "text",
+    "event": "other",
+    "native_templates": "other",
+}
+
+#: Graph ``status_type`` → kind, when the post has no attachment we know.
+STATUS_KINDS: Final = {
+    "added_photos": "photo",
+    "added_video": "video",
+    "shared_story": "link",
+    "mobile_status_update": "text",
+    "created_note": "text",
+    "wall_post": "text",
+    "created_event": "other",
+}
+
+#: What the demo writer writes for each kind: (status_type, attachment type or None).
+GRAPH_SHAPES: Final = {
+    "photo": ("added_photos", "photo"),
+    "carousel": ("added_photos", "album"),
+    "video": ("added_video", "video_inline"),
+    "reel": ("added_video", "video_inline"),  # with a /reel/ permalink
+    "live": ("added_video", "live_video"),
+    "link": ("shared_story", "share"),
+    "text": ("mobile_status_update", None),
+    "story": ("created_event", "event"),  # Page stories are not in /posts: read back as other
+    "other": ("created_event", "event"),
+}
+
+#: Keywords of Business Suite "Post type" labels (English and French, accents stripped),
+#: tried in order: "IG carousel" is a carousel, "Reel vidéo" a reel.
+LABEL_KEYWORDS: Final = (
+    ("carousel", "carousel"),
+    ("carrousel", "carousel"),
+    ("album", "carousel"),
+    ("reel", "reel"),
+    ("stor", "story"),
+    ("live", "live"),
+    ("direct", "live"),
+    ("video", "video"),
+    ("photo", "photo"),
+    ("image", "photo"),
+    ("link", "link"),
+    ("lien", "link"),
+    ("text", "text"),
+    ("statu", "text"),
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents stripped, typographic apostrophes and spaces normalized."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def kind_of_label(label: str | None) -> str:
+    """The kind of a Business Suite "Post type" label ("Photo", "IG reel", "Vidéo")."""
+    if not label:
+        return "other"
+    folded = fold(label)
+    for keyword, kind in LABEL_KEYWORDS:
+        if keyword in folded:
+            return kind
+    return "other"
