@@ -80,6 +80,30 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 _KEYS = ["museum", "network", "period_key"]
+
+#: Float columns that :func:`_score_cohorts` adds (null on rows without a rate).
+_COHORT_FLOATS = (
+    "engagement_rate",
+    "engagement_rate_low",
+    "engagement_rate_high",
+    "rate_q25",
+    "rate_median",
+    "rate_q75",
+    "engagement_score",
+    "engagement_score_low",
+    "engagement_score_high",
+    "size_slope",
+    "size_intercept",
+    "size_center",
+    "residual",
+    "cohort_center",
+    "cohort_tau2",
+    "post_variance",
+    "sampling_variance",
+    "shrink_weight",
+    "shrunk",
+    "adjusted_rate",
+)
 _UTC = pl.Datetime("us", "UTC")
 
 
@@ -100,7 +124,7 @@ def score(
     rows = _network_rows(agg, inputs, networks, config)
     # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
     with threadpool_limits(limits=1, user_api="blas"):
-        rows = _score_cohorts(rows, config)
+        rows = _finite(_score_cohorts(rows, config))
     rows = _add_young(rows, inputs, config)
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
@@ -196,7 +220,11 @@ def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     rated = rows.filter(pl.col("posts_rated") > 0).with_row_index("_i")
     unrated = rows.filter(pl.col("posts_rated") == 0)
     if rated.is_empty():
-        return rows
+        return rows.with_columns(
+            *(pl.lit(None, dtype=pl.Float64).alias(c) for c in _COHORT_FLOATS),
+            size_fit=pl.lit(None, dtype=pl.Utf8),
+            cohort_size=pl.lit(None, dtype=pl.Int64),
+        )
     q = rated.get_column("q").list.to_array(GRID.size).to_numpy()
     rate = iqm(q)
     n_eff = rated.get_column("n_effective").to_numpy()

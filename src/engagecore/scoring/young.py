@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -136,6 +137,7 @@ def prior_young(priors: dict[str, Prior], config: ScoringConfig) -> pl.DataFrame
     )
 
 
+@lru_cache(maxsize=256)
 def _beta_interval(
     share: float, concentration: float, level: float, seed: int
 ) -> tuple[float, float]:

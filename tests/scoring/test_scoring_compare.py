@@ -1,0 +1,116 @@
+"""compare() and explain(): side by side, a winner only when significant, drivers, inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from scoring_builders import NETS, T0, cohort, followers_frame, inputs, posts_frame
+
+from engagecore.errors import UsageError
+from engagecore.scoring import compare, explain, mann_whitney, post_metrics, score
+
+
+@pytest.fixture(scope="module")
+def frames() -> tuple[pl.DataFrame, pl.DataFrame]:
+    posts, fol, _ = cohort(30, 40, seed=11)
+    rng = np.random.default_rng(0)
+    # "star" posts far above its size; "twin" is a copy of m001 (no real difference)
+    star = posts_frame(
+        [
+            {
+                "museum": "star",
+                "post_id": f"s{k}",
+                "likes": int(rng.integers(900, 1100)),
+                "kind": "video" if k % 2 else "photo",
+                "hashtags": ["jourdefermeture"] if k % 4 == 0 else [],
+            }
+            for k in range(40)
+        ]
+    )
+    twin = posts.filter(pl.col("museum") == "m001").with_columns(
+        museum=pl.lit("twin"),
+        account_id=pl.lit("alpha-twin"),
+        post_id=pl.col("post_id") + "-t",
+    )
+    m001 = fol.filter(pl.col("account_id") == "alpha-m001").get_column("followers")[0]
+    fol = pl.concat(
+        [fol, followers_frame([("alpha", "star", T0, 5000), ("alpha", "twin", T0, int(m001))])]
+    )
+    inp = inputs(pl.concat([posts, star, twin]), fol)
+    return score(inp, NETS), post_metrics(inp, NETS)
+
+
+def test_a_clear_gap_names_a_winner(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    scores, posts = frames
+    res = compare(scores, posts, ["m002", "star"])
+    row = res.table.filter(pl.col("network") == "alpha").row(0, named=True)
+    assert row["winner"] == "star" and row["p_value"] < 1e-6
+    assert row["star score"] > row["m002 score"]
+    assert "Mann-Whitney" in row["test"]
+    assert res.table.get_column("network").to_list() == ["alpha", "all"]
+    assert {"star followers", "m002 rate", "star basis", "star young_index"} <= set(
+        res.table.columns
+    )
+
+
+def test_no_winner_without_a_significant_difference(
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    scores, posts = frames
+    row = compare(scores, posts, ["m001", "twin"]).table.filter(pl.col("network") == "alpha")
+    assert row.get_column("winner").to_list() == [None]
+    assert row.get_column("p_value")[0] > 0.5
+
+
+def test_drivers_show_posts_kinds_and_hashtags(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    scores, posts = frames
+    drivers = compare(scores, posts, ["m002", "star"]).drivers
+    star = drivers.filter(pl.col("museum") == "star")
+    assert set(star.get_column("driver")) == {"top post", "bottom post", "kind", "hashtag"}
+    assert "#jourdefermeture" in star.filter(pl.col("driver") == "hashtag").get_column("label")
+    tops = star.filter(pl.col("driver") == "top post").get_column("overperformance")
+    bottoms = star.filter(pl.col("driver") == "bottom post").get_column("overperformance")
+    assert tops.min() >= bottoms.max()
+
+
+def test_compare_needs_two_known_museums(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    scores, posts = frames
+    with pytest.raises(UsageError, match="at least two"):
+        compare(scores, posts, ["star", "star"])
+    with pytest.raises(UsageError, match="nowhere"):
+        compare(scores, posts, ["star", "nowhere"])
+
+
+def test_explain_lists_every_input(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    scores, posts = frames
+    ex = explain(scores, posts, "star")
+    alpha = ex.filter(pl.col("network") == "alpha")
+    inputs_ = set(alpha.get_column("input"))
+    for name in (
+        "followers at period end",
+        "engagement rate (IQM)",
+        "size slope b",
+        "shrinkage weight w",
+        "engagement score",
+        "young basis",
+        "breakout posts",
+    ):
+        assert name in inputs_
+    slope = alpha.filter(pl.col("input") == "size slope b").get_column("value")[0]
+    assert float(slope) == pytest.approx(
+        scores.filter((pl.col("museum") == "star") & (pl.col("network") == "alpha"))["size_slope"][
+            0
+        ],
+        rel=1e-5,
+    )
+    with pytest.raises(UsageError):
+        explain(scores, posts, "nowhere")
+
+
+def test_mann_whitney_matches_known_values() -> None:
+    a, b = np.arange(10.0), np.arange(10.0) + 100
+    p, effect = mann_whitney(b, a)
+    assert effect == 1.0 and p < 0.001
+    p_same, effect_same = mann_whitney(a, a.copy())
+    assert effect_same == 0.5 and p_same == pytest.approx(1.0)

@@ -1,0 +1,106 @@
+"""load_inputs on a real DuckDB store file: joins, filters, and scoring straight from the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from scoring_builders import NETS
+
+from engagecore import schema
+from engagecore.scoring import ScoringConfig, load_inputs, post_metrics, score
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "engage.duckdb"))
+    for ddl in schema.DDL_V1:
+        con.execute(ddl).fetchall()
+    for slug in ("louvre", "orsay"):
+        con.execute(
+            "INSERT INTO museums VALUES (?, ?, NULL, NULL, NULL, NULL, ?)", [slug, slug, T0]
+        ).fetchall()
+    accounts = [
+        ("alpha", "1", "louvre"),
+        ("alpha", "2", "orsay"),
+        ("beta", "3", "louvre"),
+        ("alpha", "9", None),  # an account attached to no museum: left out
+    ]
+    con.executemany("INSERT INTO accounts VALUES (?, ?, ?, 'h', 'd')", accounts)
+    rows = []
+    for acc, likes in (("1", 30), ("2", 10), ("3", 5), ("9", 99)):
+        net = "beta" if acc == "3" else "alpha"
+        for k in range(12):
+            rows.append((net, f"{acc}-{k}", acc, T0 + timedelta(days=10 * k), likes + k))
+    con.executemany(
+        "INSERT INTO posts (network, post_id, account_id, posted_at, kind, is_own, hashtags, "
+        "likes, observed_at, import_id) VALUES (?, ?, ?, ?, 'photo', true, ['expo'], ?, ?, 1)",
+        [(*r, T0 + timedelta(days=200)) for r in rows],
+    )
+    con.executemany(
+        "INSERT INTO follower_snapshots VALUES (?, ?, ?, ?, 1)",
+        [
+            ("alpha", "1", T0, 1000),
+            ("alpha", "2", T0, 500),
+            ("beta", "3", T0, 100),
+            ("alpha", "9", T0, 10),
+        ],
+    )
+    con.executemany(
+        "INSERT INTO audience_age VALUES ('alpha', '1', ?, ?, ?, ?, ?, 'followers', 1)",
+        [
+            (T0, "13-17", 13, 17, 0.1),
+            (T0, "18-24", 18, 24, 0.3),
+            (T0, "25-34", 25, 34, 0.4),
+            (T0, "65+", 65, None, 0.2),
+        ],
+    )
+    return con
+
+
+def test_accounts_without_museum_are_left_out(store: duckdb.DuckDBPyConnection) -> None:
+    inp = load_inputs(store)
+    posts = inp.posts.collect()
+    assert set(posts.get_column("museum")) == {"louvre", "orsay"}
+    assert posts.schema["posted_at"] == pl.Datetime("us", "UTC")
+    assert inp.followers.collect().height == 3
+    df = score(inp, NETS)
+    assert set(df.get_column("museum")) == {"louvre", "orsay"}
+
+
+def test_filters_are_pushed_into_the_store(store: duckdb.DuckDBPyConnection) -> None:
+    inp = load_inputs(
+        store,
+        networks=["alpha"],
+        museums=["louvre"],
+        since=T0 + timedelta(days=30),
+        until=datetime(2024, 5, 1),  # naive: taken as UTC
+    )
+    posts = inp.posts.collect()
+    assert set(posts.get_column("account_id")) == {"1"}
+    assert posts.get_column("posted_at").min() >= T0 + timedelta(days=30)
+    assert posts.get_column("posted_at").max() < datetime(2024, 5, 1, tzinfo=UTC)
+    df = score(inp, NETS)
+    assert df.filter(pl.col("network") == "alpha").get_column("posts").to_list() == [posts.height]
+
+
+def test_score_from_the_store_uses_snapshots_and_measured_age(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    df = score(load_inputs(store), NETS, ScoringConfig(period="quarter"))
+    lv = df.filter((pl.col("museum") == "louvre") & (pl.col("network") == "alpha"))
+    q1 = lv.filter(pl.col("period") == "2024-Q1").row(0, named=True)
+    assert q1["followers"] == 1000 and q1["rate_basis"] == "followers"
+    assert q1["young_basis"] == "measured" and q1["young_share"] == pytest.approx(0.4)
+    assert q1["young_reach"] == 400
+    beta = df.filter((pl.col("museum") == "louvre") & (pl.col("network") == "beta")).row(
+        0, named=True
+    )
+    assert beta["young_basis"] is None and "no young prior" in beta["reason"]
+    pm = post_metrics(load_inputs(store), NETS)
+    assert pm.filter(pl.col("museum") == "louvre").height == 24
