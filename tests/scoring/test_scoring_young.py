@@ -50,7 +50,7 @@ def test_user_override_replaces_a_network(tmp_path: Path, monkeypatch: pytest.Mo
 def test_a_broken_override_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[networks.alpha]\nbands = { "13-24" = 0.9 }\n')
-    with pytest.raises(UsageError, match="sum to 0.900"):
+    with pytest.raises(UsageError, match=r"sum to 0\.900"):
         load_priors(ScoringConfig(priors_path=path))
 
 
