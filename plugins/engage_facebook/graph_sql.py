@@ -123,7 +123,9 @@ owned AS (
         try_strptime(created_time, '{_TIME_FORMAT}') AS posted_at
     FROM raw
 )
-SELECT file, rec, meta_observed, shares_requested, graph_id, post_id, account_id, posted_at,
+SELECT file, rec, meta_observed, shares_requested, post_id, account_id, posted_at,
+    -- the id as written, kept only where an error message will quote it
+    CASE WHEN posted_at IS NULL OR account_id IS NULL THEN graph_id END AS graph_id,
     CASE WHEN posted_at IS NULL THEN coalesce(created_time, '') END AS bad_time,
     {_KIND} AS kind,
     {_IS_OWN} AS is_own,
