@@ -123,8 +123,14 @@ def test_provenance_row(tmp_path: Path, fixtures: Path) -> None:
 
 
 def test_two_readings_in_one_run_are_both_kept(tmp_path: Path) -> None:
-    old = write_csv(tmp_path / "a.csv", ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,10,1,,,2024-01-02T00:00:00Z"])
-    new = write_csv(tmp_path / "b.csv", ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,25,,4,,2024-02-01T00:00:00Z"])
+    old = write_csv(
+        tmp_path / "a.csv",
+        ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,10,1,,,2024-01-02T00:00:00Z"],
+    )
+    new = write_csv(
+        tmp_path / "b.csv",
+        ["x,musee,Musée A,1,2024-01-01T10:00:00Z,text,hi,25,,4,,2024-02-01T00:00:00Z"],
+    )
     with engagecore.open(tmp_path / "s.duckdb") as eng:
         eng.ingest([new, old])  # one run, one write: merged in memory first
         assert eng.store.fetchall("SELECT likes, comments, shares FROM posts") == [(25, 1, 4)]
@@ -141,7 +147,11 @@ def test_link_placeholder_gives_way_to_real_account(tmp_path: Path) -> None:
         eng.museums.add("Musée du Louvre")
         eng.link("louvre", "x", "@MuseeLouvre")
         # an export that knows the account's numeric id and its handle
-        batch = Batch(accounts=frame("accounts", [{"network": "x", "account_id": "12345", "handle": "MuseeLouvre"}]))
+        batch = Batch(
+            accounts=frame(
+                "accounts", [{"network": "x", "account_id": "12345", "handle": "MuseeLouvre"}]
+            )
+        )
         from engagecore import ingest
 
         report = ingest.IngestReport()
@@ -153,4 +163,21 @@ def test_link_placeholder_gives_way_to_real_account(tmp_path: Path) -> None:
         assert acc["museum"].to_list() == ["louvre"] and placeholders == [("x", "MuseeLouvre")]
         eng.store.write_accounts(acc)
         eng.store.drop_placeholder_account("x", "MuseeLouvre")
-        assert eng.store.fetchall("SELECT account_id, museum FROM accounts") == [("12345", "louvre")]
+        assert eng.store.fetchall("SELECT account_id, museum FROM accounts") == [
+            ("12345", "louvre")
+        ]
+
+
+def test_account_values_are_never_replaced_by_null(tmp_path: Path) -> None:
+    from engagecore.textutil import frame
+
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        rows = [
+            {"network": "x", "account_id": "1", "handle": "mba", "display_name": None},
+            {"network": "x", "account_id": "1", "handle": None, "display_name": "MBA"},
+        ]
+        acc = frame("accounts", rows).with_columns(museum=None)
+        eng.store.write_accounts(acc)  # two readings in one batch: merged
+        eng.store.write_accounts(frame("accounts", rows[1:]).with_columns(museum=None))
+        got = eng.store.fetchall("SELECT handle, display_name FROM accounts")
+        assert got == [("mba", "MBA")]

@@ -189,7 +189,10 @@ class Store:
         """
         if accounts.is_empty():
             return
-        df = accounts.unique(subset=["network", "account_id"], keep="last", maintain_order=True)
+        keys = ["network", "account_id"]
+        df = accounts.group_by(keys, maintain_order=True).agg(
+            pl.col(c).drop_nulls().last() for c in accounts.columns if c not in keys
+        )
         with self.registered("_acc", df):
             self.con.execute(
                 """
