@@ -110,8 +110,11 @@ def register(app: typer.Typer) -> None:
             show_comparison(result.table)
         else:
             emit(result.table, fmt, title=" vs ".join(museums), output=output)
-        if drivers and fmt is Format.table and not result.drivers.is_empty():
-            emit(result.drivers, fmt, title="posts that drive the gap")
+        if drivers and not result.drivers.is_empty():
+            if fmt is Format.table and output is None:
+                show_drivers(result.drivers)
+            elif output is None:
+                emit(result.drivers, fmt)
 
 
 _CARD_ROWS = (
@@ -176,3 +179,46 @@ def show_comparison(table: pl.DataFrame) -> None:
         test = table["test"].drop_nulls()
         if test.len():
             console.print(f"[dim]test: {test[0]}[/]")
+
+
+def _what(row: dict[str, Any]) -> str:
+    driver = row.get("driver") or ""
+    if driver.endswith("post"):
+        when = row["posted_at"].strftime("%Y-%m-%d") if row.get("posted_at") else ""
+        text = " ".join((row.get("text") or "").split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        arrow = "▲" if driver.startswith("top") else "▼"
+        return f"{arrow} {when} {row.get('kind') or ''} « {text} »"
+    return f"{driver}: {row.get('label')}"
+
+
+def show_drivers(drivers: pl.DataFrame) -> None:
+    """What drives the gap, per network: each museum's best and worst posts, kinds, hashtags."""
+    from rich.table import Table
+
+    from engagecore.cli.output import console
+
+    for (network,), part in drivers.group_by("network", maintain_order=True):
+        card = Table(
+            title=f"[bold]{network}[/] — what drives the gap",
+            title_justify="left",
+            header_style="bold",
+        )
+        for col, justify in (
+            ("museum", "left"),
+            ("what", "left"),
+            ("posts", "right"),
+            ("rate", "right"),
+            ("vs expected", "right"),
+        ):
+            card.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for row in part.iter_rows(named=True):
+            over = row.get("overperformance")
+            card.add_row(
+                row["museum"],
+                _what(row),
+                _fmt("{:,}", row.get("posts")),
+                _fmt("{:.4%}", row.get("rate")),
+                _fmt("×{:.2f}", over),
+            )
+        console.print(card)
