@@ -89,7 +89,7 @@ def test_explain_lists_every_input(frames: tuple[pl.DataFrame, pl.DataFrame]) ->
     inputs_ = set(alpha.get_column("input"))
     for name in (
         "followers at period end",
-        "engagement rate (IQM)",
+        "engagement rate (winsorized mean)",
         "size slope b",
         "shrinkage weight w",
         "engagement score",

@@ -75,7 +75,6 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             .then(pl.lit("mixed")),
             small_sample=(pl.col("small_sample") & (pl.col("posts_rated") > 0)).any()
             | (pl.col("posts_rated").sum() < config.min_posts),
-            last_post=pl.col("last_post").max(),
             _scored=scored.sum(),
             _missing=missing.str.join(", "),
         )

@@ -20,7 +20,7 @@ from engagecore.scoring.cohort import score_cohort
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import ScoringInputs, as_utc
 from engagecore.scoring.rates_sql import GRID, followers_at_end_sql, group_aggregates_sql
-from engagecore.scoring.robust import bootstrap_iqm, iqm
+from engagecore.scoring.robust import bootstrap_mean, robust_mean
 
 #: The columns of the score frame, in order (the first ones are what ``engage score`` shows).
 SCORE_COLUMNS: tuple[str, ...] = (
@@ -76,7 +76,6 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "cohort_size",
     "composite_weight",
     "period_key",
-    "last_post",
 )
 
 _KEYS = ["museum", "network", "period_key"]
@@ -104,7 +103,6 @@ _COHORT_FLOATS = (
     "shrunk",
     "adjusted_rate",
 )
-_UTC = pl.Datetime("us", "UTC")
 
 
 def score(
@@ -141,7 +139,7 @@ def _network_rows(
     config: ScoringConfig,
 ) -> pl.DataFrame:
     """One row per museum × network × period: the chosen basis group and its counts."""
-    agg = agg.with_columns(pl.col("last_post").cast(_UTC), pl.col("period_key").cast(pl.Int64))
+    agg = agg.with_columns(pl.col("period_key").cast(pl.Int64))
     pref = pl.DataFrame(
         [
             {"network": net, "basis": b, "pref": i}
@@ -155,7 +153,6 @@ def _network_rows(
         interactions=pl.col("interactions").sum(),
         n_interactions=pl.col("n_interactions").sum(),
         n_zero_followers=pl.col("n_zero_followers").sum(),
-        last_post=pl.col("last_post").max(),
     )
     chosen = (
         agg.filter(pl.col("basis").is_not_null() & (pl.col("n") > 0))
@@ -226,9 +223,9 @@ def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
             cohort_size=pl.lit(None, dtype=pl.Int64),
         )
     q = rated.get_column("q").list.to_array(GRID.size).to_numpy()
-    rate = iqm(q)
+    rate = robust_mean(q)
     n_eff = rated.get_column("n_effective").to_numpy()
-    boot = bootstrap_iqm(
+    boot = bootstrap_mean(
         q,
         np.maximum(np.round(n_eff), 1).astype(np.int64),
         replicates=config.bootstrap,

@@ -57,9 +57,9 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("2.2 aggregate", "rate 75th percentile", "rate_q75", ""),
     (
         "2.2 aggregate",
-        "engagement rate (IQM)",
+        "engagement rate (winsorized mean)",
         "engagement_rate",
-        "mean of the middle 50 % of per-post rates",
+        "10 % winsorized mean of per-post rates",
     ),
     (
         "2.2 aggregate",

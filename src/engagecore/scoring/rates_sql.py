@@ -19,7 +19,7 @@ from engagecore.scoring.config import ScoringConfig
 
 #: Probabilities at which each group's per-post rate distribution is kept (its quantile
 #: function on a grid). The robust aggregate and the bootstrap are computed from it.
-GRID = np.linspace(0.0, 1.0, 21)
+GRID = np.linspace(0.0, 1.0, 41)
 
 _RATE_COL = {"followers": "rate_followers", "reach": "rate_reach", "views": "rate_views"}
 _DENOM_COL = {"followers": "followers", "reach": "reach_d", "views": "views_d"}
@@ -46,26 +46,36 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _interactions_sql(weights: Mapping[str, Mapping[str, float]]) -> str:
-    """Weighted sum of a network's interaction counts; NULL when none of them is known."""
-    cases = []
-    for net, cols in weights.items():
-        if not cols:
-            continue
-        all_null = " AND ".join(f"{c} IS NULL" for c in cols)
-        total = " + ".join(f"coalesce({c}, 0) * {w!r}" for c, w in cols.items())
-        cases.append(f"WHEN {_quote(net)} THEN CASE WHEN {all_null} THEN NULL ELSE {total} END")
-    if not cases:
-        return "CAST(NULL AS DOUBLE)"
-    return f"CAST(CASE network {' '.join(cases)} END AS DOUBLE)"
+def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, list[str]]:
+    """A VALUES table of per-network weights, the interactions expression, the columns used.
+
+    The weights ride along the posts' join to their account, so the interactions are plain
+    arithmetic per post (a CASE on the network name per post costs more than the join).
+    """
+    cols = [c for c in schema.COUNT_COLUMNS if any(c in w for w in weights.values())]
+    if not cols:
+        return "(SELECT NULL AS network) w", "CAST(NULL AS DOUBLE)", []
+    rows = ", ".join(
+        "(" + ", ".join([_quote(net), *(repr(float(w.get(c, 0.0))) for c in cols)]) + ")"
+        for net, w in weights.items()
+    )
+    table = f"(VALUES {rows}) w(network, {', '.join('w_' + c for c in cols)})"
+    unknown = " AND ".join(f"(a.w_{c} = 0 OR p.{c} IS NULL)" for c in cols)
+    total = " + ".join(f"coalesce(p.{c}, 0) * a.w_{c}" for c in cols)
+    return table, f"CASE WHEN {unknown} THEN NULL ELSE {total} END", cols
 
 
 def _basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
-    """The first basis, in the configured order, whose rate the post has."""
+    """The code of the first basis, in the configured order, whose rate the post has.
+
+    Codes 1–3 are the bases of :data:`BASIS_CODE`; an unrated post gets 0 (no interaction
+    counts), 4 (zero followers and no other basis) or 5 (nothing to divide by), so that the
+    reasons are counted by the group-by itself.
+    """
 
     def first(order: tuple[str, ...]) -> str:
-        whens = " ".join(f"WHEN {_RATE_COL[b]} IS NOT NULL THEN '{b}'" for b in order)
-        return f"CASE {whens} END"
+        whens = " ".join(f"WHEN {_RATE_COL[b]} IS NOT NULL THEN {BASIS_CODE[b]}" for b in order)
+        return f"CASE {whens} WHEN interactions IS NULL THEN 0 WHEN followers = 0 THEN 4 ELSE 5 END"
 
     overrides = {n: config.bases_for(n) for n in networks if n in config.basis_by_network}
     default = first(tuple(config.basis_preference))
@@ -107,6 +117,53 @@ acc AS (
 )"""
 
 
+#: Width of the time buckets (µs, about a month) used to find a post's follower segment by
+#: an equality join instead of an ASOF join or a per-post list search.
+_BUCKET_US = 2_629_746_000_000
+#: Integer codes of the rate bases inside the SQL (strings per post cost time).
+BASIS_CODE = {"followers": 1, "reach": 2, "views": 3}
+
+
+def _segments_sql(networks: Mapping[str, NetworkSpec], weights_table: str) -> str:
+    """``acc`` (scored accounts, with integer keys) and ``segm``: follower segments by bucket.
+
+    A snapshot at t_i holds from t_i until the next one; the first also holds before it (the
+    documented fallback, flagged by ``t_first``). Each segment is listed once per time bucket
+    it overlaps, within the posts' time span, so that a post finds its segment through an
+    equality join on (account, bucket) plus a range check.
+    """
+    nets = ", ".join(_quote(n) for n in networks) or "NULL"
+    b = _BUCKET_US
+    return f""",
+acc AS (
+    SELECT a.network, a.account_id, a.museum, w.* EXCLUDE (network),
+           row_number() OVER (ORDER BY a.network, a.account_id) AS k,
+           dense_rank() OVER (ORDER BY a.museum, a.network) AS mk
+    FROM in_accounts a JOIN {weights_table} USING (network)
+    WHERE a.museum IS NOT NULL AND a.network IN ({nets})
+),
+seg0 AS (
+    SELECT a.k, epoch_us(f.observed_at) AS t, f.followers AS f
+    FROM in_followers f JOIN acc a USING (network, account_id)
+),
+seg AS (
+    SELECT k, f,
+           CASE WHEN row_number() OVER w = 1 THEN -4611686018427387904 ELSE t END AS t0,
+           coalesce(lead(t) OVER w, 4611686018427387904) AS t1,
+           min(t) OVER (PARTITION BY k) AS t_first
+    FROM seg0 WINDOW w AS (PARTITION BY k ORDER BY t)
+),
+span AS (
+    SELECT epoch_us(min(posted_at)) // {b} AS lo, epoch_us(max(posted_at)) // {b} AS hi
+    FROM in_posts
+),
+segm AS (
+    SELECT s.k, s.f, s.t0, s.t1, s.t_first,
+           unnest(range(greatest(s.t0 // {b}, span.lo), least(s.t1 // {b}, span.hi) + 1)) AS m
+    FROM seg s, span
+)"""
+
+
 def rated_posts_sql(
     networks: Mapping[str, NetworkSpec],
     config: ScoringConfig,
@@ -115,26 +172,29 @@ def rated_posts_sql(
 ) -> str:
     """A query (after the inputs' ``WITH`` clause) of the own posts with their rates.
 
-    Columns: museum, network, account_id, period_key, posted_at, interactions, followers
-    (as of the post), followers_after (true when the post predates every snapshot and the
-    first one was used; NULL without snapshots), the three rates, basis, rate, denom, plus
-    ``extra_columns`` of the posts.
+    Columns: museum, mk (integer key of museum × network), network, account_id, period_key,
+    posted_at, interactions, followers (as of the post), followers_after (true when the post
+    predates every snapshot and the first one was used; NULL without snapshots), the three
+    rates, basis_code (see :func:`_basis_sql`), rate, denom, plus ``extra_columns``.
     """
-    weights = interaction_weights(networks, config)
+    table, interactions, _ = _weights_sql(interaction_weights(networks, config))
     extra = "".join(f", p.{c}" for c in extra_columns)
     basis = _basis_sql(networks, config)
-    return f"""{_accounts_sql(networks)},
+    b = _BUCKET_US
+    return f"""{_segments_sql(networks, table)},
 p0 AS (
-    SELECT a.museum, p.network, p.account_id, p.posted_at{extra},
+    SELECT a.museum, a.mk, p.network, p.account_id, p.posted_at{extra},
            {_period_sql(config.period)} AS period_key,
-           {_interactions_sql(weights)} AS interactions,
+           {interactions} AS interactions,
            CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
            CASE WHEN p.views > 0 THEN p.views END AS views_d,
-           CASE WHEN len(a.ts) = 1 THEN a.fs[1]
-                ELSE a.fs[greatest(1, len(list_filter(a.ts, lambda x: x <= epoch_us(p.posted_at))))]
-           END AS followers,
-           a.ts[1] > epoch_us(p.posted_at) AS followers_after
-    FROM in_posts p JOIN acc a USING (network, account_id)
+           s.f AS followers,
+           epoch_us(p.posted_at) < s.t_first AS followers_after
+    FROM in_posts p
+    JOIN acc a USING (network, account_id)
+    LEFT JOIN segm s
+      ON s.k = a.k AND s.m = epoch_us(p.posted_at) // {b}
+     AND epoch_us(p.posted_at) >= s.t0 AND epoch_us(p.posted_at) < s.t1
     WHERE p.is_own
 ),
 p1 AS (
@@ -144,13 +204,13 @@ p1 AS (
            interactions / views_d AS rate_views
     FROM p0
 ),
-p2 AS (SELECT *, {basis} AS basis FROM p1),
+p2 AS (SELECT *, {basis} AS basis_code FROM p1),
 rated AS (
     SELECT *,
-           CASE basis {" ".join(f"WHEN '{b}' THEN {c}" for b, c in _RATE_COL.items())} END
-               AS rate,
-           CASE basis {" ".join(f"WHEN '{b}' THEN {c}" for b, c in _DENOM_COL.items())} END
-               AS denom
+           CASE basis_code {" ".join(f"WHEN {BASIS_CODE[k]} THEN {c}" for k, c in _RATE_COL.items())}
+           END AS rate,
+           CASE basis_code {" ".join(f"WHEN {BASIS_CODE[k]} THEN {c}" for k, c in _DENOM_COL.items())}
+           END AS denom
     FROM p2
 )"""
 
@@ -166,47 +226,62 @@ def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringCon
     weighted quantile function is read off the cumulative weights (docs/scoring.md §2).
     """
     head = rated_posts_sql(networks, config)
+    # few aggregates: each costs a pass of hash-table updates over every post; the reasons'
+    # counts come from the basis codes in the group key instead
     common = """
         count(*) AS posts,
-        count(rate) AS n,
         sum(interactions) AS interactions,
-        count(interactions) AS n_interactions,
-        sum((followers = 0)::INTEGER) AS n_zero_followers,
-        sum((basis = 'followers' AND NOT followers_after)::INTEGER) AS n_followers_asof,
-        sum((basis = 'followers' AND followers_after)::INTEGER) AS n_followers_after,
         avg(ln(denom)) AS log_size,
         avg(rate_followers) AS naive_rate,
-        max(posted_at) AS last_post"""
-    keys = "museum, network, period_key, basis"
+        count(CASE WHEN followers_after THEN 1 END) AS n_after"""
+    # one BIGINT group key (museum × network, period, basis code): hashing it is far cheaper
+    # than hashing four columns, two of them strings, for every post
+    gkey = "(mk * 4194304 + period_key) * 8 + basis_code"
+    names = " ".join(f"WHEN {c} THEN '{b}'" for b, c in BASIS_CODE.items())
+    decode = f"""SELECT m.museum, m.network, (g.gkey // 8) % 4194304 AS period_key,
+       CASE g.gkey % 8 {names} END AS basis,
+       CASE WHEN g.gkey % 8 BETWEEN 1 AND 3 THEN g.posts ELSE 0 END AS n,
+       CASE WHEN g.gkey % 8 = 0 THEN 0 ELSE g.posts END AS n_interactions,
+       CASE WHEN g.gkey % 8 = 4 THEN g.posts ELSE 0 END AS n_zero_followers,
+       CASE WHEN g.gkey % 8 = 1 THEN g.n_after ELSE 0 END AS n_followers_after,
+       CASE WHEN g.gkey % 8 = 1 THEN g.posts - g.n_after ELSE 0 END AS n_followers_asof,
+       g.* EXCLUDE (gkey, n_after)
+FROM g JOIN (SELECT DISTINCT mk, museum, network FROM acc) m ON m.mk = g.gkey // 33554432"""
     if config.half_life_days is None:
-        return f"""{head}
-SELECT {keys}, {common},
-       count(rate) AS n_eff,
-       quantile_cont(rate, {_grid_list()}) AS q
-FROM rated GROUP BY ALL"""
+        return f"""{head},
+g AS (
+    SELECT {gkey} AS gkey, {common},
+           count(rate) AS n_eff,
+           quantile_cont(rate, {_grid_list()}) AS q
+    FROM rated GROUP BY gkey
+)
+{decode}"""
     half_life_us = config.half_life_days * 86_400e6
     picks = ", ".join(
         f"coalesce(min(rate) FILTER (WHERE cw >= {p:.4f} - 1e-12), max(rate))" for p in GRID
     )
     return f"""{head},
-ends AS (SELECT museum, network, period_key, max(posted_at) AS t_end FROM rated GROUP BY ALL),
+ends AS (SELECT mk, period_key, max(posted_at) AS t_end FROM rated GROUP BY ALL),
 weighted AS (
     SELECT r.*, pow(0.5, (epoch_us(e.t_end) - epoch_us(r.posted_at)) / {half_life_us!r})
                AS w
-    FROM rated r JOIN ends e USING (museum, network, period_key)
+    FROM rated r JOIN ends e USING (mk, period_key)
 ),
 cum AS (
     SELECT *, CASE WHEN rate IS NOT NULL THEN
-        (sum(w) OVER (PARTITION BY museum, network, period_key, basis, rate IS NULL
+        (sum(w) OVER (PARTITION BY mk, period_key, basis_code
                       ORDER BY rate ROWS UNBOUNDED PRECEDING) - w / 2)
-        / sum(w) OVER (PARTITION BY museum, network, period_key, basis, rate IS NULL) END AS cw
+        / sum(w) OVER (PARTITION BY mk, period_key, basis_code) END AS cw
     FROM weighted
+),
+g AS (
+    SELECT {gkey} AS gkey, {common},
+           coalesce(pow(sum(w) FILTER (WHERE rate IS NOT NULL), 2)
+                    / sum(w * w) FILTER (WHERE rate IS NOT NULL), 0) AS n_eff,
+           CASE WHEN count(rate) > 0 THEN [{picks}] END AS q
+    FROM cum GROUP BY gkey
 )
-SELECT {keys}, {common},
-       coalesce(pow(sum(w) FILTER (WHERE rate IS NOT NULL), 2)
-                / sum(w * w) FILTER (WHERE rate IS NOT NULL), 0) AS n_eff,
-       CASE WHEN count(rate) > 0 THEN [{picks}] END AS q
-FROM cum GROUP BY ALL"""
+{decode}"""
 
 
 def post_rates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
@@ -225,15 +300,17 @@ win AS (
         count(rate) OVER w AS history,
         quantile_cont(rate, {probs}) OVER w AS wq
     FROM rated
-    WINDOW w AS (PARTITION BY network, account_id, kind, basis ORDER BY posted_at, post_id
+    WINDOW w AS (PARTITION BY network, account_id, kind, basis_code ORDER BY posted_at, post_id
                  ROWS BETWEEN {window} PRECEDING AND 1 PRECEDING)
 )
 SELECT museum, network, account_id, post_id, period_key, posted_at, kind, text, hashtags,
        interactions, followers,
        CASE WHEN followers_after THEN 'after' WHEN followers IS NOT NULL THEN 'asof' END
            AS followers_source,
+       CASE basis_code {" ".join(f"WHEN {c} THEN '{b}'" for b, c in BASIS_CODE.items())} END
+           AS basis,
        rate_followers, rate_reach, rate_views,
-       basis, rate, denom, history,
+       rate, denom, history,
        CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN
            (wq[1] / 2 + wq[2] + wq[3] + wq[4] + wq[5] + wq[6] + wq[7] + wq[8] + wq[9] / 2) / 8
        END AS expected,

@@ -1,9 +1,10 @@
 """The robust aggregate of a group's per-post rates, and its bootstrap, from a quantile grid.
 
 Each museum × network × period arrives as its per-post rate distribution summarized by the
-quantile function on :data:`GRID`. The aggregate is the mean of the middle 50 % (the
-interquartile mean: CrowdTangle's "middle 50 %"), i.e. the integral of the quantile function
-over [0.25, 0.75]. The bootstrap draws, for every replicate, the order statistics of a
+quantile function on :data:`GRID`. The aggregate is the 10 % winsorized mean: every rate
+below the 10th percentile is raised to it, every rate above the 90th lowered to it, then the
+mean is taken — an L-estimator, i.e. a fixed linear combination of the quantile grid. The
+bootstrap draws, for every replicate, the order statistics of a
 resample of the group's size through uniform order statistics (Gamma spacings) and maps them
 through the group's quantile function; because that map is linear in the grid, one
 replicate matrix serves every group of the same size and a replicate costs one matrix product
@@ -18,26 +19,31 @@ import numpy as np
 
 from engagecore.scoring.rates_sql import GRID
 
+#: Share of posts winsorized at each end. 10 % keeps the mean's efficiency on the small
+#: counts of small accounts (where a mean of the middle half throws most information away)
+#: while capping any viral post at the 90th percentile (benchmarks/validity.py compares).
+WINSOR = 0.10
+
 _K = GRID.size
-_MID = np.flatnonzero((GRID >= 0.25 - 1e-9) & (GRID <= 0.75 + 1e-9))
+_MID = np.flatnonzero((GRID >= WINSOR - 1e-9) & (GRID <= 1 - WINSOR + 1e-9))
 
 
-def _iqm_coefficients() -> np.ndarray:
-    """Trapezoid weights of the grid points in [0.25, 0.75], normalized to sum to one."""
+def _coefficients() -> np.ndarray:
+    """Grid weights of the winsorized mean: ∫ Q over [w, 1−w] (trapezoid) + w·Q(w) + w·Q(1−w)."""
     coef = np.zeros(_K)
     step = GRID[1] - GRID[0]
     coef[_MID] = step
-    coef[_MID[0]] /= 2
-    coef[_MID[-1]] /= 2
+    coef[_MID[0]] = step / 2 + WINSOR
+    coef[_MID[-1]] = step / 2 + WINSOR
     return coef / coef.sum()
 
 
-IQM_COEF = _iqm_coefficients()
+AGG_COEF = _coefficients()
 
 
-def iqm(grid_values: np.ndarray) -> np.ndarray:
-    """Interquartile mean of each row of quantile-grid values (shape ``(groups, K)``)."""
-    return np.asarray(grid_values, dtype=float) @ IQM_COEF
+def robust_mean(grid_values: np.ndarray) -> np.ndarray:
+    """Winsorized mean of each row of quantile-grid values (shape ``(groups, K)``)."""
+    return np.asarray(grid_values, dtype=float) @ AGG_COEF
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def size_class(n: np.ndarray) -> np.ndarray:
 
 
 def replicate_matrix(n: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """``(replicates, K)`` weights: row ``b`` @ a group's grid = its IQM in replicate ``b``.
+    """``(replicates, K)`` weights: row ``b`` @ a group's grid = its aggregate in replicate ``b``.
 
     A resample of ``n`` posts has its p-quantile between its order statistics
     ``floor((n-1)p)+1`` and the next; those are the group's quantile function evaluated at
@@ -74,7 +80,7 @@ def replicate_matrix(n: int, replicates: int, rng: np.random.Generator) -> np.nd
     order statistic ``ceil(n·u)`` (the rank it falls on in the group's own posts).
     """
     probs = GRID[_MID]
-    coef = IQM_COEF[_MID]
+    coef = AGG_COEF[_MID]
     h = (n - 1) * probs
     lo = np.floor(h).astype(np.int64) + 1
     frac = h - (lo - 1)
@@ -104,7 +110,7 @@ def replicate_matrix(n: int, replicates: int, rng: np.random.Generator) -> np.nd
     return mat.reshape(replicates, _K)
 
 
-def bootstrap_iqm(
+def bootstrap_mean(
     grid_values: np.ndarray,
     n: np.ndarray,
     *,
@@ -112,7 +118,7 @@ def bootstrap_iqm(
     seed: int,
     level: float,
 ) -> BootstrapResult:
-    """The bootstrap interval (percentile method) and variance of each group's IQM.
+    """The bootstrap interval (percentile method) and variance of each group's aggregate.
 
     Deterministic: each size class draws from a generator seeded by (seed, size), so a
     group's interval does not depend on which other groups are scored with it.
