@@ -8,7 +8,7 @@ docs/scoring.md §1 gives the formulas this SQL implements.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from engagecore.scoring.config import ScoringConfig
 GRID = np.linspace(0.0, 1.0, 41)
 
 _RATE_COL = {"followers": "rate_followers", "reach": "rate_reach", "views": "rate_views"}
-_DENOM_COL = {"followers": "followers", "reach": "reach_d", "views": "views_d"}
+_DENOM_COL = {"followers": "followers_d", "reach": "reach_d", "views": "views_d"}
 
 
 def interaction_weights(
@@ -65,24 +65,36 @@ def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, 
     return table, f"CASE WHEN {unknown} THEN NULL ELSE {total} END", cols
 
 
-def _basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
-    """The code of the first basis, in the configured order, whose rate the post has.
+def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+    """``rate``, ``denom`` and ``basis_code``: the first basis, in the configured order,
+    whose rate the post has (per-network orders through a CASE on the network).
 
     Codes 1–3 are the bases of :data:`BASIS_CODE`; an unrated post gets 0 (no interaction
     counts), 4 (zero followers and no other basis) or 5 (nothing to divide by), so that the
     reasons are counted by the group-by itself.
     """
 
-    def first(order: tuple[str, ...]) -> str:
-        whens = " ".join(f"WHEN {_RATE_COL[b]} IS NOT NULL THEN {BASIS_CODE[b]}" for b in order)
-        return f"CASE {whens} WHEN interactions IS NULL THEN 0 WHEN followers = 0 THEN 4 ELSE 5 END"
+    def pick(order: tuple[str, ...], column: dict[str, str]) -> str:
+        return "coalesce(" + ", ".join(column[b] for b in order) + ")"
 
+    def code(order: tuple[str, ...]) -> str:
+        whens = " ".join(f"WHEN {_DENOM_COL[b]} IS NOT NULL THEN {BASIS_CODE[b]}" for b in order)
+        return f"CASE WHEN interactions IS NULL THEN 0 {whens} WHEN followers = 0 THEN 4 ELSE 5 END"
+
+    default = tuple(config.basis_preference)
     overrides = {n: config.bases_for(n) for n in networks if n in config.basis_by_network}
-    default = first(tuple(config.basis_preference))
-    if not overrides:
-        return default
-    whens = " ".join(f"WHEN {_quote(n)} THEN {first(o)}" for n, o in overrides.items())
-    return f"CASE network {whens} ELSE {default} END"
+
+    def per_network(build: Callable[[tuple[str, ...]], str]) -> str:
+        if not overrides:
+            return build(default)
+        whens = " ".join(f"WHEN {_quote(n)} THEN {build(o)}" for n, o in overrides.items())
+        return f"CASE network {whens} ELSE {build(default)} END"
+
+    return (
+        f"{per_network(lambda o: pick(o, _RATE_COL))} AS rate,\n"
+        f"           {per_network(lambda o: pick(o, _DENOM_COL))} AS denom,\n"
+        f"           {per_network(code)} AS basis_code"
+    )
 
 
 def _period_sql(period: str) -> str:
@@ -179,7 +191,7 @@ def rated_posts_sql(
     """
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
     extra = "".join(f", p.{c}" for c in extra_columns)
-    basis = _basis_sql(networks, config)
+    by_basis = _by_basis_sql(networks, config)
     b = _BUCKET_US
     return f"""{_segments_sql(networks, table)},
 p0 AS (
@@ -189,6 +201,7 @@ p0 AS (
            CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
            CASE WHEN p.views > 0 THEN p.views END AS views_d,
            s.f AS followers,
+           nullif(s.f, 0) AS followers_d,
            epoch_us(p.posted_at) < s.t_first AS followers_after
     FROM in_posts p
     JOIN acc a USING (network, account_id)
@@ -199,19 +212,15 @@ p0 AS (
 ),
 p1 AS (
     SELECT *,
-           CASE WHEN followers > 0 THEN interactions / followers END AS rate_followers,
+           interactions / followers_d AS rate_followers,
            interactions / reach_d AS rate_reach,
            interactions / views_d AS rate_views
     FROM p0
 ),
-p2 AS (SELECT *, {basis} AS basis_code FROM p1),
 rated AS (
     SELECT *,
-           CASE basis_code {" ".join(f"WHEN {BASIS_CODE[k]} THEN {c}" for k, c in _RATE_COL.items())}
-           END AS rate,
-           CASE basis_code {" ".join(f"WHEN {BASIS_CODE[k]} THEN {c}" for k, c in _DENOM_COL.items())}
-           END AS denom
-    FROM p2
+           {by_basis}
+    FROM p1
 )"""
 
 
