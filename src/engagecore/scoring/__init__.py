@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from engagecore.scoring.compare import ComparisonResult, compare, drivers, mann_whitney
 from engagecore.scoring.config import ScoringConfig
-from engagecore.scoring.engagement import SCORE_COLUMNS, score
+from engagecore.scoring.engagement import SCORE_COLUMNS, SUMMARY_COLUMNS, score
 from engagecore.scoring.explain import explain
 from engagecore.scoring.inputs import ScoringInputs, load_inputs
 from engagecore.scoring.posts import POST_METRIC_COLUMNS, post_metrics
@@ -21,6 +21,7 @@ from engagecore.scoring.young import load_priors
 __all__ = [
     "POST_METRIC_COLUMNS",
     "SCORE_COLUMNS",
+    "SUMMARY_COLUMNS",
     "ComparisonResult",
     "ScoringConfig",
     "ScoringInputs",

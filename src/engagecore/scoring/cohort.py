@@ -20,6 +20,11 @@ from sklearn.linear_model import HuberRegressor
 #: parameters need no more; it keeps a cohort of 10,000 museums fast).
 MAX_FIT_POINTS = 2000
 
+#: Floor of the between-museum variance τ² (a 10 % spread on the log scale). Museums never
+#: engage identically; without a floor a cohort whose spread hides in sampling noise would
+#: tie every museum at 50 with a zero-width interval instead of a wide one.
+TAU2_FLOOR = 0.01
+
 #: Per-post log-rate variance assumed when no museum of the cohort can show one.
 DEFAULT_POST_VARIANCE = 1.0
 
@@ -115,7 +120,7 @@ def score_cohort(
 
     center = float(np.median(residual))
     mad = float(np.median(np.abs(residual - center))) * 1.4826
-    tau2 = max(0.0, mad**2 - float(np.median(variance)))
+    tau2 = max(TAU2_FLOOR, mad**2 - float(np.median(variance)))
     weight = np.where(tau2 + variance > 0, tau2 / (tau2 + variance), 1.0)
     shrunk = center + weight * (residual - center)
 

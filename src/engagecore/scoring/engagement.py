@@ -78,6 +78,10 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "period_key",
 )
 
+#: What a person reads first (``engage score``'s table): the columns before the formula's
+#: intermediate values, which ``explain`` and the json/csv/parquet formats show in full.
+SUMMARY_COLUMNS: tuple[str, ...] = SCORE_COLUMNS[: SCORE_COLUMNS.index("posts_rated")]
+
 _KEYS = ["museum", "network", "period_key"]
 
 #: Float columns that :func:`_score_cohorts` adds (null on rows without a rate).
