@@ -67,6 +67,7 @@ def test_same_file_twice_changes_nothing(tmp_path: Path, fixtures: Path) -> None
         second = eng.ingest([fixtures / "spreadsheet" / "posts.csv", copy])
         assert [u.status for u in second.units] == ["skipped (already imported)"] * 2
         assert eng.store.table_digest() == before
+        assert eng.store.duplicate_keys() == {"posts": 0, "post_observations": 0}
 
 
 def test_newer_observation_updates_counts_and_keeps_older(tmp_path: Path) -> None:
@@ -85,6 +86,13 @@ def test_newer_observation_updates_counts_and_keeps_older(tmp_path: Path) -> Non
         assert row == (25, 1, 4)  # newest likes; comments kept from the older reading
         obs = eng.store.fetchall("SELECT likes FROM post_observations ORDER BY observed_at")
         assert obs == [(10,), (25,)]
+        # the same readings again under other file names: nothing duplicated
+        (tmp_path / "again").mkdir()
+        for f in (old, new):
+            (tmp_path / "again" / f.name).write_text(f.read_text() + "\n", encoding="utf-8")
+        eng.ingest([tmp_path / "again"])
+        assert eng.store.duplicate_keys() == {"posts": 0, "post_observations": 0}
+        assert eng.store.counts()["post_observations"] == 2
 
 
 def test_malformed_file_leaves_store_unchanged(tmp_path: Path, fixtures: Path) -> None:

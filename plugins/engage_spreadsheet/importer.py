@@ -82,6 +82,12 @@ class SpreadsheetImporter(Importer):
         raw = raw.select([pl.col(c).cast(pl.Utf8) for c in ALL_COLUMNS])
         # Row numbers as the user sees them in a spreadsheet: header is line 1.
         raw = raw.with_row_index("_line", offset=2)
+        # Spreadsheets leave blank lines behind (often at the end): not records.
+        raw = raw.filter(
+            ~pl.all_horizontal(
+                pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in ALL_COLUMNS
+            )
+        )
         for col in ("network", "account", "post_id", "posted_at"):
             blank = raw.filter(pl.col(col).is_null() | (pl.col(col).str.strip_chars() == ""))
             if blank.height:

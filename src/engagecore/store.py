@@ -224,7 +224,10 @@ class Store:
         """
         if posts.is_empty():
             return
-        observations = posts.unique(subset=["network", "post_id", "observed_at"], keep="last")
+        reading = ["network", "post_id", "observed_at"]
+        # Copy (unique) only when a reading repeats: a 1M-post frame is hundreds of MB.
+        repeated = posts.select(pl.struct(reading).is_duplicated().any()).item()
+        observations = posts.unique(subset=reading, keep="last") if repeated else posts
         df = _newest_per_post(observations)
         counts = ", ".join(_COUNTS)
         newer = "m.observed_at >= posts.observed_at"
@@ -304,6 +307,19 @@ class Store:
         for table in schema.DATA_TABLES:
             rows = self.fetchall(f"SELECT coalesce(sum(hash(t)), 0), count(*) FROM {table} AS t")[0]
             out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+        return out
+
+    def duplicate_keys(self) -> dict[str, int]:
+        """Rows beyond the first per key in each index-less table (always 0 when sound)."""
+        out = {}
+        for table, key in schema.KEYS.items():
+            cols = ", ".join(key)
+            out[table] = int(
+                self.fetchall(
+                    f"SELECT coalesce(sum(n - 1), 0) FROM "
+                    f"(SELECT count(*) AS n FROM {table} GROUP BY {cols})"
+                )[0][0]
+            )
         return out
 
     def counts(self) -> dict[str, int]:
