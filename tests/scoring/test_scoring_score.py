@@ -194,3 +194,24 @@ def test_reposts_are_not_scored() -> None:
     fol = followers_frame([("alpha", "a", T0, 100)])
     row = _row(score(inputs(posts, fol), NETS), "a")
     assert row["posts"] == 1 and row["engagement_rate"] == pytest.approx(0.1)
+
+
+def test_an_empty_range_gives_rows_with_a_reason() -> None:
+    posts = posts_frame([{"museum": "a", "likes": 3}])
+    fol = followers_frame([("alpha", "a", T0, 10)])
+    df = score(inputs(posts, fol, since=T0 + timedelta(days=400)), NETS)
+    assert df.get_column("posts").to_list() == [0, 0]
+    assert all(r for r in df.get_column("reason"))
+    assert score(
+        inputs(posts, fol, since=T0 + timedelta(days=400)), NETS, ScoringConfig(period="month")
+    ).is_empty()
+
+
+def test_a_network_can_prefer_views_as_its_basis() -> None:
+    rows = [{"network": "beta", "museum": "a", "likes": 10, "views": 500}] * 3
+    fol = followers_frame([("beta", "a", T0, 100)])
+    default = _row(score(inputs(posts_frame(rows), fol), NETS), "a", "beta")
+    assert default["rate_basis"] == "followers" and default["engagement_rate"] == pytest.approx(0.1)
+    cfg = ScoringConfig(basis_by_network={"beta": ("views", "followers")})
+    views = _row(score(inputs(posts_frame(rows), fol), NETS, cfg), "a", "beta")
+    assert views["rate_basis"] == "views" and views["engagement_rate"] == pytest.approx(0.02)
