@@ -114,3 +114,16 @@ def test_mann_whitney_matches_known_values() -> None:
     assert effect == 1.0 and p < 0.001
     p_same, effect_same = mann_whitney(a, a.copy())
     assert effect_same == 0.5 and p_same == pytest.approx(1.0)
+
+
+def test_no_winner_on_small_samples() -> None:
+    posts = posts_frame(
+        [{"museum": "a", "likes": 100 + k} for k in range(5)]
+        + [{"museum": "b", "likes": 1 + k} for k in range(5)]
+        + [{"museum": f"c{j}", "likes": 10 * (j + 1) + k} for j in range(4) for k in range(12)]
+    )
+    fol = followers_frame([("alpha", m, T0, 1000) for m in ("a", "b", "c0", "c1", "c2", "c3")])
+    inp = inputs(posts, fol)
+    row = compare(score(inp, NETS), post_metrics(inp, NETS), ["a", "b"]).table.row(0, named=True)
+    assert row["p_value"] < 0.05 and row["winner"] is None
+    assert "small sample" in row["test"]

@@ -126,7 +126,9 @@ def _winners(rows: pl.DataFrame, posts: pl.DataFrame, config: ScoringConfig) -> 
             a = _adjusted(posts, top, period)
             b = _adjusted(posts, second, period)
             p_value, effect = mann_whitney(a, b)
-            if p_value < config.alpha and effect > 0.5:
+            if top["small_sample"] or second["small_sample"]:
+                test = f"{MWU}; no winner on a small sample (< {config.min_posts} posts)"
+            elif p_value < config.alpha and effect > 0.5:
                 winner = top["museum"]
         out.append(
             {
