@@ -1,8 +1,10 @@
 """Speed of the scoring, end to end from the DuckDB store, against a bare DuckDB group-by.
 
-Fills a DuckDB file with the normalized tables (vectorized generation in SQL: 10,000 museums
-on 6 networks, heavy-tailed followers, quarterly follower snapshots, some owned reach, views
-and audience age), then, in the same run and on the same file, times in fresh subprocesses:
+Fills a DuckDB file with the normalized tables made by the cohort simulator
+(:func:`engagecore.simulate.simulate_cohort`, the generator of ``engage demo`` and of
+benchmarks/validity.py: 10,000 museums on 6 networks, heavy-tailed followers, follower
+snapshots, owned reach, views and audience age), then, in the same run and on the same file,
+times in fresh subprocesses:
 
 - bare: ``SELECT museum, network, count(*), sum(interactions) ... GROUP BY`` into polars;
 - score: ``load_inputs(con)`` + ``score(inputs, networks)`` (every formula of docs/scoring.md).
@@ -28,9 +30,9 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 NETWORKS = ("x", "instagram", "facebook", "youtube", "tiktok", "mastodon")
-SIZE_EXPONENT = 0.25
 
 
 def specs() -> dict[str, object]:
@@ -50,64 +52,45 @@ def specs() -> dict[str, object]:
 
 
 def generate(path: Path, posts: int, museums: int, seed: int) -> float:
-    """Write the store file; returns the seconds it took."""
+    """Write the store file from the cohort simulator; returns the seconds it took.
+
+    The same generator as ``engage demo`` and benchmarks/validity.py
+    (:func:`engagecore.simulate.simulate_cohort`); its frames go into the store in bulk
+    through Arrow (``INSERT ... BY NAME``), the planted truth is left out.
+    """
     from engagecore import schema
+    from engagecore.simulate import simulate_cohort
 
     start = time.perf_counter()
+    cohort = simulate_cohort(museums, seed, specs(), posts_total=posts)  # type: ignore[arg-type]
     con = duckdb.connect(str(path))
     for ddl in schema.DDL_V1:
         con.execute(ddl).fetchall()
-    con.execute(f"SELECT setseed({(seed % 1000) / 1000})").fetchall()
-    normal = "sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())"
-    nets = list(NETWORKS)
-    n_acc = museums * len(nets)
-    steps = [
-        f"""INSERT INTO museums SELECT printf('m%05d', i), printf('Museum %d', i), NULL, NULL,
-            'France', NULL, TIMESTAMPTZ '2020-01-01' FROM range({museums}) t(i)""",
-        f"""CREATE TEMP TABLE acc AS
-            SELECT row_number() OVER () - 1 AS k, n.net AS network,
-                   n.net || '-' || m.i AS account_id, printf('m%05d', m.i) AS museum,
-                   exp(ln(1500) + 1.9 * {normal}) + 20 AS f0,
-                   exp(0.5 * {normal}) AS quality,
-                   random() < 0.3 AS owned
-            FROM range({museums}) m(i), (SELECT unnest({nets}) AS net) n""",
-        """INSERT INTO accounts SELECT network, account_id, museum, 'h' || k, museum FROM acc""",
-        """INSERT INTO follower_snapshots
-            SELECT network, account_id, TIMESTAMPTZ '2023-01-01' + to_days(91 * q),
-                   round(f0 * (1 + 0.15 * q / 4))::BIGINT, 1
-            FROM acc, range(0, 9) s(q)""",
-        f"""INSERT INTO posts
-            SELECT a.network, 'p' || t.i, a.account_id,
-                   TIMESTAMPTZ '2023-01-01' + to_seconds((random() * 63072000)::BIGINT),
-                   CASE WHEN random() < 0.2 THEN 'video' ELSE 'photo' END, random() > 0.03,
-                   NULL, 'fr', ['musee'], [], NULL,
-                   round(e.i0 * 0.85)::BIGINT, round(e.i0 * 0.05)::BIGINT,
-                   CASE WHEN a.network IN ('instagram', 'youtube') THEN NULL
-                        ELSE round(e.i0 * 0.08)::BIGINT END,
-                   CASE WHEN a.network = 'x' THEN round(e.i0 * 0.02)::BIGINT END,
-                   NULL,
-                   CASE WHEN a.network IN ('youtube', 'tiktok') THEN round(a.f0 * 0.3)::BIGINT END,
-                   NULL,
-                   CASE WHEN a.owned AND a.network IN ('instagram', 'facebook')
-                        THEN round(a.f0 * 0.12)::BIGINT END,
-                   TIMESTAMPTZ '2025-01-02', 1
-            FROM range({posts}) t(i)
-            JOIN acc a ON a.k = (t.i * 7919) % {n_acc}
-            CROSS JOIN LATERAL (
-                SELECT a.f0 * 0.01 * a.quality * pow(a.f0 / 1500, -{SIZE_EXPONENT})
-                       * exp(0.6 * {normal}) AS i0
-            ) e""",
-        """INSERT INTO audience_age
-            SELECT a.network, a.account_id, TIMESTAMPTZ '2024-12-31', b.band, b.lo, b.hi, b.share,
-                   'followers', 1
-            FROM acc a, (VALUES ('13-17', 13, 17, 0.05), ('18-24', 18, 24, 0.2),
-                                ('25-34', 25, 34, 0.3), ('35-44', 35, 44, 0.2),
-                                ('45-54', 45, 54, 0.1), ('55-64', 55, 64, 0.08),
-                                ('65+', 65, NULL, 0.07)) b(band, lo, hi, share)
-            WHERE a.owned AND a.network IN ('instagram', 'youtube')""",
-    ]
-    for sql in steps:
-        con.execute(sql).fetchall()
+    frames = {
+        "museums": cohort.museums.select(
+            "slug",
+            "name",
+            "city",
+            "region",
+            "museofile_id",
+            created_at=pl.lit(cohort.export_date, dtype=schema.UTC_TS),
+        ),
+        "accounts": cohort.accounts.select(
+            "network", "account_id", "museum", "handle", "display_name"
+        ),
+        "posts": cohort.posts.drop("museum").with_columns(import_id=pl.lit(1, pl.Int64)),
+        "follower_snapshots": cohort.followers.drop("museum").with_columns(
+            import_id=pl.lit(1, pl.Int64)
+        ),
+        "audience_age": cohort.audience_age.drop("museum").with_columns(
+            import_id=pl.lit(1, pl.Int64)
+        ),
+    }
+    del cohort
+    for table, frame in frames.items():
+        con.register("frame", frame.to_arrow())
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame").fetchall()
+        con.unregister("frame")
     con.execute("CHECKPOINT").fetchall()
     con.close()
     return time.perf_counter() - start
@@ -136,8 +119,19 @@ def child(kind: str, db: str) -> None:
         start = time.perf_counter()
         frame = con.sql(BARE).pl()
     seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "seconds": seconds, "rows": frame.height, "rss_mb": rss_mb}))
+    print(json.dumps({"kind": kind, "seconds": seconds, "rows": frame.height, "rss_mb": peak_mb()}))
+
+
+def peak_mb() -> float:
+    """This process's peak RSS. ``VmHWM`` starts afresh at exec, whereas ``ru_maxrss`` keeps
+    the forking parent's peak (the generator's frames) on Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(db: Path, repeat: int) -> dict[str, list[dict[str, float]]]:
