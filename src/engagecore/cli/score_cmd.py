@@ -58,7 +58,10 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
     ) -> None:
-        """Engagement score (0–100 within each network's cohort) and young-audience reach."""
+        """Engagement score (0–100 within each network's cohort) and young-audience reach.
+
+        The table shows the main columns; --format json, csv or parquet give every input.
+        """
         with Engine(db, read_only=True) as eng:
             kwargs: dict[str, Any] = dict(
                 networks=network,
@@ -76,6 +79,11 @@ def register(app: typer.Typer) -> None:
             err_console.print(
                 "no scored posts: import some with `engage ingest` or run `engage demo`"
             )
+        if fmt is Format.table and output is None:
+            # The terminal gets the figures a reader needs; json/csv/parquet carry every input.
+            from engagecore.scoring import SUMMARY_COLUMNS
+
+            frame = frame.select([c for c in SUMMARY_COLUMNS if c in frame.columns])
         emit(frame, fmt, title="engagement scores", output=output)
 
     @app.command("compare")
