@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import engagecore
 from engagecore import __version__
 from engagecore.cli import main
 
@@ -127,7 +128,8 @@ def test_installed_executable_end_to_end(tmp_path: Path, fixtures: Path) -> None
     assert "imported" in ok.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("network,account,post_id,posted_at,likes\nx,a,1,yesterday,3\n", encoding="utf-8")
-    before = (tmp_path / "e.duckdb").read_bytes()
+    with engagecore.open(tmp_path / "e.duckdb") as eng:
+        before = eng.store.table_digest()
     fail = subprocess.run(
         [_engage(), "ingest", str(bad)], capture_output=True, text=True, env=env, check=False
     )
@@ -137,7 +139,8 @@ def test_installed_executable_end_to_end(tmp_path: Path, fixtures: Path) -> None
         len(lines) == 1 and "bad.csv" in lines[0] and "'yesterday' is not a date-time" in lines[0]
     )
     assert "Traceback" not in fail.stderr
-    del before
+    with engagecore.open(tmp_path / "e.duckdb") as eng:
+        assert eng.store.table_digest() == before  # the failed import kept nothing
     mod = subprocess.run(
         [sys.executable, "-m", "engagecore", "--version"],
         capture_output=True,
