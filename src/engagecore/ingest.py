@@ -257,6 +257,26 @@ def run(
     museums = Museums(store)
     museum_slug = museums.resolve(museum) if museum else None
     ctx = ReadContext(timezone=timezone, options=dict(options or {}))
+    # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of RAM by
+    # default), on top of the frames just read: capped during an ingest, it writes them to
+    # the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB, same time).
+    store.con.execute(f"SET memory_limit = '{os.environ.get('ENGAGE_INGEST_MEMORY', '512MB')}'")
+    try:
+        return _run_units(store, units, report, museum_slug, museums, ctx, dry_run, progress)
+    finally:
+        store.con.execute("RESET memory_limit")
+
+
+def _run_units(
+    store: Store,
+    units: list[Unit],
+    report: IngestReport,
+    museum_slug: str | None,
+    museums: Museums,
+    ctx: ReadContext,
+    dry_run: bool,
+    progress: Progress | None,
+) -> IngestReport:
     total = len(units)
     with store.transaction():
         done = {(d, i) for d, i in store.fetchall("SELECT sha256, importer FROM imports")}
