@@ -55,9 +55,14 @@ class SqlTables:
     audience_age: str
 
     def with_clause(self) -> str:
-        """``WITH`` definitions naming the inputs ``in_posts``, ``in_accounts``, ..."""
+        """``WITH`` definitions naming the inputs ``in_posts``, ``in_accounts``, ...
+
+        ``in_posts`` is NOT MATERIALIZED: the scoring SQL reads it twice (its time span, and
+        the posts themselves); materialized, DuckDB would copy every post's columns once more
+        (1.3 s of 10M posts), whereas inlined each reader scans only the columns it needs.
+        """
         return (
-            f"WITH in_posts AS ({self.posts}),\n"
+            f"WITH in_posts AS NOT MATERIALIZED ({self.posts}),\n"
             f"in_accounts AS ({self.accounts}),\n"
             f"in_followers AS ({self.followers}),\n"
             f"in_audience AS ({self.audience_age})"
