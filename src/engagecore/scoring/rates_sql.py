@@ -51,12 +51,14 @@ def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, 
 
     The weights ride along the posts' join to their account, so the interactions are plain
     arithmetic per post (a CASE on the network name per post costs more than the join).
+    The weights are DOUBLE: as bare literals (``1.0``) DuckDB types them DECIMAL, and decimal
+    arithmetic on every post costs more.
     """
     cols = [c for c in schema.COUNT_COLUMNS if any(c in w for w in weights.values())]
     if not cols:
         return "(SELECT NULL AS network) w", "CAST(NULL AS DOUBLE)", []
     rows = ", ".join(
-        "(" + ", ".join([_quote(net), *(repr(float(w.get(c, 0.0))) for c in cols)]) + ")"
+        "(" + ", ".join([_quote(net), *(f"{float(w.get(c, 0.0))!r}::DOUBLE" for c in cols)]) + ")"
         for net, w in weights.items()
     )
     table = f"(VALUES {rows}) w(network, {', '.join('w_' + c for c in cols)})"
