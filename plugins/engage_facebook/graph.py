@@ -49,10 +49,7 @@ def _observed(doc: dict[str, Any], source: Source, name: str) -> datetime:
 
 
 def _load(source: Source, name: str) -> Any:
-    try:
-        return json.loads(source.read_text(name))
-    except ValueError as exc:
-        raise FormatError(source.display(name), f"expected JSON ({exc})") from exc
+    return source.read_json(name)
 
 
 class FacebookGraphImporter(Importer):

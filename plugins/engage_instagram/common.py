@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engagecore.errors import FormatError
 from engagecore.pluginapi import ReadContext
 from engagecore.sources import Source
 
@@ -24,14 +22,7 @@ VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "webm", "avi"})
 
 def load_json(source: Source, name: str) -> Any:
     """A member parsed as JSON; a FormatError naming the member when it is not JSON."""
-    text = source.read_text(name)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            source.display(name),
-            f"expected JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-        ) from exc
+    return source.read_json(name)
 
 
 def squashed_head(source: Source, name: str, size: int = 16384) -> bytes:

@@ -12,7 +12,6 @@ own fetcher writes. Pages hold at most 100 posts, so they are parsed with :mod:`
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -71,12 +70,7 @@ class XApiImporter(Importer):
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         display = source.display()
-        try:
-            value = json.loads(source.read_text(source.name))
-        except json.JSONDecodeError as exc:
-            raise FormatError(
-                display, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from exc
+        value = source.read_json(source.name)
         if not isinstance(value, dict):
             raise FormatError(display, 'expected an X API v2 response object {"data": ...}')
         observed = _observed_at(source, value)

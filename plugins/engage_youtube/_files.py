@@ -7,7 +7,6 @@ file's modification time unless the user (or the demo writer) stored an
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,14 +19,7 @@ OBSERVED_AT_FIELD = "engagecore_observed_at"
 
 def load_json(source: Source, member: str) -> Any:
     """A JSON member, parsed; invalid JSON is a :class:`FormatError` naming the position."""
-    text = source.read_text(member)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            source.display(member),
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-        ) from exc
+    return source.read_json(member)
 
 
 def parse_timestamp(value: Any, where: str, record: str | int | None, field: str) -> datetime:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engagecore.errors import FormatError
 
@@ -99,6 +101,18 @@ class Source:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise FormatError(self.display(name), f"expected UTF-8 text ({exc.reason})") from exc
+
+    def read_json(self, name: str) -> Any:
+        """A member parsed as JSON; invalid JSON is a :class:`FormatError` naming the member
+        and the position (every JSON importer needs exactly this)."""
+        text = self.read_text(name)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormatError(
+                self.display(name),
+                f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            ) from exc
 
     def head(self, name: str, size: int = 4096) -> bytes:
         """The first bytes of a member, for cheap format detection."""

@@ -345,7 +345,7 @@ def test_single_export_files_import_on_their_own(
             r"past_instagram_insights/posts\.json, record 1: 'Likes': expected a count, got "
             r"'beaucoup'",
         ),
-        ("bad/posts_1_truncated.json", r"posts_1_truncated\.json: expected JSON"),
+        ("bad/posts_1_truncated.json", r"posts_1_truncated\.json: not valid JSON"),
     ],
 )
 def test_malformed_export_files_name_file_and_record(ig: Path, path: str, pattern: str) -> None:

@@ -350,7 +350,7 @@ def test_api_empty_page(fixtures: Path) -> None:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("api-bad-json.json", r"api-bad-json.json: malformed JSON"),
+        ("api-bad-json.json", r"api-bad-json.json: not valid JSON"),
         ("api-no-id.json", r"api-no-id.json, record #1: expected a post with an \"id\""),
         (
             "api-bad-count.json",

@@ -6,7 +6,6 @@ status, not to the account's own publishing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -63,10 +62,7 @@ class MastodonStatusesImporter(Importer):
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         name = source.names()[0]
         path = source.display(name)
-        try:
-            data = json.loads(source.read_text(name))
-        except json.JSONDecodeError as exc:
-            raise FormatError(path, f"invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+        data = source.read_json(name)
         observed = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
         if isinstance(data, dict):
             return self._account(data, path, observed)
