@@ -148,3 +148,38 @@ def test_installed_executable_end_to_end(tmp_path: Path, fixtures: Path) -> None
         check=False,
     )
     assert mod.returncode == 0 and "engage" in mod.stdout
+
+
+def test_demo_score_compare_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command, small: demo, then score and compare on its store."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["demo", "--museums", "6", "--seed", "3"], capsys)
+    assert code == 0, err
+    assert "engage compare louvre pompidou" in out and "Next, try:" in out
+    assert (tmp_path / "engage-demo.duckdb").exists()
+    code, out, err = run(["demo", "--museums", "6", "--seed", "3"], capsys)
+    assert code == 0, err  # the default demo store is replaced, not refused
+    db = ["--db", "engage-demo.duckdb"]
+    code, out, _ = run(["score", *db, "--format", "json", "--network", "instagram"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and {r["network"] for r in rows} == {"instagram", "all"}
+    for r in rows:
+        s = r["engagement_score"]
+        assert s is None or 0 <= s <= 100
+        assert r["rate_basis"] in ("followers", "reach", "views", None)
+        assert r["young_basis"] in ("measured", "estimated", None)
+    code, out, _ = run(["score", *db, "--format", "csv", "--museum", "Musée du Louvre"], capsys)
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and table and {r["museum"] for r in table} == {"louvre"}
+    code, out, _ = run(["compare", "louvre", "pompidou", *db, "--format", "json"], capsys)
+    comp = json.loads(out)
+    assert code == 0 and "louvre score" in comp[0] and "pompidou score" in comp[0]
+    code, out, _ = run(["compare", "louvre", "pompidou", *db, "-f", "json", "--drivers"], capsys)
+    drivers = json.loads(out)
+    assert code == 0 and {d["museum"] for d in drivers} <= {"louvre", "pompidou"}
+    code, out, _ = run(["score", *db, "--explain", "louvre", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)
+    code, _, err = run(["compare", "louvre", *db], capsys)
+    assert code == 2 and "at least two museums" in err

@@ -94,9 +94,14 @@ def register(app: typer.Typer) -> None:
         until: UntilOpt = None,
         young_band: BandOpt = "13-24",
         drivers: Annotated[
-            bool,
-            typer.Option("--drivers/--no-drivers", help="Also list the posts that drive the gap."),
-        ] = True,
+            bool | None,
+            typer.Option(
+                "--drivers/--no-drivers",
+                help="The posts that drive the gap: shown under the table unless --no-drivers; "
+                "with json/csv, --drivers prints them instead of the comparison.",
+                show_default=False,
+            ),
+        ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
@@ -116,13 +121,10 @@ def register(app: typer.Typer) -> None:
             )
         if fmt is Format.table and output is None:
             show_comparison(result.table)
-        else:
-            emit(result.table, fmt, title=" vs ".join(museums), output=output)
-        if drivers and not result.drivers.is_empty():
-            if fmt is Format.table and output is None:
+            if drivers is not False and not result.drivers.is_empty():
                 show_drivers(result.drivers)
-            elif output is None:
-                emit(result.drivers, fmt)
+        else:
+            emit(result.drivers if drivers else result.table, fmt, output=output)
 
 
 _CARD_ROWS = (
