@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -189,3 +190,21 @@ def test_account_values_are_never_replaced_by_null(tmp_path: Path) -> None:
         eng.store.write_accounts(frame("accounts", rows[1:]).with_columns(museum=None))
         got = eng.store.fetchall("SELECT handle, display_name FROM accounts")
         assert got == [("mba", "MBA")]
+
+
+def test_large_sources_are_hashed_while_read(
+    tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engagecore import ingest
+
+    monkeypatch.setattr(ingest, "CONCURRENT_DIGEST_BYTES", 0)  # every source counts as large
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        first = eng.ingest([fixtures / "spreadsheet" / "posts.csv"])
+        before = eng.store.table_digest()
+        again = eng.ingest([fixtures / "spreadsheet" / "posts.csv"])
+        assert [u.status for u in first.units] == ["imported"]
+        assert [u.status for u in again.units] == ["skipped (already imported)"]
+        assert eng.store.table_digest() == before
+        assert eng.imports()["sha256"].to_list() == [
+            hashlib.sha256((fixtures / "spreadsheet" / "posts.csv").read_bytes()).hexdigest()
+        ]

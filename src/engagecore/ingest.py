@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,15 +292,13 @@ def _run_units(
             label = src.display()
             if progress:
                 progress(n - 1, total, label)
-            digest = src.sha256()
-            if (digest, imp.name) in done:
-                src.close()
+            digest, batch = _digest_and_read(src, imp, ctx, label, done)
+            if batch is None:
                 report.units.append(
                     UnitResult(label, imp.name, imp.network, "skipped (already imported)")
                 )
                 continue
             done.add((digest, imp.name))
-            batch = _read(src, imp, ctx, label)
             frames = _validated(batch, imp, label)
             result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
             result.posts = frames["posts"].height if "posts" in frames else 0
@@ -337,6 +336,35 @@ def _run_units(
             # Everything was read, validated and written inside the transaction; undo it.
             raise _DryRun(report)
     return report
+
+
+#: from this size on, a source's digest is computed while it is read, not before
+CONCURRENT_DIGEST_BYTES = 64 * 1024 * 1024
+
+
+def _digest_and_read(
+    src: Source, imp: Importer, ctx: ReadContext, label: str, done: set[tuple[str, str]]
+) -> tuple[str, Batch | None]:
+    """The source's sha256 and its batch; no batch when it was imported already.
+
+    A small source is hashed first, so an already imported one is never read. A large one
+    is hashed on a second thread while the importer reads it (hashlib and DuckDB release
+    the GIL): hashing a 3 GB archive alone takes seconds. Re-importing it then costs a read,
+    and still changes nothing.
+    """
+    if src.size() < CONCURRENT_DIGEST_BYTES:
+        digest = src.sha256()
+        if (digest, imp.name) in done:
+            src.close()
+            return digest, None
+        return digest, _read(src, imp, ctx, label)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(src.sha256)  # reads through its own file handles
+        try:
+            batch = _read(src, imp, ctx, label)
+        finally:
+            digest = pending.result()
+    return digest, None if (digest, imp.name) in done else batch
 
 
 def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:

@@ -143,6 +143,12 @@ class Source:
         sep = ":" if self.kind == "zip" else "/"
         return f"{self.path}{sep}{name}"
 
+    def size(self) -> int:
+        """Bytes on disk: the file (a zip counts as its compressed size) or the folder's files."""
+        if self.kind == "folder":
+            return sum((self.path / n).stat().st_size for n in self.names())
+        return self.path.stat().st_size
+
     def sha256(self) -> str:
         """A digest of the whole source (for a folder: of its member names and contents)."""
         h = hashlib.sha256()
