@@ -52,6 +52,8 @@ _CANDIDATES = (
     "personal_information/personal_information.json",
     "profile.json",
 )
+#: How many candidate files' heads detection reads before concluding none is Instagram's.
+_MAX_SNIFFED = 32
 #: Folders that only Instagram exports have.
 _INSTAGRAM_DIRS = ("your_instagram_activity/", "past_instagram_insights/")
 #: Top-level folders of an export, to find where an export starts inside a zip or folder.
@@ -107,13 +109,19 @@ def _members(source: Source) -> dict[str, float]:
         score = signature(squashed_head(source, name))
         return {name: score} if score else {}
     found = {}
+    sniffed = 0
     for name in source.glob(*_CANDIDATES):
         if any(d in name for d in _INSTAGRAM_DIRS):
             found[name] = 0.95
-        else:
-            score = signature(squashed_head(source, name))
-            if score:
-                found[name] = score
+            continue
+        if sniffed >= _MAX_SNIFFED and not found:
+            # Dozens of posts_N.json that are not Instagram's (e.g. saved Graph API pages of
+            # another network): stop reading heads; detection must stay cheap.
+            break
+        sniffed += 1
+        score = signature(squashed_head(source, name))
+        if score:
+            found[name] = score
     return found
 
 

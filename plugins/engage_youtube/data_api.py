@@ -301,8 +301,14 @@ class YouTubeDataApiImporter(Importer):
             return _detect_member(source, names[0])
         # A folder or zip is ours only when every member is a Data API response; otherwise
         # the ingest walks into it and each file is detected on its own.
-        scores = [_detect_member(source, n) if n.endswith(".json") else 0.0 for n in names]
-        return min(scores)
+        # Stop at the first member that is not one (a folder of 10,000 pages of another
+        # network must not cost 10,000 reads).
+        lowest = 1.0
+        for n in names:
+            lowest = min(lowest, _detect_member(source, n) if n.endswith(".json") else 0.0)
+            if lowest == 0.0:
+                break
+        return lowest
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         names = source.names()
