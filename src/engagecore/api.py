@@ -107,10 +107,10 @@ class Engine:
     def _scoring(
         self,
         *,
-        networks: Sequence[str] | None,
-        museums: Sequence[str] | None,
-        since: datetime | None,
-        until: datetime | None,
+        networks: Sequence[str] | None = None,
+        museums: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         period: str = "all",
         young_band: tuple[int, int] = (13, 24),
         **config: Any,
@@ -167,12 +167,13 @@ class Engine:
         return frame
 
     def post_metrics(self, **kwargs: Any) -> pl.DataFrame:
-        """Per post: interactions, rate and its basis, expectation, overperformance, breakout."""
+        """Per post: interactions, rate and its basis, expectation, overperformance, breakout.
+
+        Takes the filters and options of :meth:`score`.
+        """
         from engagecore import scoring
 
-        inputs, cfg, specs = self._scoring(
-            museums=None, **{"networks": None, "since": None, "until": None, **kwargs}
-        )
+        inputs, cfg, specs = self._scoring(**kwargs)
         return scoring.post_metrics(inputs, specs, cfg)
 
     def compare(
