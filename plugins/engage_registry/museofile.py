@@ -74,7 +74,23 @@ def _read(source: Source, columns: dict[str, str], id_col: str) -> pl.DataFrame:
     return pl.concat([with_id, without]).select(list(REGISTRY_SCHEMA))
 
 
-class LocatedListReader(RegistryReader):
+class _MuseesDeFranceReader(RegistryReader):
+    """One shape of the list, known by its header: ``COLUMNS`` maps its columns to ours."""
+
+    COLUMNS: ClassVar[dict[str, str]] = {}
+
+    def detect(self, source: Source) -> float:
+        if source.kind != "file":
+            return 0.0
+        header, _ = _header(source)
+        return 0.95 if set(self.COLUMNS) <= set(header) else 0.0
+
+    def read(self, source: Source) -> pl.DataFrame:
+        id_col = next(k for k, v in self.COLUMNS.items() if v == "museofile_id")
+        return _read(source, self.COLUMNS, id_col)
+
+
+class LocatedListReader(_MuseesDeFranceReader):
     """``liste-et-localisation-des-musees-de-france.csv``."""
 
     name = "musees-de-france-located-list"
@@ -86,17 +102,8 @@ class LocatedListReader(RegistryReader):
         "identifiant_museofile": "museofile_id",
     }
 
-    def detect(self, source: Source) -> float:
-        if source.kind != "file":
-            return 0.0
-        header, _ = _header(source)
-        return 0.95 if set(self.COLUMNS) <= set(header) else 0.0
 
-    def read(self, source: Source) -> pl.DataFrame:
-        return _read(source, self.COLUMNS, "identifiant_museofile")
-
-
-class MuseofileBaseReader(RegistryReader):
+class MuseofileBaseReader(_MuseesDeFranceReader):
     """``musees-de-france-base-museofile.csv``."""
 
     name = "museofile-base"
@@ -107,12 +114,3 @@ class MuseofileBaseReader(RegistryReader):
         "Région": "region",
         "Identifiant": "museofile_id",
     }
-
-    def detect(self, source: Source) -> float:
-        if source.kind != "file":
-            return 0.0
-        header, _ = _header(source)
-        return 0.95 if set(self.COLUMNS) <= set(header) else 0.0
-
-    def read(self, source: Source) -> pl.DataFrame:
-        return _read(source, self.COLUMNS, "Identifiant")

@@ -104,62 +104,50 @@ class Engine:
         return reader.name, added, updated, df.height
 
     # scoring ---------------------------------------------------------------------------------
+    # Scores are percentiles within each network's whole cohort: a museum filter only selects
+    # rows of the result, it never narrows the cohort the inputs are loaded for.
     def _scoring(
         self,
         *,
         networks: Sequence[str] | None = None,
-        museums: Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         period: str = "all",
         young_band: tuple[int, int] = (13, 24),
         **config: Any,
     ) -> tuple[Any, Any, Any]:
+        """The cohort's scoring inputs, the configuration and the network specs."""
         from engagecore import scoring
+        from engagecore.errors import UsageError
 
         reg = plugins.registry()
-        if networks:
-            unknown = [n for n in networks if n not in reg.networks]
-            if unknown:
-                from engagecore.errors import UsageError
-
-                raise UsageError(
-                    f"unknown network(s) {', '.join(unknown)}; known: {', '.join(sorted(reg.networks))}"
-                )
-        slugs = [self.museums.resolve(m) for m in museums] if museums else None
+        unknown = [n for n in networks or () if n not in reg.networks]
+        if unknown:
+            raise UsageError(
+                f"unknown network(s) {', '.join(unknown)}; known: {', '.join(sorted(reg.networks))}"
+            )
         cfg = scoring.ScoringConfig(period=period, young_band=young_band, **config)  # type: ignore[arg-type]
         inputs = scoring.load_inputs(
-            self.store.con, networks=networks, museums=slugs, since=since, until=until
+            self.store.con, networks=networks, museums=None, since=since, until=until
         )
         return inputs, cfg, reg.networks
 
-    def score(
-        self,
-        *,
-        networks: Sequence[str] | None = None,
-        museums: Sequence[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        period: str = "all",
-        young_band: tuple[int, int] = (13, 24),
-        **config: Any,
-    ) -> pl.DataFrame:
+    def _scores_and_metrics(self, **kwargs: Any) -> tuple[pl.DataFrame, pl.DataFrame, Any]:
+        from engagecore import scoring
+
+        inputs, cfg, specs = self._scoring(**kwargs)
+        return scoring.score(inputs, specs, cfg), scoring.post_metrics(inputs, specs, cfg), cfg
+
+    def score(self, *, museums: Sequence[str] | None = None, **kwargs: Any) -> pl.DataFrame:
         """One row per museum × network × period, plus composite rows (network "all").
 
-        ``museums`` filters the output only: scores are percentiles within each network's whole
-        cohort, so they do not change with the museums you look at.
+        Filters and options: ``networks``, ``museums`` (names resolve; selects output rows
+        only), ``since``, ``until``, ``period`` (all, month, quarter, year), ``young_band`` and
+        any :class:`~engagecore.scoring.ScoringConfig` field.
         """
         from engagecore import scoring
 
-        inputs, cfg, specs = self._scoring(
-            networks=networks,
-            museums=None,
-            since=since,
-            until=until,
-            period=period,
-            young_band=young_band,
-            **config,
-        )
+        inputs, cfg, specs = self._scoring(**kwargs)
         frame = scoring.score(inputs, specs, cfg)
         if museums:
             slugs = [self.museums.resolve(m) for m in museums]
@@ -169,37 +157,19 @@ class Engine:
     def post_metrics(self, **kwargs: Any) -> pl.DataFrame:
         """Per post: interactions, rate and its basis, expectation, overperformance, breakout.
 
-        Takes the filters and options of :meth:`score`.
+        Takes the filters and options of :meth:`score` (except ``museums``).
         """
         from engagecore import scoring
 
         inputs, cfg, specs = self._scoring(**kwargs)
         return scoring.post_metrics(inputs, specs, cfg)
 
-    def compare(
-        self,
-        museums: Sequence[str],
-        *,
-        networks: Sequence[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        young_band: tuple[int, int] = (13, 24),
-        **config: Any,
-    ) -> Any:
+    def compare(self, museums: Sequence[str], **kwargs: Any) -> Any:
         """Museums side by side (``.table``) and the posts driving the gap (``.drivers``)."""
         from engagecore import scoring
 
         slugs = [self.museums.resolve(m) for m in museums]
-        inputs, cfg, specs = self._scoring(
-            networks=networks,
-            museums=None,
-            since=since,
-            until=until,
-            young_band=young_band,
-            **config,
-        )
-        scores = scoring.score(inputs, specs, cfg)
-        metrics = scoring.post_metrics(inputs, specs, cfg)
+        scores, metrics, cfg = self._scores_and_metrics(**kwargs)
         return scoring.compare(scores, metrics, slugs, cfg)
 
     def explain(self, museum: str, **kwargs: Any) -> pl.DataFrame:
@@ -208,9 +178,7 @@ class Engine:
 
         slug = self.museums.resolve(museum)
         kwargs.pop("museums", None)
-        inputs, cfg, specs = self._scoring(museums=None, **kwargs)
-        scores = scoring.score(inputs, specs, cfg)
-        metrics = scoring.post_metrics(inputs, specs, cfg)
+        scores, metrics, _ = self._scores_and_metrics(**kwargs)
         return scoring.explain(scores, metrics, slug)
 
     def imports(self) -> pl.DataFrame:
