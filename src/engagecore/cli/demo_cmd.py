@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from engagecore.cli.ingest_cmd import progress_bar
@@ -62,7 +63,7 @@ def register(app: typer.Typer) -> None:
             f"{result.files} real export files, imported into {result.db_path} "
             f"({sum(result.seconds.values()):.1f} s)"
         )
-        emit(result.top, fmt, title="top museums (composite engagement score, 0–100)")
+        show_top(result.top)
         if result.compare is not None:
             console.print("\n[bold]engage compare louvre pompidou[/]")
             show_comparison(result.compare)
@@ -73,3 +74,34 @@ def register(app: typer.Typer) -> None:
         console.print("\n[bold]Next, try:[/]")
         for cmd in result.next_commands:
             console.print(f"  {cmd}")
+
+
+def show_top(top: pl.DataFrame) -> None:
+    """The top museums, compact enough for an 80-column terminal."""
+    from rich.table import Table
+
+    table = Table(
+        title="top museums — composite engagement score (0–100, interval) and young share",
+        title_justify="left",
+        header_style="bold",
+    )
+    for col, justify in (
+        ("#", "right"),
+        ("museum", "left"),
+        ("name", "left"),
+        ("score", "right"),
+        ("young", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in top.iter_rows(named=True):
+        low, high = row.get("engagement_score_low"), row.get("engagement_score_high")
+        interval = f" ({low:.0f}–{high:.0f})" if low is not None and high is not None else ""
+        young = row.get("young_share")
+        table.add_row(
+            str(row["rank"]),
+            row["museum"],
+            row.get("name") or "",
+            f"{row['engagement_score']:.0f}{interval}",
+            f"{young:.0%}" if young is not None else "—",
+        )
+    console.print(table)
