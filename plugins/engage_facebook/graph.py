@@ -16,6 +16,7 @@ reaction/comment summaries, or its paging URL asks for ``shares``), as NULL othe
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -94,21 +95,38 @@ class _Reader:
         self.insights = gi.Insights()
         self.insight_docs: list[tuple[str, Any]] = []
         self._extracted = 0
+        # Asked once: each Source call on a folder stats it again, and a dump may be
+        # thousands of page files.
+        self._kind = source.kind
+        self._prefix = source.display("") if self._kind != "file" else ""
+        self._zip_modified = _modified_at(source, "") if self._kind == "zip" else None
+
+    def _display(self, name: str) -> str:
+        return self._prefix + name if self._kind != "file" else self.source.display(name)
 
     def _local(self, name: str) -> Path:
         """The member on disk (a zip member is extracted to the work folder)."""
-        local = self.source.local_path(name)
-        if local is not None:
-            return local
+        if self._kind == "folder":
+            return self.source.path / name
+        if self._kind == "file":
+            return self.source.path
         self._extracted += 1
         target = self.workdir / f"member-{self._extracted}.json"
         with self.source.stream(name) as fin, target.open("wb") as fout:
             shutil.copyfileobj(fin, fout, 1 << 22)
         return target
 
+    def _head(self, name: str) -> tuple[bytes, os.stat_result | None]:
+        """The member's first bytes, and its file status when it is a file on disk (one open)."""
+        if self._kind == "zip":
+            return self.source.head(name, HEAD_SIZE), None
+        with self._local(name).open("rb", buffering=0) as fh:
+            return fh.read(HEAD_SIZE), os.fstat(fh.fileno())
+
     def _take(self, name: str) -> None:
-        display = self.source.display(name)
-        found: Classified | None = classify(self.source.head(name, HEAD_SIZE))
+        display = self._display(name)
+        head, stat = self._head(name)
+        found: Classified | None = classify(head)
         if found is None:
             raise FormatError(
                 display,
@@ -116,12 +134,13 @@ class _Reader:
             )
         if found.kind == "posts":
             path = self._local(name)
-            stat = path.stat()
-            if self.source.kind == "zip":
-                modified = _modified_at(self.source, name)
+            if stat is None:  # a zip member, extracted: the zip's modification time
+                size = path.stat().st_size
+                modified = self._zip_modified or _modified_at(self.source, name)
             else:
+                size = stat.st_size
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-            self.posts_files.append(PostsFile(path, display, stat.st_size, modified))
+            self.posts_files.append(PostsFile(path, display, size, modified))
         elif found.kind == "insights":
             self.insight_docs.append((display, _load(self.source, name)))
         elif found.kind == "page":

@@ -27,6 +27,7 @@ _PAGE_FIELD = re.compile(r'"(?:fan_count|followers_count)"\s*:')
 # Fields only an Instagram user object has: such a file is the Instagram plugin's.
 _IG_USER_FIELD = re.compile(r'"(?:media_count|ig_id|biography|follows_count)"\s*:')
 _FB_LINK = re.compile(r'"link"\s*:\s*"https://www\.facebook\.com/')
+_DECODER: Final = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,48 @@ def _first_element(text: str, at: int) -> dict[str, Any] | None:
     if at >= len(text) or text[at] != "{":
         return None
     try:
-        value, _ = json.JSONDecoder().raw_decode(text, at)
+        value, _ = _DECODER.raw_decode(text, at)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
 
 
+#: Bytes decoded first: enough for a page's first post or metric, which settles most files.
+_QUICK_SIZE: Final = 4096
+_ERROR_START = re.compile(r'\{\s*"error"\s*:\s*\{')
+
+
 def classify(head: bytes) -> Classified | None:
     """Classify a JSON file from its first bytes; None when it is no Facebook Graph response."""
-    text = _text(head)
+    if len(head) > _QUICK_SIZE:
+        # The same answer as from the whole head whenever the first element of the data
+        # array is complete in the first bytes (the answer depends on nothing after it).
+        quick = _text(head[:_QUICK_SIZE])
+        if quick.startswith("{") and not _ERROR_START.match(quick):
+            match = _DATA_KEY.search(quick)
+            if match and _top_level_prefix(quick, match.start()):
+                first = _first_element(quick, match.end())
+                if first is not None:
+                    return _by_first_element(first)
+    return _classify(_text(head))
+
+
+def _by_first_element(first: dict[str, Any]) -> Classified | None:
+    name = first.get("name")
+    if isinstance(name, str) and ("values" in first or "period" in first):
+        ok = re.match(r"(?:post|page)_", name) is not None
+        return Classified("insights", 0.95) if ok else None
+    if "created_time" in first:
+        post_id = str(first.get("id", ""))
+        sure = re.fullmatch(r"\d+_\d+", post_id) is not None
+        return Classified("posts", 0.95 if sure else 0.7)
+    return None
+
+
+def _classify(text: str) -> Classified | None:
     if not text.startswith("{"):
         return None
-    if re.match(r'\{\s*"error"\s*:\s*\{', text) and '"fbtrace_id"' in text:
+    if _ERROR_START.match(text) and '"fbtrace_id"' in text:
         return Classified("error", 0.5)
     match = _DATA_KEY.search(text)
     if match and _top_level_prefix(text, match.start()):
@@ -75,15 +106,7 @@ def classify(head: bytes) -> Classified | None:
             return Classified("empty", 0.3)
         first = _first_element(text, at)
         if first is not None:
-            name = first.get("name")
-            if isinstance(name, str) and ("values" in first or "period" in first):
-                ok = re.match(r"(?:post|page)_", name) is not None
-                return Classified("insights", 0.95) if ok else None
-            if "created_time" in first:
-                post_id = str(first.get("id", ""))
-                sure = re.fullmatch(r"\d+_\d+", post_id) is not None
-                return Classified("posts", 0.95 if sure else 0.7)
-            return None
+            return _by_first_element(first)
         # The first element is longer than the head: fall back on patterns.
         rest = text[at:]
         if _METRIC_START.match(rest):
@@ -146,7 +169,6 @@ def array_span(path: Path) -> ArraySpan | None:
 
 
 _WS: Final = " \t\r\n"
-_DECODER: Final = json.JSONDecoder()
 
 
 def _leftmost_close(tail: bytes) -> tuple[int, dict[str, Any]] | None:

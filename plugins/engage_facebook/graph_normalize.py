@@ -31,7 +31,7 @@ def normalize(
     df = raw
     key = pl.col("file") * (1 << 32) + pl.col("rec")
     if not df.select(key.is_sorted()).item():
-        df = df.sort("file", "rec")
+        df = df.sort(key)  # one integer key: several times faster than by (file, rec)
     if extra_metrics is not None and extra_metrics.height:
         df = df.join(extra_metrics, on="post_id", how="left", suffix="_ins").with_columns(
             pl.coalesce(c, f"{c}_ins").alias(c) for c in POST_METRICS

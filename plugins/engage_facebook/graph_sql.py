@@ -59,12 +59,15 @@ _TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def _metric(names: tuple[str, ...]) -> str:
+    # Found by position in the list of names (cheaper than a filter per name), and only for
+    # posts that carry insights: most rows then skip the lambda.
+    position = "list_position(list_transform(p.insights.data, lambda ins: ins.name), '{}')"
     picks = [
-        "TRY_CAST(list_filter(p.insights.data, lambda ins_metric: ins_metric.name = "
-        f"'{n}')[1].\"values\"[-1].value AS BIGINT)"
+        f'TRY_CAST(p.insights.data[{position.format(n)}]."values"[-1].value AS BIGINT)'
         for n in names
     ]
-    return picks[0] if len(picks) == 1 else f"coalesce({', '.join(picks)})"
+    pick = picks[0] if len(picks) == 1 else f"coalesce({', '.join(picks)})"
+    return f"CASE WHEN p.insights.data IS NOT NULL THEN {pick} END"
 
 
 def _case(column: str, table: dict[str, str]) -> str:
