@@ -116,16 +116,18 @@ class _Reader:
             shutil.copyfileobj(fin, fout, 1 << 22)
         return target
 
-    def _head(self, name: str) -> tuple[bytes, os.stat_result | None]:
-        """The member's first bytes, and its file status when it is a file on disk (one open)."""
+    def _head(self, name: str) -> tuple[bytes, Path | None, os.stat_result | None]:
+        """The member's first bytes, and its path and status when it is a file on disk
+        (one open)."""
         if self._kind == "zip":
-            return self.source.head(name, HEAD_SIZE), None
-        with self._local(name).open("rb", buffering=0) as fh:
-            return fh.read(HEAD_SIZE), os.fstat(fh.fileno())
+            return self.source.head(name, HEAD_SIZE), None, None
+        path = self._local(name)
+        with path.open("rb", buffering=0) as fh:
+            return fh.read(HEAD_SIZE), path, os.fstat(fh.fileno())
 
     def _take(self, name: str) -> None:
         display = self._display(name)
-        head, stat = self._head(name)
+        head, path, stat = self._head(name)
         found: Classified | None = classify(head)
         if found is None:
             raise FormatError(
@@ -133,8 +135,8 @@ class _Reader:
                 "expected a Facebook Graph API response (a posts page, insights or a page object)",
             )
         if found.kind == "posts":
-            path = self._local(name)
-            if stat is None:  # a zip member, extracted: the zip's modification time
+            if path is None or stat is None:  # a zip member: extracted, the zip's time
+                path = self._local(name)
                 size = path.stat().st_size
                 modified = self._zip_modified or _modified_at(self.source, name)
             else:
