@@ -34,6 +34,7 @@ class Source:
     path: Path
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
     _names: list[str] | None = field(default=None, repr=False)
+    _kind: str | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Source:
@@ -50,10 +51,14 @@ class Source:
 
     @property
     def kind(self) -> str:
-        """``"zip"``, ``"folder"`` or ``"file"``."""
-        if self._zip is not None:
-            return "zip"
-        return "folder" if self.path.is_dir() else "file"
+        """``"zip"``, ``"folder"`` or ``"file"`` (asked of the disk once: importers call it
+        for every member of folders of thousands of files)."""
+        if self._kind is None:
+            if self._zip is not None:
+                self._kind = "zip"
+            else:
+                self._kind = "folder" if self.path.is_dir() else "file"
+        return self._kind
 
     @property
     def name(self) -> str:
@@ -64,7 +69,7 @@ class Source:
         if self._names is None:
             if self._zip is not None:
                 names = [n for n in self._zip.namelist() if not n.endswith("/")]
-            elif self.path.is_dir():
+            elif self.kind == "folder":
                 names = [
                     p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
                 ]
@@ -90,7 +95,7 @@ class Source:
     def read_bytes(self, name: str) -> bytes:
         if self._zip is not None:
             return self._zip.read(name)
-        if self.path.is_dir():
+        if self.kind == "folder":
             return (self.path / name).read_bytes()
         return self.path.read_bytes()
 
@@ -119,7 +124,7 @@ class Source:
         if self._zip is not None:
             with self._zip.open(name) as fh:
                 return fh.read(size)
-        p = self.path / name if self.path.is_dir() else self.path
+        p = self.path / name if self.kind == "folder" else self.path
         with p.open("rb") as fh:
             return fh.read(size)
 
@@ -127,14 +132,14 @@ class Source:
         """A binary file object on a member (caller closes it)."""
         if self._zip is not None:
             return self._zip.open(name)  # type: ignore[return-value]
-        p = self.path / name if self.path.is_dir() else self.path
+        p = self.path / name if self.kind == "folder" else self.path
         return p.open("rb")
 
     def local_path(self, name: str) -> Path | None:
         """The member's path on disk when it has one (not inside a zip), for fast readers."""
         if self._zip is not None:
             return None
-        return self.path / name if self.path.is_dir() else self.path
+        return self.path / name if self.kind == "folder" else self.path
 
     def display(self, name: str | None = None) -> str:
         """How to name a member in a message: ``export.zip:data/tweets.js``."""
