@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -242,16 +242,21 @@ class Store:
             for c in (*_COUNTS, "text", "language", "url")
         )
         same_post = "q.network = p.network AND q.post_id = p.post_id"
-        with self.registered("_obs", observations):
+        # Registering converts the frame for DuckDB (0.2 s per 1M posts): once when the
+        # observations are the posts themselves, the usual case.
+        with ExitStack() as stack:
+            stack.enter_context(self.registered("_posts", df))
+            obs = "_posts"
+            if observations is not df:
+                obs = stack.enter_context(self.registered("_obs", observations))
             self.con.execute(
                 f"""
                 INSERT INTO post_observations
-                SELECT network, post_id, observed_at, {counts}, import_id FROM _obs p
+                SELECT network, post_id, observed_at, {counts}, import_id FROM {obs} p
                 WHERE NOT EXISTS (SELECT 1 FROM post_observations q
                                   WHERE {same_post} AND q.observed_at = p.observed_at)
                 """
             )
-        with self.registered("_posts", df):
             if self.fetchall("SELECT count(*) > 0 FROM posts")[0][0]:
                 self.con.execute(
                     f"""
