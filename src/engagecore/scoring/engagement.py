@@ -84,14 +84,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = SCORE_COLUMNS[: SCORE_COLUMNS.index("posts_ra
 
 _KEYS = ["museum", "network", "period_key"]
 
-#: Float columns that :func:`_score_cohorts` adds (null on rows without a rate).
-_COHORT_FLOATS = (
-    "engagement_rate",
-    "engagement_rate_low",
-    "engagement_rate_high",
-    "rate_q25",
-    "rate_median",
-    "rate_q75",
+#: Float columns that the per-cohort fit (:func:`score_cohort`) fills for each rated row.
+_PER_COHORT = (
     "engagement_score",
     "engagement_score_low",
     "engagement_score_high",
@@ -106,6 +100,17 @@ _COHORT_FLOATS = (
     "shrink_weight",
     "shrunk",
     "adjusted_rate",
+)
+
+#: Float columns that :func:`_score_cohorts` adds (null on rows without a rate).
+_COHORT_FLOATS = (
+    "engagement_rate",
+    "engagement_rate_low",
+    "engagement_rate_high",
+    "rate_q25",
+    "rate_median",
+    "rate_q75",
+    *_PER_COHORT,
 )
 
 
@@ -239,24 +244,7 @@ def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     log_size = rated.get_column("log_size").to_numpy()
     g = rated.height
     out: dict[str, np.ndarray] = {
-        name: np.full(g, np.nan)
-        for name in (
-            "engagement_score",
-            "engagement_score_low",
-            "engagement_score_high",
-            "size_slope",
-            "size_intercept",
-            "size_center",
-            "residual",
-            "cohort_center",
-            "cohort_tau2",
-            "post_variance",
-            "sampling_variance",
-            "shrink_weight",
-            "shrunk",
-            "cohort_size",
-            "adjusted_rate",
-        )
+        name: np.full(g, np.nan) for name in (*_PER_COHORT, "cohort_size")
     }
     fits = np.full(g, "", dtype=object)
     cohorts = rated.group_by(["network", "period_key", "rate_basis"], maintain_order=True).agg(
