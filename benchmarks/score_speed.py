@@ -32,6 +32,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from engagecore.schema import SCHEMA_VERSION
+
 NETWORKS = ("x", "instagram", "facebook", "youtube", "tiktok", "mastodon")
 
 
@@ -51,8 +53,9 @@ def specs() -> dict[str, object]:
     return {n: NetworkSpec(n, n, w, provides) for n, w in sets.items()}
 
 
-def generate(path: Path, posts: int, museums: int, seed: int) -> float:
-    """Write the store file from the cohort simulator; returns the seconds it took.
+def generate(path: Path, posts: int, museums: int, seed: int) -> tuple[float, float]:
+    """Write the store file from the cohort simulator; returns the seconds it took, and of
+    them the seconds :meth:`Store.refresh_followers` took (ingest's followers at post time).
 
     The same generator as ``engage demo`` and benchmarks/validity.py
     (:func:`engagecore.simulate.simulate_cohort`); its frames go into the store in bulk
@@ -60,12 +63,12 @@ def generate(path: Path, posts: int, museums: int, seed: int) -> float:
     """
     from engagecore import schema
     from engagecore.simulate import simulate_cohort
+    from engagecore.store import Store
 
     start = time.perf_counter()
     cohort = simulate_cohort(museums, seed, specs(), posts_total=posts)  # type: ignore[arg-type]
-    con = duckdb.connect(str(path))
-    for ddl in schema.DDL_V1:
-        con.execute(ddl).fetchall()
+    store = Store(path)  # a store at the current schema version
+    con = store.con
     frames = {
         "museums": cohort.museums.select(
             "slug",
@@ -91,9 +94,14 @@ def generate(path: Path, posts: int, museums: int, seed: int) -> float:
         con.register("frame", frame.to_arrow())
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame").fetchall()
         con.unregister("frame")
+    # what ingest does at the end of every run (for the accounts it wrote): followers as of
+    # each post, kept on the post; timed apart, it is part of the import's cost
+    derive = time.perf_counter()
+    store.refresh_followers()
+    derived = time.perf_counter() - derive
     con.execute("CHECKPOINT").fetchall()
-    con.close()
-    return time.perf_counter() - start
+    store.close()
+    return time.perf_counter() - start, derived
 
 
 BARE = """
@@ -165,15 +173,15 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; museums {args.museums}, networks {len(NETWORKS)}")
     print(
-        f"{'posts':>11} {'gen s':>7} {'bare s':>7} {'score s':>8} {'ratio':>6} "
+        f"{'posts':>11} {'gen s':>7} {'derive s':>9} {'bare s':>7} {'score s':>8} {'ratio':>6} "
         f"{'bare RSS MB':>12} {'score RSS MB':>13} {'rows':>7}"
     )
     results = []
     for n in sizes:
-        db = workdir / f"score-{n}-{args.museums}-{args.seed}.duckdb"
-        gen = 0.0
+        db = workdir / f"score-{n}-{args.museums}-{args.seed}-v{SCHEMA_VERSION}.duckdb"
+        gen = derived = 0.0
         if not db.exists():
-            gen = generate(db, n, args.museums, args.seed)
+            gen, derived = generate(db, n, args.museums, args.seed)
         runs = measure(db, args.repeat)
         bare = statistics.median(r["seconds"] for r in runs["bare"])
         scored = statistics.median(r["seconds"] for r in runs["score"])
@@ -182,13 +190,14 @@ def main() -> None:
         rows = int(runs["score"][0]["rows"])
         results.append((n, bare, scored))
         print(
-            f"{n:>11,} {gen:>7.1f} {bare:>7.2f} {scored:>8.2f} {scored / bare:>6.2f} "
-            f"{rss_b:>12.0f} {rss_s:>13.0f} {rows:>7,}"
+            f"{n:>11,} {gen:>7.1f} {derived:>9.2f} {bare:>7.2f} {scored:>8.2f} "
+            f"{scored / bare:>6.2f} {rss_b:>12.0f} {rss_s:>13.0f} {rows:>7,}"
         )
     if len(results) >= 2:
         (n0, _, s0), (n1, _, s1) = results[0], results[-1]
         print(f"growth: posts ×{n1 / n0:.0f} → score time ×{s1 / s0:.1f}")
     print(f"targets: ratio ≤ 3, score RSS ≤ 2,500 MB; store files in {workdir}")
+    print("derive s: of gen s, Store.refresh_followers (followers at post time, kept by ingest)")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 import engagecore
 from engagecore import schema
 from engagecore.errors import FormatError, StoreError
-from engagecore.store import Store
+from engagecore.store import MIGRATIONS, Store
 
 HEADER = "network,account,museum,post_id,posted_at,kind,text,likes,comments,shares,followers,observed_at\n"
 
@@ -29,7 +29,7 @@ def test_new_store_is_migrated(tmp_path: Path) -> None:
     store.close()
     # reopening does not migrate twice
     again = Store(tmp_path / "s.duckdb")
-    assert again.fetchall("SELECT count(*) FROM schema_migrations")[0][0] == 1
+    assert again.fetchall("SELECT count(*) FROM schema_migrations")[0][0] == len(MIGRATIONS)
     again.close()
 
 

@@ -213,6 +213,9 @@ class _Pending:
     tables: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
     imports: list[dict[str, Any]] = field(default_factory=list)
     placeholders: list[tuple[str, str]] = field(default_factory=list)
+    #: accounts whose posts or follower snapshots this run wrote (their posts' followers
+    #: as of each post are refreshed once, at the end of the run)
+    touched: list[pl.DataFrame] = field(default_factory=list)
     rows: int = 0
 
     def add(self, table: str, df: pl.DataFrame, import_id: int) -> None:
@@ -226,6 +229,8 @@ class _Pending:
             store.write_accounts(pl.concat(self.accounts, how="vertical_relaxed"))
         for table, frames in self.tables.items():
             df = pl.concat(frames, how="vertical_relaxed")
+            if table in ("posts", "follower_snapshots"):
+                self.touched.append(df.select("network", "account_id").unique())
             if table == "posts":
                 store.write_posts(df)
             else:
@@ -330,6 +335,8 @@ def _run_units(
             if pending.rows >= FLUSH_ROWS:
                 pending.flush(store)
         pending.flush(store)
+        if pending.touched:
+            store.refresh_followers(pl.concat(pending.touched).unique())
         if progress:
             progress(total, total, "done")
         if dry_run:

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -203,6 +203,19 @@ CREATE TABLE imports (
     imported_at TIMESTAMPTZ NOT NULL
 )""",
 )
+
+#: Schema version 2: each post keeps its account's followers as of the post, derived from
+#: the follower snapshots by the store (engagecore.followers) — scoring reads a column
+#: instead of joining every post to the snapshots. NULL when the account has no snapshot;
+#: ``followers_fallback`` is true when the post predates every snapshot and the first one
+#: after it was used.
+DDL_V2: Final = (
+    "ALTER TABLE posts ADD COLUMN followers_at_post BIGINT",
+    "ALTER TABLE posts ADD COLUMN followers_fallback BOOLEAN",
+)
+
+#: Columns of ``posts`` the store derives (never written by a plugin).
+POSTS_DERIVED: Final = ("followers_at_post", "followers_fallback")
 
 #: The key of each large table. posts and post_observations carry no PRIMARY KEY index: on
 #: 1M posts an index made the insert 3.5x slower and cost ~560 MB more; the store keeps the

@@ -16,13 +16,16 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engagecore import schema
+from engagecore import followers, schema
 from engagecore.errors import StoreError
 
 DEFAULT_DB = "engage.duckdb"
 
 #: schema version → the statements that bring the previous version to it
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: schema.DDL_V1}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: schema.DDL_V1,
+    2: (*schema.DDL_V2, followers.refresh_sql(None)),
+}
 
 _COUNTS = schema.COUNT_COLUMNS
 
@@ -38,6 +41,9 @@ def _newest_per_post(obs: pl.DataFrame) -> pl.DataFrame:
         [pl.col(c).drop_nulls().last() if c in _FILLED else pl.col(c).last() for c in others]
     )
 
+
+#: The posts columns an import writes (the others are derived: see refresh_followers).
+_POST_INSERT = ", ".join((*schema.POSTS, "import_id"))
 
 _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"))
 
@@ -281,12 +287,27 @@ class Store:
                     )
             self.con.execute(
                 f"""
-                INSERT INTO posts
-                SELECT network, post_id, account_id, posted_at, kind, is_own, text, language,
-                       hashtags, mentions, url, {counts}, observed_at, import_id FROM _posts p
+                INSERT INTO posts ({_POST_INSERT})
+                SELECT {_POST_INSERT} FROM _posts p
                 WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
                 """
             )
+
+    def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
+        """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``
+        (a frame of network, account_id; None: every account) from their snapshots.
+
+        Ingest calls it once per run for the accounts whose posts or snapshots it wrote, so
+        the columns always agree with the snapshots (engagecore.followers explains them).
+        """
+        if accounts is None:
+            self.con.execute(followers.refresh_sql(None))
+            return
+        if accounts.is_empty():
+            return
+        keys = accounts.select("network", "account_id").unique()
+        with self.registered("_touched", keys):
+            self.con.execute(followers.refresh_sql("_touched"))
 
     def write_rows(self, table: str, df: pl.DataFrame) -> None:
         """Insert follower snapshots or audience-age rows (with their ``import_id``); a

@@ -10,17 +10,16 @@ import polars as pl
 import pytest
 from scoring_builders import NETS
 
-from engagecore import schema
 from engagecore.scoring import ScoringConfig, load_inputs, post_metrics, score
+from engagecore.store import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "engage.duckdb"))
-    for ddl in schema.DDL_V1:
-        con.execute(ddl).fetchall()
+    db = Store(tmp_path / "engage.duckdb")  # the real, migrated store
+    con = db.con
     for slug in ("louvre", "orsay"):
         con.execute(
             "INSERT INTO museums VALUES (?, ?, NULL, NULL, NULL, NULL, ?)", [slug, slug, T0]
@@ -60,6 +59,7 @@ def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
             (T0, "65+", 65, None, 0.2),
         ],
     )
+    db.refresh_followers()  # what every ingest run does for the accounts it wrote
     return con
 
 
