@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from engagecore import schema
+from engagecore import followers, schema
 from engagecore.errors import UsageError
 
 #: Columns of the posts the scoring uses (the POSTS table plus the account's museum).
@@ -136,12 +136,17 @@ class ScoringInputs:
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'").fetchall()
         for name, lf in (
-            ("in_posts_frame", self.posts),
+            ("in_posts_raw", self.posts),
             ("in_accounts_frame", self.accounts),
             ("in_followers_frame", self.followers),
             ("in_audience_frame", self.audience_age),
         ):
             con.register(name, lf.collect().to_arrow())
+        # what the store keeps on each post (followers as of the post), computed once here
+        con.execute(
+            "CREATE TEMP TABLE in_posts_frame AS "
+            + followers.posts_with_followers_sql("in_posts_raw", "in_followers_frame")
+        ).fetchall()
         self._sql = SqlTables(
             con,
             "SELECT * FROM in_posts_frame",
@@ -182,7 +187,13 @@ def load_inputs(
         post_where.append(f"p.posted_at >= {_ts(since)}")
     if until is not None:
         post_where.append(f"p.posted_at < {_ts(until)}")
-    raw_cols = ", ".join(f"p.{c}" for c in POST_COLUMNS if c != "museum")
+    if museums is not None:
+        # only the posts of the chosen museums' accounts reach the scoring SQL
+        post_where.append(
+            "(p.network, p.account_id) IN "
+            f"(SELECT (a.network, a.account_id) FROM accounts a WHERE {acc})"
+        )
+    raw_cols = ", ".join(f"p.{c}" for c in (*POST_COLUMNS, *schema.POSTS_DERIVED) if c != "museum")
     tables = SqlTables(
         con,
         # the scoring SQL joins posts to in_accounts itself (that join keeps the museum filter)

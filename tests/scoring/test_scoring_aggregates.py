@@ -1,0 +1,86 @@
+"""The default aggregate path (per-account lists sorted in polars) equals DuckDB's own
+``quantile_cont`` aggregate per museum, on awkward inputs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from scoring_builders import NETS, T0, followers_frame, inputs, posts_frame
+
+from engagecore.scoring import ScoringConfig
+from engagecore.scoring.engagement import _aggregates
+from engagecore.scoring.rates_sql import GRID, group_aggregates_sql
+
+
+def _awkward() -> tuple[pl.DataFrame, pl.DataFrame]:
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(400):
+        museum = ["louvre", "orsay", "cluny", "rodin"][i % 4]
+        net = "alpha" if i % 5 else "beta"
+        # louvre has two accounts on alpha: one row, the posts of both
+        account = f"{net}-{museum}" + ("-2" if museum == "louvre" and i % 3 == 0 else "")
+        counts = {"likes": int(rng.poisson(30)), "comments": int(rng.poisson(3))}
+        if i % 17 == 0:
+            counts = {}  # no interaction counts: no rate
+        if museum == "cluny" and (i // 4) % 2:
+            counts["reach"] = int(rng.integers(0, 500))  # reach only (and some zero reach)
+        rows.append(
+            {
+                "network": net,
+                "museum": museum,
+                "account_id": account,
+                "posted_at": T0 + timedelta(days=int(rng.integers(0, 700))),
+                "shares": int(rng.poisson(2)) if net == "beta" else None,
+                "is_own": bool(i % 23),
+                **counts,
+            }
+        )
+    snaps = [
+        (net, m, T0 + timedelta(days=d), f)
+        for net in ("alpha", "beta")
+        for m, f in (("louvre", 90_000), ("orsay", 30_000), ("rodin", 0))
+        for d, f in ((0, f), (200, f + 500), (400, f * 2))
+    ]
+    snap = followers_frame(snaps)
+    second = snap.filter(pl.col("account_id") == "alpha-louvre").with_columns(
+        account_id=pl.lit("alpha-louvre-2"), followers=pl.col("followers") // 10
+    )
+    return posts_frame(rows), pl.concat([snap, second])
+
+
+@pytest.mark.parametrize("period", ["all", "quarter", "month"])
+def test_default_path_equals_duckdb_quantiles(period: str) -> None:
+    posts, snaps = _awkward()
+    inp = inputs(posts, snaps)
+    config = ScoringConfig(period=period)
+    fast = _aggregates(inp, NETS, config)
+    tables = inp.sql()
+    ref = tables.con.sql(tables.with_clause() + group_aggregates_sql(NETS, config)).pl()
+    # rows without a basis (no counts, zero followers, nothing to divide by) differ by counts
+    keys = ["museum", "network", "period_key", "basis", "n_interactions", "n_zero_followers"]
+    fast = fast.sort(keys, nulls_last=True)
+    ref = ref.with_columns(pl.col("period_key").cast(pl.Int64)).sort(keys, nulls_last=True)
+    assert fast.height == ref.height > 10
+    assert set(ref.get_column("basis").drop_nulls()) == {"followers", "reach"}
+    for col in ("n", "n_interactions", "n_zero_followers", "n_followers_after", "posts"):
+        assert fast.get_column(col).cast(pl.Int64).to_list() == ref.get_column(col).to_list(), col
+    rated = ref.get_column("basis").is_not_null()
+    for col in ("interactions", "log_size", "naive_rate", "n_eff"):
+        # log_size is read only for rows with a basis (it is the mean log of their divisors)
+        keep = rated if col == "log_size" else pl.Series([True] * ref.height)
+        np.testing.assert_allclose(
+            fast.get_column(col).filter(keep).cast(pl.Float64).to_numpy(),
+            ref.get_column(col).filter(keep).cast(pl.Float64).to_numpy(),
+            rtol=1e-12,
+            err_msg=col,
+        )
+    has = ref.get_column("q").is_not_null().to_numpy()
+    assert (fast.get_column("q").is_not_null().to_numpy() == has).all()
+    q_fast = np.stack(fast.get_column("q").filter(pl.Series(has)).to_list())
+    q_ref = np.stack(ref.get_column("q").filter(pl.Series(has)).to_list())
+    assert q_fast.shape[1] == GRID.size
+    np.testing.assert_allclose(q_fast, q_ref, rtol=1e-12, atol=0)
