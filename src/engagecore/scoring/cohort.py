@@ -17,8 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import HuberRegressor
 
 #: Cohorts larger than this are fitted on an evenly spaced subsample along size (two
-#: parameters need no more; it keeps a cohort of 10,000 museums fast).
-MAX_FIT_POINTS = 2000
+#: parameters need no more: the slope's standard error at 1,000 points is a few thousandths;
+#: it keeps a cohort of 10,000 museums fast — 6 ms per fit instead of 17 ms at 2,000).
+MAX_FIT_POINTS = 1000
 
 #: Floor of the between-museum variance τ² (a 10 % spread on the log scale). Museums never
 #: engage identically; without a floor a cohort whose spread hides in sampling noise would

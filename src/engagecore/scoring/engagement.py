@@ -9,6 +9,7 @@ cohorts (:mod:`cohort`), adds the young-audience figures (:mod:`young`) and the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -132,12 +133,21 @@ def score(
     """
     config = config or ScoringConfig()
     networks = dict(networks)
-    agg = _aggregates(inputs, networks, config)
-    rows = _network_rows(agg, inputs, networks, config)
-    # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
-    with threadpool_limits(limits=1, user_api="blas"):
-        rows = _finite(_score_cohorts(rows, config))
-    rows = _add_young(rows, inputs, config)
+    groups = _sorted_rates(_group_rows(inputs, networks, config))
+    ends = _ends(groups.get_column("period_key"), inputs, config)
+    # Followers at each period's end and the measured young shares are independent of the
+    # engagement figures: read on a second DuckDB cursor while this thread scores the
+    # cohorts (single-threaded numpy work: the second core would idle).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        side = pool.submit(_side_figures, inputs, networks, config, ends)
+        agg = _museum_groups(groups, inputs, config)
+        rows = _network_rows(agg, inputs, networks, config, ends)
+        # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
+        with threadpool_limits(limits=1, user_api="blas"):
+            rows = _finite(_score_cohorts(rows, config))
+        followers, measured = side.result()
+    rows = rows.join(followers, on=_KEYS, how="left")
+    rows = _add_young(rows, measured, config)
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
     out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
@@ -157,17 +167,42 @@ def _aggregates(
     weighted quantiles come from DuckDB (:func:`group_aggregates_sql`); without, from the
     per-account lists of :func:`account_aggregates_sql`, merged per museum and sorted here.
     """
+    return _museum_groups(_sorted_rates(_group_rows(inputs, networks, config)), inputs, config)
+
+
+def _group_rows(
+    inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], config: ScoringConfig
+) -> pl.DataFrame:
+    """DuckDB's per-group rows: per account (with the rates' lists) or, with recency
+    weighting, already per museum (see :func:`_aggregates`)."""
     tables = inputs.sql()
     if config.half_life_days is not None:
-        return tables.con.sql(tables.with_clause() + group_aggregates_sql(networks, config)).pl()
-    # sorted straight from DuckDB's result: polars sorts the lists of a multi-chunk column in
-    # parallel (0.13 s at 10M posts; the same lists gathered by a join first took 0.75 s)
-    per_account = (
-        tables.con.sql(tables.with_clause() + account_aggregates_sql(networks, config))
-        .pl()
-        .with_columns(pl.col("rates").list.sort())
-    )
-    museums = tables.con.sql(tables.accounts).pl().filter(pl.col("museum").is_not_null())
+        sql = group_aggregates_sql(networks, config)
+    else:
+        sql = account_aggregates_sql(networks, config)
+    return tables.con.sql(tables.with_clause() + sql).pl()
+
+
+def _sorted_rates(groups: pl.DataFrame) -> pl.DataFrame:
+    """The per-account rate lists sorted (weighted per-museum rows have none).
+
+    Sorted straight from DuckDB's result: polars sorts the lists of a multi-chunk column in
+    parallel (0.13 s at 10M posts; the same lists gathered by a join first took 0.75 s).
+    """
+    if "rates" not in groups.columns:
+        return groups
+    return groups.with_columns(pl.col("rates").list.sort())
+
+
+def _museum_groups(
+    groups: pl.DataFrame, inputs: ScoringInputs, config: ScoringConfig
+) -> pl.DataFrame:
+    """Per-account rows with sorted rates → the rows of :func:`_aggregates` (weighted rows
+    pass through)."""
+    if config.half_life_days is not None:
+        return groups
+    per_account = groups
+    museums = inputs.accounts.collect()
     keys = ["museum", "network", "period_key", "basis_code"]
     # a left join keeping the order does not gather the lists
     joined = per_account.join(
@@ -216,22 +251,40 @@ def _aggregates(
 
 def quantile_grid(sorted_lists: pl.Series) -> pl.Series:
     """Each sorted list's quantile function on :data:`GRID` (DuckDB's ``quantile_cont``:
-    linear interpolation between order statistics), as 41-element lists; null when empty."""
-    lens = sorted_lists.list.len().fill_null(0).to_numpy().astype(np.int64)
-    flat = sorted_lists.explode(keep_nulls=False, empty_as_null=False).to_numpy()
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    linear interpolation between order statistics), as 41-element lists; null when empty.
+
+    Read in place from each chunk's Arrow buffers: a flat copy of ten million rates costs
+    more than the reading itself.
+    """
+    parts = []
+    for chunk in sorted_lists.get_chunks():
+        arrow = chunk.to_arrow()
+        offsets = np.asarray(arrow.offsets, dtype=np.int64)
+        values = arrow.values.to_numpy(zero_copy_only=False)
+        parts.append(_grid_from_offsets(values, offsets))
+    grid = np.concatenate(parts) if parts else np.zeros((0, GRID.size))
+    has = ~np.isnan(grid[:, 0])
+    out = pl.Series("q", np.nan_to_num(grid), dtype=pl.Array(pl.Float64, GRID.size)).arr.to_list()
+    return pl.select(pl.when(pl.Series(has)).then(out)).to_series().alias("q")
+
+
+def _grid_from_offsets(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``(lists, K)`` grid values of sorted lists given as flat values and offsets (NaN rows
+    for empty lists)."""
+    starts = offsets[:-1]
+    lens = offsets[1:] - starts
     has = lens > 0
-    pos = GRID[None, :] * (np.maximum(lens, 1) - 1)[:, None]
+    top = np.maximum(lens, 1) - 1
+    pos = GRID[None, :] * top[:, None]
     lo = np.floor(pos).astype(np.int64)
     frac = pos - lo
-    hi = np.minimum(lo + 1, np.maximum(lens, 1)[:, None] - 1)
+    hi = np.minimum(lo + 1, top[:, None])
     base = np.where(has, starts, 0)[:, None]
-    if flat.size:
-        grid = flat[base + lo] * (1 - frac) + flat[base + hi] * frac
-    else:
-        grid = np.zeros((lens.size, GRID.size))
-    out = pl.Series("q", grid, dtype=pl.Array(pl.Float64, GRID.size)).arr.to_list()
-    return pl.select(pl.when(pl.Series(has)).then(out)).to_series().alias("q")
+    if not values.size:
+        return np.full((lens.size, GRID.size), np.nan)
+    grid = values[base + lo] * (1 - frac) + values[base + hi] * frac
+    grid[~has] = np.nan
+    return grid
 
 
 def _network_rows(
@@ -239,6 +292,7 @@ def _network_rows(
     inputs: ScoringInputs,
     networks: Mapping[str, NetworkSpec],
     config: ScoringConfig,
+    ends: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per museum × network × period: the chosen basis group and its counts."""
     agg = agg.with_columns(pl.col("period_key").cast(pl.Int64))
@@ -275,12 +329,6 @@ def _network_rows(
         )
     )
     accounts = inputs.accounts.filter(pl.col("network").is_in(list(networks))).collect()
-    keys = agg.get_column("period_key").unique()
-    if keys.is_empty():
-        keys = pl.Series("period_key", [0], dtype=pl.Int64) if config.period == "all" else keys
-    since = as_utc(inputs.since) if inputs.since else None
-    until = as_utc(inputs.until) if inputs.until else None
-    ends = periods.bounds(config.period, keys, since, until)
     rows = (
         accounts.select("museum", "network")
         .unique()
@@ -295,10 +343,35 @@ def _network_rows(
             pl.col("n_interactions").fill_null(0),
         )
     )
-    fol = _followers_at_end(inputs, networks, ends)
-    return rows.join(fol, on=_KEYS, how="left").sort(
-        "network", "period_key", "rate_basis", "museum", nulls_last=True
+    return rows.sort("network", "period_key", "rate_basis", "museum", nulls_last=True)
+
+
+def _ends(keys: pl.Series, inputs: ScoringInputs, config: ScoringConfig) -> pl.DataFrame:
+    """The periods present (``period_key``, ``start``, ``end``); "all" even without posts."""
+    keys = keys.cast(pl.Int64).unique()
+    if keys.is_empty() and config.period == "all":
+        keys = pl.Series("period_key", [0], dtype=pl.Int64)
+    since = as_utc(inputs.since) if inputs.since else None
+    until = as_utc(inputs.until) if inputs.until else None
+    return periods.bounds(config.period, keys, since, until)
+
+
+def _side_figures(
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    ends: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Followers as of each period's end, and the measured young shares (their own thread)."""
+    followers = _followers_at_end(inputs, networks, ends)
+    pairs = inputs.accounts.filter(pl.col("network").is_in(list(networks))).collect()
+    museum_ends = (
+        pairs.select("museum", "network")
+        .unique()
+        .join(ends.select("period_key", "end"), how="cross")
     )
+    measured = young.measured_young(inputs.audience_age, inputs.accounts, museum_ends, config)
+    return followers, measured
 
 
 def _followers_at_end(
@@ -311,7 +384,8 @@ def _followers_at_end(
         for k, e in ends.select("period_key", "end").iter_rows()
     ]
     sql = tables.with_clause() + followers_at_end_sql(networks, pairs)
-    return tables.con.sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
+    # its own cursor: this runs beside the main thread's queries
+    return tables.con.cursor().sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
 
 
 def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
@@ -394,11 +468,10 @@ def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     return pl.concat([scored, unrated], how="diagonal_relaxed")
 
 
-def _add_young(rows: pl.DataFrame, inputs: ScoringInputs, config: ScoringConfig) -> pl.DataFrame:
-    """Young share (measured, else estimated), young reach and young index per row."""
+def _add_young(rows: pl.DataFrame, measured: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+    """Young share (measured — see :func:`young.measured_young` —, else estimated), young
+    reach and young index per row."""
     priors = young.prior_young(young.load_priors(config), config)
-    ends = rows.select(*_KEYS, "end").unique()
-    measured = young.measured_young(inputs.audience_age, inputs.accounts, ends, config)
     rows = rows.join(measured, on=_KEYS, how="left").join(priors, on="network", how="left")
     is_measured = pl.col("measured_share").is_not_null()
     audience = pl.coalesce(pl.col("followers").cast(pl.Float64), pl.col("log_size").exp())

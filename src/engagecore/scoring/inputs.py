@@ -133,20 +133,25 @@ class ScoringInputs:
         """The inputs as DuckDB subqueries: the store itself, or the frames registered."""
         if self._sql is not None:
             return self._sql
-        con = duckdb.connect()
+        con = duckdb.connect()  # private, in memory
         con.execute("SET TimeZone = 'UTC'").fetchall()
+        # copied into tables (not views of registered frames): the scoring reads some inputs
+        # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
         for name, lf in (
             ("in_posts_raw", self.posts),
             ("in_accounts_frame", self.accounts),
             ("in_followers_frame", self.followers),
             ("in_audience_frame", self.audience_age),
         ):
-            con.register(name, lf.collect().to_arrow())
+            con.register("_frame", lf.collect().to_arrow())
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame").fetchall()
+            con.unregister("_frame")
         # what the store keeps on each post (followers as of the post), computed once here
         con.execute(
-            "CREATE TEMP TABLE in_posts_frame AS "
+            "CREATE TABLE in_posts_frame AS "
             + followers.posts_with_followers_sql("in_posts_raw", "in_followers_frame")
         ).fetchall()
+        con.execute("DROP TABLE in_posts_raw").fetchall()
         self._sql = SqlTables(
             con,
             "SELECT * FROM in_posts_frame",

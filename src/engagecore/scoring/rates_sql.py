@@ -21,7 +21,6 @@ from engagecore.scoring.config import ScoringConfig
 #: function on a grid). The robust aggregate and the bootstrap are computed from it.
 GRID = np.linspace(0.0, 1.0, 41)
 
-_RATE_COL = {"followers": "rate_followers", "reach": "rate_reach", "views": "rate_views"}
 _DENOM_COL = {"followers": "followers_d", "reach": "reach_d", "views": "views_d"}
 
 
@@ -92,9 +91,11 @@ def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) ->
         whens = " ".join(f"WHEN {_quote(n)} THEN {build(o)}" for n, o in overrides.items())
         return f"CASE network {whens} ELSE {build(default)} END"
 
+    # the first basis whose divisor the post has gives its rate: I / that divisor
+    denom = per_network(lambda o: pick(o, _DENOM_COL))
     return (
-        f"{per_network(lambda o: pick(o, _RATE_COL))} AS rate,\n"
-        f"           {per_network(lambda o: pick(o, _DENOM_COL))} AS denom,\n"
+        f"interactions / {denom} AS rate,\n"
+        f"           {denom} AS denom,\n"
         f"           {per_network(code)} AS basis_code"
     )
 
@@ -272,8 +273,8 @@ def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringC
     list cost a fifth of it. Sums, not means, so that the accounts of one museum on one
     network can be merged.
     """
+    # the join to the weights keeps only the scored networks
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
-    nets = ", ".join(_quote(n) for n in networks) or "NULL"
     return f""",
 p0 AS (
     SELECT p.network, p.account_id,
@@ -285,14 +286,10 @@ p0 AS (
            nullif(p.followers_at_post, 0) AS followers_d,
            p.followers_fallback AS followers_after
     FROM in_posts p JOIN (SELECT * FROM {table}) a USING (network)
-    WHERE p.is_own AND p.network IN ({nets})
+    WHERE p.is_own
 ),
 p1 AS (
-    SELECT *,
-           interactions / followers_d AS rate_followers,
-           interactions / reach_d AS rate_reach,
-           interactions / views_d AS rate_views
-    FROM p0
+    SELECT *, interactions / followers_d AS rate_followers FROM p0
 ),
 rated AS (
     SELECT *,
