@@ -138,13 +138,14 @@ def score(
     # Followers at each period's end and the measured young shares are independent of the
     # engagement figures: read on a second DuckDB cursor while this thread scores the
     # cohorts (single-threaded numpy work: the second core would idle).
+    inputs.accounts_frame()  # read once, before two threads need it
     with ThreadPoolExecutor(max_workers=1) as pool:
         side = pool.submit(_side_figures, inputs, networks, config, ends)
-        agg = _museum_groups(groups, inputs, config)
+        agg, grid = _museum_groups(groups, inputs, config)
         rows = _network_rows(agg, inputs, networks, config, ends)
         # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
         with threadpool_limits(limits=1, user_api="blas"):
-            rows = _finite(_score_cohorts(rows, config))
+            rows = _finite(_score_cohorts(rows, grid, config))
         followers, measured = side.result()
     rows = rows.join(followers, on=_KEYS, how="left")
     rows = _add_young(rows, measured, config)
@@ -158,12 +159,14 @@ def score(
 
 def _aggregates(
     inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], config: ScoringConfig
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, np.ndarray]:
     """One row per museum × network × period × basis code: counts, sizes, rate quantiles.
 
     Columns: museum, network, period_key, basis, n, n_interactions, n_zero_followers,
     n_followers_after, n_followers_asof, posts, interactions, log_size (on rows with a basis),
-    naive_rate, n_eff, q (the rates' quantile function on :data:`GRID`, exact). With recency weighting the
+    naive_rate, n_eff, qi: the row of the returned ``(rows, K)`` grid holding the rates'
+    quantile function on :data:`GRID` (exact; null without rated posts) — kept out of the
+    frame, whose joins would otherwise carry 41 floats per row. With recency weighting the
     weighted quantiles come from DuckDB (:func:`group_aggregates_sql`); without, from the
     per-account lists of :func:`account_aggregates_sql`, merged per museum and sorted here.
     """
@@ -196,13 +199,17 @@ def _sorted_rates(groups: pl.DataFrame) -> pl.DataFrame:
 
 def _museum_groups(
     groups: pl.DataFrame, inputs: ScoringInputs, config: ScoringConfig
-) -> pl.DataFrame:
-    """Per-account rows with sorted rates → the rows of :func:`_aggregates` (weighted rows
-    pass through)."""
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Per-account rows with sorted rates → the rows and grid of :func:`_aggregates`."""
     if config.half_life_days is not None:
-        return groups
+        # DuckDB's weighted quantiles, already per museum: the grid out of the frame
+        has = groups.get_column("q").is_not_null()
+        grid = np.full((groups.height, GRID.size), np.nan)
+        if has.any():
+            grid[has.to_numpy()] = np.stack(groups.get_column("q").filter(has).to_list())
+        return groups.drop("q").with_columns(qi=pl.when(has).then(pl.int_range(pl.len()))), grid
     per_account = groups
-    museums = inputs.accounts.collect()
+    museums = inputs.accounts_frame()
     keys = ["museum", "network", "period_key", "basis_code"]
     # a left join keeping the order does not gather the lists
     joined = per_account.join(
@@ -245,13 +252,13 @@ def _museum_groups(
         log_size=pl.when(rated).then(pl.col("sum_log_size") / posts),
         naive_rate=pl.when(pl.col("n_naive") > 0).then(pl.col("sum_naive") / pl.col("n_naive")),
         n_eff=pl.col("rates").list.len().fill_null(0),
-        q=quantile_grid(joined.get_column("rates")),
-    )
+        qi=pl.when(pl.col("rates").list.len() > 0).then(pl.int_range(pl.len())),
+    ), quantile_grid(joined.get_column("rates"))
 
 
-def quantile_grid(sorted_lists: pl.Series) -> pl.Series:
+def quantile_grid(sorted_lists: pl.Series) -> np.ndarray:
     """Each sorted list's quantile function on :data:`GRID` (DuckDB's ``quantile_cont``:
-    linear interpolation between order statistics), as 41-element lists; null when empty.
+    linear interpolation between order statistics): ``(lists, K)``, NaN rows when empty.
 
     Read in place from each chunk's Arrow buffers: a flat copy of ten million rates costs
     more than the reading itself.
@@ -262,10 +269,7 @@ def quantile_grid(sorted_lists: pl.Series) -> pl.Series:
         offsets = np.asarray(arrow.offsets, dtype=np.int64)
         values = arrow.values.to_numpy(zero_copy_only=False)
         parts.append(_grid_from_offsets(values, offsets))
-    grid = np.concatenate(parts) if parts else np.zeros((0, GRID.size))
-    has = ~np.isnan(grid[:, 0])
-    out = pl.Series("q", np.nan_to_num(grid), dtype=pl.Array(pl.Float64, GRID.size)).arr.to_list()
-    return pl.select(pl.when(pl.Series(has)).then(out)).to_series().alias("q")
+    return np.concatenate(parts) if parts else np.zeros((0, GRID.size))
 
 
 def _grid_from_offsets(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -325,10 +329,10 @@ def _network_rows(
             n_followers_after="n_followers_after",
             log_size="log_size",
             naive_rate="naive_rate",
-            q="q",
+            qi="qi",
         )
     )
-    accounts = inputs.accounts.filter(pl.col("network").is_in(list(networks))).collect()
+    accounts = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
     rows = (
         accounts.select("museum", "network")
         .unique()
@@ -364,13 +368,15 @@ def _side_figures(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Followers as of each period's end, and the measured young shares (their own thread)."""
     followers = _followers_at_end(inputs, networks, ends)
-    pairs = inputs.accounts.filter(pl.col("network").is_in(list(networks))).collect()
+    pairs = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
     museum_ends = (
         pairs.select("museum", "network")
         .unique()
         .join(ends.select("period_key", "end"), how="cross")
     )
-    measured = young.measured_young(inputs.audience_age, inputs.accounts, museum_ends, config)
+    measured = young.measured_young(
+        inputs.audience_age, inputs.accounts_frame().lazy(), museum_ends, config
+    )
     return followers, measured
 
 
@@ -388,7 +394,7 @@ def _followers_at_end(
     return tables.con.cursor().sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
 
 
-def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) -> pl.DataFrame:
     """Robust aggregate, bootstrap and cohort scoring of every row that has a rate."""
     rated = rows.filter(pl.col("posts_rated") > 0).with_row_index("_i")
     unrated = rows.filter(pl.col("posts_rated") == 0)
@@ -398,7 +404,7 @@ def _score_cohorts(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
             size_fit=pl.lit(None, dtype=pl.Utf8),
             cohort_size=pl.lit(None, dtype=pl.Int64),
         )
-    q = rated.get_column("q").list.to_array(GRID.size).to_numpy()
+    q = grid[rated.get_column("qi").to_numpy()]
     rate = robust_mean(q)
     n_eff = rated.get_column("n_effective").to_numpy()
     boot = bootstrap_mean(

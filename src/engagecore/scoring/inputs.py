@@ -85,6 +85,13 @@ class ScoringInputs:
     since: datetime | None = None
     until: datetime | None = None
     _sql: SqlTables | None = field(default=None, repr=False)
+    _accounts: pl.DataFrame | None = field(default=None, repr=False)
+
+    def accounts_frame(self) -> pl.DataFrame:
+        """``accounts`` collected once (the scoring reads it several times)."""
+        if self._accounts is None:
+            self._accounts = self.accounts.collect()
+        return self._accounts
 
     @classmethod
     def from_frames(

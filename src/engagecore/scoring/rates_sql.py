@@ -51,19 +51,26 @@ def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, 
     The weights ride along the posts' join to their account, so the interactions are plain
     arithmetic per post (a CASE on the network name per post costs more than the join).
     The weights are DOUBLE: as bare literals (``1.0``) DuckDB types them DECIMAL, and decimal
-    arithmetic on every post costs more.
+    arithmetic on every post costs more. A column outside a network's set has a NULL weight,
+    so each weighted count ``count × w`` is NULL when the count is unknown or not counted, and
+    the post's interactions are NULL exactly when all of them are (a third fewer operations
+    per post than testing each weight and each count).
     """
     cols = [c for c in schema.COUNT_COLUMNS if any(c in w for w in weights.values())]
     if not cols:
         return "(SELECT NULL AS network) w", "CAST(NULL AS DOUBLE)", []
+
+    def literal(w: Mapping[str, float], c: str) -> str:
+        return f"{float(w[c])!r}::DOUBLE" if c in w else "NULL::DOUBLE"
+
     rows = ", ".join(
-        "(" + ", ".join([_quote(net), *(f"{float(w.get(c, 0.0))!r}::DOUBLE" for c in cols)]) + ")"
+        "(" + ", ".join([_quote(net), *(literal(w, c) for c in cols)]) + ")"
         for net, w in weights.items()
     )
     table = f"(VALUES {rows}) w(network, {', '.join('w_' + c for c in cols)})"
-    unknown = " AND ".join(f"(a.w_{c} = 0 OR p.{c} IS NULL)" for c in cols)
-    total = " + ".join(f"coalesce(p.{c}, 0) * a.w_{c}" for c in cols)
-    return table, f"CASE WHEN {unknown} THEN NULL ELSE {total} END", cols
+    terms = [f"p.{c} * a.w_{c}" for c in cols]
+    total = " + ".join(f"coalesce({t}, 0)" for t in terms)
+    return table, f"CASE WHEN coalesce({', '.join(terms)}) IS NOT NULL THEN {total} END", cols
 
 
 def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
