@@ -217,7 +217,7 @@ def _museum_groups(
     ).drop("account_id")
     if joined.get_column("museum").null_count():
         joined = joined.filter(pl.col("museum").is_not_null())
-    sums = ["posts", "interactions", "sum_log_size", "sum_naive", "n_naive", "n_after"]
+    sums = ["posts", "interactions", "sum_log_size", "n_after"]
     shared = joined.select(pl.struct(keys).is_duplicated()).to_series()
     if shared.any():
         # a museum with several accounts on a network: their posts form one row
@@ -232,10 +232,11 @@ def _museum_groups(
             .with_columns(pl.col("rates").list.sort())
         )
         joined = pl.concat([joined.filter(~shared), merged], how="diagonal")
+    grid, rate_sums = quantile_grid(joined.get_column("rates"))
     code = pl.col("basis_code")
     rated = code.is_between(1, 3)
     posts = pl.col("posts")
-    return joined.select(
+    frame = joined.select(
         "museum",
         "network",
         pl.col("period_key").cast(pl.Int64),
@@ -250,26 +251,43 @@ def _museum_groups(
         posts=posts,
         interactions=pl.col("interactions"),
         log_size=pl.when(rated).then(pl.col("sum_log_size") / posts),
-        naive_rate=pl.when(pl.col("n_naive") > 0).then(pl.col("sum_naive") / pl.col("n_naive")),
+        # the plain mean of I/F: the mean of a followers-basis row's rates
+        naive_rate=pl.when((code == 1) & (posts > 0)).then(pl.Series(rate_sums) / posts),
         n_eff=pl.col("rates").list.len().fill_null(0),
         qi=pl.when(pl.col("rates").list.len() > 0).then(pl.int_range(pl.len())),
-    ), quantile_grid(joined.get_column("rates"))
+    )
+    return frame, grid
 
 
-def quantile_grid(sorted_lists: pl.Series) -> np.ndarray:
+def quantile_grid(sorted_lists: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each sorted list's quantile function on :data:`GRID` (DuckDB's ``quantile_cont``:
-    linear interpolation between order statistics): ``(lists, K)``, NaN rows when empty.
+    linear interpolation between order statistics): ``(lists, K)``, NaN rows when empty;
+    and each list's sum (0 when empty).
 
     Read in place from each chunk's Arrow buffers: a flat copy of ten million rates costs
     more than the reading itself.
     """
-    parts = []
+    grids, sums = [], []
     for chunk in sorted_lists.get_chunks():
         arrow = chunk.to_arrow()
         offsets = np.asarray(arrow.offsets, dtype=np.int64)
         values = arrow.values.to_numpy(zero_copy_only=False)
-        parts.append(_grid_from_offsets(values, offsets))
-    return np.concatenate(parts) if parts else np.zeros((0, GRID.size))
+        grids.append(_grid_from_offsets(values, offsets))
+        sums.append(_segment_sums(values, offsets))
+    if not grids:
+        return np.zeros((0, GRID.size)), np.zeros(0)
+    return np.concatenate(grids), np.concatenate(sums)
+
+
+def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The sum of each ``values[offsets[i]:offsets[i + 1]]`` (0 for an empty one)."""
+    lens = np.diff(offsets)
+    out = np.zeros(lens.size)
+    full = lens > 0
+    if full.any():
+        # consecutive non-empty segments are contiguous: reduceat sums each up to the next
+        out[full] = np.add.reduceat(values[: offsets[-1]], offsets[:-1][full])
+    return out
 
 
 def _grid_from_offsets(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -278,7 +278,8 @@ def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringC
     (:func:`engagecore.scoring.engagement._aggregates`). DuckDB's ``quantile_cont`` of the
     41-point grid per group cost 2 s of CPU at 10M posts; a list per group and one sort per
     list cost a fifth of it. Sums, not means, so that the accounts of one museum on one
-    network can be merged.
+    network can be merged. (The naive rate, the plain mean of I/F, is the mean of a
+    followers-basis list: read off the lists too.)
     """
     # the join to the weights keeps only the scored networks
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
@@ -295,20 +296,15 @@ p0 AS (
     FROM in_posts p JOIN (SELECT * FROM {table}) a USING (network)
     WHERE p.is_own
 ),
-p1 AS (
-    SELECT *, interactions / followers_d AS rate_followers FROM p0
-),
 rated AS (
     SELECT *,
            {_by_basis_sql(networks, config)}
-    FROM p1
+    FROM p0
 )
 SELECT network, account_id, period_key, basis_code,
        count(*) AS posts,
        sum(interactions) AS interactions,
        sum(ln(denom)) AS sum_log_size,
-       sum(rate_followers) AS sum_naive,
-       count(rate_followers) AS n_naive,
        count(CASE WHEN followers_after THEN 1 END) AS n_after,
        list(rate) FILTER (WHERE rate IS NOT NULL) AS rates
 FROM rated GROUP BY ALL"""
