@@ -146,9 +146,9 @@ def score(
         # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
         with threadpool_limits(limits=1, user_api="blas"):
             rows = _finite(_score_cohorts(rows, grid, config))
-        followers, measured = side.result()
+        followers, measured, priors = side.result()
     rows = rows.join(followers, on=_KEYS, how="left")
-    rows = _add_young(rows, measured, config)
+    rows = _add_young(rows, measured, priors)
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
     out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
@@ -383,8 +383,10 @@ def _side_figures(
     networks: Mapping[str, NetworkSpec],
     config: ScoringConfig,
     ends: pl.DataFrame,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Followers as of each period's end, and the measured young shares (their own thread)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Followers as of each period's end, the measured young shares and the young priors
+    (computed in their own thread)."""
+    priors = young.prior_young(young.load_priors(config), config)
     followers = _followers_at_end(inputs, networks, ends)
     pairs = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
     museum_ends = (
@@ -395,7 +397,7 @@ def _side_figures(
     measured = young.measured_young(
         inputs.audience_age, inputs.accounts_frame().lazy(), museum_ends, config
     )
-    return followers, measured
+    return followers, measured, priors
 
 
 def _followers_at_end(
@@ -492,10 +494,9 @@ def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) 
     return pl.concat([scored, unrated], how="diagonal_relaxed")
 
 
-def _add_young(rows: pl.DataFrame, measured: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
-    """Young share (measured — see :func:`young.measured_young` —, else estimated), young
-    reach and young index per row."""
-    priors = young.prior_young(young.load_priors(config), config)
+def _add_young(rows: pl.DataFrame, measured: pl.DataFrame, priors: pl.DataFrame) -> pl.DataFrame:
+    """Young share (measured — see :func:`young.measured_young` —, else estimated from the
+    network's prior — :func:`young.prior_young`), young reach and young index per row."""
     rows = rows.join(measured, on=_KEYS, how="left").join(priors, on="network", how="left")
     is_measured = pl.col("measured_share").is_not_null()
     audience = pl.coalesce(pl.col("followers").cast(pl.Float64), pl.col("log_size").exp())
