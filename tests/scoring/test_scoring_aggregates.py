@@ -45,6 +45,8 @@ def _awkward() -> tuple[pl.DataFrame, pl.DataFrame]:
         for m, f in (("louvre", 90_000), ("orsay", 30_000), ("rodin", 0))
         for d, f in ((0, f), (200, f + 500), (400, f * 2))
     ]
+    # cluny's beta account is first counted on day 300: earlier periods fall back ("after")
+    snaps += [("beta", "cluny", T0 + timedelta(days=d), 700 + d) for d in (300, 500)]
     snap = followers_frame(snaps)
     second = snap.filter(pl.col("account_id") == "alpha-louvre").with_columns(
         account_id=pl.lit("alpha-louvre-2"), followers=pl.col("followers") // 10
@@ -87,3 +89,24 @@ def test_default_path_equals_duckdb_quantiles(period: str) -> None:
     q_ref = np.stack(ref.get_column("q").filter(pl.Series(has)).to_list())
     assert q_fast.shape[1] == GRID.size
     np.testing.assert_allclose(q_fast, q_ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("period", ["all", "year", "quarter"])
+def test_followers_at_period_end_by_filtered_aggregates_equal_list_search(
+    period: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two ways of finding each period's last snapshot (few ends / many) agree."""
+    from engagecore.scoring import engagement, rates_sql
+
+    posts, snaps = _awkward()
+    inp = inputs(posts, snaps)
+    groups = engagement._group_rows(inp, NETS, ScoringConfig(period=period))
+    ends = engagement._ends(groups.get_column("period_key"), inp, ScoringConfig(period=period))
+    assert ends.height <= rates_sql.FEW_ENDS
+    few = engagement._followers_at_end(inp, NETS, ends).sort(pl.all())
+    monkeypatch.setattr(rates_sql, "FEW_ENDS", 0)
+    many = engagement._followers_at_end(inp, NETS, ends).sort(pl.all())
+    assert few.height >= 6
+    assert few.equals(many)
+    sources = set(few.get_column("followers_source"))
+    assert sources == ({"asof", "after"} if period == "quarter" else {"asof"})
