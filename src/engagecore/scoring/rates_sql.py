@@ -156,6 +156,18 @@ acc AS (
 )"""
 
 
+def _post_values_sql(config: ScoringConfig, interactions: str) -> str:
+    """Per own post (alias ``p``, its account's weights ``a``): period key, interactions and
+    the divisors each basis would use (NULL when the post has none)."""
+    return f"""{_period_sql(config.period)} AS period_key,
+           {interactions} AS interactions,
+           CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
+           CASE WHEN p.views > 0 THEN p.views END AS views_d,
+           p.followers_at_post AS followers,
+           nullif(p.followers_at_post, 0) AS followers_d,
+           p.followers_fallback AS followers_after"""
+
+
 def rated_posts_sql(
     networks: Mapping[str, NetworkSpec],
     config: ScoringConfig,
@@ -175,13 +187,7 @@ def rated_posts_sql(
     return f"""{_acc_sql(networks, table)},
 p0 AS (
     SELECT a.museum, a.mk, p.network, p.account_id, p.posted_at{extra},
-           {_period_sql(config.period)} AS period_key,
-           {interactions} AS interactions,
-           CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
-           CASE WHEN p.views > 0 THEN p.views END AS views_d,
-           p.followers_at_post AS followers,
-           nullif(p.followers_at_post, 0) AS followers_d,
-           p.followers_fallback AS followers_after
+           {_post_values_sql(config, interactions)}
     FROM in_posts p
     JOIN acc a USING (network, account_id)
     WHERE p.is_own
@@ -286,13 +292,7 @@ def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringC
     return f""",
 p0 AS (
     SELECT p.network, p.account_id,
-           {_period_sql(config.period)} AS period_key,
-           {interactions} AS interactions,
-           CASE WHEN p.reach > 0 THEN p.reach END AS reach_d,
-           CASE WHEN p.views > 0 THEN p.views END AS views_d,
-           p.followers_at_post AS followers,
-           nullif(p.followers_at_post, 0) AS followers_d,
-           p.followers_fallback AS followers_after
+           {_post_values_sql(config, interactions)}
     FROM in_posts p JOIN (SELECT * FROM {table}) a USING (network)
     WHERE p.is_own
 ),
