@@ -1,4 +1,5 @@
-"""Followers as of each post, kept on the posts by the store (schema v2, engagecore.followers)."""
+"""What the store derives on each post (schema v2): followers as of the post
+(engagecore.followers) and the account's integer key."""
 
 from __future__ import annotations
 
@@ -117,6 +118,8 @@ def test_a_version_1_store_is_migrated_with_its_followers(tmp_path: Path) -> Non
     for ddl in schema.DDL_V1:
         con.execute(ddl)
     con.execute("INSERT INTO schema_migrations VALUES (1, now())")
+    con.execute("INSERT INTO accounts VALUES ('alpha', 'a', NULL, 'h', NULL)")
+    con.execute("INSERT INTO accounts VALUES ('alpha', 'b', NULL, 'h2', NULL)")
     _insert(
         con,
         [_post("alpha", "a", "old", T0 - timedelta(days=1)), _post("alpha", "a", "new", T0)],
@@ -126,3 +129,52 @@ def test_a_version_1_store_is_migrated_with_its_followers(tmp_path: Path) -> Non
     store = Store(path)
     assert store.schema_version == schema.SCHEMA_VERSION == 2
     assert _stored(store.con) == {"old": (42, True), "new": (42, False)}
+    keys = dict(store.fetchall("SELECT account_id, account_key FROM accounts"))
+    assert None not in keys.values() and len(set(keys.values())) == 2
+    assert {k for (k,) in store.fetchall("SELECT account_key FROM posts")} == {keys["a"]}
+
+
+def _keys(store: Store) -> dict[str, int]:
+    return dict(store.fetchall("SELECT account_id, account_key FROM accounts"))
+
+
+def test_accounts_keep_one_integer_key_that_their_posts_carry(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    header = "network,account,museum,post_id,posted_at,kind,text,likes\n"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        header
+        + "x,louvre,Louvre,1,2024-01-10T10:00:00Z,photo,a,10\n"
+        + "x,orsay,Orsay,2,2024-01-11T10:00:00Z,photo,b,10\n",
+        encoding="utf-8",
+    )
+    ingest.run(store, [first], network="spreadsheet")
+    keys = _keys(store)
+    assert len(set(keys.values())) == 2 and None not in keys.values()
+    second = tmp_path / "second.csv"
+    second.write_text(
+        header
+        + "x,louvre,Louvre,3,2024-02-10T10:00:00Z,photo,c,10\n"
+        + "x,cluny,Cluny,4,2024-02-11T10:00:00Z,photo,d,10\n",
+        encoding="utf-8",
+    )
+    ingest.run(store, [second], network="spreadsheet")
+    again = _keys(store)
+    assert {k: again[k] for k in keys} == keys  # stable
+    assert len(set(again.values())) == 3
+    carried = store.fetchall(
+        "SELECT count(*) FROM posts p JOIN accounts a USING (network, account_id) "
+        "WHERE p.account_key = a.account_key"
+    )[0][0]
+    assert carried == 4
+
+
+def test_posts_written_before_their_account_get_its_key_on_refresh(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    _insert(store.con, [_post("alpha", "a", "p1", T0)], [])
+    assert store.fetchall("SELECT account_key FROM posts") == [(None,)]
+    store.con.execute(
+        "INSERT INTO accounts (network, account_id, museum, handle) VALUES ('alpha', 'a', NULL, 'a')"
+    )
+    store.refresh_followers(pl.DataFrame({"network": ["alpha"], "account_id": ["a"]}))
+    assert store.fetchall("SELECT account_key FROM posts") == [(_keys(store)["a"],)]

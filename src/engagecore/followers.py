@@ -95,3 +95,19 @@ UPDATE posts SET followers_at_post = s.f,
                  followers_fallback = epoch_us(posts.posted_at) < s.t_first
 FROM ({segments_sql(snaps, posts)}) s
 WHERE {segment_match("posts", "s")}"""
+
+
+def account_keys_sql(accounts: str | None) -> str:
+    """An ``UPDATE`` giving the store's posts of ``accounts`` (None: every account) their
+    account's ``account_key`` where they lack it or it differs."""
+    scope = (
+        ""
+        if accounts is None
+        else f" AND (posts.network, posts.account_id) IN (SELECT (t.network, t.account_id) "
+        f"FROM {accounts} t)"
+    )
+    return (
+        "UPDATE posts SET account_key = a.account_key FROM accounts a "
+        "WHERE a.network = posts.network AND a.account_id = posts.account_id "
+        f"AND posts.account_key IS DISTINCT FROM a.account_key{scope}"
+    )

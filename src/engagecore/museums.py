@@ -217,7 +217,8 @@ class Museums:
                     )
                 return slug, rows[0][0]
             self.store.con.execute(
-                "INSERT INTO accounts VALUES (?, ?, ?, ?, NULL)", [network, handle, slug, handle]
+                "INSERT INTO accounts (network, account_id, museum, handle) VALUES (?, ?, ?, ?)",
+                [network, handle, slug, handle],
             )
         return slug, handle
 

@@ -24,7 +24,7 @@ DEFAULT_DB = "engage.duckdb"
 #: schema version → the statements that bring the previous version to it
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: schema.DDL_V1,
-    2: (*schema.DDL_V2, followers.refresh_sql(None)),
+    2: (*schema.DDL_V2, followers.refresh_sql(None), followers.account_keys_sql(None)),
 }
 
 _COUNTS = schema.COUNT_COLUMNS
@@ -44,6 +44,7 @@ def _newest_per_post(obs: pl.DataFrame) -> pl.DataFrame:
 
 #: The posts columns an import writes (the others are derived: see refresh_followers).
 _POST_INSERT = ", ".join((*schema.POSTS, "import_id"))
+_POST_SELECT = ", ".join(f"p.{c}" for c in (*schema.POSTS, "import_id"))
 
 _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"))
 
@@ -287,27 +288,32 @@ class Store:
                     )
             self.con.execute(
                 f"""
-                INSERT INTO posts ({_POST_INSERT})
-                SELECT {_POST_INSERT} FROM _posts p
+                INSERT INTO posts ({_POST_INSERT}, account_key)
+                SELECT {_POST_SELECT}, a.account_key FROM _posts p
+                LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
                 WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
                 """
             )
 
     def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
         """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``
-        (a frame of network, account_id; None: every account) from their snapshots.
+        (a frame of network, account_id; None: every account) from their snapshots, and
+        their ``account_key`` where missing.
 
         Ingest calls it once per run for the accounts whose posts or snapshots it wrote, so
         the columns always agree with the snapshots (engagecore.followers explains them).
         """
         if accounts is None:
             self.con.execute(followers.refresh_sql(None))
+            self.con.execute(followers.account_keys_sql(None))
             return
         if accounts.is_empty():
             return
         keys = accounts.select("network", "account_id").unique()
         with self.registered("_touched", keys):
             self.con.execute(followers.refresh_sql("_touched"))
+            # posts written before their account row (write_posts sets the key otherwise)
+            self.con.execute(followers.account_keys_sql("_touched"))
 
     def write_rows(self, table: str, df: pl.DataFrame) -> None:
         """Insert follower snapshots or audience-age rows (with their ``import_id``); a

@@ -30,7 +30,11 @@ def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         ("beta", "3", "louvre"),
         ("alpha", "9", None),  # an account attached to no museum: left out
     ]
-    con.executemany("INSERT INTO accounts VALUES (?, ?, ?, 'h', 'd')", accounts)
+    con.executemany(
+        "INSERT INTO accounts (network, account_id, museum, handle, display_name) "
+        "VALUES (?, ?, ?, 'h', 'd')",
+        accounts,
+    )
     rows = []
     for acc, likes in (("1", 30), ("2", 10), ("3", 5), ("9", 99)):
         net = "beta" if acc == "3" else "alpha"

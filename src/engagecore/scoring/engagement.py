@@ -209,12 +209,18 @@ def _museum_groups(
             grid[has.to_numpy()] = np.stack(groups.get_column("q").filter(has).to_list())
         return groups.drop("q").with_columns(qi=pl.when(has).then(pl.int_range(pl.len()))), grid
     per_account = groups
-    museums = inputs.accounts_frame()
+    tables = inputs.sql()
+    museums = tables.con.sql(
+        f"SELECT account_key, museum, network FROM ({tables.accounts}) WHERE museum IS NOT NULL"
+    ).pl()
     keys = ["museum", "network", "period_key", "basis_code"]
     # a left join keeping the order does not gather the lists
     joined = per_account.join(
-        museums, on=["network", "account_id"], how="left", maintain_order="left"
-    ).drop("account_id")
+        museums,
+        on="account_key",
+        how="left",
+        maintain_order="left",
+    ).drop("account_key")
     if joined.get_column("museum").null_count():
         joined = joined.filter(pl.col("museum").is_not_null())
     sums = ["posts", "interactions", "sum_log_size", "n_after"]

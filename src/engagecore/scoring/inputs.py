@@ -146,19 +146,26 @@ class ScoringInputs:
         # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
         for name, lf in (
             ("in_posts_raw", self.posts),
-            ("in_accounts_frame", self.accounts),
+            ("in_accounts_raw", self.accounts),
             ("in_followers_frame", self.followers),
             ("in_audience_frame", self.audience_age),
         ):
             con.register("_frame", lf.collect().to_arrow())
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame").fetchall()
             con.unregister("_frame")
-        # what the store keeps on each post (followers as of the post), computed once here
+        # what the store keeps (followers as of each post, integer account keys), made here
         con.execute(
-            "CREATE TABLE in_posts_frame AS "
+            "CREATE TABLE in_accounts_frame AS SELECT *, "
+            "(row_number() OVER (ORDER BY network, account_id))::INTEGER AS account_key "
+            "FROM in_accounts_raw"
+        ).fetchall()
+        con.execute(
+            "CREATE TABLE in_posts_frame AS SELECT f.*, a.account_key FROM ("
             + followers.posts_with_followers_sql("in_posts_raw", "in_followers_frame")
+            + ") f LEFT JOIN in_accounts_frame a USING (network, account_id)"
         ).fetchall()
         con.execute("DROP TABLE in_posts_raw").fetchall()
+        con.execute("DROP TABLE in_accounts_raw").fetchall()
         self._sql = SqlTables(
             con,
             "SELECT * FROM in_posts_frame",
@@ -210,7 +217,8 @@ def load_inputs(
         con,
         # the scoring SQL joins posts to in_accounts itself (that join keeps the museum filter)
         posts=f"SELECT {raw_cols} FROM posts p WHERE {' AND '.join(post_where)}",
-        accounts=f"SELECT a.network, a.account_id, a.museum FROM accounts a WHERE {acc}",
+        accounts="SELECT a.network, a.account_id, a.museum, a.account_key "
+        f"FROM accounts a WHERE {acc}",
         followers="SELECT f.network, f.account_id, f.observed_at, f.followers "
         f"FROM follower_snapshots f JOIN accounts a USING (network, account_id) WHERE {acc}",
         audience_age="SELECT g.network, g.account_id, g.observed_at, g.age_band, g.age_min, "

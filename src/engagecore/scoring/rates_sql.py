@@ -287,13 +287,19 @@ def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringC
     network can be merged. (The naive rate, the plain mean of I/F, is the mean of a
     followers-basis list: read off the lists too.)
     """
-    # the join to the weights keeps only the scored networks
+    # posts meet their weights through their account's integer key (the store keeps it on
+    # each post): that join keeps only the scored networks' accounts attached to a museum
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
     return f""",
+aw AS (
+    SELECT a.account_key, a.network, w.* EXCLUDE (network)
+    FROM in_accounts a JOIN {table} USING (network)
+    WHERE a.museum IS NOT NULL
+),
 p0 AS (
-    SELECT p.network, p.account_id,
+    SELECT p.account_key, a.network,  -- the network only read by a per-network basis order
            {_post_values_sql(config, interactions)}
-    FROM in_posts p JOIN (SELECT * FROM {table}) a USING (network)
+    FROM in_posts p JOIN aw a USING (account_key)
     WHERE p.is_own
 ),
 rated AS (
@@ -301,7 +307,7 @@ rated AS (
            {_by_basis_sql(networks, config)}
     FROM p0
 )
-SELECT network, account_id, period_key, basis_code,
+SELECT account_key, period_key, basis_code,
        count(*) AS posts,
        sum(interactions) AS interactions,
        sum(ln(denom)) AS sum_log_size,
