@@ -213,8 +213,10 @@ def _grid_list() -> str:
 def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
     """One row per museum × network × period × basis: counts, sizes and the rate quantiles.
 
-    Without recency weighting the quantiles are DuckDB's ``quantile_cont``; with it, a
-    weighted quantile function is read off the cumulative weights (docs/scoring.md §2).
+    Scoring uses it with recency weighting: a weighted quantile function is read off the
+    cumulative weights (docs/scoring.md §2). Without, the same rows come from
+    :func:`account_aggregates_sql` (faster); this query's ``quantile_cont`` form is kept as
+    the reference the tests compare that path with.
     """
     head = rated_posts_sql(networks, config)
     # few aggregates: each costs a pass of hash-table updates over every post; the reasons'
