@@ -181,5 +181,15 @@ def test_demo_score_compare_commands(
     assert code == 0 and {d["museum"] for d in drivers} <= {"louvre", "pompidou"}
     code, out, _ = run(["score", *db, "--explain", "louvre", "--format", "json"], capsys)
     assert code == 0 and json.loads(out)
+    # the terminal table: every line fits 80 columns, figures whole (never cut by "…")
+    code, out, _ = run(["score", *db, "--museum", "louvre", "--period", "year"], capsys)
+    assert code == 0 and all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out and "period" in out and "score" in out
+    louvre = [r for r in rows if r["museum"] == "louvre" and r["network"] == "instagram"]
+    first = next(r for r in louvre if r["engagement_score"] is not None)
+    code, out, _ = run(["score", *db, "--network", "instagram"], capsys)
+    low, high = first["engagement_score_low"], first["engagement_score_high"]
+    assert f"{first['engagement_score']:.0f} [{low:.0f}–{high:.0f}]" in out
+    assert "period: all" in out  # a column every row shares goes to the caption
     code, _, err = run(["compare", "louvre", *db], capsys)
     assert code == 2 and "at least two museums" in err

@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Engagement score (0–100 within each network's cohort) and young-audience reach.
 
-        The table shows the main columns; --format json, csv or parquet give every input.
+        The table shows the main figures (fitted to the terminal); --format json, csv or
+        parquet give every input, --explain MUSEUM the formula step by step.
         """
         with Engine(db, read_only=True) as eng:
             kwargs: dict[str, Any] = dict(
@@ -80,7 +81,12 @@ def register(app: typer.Typer) -> None:
                 "no scored posts: import some with `engage ingest` or run `engage demo`"
             )
         if fmt is Format.table and output is None:
-            # The terminal gets the figures a reader needs; json/csv/parquet carry every input.
+            # The terminal gets the figures a reader needs, formatted to fit beside each
+            # other; json/csv/parquet carry every input (and the table to a file, the columns
+            # of SUMMARY_COLUMNS).
+            show_scores(frame)
+            return
+        if fmt is Format.table:
             from engagecore.scoring import SUMMARY_COLUMNS
 
             frame = frame.select([c for c in SUMMARY_COLUMNS if c in frame.columns])
@@ -147,6 +153,106 @@ def _fmt(template: str, value: object) -> str:
         return template.format(value)
     except (ValueError, TypeError):
         return str(value)
+
+
+def _compact(n: object) -> str:
+    """A count in a few characters: 9,876 · 866k · 1.2M."""
+    if not isinstance(n, int | float):
+        return "—"
+    if abs(n) < 10_000:
+        return f"{n:,.0f}"
+    if abs(n) < 1_000_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+_YOUNG_BASIS = {"estimated": "est.", "measured": "meas.", "mixed": "mixed"}
+
+
+def show_scores(frame: pl.DataFrame) -> None:
+    """The score rows as a reader wants them, in an 80-column terminal: the rate in %, the
+    score with its interval, young reach and index with their basis, small samples marked.
+    A column every row shares (the period, the rate basis) goes to the caption instead.
+    Every figure is in ``--format json``."""
+    from rich.table import Table
+
+    from engagecore.cli.output import console
+
+    periods = frame["period"].unique().to_list() if frame.height else []
+    bases = frame["rate_basis"].drop_nulls().unique().to_list() if frame.height else []
+    show_period = len(periods) > 1
+    show_basis = len(bases) > 1
+    table = Table(
+        title="engagement scores",
+        header_style="bold underline",
+        box=None,  # no column rules: every character goes to the figures
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+    )
+    columns = [("museum", "left"), ("network", "left")]
+    columns += [("period", "left")] if show_period else []
+    columns += [("posts", "right"), ("followers", "right"), ("rate", "right")]
+    columns += [("basis", "left")] if show_basis else []
+    columns += [("score", "right"), ("young", "right"), ("index", "right"), ("", "left")]
+    flagged = False
+    rows: list[list[str]] = []
+    for r in frame.iter_rows(named=True):
+        score = r.get("engagement_score")
+        cell = "—"
+        if score is not None:
+            low, high = r.get("engagement_score_low"), r.get("engagement_score_high")
+            cell = f"{score:.0f} [{_fmt('{:.0f}', low)}–{_fmt('{:.0f}', high)}]"
+            if r.get("small_sample"):
+                cell += "*"
+                flagged = True
+        rate = r.get("engagement_rate")
+        cells = [r["museum"], r["network"]]
+        cells += [str(r["period"])] if show_period else []
+        cells += [
+            _compact(r.get("posts")),
+            _compact(r.get("followers")),
+            "—" if rate is None else f"{100 * rate:.2g}%",
+        ]
+        cells += [r.get("rate_basis") or "—"] if show_basis else []
+        cells += [
+            cell,
+            _compact(r.get("young_reach")),
+            _fmt("{:.2f}", r.get("young_index")),
+            _YOUNG_BASIS.get(r.get("young_basis") or "", "—"),
+        ]
+        rows.append(cells)
+    # every figure at its full width; the museum slug gets what is left (folding onto a
+    # second line when long), so that the table fits an 80-column terminal
+    # (a column's width counts its one space of right padding)
+    widths = [
+        1 + max([len(name)] + [len(c[i]) for c in rows]) for i, (name, _) in enumerate(columns)
+    ]
+    museum_width = max(9, min(widths[0], console.width - sum(widths[1:]) - 1))
+    for i, (name, justify) in enumerate(columns):
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=i > 0,
+            overflow="fold",
+            width=museum_width if i == 0 else widths[i],
+        )
+    for cells in rows:
+        table.add_row(*cells)
+    console.print(table)
+    notes = []
+    if not show_period and periods:
+        notes.append(f"period: {periods[0]}")
+    if not show_basis and bases:
+        notes.append(f"rates by {bases[0]}")
+    notes.append("score: 0–100 within the network's cohort [95 % interval]")
+    notes.append(
+        "young: young people reached; index: their share ÷ the network's typical share "
+        "(est. from priors, meas. from owned age data)"
+    )
+    if flagged:
+        notes.append("* small sample, shrunk toward the cohort")
+    notes.append("every input and the reasons: --format json|csv|parquet or --explain MUSEUM")
+    console.print("[dim]" + "\n".join(notes) + "[/]")
 
 
 def show_comparison(table: pl.DataFrame) -> None:
