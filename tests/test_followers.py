@@ -47,6 +47,12 @@ def _stored(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[object, object]]:
     return {pid: (f, fb) for pid, f, fb in rows}
 
 
+def _ingest_csv(store: Store, path: Path, header: str, *lines: str) -> None:
+    """Write a spreadsheet-template CSV and import it, as a user would."""
+    path.write_text(header + "".join(line + "\n" for line in lines), encoding="utf-8")
+    ingest.run(store, [path], network="spreadsheet")
+
+
 def test_followers_at_post_match_a_plain_as_of_lookup(tmp_path: Path) -> None:
     rng = random.Random(5)
     store = Store(tmp_path / "s.duckdb")
@@ -86,20 +92,21 @@ def test_ingest_keeps_followers_at_post_current(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     header = "network,account,museum,post_id,posted_at,kind,text,likes,followers\n"
     first = tmp_path / "first.csv"
-    first.write_text(
-        header
-        + "x,louvre,Louvre,1,2024-01-10T10:00:00Z,photo,a,10,1000\n"
-        + "x,louvre,Louvre,2,2024-03-10T10:00:00Z,photo,b,10,\n"
-        + "x,louvre,Louvre,3,2024-06-10T10:00:00Z,photo,c,10,\n",
-        encoding="utf-8",
+    _ingest_csv(
+        store,
+        first,
+        header,
+        "x,louvre,Louvre,1,2024-01-10T10:00:00Z,photo,a,10,1000",
+        "x,louvre,Louvre,2,2024-03-10T10:00:00Z,photo,b,10,",
+        "x,louvre,Louvre,3,2024-06-10T10:00:00Z,photo,c,10,",
     )
-    ingest.run(store, [first], network="spreadsheet")
     assert {k: v[0] for k, v in _stored(store.con).items()} == {"1": 1000, "2": 1000, "3": 1000}
-    second = tmp_path / "second.csv"
-    second.write_text(
-        header + "x,louvre,Louvre,4,2024-05-01T10:00:00Z,photo,d,10,3000\n", encoding="utf-8"
+    _ingest_csv(
+        store,
+        tmp_path / "second.csv",
+        header,
+        "x,louvre,Louvre,4,2024-05-01T10:00:00Z,photo,d,10,3000",
     )
-    ingest.run(store, [second], network="spreadsheet")
     got = _stored(store.con)
     assert {k: v[0] for k, v in got.items()} == {"1": 1000, "2": 1000, "3": 3000, "4": 3000}
     assert all(v[1] is False for v in got.values())
@@ -141,24 +148,22 @@ def _keys(store: Store) -> dict[str, int]:
 def test_accounts_keep_one_integer_key_that_their_posts_carry(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     header = "network,account,museum,post_id,posted_at,kind,text,likes\n"
-    first = tmp_path / "first.csv"
-    first.write_text(
-        header
-        + "x,louvre,Louvre,1,2024-01-10T10:00:00Z,photo,a,10\n"
-        + "x,orsay,Orsay,2,2024-01-11T10:00:00Z,photo,b,10\n",
-        encoding="utf-8",
+    _ingest_csv(
+        store,
+        tmp_path / "first.csv",
+        header,
+        "x,louvre,Louvre,1,2024-01-10T10:00:00Z,photo,a,10",
+        "x,orsay,Orsay,2,2024-01-11T10:00:00Z,photo,b,10",
     )
-    ingest.run(store, [first], network="spreadsheet")
     keys = _keys(store)
     assert len(set(keys.values())) == 2 and None not in keys.values()
-    second = tmp_path / "second.csv"
-    second.write_text(
-        header
-        + "x,louvre,Louvre,3,2024-02-10T10:00:00Z,photo,c,10\n"
-        + "x,cluny,Cluny,4,2024-02-11T10:00:00Z,photo,d,10\n",
-        encoding="utf-8",
+    _ingest_csv(
+        store,
+        tmp_path / "second.csv",
+        header,
+        "x,louvre,Louvre,3,2024-02-10T10:00:00Z,photo,c,10",
+        "x,cluny,Cluny,4,2024-02-11T10:00:00Z,photo,d,10",
     )
-    ingest.run(store, [second], network="spreadsheet")
     again = _keys(store)
     assert {k: again[k] for k in keys} == keys  # stable
     assert len(set(again.values())) == 3
