@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
+import duckdb
 import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
@@ -139,8 +140,9 @@ def score(
     # engagement figures: read on a second DuckDB cursor while this thread scores the
     # cohorts (single-threaded numpy work: the second core would idle).
     inputs.accounts_frame()  # read once, before two threads need it
+    side_con = inputs.sql().con.cursor()  # made here: a connection is not shared by threads
     with ThreadPoolExecutor(max_workers=1) as pool:
-        side = pool.submit(_side_figures, inputs, networks, config, ends)
+        side = pool.submit(_side_figures, inputs, networks, config, ends, side_con)
         agg, grid = _museum_groups(groups, inputs, config)
         rows = _network_rows(agg, inputs, networks, config, ends)
         # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
@@ -389,11 +391,12 @@ def _side_figures(
     networks: Mapping[str, NetworkSpec],
     config: ScoringConfig,
     ends: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Followers as of each period's end, the measured young shares and the young priors
-    (computed in their own thread)."""
+    (computed in their own thread, querying through ``con``, a cursor of their own)."""
     priors = young.prior_young(young.load_priors(config), config)
-    followers = _followers_at_end(inputs, networks, ends)
+    followers = _followers_at_end(inputs, networks, ends, con)
     pairs = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
     museum_ends = (
         pairs.select("museum", "network")
@@ -407,7 +410,10 @@ def _side_figures(
 
 
 def _followers_at_end(
-    inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], ends: pl.DataFrame
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    ends: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> pl.DataFrame:
     """Followers as of each period's end (see :func:`rates_sql.followers_at_end_sql`)."""
     tables = inputs.sql()
@@ -416,8 +422,8 @@ def _followers_at_end(
         for k, e in ends.select("period_key", "end").iter_rows()
     ]
     sql = tables.with_clause() + followers_at_end_sql(networks, pairs)
-    # its own cursor: this runs beside the main thread's queries
-    return tables.con.cursor().sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
+    cursor = con if con is not None else tables.con
+    return cursor.sql(sql).pl().with_columns(pl.col("period_key").cast(pl.Int64))
 
 
 def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) -> pl.DataFrame:

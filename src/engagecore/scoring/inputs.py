@@ -231,9 +231,14 @@ def load_inputs(
     )
 
     def lazy(sql: str, target: pl.Schema) -> pl.LazyFrame:
+        # Each input reads through its own cursor, made here on the caller's thread: polars
+        # may run several deferred inputs at once, and scoring reads some from a worker
+        # thread while the main one queries ``con`` (a connection is not to be shared
+        # between threads; cursors are separate connections to the same database).
+        cursor = con.cursor()
+
         def fetch() -> pl.DataFrame:
-            # polars may run several deferred inputs at once: each gets its own cursor
-            frame = con.cursor().sql(sql).pl()
+            frame = cursor.sql(sql).pl()
             return _conform(frame.lazy(), target).collect()
 
         return pl.defer(fetch, schema=target)
