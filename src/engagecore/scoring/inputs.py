@@ -8,7 +8,7 @@ polars frames here are only materialized when someone asks for them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -195,13 +195,13 @@ def load_inputs(
     """
     acc_where = ["a.museum IS NOT NULL"]
     if networks is not None:
-        acc_where.append(f"a.network IN ({_list(networks)})")
+        acc_where.append(f"a.network IN ({sql_list(networks)})")
     if museums is not None:
-        acc_where.append(f"a.museum IN ({_list(museums)})")
+        acc_where.append(f"a.museum IN ({sql_list(museums)})")
     acc = " AND ".join(acc_where)
     post_where = ["TRUE"]
     if networks is not None:
-        post_where.append(f"p.network IN ({_list(networks)})")
+        post_where.append(f"p.network IN ({sql_list(networks)})")
     if since is not None:
         post_where.append(f"p.posted_at >= {_ts(since)}")
     if until is not None:
@@ -281,7 +281,11 @@ def _ts(ts: datetime) -> str:
     return f"TIMESTAMPTZ '{as_utc(ts).isoformat()}'"
 
 
-def _list(values: Sequence[str]) -> str:
-    if not values:
-        return "NULL"
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+def sql_text(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[object]) -> str:
+    """The items of a SQL ``IN (...)`` list of strings; ``NULL`` (matching nothing) when empty."""
+    return ", ".join(sql_text(v) for v in values) or "NULL"

@@ -16,6 +16,7 @@ from engagecore import schema
 from engagecore.errors import UsageError
 from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring.config import ScoringConfig
+from engagecore.scoring.inputs import sql_list, sql_text
 
 #: Probabilities at which each group's per-post rate distribution is kept (its quantile
 #: function on a grid). The robust aggregate and the bootstrap are computed from it.
@@ -41,10 +42,6 @@ def interaction_weights(
     return out
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, list[str]]:
     """A VALUES table of per-network weights, the interactions expression, the columns used.
 
@@ -64,7 +61,7 @@ def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, 
         return f"{float(w[c])!r}::DOUBLE" if c in w else "NULL::DOUBLE"
 
     rows = ", ".join(
-        "(" + ", ".join([_quote(net), *(literal(w, c) for c in cols)]) + ")"
+        "(" + ", ".join([sql_text(net), *(literal(w, c) for c in cols)]) + ")"
         for net, w in weights.items()
     )
     table = f"(VALUES {rows}) w(network, {', '.join('w_' + c for c in cols)})"
@@ -95,7 +92,7 @@ def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) ->
     def per_network(build: Callable[[tuple[str, ...]], str]) -> str:
         if not overrides:
             return build(default)
-        whens = " ".join(f"WHEN {_quote(n)} THEN {build(o)}" for n, o in overrides.items())
+        whens = " ".join(f"WHEN {sql_text(n)} THEN {build(o)}" for n, o in overrides.items())
         return f"CASE network {whens} ELSE {build(default)} END"
 
     # the first basis whose divisor the post has gives its rate: I / that divisor
@@ -124,7 +121,7 @@ def _accounts_sql(networks: Mapping[str, NetworkSpec]) -> str:
     A post's followers are then a lookup in its account's short list, which costs far less
     than an ASOF join of every post against the snapshots.
     """
-    nets = ", ".join(_quote(n) for n in networks) or "NULL"
+    nets = sql_list(networks)
     return f""",
 snap AS (
     SELECT network, account_id,
@@ -146,7 +143,7 @@ BASIS_CODE = {"followers": 1, "reach": 2, "views": 3}
 def _acc_sql(networks: Mapping[str, NetworkSpec], weights_table: str) -> str:
     """``acc``: the scored accounts with their interaction weights and an integer key ``mk``
     of museum × network."""
-    nets = ", ".join(_quote(n) for n in networks) or "NULL"
+    nets = sql_list(networks)
     return f""",
 acc AS (
     SELECT a.network, a.account_id, a.museum, w.* EXCLUDE (network),
@@ -370,7 +367,7 @@ def followers_at_end_sql(networks: Mapping[str, NetworkSpec], ends: list[tuple[i
     if not ends:
         ends = [(0, 0)]
     if len(ends) <= FEW_ENDS:
-        nets = ", ".join(_quote(n) for n in networks) or "NULL"
+        nets = sql_list(networks)
         before = ", ".join(
             f"arg_max(followers, observed_at) FILTER (WHERE epoch_us(observed_at) < {t})"
             for _, t in ends
