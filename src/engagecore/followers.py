@@ -76,20 +76,22 @@ SELECT p.*, {values_sql("p", "s")}
 FROM {posts} p LEFT JOIN ({segments_sql(snapshots, posts)}) s ON {segment_match("p", "s")}"""
 
 
+def _of_accounts(table: str, accounts: str | None) -> str:
+    """``table`` restricted to the rows of ``accounts`` (a table of network, account_id;
+    None: every row)."""
+    if accounts is None:
+        return table
+    return (
+        f"(SELECT x.* FROM {table} x SEMI JOIN {accounts} t "
+        "ON t.network = x.network AND t.account_id = x.account_id)"
+    )
+
+
 def refresh_sql(accounts: str | None) -> str:
     """An ``UPDATE`` of the store's posts of ``accounts`` (a table of network, account_id;
     None: every account) setting their followers as of each post."""
-    if accounts is None:
-        snaps, posts = "follower_snapshots", "posts"
-    else:
-        snaps = (
-            f"(SELECT f.* FROM follower_snapshots f SEMI JOIN {accounts} a "
-            "ON a.network = f.network AND a.account_id = f.account_id)"
-        )
-        posts = (
-            f"(SELECT p.posted_at FROM posts p SEMI JOIN {accounts} a "
-            "ON a.network = p.network AND a.account_id = p.account_id)"
-        )
+    snaps = _of_accounts("follower_snapshots", accounts)
+    posts = _of_accounts("posts", accounts)
     return f"""
 UPDATE posts SET followers_at_post = s.f,
                  followers_fallback = epoch_us(posts.posted_at) < s.t_first
@@ -100,14 +102,8 @@ WHERE {segment_match("posts", "s")}"""
 def account_keys_sql(accounts: str | None) -> str:
     """An ``UPDATE`` giving the store's posts of ``accounts`` (None: every account) their
     account's ``account_key`` where they lack it or it differs."""
-    scope = (
-        ""
-        if accounts is None
-        else f" AND (posts.network, posts.account_id) IN (SELECT (t.network, t.account_id) "
-        f"FROM {accounts} t)"
-    )
     return (
-        "UPDATE posts SET account_key = a.account_key FROM accounts a "
+        f"UPDATE posts SET account_key = a.account_key FROM {_of_accounts('accounts', accounts)} a "
         "WHERE a.network = posts.network AND a.account_id = posts.account_id "
-        f"AND posts.account_key IS DISTINCT FROM a.account_key{scope}"
+        "AND posts.account_key IS DISTINCT FROM a.account_key"
     )

@@ -336,7 +336,7 @@ def _run_units(
                 pending.flush(store)
         pending.flush(store)
         if pending.touched:
-            store.refresh_followers(pl.concat(pending.touched).unique())
+            store.refresh_followers(pl.concat(pending.touched))
         if progress:
             progress(total, total, "done")
         if dry_run:

@@ -298,7 +298,7 @@ class Store:
     def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
         """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``
         (a frame of network, account_id; None: every account) from their snapshots, and
-        their ``account_key`` where missing.
+        their ``account_key`` where missing or stale.
 
         Ingest calls it once per run for the accounts whose posts or snapshots it wrote, so
         the columns always agree with the snapshots (engagecore.followers explains them).
