@@ -120,3 +120,5 @@ def test_cli_followers_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 2 and err.count("\n") == 1 and "known: facebook, instagram" in err
     code, _, err = run("followers", "add", "x", "rodin_x", "5", "--date", "2999-01-01")
     assert code == 2 and "in the future" in err
+    code, _, err = run("followers", "add", "x", "rodin_x", "-5")
+    assert code == 2 and err == "engage: error: followers '-5': expected a number ≥ 0\n"

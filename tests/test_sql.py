@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -18,10 +19,11 @@ from engagecore.errors import StoreError, UsageError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "s.duckdb"
-    csv = tmp_path / "p.csv"
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sql")
+    path = folder / "s.duckdb"
+    csv = folder / "p.csv"
     csv.write_text(
         "network,account,museum,post_id,posted_at,kind,likes,followers\n"
         "x,louvre_x,Louvre,1,2024-01-01T10:00:00Z,photo,10,1000\n"
@@ -31,6 +33,15 @@ def db(tmp_path: Path) -> Path:
     )
     with engagecore.open(path) as eng:
         eng.ingest([csv], network="spreadsheet")
+    return path
+
+
+@pytest.fixture
+def db(_built: Path, tmp_path: Path) -> Path:
+    """A store of three posts, a copy per test; tmp_path also holds p.csv."""
+    path = tmp_path / "s.duckdb"
+    shutil.copyfile(_built, path)
+    shutil.copyfile(_built.parent / "p.csv", tmp_path / "p.csv")
     return path
 
 

@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(followers, name="followers")
 
-    @followers.command("add")
+    # "-5" reaches the command (and its one-line error) instead of reading as an option
+    @followers.command("add", context_settings={"ignore_unknown_options": True})
     def add(
         network: Annotated[str, typer.Argument(help="Network key, e.g. youtube, instagram.")],
         handle: Annotated[str, typer.Argument(help="The account's handle or id.")],
