@@ -68,6 +68,18 @@ def test_query_reads_and_formats(db: Path, capsys: pytest.CaptureFixture[str]) -
         capsys,
     )
     assert code == 0 and out.split() == ["museum", "louvre", "orsay"]
+    code, out, _ = run(
+        [
+            "query",
+            "SELECT 1.5 AS x, sum(likes) * 10 ** 0 AS y FROM posts",
+            "--db",
+            str(db),
+            "-f",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0 and json.loads(out) == [{"x": 1.5, "y": 35.0}]
     code, out, _ = run(["query", "DESCRIBE posts", "--db", str(db), "--format", "csv"], capsys)
     assert code == 0 and "followers_at_post,BIGINT" in out
     with engagecore.open(db) as eng:

@@ -95,7 +95,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     check_statement(con, sql)
     try:
         rel = con.sql(sql)
-        return _plain_integers(rel.pl()) if rel is not None else pl.DataFrame()
+        return _plain_numbers(rel.pl()) if rel is not None else pl.DataFrame()
     except duckdb.PermissionException as exc:
         raise UsageError(
             f"query: refused, a query reads the store's tables only: {_one_line(exc)}"
@@ -104,15 +104,20 @@ def run(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
         raise UsageError(f"query: {_one_line(exc)}") from None
 
 
-def _plain_integers(df: pl.DataFrame) -> pl.DataFrame:
-    """Whole-number decimals (DuckDB's ``sum`` of integers is a HUGEINT, which arrives as a
-    DECIMAL(38, 0)) as Int64 when they fit, so that JSON and CSV show numbers."""
+def _plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
+    """Decimals as plain numbers, so that JSON and CSV show numbers: whole ones (DuckDB's
+    ``sum`` of integers is a HUGEINT, which arrives as a DECIMAL(38, 0)) as Int64 when they
+    fit, the others (a literal such as ``1.5``; the store has no DECIMAL column) as Float64."""
     for name, dtype in df.schema.items():
-        if isinstance(dtype, pl.Decimal) and dtype.scale == 0:
+        if not isinstance(dtype, pl.Decimal):
+            continue
+        if dtype.scale == 0:
             try:
                 df = df.with_columns(pl.col(name).cast(pl.Int64, strict=True))
-            except pl.exceptions.InvalidOperationError:
                 continue
+            except pl.exceptions.InvalidOperationError:
+                pass
+        df = df.with_columns(pl.col(name).cast(pl.Float64))
     return df
 
 
