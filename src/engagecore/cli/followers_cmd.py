@@ -19,8 +19,12 @@ def register(app: typer.Typer) -> None:
     # "-5" reaches the command (and its one-line error) instead of reading as an option
     @followers.command("add", context_settings={"ignore_unknown_options": True})
     def add(
-        network: Annotated[str, typer.Argument(help="Network key, e.g. youtube, instagram.")],
-        handle: Annotated[str, typer.Argument(help="The account's handle or id.")],
+        network: Annotated[
+            str, typer.Argument(metavar="NETWORK", help="Network key, e.g. youtube, instagram.")
+        ],
+        handle: Annotated[
+            str, typer.Argument(metavar="HANDLE", help="The account's handle or id.")
+        ],
         count: Annotated[
             str, typer.Argument(metavar="N", help="Followers (subscribers), e.g. 12500.")
         ],

@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tables")
     def tables(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
-        """The store's tables with their row counts and columns (docs/model.md; types:
-        `engage query "DESCRIBE posts"`)."""
+        """The store's tables with their row counts and columns.
+
+        Meanings: docs/model.md; types: engage query "DESCRIBE posts".
+        """
         emit(sql.tables(db or default_db_path()), fmt, title="tables")
