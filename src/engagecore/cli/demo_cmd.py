@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = Format.table,
     ) -> None:
         """Generate exports for a simulated cohort, import them, score, compare louvre pompidou."""
-        from engagecore.demo import run_demo
+        from engagecore.demo import OWN_DATA_HINT, run_demo
 
         if db is None:
             db = DEMO_DB
@@ -73,7 +73,10 @@ def register(app: typer.Typer) -> None:
             )
         console.print("\n[bold]Next, try:[/]")
         for cmd in result.next_commands:
-            console.print(f"  {cmd}")
+            # one line each, never wrapped, nothing read as markup: runs as printed
+            console.print(f"  {cmd}", soft_wrap=True, markup=False, highlight=False)
+        console.print("\n[bold]Then, with your own files:[/]")
+        console.print(f"  {OWN_DATA_HINT}", soft_wrap=True, markup=False, highlight=False)
 
 
 def show_top(top: pl.DataFrame) -> None:
