@@ -22,7 +22,12 @@ def register(app: typer.Typer) -> None:
     def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
         """List museums with their aliases and number of accounts."""
         with Engine(db) as eng:
-            emit(eng.museums.list(), fmt, title="museums")
+            emit(
+                eng.museums.list(),
+                fmt,
+                title="museums",
+                priority=("slug", "name", "city", "accounts", "aliases", "region"),
+            )
 
     @museums.command("add")
     def add(
