@@ -359,14 +359,16 @@ def _fit(
             extra = room(n) - sum(widths.values())
             if extra < 0:
                 continue
-            # the room left widens the kept columns in priority order: first to their
-            # comfortable width, then to their natural one
-            for target in ("comfortable", "natural"):
-                for c in kept:
-                    goal = c.natural() if target == "natural" else c.minimum("comfortable")
-                    add = max(0, min(goal - widths[c.name], extra))
-                    widths[c.name] += add
-                    extra -= add
+            # the room left goes, a character at a time, where it saves the most lines: to
+            # the column with the most text for its width (lines ≈ text ÷ width)
+            volume = {c.name: sum(cell_len(x) for x in c.cells) + 1 for c in kept}
+            while extra > 0:
+                open_ = [c for c in kept if widths[c.name] < c.natural()]
+                if not open_:
+                    break
+                best = max(open_, key=lambda c: volume[c.name] / widths[c.name] ** 2)
+                widths[best.name] += 1
+                extra -= 1
             shown = [(c, widths[c.name]) for c in cols if c in kept]
             return shown, [c for c in cols if c not in kept]
     first = order[0]
