@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
 
 from engagecore.cli import main, output
@@ -27,6 +31,7 @@ FORMULAS = {
     "minus": "-2+3",
     "tab": "\tindented",
 }
+_BOX = re.compile(r"[\u2500-\u257f]")
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -67,8 +72,6 @@ def test_names_are_text_not_markup(
 
 
 def _strip_ansi(text: str) -> str:
-    import re
-
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
@@ -107,17 +110,21 @@ def test_csv_keeps_numbers_and_plain_text(capsys: pytest.CaptureFixture[str]) ->
             "label": ["a-b", "=1+1", "@x"],
             "tags": [["-x", "y"], ["=z"], []],
             "=name": [1, 2, 3],
+            "ids": [[-1, 2], [3], []],
+            "kind": pl.Series(["@a", "b", "=c"], dtype=pl.Categorical),
         }
     )
     emit(df, Format.csv)
     out, _ = capsys.readouterr()
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["value", "count", "as_text", "label", "tags", "'=name"]
+    assert rows[0] == ["value", "count", "as_text", "label", "tags", "'=name", "ids", "kind"]
     assert [r[0] for r in rows[1:]] == ["-0.5", "3.0", "-12.0"]
     assert [r[1] for r in rows[1:]] == ["-3", "0", "7"]
     assert [r[2] for r in rows[1:]] == ["-0.5", "+3", "-1e-05"]
     assert [r[3] for r in rows[1:]] == ["a-b", "'=1+1", "'@x"]
     assert [r[4] for r in rows[1:]] == ["'-x y", "'=z", ""]
+    assert [r[6] for r in rows[1:]] == ["'-1 2", "3", ""]  # a list is text once joined
+    assert [r[7] for r in rows[1:]] == ["'@a", "b", "'=c"]
     emit(df, Format.json)
     out, _ = capsys.readouterr()
     assert json.loads(out)[1]["label"] == "=1+1" and json.loads(out)[0]["=name"] == 1
@@ -198,3 +205,62 @@ def test_table_moves_shared_values_and_leaves_out_last_columns() -> None:
     assert "2.0M" in text and "123k" in text
     wide, caption = output.render_table(df, 200)
     assert len(wide.columns) == 5 and caption == ["country: FR"]
+
+
+_WORD = st.text(alphabet="abcdeéèfghijklmnoprstuvwxyzÎ'-_", min_size=1, max_size=12)
+_NUMBERISH = st.from_regex(r"[0-9][0-9.,:-]{0,9}", fullmatch=True)
+
+
+def _column(kind: str) -> st.SearchStrategy[list[object]]:
+    if kind == "int":
+        item: st.SearchStrategy[object] = st.integers(-(10**13), 10**13)
+    elif kind == "float":
+        item = st.one_of(st.floats(-1e9, 1e9), st.just(float("nan")))
+    elif kind == "word":
+        item = _WORD
+    elif kind == "text":
+        item = st.lists(st.one_of(_WORD, _NUMBERISH), min_size=1, max_size=12).map(" ".join)
+    elif kind == "path":
+        item = st.lists(st.one_of(_WORD, _NUMBERISH), min_size=1, max_size=8).map(
+            lambda parts: "/" + "/".join(parts)
+        )
+    else:
+        item = st.lists(_WORD, max_size=5)
+    return st.lists(st.one_of(st.none(), item), min_size=4, max_size=4)
+
+
+@st.composite
+def _frames(draw: st.DrawFn) -> pl.DataFrame:
+    names = ["museum", "posts", "follower_snapshots", "note", "path", "aliases", "rate", "x"]
+    kinds = ["word", "int", "int", "text", "path", "list", "float", "text"]
+    chosen = draw(st.lists(st.integers(0, len(names) - 1), min_size=1, max_size=8, unique=True))
+    data = {names[i]: draw(_column(kinds[i])) for i in chosen}
+    schema: dict[str, pl.DataType] = {
+        "word": pl.Utf8(),
+        "int": pl.Int64(),
+        "float": pl.Float64(),
+        "text": pl.Utf8(),
+        "path": pl.Utf8(),
+        "list": pl.List(pl.Utf8()),
+    }  # type: ignore[assignment]
+    return pl.DataFrame(data, schema={names[i]: schema[kinds[i]] for i in chosen})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(df=_frames(), width=st.integers(24, 130))
+def test_any_table_fits_and_keeps_figures_whole(df: pl.DataFrame, width: int) -> None:
+    """Whatever the frame: no line wider than the console, and every word with a digit in
+    it (a count, a rate, a date, an id) shown whole, as one of the cell's written forms."""
+    console = Console(file=io.StringIO(), width=width)
+    output.print_table(console, df, title="t")
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert max(cell_len(line) for line in text.splitlines()) <= width, text
+    whole: set[str] = set()
+    for name in df.columns:
+        for v in df[name].to_list():
+            for compact in (False, True):
+                whole.update(output._cell(v, compact).split())
+                whole.update(w.rstrip(",") for w in output._cell(v, compact).split())
+    for word in _BOX.sub(" ", text).split():
+        if any(ch.isdigit() for ch in word) and "…" not in word:
+            assert word.rstrip(",") in whole or word in whole, (word, text)

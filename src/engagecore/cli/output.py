@@ -95,7 +95,9 @@ def _jsonable(v: Any) -> Any:
 
 def _flat_for_csv(df: pl.DataFrame) -> pl.DataFrame:
     lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
-    return df.with_columns([pl.col(c).list.join(" ") for c in lists]) if lists else df
+    if not lists:
+        return df
+    return df.with_columns([pl.col(c).cast(pl.List(pl.Utf8)).list.join(" ") for c in lists])
 
 
 # A cell a spreadsheet would evaluate: OWASP's "CSV injection" first characters.
@@ -117,7 +119,9 @@ def csv_safe(df: pl.DataFrame) -> pl.DataFrame:
     plain number (``-0.5``), are unchanged."""
     df = _flat_for_csv(df)
     starts = "^[" + re.escape(_FORMULA_START) + "]"
-    text_cols = [c for c, t in df.schema.items() if t in (pl.Utf8, pl.Categorical)]
+    text_cols = [
+        c for c, t in df.schema.items() if t in (pl.Utf8, pl.Categorical) or isinstance(t, pl.Enum)
+    ]
     exprs = [
         pl.when(text.str.contains(starts) & ~text.str.contains(_PLAIN_NUMBER))
         .then(pl.lit("'") + text)
