@@ -71,6 +71,25 @@ def test_names_are_text_not_markup(
         assert name in _strip_ansi(shown)
 
 
+def test_control_characters_of_data_are_shown_not_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An escape sequence in a name would colour, move the cursor or make a link."""
+    db = str(tmp_path / "c.duckdb")
+    link = "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    _add(db, {"esc": "red \x1b[31malert", "osc": link, "bidi": "abc\u202edef"}, capsys)
+    code, out, err = run(["museums", "list", "--db", db], capsys)
+    assert code == 0, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "red \\x1b[31malert" in out and "abc\\u202edef" in out
+    code, out, err = run(
+        ["museums", "link", "esc", "--network", "x", "--handle", "a\x1b[2Jb", "--db", db], capsys
+    )
+    assert "\x1b" not in out + err
+    code, out, _ = run(["museums", "list", "--db", db, "--format", "json"], capsys)
+    assert {r["slug"]: r["name"] for r in json.loads(out)}["osc"] == link  # data unchanged
+
+
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 

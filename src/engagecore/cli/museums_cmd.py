@@ -9,7 +9,14 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    err_console,
+    printable,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +83,7 @@ def register(app: typer.Typer) -> None:
         """Attach a network account to a museum."""
         with Engine(db) as eng:
             slug, account = eng.link(museum, network, handle)
-        typer.echo(f"{network}:{account} → {slug}")
+        typer.echo(printable(f"{network}:{account} → {slug}"))
 
     @museums.command("import-registry")
     def import_registry(

@@ -244,7 +244,19 @@ def _cell(v: Any, compact: bool = False) -> str:
         return v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, date):
         return v.isoformat()
-    return " ".join(str(v).split())  # one line: newlines and tabs of data become spaces
+    return printable(" ".join(str(v).split()))  # one line: newlines and tabs become spaces
+
+
+# C0/C1 control characters (an escape sequence can colour, move the cursor or make a link)
+# and the bidirectional overrides that reorder what is shown ("Trojan source")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters written as ``\\x1b``,
+    ``\\u202e``. (Markup is not interpreted where this module prints: it prints
+    :class:`~rich.text.Text`.) Use it for any value from data echoed outside :func:`emit`."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,10 +316,11 @@ class _Column:
         self.cells = [_cell(v, compact and self.kind == "number") for v in self.values]
 
     def _header_min(self) -> int:
-        return max(cell_len(p.rstrip()) for p in _header_parts(self.name)) if self.name else 0
+        label = printable(self.name)
+        return max(cell_len(p.rstrip()) for p in _header_parts(label)) if label else 0
 
     def natural(self) -> int:
-        return max([cell_len(self.name), 1] + [cell_len(c) for c in self.cells])
+        return max([cell_len(printable(self.name)), 1] + [cell_len(c) for c in self.cells])
 
     def minimum(self, level: Literal["comfortable", "hard"]) -> int:
         """The narrowest width at which the column still reads at ``level``."""
@@ -409,7 +422,7 @@ def render_table(
         cols = [c for c in cols if c not in shared]
     shown, left_out = _fit(cols, width, priority)
     table = Table(
-        title=Text(title) if title else None,
+        title=Text(printable(title)) if title else None,
         title_style="bold",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -419,7 +432,7 @@ def render_table(
     )
     for col, w in shown:
         table.add_column(
-            Text(_header(col.name, w)),
+            Text(_header(printable(col.name), w)),
             justify="right" if col.kind == "number" else "left",
             width=w,
             no_wrap=col.kind != "text",
@@ -451,4 +464,4 @@ def print_table(
     table, lines = render_table(df, target.width, title=title, priority=priority, caption=caption)
     target.print(table)
     for line in lines:
-        target.print(Text(line, style="dim"), overflow="ellipsis")
+        target.print(Text(printable(line), style="dim"), overflow="ellipsis")
