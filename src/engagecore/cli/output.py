@@ -311,19 +311,30 @@ class _Column:
     values: list[Any]
     is_list: bool = False
     cells: list[str] = field(default_factory=list)
+    _measures: dict[str, int] = field(default_factory=dict)
 
     def format(self, compact: bool) -> None:
         self.cells = [_cell(v, compact and self.kind == "number") for v in self.values]
+        self._measures.clear()
 
     def _header_min(self) -> int:
         label = printable(self.name)
         return max(cell_len(p.rstrip()) for p in _header_parts(label)) if label else 0
 
     def natural(self) -> int:
-        return max([cell_len(printable(self.name)), 1] + [cell_len(c) for c in self.cells])
+        if "natural" not in self._measures:
+            self._measures["natural"] = max(
+                [cell_len(printable(self.name)), 1] + [cell_len(c) for c in self.cells]
+            )
+        return self._measures["natural"]
 
     def minimum(self, level: Literal["comfortable", "hard"]) -> int:
         """The narrowest width at which the column still reads at ``level``."""
+        if level not in self._measures:
+            self._measures[level] = self._minimum(level)
+        return self._measures[level]
+
+    def _minimum(self, level: Literal["comfortable", "hard"]) -> int:
         nat = self.natural()
         if self.kind in ("number", "word"):
             return max([self._header_min(), 1] + [cell_len(c) for c in self.cells])
@@ -333,9 +344,9 @@ class _Column:
             want = max(24, min(base, 40)) if level == "comfortable" else min(base, 40)
             return min(nat, max(self._header_min(), want, 8))
         if self.is_list:  # identifiers: wrapped between items, an item is never cut
-            words = [_cell(x) + "," for v in self.values for x in (v or [])]
+            words = {_cell(x) + "," for v in self.values for x in (v or [])}
         else:
-            words = [w for c in self.cells for w in c.split(" ")]
+            words = {w for c in set(self.cells) for w in c.split(" ")}
         longest = max([0] + [cell_len(w) for w in words])
         # a word with a digit (a number, a date, an id) is never cut; other words longer than
         # 15 characters may lose their end ("…") when the terminal is narrow
@@ -368,7 +379,8 @@ def _fit(
     if sum(c.natural() for c in cols) <= room(len(cols)):
         return [(c, c.natural()) for c in cols], []
     for c in cols:
-        c.format(compact=True)
+        if c.kind == "number":
+            c.format(compact=True)
     for n in range(len(order), 0, -1):
         kept = order[:n]
         for level in ("comfortable", "hard"):
