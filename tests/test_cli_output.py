@@ -283,3 +283,11 @@ def test_any_table_fits_and_keeps_figures_whole(df: pl.DataFrame, width: int) ->
     for word in _BOX.sub(" ", text).split():
         if any(ch.isdigit() for ch in word) and "…" not in word:
             assert word.rstrip(",") in whole or word in whole, (word, text)
+
+
+def test_years_and_ids_are_written_plain() -> None:
+    df = pl.DataFrame({"year": [2024, 2025], "museofile_id": [5031, 12345], "posts": [12345, 1]})
+    console = Console(file=io.StringIO(), width=80)
+    output.print_table(console, df)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "2024" in text and "12345" in text and "12,345" in text and "2,024" not in text

@@ -266,6 +266,7 @@ Kind = Literal["number", "word", "text", "path"]
 _PATH_NAMES = {"path", "file", "folder", "directory", "source_file"}
 _PATH_VALUE = re.compile(r"^(/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/])")
 _GAP = 2  # characters between two columns
+_PLAIN_INT = re.compile(r"(^|[ _])(id|year|code)$", re.IGNORECASE)
 _LEAVE_OUT = "--format json|csv for every column"
 
 
@@ -314,7 +315,10 @@ class _Column:
     _measures: dict[str, int] = field(default_factory=dict)
 
     def format(self, compact: bool) -> None:
-        self.cells = [_cell(v, compact and self.kind == "number") for v in self.values]
+        if self.kind == "number" and _PLAIN_INT.search(self.name):  # 2024, not 2,024 or 2k
+            self.cells = [_cell(v) if v is None else str(v) for v in self.values]
+        else:
+            self.cells = [_cell(v, compact and self.kind == "number") for v in self.values]
         self._measures.clear()
 
     def _header_min(self) -> int:
