@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -291,3 +293,25 @@ def test_years_and_ids_are_written_plain() -> None:
     output.print_table(console, df)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "2024" in text and "12345" in text and "12,345" in text and "2,024" not in text
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_a_reader_that_leaves_does_not_fail_the_command(
+    fmt: str, tmp_path: Path, fixtures: Path
+) -> None:
+    """`engage ingest … | head -1`: the import is committed, so the command must not end
+    with rc 1 because its summary could not be read (rich exits 1 on a broken pipe)."""
+    db = str(tmp_path / "p.duckdb")
+    args = [sys.executable, "-m", "engagecore", "ingest", str(fixtures / "spreadsheet")]
+    proc = subprocess.Popen(
+        [*args, "--db", db, "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Error" not in err and "Traceback" not in err
+    again = subprocess.run([*args, "--db", db, "--format", "json"], capture_output=True, text=True)
+    assert again.returncode == 0 and json.loads(again.stdout)[0]["status"] != "imported"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -79,6 +80,23 @@ class _Console(Console):
         super().__init__(**kwargs)
         if kwargs.get("width") is None:
             self._width = None
+
+    def on_broken_pipe(self) -> None:
+        """The reader left (``engage … | head``): the rest is dropped and the command ends as
+        it would have (an import stays imported, exit 0), where rich would exit 1."""
+        if not _discard(self.file):
+            self.quiet = True
+
+
+def _discard(stream: Any) -> bool:
+    """Send what is still written to ``stream`` to the null device (its reader has left)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+    return True
 
 
 console: Console = _Console()
@@ -158,8 +176,11 @@ def emit(
                 raise UsageError("--format parquet writes binary data: give --output FILE")
             buf = io.BytesIO()
             df.write_parquet(buf)
-            sys.stdout.buffer.write(buf.getvalue())
-            sys.stdout.flush()
+            try:
+                sys.stdout.buffer.write(buf.getvalue())
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _discard(sys.stdout)
         else:
             df.write_parquet(output)
         return
@@ -183,8 +204,11 @@ def emit(
         assert isinstance(file_console.file, io.StringIO)
         text = file_console.file.getvalue()
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left: see _Console.on_broken_pipe
+            _discard(sys.stdout)
     else:
         output.write_text(text, encoding="utf-8")
 
