@@ -59,7 +59,12 @@ def register(app: typer.Typer) -> None:
                 progress=progress,
             )
         table = report.table()
-        emit(table, fmt, title="dry run: nothing stored" if dry_run else "imported")
+        emit(
+            table,
+            fmt,
+            title="dry run: nothing stored" if dry_run else "imported",
+            priority=("path", "status", "posts", "network", "importer"),
+        )
         if fmt is Format.table:
             for f in report.skipped_files:
                 err_console.print(f"[yellow]skipped[/] {f}: not recognised by any importer")
