@@ -24,11 +24,33 @@ def _next_commands(out: str) -> list[str]:
     lines = out.splitlines()
     start = lines.index("Next, try:") + 1
     commands = []
+    pending = ""
     for line in lines[start:]:
         if not line.strip():
             break
-        commands.append(line.strip())
+        # a long command is printed as several lines joined by a shell backslash
+        if line.rstrip().endswith("\\"):
+            pending += line.strip()[:-1]
+            continue
+        commands.append((pending + line.strip()).strip())
+        pending = ""
     return commands
+
+
+@pytest.mark.parametrize("width", [80, 60, 30])
+def test_a_long_command_is_cut_between_shell_words(width: int) -> None:
+    from engagecore.cli.demo_cmd import shell_lines
+
+    command = (
+        "engage compare musee-des-beaux-arts-de-lyon orsay --db "
+        "'/home/someone/my museum data/2024 exports/engage-demo.duckdb'"
+    )
+    lines = shell_lines(command, width, indent="  ")
+    longest_word = max(len(w) for w in shlex.split(command, posix=False))
+    assert all(len(line) <= max(width, longest_word + 8) for line in lines), lines
+    assert all(line.endswith(" \\") for line in lines[:-1]) and len(lines) > 1
+    joined = " ".join(line.strip().removesuffix("\\") for line in lines)
+    assert shlex.split(joined) == shlex.split(command)
 
 
 @pytest.mark.parametrize("keep", [False, True])

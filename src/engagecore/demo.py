@@ -151,7 +151,7 @@ def _next_commands(db: Path, cohort: Cohort, export_dir: Path | None = None) -> 
         f"engage compare {pair} --db {q}",
         f"engage museums list --db {q}",
         f"engage score --explain {slugs[0]} --db {q}" if slugs else "engage plugins --all",
-        f'engage query "SELECT network, count(*) AS posts FROM posts GROUP BY ALL" --db {q}',
+        f'engage query "SELECT network, count(*) FROM posts GROUP BY 1" --db {q}',
     ]
     if export_dir is not None:
         # the kept exports, imported again: every file is recognised and skipped
@@ -161,8 +161,8 @@ def _next_commands(db: Path, cohort: Cohort, export_dir: Path | None = None) -> 
 
 #: What to run next with one's own files (not a command to run as printed: it names no file).
 OWN_DATA_HINT = (
-    "engage ingest FILE-FOLDER-OR-ZIP   (your own exports; they go to ./engage.duckdb, "
-    "not into the demo's store)"
+    "engage ingest FILE-FOLDER-OR-ZIP",
+    "(they go to ./engage.duckdb, not to the demo's store)",
 )
 
 
