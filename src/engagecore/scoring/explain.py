@@ -73,7 +73,7 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("2.4 size", "cohort fit", "size_fit", "how the size adjustment was fitted"),
     ("2.4 size", "size slope b", "size_slope", "log rate per log size in the cohort"),
     ("2.4 size", "intercept a", "size_intercept", "log rate at the cohort's median size"),
-    ("2.4 size", "median log size x̃", "size_center", ""),
+    ("2.4 size", "median log size", "size_center", "centre of the size fit (the cohort median)"),
     ("2.4 size", "adjusted rate", "adjusted_rate", "rate at the cohort's median size"),
     ("2.4 size", "residual e", "residual", "log rate − fitted log rate"),
     ("2.5 shrinkage", "cohort centre c", "cohort_center", "median residual"),
