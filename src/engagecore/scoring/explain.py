@@ -67,6 +67,12 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
         "naive_rate",
         "plain mean of interactions ÷ followers, for reference",
     ),
+    (
+        "2.2 aggregate",
+        "peers' rate ΣI/ΣF",
+        "engagement_rate_peer",
+        "Σ interactions ÷ Σ followers (or reach, views): other tools' rate",
+    ),
     ("2.3 bootstrap", "rate interval low", "engagement_rate_low", "bootstrap percentile interval"),
     ("2.3 bootstrap", "rate interval high", "engagement_rate_high", ""),
     ("2.4 size", "log size", "log_size", "mean log denominator at post time"),
