@@ -203,13 +203,15 @@ def _scored_store(path: Path) -> Path:
 
     t0 = datetime(2024, 3, 1, tzinfo=UTC)
     with engagecore.open(path) as eng:
-        for i in range(6):
+        for i in range(8):
             eng.museums.add(f"Musée numéro {i}", slug=f"musee-{i}")
-        eng.museums.add("[/] Musée [bold]crochet[/]", slug="crochet")
+        eng.museums.add("[/] Musée [bold]crochet[/]", slug="crochet")  # markup in a name
         con = eng.store.con
         accounts = [("x", f"a{i}", f"musee-{i}", f"handle{i}") for i in range(6)]
         accounts += [("x", "a9", "crochet", "crochet"), ("x", "u1", None, "[/]")]
         accounts += [("instagram", "i1", "musee-0", "ig0")]
+        # on x too: an account whose export has no counts, one with no follower count
+        accounts += [("x", "nc", "musee-6", "nocounts"), ("x", "nf", "musee-7", "nofollowers")]
         con.executemany(
             "INSERT INTO accounts (network, account_id, museum, handle) VALUES (?, ?, ?, ?)",
             accounts,
@@ -217,7 +219,7 @@ def _scored_store(path: Path) -> Path:
         rows = []
         for k, (net, acc, _, _) in enumerate(accounts):
             for j in range(15):
-                likes = 10 * (k + 1) + j
+                likes = None if acc == "nc" else 10 * (k + 1) + j
                 rows.append((net, f"{acc}-{j}", acc, t0 + timedelta(days=3 * j), likes))
         con.executemany(
             "INSERT INTO posts (network, post_id, account_id, posted_at, kind, is_own, "
@@ -227,7 +229,11 @@ def _scored_store(path: Path) -> Path:
         )
         con.executemany(
             "INSERT INTO follower_snapshots VALUES (?, ?, ?, ?, 1)",
-            [(net, acc, t0, 1000 * (k + 1)) for k, (net, acc, _, _) in enumerate(accounts)],
+            [
+                (net, acc, t0, 1000 * (k + 1))
+                for k, (net, acc, _, _) in enumerate(accounts)
+                if acc != "nf"
+            ],
         )
         eng.store.refresh_followers()
     return path
@@ -282,7 +288,10 @@ def test_score_table_unlinked_accounts_reasons_and_markup(
     for width in (80, 60):
         out = _fits(["score", "--db", db], width)
         assert "@[/]" in out  # printed as it is, not read as markup
-        assert "alone" in out and "alone in its cohort" in out  # instagram: one account
+        flat = " ".join(out.split())
+        assert "alone" in out and "alone in its cohort" in flat  # instagram: one account
+        assert "no counts: no interaction counts in this export" in flat
+        assert "no followers: no followers known — `engage followers add" in flat
         assert "engage museums link MUSEUM --network NET --handle HANDLE" in " ".join(out.split())
         header = "\n".join(out.splitlines()[1:3])
         assert "share" in header and "reach" in header  # young share, young reach
