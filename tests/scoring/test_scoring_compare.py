@@ -184,3 +184,18 @@ def test_why_gives_the_size_adjusted_ratio_and_the_leading_hashtag(
     assert "after the size adjustment; its #jourdefermeture posts lead" in alpha["why"]
     everything = table.filter(pl.col("network") == "all").row(0, named=True)
     assert everything["why"].startswith("star scores higher on alpha")
+
+
+def test_a_network_where_one_museum_has_no_account_says_so() -> None:
+    posts, fol, _ = cohort(12, 20, seed=2)
+    beta = posts_frame(
+        [{"museum": "m000", "network": "beta", "post_id": f"b{k}", "likes": 5} for k in range(12)]
+    )
+    snaps = followers_frame([("beta", "m000", T0, 100)])
+    inp = inputs(pl.concat([posts, beta]), pl.concat([fol, snaps]))
+    table = compare(score(inp, NETS), post_metrics(inp, NETS), ["m000", "m001"]).table
+    row = table.filter(pl.col("network") == "beta").row(0, named=True)
+    # m000 is alone on beta (no percentile), m001 has no account there
+    assert row["winner"] is None and row["verdict"] == "no winner: no score for m000, m001"
+    assert row["why"].startswith("m000: alone in its cohort")
+    assert row["why"].endswith("m001: no account on beta")

@@ -120,7 +120,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare(
-        museums: Annotated[list[str], typer.Argument(help="Two or more museums (names resolve).")],
+        museums: Annotated[
+            list[str],
+            typer.Argument(
+                help="Two or more museums (names resolve), or @handle of an unlinked account."
+            ),
+        ],
         network: NetworkOpt = None,
         since: SinceOpt = None,
         until: UntilOpt = None,

@@ -93,7 +93,7 @@ def compare(
         raise UsageError(f"no score for museum(s) {', '.join(unknown)}: nothing to compare")
     rows = score_frame.filter(pl.col("museum").is_in(names))
     posts = post_metrics_frame.filter(pl.col("museum").is_in(names))
-    tests = _winners(rows, posts, config)
+    tests = _winners(rows, posts, config, names)
     table = _side_by_side(rows, names).join(tests, on=["network", "period"], how="left")
     table = table.sort(pl.col("network") == "all", "network", "period")
     return ComparisonResult(names, table, drivers(posts))
@@ -144,7 +144,9 @@ def _p(p: float) -> str:
     return f"p = {p:.2g}" if p >= 0.001 else "p < 0.001"
 
 
-def _winners(rows: pl.DataFrame, posts: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
+def _winners(
+    rows: pl.DataFrame, posts: pl.DataFrame, config: ScoringConfig, names: Sequence[str]
+) -> pl.DataFrame:
     """Per network and period: the winner (or none), the test, a one-line verdict and why.
 
     The Mann–Whitney tests of one period's networks form one family: Holm–Bonferroni keeps
@@ -167,8 +169,10 @@ def _winners(rows: pl.DataFrame, posts: pl.DataFrame, config: ScoringConfig) -> 
                 f"{m}: {no_score_note(r)[1]}"
                 for m, r in unscored.select("museum", "reason").iter_rows()
             ]
+            absent = [m for m in names if m not in set(group.get_column("museum"))]
+            missing += [f"{m}: no account on {network}" for m in absent]
             rec["verdict"] = "no winner: no score for " + ", ".join(
-                unscored.get_column("museum").to_list()
+                [*unscored.get_column("museum").to_list(), *absent]
             )
             rec["why"] = "; ".join(missing) or None
             out.append(rec)
