@@ -295,6 +295,11 @@ def test_score_table_unlinked_accounts_reasons_and_markup(
         assert "engage museums link MUSEUM --network NET --handle HANDLE" in " ".join(out.split())
         header = "\n".join(out.splitlines()[1:3])
         assert "share" in header and "reach" in header  # young share, young reach
+    # the ranking and a comparison print markup-like names and handles as they are
+    board = " ".join(_fits(["score", "--db", db, "--top", "10"], 80).split())
+    assert "[/] Musée [bold]crochet[/]" in board and "@[/]" in board
+    cards = _fits(["compare", "@[/]", "crochet", "--db", db], 60)
+    assert "@[/]" in cards and "crochet" in cards
     # compare an unlinked account by its label; explain it
     code, out, err = run(["compare", "@[/]", "musee-1", "--db", db, "-f", "json"], capsys)
     assert code == 0, err
