@@ -349,12 +349,14 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
     if not show_basis and bases:
         lines.append(f"rates by {bases[0]} (winsorized mean per post; peers' ΣI/ΣF in json)")
     lines.append("score: 0–100 within the network's cohort [95 % interval]")
-    lines.append(
-        f"young share: share of the audience aged {young_band.replace('-', '–')}; "
-        "young reach: those people; "
-        "young index: share ÷ the network's typical share (est. from priors, meas. from owned "
-        "age data)"
-    )
+    young = f"young share: share of the audience aged {young_band.replace('-', '–')}"
+    young += "; young reach: those people"
+    if "young index" not in dropped:
+        young += (
+            "; young index: share ÷ the network's typical share (est. from priors, meas. "
+            "from owned age data)"
+        )
+    lines.append(young)
     lines += [f"{k}: {v}" for k, v in notes.items()]
     if unlinked:
         lines.append(_LINK_NOTE)
