@@ -155,7 +155,8 @@ def _winners(
     from engagecore.scoring.engagement import no_score_note
 
     out: list[dict[str, object]] = []
-    tested: list[tuple[int, float, float, str, str, str]] = []  # (row, p, effect, ...)
+    # the Mann–Whitney tests run: (index in out, p-value, effect, score leader, period)
+    tested: list[tuple[int, float, float, str, str]] = []
     for (network, period), group in rows.group_by(["network", "period"], maintain_order=True):
         scored = group.filter(pl.col("engagement_score").is_not_null()).sort(
             "engagement_score", descending=True
@@ -216,16 +217,14 @@ def _winners(
             out.append(rec)
             continue
         rec["test"] = MWU
-        tested.append((len(out), p_value, effect, str(top["museum"]), str(period), ""))
+        tested.append((len(out), p_value, effect, str(top["museum"]), str(period)))
         out.append(rec)
     # Holm over the networks tested in each period
     for period in dict.fromkeys(t[4] for t in tested):
         family = [t for t in tested if t[4] == period]
         rejected, thresholds = holm([t[1] for t in family], config.alpha)
         m = len(family)
-        for (i, p, effect, leader, _, _), rej, thr in zip(
-            family, rejected, thresholds, strict=True
-        ):
+        for (i, p, effect, leader, _), rej, thr in zip(family, rejected, thresholds, strict=True):
             rec = out[i]
             rec["alpha_holm"], rec["holm_m"] = thr, m
             how = f", Holm over {m} networks" if m > 1 else ""
