@@ -174,6 +174,7 @@ class Col:
     justify: str = "right"
     drop: int = 0
     flex: bool = False
+    least: int = 12  # a text column's narrowest width (or its longest word's)
 
 
 def _width(text: str) -> int:
@@ -193,7 +194,7 @@ def fit_table(
     natural = [max([_width(c.header)] + [_width(r[i]) for r in rows]) for i, c in enumerate(cols)]
     # a text column can shrink to its longest word (or 12), never splitting a word
     least = [
-        min(natural[i], max(12, *(len(w) for r in rows for w in r[i].split()), 1))
+        min(natural[i], max(c.least, *(len(w) for r in rows for w in r[i].split()), 1))
         if c.flex
         else natural[i]
         for i, c in enumerate(cols)
@@ -386,9 +387,9 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
     cols += [Col("period", "left")] if show_period else []
     cols += [
         Col("museum", "left"),
-        Col("name", "left", drop=3, flex=True),
+        Col("name", "left", drop=2, flex=True, least=18),
         Col("score"),
-        Col("rate", drop=2),
+        Col("rate", drop=3),
         Col("young\nshare", drop=5),
         Col("young\nreach", drop=4),
         Col("followers", drop=1),
