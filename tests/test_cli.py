@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -193,3 +194,174 @@ def test_demo_score_compare_commands(
     assert "period: all" in out  # a column every row shares goes to the caption
     code, _, err = run(["compare", "louvre", *db], capsys)
     assert code == 2 and "at least two museums" in err
+
+
+def _scored_store(path: Path) -> Path:
+    """A small store: museums on x, one museum named like rich markup, an unlinked account
+    whose handle is markup too, and an instagram account alone in its cohort."""
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    with engagecore.open(path) as eng:
+        for i in range(8):
+            eng.museums.add(f"Musée numéro {i}", slug=f"musee-{i}")
+        eng.museums.add("[/] Musée [bold]crochet[/]", slug="crochet")  # markup in a name
+        con = eng.store.con
+        accounts = [("x", f"a{i}", f"musee-{i}", f"handle{i}") for i in range(6)]
+        accounts += [("x", "a9", "crochet", "crochet"), ("x", "u1", None, "[/]")]
+        accounts += [("instagram", "i1", "musee-0", "ig0")]
+        # on x too: an account whose export has no counts, one with no follower count
+        accounts += [("x", "nc", "musee-6", "nocounts"), ("x", "nf", "musee-7", "nofollowers")]
+        con.executemany(
+            "INSERT INTO accounts (network, account_id, museum, handle) VALUES (?, ?, ?, ?)",
+            accounts,
+        )
+        rows = []
+        for k, (net, acc, _, _) in enumerate(accounts):
+            for j in range(15):
+                likes = None if acc == "nc" else 10 * (k + 1) + j
+                rows.append((net, f"{acc}-{j}", acc, t0 + timedelta(days=3 * j), likes))
+        con.executemany(
+            "INSERT INTO posts (network, post_id, account_id, posted_at, kind, is_own, "
+            "hashtags, likes, observed_at, import_id) "
+            "VALUES (?, ?, ?, ?, 'photo', true, ['expo'], ?, ?, 1)",
+            [(*r, t0 + timedelta(days=100)) for r in rows],
+        )
+        con.executemany(
+            "INSERT INTO follower_snapshots VALUES (?, ?, ?, ?, 1)",
+            [
+                (net, acc, t0, 1000 * (k + 1))
+                for k, (net, acc, _, _) in enumerate(accounts)
+                if acc != "nf"
+            ],
+        )
+        eng.store.refresh_followers()
+    return path
+
+
+def _cli_at(width: int, args: list[str]) -> str:
+    """The CLI's output in a terminal of ``width`` columns (in process: the console's width
+    set as ``COLUMNS`` would set it)."""
+    from engagecore.cli import output
+
+    old = output.console.width
+    output.console.width = width
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as buf:
+            output.console.file = buf
+            try:
+                main(args)
+            except SystemExit as exc:
+                assert not exc.code, exc
+    finally:
+        output.console.width = old
+        output.console.file = None  # type: ignore[assignment]
+    return buf.getvalue()
+
+
+def _numbers(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\d[\d,.]*%?", text))
+
+
+def _fits(args: list[str], width: int) -> str:
+    """The output at ``width`` columns: no line longer, and no number split across lines
+    (every number it shows is one that the unconstrained, 400-column output shows)."""
+    out = _cli_at(width, args)
+    lines = out.splitlines()
+    assert lines and all(len(line) <= width for line in lines), max(lines, key=len)
+    wide = _numbers(_cli_at(400, args))
+    assert _numbers(out) <= wide, _numbers(out) - wide
+    return out
+
+
+def test_score_table_unlinked_accounts_reasons_and_markup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(_scored_store(tmp_path / "s.duckdb"))
+    code, out, _ = run(["score", "--db", db, "--format", "json"], capsys)
+    rows = json.loads(out)
+    unlinked = [r for r in rows if r["museum"] == "@[/]" and r["network"] == "x"]
+    assert code == 0 and unlinked and unlinked[0]["linked"] is False
+    assert unlinked[0]["engagement_score"] is not None  # scored among the x accounts
+    for width in (80, 60):
+        out = _fits(["score", "--db", db], width)
+        assert "@[/]" in out  # printed as it is, not read as markup
+        flat = " ".join(out.split())
+        assert "alone" in out and "alone in its cohort" in flat  # instagram: one account
+        assert "no counts: no interaction counts in this export" in flat
+        assert "no followers: no followers known — `engage followers add" in flat
+        assert "engage museums link MUSEUM --network NET --handle HANDLE" in " ".join(out.split())
+        header = "\n".join(out.splitlines()[1:3])
+        assert "share" in header and "reach" in header  # young share, young reach
+    # the ranking and a comparison print markup-like names and handles as they are
+    board = " ".join(_fits(["score", "--db", db, "--top", "10"], 80).split())
+    assert "[/] Musée [bold]crochet[/]" in board and "@[/]" in board
+    cards = _fits(["compare", "@[/]", "crochet", "--db", db], 60)
+    assert "@[/]" in cards and "crochet" in cards
+    # compare an unlinked account by its label; explain it
+    code, out, err = run(["compare", "@[/]", "musee-1", "--db", db, "-f", "json"], capsys)
+    assert code == 0, err
+    table = json.loads(out)
+    assert any(r["network"] == "x" and r["@[/] score"] is not None for r in table)
+    code, out, err = run(["score", "--explain", "@[/]", "--db", db, "-f", "json"], capsys)
+    assert code == 0 and json.loads(out)[0]["museum"] == "@[/]"
+
+
+def test_score_sort_top_is_the_demo_leaderboard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, demo_out, err = run(["demo", "--museums", "8", "--seed", "2"], capsys)
+    assert code == 0, err
+    db = ["--db", "engage-demo.duckdb"]
+    code, out, _ = run(["score", *db, "--top", "10"], capsys)
+    assert code == 0
+    board = out.split("\n*:")[0].rstrip("\n").splitlines()
+    assert board[0].startswith("top museums") and len(board) >= 5
+    demo_lines = demo_out.splitlines()
+    start = demo_lines.index(board[0])
+    assert demo_lines[start : start + len(board)] == board  # same rows, same look
+    code, out, _ = run(["demo", "--museums", "8", "--seed", "2", "-f", "json"], capsys)
+    demo_top = json.loads(out)
+    code, out, _ = run(["score", *db, "--sort", "score", "--top", "10", "-f", "json"], capsys)
+    assert json.loads(out) == demo_top
+    # other sorts: ranked on their column, highest first
+    for sort, column in (
+        ("rate", "engagement_rate"),
+        ("young", "young_reach"),
+        ("young_share", "young_share"),
+        ("followers", "followers"),
+    ):
+        code, out, _ = run(["score", *db, "--sort", sort, "--top", "3", "-f", "json"], capsys)
+        ranked = json.loads(out)
+        values = [r[column] for r in ranked]
+        assert code == 0 and len(ranked) == 3 and values == sorted(values, reverse=True)
+        assert [r["rank"] for r in ranked] == [1, 2, 3]
+    with engagecore.open("engage-demo.duckdb", read_only=True) as eng:
+        api = eng.score(sort="rate", top=3)
+        assert api.get_column("rank").to_list() == [1, 2, 3]
+        assert api.equals(eng.leaderboard(sort="rate", top=3))
+    code, _, err = run(["score", *db, "--sort", "beauty"], capsys)
+    assert code == 2 and "expected one of score, rate, young" in err
+    for width in (80, 60):
+        _fits(["score", *db, "--top", "10"], width)
+
+
+def test_compare_and_explain_fit_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["demo", "--museums", "6", "--seed", "3"], capsys)
+    assert code == 0, err
+    db = ["--db", "engage-demo.duckdb"]
+    for width in (80, 60):
+        out = _fits(["compare", "louvre", "pompidou", *db], width)
+        flat = " ".join(out.split())
+        assert "interval separation" in flat and "all — " in flat
+        assert "after the size adjustment" in flat  # the "why" sentence
+        assert "young share" in flat and "young reach" in flat
+        out = _fits(["score", "--explain", "louvre", *db], width)
+        assert len(out.splitlines()) < 250
+        assert "engagement" in out and "meaning" in out

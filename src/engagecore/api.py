@@ -138,21 +138,56 @@ class Engine:
         inputs, cfg, specs = self._scoring(**kwargs)
         return scoring.score(inputs, specs, cfg), scoring.post_metrics(inputs, specs, cfg), cfg
 
-    def score(self, *, museums: Sequence[str] | None = None, **kwargs: Any) -> pl.DataFrame:
+    def _slug(self, museum: str) -> str:
+        """A museum's slug (names and aliases resolve); an unlinked account's label
+        (``@handle``, ``network:@handle``) is kept as it is."""
+        return museum if "@" in museum else self.museums.resolve(museum)
+
+    def score(
+        self,
+        *,
+        museums: Sequence[str] | None = None,
+        sort: str | None = None,
+        top: int | None = None,
+        **kwargs: Any,
+    ) -> pl.DataFrame:
         """One row per museum × network × period, plus composite rows (network "all").
 
         Filters and options: ``networks``, ``museums`` (names resolve; selects output rows
         only), ``since``, ``until``, ``period`` (all, month, quarter, year), ``young_band`` and
-        any :class:`~engagecore.scoring.ScoringConfig` field.
+        any :class:`~engagecore.scoring.ScoringConfig` field. With ``sort`` or ``top``: the
+        ranking of :meth:`leaderboard` instead (``engage score --sort … --top N``).
         """
         from engagecore import scoring
 
+        if sort is not None or top is not None:
+            return self.leaderboard(sort=sort or "score", top=top, museums=museums, **kwargs)
         inputs, cfg, specs = self._scoring(**kwargs)
         frame = scoring.score(inputs, specs, cfg)
         if museums:
-            slugs = [self.museums.resolve(m) for m in museums]
+            slugs = [self._slug(m) for m in museums]
             frame = frame.filter(pl.col("museum").is_in(slugs))
         return frame
+
+    def leaderboard(
+        self,
+        *,
+        sort: str = "score",
+        top: int | None = 10,
+        museums: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> pl.DataFrame:
+        """Museums ranked on their composite ("all") row: ``sort`` is score, rate, young
+        (young reach, people), young_share or followers; the first ``top`` (None: all).
+
+        The demo's "top museums" is this ranking (sort="score", top=10). Takes the filters
+        and options of :meth:`score`.
+        """
+        from engagecore.scoring.leaderboard import leaderboard
+
+        frame = self.score(museums=museums, **kwargs)
+        names = self.museums.list().select(pl.col("slug").alias("museum"), "name")
+        return leaderboard(frame, sort, top, names)
 
     def post_metrics(self, **kwargs: Any) -> pl.DataFrame:
         """Per post: interactions, rate and its basis, expectation, overperformance, breakout.
@@ -165,18 +200,21 @@ class Engine:
         return scoring.post_metrics(inputs, specs, cfg)
 
     def compare(self, museums: Sequence[str], **kwargs: Any) -> Any:
-        """Museums side by side (``.table``) and the posts driving the gap (``.drivers``)."""
+        """Museums side by side (``.table``) and the posts driving the gap (``.drivers``).
+
+        A museum is a slug, name or alias, or an unlinked account's label (``@handle``).
+        """
         from engagecore import scoring
 
-        slugs = [self.museums.resolve(m) for m in museums]
+        slugs = [self._slug(m) for m in museums]
         scores, metrics, cfg = self._scores_and_metrics(**kwargs)
         return scoring.compare(scores, metrics, slugs, cfg)
 
     def explain(self, museum: str, **kwargs: Any) -> pl.DataFrame:
-        """Every input of the formula for one museum."""
+        """Every input of the formula for one museum (or unlinked account label)."""
         from engagecore import scoring
 
-        slug = self.museums.resolve(museum)
+        slug = self._slug(museum)
         kwargs.pop("museums", None)
         scores, metrics, _ = self._scores_and_metrics(**kwargs)
         return scoring.explain(scores, metrics, slug)

@@ -48,7 +48,7 @@ class DemoResult:
     files: int
     networks: list[str]
     skipped_networks: list[str]  # registered networks whose plugin has no demo writer
-    top: pl.DataFrame  # rank, museum, name, engagement_score (+ interval), young_share
+    top: pl.DataFrame  # scoring.leaderboard(scores, "score", top_n): `engage score --top N`
     compare: pl.DataFrame | None  # `engage compare louvre pompidou`, when both are simulated
     scores: pl.DataFrame  # every score row (Engine.score())
     next_commands: list[str]
@@ -112,22 +112,11 @@ def _attach_accounts(engine: Engine, cohort: Cohort) -> int:
 
 
 def _top(scores: pl.DataFrame, cohort: Cohort, n: int) -> pl.DataFrame:
+    """The demo's "top museums": the leaderboard ``engage score --sort score --top N`` gives."""
+    from engagecore.scoring.leaderboard import leaderboard
+
     names = cohort.museums.select(pl.col("slug").alias("museum"), "name")
-    return (
-        scores.filter(pl.col("network") == "all", pl.col("engagement_score").is_not_null())
-        .sort("engagement_score", descending=True)
-        .head(n)
-        .join(names, on="museum", how="left")
-        .select(
-            pl.int_range(1, pl.len() + 1).alias("rank"),
-            "museum",
-            "name",
-            "engagement_score",
-            "engagement_score_low",
-            "engagement_score_high",
-            "young_share",
-        )
-    )
+    return leaderboard(scores, "score", n, names)
 
 
 def _compare(engine: Engine, cohort: Cohort) -> pl.DataFrame | None:

@@ -9,6 +9,7 @@ from scoring_builders import NETS, T0, cohort, followers_frame, inputs, posts_fr
 
 from engagecore.errors import UsageError
 from engagecore.scoring import compare, explain, mann_whitney, post_metrics, score
+from engagecore.scoring.compare import holm
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,74 @@ def test_no_winner_on_small_samples() -> None:
     row = compare(score(inp, NETS), post_metrics(inp, NETS), ["a", "b"]).table.row(0, named=True)
     assert row["p_value"] < 0.05 and row["winner"] is None
     assert "small sample" in row["test"]
+    assert row["verdict"] == "no winner: fewer than 10 rated posts for a, b"
+
+
+def test_holm_step_down() -> None:
+    rejected, thresholds = holm([0.01, 0.04, 0.03, 0.2], 0.05)
+    assert thresholds == pytest.approx([0.0125, 0.025, 0.05 / 3, 0.05])
+    # 0.01 ≤ 0.0125 passes; 0.03 > 0.0167 stops: 0.04 is kept although below 0.05
+    assert rejected == [True, False, False, False]
+    assert holm([0.001, 0.02], 0.05) == ([True, True], pytest.approx([0.025, 0.05]))
+
+
+def test_verdict_names_the_test_and_holm_over_the_networks_compared() -> None:
+    """Two networks compared: each p-value is held to its Holm threshold (the smaller one
+    to 0.05 / 2), and the headline gives the p-value, the threshold and the method."""
+    posts, fol, _ = cohort(20, 30, seed=5, networks=("alpha", "beta"))
+    # on alpha "star" is far above m001; on beta it is a copy of m001 (no difference)
+    star_alpha = posts_frame(
+        [
+            {"museum": "star", "network": "alpha", "post_id": f"sa{k}", "likes": 2000 + k}
+            for k in range(30)
+        ]
+    )
+    star_beta = posts.filter((pl.col("museum") == "m001") & (pl.col("network") == "beta"))
+    star_beta = star_beta.with_columns(
+        museum=pl.lit("star"), account_id=pl.lit("beta-star"), post_id=pl.col("post_id") + "s"
+    )
+    m001 = fol.filter(pl.col("account_id") == "beta-m001").get_column("followers")[0]
+    snaps = followers_frame([("alpha", "star", T0, 5000), ("beta", "star", T0, int(m001))])
+    inp = inputs(pl.concat([posts, star_alpha, star_beta]), pl.concat([fol, snaps]))
+    table = compare(score(inp, NETS), post_metrics(inp, NETS), ["m001", "star"]).table
+    alpha = table.filter(pl.col("network") == "alpha").row(0, named=True)
+    beta = table.filter(pl.col("network") == "beta").row(0, named=True)
+    assert alpha["winner"] == "star" and alpha["alpha_holm"] == pytest.approx(0.025)
+    assert alpha["verdict"].startswith("star ahead (p < 0.001 < 0.025, Holm over 2 networks)")
+    assert "Holm–Bonferroni over 2 networks" in alpha["test"] and alpha["holm_m"] == 2
+    assert beta["winner"] is None and beta["alpha_holm"] == pytest.approx(0.05)
+    p = beta["p_value"]
+    assert (
+        beta["verdict"] == f"no significant difference (p = {p:.2g} ≥ 0.05, Holm over 2 networks)"
+    )
+    everything = table.filter(pl.col("network") == "all").row(0, named=True)
+    assert "interval separation" in everything["verdict"]
+
+
+def test_why_gives_the_size_adjusted_ratio_and_the_leading_hashtag(
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    scores, posts = frames
+    table = compare(scores, posts, ["m002", "star"]).table
+    alpha = table.filter(pl.col("network") == "alpha").row(0, named=True)
+    assert alpha["why"].startswith("star's posts are rated ")
+    ratio = float(alpha["why"].split("rated ")[1].split("×")[0])
+    assert ratio > 2
+    assert "after the size adjustment; its #jourdefermeture posts lead" in alpha["why"]
+    everything = table.filter(pl.col("network") == "all").row(0, named=True)
+    assert everything["why"].startswith("star scores higher on alpha")
+
+
+def test_a_network_where_one_museum_has_no_account_says_so() -> None:
+    posts, fol, _ = cohort(12, 20, seed=2)
+    beta = posts_frame(
+        [{"museum": "m000", "network": "beta", "post_id": f"b{k}", "likes": 5} for k in range(12)]
+    )
+    snaps = followers_frame([("beta", "m000", T0, 100)])
+    inp = inputs(pl.concat([posts, beta]), pl.concat([fol, snaps]))
+    table = compare(score(inp, NETS), post_metrics(inp, NETS), ["m000", "m001"]).table
+    row = table.filter(pl.col("network") == "beta").row(0, named=True)
+    # m000 is alone on beta (no percentile), m001 has no account there
+    assert row["winner"] is None and row["verdict"] == "no winner: no score for m000, m001"
+    assert row["why"].startswith("m000: alone in its cohort")
+    assert row["why"].endswith("m001: no account on beta")

@@ -28,7 +28,7 @@ def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         ("alpha", "1", "louvre"),
         ("alpha", "2", "orsay"),
         ("beta", "3", "louvre"),
-        ("alpha", "9", None),  # an account attached to no museum: left out
+        ("alpha", "9", None),  # an account attached to no museum: scored as "@h"
     ]
     con.executemany(
         "INSERT INTO accounts (network, account_id, museum, handle, display_name) "
@@ -67,14 +67,40 @@ def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_accounts_without_museum_are_left_out(store: duckdb.DuckDBPyConnection) -> None:
+def test_accounts_without_museum_are_scored_under_their_handle(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
     inp = load_inputs(store)
     posts = inp.posts.collect()
-    assert set(posts.get_column("museum")) == {"louvre", "orsay"}
+    assert set(posts.get_column("museum")) == {"louvre", "orsay", "@h"}
     assert posts.schema["posted_at"] == pl.Datetime("us", "UTC")
-    assert inp.followers.collect().height == 3
+    assert inp.followers.collect().height == 4
     df = score(inp, NETS)
-    assert set(df.get_column("museum")) == {"louvre", "orsay"}
+    assert set(df.get_column("museum")) == {"louvre", "orsay", "@h"}
+    alone = df.filter(pl.col("museum") == "@h", pl.col("network") == "alpha").row(0, named=True)
+    assert alone["linked"] is False and alone["posts"] == 12
+    assert alone["engagement_score"] is not None  # in the alpha cohort with louvre and orsay
+    assert df.filter(pl.col("museum") == "louvre")["linked"].all()
+    metrics = post_metrics(inp, NETS)
+    unlinked = metrics.filter(pl.col("museum") == "@h")
+    assert unlinked.height == 12 and not unlinked["linked"].any()
+    assert metrics.filter(pl.col("museum") == "louvre")["linked"].all()
+    # only the chosen labels' posts with a museum filter
+    only = load_inputs(store, museums=["@h"]).posts.collect()
+    assert set(only["museum"]) == {"@h"} and only.height == 12
+
+
+def test_same_handle_unlinked_on_two_networks_gets_the_network_in_its_label(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    store.execute(
+        "INSERT INTO accounts (network, account_id, museum, handle) VALUES ('beta', '8', NULL, 'H')"
+    ).fetchall()
+    labels = set(load_inputs(store).accounts.collect().get_column("museum"))
+    assert {"alpha:@h", "beta:@H", "louvre", "orsay"} == labels
+    # a network filter does not change a label
+    only_alpha = load_inputs(store, networks=["alpha"]).accounts.collect()
+    assert "alpha:@h" in set(only_alpha["museum"])
 
 
 def test_filters_are_pushed_into_the_store(store: duckdb.DuckDBPyConnection) -> None:

@@ -215,3 +215,41 @@ def test_a_network_can_prefer_views_as_its_basis() -> None:
     cfg = ScoringConfig(basis_by_network={"beta": ("views", "followers")})
     views = _row(score(inputs(posts_frame(rows), fol), NETS, cfg), "a", "beta")
     assert views["rate_basis"] == "views" and views["engagement_rate"] == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize("half_life", [None, 30.0])
+def test_engagement_rate_peer_is_sum_of_interactions_over_sum_of_followers(
+    half_life: float | None,
+) -> None:
+    """Rival IQ's ER by followers, by hand: Σ I ÷ Σ F over the row's posts; the winsorized
+    rate reads lower on right-skewed rates (one big post on a small audience)."""
+    likes = [10, 12, 8, 11, 9, 10, 300]
+    snaps = [(T0, 1000), (T0 + timedelta(days=3), 2000)]
+    posts = posts_frame(
+        [
+            {"museum": "a", "posted_at": T0 + timedelta(days=i, hours=1), "likes": n}
+            for i, n in enumerate(likes)
+        ]
+        + [{"museum": "b", "likes": 5, "posted_at": T0 + timedelta(hours=2)}]
+    )
+    fol = followers_frame([("alpha", "a", t, f) for t, f in snaps] + [("alpha", "b", T0, 100)])
+    df = score(inputs(posts, fol), NETS, ScoringConfig(half_life_days=half_life))
+    row = _row(df, "a")
+    followers = [1000, 1000, 1000, 2000, 2000, 2000, 2000]  # as of each post
+    assert row["engagement_rate_peer"] == pytest.approx(sum(likes) / sum(followers))
+    if half_life is None:  # (recency weighting gives the newest, viral, post more weight)
+        assert row["engagement_rate"] < row["engagement_rate_peer"]
+    assert _row(df, "b")["engagement_rate_peer"] == pytest.approx(0.05)
+    assert _row(df, "a", "all")["engagement_rate_peer"] == pytest.approx(
+        row["engagement_rate_peer"]
+    )
+
+
+def test_posts_of_an_unlinked_account_in_frames_are_scored_under_its_id() -> None:
+    posts, fol, _ = cohort(12, 10)
+    lone = posts.filter(pl.col("museum") == "m000").with_columns(museum=pl.lit(None))
+    posts = pl.concat([posts.filter(pl.col("museum") != "m000"), lone])
+    df = score(inputs(posts, fol), NETS)
+    row = _row(df, "@alpha-m000")
+    assert row["linked"] is False and row["posts"] == 10 and row["engagement_score"] is not None
+    assert df.filter(pl.col("museum") != "@alpha-m000")["linked"].all()

@@ -103,31 +103,7 @@ def shell_lines(command: str, width: int, indent: str = "") -> list[str]:
 
 
 def show_top(top: pl.DataFrame) -> None:
-    """The top museums, compact enough for an 80-column terminal."""
-    from rich.table import Table
+    """The top museums: the table ``engage score --sort score --top N`` prints."""
+    from engagecore.cli.score_cmd import show_leaderboard
 
-    table = Table(
-        title="top museums — composite engagement score (0–100, interval) and young share",
-        title_justify="left",
-        header_style="bold",
-    )
-    for col, justify in (
-        ("#", "right"),
-        ("museum", "left"),
-        ("name", "left"),
-        ("score", "right"),
-        ("young", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for row in top.iter_rows(named=True):
-        low, high = row.get("engagement_score_low"), row.get("engagement_score_high")
-        interval = f" ({low:.0f}–{high:.0f})" if low is not None and high is not None else ""
-        young = row.get("young_share")
-        table.add_row(
-            str(row["rank"]),
-            row["museum"],
-            row.get("name") or "",
-            f"{row['engagement_score']:.0f}{interval}",
-            f"{young:.0%}" if young is not None else "—",
-        )
-    console.print(table)
+    show_leaderboard(top, "score")

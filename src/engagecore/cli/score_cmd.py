@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 import polars as pl
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from engagecore.api import Engine
 from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
@@ -54,6 +57,18 @@ def register(app: typer.Typer) -> None:
         explain: Annotated[
             str | None, typer.Option(help="Show every input of the formula for this museum.")
         ] = None,
+        sort: Annotated[
+            str | None,
+            typer.Option(
+                help="Rank the museums (composite rows): score, rate, young (young reach), "
+                "young_share or followers.",
+                show_default=False,
+            ),
+        ] = None,
+        top: Annotated[
+            int | None,
+            typer.Option(help="Show the first N museums of the ranking.", show_default=False),
+        ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
@@ -73,7 +88,18 @@ def register(app: typer.Typer) -> None:
                 young_band=_band(young_band),
             )
             if explain:
-                emit(eng.explain(explain, **kwargs), fmt, title=f"explain {explain}", output=output)
+                frame = eng.explain(explain, **kwargs)
+                if fmt is Format.table and output is None:
+                    show_explain(frame)
+                else:
+                    emit(frame, fmt, title=f"explain {explain}", output=output)
+                return
+            if sort is not None or top is not None:
+                ranked = eng.score(sort=sort, top=top, **kwargs)
+                if fmt is Format.table and output is None:
+                    show_leaderboard(ranked, sort or "score")
+                else:
+                    emit(ranked, fmt, title="top museums", output=output)
                 return
             frame = eng.score(**kwargs)
         if frame.is_empty():
@@ -84,7 +110,7 @@ def register(app: typer.Typer) -> None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns
             # of SUMMARY_COLUMNS).
-            show_scores(frame)
+            show_scores(frame, young_band)
             return
         if fmt is Format.table:
             from engagecore.scoring import SUMMARY_COLUMNS
@@ -94,7 +120,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare(
-        museums: Annotated[list[str], typer.Argument(help="Two or more museums (names resolve).")],
+        museums: Annotated[
+            list[str],
+            typer.Argument(
+                help="Two or more museums (names resolve), or @handle of an unlinked account."
+            ),
+        ],
         network: NetworkOpt = None,
         since: SinceOpt = None,
         until: UntilOpt = None,
@@ -133,17 +164,86 @@ def register(app: typer.Typer) -> None:
             emit(result.drivers if drivers else result.table, fmt, output=output)
 
 
-_CARD_ROWS = (
-    ("followers", "followers", "{:,.0f}"),
-    ("posts", "posts", "{:,.0f}"),
-    ("engagement rate", "rate", "{:.4%}"),
-    ("rate basis", "basis", "{}"),
-    ("engagement score", "score", "{:.0f}"),
-    ("score interval", None, ""),
-    ("young reach", "young_reach", "{:,.0f}"),
-    ("young index", "young_index", "{:.2f}"),
-    ("young basis", "young_basis", "{}"),
-)
+@dataclass(frozen=True)
+class Col:
+    """A column of a terminal table: its header (``\n`` for a two-line header), how it is
+    justified, when it leaves a narrow terminal (0: never; 1 first, then 2, ...), and whether
+    it takes the width left and wraps at spaces (text) instead of keeping its full width."""
+
+    header: str
+    justify: str = "right"
+    drop: int = 0
+    flex: bool = False
+    least: int = 12  # a text column's narrowest width (or its longest word's)
+
+
+def _width(text: str) -> int:
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def fit_table(
+    cols: list[Col], rows: list[list[str]], *, title: str | None = None, width: int | None = None
+) -> tuple[Table, list[str]]:
+    """A borderless table whose columns fit ``width`` (the terminal's by default): every
+    figure at its full width, the columns that do not fit left out (the most droppable
+    first; their headers are returned for the caption), text columns wrapping at spaces.
+    Cells are plain text (never read as markup: a museum named ``[/]`` prints as it is)."""
+    from engagecore.cli.output import console
+
+    width = width or console.width
+    natural = [max([_width(c.header)] + [_width(r[i]) for r in rows]) for i, c in enumerate(cols)]
+    # a text column can shrink to its longest word (or 12), never splitting a word
+    least = [
+        min(natural[i], max(c.least, *(len(w) for r in rows for w in r[i].split()), 1))
+        if c.flex
+        else natural[i]
+        for i, c in enumerate(cols)
+    ]
+    keep = list(range(len(cols)))
+
+    def total() -> int:
+        return sum(least[i] for i in keep) + len(keep) - 1
+
+    while total() > width:
+        droppable = [i for i in keep if cols[i].drop > 0]
+        if not droppable:
+            break
+        keep.remove(min(droppable, key=lambda i: (cols[i].drop, -i)))
+    spare = max(0, width - total())
+    # what is left goes to the text columns, in proportion to what each would still take
+    wants = {i: natural[i] - least[i] for i in keep if cols[i].flex}
+    asked = sum(wants.values())
+    grant = {i: (spare * w // asked if asked > spare else w) for i, w in wants.items()}
+    table = Table(
+        title=Text(title, style="bold") if title else None,
+        title_justify="left",
+        header_style="bold",
+        box=None,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        show_edge=False,
+    )
+    for i in keep:
+        c = cols[i]
+        w = least[i] + grant.get(i, 0)
+        table.add_column(
+            Text(c.header),
+            justify=c.justify,  # type: ignore[arg-type]
+            no_wrap=not c.flex,
+            overflow="fold",
+            width=w,
+        )
+    for r in rows:
+        table.add_row(*(Text(r[i]) for i in keep))
+    dropped = [cols[i].header.replace("\n", " ") for i in range(len(cols)) if i not in keep]
+    return table, dropped
+
+
+def _print_notes(notes: list[str]) -> None:
+    from engagecore.cli.output import console
+
+    for note in notes:
+        console.print(Text(note, style="dim"))
 
 
 def _fmt(template: str, value: object) -> str:
@@ -166,135 +266,234 @@ def _compact(n: object) -> str:
     return f"{n / 1_000_000:.1f}M"
 
 
+def _pct(rate: object) -> str:
+    """A rate (a fraction) in % with two significant digits."""
+    return "—" if not isinstance(rate, int | float) else f"{100 * rate:.2g}%"
+
+
+def _share(value: object) -> str:
+    return "—" if not isinstance(value, int | float) else f"{value:.0%}"
+
+
 _YOUNG_BASIS = {"estimated": "est.", "measured": "meas.", "mixed": "mixed"}
 
+_LINK_NOTE = (
+    "@handle: an account linked to no museum, scored under its own handle; link it with "
+    "`engage museums link MUSEUM --network NET --handle HANDLE`"
+)
+_DROPPED_NOTE = "not shown at this width: {}; --format json|csv has every column"
 
-def show_scores(frame: pl.DataFrame) -> None:
-    """The score rows as a reader wants them, in an 80-column terminal: the rate in %, the
-    score with its interval, young reach and index with their basis, small samples marked.
-    A column every row shares (the period, the rate basis) goes to the caption instead.
-    Every figure is in ``--format json``."""
-    from rich.table import Table
 
+def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
+    """The score with its interval (``*`` on a small sample), or why there is none."""
+    score = row.get("engagement_score")
+    if score is None:
+        from engagecore.scoring.engagement import no_score_note
+
+        short, meaning = no_score_note(row.get("reason"))
+        notes[short] = meaning
+        return short
+    low, high = row.get("engagement_score_low"), row.get("engagement_score_high")
+    cell = f"{score:.0f} [{_fmt('{:.0f}', low)}–{_fmt('{:.0f}', high)}]"
+    if row.get("small_sample"):
+        cell += "*"
+        notes["*"] = "small sample, shrunk toward the cohort"
+    return cell
+
+
+def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
+    """The score rows as a reader wants them, fitted to the terminal: the rate in %, the
+    score with its interval (or why it is missing), young share and young reach, small
+    samples marked. A column every row shares (the period, the rate basis) goes to the
+    caption instead. Every figure is in ``--format json``."""
     from engagecore.cli.output import console
 
     periods = frame["period"].unique().to_list() if frame.height else []
     bases = frame["rate_basis"].drop_nulls().unique().to_list() if frame.height else []
     show_period = len(periods) > 1
     show_basis = len(bases) > 1
-    table = Table(
-        title="engagement scores",
-        header_style="bold underline",
-        box=None,  # no column rules: every character goes to the figures
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-    )
-    columns = [("museum", "left"), ("network", "left")]
-    columns += [("period", "left")] if show_period else []
-    columns += [("posts", "right"), ("followers", "right"), ("rate", "right")]
-    columns += [("basis", "left")] if show_basis else []
-    columns += [("score", "right"), ("young", "right"), ("index", "right"), ("", "left")]
-    flagged = False
+    cols = [Col("museum", "left"), Col("network", "left")]
+    cols += [Col("period", "left")] if show_period else []
+    cols += [Col("posts", drop=2), Col("followers", drop=4), Col("rate", drop=7)]
+    cols += [Col("basis", "left", drop=3)] if show_basis else []
+    cols += [
+        Col("score"),
+        Col("young\nshare", drop=5),
+        Col("young\nreach", drop=6),
+        Col("young\nindex", "left", drop=1),
+    ]
+    notes: dict[str, str] = {}
     rows: list[list[str]] = []
+    unlinked = False
     for r in frame.iter_rows(named=True):
-        score = r.get("engagement_score")
-        cell = "—"
-        if score is not None:
-            low, high = r.get("engagement_score_low"), r.get("engagement_score_high")
-            cell = f"{score:.0f} [{_fmt('{:.0f}', low)}–{_fmt('{:.0f}', high)}]"
-            if r.get("small_sample"):
-                cell += "*"
-                flagged = True
-        rate = r.get("engagement_rate")
+        unlinked = unlinked or r.get("linked") is False
         cells = [r["museum"], r["network"]]
         cells += [str(r["period"])] if show_period else []
-        cells += [
-            _compact(r.get("posts")),
-            _compact(r.get("followers")),
-            "—" if rate is None else f"{100 * rate:.2g}%",
-        ]
+        cells += [_compact(r.get("posts")), _compact(r.get("followers"))]
+        cells += [_pct(r.get("engagement_rate"))]
         cells += [r.get("rate_basis") or "—"] if show_basis else []
+        index = r.get("young_index")
         cells += [
-            cell,
+            _score_cell(r, notes),
+            _share(r.get("young_share")),
             _compact(r.get("young_reach")),
-            _fmt("{:.2f}", r.get("young_index")),
-            _YOUNG_BASIS.get(r.get("young_basis") or "", "—"),
+            "—"
+            if index is None
+            else f"{index:.2f} {_YOUNG_BASIS.get(r.get('young_basis') or '', '')}".strip(),
         ]
         rows.append(cells)
-    # every figure at its full width; the museum slug gets what is left (folding onto a
-    # second line when long), so that the table fits an 80-column terminal
-    # (a column's width counts its one space of right padding)
-    widths = [
-        1 + max([len(name)] + [len(c[i]) for c in rows]) for i, (name, _) in enumerate(columns)
-    ]
-    museum_width = max(9, min(widths[0], console.width - sum(widths[1:]) - 1))
-    for i, (name, justify) in enumerate(columns):
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=i > 0,
-            overflow="fold",
-            width=museum_width if i == 0 else widths[i],
-        )
-    for cells in rows:
-        table.add_row(*cells)
+    table, dropped = fit_table(cols, rows, title="engagement scores")
     console.print(table)
-    notes = []
+    lines = []
     if not show_period and periods:
-        notes.append(f"period: {periods[0]}")
+        lines.append(f"period: {periods[0]}")
     if not show_basis and bases:
-        notes.append(f"rates by {bases[0]}")
-    notes.append("score: 0–100 within the network's cohort [95 % interval]")
-    notes.append(
-        "young: young people reached; index: their share ÷ the network's typical share "
-        "(est. from priors, meas. from owned age data)"
-    )
-    if flagged:
-        notes.append("* small sample, shrunk toward the cohort")
-    notes.append("every input and the reasons: --format json|csv|parquet or --explain MUSEUM")
-    console.print("[dim]" + "\n".join(notes) + "[/]")
+        lines.append(f"rates by {bases[0]} (winsorized mean per post; peers' ΣI/ΣF in json)")
+    lines.append("score: 0–100 within the network's cohort [95 % interval]")
+    young = f"young share: share of the audience aged {young_band.replace('-', '–')}"
+    young += "; young reach: those people"
+    if "young index" not in dropped:
+        young += (
+            "; young index: share ÷ the network's typical share (est. from priors, meas. "
+            "from owned age data)"
+        )
+    lines.append(young)
+    lines += [f"{k}: {v}" for k, v in notes.items()]
+    if unlinked:
+        lines.append(_LINK_NOTE)
+    if dropped:
+        lines.append(_DROPPED_NOTE.format(", ".join(dropped)))
+    lines.append("every input and the reasons: --format json|csv|parquet or --explain MUSEUM")
+    _print_notes(lines)
+
+
+_SORT_TITLES = {
+    "score": "composite engagement score (0–100, interval)",
+    "rate": "engagement rate",
+    "young": "young reach (people)",
+    "young_reach": "young reach (people)",
+    "young_share": "young share of the audience",
+    "followers": "followers",
+}
+
+
+def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
+    """The museums ranked (``leaderboard``): the demo's "top museums" and
+    ``engage score --sort … --top N`` print this same table."""
+    from engagecore.cli.output import console
+
+    show_period = top.height > 0 and top["period"].n_unique() > 1
+    cols = [Col("#")]
+    cols += [Col("period", "left")] if show_period else []
+    cols += [
+        Col("museum", "left"),
+        Col("name", "left", drop=2, flex=True, least=18),
+        Col("score"),
+        Col("rate", drop=3),
+        Col("young\nshare", drop=5),
+        Col("young\nreach", drop=4),
+        Col("followers", drop=1),
+    ]
+    notes: dict[str, str] = {}
+    rows = []
+    unlinked = False
+    for r in top.iter_rows(named=True):
+        unlinked = unlinked or r.get("linked") is False
+        cells = [str(r["rank"])]
+        cells += [str(r["period"])] if show_period else []
+        cells += [
+            r["museum"],
+            r.get("name") or ("(not linked)" if r.get("linked") is False else ""),
+            _score_cell(r, notes),
+            _pct(r.get("engagement_rate")),
+            _share(r.get("young_share")),
+            _compact(r.get("young_reach")),
+            _compact(r.get("followers")),
+        ]
+        rows.append(cells)
+    title = f"top museums — by {_SORT_TITLES.get(sort, sort)}"
+    table, dropped = fit_table(cols, rows, title=title)
+    console.print(table)
+    lines = [f"{k}: {v}" for k, v in notes.items()]
+    if unlinked:
+        lines.append(_LINK_NOTE)
+    if dropped:
+        lines.append(_DROPPED_NOTE.format(", ".join(dropped)))
+    _print_notes(lines)
+
+
+#: The comparison card's rows: (label, figure of the comparison table, format).
+_CARD_ROWS = (
+    ("followers", "followers", "{:,.0f}"),
+    ("posts", "posts", "{:,.0f}"),
+    ("engagement rate", "rate", "{:.3%}"),
+    ("peers' rate ΣI/ΣF", "peer_rate", "{:.3%}"),
+    ("rate basis", "basis", "{}"),
+    ("engagement score", "score", "{:.0f}"),
+    ("score interval", None, ""),
+    ("young share", "young_share", "{:.0%}"),
+    ("young reach", "young_reach", "{:,.0f}"),
+    ("young index", "young_index", "{:.2f}"),
+    ("young basis", "young_basis", "{}"),
+)
 
 
 def show_comparison(table: pl.DataFrame) -> None:
-    """One small card per network: metrics as rows, museums as columns, the winner named
-    only when the difference is significant."""
+    """Per network: the verdict (winner or why none, and the test), one sentence of why,
+    then a card — metrics as rows, museums as columns (in several cards if they do not fit
+    the terminal side by side)."""
     from rich.table import Table
 
     from engagecore.cli.output import console
 
     suffix = " posts"
     museums = [c[: -len(suffix)] for c in table.columns if c.endswith(suffix)]
+    label_width = max(len(label) for label, _, _ in _CARD_ROWS)
     for row in table.iter_rows(named=True):
         winner = row.get("winner")
-        p = row.get("p_value")
-        p_text = f" (p = {p:.2g})" if isinstance(p, float) else ""
-        verdict = (
-            f"[bold green]{winner}[/] ahead{p_text}"
-            if winner
-            else f"no significant difference{p_text}"
-        )
         period = row.get("period")
-        title = f"[bold]{row['network']}[/]" + (
-            f" · {period}" if period not in (None, "all") else ""
-        )
-        card = Table(title=f"{title} — {verdict}", title_justify="left", header_style="bold")
-        card.add_column("")
+        head = Text(str(row["network"]), style="bold")
+        if period not in (None, "all"):
+            head.append(f" · {period}")
+        head.append(" — ")
+        head.append(str(row.get("verdict") or ""), style="green" if winner else "")
+        console.print()
+        console.print(head)
+        if row.get("why"):
+            console.print(Text(str(row["why"]), style="dim"))
+        cells = {}
         for m in museums:
-            card.add_column(m + (" ★" if m == winner else ""), justify="right")
-        for label, field, template in _CARD_ROWS:
-            if field is None:
-                cells = [
-                    f"{_fmt('{:.0f}', row.get(f'{m} score_low'))}–{_fmt('{:.0f}', row.get(f'{m} score_high'))}"
-                    for m in museums
-                ]
-            else:
-                cells = [_fmt(template, row.get(f"{m} {field}")) for m in museums]
-            card.add_row(label, *cells)
-        console.print(card)
+            column = []
+            for _, field, template in _CARD_ROWS:
+                if field is None:
+                    low = _fmt("{:.0f}", row.get(f"{m} score_low"))
+                    high = _fmt("{:.0f}", row.get(f"{m} score_high"))
+                    column.append(f"{low}–{high}")
+                else:
+                    column.append(_fmt(template, row.get(f"{m} {field}")))
+            cells[m] = column
+        # museums in groups that fit the terminal side by side (box: 3 characters a column)
+        groups: list[list[str]] = [[]]
+        used = label_width + 4
+        for m in museums:
+            need = 3 + max(len(m) + 2, *(len(c) for c in cells[m]))
+            if groups[-1] and used + need > console.width:
+                groups.append([])
+                used = label_width + 4
+            groups[-1].append(m)
+            used += need
+        for group in groups:
+            card = Table(header_style="bold")
+            card.add_column("", no_wrap=True)
+            for m in group:
+                card.add_column(Text(m + (" ★" if m == winner else "")), justify="right")
+            for k, (label, _, _) in enumerate(_CARD_ROWS):
+                card.add_row(label, *(cells[m][k] for m in group))
+            console.print(card)
     if table.height and "test" in table.columns:
-        test = table["test"].drop_nulls()
-        if test.len():
-            console.print(f"[dim]test: {test[0]}[/]")
+        tests = table.filter(pl.col("network") != "all")["test"].drop_nulls()
+        if tests.len():
+            _print_notes([f"test: {tests[0]}"])
 
 
 def _what(row: dict[str, Any]) -> str:
@@ -310,31 +509,118 @@ def _what(row: dict[str, Any]) -> str:
 
 def show_drivers(drivers: pl.DataFrame) -> None:
     """What drives the gap, per network: each museum's best and worst posts, kinds, hashtags."""
-    from rich.table import Table
-
     from engagecore.cli.output import console
 
+    cols = [
+        Col("museum", "left"),
+        Col("what", "left", flex=True),
+        Col("posts", drop=2),
+        Col("rate", drop=1),
+        Col("vs\nexpected"),
+    ]
     for (network,), part in drivers.group_by("network", maintain_order=True):
-        card = Table(
-            title=f"[bold]{network}[/] — what drives the gap",
-            title_justify="left",
-            header_style="bold",
-        )
-        for col, justify in (
-            ("museum", "left"),
-            ("what", "left"),
-            ("posts", "right"),
-            ("rate", "right"),
-            ("vs expected", "right"),
-        ):
-            card.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for row in part.iter_rows(named=True):
-            over = row.get("overperformance")
-            card.add_row(
+        rows = [
+            [
                 row["museum"],
                 _what(row),
                 _fmt("{:,}", row.get("posts")),
-                _fmt("{:.4%}", row.get("rate")),
-                _fmt("×{:.2f}", over),
-            )
-        console.print(card)
+                _fmt("{:.3%}", row.get("rate")),
+                _fmt("×{:.2f}", row.get("overperformance")),
+            ]
+            for row in part.iter_rows(named=True)
+        ]
+        table, dropped = fit_table(cols, rows, title=f"{network} — what drives the gap")
+        console.print()
+        console.print(table)
+        if dropped:
+            _print_notes([_DROPPED_NOTE.format(", ".join(dropped))])
+
+
+def _explain_value(value: str | None) -> str:
+    """An explain value for the terminal: counts with thousands separators, other numbers
+    to 4 significant digits, text as it is."""
+    if value in (None, ""):
+        return "—"
+    assert value is not None
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if abs(number) >= 1000 or (number.is_integer() and "e" not in value.lower()):
+        return f"{number:,.0f}"
+    return f"{number:.4g}"
+
+
+def show_explain(frame: pl.DataFrame) -> None:
+    """``--explain``'s table, fitted to the terminal: one row per input (step = the section
+    of docs/scoring.md, input, value per network and period), as many network columns side
+    by side as fit, then what each input means. ``--format json`` has every value in full."""
+    from engagecore.cli.output import console
+
+    if frame.is_empty():
+        return
+    museum = frame["museum"][0]
+    frame = frame.with_columns(
+        column=pl.when(pl.col("period") == "all")
+        .then(pl.col("network"))
+        .otherwise(pl.format("{} {}", "network", "period"))
+    )
+    columns = frame["column"].unique(maintain_order=True).to_list()
+    inputs = frame.select("step", "input", "note").unique(maintain_order=True)
+    values = {(r["column"], r["input"]): r["value"] for r in frame.iter_rows(named=True)}
+    keep = [
+        (step.split()[0], name, note)
+        for step, name, note in inputs.iter_rows()
+        if any(values.get((c, name)) not in (None, "") for c in columns)
+    ]
+    cells = {c: [_explain_value(values.get((c, name))) for _, name, _ in keep] for c in columns}
+    # a long text (where the young prior comes from) goes under the table, whole
+    long_texts: dict[tuple[str, str], list[str]] = {}  # (input, text) → columns
+    for i, (_, name, _) in enumerate(keep):
+        for c in columns:
+            text = cells[c][i]
+            if len(text) > 16:
+                long_texts.setdefault((name, text), []).append(c)
+                cells[c][i] = f"({list(long_texts).index((name, text)) + 1})"
+    need = {c: 1 + max(len(c), *(len(v) for v in cells[c])) for c in columns}
+    label = 4 + 1 + 24  # step, and the input at 24 characters (wrapping at spaces)
+    groups: list[list[str]] = [[]]
+    used = label
+    for c in columns:
+        if groups[-1] and used + need[c] > console.width:
+            groups.append([])
+            used = label
+        groups[-1].append(c)
+        used += need[c]
+    shown_meaning = False
+    for k, group in enumerate(groups):
+        cols = [Col("step", "left"), Col("input", "left", flex=True)]
+        cols += [Col(c) for c in group]
+        last = k == len(groups) - 1
+        cols += [Col("meaning", "left", drop=1, flex=True)] if last else []
+        rows = [
+            [step, name, *(cells[c][i] for c in group), *([note] if last else [])]
+            for i, (step, name, note) in enumerate(keep)
+        ]
+        table, dropped = fit_table(cols, rows, title=f"explain {museum}" if k == 0 else None)
+        shown_meaning = shown_meaning or (last and "meaning" not in dropped)
+        console.print(table)
+        console.print()
+    if not shown_meaning:
+        rows = [[step, name, note] for step, name, note in keep if note]
+        cols = [
+            Col("step", "left"),
+            Col("input", "left", flex=True),
+            Col("meaning", "left", flex=True),
+        ]
+        table, _ = fit_table(cols, rows, title="what each input means")
+        console.print(table)
+    notes = [
+        f"({k}) {name} — {', '.join(where)}: {text}"
+        for k, ((name, text), where) in enumerate(long_texts.items(), 1)
+    ]
+    notes.append("step: the section of docs/scoring.md that defines the input")
+    empty = len(inputs) - len(keep)
+    if empty:
+        notes.append(f"{empty} inputs without a value not shown; --format json lists them all")
+    _print_notes(notes)

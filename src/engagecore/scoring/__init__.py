@@ -15,12 +15,15 @@ from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.engagement import SCORE_COLUMNS, SUMMARY_COLUMNS, score
 from engagecore.scoring.explain import explain
 from engagecore.scoring.inputs import ScoringInputs, load_inputs
+from engagecore.scoring.leaderboard import LEADERBOARD_COLUMNS, SORTS, leaderboard
 from engagecore.scoring.posts import POST_METRIC_COLUMNS, post_metrics
 from engagecore.scoring.young import load_priors
 
 __all__ = [
+    "LEADERBOARD_COLUMNS",
     "POST_METRIC_COLUMNS",
     "SCORE_COLUMNS",
+    "SORTS",
     "SUMMARY_COLUMNS",
     "ComparisonResult",
     "ScoringConfig",
@@ -28,6 +31,7 @@ __all__ = [
     "compare",
     "drivers",
     "explain",
+    "leaderboard",
     "load_inputs",
     "load_priors",
     "mann_whitney",

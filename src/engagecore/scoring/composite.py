@@ -58,6 +58,7 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             engagement_score_high=_wmean("engagement_score_high", w),
             engagement_rate=_wmean("engagement_rate", w),
             naive_rate=_wmean("naive_rate", w),
+            engagement_rate_peer=_wmean("engagement_rate_peer", w),
             rate_basis=pl.when(bases.len() == 1)
             .then(bases.first())
             .when(bases.len() > 1)

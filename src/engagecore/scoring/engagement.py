@@ -20,7 +20,7 @@ from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring import composite, periods, young
 from engagecore.scoring.cohort import score_cohort
 from engagecore.scoring.config import ScoringConfig
-from engagecore.scoring.inputs import ScoringInputs, as_utc
+from engagecore.scoring.inputs import ScoringInputs, as_utc, is_unlinked
 from engagecore.scoring.rates_sql import (
     BASIS_CODE,
     GRID,
@@ -38,6 +38,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "posts",
     "followers",
     "engagement_rate",
+    "engagement_rate_peer",
     "rate_basis",
     "engagement_score",
     "engagement_score_low",
@@ -48,6 +49,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "young_basis",
     "small_sample",
     "reason",
+    "linked",
     "posts_rated",
     "interactions",
     "engagement_rate_low",
@@ -91,6 +93,48 @@ SCORE_COLUMNS: tuple[str, ...] = (
 SUMMARY_COLUMNS: tuple[str, ...] = SCORE_COLUMNS[: SCORE_COLUMNS.index("posts_rated")]
 
 _KEYS = ["museum", "network", "period_key"]
+
+#: Why a row has no score, as (the start of its ``reason``, a short label for a table cell,
+#: what it means and what to do) — the first that matches a row's reason applies.
+NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
+    ("no posts in the period", "no posts", "no own post in the period"),
+    (
+        "the source gives no interaction counts",
+        "no counts",
+        "no interaction counts in this export (likes, comments…)",
+    ),
+    (
+        "zero followers and no reach",
+        "0 followers",
+        "zero followers and no reach or views to divide by",
+    ),
+    (
+        "no follower snapshot, reach or views",
+        "no followers",
+        "no followers known — `engage followers add NETWORK HANDLE N`",
+    ),
+    (
+        "only museum with a rate in its cohort",
+        "alone",
+        "alone in its cohort (network × period) — import or fetch peers",
+    ),
+    (
+        "no network with a score",
+        "no network",
+        "no network of this museum has a score in the period",
+    ),
+)
+
+
+def no_score_note(reason: str | None) -> tuple[str, str]:
+    """(short label, meaning) of why a row has no score, from its ``reason``."""
+    text = reason or ""
+    for clause in text.split("; "):
+        for start, short, meaning in NO_SCORE_NOTES:
+            if clause.startswith(start):
+                return short, meaning
+    return "no score", "see `reason` (--format json) or --explain MUSEUM"
+
 
 #: Float columns that the per-cohort fit (:func:`score_cohort`) fills for each rated row.
 _PER_COHORT = (
@@ -154,7 +198,10 @@ def score(
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
     out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
-    out = out.with_columns(period=periods.label_expr(config.period, pl.col("period_key")))
+    out = out.with_columns(
+        period=periods.label_expr(config.period, pl.col("period_key")),
+        linked=~is_unlinked(pl.col("museum")),
+    )
     out = _finite(out.select(SCORE_COLUMNS))
     return out.sort("museum", pl.col("network") == "all", "network", "period_key")
 
@@ -166,7 +213,7 @@ def _aggregates(
 
     Columns: museum, network, period_key, basis, n, n_interactions, n_zero_followers,
     n_followers_after, n_followers_asof, posts, interactions, log_size (on rows with a basis),
-    naive_rate, n_eff, qi: the row of the returned ``(rows, K)`` grid holding the rates'
+    naive_rate, peer_rate (Σ interactions ÷ Σ divisors), n_eff, qi: the row of the returned ``(rows, K)`` grid holding the rates'
     quantile function on :data:`GRID` (exact; null without rated posts) — kept out of the
     frame, whose joins would otherwise carry 41 floats per row. With recency weighting the
     weighted quantiles come from DuckDB (:func:`group_aggregates_sql`); without, from the
@@ -225,7 +272,7 @@ def _museum_groups(
     ).drop("account_key")
     if joined.get_column("museum").null_count():
         joined = joined.filter(pl.col("museum").is_not_null())
-    sums = ["posts", "interactions", "sum_log_size", "n_after"]
+    sums = ["posts", "interactions", "sum_log_size", "sum_denom", "n_after"]
     shared = joined.select(pl.struct(keys).is_duplicated()).to_series()
     if shared.any():
         # a museum with several accounts on a network: their posts form one row
@@ -261,6 +308,10 @@ def _museum_groups(
         log_size=pl.when(rated).then(pl.col("sum_log_size") / posts),
         # the plain mean of I/F: the mean of a followers-basis row's rates
         naive_rate=pl.when((code == 1) & (posts > 0)).then(pl.Series(rate_sums) / posts),
+        # the peers' rate (Rival IQ): Σ interactions ÷ Σ divisors of the group's rated posts
+        peer_rate=pl.when(rated & (pl.col("sum_denom") > 0)).then(
+            pl.col("interactions") / pl.col("sum_denom")
+        ),
         n_eff=pl.col("rates").list.len().fill_null(0),
         qi=pl.when(pl.col("rates").list.len() > 0).then(pl.int_range(pl.len())),
     )
@@ -355,6 +406,7 @@ def _network_rows(
             n_followers_after="n_followers_after",
             log_size="log_size",
             naive_rate="naive_rate",
+            engagement_rate_peer="peer_rate",
             qi="qi",
         )
     )

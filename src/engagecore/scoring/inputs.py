@@ -45,7 +45,8 @@ class SqlTables:
     """A DuckDB connection where the four inputs can be read as SQL subqueries.
 
     ``posts`` need not carry the museum: the scoring SQL joins them to ``accounts``, which
-    holds only accounts attached to a museum (and passing the museum filter).
+    holds the accounts passing the filters, each with its museum (or its own label when it is
+    linked to none).
     """
 
     con: duckdb.DuckDBPyConnection
@@ -71,9 +72,10 @@ class SqlTables:
 
 @dataclass
 class ScoringInputs:
-    """The frames the scoring reads, all restricted to accounts attached to a museum.
+    """The frames the scoring reads.
 
-    ``posts`` has :data:`POST_COLUMNS`; ``accounts`` maps (network, account_id) → museum slug;
+    ``posts`` has :data:`POST_COLUMNS`; ``accounts`` maps (network, account_id) → museum slug
+    (or, for an account linked to no museum, its own label: :func:`labelled_accounts_sql`);
     ``followers`` and ``audience_age`` have the store's columns. ``since``/``until`` record
     the time filter the posts went through (``since <= posted_at < until``).
     """
@@ -106,8 +108,9 @@ class ScoringInputs:
     ) -> ScoringInputs:
         """Inputs from frames: ``posts`` carries ``museum`` itself, or ``accounts`` maps it.
 
-        Missing count columns are added as NULL; rows without a museum are left out, as
-        :func:`load_inputs` does.
+        Missing count columns are added as NULL. An account without a museum is scored
+        under its own label, as :func:`load_inputs` does (:func:`labelled_accounts_sql`:
+        ``@handle`` — the ``handle`` column of ``accounts`` if given, else the account id).
         """
         p = posts.lazy()
         names = p.collect_schema().names()
@@ -116,16 +119,23 @@ class ScoringInputs:
                 raise UsageError("posts have no 'museum' column: pass accounts mapping it")
             accounts_lf = p.select("network", "account_id", "museum").unique()
         else:
-            accounts_lf = accounts.lazy().select("network", "account_id", "museum")
-            if "museum" in names:
-                p = p.drop("museum")
-            p = p.join(accounts_lf, on=["network", "account_id"], how="left")
+            accounts_lf = accounts.lazy()
+        acc_names = accounts_lf.collect_schema().names()
+        handle = pl.col("handle") if "handle" in acc_names else pl.col("account_id")
+        accounts_lf = accounts_lf.select(
+            "network",
+            "account_id",
+            museum=unlinked_label(pl.col("museum"), pl.col("network"), handle),
+        )
+        if "museum" in names:
+            p = p.drop("museum")
+        p = p.join(accounts_lf, on=["network", "account_id"], how="left")
         p = _conform(p, POSTS_SCHEMA).filter(pl.col("museum").is_not_null())
         if since is not None:
             p = p.filter(pl.col("posted_at") >= as_utc(since))
         if until is not None:
             p = p.filter(pl.col("posted_at") < as_utc(until))
-        accounts_lf = _conform(accounts_lf, ACCOUNTS_SCHEMA).filter(pl.col("museum").is_not_null())
+        accounts_lf = _conform(accounts_lf, ACCOUNTS_SCHEMA)
         fol = _conform(
             followers.lazy() if followers is not None else FOLLOWERS_SCHEMA.to_frame().lazy(),
             FOLLOWERS_SCHEMA,
@@ -190,15 +200,19 @@ def load_inputs(
     :param museums: keep only these museum slugs (already resolved from aliases).
     :param since: keep posts with ``posted_at >= since`` (naive datetimes are UTC).
     :param until: keep posts with ``posted_at < until``.
-    Accounts attached to no museum are left out. Snapshots and audience age are not cut by
+    An account attached to no museum is scored under its own label (``@handle``, see
+    :func:`labelled_accounts_sql`); ``museums`` may name such labels. Snapshots and audience age are not cut by
     ``since``/``until``: the followers as of a post may come from an earlier snapshot.
     """
-    acc_where = ["a.museum IS NOT NULL"]
+    acc_where = ["TRUE"]
     if networks is not None:
         acc_where.append(f"a.network IN ({sql_list(networks)})")
     if museums is not None:
         acc_where.append(f"a.museum IN ({sql_list(museums)})")
     acc = " AND ".join(acc_where)
+    # every account, an unlinked one under its own label (labelled before any filter, so
+    # that a label does not depend on the networks asked for)
+    labelled = f"({labelled_accounts_sql('accounts')}) a"
     post_where = ["TRUE"]
     if networks is not None:
         post_where.append(f"p.network IN ({sql_list(networks)})")
@@ -210,7 +224,7 @@ def load_inputs(
         # only the posts of the chosen museums' accounts reach the scoring SQL
         post_where.append(
             "(p.network, p.account_id) IN "
-            f"(SELECT (a.network, a.account_id) FROM accounts a WHERE {acc})"
+            f"(SELECT (a.network, a.account_id) FROM {labelled} WHERE {acc})"
         )
     raw_cols = ", ".join(f"p.{c}" for c in (*POST_COLUMNS, *schema.POSTS_DERIVED) if c != "museum")
     tables = SqlTables(
@@ -218,12 +232,12 @@ def load_inputs(
         # the scoring SQL joins posts to in_accounts itself (that join keeps the museum filter)
         posts=f"SELECT {raw_cols} FROM posts p WHERE {' AND '.join(post_where)}",
         accounts="SELECT a.network, a.account_id, a.museum, a.account_key "
-        f"FROM accounts a WHERE {acc}",
+        f"FROM {labelled} WHERE {acc}",
         followers="SELECT f.network, f.account_id, f.observed_at, f.followers "
-        f"FROM follower_snapshots f JOIN accounts a USING (network, account_id) WHERE {acc}",
+        f"FROM follower_snapshots f JOIN {labelled} USING (network, account_id) WHERE {acc}",
         audience_age="SELECT g.network, g.account_id, g.observed_at, g.age_band, g.age_min, "
         "g.age_max, g.share, g.basis FROM audience_age g "
-        f"JOIN accounts a USING (network, account_id) WHERE {acc}",
+        f"JOIN {labelled} USING (network, account_id) WHERE {acc}",
     )
     posts_sql = (
         f"SELECT p.*, a.museum FROM ({tables.posts}) p "
@@ -252,6 +266,41 @@ def load_inputs(
         until=until,
         _sql=tables,
     )
+
+
+def labelled_accounts_sql(table: str) -> str:
+    """The accounts of ``table`` (network, account_id, handle, museum, ...) with ``museum``
+    set for every one: an account linked to no museum is scored under its own label —
+    ``@handle`` (its id without a handle), or ``network:@handle`` when another unlinked
+    account has the same handle on another network — and ``linked`` says which is which.
+    """
+    name = "ltrim(coalesce(a.handle, a.account_id), '@')"
+    # the handles two unlinked accounts share: a join to this short list (only unlinked
+    # accounts are grouped) costs less than a window over every account
+    return f"""SELECT a.* EXCLUDE (museum),
+       coalesce(a.museum, CASE WHEN c.name_key IS NOT NULL
+           THEN a.network || ':@' || {name} ELSE '@' || {name} END) AS museum,
+       a.museum IS NOT NULL AS linked
+FROM {table} a
+LEFT JOIN (
+    SELECT lower({name}) AS name_key FROM {table} a WHERE a.museum IS NULL
+    GROUP BY 1 HAVING count(*) > 1
+) c ON a.museum IS NULL AND c.name_key = lower({name})"""
+
+
+def unlinked_label(museum: pl.Expr, network: pl.Expr, handle: pl.Expr) -> pl.Expr:
+    """:func:`labelled_accounts_sql`'s label in polars (for accounts given as frames)."""
+    name = handle.str.strip_chars_start("@")
+    clash = museum.is_null().cast(pl.Int64).sum().over(name.str.to_lowercase()) > 1
+    label = (
+        pl.when(clash).then(pl.format("{}:@{}", network, name)).otherwise(pl.format("@{}", name))
+    )
+    return pl.coalesce(museum, label)
+
+
+def is_unlinked(museum: pl.Expr) -> pl.Expr:
+    """True for the label of an account linked to no museum (slugs never hold an "@")."""
+    return museum.str.contains("@", literal=True)
 
 
 def _conform(lf: pl.LazyFrame, target: pl.Schema) -> pl.LazyFrame:

@@ -13,7 +13,7 @@ import polars as pl
 from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring import periods
 from engagecore.scoring.config import ScoringConfig
-from engagecore.scoring.inputs import ScoringInputs
+from engagecore.scoring.inputs import ScoringInputs, is_unlinked
 from engagecore.scoring.rates_sql import post_rates_sql
 
 POST_METRIC_COLUMNS: tuple[str, ...] = (
@@ -41,6 +41,7 @@ POST_METRIC_COLUMNS: tuple[str, ...] = (
     "breakout_threshold",
     "hashtags",
     "text",
+    "linked",
     "period_key",
 )
 
@@ -77,6 +78,7 @@ def post_metrics(
             .then(over)
             .when((exp > 0) & (rate > 0))
             .then(-exp / rate),
+            linked=~is_unlinked(pl.col("museum")),
             breakout=pl.when(pl.col("breakout_threshold").is_not_null()).then(
                 rate > pl.col("breakout_threshold")
             ),

@@ -223,6 +223,7 @@ def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringCon
         sum(interactions) AS interactions,
         avg(ln(denom)) AS log_size,
         avg(rate_followers) AS naive_rate,
+        sum(interactions) / sum(denom) AS peer_rate,
         count(CASE WHEN followers_after THEN 1 END) AS n_after"""
     # one BIGINT group key (museum × network, period, basis code): hashing it is far cheaper
     # than hashing four columns, two of them strings, for every post
@@ -310,6 +311,7 @@ SELECT account_key, period_key, basis_code,
        count(*) AS posts,
        sum(interactions) AS interactions,
        sum(ln(denom)) AS sum_log_size,
+       sum(denom) AS sum_denom,
        count(CASE WHEN followers_after THEN 1 END) AS n_after,
        list(rate) FILTER (WHERE rate IS NOT NULL) AS rates
 FROM rated GROUP BY ALL"""
