@@ -240,22 +240,21 @@ def _scored_store(path: Path) -> Path:
 
 
 def _cli_at(width: int, args: list[str]) -> str:
-    """The CLI's output in a terminal of ``width`` columns (in process: the console's width
-    set as ``COLUMNS`` would set it)."""
-    from engagecore.cli import output
-
-    old = output.console.width
-    output.console.width = width
+    """The CLI's output in a terminal of ``width`` columns (in process, ``COLUMNS`` set as a
+    shell would set it: the console reads it at each print)."""
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
     try:
         with contextlib.redirect_stdout(io.StringIO()) as buf:
-            output.console.file = buf
             try:
                 main(args)
             except SystemExit as exc:
                 assert not exc.code, exc
     finally:
-        output.console.width = old
-        output.console.file = None  # type: ignore[assignment]
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
     return buf.getvalue()
 
 

@@ -291,7 +291,7 @@ _PATH_NAMES = {"path", "file", "folder", "directory", "source_file"}
 _PATH_VALUE = re.compile(r"^(/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/])")
 _GAP = 2  # characters between two columns
 _PLAIN_INT = re.compile(r"(^|[ _])(id|year|code)$", re.IGNORECASE)
-_LEAVE_OUT = "--format json|csv for every column"
+LEAVE_OUT = "--format json|csv for every column"
 
 
 def _kind(name: str, dtype: pl.DataType, values: list[Any]) -> Kind:
@@ -486,7 +486,7 @@ def render_table(
         table.add_row(*row)
     lines = [" · ".join(notes)] if notes else []
     if left_out:
-        lines.append(f"not shown: {', '.join(c.name for c in left_out)} — {_LEAVE_OUT}")
+        lines.append(f"not shown: {', '.join(c.name for c in left_out)} — {LEAVE_OUT}")
     if caption:
         lines.append(caption)
     return table, lines

@@ -12,7 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.output import (
+    LEAVE_OUT,
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    emit,
+    err_console,
+)
 from engagecore.errors import UsageError
 
 
@@ -281,7 +289,8 @@ _LINK_NOTE = (
     "@handle: an account linked to no museum, scored under its own handle; link it with "
     "`engage museums link MUSEUM --network NET --handle HANDLE`"
 )
-_DROPPED_NOTE = "not shown at this width: {}; --format json|csv has every column"
+#: the caption naming the columns left out, worded as every other table's (cli/output.py)
+_DROPPED_NOTE = "not shown: {} — " + LEAVE_OUT
 
 
 def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
