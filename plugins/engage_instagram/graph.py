@@ -130,8 +130,8 @@ class InstagramGraphImporter(Importer):
 
     def detect(self, source: Source) -> float:
         names = [n for n in source.names() if n.lower().endswith(".json")]
-        if not names or len(names) > _MAX_MEMBERS:
-            return 0.0
+        if not names or len(names) > _MAX_MEMBERS or len(names) < len(source.names()):
+            return 0.0  # a folder holding other files too: the ingest walks in
         lowest = 1.0
         for n in names:
             score = signature(squashed_head(source, n))

@@ -77,8 +77,12 @@ class XApiImporter(Importer):
         data = value.get("data")
         if data is None:
             if isinstance(value.get("meta"), dict):  # a page past the last post
-                return Batch(posts=textutil.frame("posts", []))
+                return Batch(
+                    posts=textutil.frame("posts", []), empty_reason="a page past the last post"
+                )
             raise FormatError(display, 'expected a "data" member (an X API v2 response)')
+        if data == [] and isinstance(value.get("meta"), dict):
+            return Batch(posts=textutil.frame("posts", []), empty_reason="a page with no posts")
         items = data if isinstance(data, list) else [data]
         if not all(isinstance(i, dict) for i in items):
             raise FormatError(display, '"data" must hold objects')

@@ -75,6 +75,20 @@ def _archives(source: Source) -> list[_Archive]:
     return sorted(out, key=lambda a: a.folder)
 
 
+def _is_root(source: Source, arch: _Archive) -> bool:
+    """Whether ``source`` is the archive itself: its files at the top (an unzipped ``data``
+    folder) or in a top ``data/`` folder, with nothing beside them but what X puts in an
+    archive (``assets/``, ``Your archive.html``)."""
+    if arch.folder in ("", "."):
+        return True
+    if arch.folder != "data":
+        return False
+    return all(
+        n.startswith(("data/", "assets/")) or ("/" not in n and n.lower().endswith(".html"))
+        for n in source.names()
+    )
+
+
 def _parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -100,7 +114,9 @@ class XArchiveImporter(Importer):
             gname = ytd.global_name(source.head(source.name, 256)) or ""
             return 0.6 if gname.startswith(("YTD.tweet.", "YTD.tweets.")) else 0.0
         archives = _archives(source)
-        if not archives:
+        if len(archives) != 1 or not _is_root(source, archives[0]):
+            # several archives side by side, or one deeper down, or among other files: not
+            # the root of one archive; the ingest walks in and finds each archive's root
             return 0.0
         arch = archives[0]
         member = (
