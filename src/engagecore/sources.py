@@ -94,9 +94,7 @@ class Source:
                     if not n.endswith("/") and n.startswith(self._prefix)
                 ]
             elif self.kind == "folder":
-                names = [
-                    p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
-                ]
+                names = _files_under(self.path)
             else:
                 names = [self.path.name]
             self._names = sorted(n for n in names if not _is_junk(n))
@@ -289,6 +287,23 @@ class Source:
     def close(self) -> None:
         if self._zip is not None and self._owns_zip:
             self._zip.close()
+
+
+def _files_under(root: Path) -> list[str]:
+    """The files below ``root`` as ``/``-separated relative names (one ``scandir`` per
+    folder: the entry types come with the listing, no ``stat`` per file)."""
+    out: list[str] = []
+    stack = [("", str(root))]
+    while stack:
+        rel, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = rel + e.name
+                if e.is_dir(follow_symlinks=False):  # a link to a folder could loop
+                    stack.append((name + "/", e.path))
+                elif e.is_file():
+                    out.append(name)
+    return out
 
 
 def _free_path(workdir: Path, name: str) -> Path:
