@@ -29,6 +29,7 @@ from engage_instagram.common import (
     squashed_head,
 )
 from engagecore import textutil
+from engagecore.accountopt import check_named
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
@@ -361,6 +362,12 @@ class _Reader:
         for row in ages:
             accounts.setdefault(row["account_id"], {"handle": None, "display_name": None})
         chosen = account_option(self.ctx)
+        # accounts the responses name by username must be the --account given, if one was
+        check_named(
+            self.ctx,
+            self.source.display(),
+            [(a, v["handle"]) for a, v in accounts.items() if v.get("handle")],
+        )
         if chosen in accounts and accounts[chosen]["handle"] is None:
             accounts[chosen]["handle"] = chosen  # --account is a username
         batch.accounts = textutil.frame(

@@ -26,6 +26,7 @@ import polars as pl
 from engage_x import columns as C
 from engage_x import notes, tweets, ytd
 from engagecore import textutil
+from engagecore.accountopt import check_named
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
@@ -137,7 +138,7 @@ class XArchiveImporter(Importer):
         archives = _archives(source)
         if not archives:
             raise FormatError(source.display(), "expected an X archive with data/tweets.js")
-        batches = [self._read_one(source, a) for a in archives]
+        batches = [self._read_one(source, a, ctx) for a in archives]
         hints: dict[str, str] = {}
         for b in batches:
             hints.update(b.museum_hints)
@@ -152,9 +153,11 @@ class XArchiveImporter(Importer):
 
     # -- one archive -------------------------------------------------------------------
 
-    def _read_one(self, source: Source, arch: _Archive) -> Batch:
+    def _read_one(self, source: Source, arch: _Archive, ctx: ReadContext) -> Batch:
         manifest = self._manifest(source, arch)
         account_id, handle, display_name = self._account(source, arch, manifest)
+        # the archive names its account: a different --account is a mistake, said so
+        check_named(ctx, source.display(arch.get("account.js")), [(account_id, handle)])
         generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
 
         with tempfile.TemporaryDirectory(prefix="engage-x-") as tmp:

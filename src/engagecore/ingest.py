@@ -255,10 +255,11 @@ def describe_unread(source: Source, network: str | None = None) -> str:
         head = source.head(name, 8192) if source.kind == "file" else b""
     except OSError as exc:
         return f"{where}: cannot be read ({exc.strerror or exc})"
+    anyone = f"any importer of {network!r}" if network else "any importer"
     whom = f"no importer of {network!r}" if network else "no importer"
     force = "" if network else f"; to force one: {option('network', 'NAME')}"
     if source.kind == "zip":
-        return f"{where}: a zip archive, but {whom} recognises what it holds"
+        return f"{where}: a zip archive, but {anyone} recognises nothing in it"
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         return f"{where}: empty file"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -270,7 +271,7 @@ def describe_unread(source: Source, network: str | None = None) -> str:
     lower = body[:200].lower()
     if lower.startswith(("<!doctype html", "<html")) or "<html" in lower:
         return (
-            f"{where}: an HTML page, not an export {whom} reads "
+            f"{where}: an HTML page, not an export {anyone} reads "
             "(request the export in JSON, or save the API response as JSON)"
         )
     if body.startswith("window.") and "=" in body[:200]:
@@ -279,14 +280,14 @@ def describe_unread(source: Source, network: str | None = None) -> str:
             "import the whole archive, its zip or folder"
         )
     if body.startswith(("{", "[")):
-        return f"{where}: JSON, but not a shape {whom} knows ({_json_shape(source, name)}){force}"
+        return f"{where}: JSON, but not a shape {anyone} knows ({_json_shape(source, name)}){force}"
     first = body.splitlines()[0] if body else ""
     sep = max((",", ";", "\t"), key=first.count)
     if first.count(sep) >= 1:
         cols = [c.strip().strip('"') for c in first.split(sep)]
         shown = ", ".join(cols[:8]) + (", …" if len(cols) > 8 else "")
         return f"{where}: CSV whose header matches {whom} (columns: {shown}){force}"
-    return f"{where}: text, but not a JSON or CSV export {whom} reads{force}"
+    return f"{where}: text, but not a JSON or CSV export {anyone} reads{force}"
 
 
 def _utf8_prefix(head: bytes) -> str | None:
@@ -532,9 +533,9 @@ _CONTENT_TABLES = ("posts", "follower_snapshots", "audience_age")
 
 def _nothing_read(imp: Importer) -> str:
     return (
-        f"{imp.name} read no posts, follower counts or audience ages from it (a header "
-        "without rows, or an export of an account with no activity?); nothing was imported. "
-        f"If it really holds nothing, {option('allow_empty')} records it"
+        f"{imp.name} found no posts, follower counts or audience ages in it (a header "
+        "without rows?); nothing was imported. If the export really is empty (an account "
+        f"that never posted), {option('allow_empty')} imports it"
     )
 
 
