@@ -247,3 +247,41 @@ def test_errors_name_members_inside_zips(tmp_path: Path) -> None:
     with engagecore.open(tmp_path / "b.duckdb") as eng, pytest.raises(EngageError) as info:
         eng.ingest([bad])
     assert f"{bad}:exports/x/page.json" in str(info.value)
+
+
+def test_loose_responses_of_several_networks_side_by_side(tmp_path: Path, fixtures: Path) -> None:
+    """Graph posts pages and their insights, beside other networks' files in one folder (or
+    zip), are read together by their importer: the insights meet their posts."""
+    mixed = tmp_path / "responses"
+    mixed.mkdir()
+    for f in (fixtures / "facebook" / "graph").iterdir():
+        shutil.copy(f, mixed / f.name)
+    shutil.copy(fixtures / "instagram" / "graph" / "media_with_insights.json", mixed / "ig.json")
+    shutil.copy(fixtures / "youtube" / "videos_list.json", mixed)
+    shutil.copy(fixtures / "x" / "api" / "tweets-page.json", mixed)
+    (mixed / "notes.txt").write_text("where these came from")
+
+    def facebook(db: Path) -> list[tuple[int, ...]]:
+        with engagecore.open(db) as eng:
+            return eng.store.fetchall(
+                "SELECT count(*), count(reach), count(impressions), "
+                "(SELECT count(*) FROM follower_snapshots WHERE network = 'facebook') "
+                "FROM posts WHERE network = 'facebook'"
+            )
+
+    with engagecore.open(tmp_path / "alone.duckdb") as eng:
+        eng.ingest([fixtures / "facebook" / "graph"])
+    archive = _zip_tree(mixed, tmp_path / "responses.zip")
+    for i, target in enumerate((mixed, archive)):
+        db = tmp_path / f"mixed{i}.duckdb"
+        with engagecore.open(db) as eng:
+            report = eng.ingest([target])
+        assert sorted(u.importer for u in report.units) == [
+            "facebook-graph",
+            "instagram-graph",
+            "x-api",
+            "youtube-data-api",
+        ]
+        assert [Path(p.replace(":", "/")).name for p in report.skipped_files] == ["notes.txt"]
+        assert facebook(db) == facebook(tmp_path / "alone.duckdb")
+        assert set(_posts_by_network(db)) == {"facebook", "instagram", "x", "youtube"}

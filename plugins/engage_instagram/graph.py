@@ -30,7 +30,7 @@ from engage_instagram.common import (
 )
 from engagecore import textutil
 from engagecore.accountopt import check_named
-from engagecore.errors import FormatError
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -401,7 +401,7 @@ class _Reader:
             raise FormatError(
                 m.where,
                 "the media names no account (no username, owner or user object): "
-                "pass --account USERNAME",
+                f"pass {option('account', 'USERNAME')}",
                 m.record,
             )
         accounts.setdefault(account, {"handle": username, "display_name": None})
@@ -454,7 +454,8 @@ class _Reader:
             account = self._account_for(None, owner)
             if account is None:
                 raise FormatError(
-                    where, "follower_demographics names no account: pass --account USERNAME"
+                    where,
+                    f"follower_demographics names no account: pass {option('account', 'USERNAME')}",
                 )
             total = sum(by_age.values())
             if total <= 0:

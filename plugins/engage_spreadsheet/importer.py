@@ -11,7 +11,7 @@ import polars as pl
 
 from engagecore import schema, textutil
 from engagecore.accountopt import check_named, given_account
-from engagecore.errors import FormatError
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.plugins import ANY_NETWORK
 from engagecore.sources import Source
@@ -223,8 +223,8 @@ class SpreadsheetImporter(Importer):
                 raise FormatError(
                     path,
                     f"column {col!r}: {v!r} is not a date-time; expected ISO 8601 such as "
-                    "2024-03-05T14:30:00Z (no zone: local time in --timezone, default "
-                    "Europe/Paris)",
+                    "2024-03-05T14:30:00Z (no zone: local time in "
+                    f"{option('timezone', 'ZONE')}, default Europe/Paris)",
                     record=f"line {line}",
                 ) from None
             if ts.tzinfo is None:

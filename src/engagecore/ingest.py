@@ -204,8 +204,10 @@ def walk(
             if source.kind == "zip" and source._owns_zip:
                 found.opened.append(source)
             before = (len(found.units), len(found.skipped))
-            for child in source.children(work):
+            children = source.children(work)
+            for child in children:
                 visit(child, False)
+            _group_siblings(found.units, before[0], source, children)
             if explicit and len(found.units) == before[0]:
                 what = "folder" if source.kind == "folder" else "zip"
                 skipped = len(found.skipped) - before[1]
@@ -223,6 +225,37 @@ def walk(
     for p in paths:
         visit(Source.open(p), True)
     return found
+
+
+def _group_siblings(
+    units: list[Unit], start: int, parent: Source, children: list[Source]
+) -> None:
+    """Files of one folder claimed one by one by the same importer are read as one unit when
+    that importer claims them together (Graph posts pages and the insights that need them,
+    side by side with other networks' files); ``units[start:]`` are the folder's units."""
+    direct = {id(c) for c in children if c.kind == "file"}
+    groups: dict[str, list[int]] = {}
+    for i in range(start, len(units)):
+        if id(units[i].source) in direct:
+            groups.setdefault(units[i].importer.name, []).append(i)
+    drop: set[int] = set()
+    for positions in groups.values():
+        if len(positions) < 2:
+            continue
+        imp = units[positions[0]].importer
+        group = parent.subset([units[i].source.name for i in positions])
+        try:
+            conf = float(imp.detect(group))
+        except Exception:  # a file-only importer may not expect a folder: no group then
+            conf = 0.0
+        if conf < CLAIM:
+            continue
+        for i in positions:
+            units[i].source.close()
+        units[positions[0]] = Unit(group, imp, conf)
+        drop.update(positions[1:])
+    if drop:
+        units[:] = [u for i, u in enumerate(units) if i not in drop]
 
 
 def _zip_named(source: Source) -> bool:

@@ -272,6 +272,21 @@ class Source:
         self._children = out
         return out
 
+    def subset(self, names: list[str]) -> Source:
+        """Some files of this folder or zip (immediate members), seen as a source of their own:
+        sibling responses of one export (posts pages and their insights) are read together."""
+        if self._zip is None:
+            return Source(self.path, _names=sorted(names), _kind="folder")
+        return Source(
+            self.path,
+            self._zip,
+            _names=sorted(names),
+            _kind="zip",
+            _prefix=self._prefix,
+            _where=self._where,
+            _owns_zip=False,
+        )
+
     def _nested_zip(self, name: str, workdir: Path) -> Source:
         """A zip inside this zip, written to ``workdir`` and opened (named ``a.zip:b.zip``)."""
         target = _free_path(workdir, PurePosixPath(name).name)
