@@ -489,7 +489,7 @@ def test_graph_malformed_timestamp_names_file_and_media(ig: Path) -> None:
 
 def test_graph_media_without_any_account_needs_the_option(ig: Path) -> None:
     path = ig / "graph" / "media_no_account.json"
-    with pytest.raises(FormatError, match="--account"):
+    with pytest.raises(FormatError, match=r"account=USERNAME"):
         GRAPH.read(Source.open(path), ReadContext())
     batch = read(GRAPH, path, account="museedemo")
     assert tbl(batch, "posts")["account_id"].to_list() == ["museedemo"]
