@@ -7,14 +7,19 @@ import csv
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import engagecore
+from engagecore import plugins
 from engagecore.cli import main
 from engagecore.errors import DetectionError, EngageError, FormatError, UsageError, cli_options
+from engagecore.hookspecs import hookimpl
 from engagecore.ingest import describe_unread
+from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
 
@@ -271,6 +276,7 @@ def test_api_errors_name_the_keyword_and_the_cli_the_flag(
         ),
         ("x.html", b"<!DOCTYPE html><html><body>hi</body></html>", r"x\.html: an HTML page"),
         ("x.csv", "a,b\n1,2\n".encode("utf-16"), r"x\.csv: UTF-16 text; save it as UTF-8"),
+        ("x.txt", b"hello\n", r"x\.txt: text, but not a JSON or CSV export any importer reads$"),
     ],
 )
 def test_an_explicit_file_no_importer_reads_says_what_it_is(
@@ -360,3 +366,37 @@ def test_engine_ingest_accepts_one_path(fixtures: Path, tmp_path: Path) -> None:
     with engagecore.open(tmp_path / "one.duckdb") as eng:
         report = eng.ingest(fixtures / "spreadsheet" / "posts.csv")
     assert report.units and not isinstance(report, EngageError)
+
+
+class _CsvClaim(Importer):
+    network = "x"
+    description = "claims every CSV"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def detect(self, source: Source) -> float:
+        return 0.95 if source.name.endswith(".csv") else 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:  # pragma: no cover
+        return Batch()
+
+
+class _TwoClaims:
+    @staticmethod
+    @hookimpl
+    def register_importers(register: Callable[[Any], None]) -> None:
+        register(_CsvClaim("csv-one"))
+        register(_CsvClaim("csv-two"))
+
+
+def test_a_tie_within_a_forced_network_asks_for_the_importer(
+    tmp_path: Path, fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugins.get_plugin_manager().register(_TwoClaims(), name="two-claims")
+    path = fixtures / "spreadsheet" / "posts.csv"
+    with pytest.raises(DetectionError, match=r"choose one with network=NAME$"):
+        engagecore.open(tmp_path / "t.duckdb").ingest([path])
+    with pytest.raises(DetectionError) as info:
+        engagecore.open(tmp_path / "t.duckdb").ingest([path], network="x")
+    assert str(info.value).endswith("name the importer instead of the network: network=csv-one")

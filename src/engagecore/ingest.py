@@ -142,10 +142,11 @@ def _choose(
     ties = [imp for conf, imp in scored[1:] if best_conf - conf < TIE]
     if ties:
         names = ", ".join(i.name for i in (best, *ties))
-        raise DetectionError(
-            f"{source.display()}: several importers claim it ({names}); "
-            f"choose one with {option('network', 'NAME')}"
-        )
+        if forced:  # the network is already named: the importer's own name is the way out
+            how = f"name the importer instead of the network: {option('network', best.name)}"
+        else:
+            how = f"choose one with {option('network', 'NAME')}"
+        raise DetectionError(f"{source.display()}: several importers claim it ({names}); {how}")
     return Unit(source, best, best_conf)
 
 
@@ -320,7 +321,7 @@ def describe_unread(source: Source, network: str | None = None) -> str:
         cols = [c.strip().strip('"') for c in first.split(sep)]
         shown = ", ".join(cols[:8]) + (", …" if len(cols) > 8 else "")
         return f"{where}: CSV whose header matches {whom} (columns: {shown}){force}"
-    return f"{where}: text, but not a JSON or CSV export {anyone} reads{force}"
+    return f"{where}: text, but not a JSON or CSV export {anyone} reads"
 
 
 def _utf8_prefix(head: bytes) -> str | None:
