@@ -400,3 +400,19 @@ def test_a_tie_within_a_forced_network_asks_for_the_importer(
     with pytest.raises(DetectionError) as info:
         engagecore.open(tmp_path / "t.duckdb").ingest([path], network="x")
     assert str(info.value).endswith("name the importer instead of the network: network=csv-one")
+
+
+def test_an_export_of_an_account_that_never_posted(fixtures: Path, tmp_path: Path) -> None:
+    export = tmp_path / "ig"
+    shutil.copytree(fixtures / "instagram" / "dyi_2025", export)
+    for f in list(export.rglob("*")):
+        if f.is_file() and f.name != "personal_information.json":
+            f.unlink()
+    db = tmp_path / "never.duckdb"
+    with engagecore.open(db) as eng:
+        with pytest.raises(FormatError, match=r"an account with no posts yet\?.*allow_empty=True"):
+            eng.ingest([export])
+        assert eng.accounts().is_empty()
+        report = eng.ingest([export], allow_empty=True)
+        assert report.units[0].status == "imported (empty: allowed)"
+        assert eng.accounts()["account_id"].to_list() == ["museedemo"]

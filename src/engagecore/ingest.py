@@ -520,7 +520,7 @@ def _run_units(
             result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
             if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
                 if not (allow_empty or batch.empty_reason):
-                    raise FormatError(label, _nothing_read(imp))
+                    raise FormatError(label, _nothing_read(imp, src))
                 result.status += f" (empty: {batch.empty_reason or 'allowed'})"
             result.posts = frames["posts"].height if "posts" in frames else 0
             for table in ("follower_snapshots", "audience_age"):
@@ -565,11 +565,13 @@ def _run_units(
 _CONTENT_TABLES = ("posts", "follower_snapshots", "audience_age")
 
 
-def _nothing_read(imp: Importer) -> str:
+def _nothing_read(imp: Importer, src: Source) -> str:
+    tabular = src.kind == "file" and src.name.lower().endswith((".csv", ".tsv", ".txt"))
+    why = "a header without rows?" if tabular else "an account with no posts yet?"
     return (
-        f"{imp.name} found no posts, follower counts or audience ages in it (a header "
-        "without rows?); nothing was imported. If the export really is empty (an account "
-        f"that never posted), {option('allow_empty')} imports it"
+        f"{imp.name} found no posts, follower counts or audience ages in it ({why}); "
+        "nothing was imported. If the export really is empty, "
+        f"{option('allow_empty')} imports it (the account, without data)"
     )
 
 
