@@ -345,11 +345,14 @@ def test_summary_lines_fit_80_columns(
     folder.mkdir()
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["network", "account", "post_id", "posted_at", "likes"])
+    w.writerow(["network", "account", "post_id", "posted_at", "likes", "museum"])
     for n in range(30):
         w.writerow(
-            ["x", f"an_account_with_a_long_handle_{n:02d}", str(n), "2024-01-01T10:00:00Z", "1"]
+            ["x", f"an_account_with_a_long_handle_{n:02d}", str(n), "2024-01-01T10:00:00Z", "1", ""]
         )
+    long_name = "Musée des Beaux-Arts et d'Archéologie de la Ville de Quelque-Part-Très-Loin"
+    for n in range(5):
+        w.writerow(["x", f"m{n}", f"m{n}", "2024-01-01T10:00:00Z", "1", f"{long_name} {n}"])
     (folder / "posts.csv").write_text(out.getvalue(), encoding="utf-8")
     for n in range(20):
         (folder / f"some-notes-file-{n:02d}.txt").write_text("notes")
@@ -360,6 +363,7 @@ def test_summary_lines_fit_80_columns(
         assert len(line) <= 80, line
     assert "30 account(s) linked to no museum: x:an_account_with_a_long_handle_00" in err
     assert "skipped: 20 files no importer reads: some-notes-file-00.txt" in err
+    assert "5 new museum(s), named after the accounts: " in err
 
 
 def test_engine_ingest_accepts_one_path(fixtures: Path, tmp_path: Path) -> None:

@@ -92,13 +92,10 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         names = [_tail(f) for f in report.skipped_files]
         line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
-    for m in report.created_museums:
-        err_console.print(
-            _fit("new museum: ", [m], width) + " (named after the export's account)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+    if report.created_museums:
+        n = len(report.created_museums)
+        line = _fit(f"{n} new museum(s), named after the accounts: ", report.created_museums, width)
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.unattached_accounts:
         n = len(report.unattached_accounts)
         line = _fit(f"{n} account(s) linked to no museum: ", report.unattached_accounts, width)
