@@ -54,8 +54,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import exports; the same file twice changes nothing; a failure keeps nothing.
 
-        A folder or zip is walked at any depth: every export in it is imported, each by its
-        importer, and the files no importer reads are listed.
+        Folders and zips are walked at any depth; files no importer reads are listed.
         """
         with cli_options(), Engine(db) as eng, progress_bar() as bar:
             task = bar.add_task("importing", total=None)
