@@ -194,6 +194,7 @@ def walk(
 
     def visit(source: Source, explicit: bool) -> None:
         unit = _choose(source, importers, forced and source.kind != "folder", explicit)
+        source.forget_head()
         if unit is not None and source.kind != "file" and _mixes_exports(unit, importers, work):
             unit = None
         if unit is not None:

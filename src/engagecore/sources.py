@@ -22,6 +22,9 @@ from typing import Any
 
 from engagecore.errors import FormatError
 
+#: bytes of a plain file kept for detection (importers look at up to 8 KiB)
+_HEAD_KEPT = 16 * 1024
+
 # macOS and Windows add these to zips and folders; they are never data.
 _JUNK_PARTS = ("__MACOSX", ".DS_Store", "Thumbs.db")
 
@@ -46,6 +49,7 @@ class Source:
     #: a source sharing its zip with the tree it comes from does not close it
     _owns_zip: bool = field(default=True, repr=False)
     _children: list[Source] | None = field(default=None, repr=False)
+    _head: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Source:
@@ -142,13 +146,25 @@ class Source:
             ) from exc
 
     def head(self, name: str, size: int = 4096) -> bytes:
-        """The first bytes of a member, for cheap format detection."""
+        """The first bytes of a member, for cheap format detection.
+
+        A plain file's first bytes are read once and kept until :meth:`forget_head`: every
+        importer looks at them while a tree is walked (one open per file, not one per
+        importer)."""
+        if size <= _HEAD_KEPT and self.kind == "file":
+            if self._head is None:
+                self._head = self.head(name, _HEAD_KEPT + 1)  # a size past the cache: read
+            return self._head[:size]
         if self._zip is not None:
             with self._zip.open(self._prefix + name) as fh:
                 return fh.read(size)
         p = self.path / name if self.kind == "folder" else self.path
         with p.open("rb") as fh:
             return fh.read(size)
+
+    def forget_head(self) -> None:
+        """Drop the first bytes kept by :meth:`head` (detection is over)."""
+        self._head = None
 
     def stream(self, name: str) -> io.BufferedIOBase:
         """A binary file object on a member (caller closes it)."""
