@@ -285,3 +285,7 @@ def test_loose_responses_of_several_networks_side_by_side(tmp_path: Path, fixtur
         assert [Path(p.replace(":", "/")).name for p in report.skipped_files] == ["notes.txt"]
         assert facebook(db) == facebook(tmp_path / "alone.duckdb")
         assert set(_posts_by_network(db)) == {"facebook", "instagram", "x", "youtube"}
+    # the zip's parts have the digests of the same files unzipped
+    with engagecore.open(tmp_path / "mixed1.duckdb") as eng:
+        again = eng.ingest([mixed])
+    assert {u.status for u in again.units} == {"skipped (already imported)"}

@@ -50,6 +50,8 @@ class Source:
     _owns_zip: bool = field(default=True, repr=False)
     _children: list[Source] | None = field(default=None, repr=False)
     _head: bytes | None = field(default=None, repr=False)
+    #: some members of a zip (a folder in it, or sibling files): digested member by member
+    _part: bool = field(default=False, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Source:
@@ -196,7 +198,7 @@ class Source:
         """Bytes on disk: the file (a zip counts as its compressed size) or the folder's files."""
         if self.kind == "folder":
             return sum((self.path / n).stat().st_size for n in self.names())
-        if self._zip is not None and self._prefix:
+        if self._zip is not None and (self._prefix or self._part):
             return sum(self._zip.getinfo(self._prefix + n).compress_size for n in self.names())
         return self.path.stat().st_size
 
@@ -214,7 +216,7 @@ class Source:
                 with (self.path / n).open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
                         h.update(chunk)
-        elif self._zip is not None and self._prefix:
+        elif self._zip is not None and (self._prefix or self._part):
             # its own handle: the digest may be computed while an importer reads the zip
             with zipfile.ZipFile(self._zip.filename or self.path) as zf:
                 for n in self.names():
@@ -301,6 +303,7 @@ class Source:
             _prefix=self._prefix,
             _where=self._where,
             _owns_zip=False,
+            _part=True,
         )
 
     def _nested_zip(self, name: str, workdir: Path) -> Source:
