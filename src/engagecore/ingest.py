@@ -224,8 +224,12 @@ def walk(
             raise DetectionError(describe_unread(source, network))
         found.skipped.append(source.display())
 
-    for p in paths:
-        visit(Source.open(p), True)
+    try:
+        for p in paths:
+            visit(Source.open(p), True)
+    except BaseException:
+        found.close()
+        raise
     return found
 
 
