@@ -289,3 +289,22 @@ def test_loose_responses_of_several_networks_side_by_side(tmp_path: Path, fixtur
     with engagecore.open(tmp_path / "mixed1.duckdb") as eng:
         again = eng.ingest([mixed])
     assert {u.status for u in again.units} == {"skipped (already imported)"}
+
+
+def test_a_zip_with_an_instagram_export_folder_beside_an_x_folder(tmp_path: Path) -> None:
+    """Instagram's importer claims a zip whose one top folder is its export; not a zip that
+    also holds other exports beside that folder."""
+    cohort, _ = _demo_folder(tmp_path / "demo", n=1, seed=11)
+    demo = tmp_path / "demo"
+    ig = next((demo / "instagram").iterdir())
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in sorted(ig.rglob("*")):
+            if p.is_file():
+                z.write(p, f"{ig.name}/{p.relative_to(ig).as_posix()}")
+        for p in sorted((demo / "x").rglob("*")):
+            if p.is_file():
+                z.write(p, "x/" + p.relative_to(demo / "x").as_posix())
+    found = walk([archive])
+    assert sorted(u.importer.name for u in found.units) == ["instagram-export", "x-archive"]
+    found.close()

@@ -150,6 +150,8 @@ class InstagramExportImporter(Importer):
         root = roots.pop()
         if root and (source.kind == "folder" or root.count("/") > 1):
             return 0.0  # the export is deeper: claim it there, not with its neighbours
+        if root and any(not n.startswith(root) for n in source.names()):
+            return 0.0  # a zip holding the export's folder beside other things: walk in
         return max(members.values())
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
