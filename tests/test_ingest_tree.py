@@ -294,7 +294,7 @@ def test_loose_responses_of_several_networks_side_by_side(tmp_path: Path, fixtur
 def test_a_zip_with_an_instagram_export_folder_beside_an_x_folder(tmp_path: Path) -> None:
     """Instagram's importer claims a zip whose one top folder is its export; not a zip that
     also holds other exports beside that folder."""
-    cohort, _ = _demo_folder(tmp_path / "demo", n=1, seed=11)
+    _demo_folder(tmp_path / "demo", n=1, seed=11)
     demo = tmp_path / "demo"
     ig = next((demo / "instagram").iterdir())
     archive = tmp_path / "two.zip"
