@@ -3,6 +3,7 @@ importer, in one all-or-nothing ingest; files no importer reads are reported."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -188,6 +189,12 @@ def test_skipped_files_are_listed_on_one_line(
     assert len(lines) == 1
     assert lines[0].startswith("skipped: 12 files no importer reads: note-00")
     assert "…" in lines[0] and len(lines[0]) <= 80
+    # also beside a JSON report (on stderr: stdout stays JSON)
+    code, out, err = run(
+        ["ingest", str(folder), "--db", str(tmp_path / "j.duckdb"), "--format", "json"], capsys
+    )
+    assert code == 0 and json.loads(out)[0]["importer"] == "spreadsheet"
+    assert err.startswith("skipped: 12 files no importer reads: ")
     with engagecore.open(tmp_path / "s2.duckdb") as eng:
         report = eng.ingest([folder])
     assert len(report.skipped_files) == 12

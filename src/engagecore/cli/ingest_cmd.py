@@ -83,14 +83,14 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
     table = report.table()
     # the table's cells are data, printed as text, fitted to the width, by emit()
     emit(table, fmt, title="dry run: nothing stored" if dry_run else "imported")
-    if fmt is not Format.table:
-        return
     width = max(40, err_console.width)
-    if report.skipped_files:
+    if report.skipped_files:  # on stderr whatever the format: never dropped without a word
         n = len(report.skipped_files)
         names = [_tail(f) for f in report.skipped_files]
         line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if fmt is not Format.table:
+        return
     if report.created_museums:
         n = len(report.created_museums)
         line = _fit(f"{n} new museum(s), named after the accounts: ", report.created_museums, width)
