@@ -80,8 +80,8 @@ def test_registry_museofile_base(tmp_path: Path, fixtures: Path) -> None:
         louvre = m.filter(slug="louvre").row(0, named=True)
         assert louvre["museofile_id"] == "M5031" and louvre["region"] == "Île-de-France"
         assert m.filter(museofile_id="M1136")["name"][0] == "M1136 (Trélon)"
-        # same-named museums get their city in the slug; the short name is ambiguous
-        assert {"beaux-arts", "beaux-arts-bordeaux"} <= set(m["slug"])
+        # same-named museums both get their city in the slug; the short name is ambiguous
+        assert {"beaux-arts-lyon", "beaux-arts-bordeaux"} <= set(m["slug"])
         with pytest.raises(AmbiguousMuseum):
             eng.museums.resolve("Musée des Beaux-Arts")
         # the second shape matches on the Muséofile id: nothing duplicated

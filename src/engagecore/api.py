@@ -6,7 +6,7 @@ Every operation returns plain data or polars frames, ready for a notebook.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -199,6 +199,87 @@ class Engine:
         kwargs.pop("museums", None)
         scores, metrics, _ = self._scores_and_metrics(**kwargs)
         return scoring.explain(scores, metrics, slug)
+
+    # followers by hand ---------------------------------------------------------------------------
+    def _known_network(self, network: str) -> str:
+        from engagecore.errors import UsageError
+
+        networks = plugins.registry().networks
+        if network not in networks:
+            raise UsageError(f"unknown network {network!r}; known: {', '.join(sorted(networks))}")
+        return network
+
+    def add_followers(
+        self,
+        network: str,
+        handle: str,
+        followers: int | str,
+        date: date | datetime | str | None = None,
+    ) -> Any:
+        """Record an account's follower count by hand, at ``date`` (default now).
+
+        For exports that carry none (a YouTube Studio CSV, an Instagram export): ``handle`` is
+        the account's handle or id; the account must have posts in the store. The snapshot is
+        recorded with its provenance (an ``imports`` row, importer ``followers-add``) and the
+        account's posts take it at once (``followers_at_post``). Returns a
+        :class:`~engagecore.followers.ManualSnapshot` (``replaced``: the figure a snapshot at
+        the same time held before).
+        """
+        from engagecore import __version__
+        from engagecore import followers as fol
+
+        return fol.add_snapshot(
+            self.store,
+            self._known_network(network),
+            handle,
+            followers,
+            date,
+            plugin_version=__version__,
+        )
+
+    def followers(self, *, network: str | None = None, museum: str | None = None) -> pl.DataFrame:
+        """Every follower snapshot (network, museum, account, observed_at, followers, source)."""
+        from engagecore import followers as fol
+
+        return fol.snapshots(
+            self.store,
+            network=self._known_network(network) if network is not None else None,
+            museum=self.museums.resolve(museum) if museum is not None else None,
+        )
+
+    # SQL ---------------------------------------------------------------------------------------
+    def query(self, sql: str) -> pl.DataFrame:
+        """Run one reading SQL statement on the store; its result as a polars frame.
+
+        The statement runs on a restricted read-only connection (:mod:`engagecore.sql`): a
+        write, ``ATTACH``, ``COPY … TO``, a file read, ``SET`` or ``INSTALL``/``LOAD`` is refused
+        and the store is left as it was. The engine's own connection is closed for the time of
+        the query (DuckDB opens a file with one configuration per process) and reopened after.
+        """
+        from engagecore import sql as sqlmod
+
+        return self._with_read_only(lambda con: sqlmod.run(con, sql))
+
+    def tables(self) -> pl.DataFrame:
+        """The store's public tables (docs/model.md): name, row count, column names."""
+        from engagecore import sql as sqlmod
+
+        return self._with_read_only(sqlmod.tables_of)
+
+    def _with_read_only(self, fn: Any) -> pl.DataFrame:
+        from engagecore import sql as sqlmod
+
+        read_only = (
+            self.store.fetchall("SELECT current_setting('access_mode')")[0][0] == "read_only"
+        )
+        self.store.close()
+        try:
+            with sqlmod.read_only_connection(self.path) as con:
+                result: pl.DataFrame = fn(con)
+        finally:
+            self.store = Store(self.path, read_only=read_only)
+            self.museums = Museums(self.store)
+        return result
 
     def imports(self) -> pl.DataFrame:
         """Provenance: one row per import."""

@@ -139,17 +139,31 @@ def _compare(engine: Engine, cohort: Cohort) -> pl.DataFrame | None:
     return table if isinstance(table, pl.DataFrame) else None
 
 
-def _next_commands(db: Path, cohort: Cohort) -> list[str]:
+def _next_commands(db: Path, cohort: Cohort, export_dir: Path | None = None) -> list[str]:
+    """Commands that run as printed, from the folder the demo ran in: each names the demo's
+    store with ``--db`` (without it a command opens the default store, ``./engage.duckdb``,
+    which the demo leaves alone)."""
     q = shlex.quote(str(db))
     slugs = cohort.museums["slug"].to_list()
     pair = " ".join(slugs[2:4] if len(slugs) >= 4 else slugs[:2])
-    return [
+    commands = [
         f"engage score --db {q}",
         f"engage compare {pair} --db {q}",
         f"engage museums list --db {q}",
         f"engage score --explain {slugs[0]} --db {q}" if slugs else "engage plugins --all",
-        f"engage ingest <your export: file, folder or zip> --db {q}",
+        f'engage query "SELECT network, count(*) FROM posts GROUP BY 1" --db {q}',
     ]
+    if export_dir is not None:
+        # the kept exports, imported again: every file is recognised and skipped
+        commands.append(f"engage ingest {shlex.quote(str(export_dir))} --db {q}")
+    return commands
+
+
+#: What to run next with one's own files (not a command to run as printed: it names no file).
+OWN_DATA_HINT = (
+    "engage ingest FILE-FOLDER-OR-ZIP",
+    "(they go to ./engage.duckdb, not to the demo's store)",
+)
 
 
 def run_demo(
@@ -224,7 +238,7 @@ def run_demo(
             top=top,
             compare=compare,
             scores=scores,
-            next_commands=_next_commands(db, cohort),
+            next_commands=_next_commands(db, cohort, export_dir),
             seconds=seconds,
             export_dir=export_dir,
         )

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import functools
 import re
+import tomllib
 import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
 
 import polars as pl
 
@@ -56,6 +61,137 @@ def slugify(text: str) -> str:
     return "-".join(short_key(text).split()) or "museum"
 
 
+# -- short slugs for registry imports --------------------------------------------------------
+
+#: Words a registry slug leaves out: articles and links, and the generic words of museum names
+#: ("musée municipal de Vayrac" → vayrac).
+_SLUG_STOP = frozenset(
+    (
+        *_ARTICLES,
+        *_LINKS,
+        "et", "en", "a", "au", "aux", "sur", "sous", "pour", "and", "de", "of",
+        "musee", "musees", "museum", "museums", "museo", "museu", "museal", "museale",
+        "municipal", "municipale", "municipaux", "departemental", "departementale",
+        "communal", "communale", "intercommunal", "intercommunale", "national", "nationale",
+    )
+)  # fmt: skip
+#: The longest prefix of significant words a short slug is made of, before the city is added.
+_SLUG_WORDS = 3
+#: Separators after which a registry name goes on with a subtitle ("X - musée de Y").
+_SUBTITLE = re.compile(r"\s[-–—]\s|[:;,/]|\(|\)")
+
+
+@functools.cache
+def known_museums() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Muséofile id → (slug, aliases) of the museums ``data/museums.toml`` names (the curated
+    table the demo uses too): the Centre Pompidou's registry row becomes ``pompidou``."""
+    text = resources.files("engagecore").joinpath("data", "museums.toml").read_text("utf-8")
+    out = {}
+    for m in tomllib.loads(text).get("museum", []):
+        if m.get("museofile_id"):
+            out[m["museofile_id"]] = (m["slug"], tuple(m.get("aliases", ())))
+    return out
+
+
+def _slug_units(text: str) -> builtins.list[str]:
+    """The significant words of ``text``, folded, as slug units: hyphenated words stay one
+    unit ("beaux-arts") without their generic parts ("château-musée" → chateau), and a run of
+    capitalized words after the first word is one name ("Jean Aicard" → jean-aicard)."""
+    units: builtins.list[str] = []
+    run = False  # the previous unit is a capitalized name that may go on
+    for i, word in enumerate(re.split(r"[^\w-]+", text.replace("_", " "))):
+        folded = fold(word.replace("-", " ")).split()
+        parts = [p for p in folded if p not in _SLUG_STOP]
+        if not parts:
+            run = False
+            continue
+        unit = "-".join(parts)
+        capital = i > 0 and word[:1].isupper()
+        if capital and run and units[-1].count("-") < 2:
+            units[-1] = f"{units[-1]}-{unit}"
+        else:
+            units.append(unit)
+        run = capital
+    return units
+
+
+def _name_units(name: str) -> builtins.list[str]:
+    """The slug units of a registry name's first part that has any (subtitles and
+    parenthesized notes are left out unless nothing else remains)."""
+    for part in _SUBTITLE.split(name):
+        units = _slug_units(part)
+        if units:
+            return units
+    return []
+
+
+def slug_candidates(name: str, city: str | None) -> builtins.list[str]:
+    """Short slugs for a museum, preferred first: its first significant word, its first two,
+    the two followed by its city, the first one and the city, then the first three words
+    (with the city). A museum named by generic words or by its city ("musée municipal",
+    "musée d'Argonne" in Varennes-en-Argonne) gets the city alone."""
+    words = _name_units(name)
+    town = "-".join(_name_units(city or ""))
+    heads = ["-".join(words[:k]) for k in range(1, min(len(words), _SLUG_WORDS) + 1)]
+
+    def with_town(head: str) -> str:
+        if not town or set(head.split("-")) <= set(town.split("-")):
+            return town
+        return f"{head}-{town}"
+
+    if not heads:
+        return [town] if town else []
+    two = heads[:2]
+    out = [*two, *(with_town(h) for h in reversed(two))]
+    if len(heads) > 2:
+        out += [heads[2], with_town(heads[2])]
+    return list(dict.fromkeys(c for c in out if c))
+
+
+def long_slug(name: str, city: str | None) -> str:
+    """The long slug: every word of the name, then the city (kept as an alias)."""
+    base = slugify(name)
+    town = "-".join(fold(city or "").split())
+    return f"{base}-{town}" if town and not base.endswith(town) else base
+
+
+def short_slugs(
+    new: builtins.list[tuple[str, str | None, str | None]],
+    existing: builtins.list[tuple[str, str | None]],
+    taken: set[str],
+) -> builtins.list[str]:
+    """A short, unique slug for each new museum (name, city, Muséofile id).
+
+    A museum of the curated table (:func:`known_museums`) gets its slug there. Otherwise it
+    gets its first candidate (:func:`slug_candidates`) that no other museum — new or
+    existing — has among its candidates and that no slug takes yet, so that "beaux-arts"
+    names none of France's many "musée des Beaux-Arts" (each gets ``beaux-arts-<city>``);
+    failing that its long slug, numbered if need be. ``taken`` is updated.
+    """
+    cands = [slug_candidates(name, city) for name, city, _ in new]
+    claims = Counter(c for cs in cands for c in cs)
+    claims.update(c for name, city in existing for c in slug_candidates(name, city))
+    known = known_museums()
+    out: builtins.list[str | None] = [None] * len(new)
+    for i, (_, _, mid) in enumerate(new):
+        curated = known.get(mid or "", ("", ()))[0]
+        if curated and curated not in taken:
+            out[i] = curated
+            taken.add(curated)
+    for i, (name, city, _) in enumerate(new):
+        if out[i] is not None:
+            continue
+        found = next((c for c in cands[i] if claims[c] == 1 and c not in taken), None)
+        if found is None:
+            base = found = long_slug(name, city)
+            n = 2
+            while found in taken:
+                found, n = f"{base}-{n}", n + 1
+        out[i] = found
+        taken.add(found)
+    return [s for s in out if s is not None]
+
+
 class Museums:
     """Museum registry operations on a :class:`Store`."""
 
@@ -65,10 +201,11 @@ class Museums:
     def list(self) -> pl.DataFrame:
         return self.store.frame(
             """
-            SELECT m.slug, m.name, m.city, m.region, m.country, m.museofile_id,
+            SELECT m.slug, m.name, m.city,
+                   (SELECT count(*) FROM accounts c WHERE c.museum = m.slug) AS accounts,
+                   m.region, m.country, m.museofile_id,
                    coalesce(list_sort(list(DISTINCT a.alias)
-                       FILTER (WHERE a.alias IS NOT NULL AND a.alias <> m.name)), []) AS aliases,
-                   (SELECT count(*) FROM accounts c WHERE c.museum = m.slug) AS accounts
+                       FILTER (WHERE a.alias IS NOT NULL AND a.alias <> m.name)), []) AS aliases
             FROM museums m LEFT JOIN museum_aliases a ON a.slug = m.slug
             GROUP BY ALL ORDER BY m.slug
             """
@@ -226,7 +363,9 @@ class Museums:
         """Add or update museums from an official registry frame; returns (added, updated).
 
         A row matches an existing museum by Muséofile id, else by a unique name match in the
-        same city; otherwise it is added with a slug made unique with its city.
+        same city, and keeps its slug; otherwise it is added with a short slug
+        (:func:`short_slugs`: ``orsay``, ``beaux-arts-lyon``), its long slug (every word of
+        the name and the city) as an alias.
         """
         added = updated = 0
         existing = self.store.fetchall("SELECT slug, museofile_id, name, city FROM museums")
@@ -235,10 +374,10 @@ class Museums:
         for slug, _, name, city in existing:
             by_name_city.setdefault((short_key(name), fold(city or "")), []).append(slug)
         taken = {slug for slug, *_ in existing}
-        new_rows = []
-        new_aliases = []
+        fresh = []
         updates = []
         now = datetime.now(UTC)
+        new_ids: set[str] = set()
         for rec in df.iter_rows(named=True):
             name, city, mid = rec["name"], rec["city"], rec["museofile_id"]
             slug = by_id.get(mid) if mid else None
@@ -247,17 +386,20 @@ class Museums:
                 slug = same[0] if len(same) == 1 else None
             if slug is not None:
                 updates.append((rec, slug))
-                continue
-            base = slugify(name)
-            if base in taken and city:
-                base = f"{base}-{'-'.join(fold(city).split())}"
-            slug = base
-            n = 2
-            while slug in taken:
-                slug, n = f"{base}-{n}", n + 1
-            taken.add(slug)
-            if mid:
-                by_id[mid] = slug
+            elif not (mid and mid in new_ids):
+                fresh.append(rec)
+                if mid:
+                    new_ids.add(mid)
+        slugs = short_slugs(
+            [(r["name"], r["city"], r["museofile_id"]) for r in fresh],
+            [(name, city) for _, _, name, city in existing],
+            taken,
+        )
+        known = known_museums()
+        new_rows = []
+        new_aliases = []
+        for rec, slug in zip(fresh, slugs, strict=True):
+            name, city, mid = rec["name"], rec["city"], rec["museofile_id"]
             new_rows.append(
                 {
                     "slug": slug,
@@ -269,7 +411,8 @@ class Museums:
                     "created_at": now,
                 }
             )
-            for alias in (name, slug):
+            extra = known[mid][1] if mid in known and known[mid][0] == slug else ()
+            for alias in (name, slug, long_slug(name, city), *extra):
                 for key in keys_of(alias):
                     new_aliases.append({"alias_key": key, "slug": slug, "alias": alias})
             added += 1
@@ -289,20 +432,50 @@ class Museums:
                         "INSERT INTO museum_aliases SELECT alias_key, slug, alias FROM _a "
                         "ON CONFLICT DO NOTHING"
                     )
-            for rec, slug in updates:
-                before = self.store.fetchall(
-                    "SELECT city, region, museofile_id FROM museums WHERE slug = ?", [slug]
-                )[0]
-                after = (
-                    before[0] or rec["city"],
-                    before[1] or rec["region"],
-                    before[2] or rec["museofile_id"],
-                )
-                if after != before:
-                    self.store.con.execute(
-                        "UPDATE museums SET city = ?, region = ?, museofile_id = ? WHERE slug = ?",
-                        [*after, slug],
-                    )
-                    updated += 1
-                self._add_alias_row(slug, rec["name"])
+            if updates:
+                updated = self._apply_registry_updates(updates)
         return added, updated
+
+    def _apply_registry_updates(self, updates: builtins.list[tuple[dict[str, Any], str]]) -> int:
+        """Fill the city, region and Muséofile id an existing museum lacks from its registry
+        row, and add the row's name as an alias, in two statements; returns how many museums
+        changed."""
+        frame = pl.DataFrame(
+            [
+                {
+                    "slug": slug,
+                    "city": rec["city"],
+                    "region": rec["region"],
+                    "museofile_id": rec["museofile_id"],
+                }
+                for rec, slug in updates
+            ],
+            schema={c: pl.Utf8 for c in ("slug", "city", "region", "museofile_id")},
+        ).unique("slug", keep="first", maintain_order=True)
+        cols = ("city", "region", "museofile_id")
+        filled = {
+            c: f"CASE WHEN coalesce(museums.{c}, '') = '' THEN u.{c} ELSE museums.{c} END"
+            for c in cols
+        }
+        changed = " OR ".join(f"({filled[c]}) IS DISTINCT FROM museums.{c}" for c in cols)
+        aliases = pl.DataFrame(
+            [
+                {"alias_key": key, "slug": slug, "alias": rec["name"]}
+                for rec, slug in updates
+                for key in keys_of(rec["name"])
+            ],
+            schema={"alias_key": pl.Utf8, "slug": pl.Utf8, "alias": pl.Utf8},
+        ).unique(["alias_key", "slug"], keep="first", maintain_order=True)
+        with self.store.registered("_u", frame), self.store.registered("_ua", aliases):
+            n = self.store.fetchall(
+                f"SELECT count(*) FROM museums JOIN _u u USING (slug) WHERE {changed}"
+            )[0][0]
+            self.store.con.execute(
+                f"UPDATE museums SET {', '.join(f'{c} = {filled[c]}' for c in cols)} "
+                f"FROM _u u WHERE museums.slug = u.slug AND ({changed})"
+            )
+            self.store.con.execute(
+                "INSERT INTO museum_aliases SELECT alias_key, slug, alias FROM _ua "
+                "ON CONFLICT DO NOTHING"
+            )
+        return int(n)

@@ -3,6 +3,7 @@ through the real importers, scored and compared — the whole product in one com
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = Format.table,
     ) -> None:
         """Generate exports for a simulated cohort, import them, score, compare louvre pompidou."""
-        from engagecore.demo import run_demo
+        from engagecore.demo import OWN_DATA_HINT, run_demo
 
         if db is None:
             db = DEMO_DB
@@ -73,7 +74,32 @@ def register(app: typer.Typer) -> None:
             )
         console.print("\n[bold]Next, try:[/]")
         for cmd in result.next_commands:
-            console.print(f"  {cmd}")
+            # nothing read as markup, a long command continued with a shell backslash
+            # between whole words: it still runs as printed when pasted
+            for line in shell_lines(cmd, console.width, indent="  "):
+                console.print(line, soft_wrap=True, markup=False, highlight=False)
+        console.print("\n[bold]Then, with your own files:[/]")
+        for line in OWN_DATA_HINT:
+            console.print(f"  {line}", soft_wrap=True, markup=False, highlight=False)
+
+
+def shell_lines(command: str, width: int, indent: str = "") -> list[str]:
+    """``command`` cut between its shell words into lines of at most ``width`` columns, each
+    but the last ending in `` \\`` so that the lines pasted into a shell run as one command.
+    A single word longer than the width stays whole on its own line."""
+    words = shlex.split(command)
+    quoted = [shlex.quote(w) if w != shlex.quote(w) or not w else w for w in words]
+    lines: list[str] = []
+    current = indent
+    for word in quoted:
+        candidate = word if current.strip() == "" else f"{current} {word}"
+        if current.strip() and len(candidate) + 2 > width:
+            lines.append(current + " \\")
+            current = indent + "    " + word
+        else:
+            current = indent + word if current.strip() == "" else candidate
+    lines.append(current)
+    return lines
 
 
 def show_top(top: pl.DataFrame) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console, printable
 from engagecore.errors import cli_options
 from engagecore.ingest import IngestReport
 
@@ -82,22 +82,29 @@ def register(app: typer.Typer) -> None:
 def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
     table = report.table()
     # the table's cells are data, printed as text, fitted to the width, by emit()
-    emit(table, fmt, title="dry run: nothing stored" if dry_run else "imported")
+    emit(
+        table,
+        fmt,
+        title="dry run: nothing stored" if dry_run else "imported",
+        priority=("path", "status", "posts", "network", "importer"),
+    )
     width = max(40, err_console.width)
     if report.skipped_files:  # on stderr whatever the format: never dropped without a word
         n = len(report.skipped_files)
-        names = [_tail(f) for f in report.skipped_files]
+        names = [printable(_tail(f)) for f in report.skipped_files]
         line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
     if fmt is not Format.table:
         return
     if report.created_museums:
         n = len(report.created_museums)
-        line = _fit(f"{n} new museum(s), named after the accounts: ", report.created_museums, width)
+        museums = [printable(m) for m in report.created_museums]
+        line = _fit(f"{n} new museum(s), named after the accounts: ", museums, width)
         err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.unattached_accounts:
         n = len(report.unattached_accounts)
-        line = _fit(f"{n} account(s) linked to no museum: ", report.unattached_accounts, width)
+        accounts = [printable(a) for a in report.unattached_accounts]
+        line = _fit(f"{n} account(s) linked to no museum: ", accounts, width)
         err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         err_console.print(
             "  link one with: engage museums link MUSEUM --network NET --handle HANDLE",

@@ -9,7 +9,14 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    err_console,
+    printable,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +29,12 @@ def register(app: typer.Typer) -> None:
     def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
         """List museums with their aliases and number of accounts."""
         with Engine(db) as eng:
-            emit(eng.museums.list(), fmt, title="museums")
+            emit(
+                eng.museums.list(),
+                fmt,
+                title="museums",
+                priority=("slug", "name", "city", "accounts", "aliases", "region"),
+            )
 
     @museums.command("add")
     def add(
@@ -71,7 +83,7 @@ def register(app: typer.Typer) -> None:
         """Attach a network account to a museum."""
         with Engine(db) as eng:
             slug, account = eng.link(museum, network, handle)
-        typer.echo(f"{network}:{account} → {slug}")
+        typer.echo(printable(f"{network}:{account} → {slug}"))
 
     @museums.command("import-registry")
     def import_registry(

@@ -60,4 +60,4 @@ def register(app: typer.Typer) -> None:
                 .map_elements(lambda n: provided.get(n, []), return_dtype=pl.List(pl.Utf8))
                 .alias("provides")
             )
-        emit(df, fmt, title="plugins")
+        emit(df, fmt, title="plugins", priority=("name", "provides", "hooks", "version"))

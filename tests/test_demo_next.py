@@ -1,0 +1,81 @@
+"""The commands ``engage demo`` prints under "Next, try:" run as printed."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from engagecore.cli import main
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _next_commands(out: str) -> list[str]:
+    lines = out.splitlines()
+    start = lines.index("Next, try:") + 1
+    commands = []
+    pending = ""
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        # a long command is printed as several lines joined by a shell backslash
+        if line.rstrip().endswith("\\"):
+            pending += line.strip()[:-1]
+            continue
+        commands.append((pending + line.strip()).strip())
+        pending = ""
+    return commands
+
+
+@pytest.mark.parametrize("width", [80, 60, 30])
+def test_a_long_command_is_cut_between_shell_words(width: int) -> None:
+    from engagecore.cli.demo_cmd import shell_lines
+
+    command = (
+        "engage compare musee-des-beaux-arts-de-lyon orsay --db "
+        "'/home/someone/my museum data/2024 exports/engage-demo.duckdb'"
+    )
+    lines = shell_lines(command, width, indent="  ")
+    longest_word = max(len(w) for w in shlex.split(command, posix=False))
+    assert all(len(line) <= max(width, longest_word + 8) for line in lines), lines
+    assert all(line.endswith(" \\") for line in lines[:-1]) and len(lines) > 1
+    joined = " ".join(line.strip().removesuffix("\\") for line in lines)
+    assert shlex.split(joined) == shlex.split(command)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_every_printed_next_command_runs_as_printed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    keep: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENGAGE_DB", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["demo", "--museums", "5", "--seed", "2"]
+    if keep:
+        args += ["--keep-files", "my exports"]  # a folder name the shell must quote
+    code, out, err = _run(args, capsys)
+    assert code == 0, err
+    commands = _next_commands(out)
+    assert len(commands) >= 5
+    assert any(c.startswith("engage ingest 'my exports'") for c in commands) is keep
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "engage" and "--db" in argv, command
+        code, out, err = _run(argv[1:], capsys)
+        assert code == 0, f"{command}: {err}"
+        assert any(ch.isdigit() for ch in out), f"{command} printed no data: {out!r}"
+    # none of them touched the default store
+    assert not (tmp_path / "engage.duckdb").exists()
