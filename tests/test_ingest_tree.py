@@ -319,16 +319,13 @@ def test_a_zip_with_an_instagram_export_folder_beside_an_x_folder(tmp_path: Path
 
 @pytest.mark.slow
 def test_the_folder_engage_demo_keeps_gives_every_post(tmp_path: Path) -> None:
-    """The issue's own case: `engage demo --keep-files D`, then `engage ingest D`."""
-    from engagecore.demo import run_demo
-
-    kept = tmp_path / "D"
-    result = run_demo(tmp_path / "demo.duckdb", export_dir=kept)
-    cohort = _cohort(60, 0)
-    assert result.posts == cohort.posts.height  # the demo imported its exports one by one
+    """The issue's own case: the folder `engage demo --keep-files D` writes (the default 60
+    museums, seed 0, the demo's own writer), then `engage ingest D`."""
+    cohort, _ = _demo_folder(tmp_path / "D", n=60, seed=0)
     db = tmp_path / "again.duckdb"
     with engagecore.open(db) as eng:
-        report = eng.ingest([kept])
+        report = eng.ingest([tmp_path / "D"])
     assert report.skipped_files == []
-    assert _counts(db) == _counts(tmp_path / "demo.duckdb")
+    assert _counts(db)["posts"] == cohort.posts.height
+    assert _counts(db)["accounts"] == cohort.accounts.height
     assert _posts_by_network(db) == dict(cohort.posts.group_by("network").len().iter_rows())
