@@ -420,3 +420,18 @@ def test_an_export_of_an_account_that_never_posted(fixtures: Path, tmp_path: Pat
         report = eng.ingest([export], allow_empty=True)
         assert report.units[0].status == "imported (empty: allowed)"
         assert eng.accounts()["account_id"].to_list() == ["museedemo"]
+
+
+def test_every_cli_option_of_ingest_is_a_keyword_of_engine_ingest() -> None:
+    import inspect
+
+    import typer
+
+    from engagecore.api import Engine
+    from engagecore.cli import build_app
+
+    command = typer.main.get_command(build_app())
+    ingest = command.commands["ingest"]  # type: ignore[attr-defined]
+    cli = {p.name for p in ingest.params} - {"paths", "db", "fmt"}
+    keywords = set(inspect.signature(Engine.ingest).parameters)
+    assert cli and cli <= keywords, cli - keywords
