@@ -363,11 +363,13 @@ def _json_shape(source: Source, name: str) -> str:
 
 
 def _scratch() -> Path:
+    """A work folder for :func:`walk` called on its own: created only if a zip member is
+    written out, removed at exit."""
     import atexit
     import shutil
-    import tempfile
+    import uuid
 
-    folder = Path(tempfile.mkdtemp(prefix="engage-tree-"))
+    folder = Path(tempfile.gettempdir()) / f"engage-tree-{uuid.uuid4().hex}"
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
