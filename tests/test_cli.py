@@ -90,7 +90,11 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     db = str(tmp_path / "c.duckdb")
     code, _out, err = run(["ingest", str(bad), "--db", db], capsys)
     assert code == 1
-    assert err.count("\n") == 1 and "no importer recognises" in err and "Traceback" not in err
+    assert (
+        err.count("\n") == 1
+        and "binary data, not a JSON or CSV export" in err
+        and "Traceback" not in err
+    )
     code, _, err = run(["museums", "alias", "nowhere", "x", "--db", db], capsys)
     assert code == 1 and err.startswith("engage: error: no museum called 'nowhere'")
     code, _, err = run(["ingest", "--network", "nope", str(bad), "--db", db], capsys)

@@ -72,7 +72,7 @@ def test_a_tie_asks_for_network(tmp_path: Path, fixtures: Path) -> None:
 def test_explicit_unknown_file_is_an_error_but_dry_run_changes_nothing(
     tmp_path: Path, fixtures: Path
 ) -> None:
-    with pytest.raises(DetectionError, match="no importer recognises"):
+    with pytest.raises(DetectionError, match="binary data, not a JSON or CSV export"):
         discover(
             [tmp_path / "nothing.bin"] if (tmp_path / "nothing.bin").write_bytes(b"\0") else []
         )

@@ -21,7 +21,8 @@ import polars as pl
 
 from engage_facebook import csv_headers, kinds
 from engagecore import textutil
-from engagecore.errors import FormatError, UsageError
+from engagecore.accountopt import check_named, given_account
+from engagecore.errors import FormatError, UsageError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -78,13 +79,21 @@ class MetaBusinessSuiteCsvImporter(Importer):
         f = csv_headers.fields(headers)
         network = "instagram" if "page_id" not in f and "account_username" in f else "facebook"
         owner = "page_id" if network == "facebook" else "account_id"
+        given = given_account(ctx)
         for need in ("post_id", "publish_time", owner):
+            if need == owner and need not in f and given is not None:
+                continue  # the export does not name its page or account: --account does
             if need not in f:
                 wanted = csv_headers.ALIASES[need][0]
                 raise FormatError(
                     display,
                     f"expected a {wanted!r} column (Business Suite per-post export); "
-                    f"found {headers[:8]}",
+                    f"found {headers[:8]}"
+                    + (
+                        f"; or name the account with {option('account', 'ID')}"
+                        if need == owner
+                        else ""
+                    ),
                 )
         try:
             raw = pl.read_csv(
@@ -96,10 +105,15 @@ class MetaBusinessSuiteCsvImporter(Importer):
         except pl.exceptions.PolarsError as exc:
             raise FormatError(display, f"expected a well-formed CSV ({exc})") from exc
         df = raw.select(pl.col(h).alias(field) for field, h in f.items())
+        if owner not in df.columns:
+            df = df.with_columns(pl.lit(given, dtype=pl.Utf8).alias(owner))
         df = df.with_row_index("row", offset=1).filter(pl.col("post_id").is_not_null())
         posts = _posts(df, network, owner, display, ctx)
+        accounts = _accounts(df, network, owner)
+        # the rows name their page or account: a different --account is a mistake, said so
+        check_named(ctx, display, accounts.select("account_id", "handle").iter_rows())
         return Batch(
-            accounts=_accounts(df, network, owner),
+            accounts=accounts,
             posts=posts,
             museum_hints=_hints(df, network, owner),
         )

@@ -30,6 +30,7 @@ from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
 from engage_facebook.graph_normalize import normalize
 from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
 from engagecore import textutil
+from engagecore.accountopt import check_named
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
@@ -81,7 +82,13 @@ class FacebookGraphImporter(Importer):
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         with tempfile.TemporaryDirectory(prefix="engage-fb-") as tmp:
-            return _Reader(source, Path(tmp)).read()
+            batch = _Reader(source, Path(tmp)).read()
+        if batch.accounts is not None:
+            # Graph responses name their page (post ids are page_post): another --account
+            # is a mistake, said so rather than mixed
+            named = batch.accounts.select("account_id", "handle").iter_rows()
+            check_named(ctx, source.display(), named, "page")
+        return batch
 
 
 class _Reader:

@@ -37,7 +37,8 @@ from engage_instagram.export_posts import (
     posts_from_list,
 )
 from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore.accountopt import check_named
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -149,6 +150,8 @@ class InstagramExportImporter(Importer):
         root = roots.pop()
         if root and (source.kind == "folder" or root.count("/") > 1):
             return 0.0  # the export is deeper: claim it there, not with its neighbours
+        if root and any(not n.startswith(root) for n in source.names()):
+            return 0.0  # a zip holding the export's folder beside other things: walk in
         return max(members.values())
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
@@ -312,12 +315,15 @@ class _Reader:
                 self.display_name = value.strip()
 
     def _account(self) -> str:
+        if self.username is not None:
+            # the export names its account: a different --account is a mistake, said so
+            check_named(self.ctx, self.source.display(), [(self.username, self.username)])
         account = self.username or account_option(self.ctx)
         if account is None:
             raise FormatError(
                 self.source.display(),
                 "the export names no account (no personal_information/personal_information.json"
-                " or profile.json with a username): pass --account USERNAME",
+                f" or profile.json with a username): pass {option('account', 'USERNAME')}",
             )
         return account
 
@@ -334,7 +340,7 @@ class _Reader:
 
 def _export_date(source: Source, root: str) -> datetime | None:
     """The date in Meta's export name (``instagram-USERNAME-2024-05-20-AbCd.zip``)."""
-    for name in (root.rstrip("/").rsplit("/", 1)[-1], source.path.name):
+    for name in (root.rstrip("/").rsplit("/", 1)[-1], source.name):
         m = _EXPORT_DATE.match(name)
         if m:
             try:

@@ -29,7 +29,8 @@ from engage_instagram.common import (
     squashed_head,
 )
 from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore.accountopt import check_named
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -130,8 +131,8 @@ class InstagramGraphImporter(Importer):
 
     def detect(self, source: Source) -> float:
         names = [n for n in source.names() if n.lower().endswith(".json")]
-        if not names or len(names) > _MAX_MEMBERS:
-            return 0.0
+        if not names or len(names) > _MAX_MEMBERS or len(names) < len(source.names()):
+            return 0.0  # a folder holding other files too: the ingest walks in
         lowest = 1.0
         for n in names:
             score = signature(squashed_head(source, n))
@@ -361,6 +362,12 @@ class _Reader:
         for row in ages:
             accounts.setdefault(row["account_id"], {"handle": None, "display_name": None})
         chosen = account_option(self.ctx)
+        # accounts the responses name by username must be the --account given, if one was
+        check_named(
+            self.ctx,
+            self.source.display(),
+            [(a, v["handle"]) for a, v in accounts.items() if v.get("handle")],
+        )
         if chosen in accounts and accounts[chosen]["handle"] is None:
             accounts[chosen]["handle"] = chosen  # --account is a username
         batch.accounts = textutil.frame(
@@ -394,7 +401,7 @@ class _Reader:
             raise FormatError(
                 m.where,
                 "the media names no account (no username, owner or user object): "
-                "pass --account USERNAME",
+                f"pass {option('account', 'USERNAME')}",
                 m.record,
             )
         accounts.setdefault(account, {"handle": username, "display_name": None})
@@ -447,7 +454,8 @@ class _Reader:
             account = self._account_for(None, owner)
             if account is None:
                 raise FormatError(
-                    where, "follower_demographics names no account: pass --account USERNAME"
+                    where,
+                    f"follower_demographics names no account: pass {option('account', 'USERNAME')}",
                 )
             total = sum(by_age.values())
             if total <= 0:

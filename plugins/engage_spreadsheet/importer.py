@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from engagecore import schema, textutil
-from engagecore.errors import FormatError
+from engagecore.accountopt import check_named, given_account
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.plugins import ANY_NETWORK
 from engagecore.sources import Source
@@ -52,7 +54,7 @@ class SpreadsheetImporter(Importer):
     def detect(self, source: Source) -> float:
         if source.kind != "file":
             return 0.0
-        suffix = source.path.suffix.lower()
+        suffix = Path(source.name).suffix.lower()  # not .path: a zip member stays unwritten
         if suffix == ".parquet":
             try:
                 cols = {c.lower() for c in pl.read_parquet_schema(source.path)}
@@ -67,10 +69,30 @@ class SpreadsheetImporter(Importer):
             return 0.0
         return 0.95 if set(REQUIRED) <= cols else 0.0
 
+    @staticmethod
+    def _with_account(raw: pl.DataFrame, given: str, path: str, ctx: ReadContext) -> pl.DataFrame:
+        """``--account`` fills the account column (or its blank cells); a row naming
+        another account is refused."""
+        if "account" not in raw.columns:
+            return raw.with_columns(pl.lit(given, dtype=pl.Utf8).alias("account"))
+        cells = pl.col("account").cast(pl.Utf8).str.strip_chars()
+        raw = raw.with_columns(
+            pl.when(cells.is_null() | (cells == ""))
+            .then(pl.lit(given))
+            .otherwise(cells)
+            .alias("account")
+        )
+        named = raw["account"].str.strip_chars_start("@").unique(maintain_order=True)
+        check_named(ctx, path, [(a, None) for a in named.drop_nulls().to_list()])
+        return raw
+
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         path = source.display()
         raw = self._load(source)
         raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+        given = given_account(ctx)
+        if given is not None:
+            raw = self._with_account(raw, given, path, ctx)
         missing = [c for c in REQUIRED if c not in raw.columns]
         if missing:
             raise FormatError(
@@ -201,8 +223,8 @@ class SpreadsheetImporter(Importer):
                 raise FormatError(
                     path,
                     f"column {col!r}: {v!r} is not a date-time; expected ISO 8601 such as "
-                    "2024-03-05T14:30:00Z (no zone: local time in --timezone, default "
-                    "Europe/Paris)",
+                    "2024-03-05T14:30:00Z (no zone: local time in "
+                    f"{option('timezone', 'ZONE')}, default Europe/Paris)",
                     record=f"line {line}",
                 ) from None
             if ts.tzinfo is None:

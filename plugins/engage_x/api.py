@@ -20,7 +20,8 @@ import polars as pl
 
 from engage_x import columns as C
 from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore.accountopt import check_named, given_account, matches
+from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -77,14 +78,21 @@ class XApiImporter(Importer):
         data = value.get("data")
         if data is None:
             if isinstance(value.get("meta"), dict):  # a page past the last post
-                return Batch(posts=textutil.frame("posts", []))
+                return Batch(
+                    posts=textutil.frame("posts", []), empty_reason="a page past the last post"
+                )
             raise FormatError(display, 'expected a "data" member (an X API v2 response)')
+        if data == [] and isinstance(value.get("meta"), dict):
+            return Batch(posts=textutil.frame("posts", []), empty_reason="a page with no posts")
         items = data if isinstance(data, list) else [data]
         if not all(isinstance(i, dict) for i in items):
             raise FormatError(display, '"data" must hold objects')
         if items and all("username" in i and "text" not in i for i in items):
-            return _users(items, observed, display)
-        return _tweets(items, value.get("includes") or {}, observed, display)
+            batch = _users(items, observed, display)
+        else:
+            batch = _tweets(items, value.get("includes") or {}, observed, display, ctx)
+        _check_account(ctx, display, batch)
+        return batch
 
 
 def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
@@ -129,6 +137,17 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
         accounts=_frame("accounts", accounts, observed=None),
         follower_snapshots=_frame("follower_snapshots", snaps, observed=observed),
         museum_hints=hints,
+    )
+
+
+def _check_account(ctx: ReadContext, display: str, batch: Batch) -> None:
+    """The accounts the response names must be the ``--account`` given, if one was."""
+    if batch.accounts is None:
+        return
+    check_named(
+        ctx,
+        display,
+        batch.accounts.select("account_id", "handle").iter_rows(),
     )
 
 
@@ -180,7 +199,11 @@ def _unique(values: list[Any]) -> list[str]:
 
 
 def _tweets(
-    items: list[dict[str, Any]], includes: dict[str, Any], observed: datetime, display: str
+    items: list[dict[str, Any]],
+    includes: dict[str, Any],
+    observed: datetime,
+    display: str,
+    ctx: ReadContext,
 ) -> Batch:
     users = {
         str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and u.get("id")
@@ -191,6 +214,14 @@ def _tweets(
         if isinstance(m, dict) and m.get("media_key")
     }
     sole_user = next(iter(users)) if len(users) == 1 else None
+    # A user timeline saved without tweet.fields=author_id names no author: --account does.
+    given = given_account(ctx)
+    fallback: str | None = given
+    if given is not None and not given.isdigit():
+        # a handle: the user object of that handle when the page holds one, else the handle
+        # stands for the account (as an account linked by handle before its id is known)
+        by_name = [i for i, u in users.items() if matches(given, i, u.get("username"))]
+        fallback = by_name[0] if by_name else given
     cols: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -216,9 +247,14 @@ def _tweets(
             raise FormatError(
                 display, 'expected "created_at" (request tweet.fields=created_at)', rec
             )
-        author = str(t.get("author_id") or sole_user or "")
+        author = str(t.get("author_id") or sole_user or fallback or "")
         if not author:
-            raise FormatError(display, 'expected "author_id" (request tweet.fields=author_id)', rec)
+            raise FormatError(
+                display,
+                'expected "author_id" (request tweet.fields=author_id), or name the account '
+                f"with {option('account', 'ID')}",
+                rec,
+            )
         text, tags, ments, links = _text(t)
         refs = t.get("referenced_tweets") or []
         is_own = not any(isinstance(r, dict) and r.get("type") == "retweeted" for r in refs)
@@ -270,7 +306,11 @@ def _tweets(
     authors = list(dict.fromkeys(cols["account_id"]))
     accounts = {
         "account_id": authors,
-        "handle": [(users.get(a) or {}).get("username") for a in authors],
+        "handle": [
+            (users.get(a) or {}).get("username")
+            or (a if a == fallback and not a.isdigit() else None)
+            for a in authors
+        ],
         "display_name": [(users.get(a) or {}).get("name") for a in authors],
     }
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}

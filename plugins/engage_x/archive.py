@@ -26,6 +26,7 @@ import polars as pl
 from engage_x import columns as C
 from engage_x import notes, tweets, ytd
 from engagecore import textutil
+from engagecore.accountopt import check_named
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
@@ -75,6 +76,20 @@ def _archives(source: Source) -> list[_Archive]:
     return sorted(out, key=lambda a: a.folder)
 
 
+def _is_root(source: Source, arch: _Archive) -> bool:
+    """Whether ``source`` is the archive itself: its files at the top (an unzipped ``data``
+    folder) or in a top ``data/`` folder, with nothing beside them but what X puts in an
+    archive (``assets/``, ``Your archive.html``)."""
+    if arch.folder in ("", "."):
+        return True
+    if arch.folder != "data":
+        return False
+    return all(
+        n.startswith(("data/", "assets/")) or ("/" not in n and n.lower().endswith(".html"))
+        for n in source.names()
+    )
+
+
 def _parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -100,7 +115,9 @@ class XArchiveImporter(Importer):
             gname = ytd.global_name(source.head(source.name, 256)) or ""
             return 0.6 if gname.startswith(("YTD.tweet.", "YTD.tweets.")) else 0.0
         archives = _archives(source)
-        if not archives:
+        if len(archives) != 1 or not _is_root(source, archives[0]):
+            # several archives side by side, or one deeper down, or among other files: not
+            # the root of one archive; the ingest walks in and finds each archive's root
             return 0.0
         arch = archives[0]
         member = (
@@ -121,7 +138,7 @@ class XArchiveImporter(Importer):
         archives = _archives(source)
         if not archives:
             raise FormatError(source.display(), "expected an X archive with data/tweets.js")
-        batches = [self._read_one(source, a) for a in archives]
+        batches = [self._read_one(source, a, ctx) for a in archives]
         hints: dict[str, str] = {}
         for b in batches:
             hints.update(b.museum_hints)
@@ -136,9 +153,11 @@ class XArchiveImporter(Importer):
 
     # -- one archive -------------------------------------------------------------------
 
-    def _read_one(self, source: Source, arch: _Archive) -> Batch:
+    def _read_one(self, source: Source, arch: _Archive, ctx: ReadContext) -> Batch:
         manifest = self._manifest(source, arch)
         account_id, handle, display_name = self._account(source, arch, manifest)
+        # the archive names its account: a different --account is a mistake, said so
+        check_named(ctx, source.display(arch.get("account.js")), [(account_id, handle)])
         generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
 
         with tempfile.TemporaryDirectory(prefix="engage-x-") as tmp:

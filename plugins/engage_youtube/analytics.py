@@ -18,7 +18,7 @@ from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
-from ._channel import channel_from_options
+from ._channel import channel_from_options, check_channel
 from ._files import load_json, observed_at
 
 NETWORK = "youtube"
@@ -43,6 +43,7 @@ def _channel_id(doc: dict[str, Any], text: str, where: str, ctx: ReadContext) ->
     """The channel the report is about: from the file first, else ``--account``."""
     explicit = doc.get(CHANNEL_ID_FIELD)
     if isinstance(explicit, str) and explicit.strip():
+        check_channel(ctx, where, [(explicit.strip(), None)])
         return explicit.strip()
     echoed = {m for m in _IDS_ECHO.findall(text) if m != "MINE"}
     if len(echoed) > 1:
@@ -52,7 +53,9 @@ def _channel_id(doc: dict[str, Any], text: str, where: str, ctx: ReadContext) ->
             "expected one report per channel",
         )
     if echoed:
-        return echoed.pop()
+        channel = echoed.pop()
+        check_channel(ctx, where, [(channel, None)])
+        return channel
     return channel_from_options(ctx, where, "a YouTube Analytics report")
 
 

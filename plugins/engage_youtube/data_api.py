@@ -25,6 +25,7 @@ from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 
+from ._channel import check_channel
 from ._files import load_json, observed_at, parse_timestamp
 from .durations import parse_duration
 
@@ -325,4 +326,8 @@ class YouTubeDataApiImporter(Importer):
                     _read_page(page, where, f"[{p}].", observed_at(source, member, page), out)
             else:
                 _read_page(doc, where, "", observed_at(source, member, doc), out)
-        return out.batch()
+        batch = out.batch()
+        if batch.accounts is not None:  # the responses name their channels
+            named = batch.accounts.select("account_id", "handle").iter_rows()
+            check_channel(ctx, source.display(), named)
+        return batch

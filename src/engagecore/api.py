@@ -48,16 +48,33 @@ class Engine:
     # operations ------------------------------------------------------------------------------
     def ingest(
         self,
-        paths: Sequence[str | Path],
+        paths: str | Path | Sequence[str | Path],
         *,
-        network: str | None = None,
+        account: str | None = None,
         museum: str | None = None,
-        dry_run: bool = False,
+        network: str | None = None,
         timezone: str = "Europe/Paris",
+        dry_run: bool = False,
+        allow_empty: bool = False,
         options: dict[str, Any] | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Import files, folders and zips (see :mod:`engagecore.ingest`)."""
+        """Import files, folders and zips (see :mod:`engagecore.ingest`); one keyword per
+        ``engage ingest`` option.
+
+        :param paths: a file, folder or zip, or several; a folder or zip is walked at any
+            depth and every export in it is imported.
+        :param account: the account of files that do not name theirs (a YouTube Studio CSV,
+            an X API page saved without ``author_id``); an error when a file names another.
+        :param museum: attach every imported account to this museum (name or alias).
+        :param network: force a network (or an importer, by name) instead of detection.
+        :param timezone: the zone of times written without one.
+        :param dry_run: read and validate everything, store nothing.
+        :param allow_empty: accept a file that yields no posts, followers or ages.
+        :param options: further importer options (``{"account": ...}`` also works).
+        """
+        if isinstance(paths, str | Path):
+            paths = [paths]
         return run_or_dry(
             self.store,
             paths,
@@ -67,6 +84,8 @@ class Engine:
             timezone=timezone,
             options=options,
             progress=progress,
+            account=account,
+            allow_empty=allow_empty,
         )
 
     def link(self, museum: str, network: str, account: str) -> tuple[str, str]:

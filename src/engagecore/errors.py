@@ -5,6 +5,10 @@ The CLI turns any :class:`EngageError` into a one-line message on stderr and a n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 
 class EngageError(Exception):
     """Base class of every error engagecore raises on purpose."""
@@ -57,3 +61,27 @@ class AmbiguousMuseum(EngageError):
 
 class StoreError(EngageError):
     """The DuckDB store cannot be opened or is of an unknown schema version."""
+
+
+# How a message names an option: the command line's flag (``--account``) when the CLI runs,
+# the Python keyword (``account=``) otherwise, so one message is right in both worlds.
+_CLI_OPTIONS: ContextVar[bool] = ContextVar("engage_cli_options", default=False)
+
+
+def option(keyword: str, value: str = "") -> str:
+    """``--allow-empty`` / ``--account ID`` on the command line, ``allow_empty=True`` /
+    ``account=ID`` in Python (``value`` is the placeholder shown after it)."""
+    if _CLI_OPTIONS.get():
+        flag = "--" + keyword.replace("_", "-")
+        return f"{flag} {value}" if value else flag
+    return f"{keyword}={value or 'True'}"
+
+
+@contextmanager
+def cli_options() -> Iterator[None]:
+    """Within this block, messages name options as command-line flags."""
+    token = _CLI_OPTIONS.set(True)
+    try:
+        yield
+    finally:
+        _CLI_OPTIONS.reset(token)

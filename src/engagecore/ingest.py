@@ -7,6 +7,7 @@ imported (same content digest, same importer) is skipped, so importing twice cha
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from engagecore.errors import (
     EngageError,
     FormatError,
     PluginError,
+    UsageError,
     ValidationError,
+    option,
 )
 from engagecore.museums import Museums
 from engagecore.pluginapi import Batch, Importer, ReadContext
@@ -105,9 +108,7 @@ def _candidates(network: str | None) -> list[Importer]:
     chosen = [i for i in imps if network in (i.network, i.name)]
     if not chosen:
         known = sorted({i.network for i in imps} | {i.name for i in imps})
-        raise DetectionError(
-            f"--network {network!r}: no importer for it; known: {', '.join(known)}"
-        )
+        raise DetectionError(f"network {network!r}: no importer for it; known: {', '.join(known)}")
     return chosen
 
 
@@ -127,9 +128,13 @@ def _detect(source: Source, importers: Sequence[Importer]) -> list[tuple[float, 
     return sorted(scored, key=lambda t: -t[0])
 
 
-def _choose(source: Source, importers: Sequence[Importer], forced: bool) -> Unit | None:
+def _choose(
+    source: Source, importers: Sequence[Importer], forced: bool, explicit: bool = True
+) -> Unit | None:
+    """The unit ``source`` is, or None. ``forced`` (a network was named): a weak claim
+    counts, and a source named explicitly goes to the network's only importer even unclaimed."""
     scored = _detect(source, importers)
-    if forced and not scored and len(importers) == 1:
+    if forced and explicit and not scored and len(importers) == 1:
         return Unit(source, importers[0], 0.0)
     if not scored or (scored[0][0] < CLAIM and not forced):
         return None
@@ -137,52 +142,236 @@ def _choose(source: Source, importers: Sequence[Importer], forced: bool) -> Unit
     ties = [imp for conf, imp in scored[1:] if best_conf - conf < TIE]
     if ties:
         names = ", ".join(i.name for i in (best, *ties))
-        raise DetectionError(
-            f"{source.display()}: several importers claim it ({names}); choose one with --network"
-        )
+        if forced:  # the network is already named: the importer's own name is the way out
+            how = f"name the importer instead of the network: {option('network', best.name)}"
+        else:
+            how = f"choose one with {option('network', 'NAME')}"
+        raise DetectionError(f"{source.display()}: several importers claim it ({names}); {how}")
     return Unit(source, best, best_conf)
 
 
-def discover(
-    paths: Iterable[str | Path], network: str | None = None
-) -> tuple[list[Unit], list[str]]:
-    """The import units under ``paths`` and the files skipped as not recognised.
+@dataclass
+class Discovery:
+    """What :func:`discover` found: the units, the files no importer reads, and the sources
+    opened to walk zips (closed by :meth:`close`, after the units were read)."""
 
-    A path named explicitly must be recognised; inside a folder, unrecognised files (a
-    README, a thumbnail) are skipped and reported.
+    units: list[Unit] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    opened: list[Source] = field(default_factory=list)
+
+    def close(self) -> None:
+        for src in self.opened:
+            src.close()
+
+
+def discover(
+    paths: Iterable[str | Path], network: str | None = None, *, workdir: Path | None = None
+) -> tuple[list[Unit], list[str]]:
+    """The import units under ``paths`` and the files skipped as not recognised
+    (see :func:`walk`)."""
+    found = walk(paths, network, workdir=workdir)
+    return found.units, found.skipped
+
+
+def walk(
+    paths: Iterable[str | Path], network: str | None = None, *, workdir: Path | None = None
+) -> Discovery:
+    """Every export under ``paths``: a folder or a zip is a tree, walked at any depth.
+
+    A folder or zip an importer claims is the root of one export, one unit, and nothing
+    under it is offered to another importer, unless another importer claims one of its
+    sub-folders: then it mixes exports, and is walked into. A folder or zip nobody claims
+    is walked into (zips inside folders and zips too). Files no importer claims are skipped
+    and reported; a path named explicitly must be recognised (an error says what it is).
+
+    ``workdir`` receives the zip members an importer needs on disk (a temporary folder
+    removed at exit when not given).
     """
     importers = _candidates(network)
     forced = network is not None
-    units: list[Unit] = []
-    skipped: list[str] = []
+    found = Discovery()
+    work = workdir if workdir is not None else _scratch()
 
-    def visit(path: Path, explicit: bool) -> None:
-        source = Source.open(path)
-        unit = _choose(source, importers, forced and source.kind != "folder")
+    def visit(source: Source, explicit: bool) -> None:
+        unit = _choose(source, importers, forced and source.kind != "folder", explicit)
+        source.forget_head()
+        if unit is not None and source.kind != "file" and _mixes_exports(unit, importers, work):
+            unit = None
         if unit is not None:
-            units.append(unit)
+            found.units.append(unit)
             return
-        if source.kind == "folder":
-            before = len(units)
-            for child in source.iter_children():
+        if source.kind == "folder" or (
+            source.kind == "zip" and (explicit or source.is_subtree or _zip_named(source))
+        ):
+            if source.kind == "zip" and source._owns_zip:
+                found.opened.append(source)
+            before = (len(found.units), len(found.skipped))
+            children = source.children(work)
+            for child in children:
                 visit(child, False)
-            if explicit and len(units) == before:
+            _group_siblings(found.units, before[0], source, children)
+            if explicit and len(found.units) == before[0]:
+                what = "folder" if source.kind == "folder" else "zip"
+                skipped = len(found.skipped) - before[1]
                 raise DetectionError(
-                    f"{path}: no importable export found in this folder "
-                    f"(known importers: {', '.join(sorted(i.name for i in importers))})"
+                    f"{source.display()}: no importable export found in this {what} "
+                    f"({skipped} file(s) no importer reads; known importers: "
+                    f"{', '.join(sorted(i.name for i in importers))})"
                 )
             return
         source.close()
         if explicit:
-            raise DetectionError(
-                f"{path}: no importer recognises this file (known importers: "
-                f"{', '.join(sorted(i.name for i in importers))}); use --network to force one"
-            )
-        skipped.append(str(path))
+            raise DetectionError(describe_unread(source, network))
+        found.skipped.append(source.display())
 
-    for p in paths:
-        visit(Path(p), True)
-    return units, skipped
+    try:
+        for p in paths:
+            visit(Source.open(p), True)
+    except BaseException:
+        found.close()
+        raise
+    return found
+
+
+def _group_siblings(
+    units: list[Unit], start: int, parent: Source, children: list[Source]
+) -> None:
+    """Files of one folder claimed one by one by the same importer are read as one unit when
+    that importer claims them together (Graph posts pages and the insights that need them,
+    side by side with other networks' files); ``units[start:]`` are the folder's units."""
+    direct = {id(c) for c in children if c.kind == "file"}
+    groups: dict[str, list[int]] = {}
+    for i in range(start, len(units)):
+        if id(units[i].source) in direct:
+            groups.setdefault(units[i].importer.name, []).append(i)
+    drop: set[int] = set()
+    for positions in groups.values():
+        if len(positions) < 2:
+            continue
+        imp = units[positions[0]].importer
+        group = parent.subset([units[i].source.name for i in positions])
+        try:
+            conf = float(imp.detect(group))
+        except Exception:  # a file-only importer may not expect a folder: no group then
+            conf = 0.0
+        if conf < CLAIM:
+            continue
+        for i in positions:
+            units[i].source.close()
+        units[positions[0]] = Unit(group, imp, conf)
+        drop.update(positions[1:])
+    if drop:
+        units[:] = [u for i, u in enumerate(units) if i not in drop]
+
+
+def _zip_named(source: Source) -> bool:
+    """A zip found in a tree is walked into when named .zip (an .xlsx or .docx is a zip too:
+    a file, skipped when nobody reads it)."""
+    return source.name.lower().endswith(".zip")
+
+
+def _mixes_exports(unit: Unit, importers: Sequence[Importer], work: Path) -> bool:
+    """Whether another importer claims a sub-folder of the folder or zip ``unit`` claims
+    (then it is not one export but several side by side)."""
+    others = [i for i in importers if i.name != unit.importer.name]
+    for child in unit.source.children(work, folders_only=True) if others else []:
+        scored = _detect(child, others)
+        if scored and scored[0][0] >= CLAIM:
+            return True
+    return False
+
+
+#: up to this size, an unrecognised JSON file is parsed to name its top-level keys
+_DESCRIBE_PARSE_BYTES = 16 * 1024 * 1024
+
+
+def describe_unread(source: Source, network: str | None = None) -> str:
+    """One line saying what a file no importer claims is: empty, binary, HTML, JSON or CSV
+    of a shape no importer knows (with its keys or columns), and what to do."""
+    where = source.display()
+    name = source.names()[0] if source.kind == "file" and source.names() else source.name
+    try:
+        head = source.head(name, 8192) if source.kind == "file" else b""
+    except OSError as exc:
+        return f"{where}: cannot be read ({exc.strerror or exc})"
+    anyone = f"any importer of {network!r}" if network else "any importer"
+    whom = f"no importer of {network!r}" if network else "no importer"
+    force = "" if network else f"; to force one: {option('network', 'NAME')}"
+    if source.kind == "zip":
+        return f"{where}: a zip archive, but {anyone} recognises nothing in it"
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        return f"{where}: empty file"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"{where}: UTF-16 text; save it as UTF-8 (CSV UTF-8) and import it again"
+    text = _utf8_prefix(head)
+    if text is None or "\x00" in text:
+        return f"{where}: binary data, not a JSON or CSV export"
+    body = text.lstrip("\ufeff \t\r\n")
+    lower = body[:200].lower()
+    if lower.startswith(("<!doctype html", "<html")) or "<html" in lower:
+        return (
+            f"{where}: an HTML page, not an export {anyone} reads "
+            "(request the export in JSON, or save the API response as JSON)"
+        )
+    if body.startswith("window.") and "=" in body[:200]:
+        return (
+            f"{where}: a file of an X archive ({body.split('=', 1)[0].strip()}); "
+            "import the whole archive, its zip or folder"
+        )
+    if body.startswith(("{", "[")):
+        return f"{where}: JSON, but not a shape {anyone} knows ({_json_shape(source, name)}){force}"
+    first = body.splitlines()[0] if body else ""
+    sep = max((",", ";", "\t"), key=first.count)
+    if first.count(sep) >= 1:
+        cols = [c.strip().strip('"') for c in first.split(sep)]
+        shown = ", ".join(cols[:8]) + (", …" if len(cols) > 8 else "")
+        return f"{where}: CSV whose header matches {whom} (columns: {shown}){force}"
+    return f"{where}: text, but not a JSON or CSV export {anyone} reads"
+
+
+def _utf8_prefix(head: bytes) -> str | None:
+    """The head as UTF-8, tolerating a character cut at its end; None when it is not."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
+            return head[: exc.start].decode("utf-8", errors="replace")
+        return None
+
+
+def _json_shape(source: Source, name: str) -> str:
+    import json
+
+    try:
+        if source.size() > _DESCRIBE_PARSE_BYTES:
+            return "too large to describe"
+        doc = json.loads(source.read_bytes(name))
+    except (ValueError, OSError) as exc:
+        return f"not valid JSON: {str(exc).splitlines()[0][:80]}"
+    if isinstance(doc, dict):
+        keys = list(doc)
+        shown = ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "")
+        return f"top-level keys: {shown}" if keys else "an empty object"
+    if isinstance(doc, list):
+        first = doc[0] if doc else None
+        if isinstance(first, dict):
+            keys = list(first)
+            shown = ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "")
+            return f"an array of {len(doc)} objects with keys: {shown}"
+        return f"an array of {len(doc)} item(s)"
+    return f"a bare {type(doc).__name__}"
+
+
+def _scratch() -> Path:
+    """A work folder for :func:`walk` called on its own: created only if a zip member is
+    written out, removed at exit."""
+    import atexit
+    import shutil
+    import uuid
+
+    folder = Path(tempfile.gettempdir()) / f"engage-tree-{uuid.uuid4().hex}"
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _validated(batch: Batch, imp: Importer, path: str) -> dict[str, pl.DataFrame]:
@@ -256,21 +445,50 @@ def run(
     options: dict[str, Any] | None = None,
     timezone: str = "Europe/Paris",
     progress: Progress | None = None,
+    account: str | None = None,
+    allow_empty: bool = False,
 ) -> IngestReport:
-    """Import every unit under ``paths`` in one transaction (see the module docstring)."""
-    units, skipped = discover(paths, network)
-    report = IngestReport(skipped_files=skipped)
-    museums = Museums(store)
-    museum_slug = museums.resolve(museum) if museum else None
-    ctx = ReadContext(timezone=timezone, options=dict(options or {}))
-    # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of RAM by
-    # default), on top of the frames just read: capped during an ingest, it writes them to
-    # the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB, same time).
-    store.con.execute(f"SET memory_limit = '{os.environ.get('ENGAGE_INGEST_MEMORY', '512MB')}'")
-    try:
-        return _run_units(store, units, report, museum_slug, museums, ctx, dry_run, progress)
-    finally:
-        store.con.execute("RESET memory_limit")
+    """Import every unit under ``paths`` in one transaction (see the module docstring).
+
+    ``account`` names the account of files that do not name theirs (also accepted as
+    ``options["account"]``); ``allow_empty`` accepts a unit that yields nothing at all.
+    """
+    opts = dict(options or {})
+    if account is not None:
+        if opts.get("account") not in (None, account):
+            raise UsageError(
+                f"account {account!r} and options['account'] {opts['account']!r} disagree; give one"
+            )
+        opts["account"] = account
+    with tempfile.TemporaryDirectory(prefix="engage-tree-") as tmp:
+        found = walk(paths, network, workdir=Path(tmp))
+        try:
+            report = IngestReport(skipped_files=found.skipped)
+            museums = Museums(store)
+            museum_slug = museums.resolve(museum) if museum else None
+            ctx = ReadContext(timezone=timezone, options=opts)
+            # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of
+            # RAM by default), on top of the frames just read: capped during an ingest, it
+            # writes them to the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB).
+            store.con.execute(
+                f"SET memory_limit = '{os.environ.get('ENGAGE_INGEST_MEMORY', '512MB')}'"
+            )
+            try:
+                return _run_units(
+                    store,
+                    found.units,
+                    report,
+                    museum_slug,
+                    museums,
+                    ctx,
+                    dry_run,
+                    progress,
+                    allow_empty,
+                )
+            finally:
+                store.con.execute("RESET memory_limit")
+        finally:
+            found.close()
 
 
 def _run_units(
@@ -282,6 +500,7 @@ def _run_units(
     ctx: ReadContext,
     dry_run: bool,
     progress: Progress | None,
+    allow_empty: bool = False,
 ) -> IngestReport:
     total = len(units)
     with store.transaction():
@@ -306,6 +525,10 @@ def _run_units(
             done.add((digest, imp.name))
             frames = _validated(batch, imp, label)
             result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
+            if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
+                if not (allow_empty or batch.empty_reason):
+                    raise FormatError(label, _nothing_read(imp, src))
+                result.status += f" (empty: {batch.empty_reason or 'allowed'})"
             result.posts = frames["posts"].height if "posts" in frames else 0
             for table in ("follower_snapshots", "audience_age"):
                 setattr(result, table, frames[table].height if table in frames else 0)
@@ -326,7 +549,7 @@ def _run_units(
                     "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
                     "importer": imp.name,
                     "network": imp.network,
-                    "path": os.path.abspath(str(src.path)),
+                    "path": os.path.abspath(src.display()),  # a zip member: a.zip:dir/file
                     "sha256": digest,
                     "rows": batch.rows(),
                 }
@@ -343,6 +566,20 @@ def _run_units(
             # Everything was read, validated and written inside the transaction; undo it.
             raise _DryRun(report)
     return report
+
+
+#: the tables an import must add rows to (accounts alone are no data)
+_CONTENT_TABLES = ("posts", "follower_snapshots", "audience_age")
+
+
+def _nothing_read(imp: Importer, src: Source) -> str:
+    tabular = src.kind == "file" and src.name.lower().endswith((".csv", ".tsv", ".txt"))
+    why = "a header without rows?" if tabular else "an account with no posts yet?"
+    return (
+        f"{imp.name} found no posts, follower counts or audience ages in it ({why}); "
+        "nothing was imported. If the export really is empty, "
+        f"{option('allow_empty')} imports it (the account, without data)"
+    )
 
 
 #: from this size on, a source's digest is computed while it is read, not before

@@ -65,6 +65,11 @@ class Batch:
 
     ``museum_hints`` maps an account_id to a museum name found in the export itself
     (e.g. the display name in X's ``account.js``), so the core can attach the account.
+
+    A batch with no posts, follower snapshots or audience rows is refused by the ingest
+    (a header-only CSV is a mistake, not data) unless the user allows empty imports, or
+    ``empty_reason`` says why the source rightly holds nothing (an API page past the
+    last result: ``"a page past the last result"``).
     """
 
     accounts: pl.DataFrame | None = None
@@ -72,6 +77,7 @@ class Batch:
     follower_snapshots: pl.DataFrame | None = None
     audience_age: pl.DataFrame | None = None
     museum_hints: dict[str, str] = field(default_factory=dict)
+    empty_reason: str | None = None
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The frames that are present, keyed by table name."""

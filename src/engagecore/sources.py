@@ -11,13 +11,19 @@ import fnmatch
 import hashlib
 import io
 import json
+import os
+import shutil
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engagecore.errors import FormatError
+
+#: bytes of a plain file kept for detection (importers look at up to 8 KiB)
+_HEAD_KEPT = 16 * 1024
 
 # macOS and Windows add these to zips and folders; they are never data.
 _JUNK_PARTS = ("__MACOSX", ".DS_Store", "Thumbs.db")
@@ -35,6 +41,17 @@ class Source:
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
     _names: list[str] | None = field(default=None, repr=False)
     _kind: str | None = field(default=None, repr=False)
+    #: a folder inside a zip (``"export/"``), or the folder of a zip member seen as a file:
+    #: member names are relative to it
+    _prefix: str = field(default="", repr=False)
+    #: how the zip holding this source is named in messages (``a.zip``, ``a.zip:inner.zip``)
+    _where: str | None = field(default=None, repr=False)
+    #: a source sharing its zip with the tree it comes from does not close it
+    _owns_zip: bool = field(default=True, repr=False)
+    _children: list[Source] | None = field(default=None, repr=False)
+    _head: bytes | None = field(default=None, repr=False)
+    #: some members of a zip (a folder in it, or sibling files): digested member by member
+    _part: bool = field(default=False, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Source:
@@ -62,17 +79,28 @@ class Source:
 
     @property
     def name(self) -> str:
+        """The file or folder name (inside a zip: the member's or the folder's own name)."""
+        if self._prefix and self.kind == "zip":
+            return PurePosixPath(self._prefix).name
         return self.path.name
+
+    @property
+    def is_subtree(self) -> bool:
+        """A folder inside a zip (walked into like a folder on disk)."""
+        return self._zip is not None and bool(self._prefix) and self.kind == "zip"
 
     def names(self) -> list[str]:
         """Every member, sorted; a plain file has one member: its own name."""
         if self._names is None:
             if self._zip is not None:
-                names = [n for n in self._zip.namelist() if not n.endswith("/")]
-            elif self.kind == "folder":
+                cut = len(self._prefix)
                 names = [
-                    p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
+                    n[cut:]
+                    for n in self._zip.namelist()
+                    if not n.endswith("/") and n.startswith(self._prefix)
                 ]
+            elif self.kind == "folder":
+                names = _files_under(self.path)
             else:
                 names = [self.path.name]
             self._names = sorted(n for n in names if not _is_junk(n))
@@ -94,7 +122,7 @@ class Source:
 
     def read_bytes(self, name: str) -> bytes:
         if self._zip is not None:
-            return self._zip.read(name)
+            return self._zip.read(self._prefix + name)
         if self.kind == "folder":
             return (self.path / name).read_bytes()
         return self.path.read_bytes()
@@ -120,18 +148,30 @@ class Source:
             ) from exc
 
     def head(self, name: str, size: int = 4096) -> bytes:
-        """The first bytes of a member, for cheap format detection."""
+        """The first bytes of a member, for cheap format detection.
+
+        A plain file's first bytes are read once and kept until :meth:`forget_head`: every
+        importer looks at them while a tree is walked (one open per file, not one per
+        importer)."""
+        if size <= _HEAD_KEPT and self.kind == "file":
+            if self._head is None:
+                self._head = self.head(name, _HEAD_KEPT + 1)  # a size past the cache: read
+            return self._head[:size]
         if self._zip is not None:
-            with self._zip.open(name) as fh:
+            with self._zip.open(self._prefix + name) as fh:
                 return fh.read(size)
         p = self.path / name if self.kind == "folder" else self.path
         with p.open("rb") as fh:
             return fh.read(size)
 
+    def forget_head(self) -> None:
+        """Drop the first bytes kept by :meth:`head` (detection is over)."""
+        self._head = None
+
     def stream(self, name: str) -> io.BufferedIOBase:
         """A binary file object on a member (caller closes it)."""
         if self._zip is not None:
-            return self._zip.open(name)  # type: ignore[return-value]
+            return self._zip.open(self._prefix + name)  # type: ignore[return-value]
         p = self.path / name if self.kind == "folder" else self.path
         return p.open("rb")
 
@@ -143,19 +183,31 @@ class Source:
 
     def display(self, name: str | None = None) -> str:
         """How to name a member in a message: ``export.zip:data/tweets.js``."""
+        if self._zip is not None:
+            where = self._where or str(self.path)
+            if self.kind == "file":
+                return f"{where}:{self._prefix}{self.names()[0]}"
+            if name is None:
+                return f"{where}:{self._prefix.rstrip('/')}" if self._prefix else where
+            return f"{where}:{self._prefix}{name}"
         if name is None or self.kind == "file":
             return str(self.path)
-        sep = ":" if self.kind == "zip" else "/"
-        return f"{self.path}{sep}{name}"
+        return f"{self.path}/{name}"
 
     def size(self) -> int:
         """Bytes on disk: the file (a zip counts as its compressed size) or the folder's files."""
         if self.kind == "folder":
             return sum((self.path / n).stat().st_size for n in self.names())
+        if self._zip is not None and (self._prefix or self._part):
+            return sum(self._zip.getinfo(self._prefix + n).compress_size for n in self.names())
         return self.path.stat().st_size
 
     def sha256(self) -> str:
-        """A digest of the whole source (for a folder: of its member names and contents)."""
+        """A digest of the whole source (for a folder: of its member names and contents).
+
+        A part of a zip (a folder in it, or one member) is digested as the same folder or
+        file on disk would be, so it is recognised as already imported either way.
+        """
         h = hashlib.sha256()
         if self.kind == "folder":
             for n in self.names():
@@ -164,6 +216,16 @@ class Source:
                 with (self.path / n).open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
                         h.update(chunk)
+        elif self._zip is not None and (self._prefix or self._part):
+            # its own handle: the digest may be computed while an importer reads the zip
+            with zipfile.ZipFile(self._zip.filename or self.path) as zf:
+                for n in self.names():
+                    if self.kind != "file":
+                        h.update(n.encode())
+                        h.update(b"\0")
+                    with zf.open(self._prefix + n) as fh:
+                        for chunk in iter(lambda: fh.read(1 << 20), b""):
+                            h.update(chunk)
         else:
             with self.path.open("rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -176,6 +238,186 @@ class Source:
             return iter(())
         return iter(sorted(p for p in self.path.iterdir() if not _is_junk(p.name)))
 
+    def children(self, workdir: Path, folders_only: bool = False) -> list[Source]:
+        """The immediate sub-folders and files of a folder or zip, as sources of their own.
+
+        One pass over :meth:`names` (already listed): a sub-folder's listing is cut from this
+        one, so walking a tree lists it once per level, never once per file. Inside a zip, a
+        sub-folder shares the zip's handle; a member is a file read from the zip and written
+        to ``workdir`` only when an importer asks for its :attr:`path`; a zip inside a zip is
+        written to ``workdir`` to be opened in turn.
+        """
+        if self._children is not None:
+            return (
+                [c for c in self._children if c.kind != "file"] if folders_only else self._children
+            )
+        if self.kind == "file":
+            return []
+        dirs: dict[str, list[str]] = {}
+        files: list[str] = []
+        for n in self.names():
+            head, sep, rest = n.partition("/")
+            if sep:
+                dirs.setdefault(head, []).append(rest)
+            else:
+                files.append(n)
+        out: list[Source] = []
+        for d, names in sorted(dirs.items()):
+            if self._zip is None:
+                out.append(Source(self.path / d, _names=names, _kind="folder"))
+            else:
+                out.append(
+                    Source(
+                        self.path,
+                        self._zip,
+                        _names=names,
+                        _kind="zip",
+                        _prefix=f"{self._prefix}{d}/",
+                        _where=self._where,
+                        _owns_zip=False,
+                    )
+                )
+        if folders_only:
+            return out
+        for f in files:
+            if self._zip is None:
+                out.append(Source.open(self.path / f))
+            elif f.lower().endswith(".zip"):
+                out.append(self._nested_zip(f, workdir))
+            else:
+                out.append(ZipMember(self, f, workdir))
+        out.sort(key=lambda s: s.display())
+        self._children = out
+        return out
+
+    def subset(self, names: list[str]) -> Source:
+        """Some files of this folder or zip (immediate members), seen as a source of their own:
+        sibling responses of one export (posts pages and their insights) are read together."""
+        if self._zip is None:
+            return Source(self.path, _names=sorted(names), _kind="folder")
+        return Source(
+            self.path,
+            self._zip,
+            _names=sorted(names),
+            _kind="zip",
+            _prefix=self._prefix,
+            _where=self._where,
+            _owns_zip=False,
+            _part=True,
+        )
+
+    def _nested_zip(self, name: str, workdir: Path) -> Source:
+        """A zip inside this zip, written to ``workdir`` and opened (named ``a.zip:b.zip``)."""
+        target = _free_path(workdir, PurePosixPath(name).name)
+        with self.stream(name) as fin, target.open("wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 22)
+        _stamp(target, self._zip, self._prefix + name)
+        src = Source.open(target)
+        if src._zip is None:  # named .zip but not one: a plain member after all
+            return ZipMember(self, name, workdir)
+        src._where = self.display(name)
+        return src
+
     def close(self) -> None:
-        if self._zip is not None:
+        if self._zip is not None and self._owns_zip:
             self._zip.close()
+
+
+def _files_under(root: Path) -> list[str]:
+    """The files below ``root`` as ``/``-separated relative names (one ``scandir`` per
+    folder: the entry types come with the listing, no ``stat`` per file)."""
+    out: list[str] = []
+    stack = [("", str(root))]
+    while stack:
+        rel, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = rel + e.name
+                if e.is_dir(follow_symlinks=False):  # a link to a folder could loop
+                    stack.append((name + "/", e.path))
+                elif e.is_file():
+                    out.append(name)
+    return out
+
+
+def _free_path(workdir: Path, name: str) -> Path:
+    """A new path ``workdir/N/name`` (members of different folders may share a name)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    folder = Path(os.path.realpath(workdir)) / str(len(os.listdir(workdir)))
+    folder.mkdir()
+    return folder / name
+
+
+def _stamp(target: Path, zf: zipfile.ZipFile | None, member: str) -> None:
+    """Give an extracted member the modification time the zip records for it (importers
+    date a file without a date of its own by its modification time)."""
+    if zf is None:
+        return
+    try:
+        stamp = time.mktime((*zf.getinfo(member).date_time, 0, 0, -1))
+    except (KeyError, OverflowError, ValueError):
+        return
+    os.utime(target, (stamp, stamp))
+
+
+class ZipMember(Source):
+    """One file of a zip seen as a plain file (kind ``"file"``).
+
+    Detection and reading through :meth:`head`, :meth:`read_bytes` and :meth:`stream` go
+    through the zip; :attr:`path` writes the member to the work folder the first time an
+    importer asks for it (some read files with DuckDB or polars by path), so a tree's
+    members no importer wants are never written out.
+    """
+
+    def __init__(self, parent: Source, member: str, workdir: Path) -> None:
+        folder, _, base = member.rpartition("/")
+        super().__init__(
+            Path(base),
+            parent._zip,
+            _names=[base],
+            _kind="file",
+            _prefix=parent._prefix + (folder + "/" if folder else ""),
+            _where=parent._where or str(parent.path),
+            _owns_zip=False,
+        )
+        self._zip_path = parent.path
+        self._workdir = workdir
+        self._extracted: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._extracted is None:
+            target = _free_path(self._workdir, self._given.name)
+            with self.stream(self._given.name) as fin, target.open("wb") as fout:
+                shutil.copyfileobj(fin, fout, 1 << 22)
+            _stamp(target, self._zip, self._prefix + self._given.name)
+            self._extracted = target
+        return self._extracted
+
+    @path.setter
+    def path(self, value: Path) -> None:
+        self._given = value
+
+    @property
+    def name(self) -> str:
+        return self._given.name
+
+    def __repr__(self) -> str:  # the dataclass one would read `path`, writing the member out
+        return f"ZipMember({self.display()!r})"
+
+    def local_path(self, name: str) -> Path | None:
+        return None
+
+    def size(self) -> int:
+        assert self._zip is not None
+        return self._zip.getinfo(self._prefix + self._given.name).file_size
+
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        with (
+            zipfile.ZipFile(self._zip_path) as zf,
+            zf.open(self._prefix + self._given.name) as fh,
+        ):
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()

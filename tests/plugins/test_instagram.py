@@ -110,7 +110,7 @@ def test_real_posts_file_reads_four_posts_with_emoji_repaired(shared_data: Path)
 
 def test_real_posts_file_without_account_says_to_pass_it(shared_data: Path) -> None:
     path = shared_data / "real" / "instagram-posts_1.json"
-    with pytest.raises(FormatError, match=r"instagram-posts_1\.json.*names no account.*--account"):
+    with pytest.raises(FormatError, match=r"instagram-posts_1\.json.*names no account.*account=USERNAME"):
         EXPORT.read(Source.open(path), ReadContext())
 
 
@@ -246,7 +246,7 @@ def test_french_export_locale_numbers_and_the_net_followers_trap(ig: Path) -> No
 
 
 def test_french_export_without_account_fails_naming_the_export(ig: Path) -> None:
-    with pytest.raises(FormatError, match=r"dyi_2023_fr.*--account"):
+    with pytest.raises(FormatError, match=r"dyi_2023_fr.*account=USERNAME"):
         EXPORT.read(Source.open(ig / "dyi_2023_fr"), ReadContext())
 
 
@@ -293,7 +293,10 @@ def test_unknown_language_takes_the_age_distribution_naming_no_gender(ig: Path) 
 
 
 def test_legacy_media_json_groups_carousels(ig: Path) -> None:
-    batch = read(EXPORT, ig / "media_2019", account="ignored")  # profile.json names it
+    # profile.json names the account: another --account is refused, the same one accepted
+    with pytest.raises(FormatError, match=r"of account @museeautrefois.*not account=other"):
+        read(EXPORT, ig / "media_2019", account="other")
+    batch = read(EXPORT, ig / "media_2019", account="@MuseeAutrefois")
     assert tbl(batch, "accounts")["account_id"].to_list() == ["museeautrefois"]
     assert batch.museum_hints == {"museeautrefois": "Musée d’Autrefois"}  # plain UTF-8 kept
     posts = by_id(tbl(batch, "posts"))
@@ -486,7 +489,7 @@ def test_graph_malformed_timestamp_names_file_and_media(ig: Path) -> None:
 
 def test_graph_media_without_any_account_needs_the_option(ig: Path) -> None:
     path = ig / "graph" / "media_no_account.json"
-    with pytest.raises(FormatError, match="--account"):
+    with pytest.raises(FormatError, match=r"account=USERNAME"):
         GRAPH.read(Source.open(path), ReadContext())
     batch = read(GRAPH, path, account="museedemo")
     assert tbl(batch, "posts")["account_id"].to_list() == ["museedemo"]

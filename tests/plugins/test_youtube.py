@@ -22,7 +22,7 @@ from engage_youtube.demo import round_subscribers
 from engage_youtube.durations import format_duration, parse_duration
 
 from engagecore import plugins, schema
-from engagecore.errors import FormatError, UsageError
+from engagecore.errors import FormatError, UsageError, cli_options
 from engagecore.pluginapi import Batch, DemoAccountData, Importer, ReadContext
 from engagecore.sources import Source
 
@@ -358,7 +358,7 @@ def test_analytics_age_report_sums_genders(yt: Path) -> None:
 
 def test_analytics_without_channel_needs_account(yt: Path) -> None:
     path = yt / "analytics_age_only.json"
-    with pytest.raises(FormatError, match="--account") as err:
+    with pytest.raises(FormatError, match=r"account=UC\.\.\.") as err:
         read(ANALYTICS, path)
     assert str(path) in str(err.value)
     age = read(ANALYTICS, path, WITH_ACCOUNT).audience_age
@@ -450,7 +450,9 @@ def test_studio_csv_other_metrics_and_timezone(yt: Path) -> None:
 
 def test_studio_csv_needs_account(yt: Path) -> None:
     path = yt / "table_data_engagement.csv"
-    with pytest.raises(FormatError, match="--account") as err:
+    with pytest.raises(FormatError, match=r"account=UC\.\.\.") as err:
+        read(STUDIO, path)
+    with cli_options(), pytest.raises(FormatError, match=r"--account UC\.\.\."):
         read(STUDIO, path)
     assert str(path) in str(err.value)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console, printable
+from engagecore.errors import cli_options
+from engagecore.ingest import IngestReport
 
 
 def register(app: typer.Typer) -> None:
@@ -38,52 +42,113 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Read and validate everything, store nothing.")
         ] = False,
+        allow_empty: Annotated[
+            bool,
+            typer.Option(
+                "--allow-empty",
+                help="Accept a file that yields no posts, followers or ages (by default an error).",
+            ),
+        ] = False,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
     ) -> None:
-        """Import exports; the same file twice changes nothing; a failure keeps nothing."""
-        options = {"account": account} if account else {}
-        with Engine(db) as eng, progress_bar() as bar:
+        """Import exports; the same file twice changes nothing; a failure keeps nothing.
+
+        Folders and zips are walked at any depth; files no importer reads are listed.
+        """
+        with cli_options(), Engine(db) as eng, progress_bar() as bar:
             task = bar.add_task("importing", total=None)
 
             def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=_short(label))
+                bar.update(task, completed=done, total=total, description=escape(_short(label)))
 
             report = eng.ingest(
                 paths,
                 network=network,
                 museum=museum,
+                account=account,
                 dry_run=dry_run,
                 timezone=timezone,
-                options=options,
+                allow_empty=allow_empty,
                 progress=progress,
             )
-        table = report.table()
-        emit(
-            table,
-            fmt,
-            title="dry run: nothing stored" if dry_run else "imported",
-            priority=("path", "status", "posts", "network", "importer"),
+        # The import is committed: nothing printed from here on may turn it into a failure.
+        try:
+            _print_report(report, fmt, dry_run)
+        except Exception as exc:  # pragma: no cover - a last resort, see the tests
+            print(f"engage: imported, but the summary could not be shown: {exc!r}", file=sys.stderr)
+
+
+def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
+    table = report.table()
+    # the table's cells are data, printed as text, fitted to the width, by emit()
+    emit(
+        table,
+        fmt,
+        title="dry run: nothing stored" if dry_run else "imported",
+        priority=("path", "status", "posts", "network", "importer"),
+    )
+    width = max(40, err_console.width)
+    if report.skipped_files:  # on stderr whatever the format: never dropped without a word
+        n = len(report.skipped_files)
+        names = [printable(_tail(f)) for f in report.skipped_files]
+        line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if fmt is not Format.table:
+        return
+    if report.created_museums:
+        n = len(report.created_museums)
+        museums = [printable(m) for m in report.created_museums]
+        line = _fit(f"{n} new museum(s), named after the accounts: ", museums, width)
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if report.unattached_accounts:
+        n = len(report.unattached_accounts)
+        accounts = [printable(a) for a in report.unattached_accounts]
+        line = _fit(f"{n} account(s) linked to no museum: ", accounts, width)
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        err_console.print(
+            "  link one with: engage museums link MUSEUM --network NET --handle HANDLE",
+            markup=False,
+            highlight=False,
         )
-        if fmt is Format.table:
-            for f in report.skipped_files:
-                err_console.print(f"[yellow]skipped[/] {f}: not recognised by any importer")
-            for m in report.created_museums:
-                err_console.print(f"[cyan]new museum[/] {m} (from the export's account name)")
-            for a in report.unattached_accounts:
-                err_console.print(
-                    f"[yellow]unattached account[/] {a}: attach it with "
-                    "`engage museums link MUSEUM --network NET --handle HANDLE`"
-                )
-            if table.is_empty() and not report.skipped_files:
-                err_console.print("nothing to import")
-            elif not table.is_empty():
-                total = table.select(pl.col("posts").sum()).item()
-                err_console.print(f"{table.height} source(s), {total} post(s)")
+    if table.is_empty() and not report.skipped_files:
+        err_console.print("nothing to import", markup=False)
+    elif not table.is_empty():
+        total = table.select(pl.col("posts").sum()).item()
+        err_console.print(f"{table.height} source(s), {total:,} post(s)", markup=False)
 
 
-def _short(label: str, width: int = 50) -> str:
-    return label if len(label) <= width else "…" + label[-(width - 1) :]
+def _tail(path: str) -> str:
+    """The last part of a path or zip member name (``a.zip:x/notes.txt`` → ``notes.txt``)."""
+    return path.replace(":", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _fit(prefix: str, items: list[str], width: int) -> str:
+    """``prefix`` and as many of ``items`` as fit in ``width`` columns, then ``…``."""
+    line = prefix
+    for i, item in enumerate(items):
+        piece = (", " if i else "") + item
+        rest = len(items) - i - 1
+        reserve = len(", …") if rest else 0
+        if len(line) + len(piece) + reserve > width:
+            if i == 0:  # not even one: cut it
+                return line + _short(item, max(2, width - len(line)), head=True)
+            return line + ", …"
+        line += piece
+    return line
+
+
+def _short(label: str, width: int = 50, head: bool = False) -> str:
+    """``…/tail`` of a path that does not fit (or ``start…`` with ``head``)."""
+    if len(label) <= width:
+        return label
+    if head:
+        return label[: width - 1] + "…"
+    tail = label[-(width - 2) :]
+    cut = tail.find("/")
+    if 0 <= cut < len(tail) - 1:
+        tail = tail[cut + 1 :]
+    return "…/" + tail
 
 
 def progress_bar() -> Progress:
