@@ -13,20 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
 import engagecore
 from engagecore import __version__
 from engagecore.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
 
-from engagecore.cli import main, output
+from engagecore.cli import output
 from engagecore.cli.output import Format, emit
 
 HOSTILE = {
@@ -34,16 +35,6 @@ FORMULAS = {
     "tab": "\tindented",
 }
 _BOX = re.compile(r"[\u2500-\u257f]")
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _add(db: str, names: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

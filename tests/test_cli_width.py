@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_run import run
 from rich.cells import cell_len
 
 from engagecore.api import Engine
-from engagecore.cli import main
 from engagecore.demo import DemoResult, run_demo
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -75,12 +75,7 @@ def _run(
 ) -> str:
     monkeypatch.setenv("COLUMNS", str(width))
     capsys.readouterr()
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
+    code, out, err = run(args, capsys)
     assert code == 0, err
     return out
 

@@ -6,18 +6,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-
-from engagecore.cli import main
-
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_run import run as _run
 
 
 def _next_commands(out: str) -> list[str]:

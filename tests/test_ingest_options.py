@@ -12,25 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import run
 
 import engagecore
 from engagecore import plugins
-from engagecore.cli import main
 from engagecore.errors import DetectionError, EngageError, FormatError, UsageError, cli_options
 from engagecore.hookspecs import hookimpl
 from engagecore.ingest import describe_unread
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _digest(db: Path) -> tuple[dict[str, str], int]:

@@ -10,24 +10,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import run
 
 import engagecore
 from engagecore import plugins
-from engagecore.cli import main
 from engagecore.demo import DEMO_END, DEMO_START, POSTS_PER_ACCOUNT, _write_exports
 from engagecore.errors import DetectionError, EngageError, FormatError
 from engagecore.ingest import walk
 from engagecore.simulate import Cohort, simulate_cohort
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _cohort(n: int = 4, seed: int = 3) -> Cohort:

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from cli_run import run
 
 import engagecore
 from engagecore import schema
-from engagecore.cli import main
 from engagecore.errors import StoreError, UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,16 +43,6 @@ def db(_built: Path, tmp_path: Path) -> Path:
     shutil.copyfile(_built, path)
     shutil.copyfile(_built.parent / "p.csv", tmp_path / "p.csv")
     return path
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_query_reads_and_formats(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
