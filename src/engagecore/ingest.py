@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import plugins, schema
+from engagecore import limits, plugins, schema
 from engagecore.errors import (
     AmbiguousMuseum,
     DetectionError,
@@ -266,7 +266,7 @@ def run(
     # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of RAM by
     # default), on top of the frames just read: capped during an ingest, it writes them to
     # the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB, same time).
-    store.con.execute(f"SET memory_limit = '{os.environ.get('ENGAGE_INGEST_MEMORY', '512MB')}'")
+    store.con.execute(limits.ingest_memory_sql())  # a validated size, never raw text
     try:
         return _run_units(store, units, report, museum_slug, museums, ctx, dry_run, progress)
     finally:

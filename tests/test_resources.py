@@ -1,0 +1,82 @@
+"""Resource hardening (issue 15 points 5, 6, 8, 9, 10): memory and zip limits, temporary
+folders and signals, the memory setting never reaching SQL raw, privacy of import paths, a
+busy store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engagecore.cli import main
+from engagecore.store import Store
+
+
+def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def tables(db: Path) -> set[str]:
+    store = Store(db, read_only=True)
+    try:
+        return {r[0] for r in store.fetchall("SELECT table_name FROM information_schema.tables")}
+    finally:
+        store.close()
+
+
+# -- 15.8: ENGAGE_INGEST_MEMORY is validated as a size -------------------------------------
+
+
+def test_ingest_memory_injection_is_refused_and_the_table_survives(
+    tmp_path: Path,
+    fixtures: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = tmp_path / "m.duckdb"
+    Store(db).close()
+    assert "museum_aliases" in tables(db)
+    monkeypatch.setenv(
+        "ENGAGE_INGEST_MEMORY", "512MB'; DROP TABLE museum_aliases; SET memory_limit='512MB"
+    )
+    code, _, err = cli(["ingest", str(fixtures / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "ENGAGE_INGEST_MEMORY" in err and "512MB" in err
+    assert "expected a size" in err
+    assert "museum_aliases" in tables(db)
+    assert Store(db).counts()["posts"] == 0
+
+
+@pytest.mark.parametrize("value", ["512MB", "2 GiB", "1.5gb", "100000000B"])
+def test_ingest_memory_accepts_sizes(
+    value: str,
+    tmp_path: Path,
+    fixtures: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENGAGE_INGEST_MEMORY", value)
+    db = tmp_path / "ok.duckdb"
+    code, _, err = cli(["ingest", str(fixtures / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("value", ["lots", "512", "-1GB", "512 MB; x", "1e9B", "0MB"])
+def test_ingest_memory_rejects_non_sizes(
+    value: str,
+    tmp_path: Path,
+    fixtures: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENGAGE_INGEST_MEMORY", value)
+    code, _, err = cli(
+        ["ingest", str(fixtures / "spreadsheet"), "--db", str(tmp_path / "x.duckdb")], capsys
+    )
+    assert code == 2 and "ENGAGE_INGEST_MEMORY" in err and err.count("\n") == 1
