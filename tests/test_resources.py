@@ -80,3 +80,65 @@ def test_ingest_memory_rejects_non_sizes(
         ["ingest", str(fixtures / "spreadsheet"), "--db", str(tmp_path / "x.duckdb")], capsys
     )
     assert code == 2 and "ENGAGE_INGEST_MEMORY" in err and err.count("\n") == 1
+
+
+# -- 15.9: no absolute path travels with a store -------------------------------------------
+
+
+def _varchar_cells_containing(db: Path, needle: str) -> list[str]:
+    """Every ``table.column`` of a VARCHAR (or VARCHAR list) column holding ``needle``."""
+    store = Store(db, read_only=True)
+    try:
+        cols = store.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE data_type LIKE 'VARCHAR%'"
+        )
+        assert len(cols) > 20
+        hits = []
+        for table, column in cols:
+            n = store.fetchall(
+                f'SELECT count(*) FROM "{table}" WHERE contains(CAST("{column}" AS VARCHAR), ?)',
+                [needle],
+            )[0][0]
+            if n:
+                hits.append(f"{table}.{column}")
+        return hits
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_import_paths_are_not_stored_unless_asked(
+    keep: bool, tmp_path: Path, fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    exports = tmp_path / "home" / "someone" / "exports"
+    (exports / "yt").mkdir(parents=True)
+    shutil.copy(fixtures / "youtube" / "videos_list.json", exports / "yt")
+    shutil.copytree(fixtures / "spreadsheet", exports / "sheets")
+    db = tmp_path / "p.duckdb"
+    args = ["ingest", str(exports), "--db", str(db)] + (["--keep-paths"] if keep else [])
+    code, _, err = cli(args, capsys)
+    assert code == 0, err
+    hits = _varchar_cells_containing(db, str(tmp_path))
+    assert hits == (["imports.path"] if keep else [])
+    store = Store(db, read_only=True)
+    rows = sorted(store.fetchall("SELECT path, sha256 FROM imports"))
+    store.close()
+    assert len(rows) == 2 and all(len(digest) == 64 for _, digest in rows)
+    if not keep:
+        assert [p for p, _ in rows] == ["exports/sheets/posts.csv", "exports/yt"]
+
+
+def test_a_file_given_alone_is_stored_by_name(tmp_path: Path, fixtures: Path) -> None:
+    import engagecore
+
+    with engagecore.open(tmp_path / "n.duckdb") as eng:
+        eng.ingest([fixtures / "spreadsheet" / "posts.csv"])
+        assert eng.imports()["path"].to_list() == ["posts.csv"]
+    with engagecore.open(tmp_path / "k.duckdb") as eng:
+        eng.ingest([fixtures / "spreadsheet" / "posts.csv"], keep_paths=True)
+        assert eng.imports()["path"].to_list() == [
+            str((fixtures / "spreadsheet" / "posts.csv").resolve())
+        ]

@@ -56,8 +56,10 @@ class Engine:
         timezone: str = "Europe/Paris",
         options: dict[str, Any] | None = None,
         progress: Progress | None = None,
+        keep_paths: bool = False,
     ) -> IngestReport:
-        """Import files, folders and zips (see :mod:`engagecore.ingest`)."""
+        """Import files, folders and zips (see :mod:`engagecore.ingest`); ``keep_paths``
+        records each file's absolute path in ``imports`` (by default: its name only)."""
         return run_or_dry(
             self.store,
             paths,
@@ -67,6 +69,7 @@ class Engine:
             timezone=timezone,
             options=options,
             progress=progress,
+            keep_paths=keep_paths,
         )
 
     def link(self, museum: str, network: str, account: str) -> tuple[str, str]:

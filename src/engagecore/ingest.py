@@ -256,8 +256,14 @@ def run(
     options: dict[str, Any] | None = None,
     timezone: str = "Europe/Paris",
     progress: Progress | None = None,
+    keep_paths: bool = False,
 ) -> IngestReport:
-    """Import every unit under ``paths`` in one transaction (see the module docstring)."""
+    """Import every unit under ``paths`` in one transaction (see the module docstring).
+
+    ``imports.path`` records where each unit was found relative to the argument that named
+    it (``exports/x/archive.zip``), never the directories above it: a store is shared, and
+    a home directory names its user. ``keep_paths`` stores the absolute path instead.
+    """
     units, skipped = discover(paths, network)
     report = IngestReport(skipped_files=skipped)
     museums = Museums(store)
@@ -268,9 +274,28 @@ def run(
     # the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB, same time).
     store.con.execute(limits.ingest_memory_sql())  # a validated size, never raw text
     try:
-        return _run_units(store, units, report, museum_slug, museums, ctx, dry_run, progress)
+        recorded = _recorded_path(paths, keep_paths)
+        return _run_units(
+            store, units, report, museum_slug, museums, ctx, dry_run, progress, recorded
+        )
     finally:
         store.con.execute("RESET memory_limit")
+
+
+def _recorded_path(paths: Sequence[str | Path], keep_paths: bool) -> Callable[[Path], str]:
+    """How a unit's path is written to ``imports.path`` (see :func:`run`)."""
+    roots = [Path(os.path.abspath(p)) for p in paths]
+
+    def recorded(path: Path) -> str:
+        full = Path(os.path.abspath(path))
+        if keep_paths:
+            return str(full)
+        for root in roots:
+            if full == root or full.is_relative_to(root):
+                return full.relative_to(root.parent).as_posix() if root.name else full.name
+        return full.name
+
+    return recorded
 
 
 def _run_units(
@@ -282,6 +307,7 @@ def _run_units(
     ctx: ReadContext,
     dry_run: bool,
     progress: Progress | None,
+    recorded: Callable[[Path], str],
 ) -> IngestReport:
     total = len(units)
     with store.transaction():
@@ -326,7 +352,7 @@ def _run_units(
                     "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
                     "importer": imp.name,
                     "network": imp.network,
-                    "path": os.path.abspath(str(src.path)),
+                    "path": recorded(src.path),
                     "sha256": digest,
                     "rows": batch.rows(),
                 }

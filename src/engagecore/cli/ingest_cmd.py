@@ -38,6 +38,13 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Read and validate everything, store nothing.")
         ] = False,
+        keep_paths: Annotated[
+            bool,
+            typer.Option(
+                "--keep-paths",
+                help="Record each file's absolute path in the store (default: its name only).",
+            ),
+        ] = False,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
     ) -> None:
@@ -57,6 +64,7 @@ def register(app: typer.Typer) -> None:
                 timezone=timezone,
                 options=options,
                 progress=progress,
+                keep_paths=keep_paths,
             )
         table = report.table()
         emit(table, fmt, title="dry run: nothing stored" if dry_run else "imported")
