@@ -4,12 +4,18 @@ busy store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from engagecore.cli import main
+from engagecore.errors import StoreError
 from engagecore.store import Store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -142,3 +148,69 @@ def test_a_file_given_alone_is_stored_by_name(tmp_path: Path, fixtures: Path) ->
         assert eng.imports()["path"].to_list() == [
             str((fixtures / "spreadsheet" / "posts.csv").resolve())
         ]
+
+
+# -- 15.10: a busy store says so, and commands wait for it ---------------------------------
+
+HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold(db: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_a_busy_store_names_the_holder_after_waiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "busy.duckdb"
+    Store(db).close()
+    holder = _hold(db, 30)
+    try:
+        started = time.monotonic()
+        code, _, err = cli(["--wait", "1", "museums", "list", "--db", str(db)], capsys)
+        waited = time.monotonic() - started
+        assert code == 1 and err.count("\n") == 1, err
+        assert f"the store is busy (pid {holder.pid}" in err and str(db) in err
+        assert "cannot open" not in err and "IO Error" not in err
+        assert 0.9 <= waited < 5
+        with pytest.raises(StoreError, match=f"busy.*pid {holder.pid}"):
+            Store(db, read_only=True, wait=0)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_command_waits_for_the_store_to_be_free(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "soon.duckdb"
+    Store(db).close()
+    holder = _hold(db, 1.0)
+    try:
+        code, _, err = cli(["museums", "list", "--db", str(db), "--format", "json"], capsys)
+        assert code == 0, err  # the default wait (10 s) outlasts the holder
+        assert holder.poll() is not None
+        holder = _hold(db, 1.0)
+        monkeypatch.setenv("ENGAGE_WAIT", "8")
+        code, _, err = cli(["ingest", str(FIXTURES / "spreadsheet"), "--db", str(db)], capsys)
+        assert code == 0, err  # writers wait too
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_engage_wait_is_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENGAGE_WAIT", "soon")
+    code, _, err = cli(["museums", "list", "--db", str(tmp_path / "w.duckdb")], capsys)
+    assert code == 2 and "ENGAGE_WAIT" in err

@@ -57,3 +57,14 @@ class AmbiguousMuseum(EngageError):
 
 class StoreError(EngageError):
     """The DuckDB store cannot be opened or is of an unknown schema version."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store (DuckDB allows one writer, or readers only)."""
+
+    def __init__(self, path: object, holder: str, waited: float) -> None:
+        super().__init__(
+            f"{path}: the store is busy ({holder}); waited {waited:g} s: try again when it "
+            "ends, or wait longer with `engage --wait SECONDS` (env ENGAGE_WAIT)"
+        )
+        self.holder = holder

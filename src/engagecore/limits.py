@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from engagecore.errors import UsageError
 
@@ -87,30 +87,38 @@ class Limits:
     #: seconds a command waits for a store another process holds (ENGAGE_WAIT)
     wait: float | None = None
 
-    def resolved(self) -> Limits:
-        """Every field filled in and validated (environment first, then the defaults)."""
-        env = os.environ
-        member = self.max_member_bytes
-        if member is None:
-            raw = env.get("ENGAGE_MAX_MEMBER_SIZE") or DEFAULT_MAX_MEMBER_SIZE
-            member = parse_size(raw, "ENGAGE_MAX_MEMBER_SIZE")
-        ratio = self.max_ratio
-        if ratio is None:
-            raw = env.get("ENGAGE_MAX_RATIO") or str(DEFAULT_MAX_RATIO)
-            ratio = _positive(raw, "ENGAGE_MAX_RATIO", "a number above zero, e.g. 200")
-        memory = self.ingest_memory
-        variable = "ingest_memory"
-        if memory is None:
-            memory = env.get("ENGAGE_INGEST_MEMORY") or DEFAULT_INGEST_MEMORY
-            variable = "ENGAGE_INGEST_MEMORY"
-        parse_size(memory, variable)
-        wait = self.wait
-        if wait is None:
-            raw_wait = env.get("ENGAGE_WAIT")
-            wait = DEFAULT_WAIT if not raw_wait else _nonnegative(raw_wait, "ENGAGE_WAIT")
-        if member <= 0 or ratio <= 0 or wait < 0:
-            raise UsageError(f"limits must be positive: {self}")
-        return Limits(member, ratio, memory.strip(), wait)
+    # Each limit is resolved on its own, when used: a typo in one variable fails only the
+    # commands that need it (with a one-line error naming it).
+
+    def member_bytes(self) -> int:
+        if self.max_member_bytes is not None:
+            return _checked(self.max_member_bytes, "max_member_bytes")
+        raw = os.environ.get("ENGAGE_MAX_MEMBER_SIZE") or DEFAULT_MAX_MEMBER_SIZE
+        return parse_size(raw, "ENGAGE_MAX_MEMBER_SIZE")
+
+    def ratio(self) -> float:
+        if self.max_ratio is not None:
+            return _checked(self.max_ratio, "max_ratio")
+        raw = os.environ.get("ENGAGE_MAX_RATIO") or str(DEFAULT_MAX_RATIO)
+        return _positive(raw, "ENGAGE_MAX_RATIO", "a number above zero, e.g. 200")
+
+    def memory_bytes(self) -> int:
+        if self.ingest_memory is not None:
+            return parse_size(self.ingest_memory, "ingest_memory")
+        raw = os.environ.get("ENGAGE_INGEST_MEMORY") or DEFAULT_INGEST_MEMORY
+        return parse_size(raw, "ENGAGE_INGEST_MEMORY")
+
+    def wait_seconds(self) -> float:
+        if self.wait is not None:
+            return self.wait if self.wait == 0 else _checked(self.wait, "wait")
+        raw = os.environ.get("ENGAGE_WAIT")
+        return DEFAULT_WAIT if not raw else _nonnegative(raw, "ENGAGE_WAIT")
+
+
+def _checked(value: float, name: str) -> Any:
+    if not value > 0:
+        raise UsageError(f"{name}={value!r}: expected a value above zero")
+    return value
 
 
 def _nonnegative(text: str, variable: str) -> float:
@@ -123,8 +131,9 @@ _OVERRIDE: ContextVar[Limits | None] = ContextVar("engage_limits", default=None)
 
 
 def current() -> Limits:
-    """The limits in force, resolved (overrides from :func:`using`, then the environment)."""
-    return (_OVERRIDE.get() or Limits()).resolved()
+    """The limits in force: overrides from :func:`using`; its ``None`` fields are read from
+    the environment, else defaulted, by the methods (``current().ratio()``)."""
+    return _OVERRIDE.get() or Limits()
 
 
 @contextmanager
@@ -138,8 +147,11 @@ def using(**overrides: float | int | str | None) -> Iterator[Limits]:
         _OVERRIDE.reset(token)
 
 
+def override(**overrides: float | int | str | None) -> None:
+    """Override some limits for the rest of the current context (the CLI's options)."""
+    _OVERRIDE.set(replace(_OVERRIDE.get() or Limits(), **overrides))  # type: ignore[arg-type]
+
+
 def ingest_memory_sql() -> str:
     """``SET memory_limit = '...'`` for an ingest, from a validated size only."""
-    memory = current().ingest_memory
-    assert memory is not None
-    return f"SET memory_limit = '{parse_size(memory, 'ENGAGE_INGEST_MEMORY')}B'"
+    return f"SET memory_limit = '{current().memory_bytes()}B'"

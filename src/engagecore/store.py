@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -16,8 +18,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engagecore import followers, schema
-from engagecore.errors import StoreError
+from engagecore import followers, limits, schema
+from engagecore.errors import StoreBusy, StoreError
 
 DEFAULT_DB = "engage.duckdb"
 
@@ -49,6 +51,46 @@ _POST_SELECT = ", ".join(f"p.{c}" for c in (*schema.POSTS, "import_id"))
 _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"))
 
 
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path``, retried with backoff while another process holds its lock."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreBusy(path, _holder(str(exc), path), wait) from exc
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+
+
+def run_folder_root(path: Path) -> Path:
+    """The folder beside a store holding each running import's temporary files
+    (``<store>.tmp/run-<pid>``)."""
+    return path.with_name(path.name + ".tmp")
+
+
+def _holder(message: str, path: Path) -> str:
+    """Who holds the lock, from DuckDB's message: "an import is running, pid N" when that
+    process has a run folder beside the store, else "pid N"."""
+    found = _LOCK_PID.search(message)
+    if found is None:
+        return "held by another process"
+    pid = found.group(1)
+    if (run_folder_root(path) / f"run-{pid}").is_dir():
+        return f"an import is running, pid {pid}"
+    return f"pid {pid}"
+
+
 def default_db_path() -> Path:
     """``$ENGAGE_DB`` when set, else ``./engage.duckdb``."""
     return Path(os.environ.get("ENGAGE_DB") or DEFAULT_DB)
@@ -57,14 +99,17 @@ def default_db_path() -> Path:
 class Store:
     """A connection to one engagecore DuckDB file, migrated to the current schema."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, wait: float | None = None
+    ) -> None:
+        """Open the store; while another process holds it (DuckDB lets one process write, or
+        several read), retry for ``wait`` seconds (default ``ENGAGE_WAIT``, else 10)."""
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: cannot open as a DuckDB store ({exc})") from exc
+        self.con = _connect(
+            self.path, read_only, limits.current().wait_seconds() if wait is None else wait
+        )
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")

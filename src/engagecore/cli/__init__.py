@@ -5,13 +5,14 @@ Errors become one line on stderr and a non-zero exit; ``ENGAGE_DEBUG=1`` shows t
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from typing import Annotated
 
 import typer
 
-from engagecore import __version__, plugins
+from engagecore import __version__, limits, plugins
 from engagecore.errors import EngageError
 
 
@@ -50,8 +51,22 @@ def build_app() -> typer.Typer:
                 help="Show the version of engagecore and of every plugin, then exit.",
             ),
         ] = False,
+        wait: Annotated[
+            float | None,
+            typer.Option(
+                "--wait",
+                min=0,
+                metavar="SECONDS",
+                help="While another engage process holds the store, retry this long before "
+                "failing (default 10; env ENGAGE_WAIT).",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """engagecore's command line."""
+        if wait is not None:
+            # main() runs the command in a copy of the context: this ends with the command
+            limits.override(wait=wait)
 
     ingest_cmd.register(app)
     plugins_cmd.register(app)
@@ -85,7 +100,10 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app()
         command = typer.main.get_command(app)
         # standalone mode: usage errors print typer's message and exit 2 by themselves.
-        command.main(args=argv, prog_name="engage", standalone_mode=True)
+        # in a copy of the context: options such as --wait set limits for this run only
+        contextvars.copy_context().run(
+            command.main, args=argv, prog_name="engage", standalone_mode=True
+        )
     except EngageError as exc:
         if debug:
             raise
