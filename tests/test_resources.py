@@ -4,9 +4,11 @@ busy store."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,138 @@ def test_engage_wait_is_validated(
     monkeypatch.setenv("ENGAGE_WAIT", "soon")
     code, _, err = cli(["museums", "list", "--db", str(tmp_path / "w.duckdb")], capsys)
     assert code == 2 and "ENGAGE_WAIT" in err
+
+
+# -- 15.6: signals end a run cleanly; no temporary file outlives it --------------------------
+
+
+def _graph_dump(path: Path, posts: int) -> Path:
+    """A Facebook Graph posts page of ``posts`` posts in one file (slow enough to signal)."""
+    page = "104958162837"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{"data": [')
+        for i in range(posts):
+            if i:
+                fh.write(",")
+            fh.write(
+                f'{{"id": "{page}_{10**15 + i}", "created_time": "2024-0{1 + i % 9}-1{i % 10}'
+                f'T10:00:00+0000", "message": "Nocturne au musée n°{i} {"✨ " * 40}", '
+                '"status_type": "added_photos", "attachments": {"data": [{"type": "photo"}]}, '
+                f'"reactions": {{"summary": {{"total_count": {i % 997}}}}}, '
+                f'"comments": {{"summary": {{"total_count": {i % 31}}}}}, '
+                f'"shares": {{"count": {i % 7}}}}}'
+            )
+        fh.write('], "paging": {"next": "https://graph.facebook.com/x?fields=shares"}}')
+    return path
+
+
+def _engage(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "engagecore", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _graph_dump(tmp_path_factory.mktemp("big") / "posts.json", 120_000)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
+    sig: signal.Signals, big_graph: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "sig.duckdb"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engagecore",
+            "ingest",
+            str(FIXTURES / "spreadsheet"),
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    before = Store(db, read_only=True)
+    digest = before.table_digest()
+    before.close()
+    runs = tmp_path / "sig.duckdb.tmp"
+    proc = _engage("ingest", str(big_graph), "--db", str(db))
+    run = runs / f"run-{proc.pid}"
+    # signalled while the importer works in its temporary folder (DuckDB reading the posts)
+    _wait_for(lambda: any(run.rglob("engage-fb-*")))
+    if sig == signal.SIGINT:
+        # meanwhile, another command is told who holds the store
+        busy = subprocess.run(
+            [sys.executable, "-m", "engagecore", "--wait", "0", "museums", "list", "--db", str(db)],
+            capture_output=True,
+            text=True,
+        )
+        assert busy.returncode == 1
+        assert f"the store is busy (an import is running, pid {proc.pid})" in busy.stderr
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    stopped_in = time.monotonic() - sent
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        assert run.is_dir()  # a killed process cannot clean up: the next run does
+    else:
+        expected = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated (SIGTERM)"}[sig]
+        assert err == f"engage: error: {expected}\n" and out == ""
+        assert proc.returncode == 128 + sig
+        assert stopped_in < 4  # DuckDB's scan is interrupted, not waited for
+        assert not runs.exists()
+    after = Store(db, read_only=True)
+    assert after.table_digest() == digest  # all or nothing
+    after.close()
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engagecore",
+            "ingest",
+            str(FIXTURES / "spreadsheet"),
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert not runs.exists()
+
+
+def test_stale_run_folders_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    from engagecore import scratch
+
+    root = scratch.root_for(tmp_path / "s.duckdb")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = root / f"run-{int(dead.stdout)}"
+    (stale / "ingest-x").mkdir(parents=True)
+    (stale / "ingest-x" / "member-1.json").write_bytes(b"x" * 1000)
+    holder = _hold(tmp_path / "other.duckdb", 30)
+    try:
+        live = root / f"run-{holder.pid}"
+        live.mkdir()
+        with scratch.run_folder(tmp_path / "s.duckdb") as mine:
+            assert mine.is_dir() and not stale.exists() and live.is_dir()
+        assert not mine.exists() and live.is_dir()
+    finally:
+        holder.kill()
+        holder.wait()

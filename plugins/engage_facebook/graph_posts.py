@@ -23,6 +23,7 @@ import pyarrow as pa
 from engage_facebook import graph_sql
 from engage_facebook.graph_diagnose import locate_bad_record
 from engage_facebook.graph_files import array_span
+from engagecore import interrupts
 from engagecore.errors import FormatError
 
 #: Files at least this large are sliced and streamed instead of read as one object.
@@ -112,8 +113,10 @@ class PostsReader:
         self.page = page
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
+        interrupts.register(self.con)  # Ctrl-C stops a long read_json at once
 
     def close(self) -> None:
+        interrupts.unregister(self.con)
         self.con.close()
 
     def read(self, files: list[PostsFile]) -> tuple[pl.DataFrame, list[datetime]]:

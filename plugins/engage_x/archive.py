@@ -14,7 +14,6 @@ The archive has no replies, quotes or impressions counts: those stay NULL.
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -121,7 +120,7 @@ class XArchiveImporter(Importer):
         archives = _archives(source)
         if not archives:
             raise FormatError(source.display(), "expected an X archive with data/tweets.js")
-        batches = [self._read_one(source, a) for a in archives]
+        batches = [self._read_one(source, a, ctx) for a in archives]
         hints: dict[str, str] = {}
         for b in batches:
             hints.update(b.museum_hints)
@@ -136,12 +135,12 @@ class XArchiveImporter(Importer):
 
     # -- one archive -------------------------------------------------------------------
 
-    def _read_one(self, source: Source, arch: _Archive) -> Batch:
+    def _read_one(self, source: Source, arch: _Archive, ctx: ReadContext) -> Batch:
         manifest = self._manifest(source, arch)
         account_id, handle, display_name = self._account(source, arch, manifest)
         generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
 
-        with tempfile.TemporaryDirectory(prefix="engage-x-") as tmp:
+        with ctx.temp_dir("engage-x-") as tmp:
             parts = [tweets.read_tweets(source, m, Path(tmp)) for m in arch.tweets]
             followers = self._followers(source, arch, manifest, Path(tmp))
         posts = pl.concat(parts) if parts else pl.DataFrame(schema=tweets.RAW_SCHEMA)

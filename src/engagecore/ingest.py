@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import limits, plugins, schema
+from engagecore import limits, plugins, schema, scratch
 from engagecore.errors import (
     AmbiguousMuseum,
     DetectionError,
@@ -264,20 +264,23 @@ def run(
     it (``exports/x/archive.zip``), never the directories above it: a store is shared, and
     a home directory names its user. ``keep_paths`` stores the absolute path instead.
     """
+    memory = limits.ingest_memory_sql()  # a validated size, never raw text
     units, skipped = discover(paths, network)
     report = IngestReport(skipped_files=skipped)
     museums = Museums(store)
     museum_slug = museums.resolve(museum) if museum else None
-    ctx = ReadContext(timezone=timezone, options=dict(options or {}))
     # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of RAM by
     # default), on top of the frames just read: capped during an ingest, it writes them to
     # the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB, same time).
-    store.con.execute(limits.ingest_memory_sql())  # a validated size, never raw text
+    store.con.execute(memory)
     try:
         recorded = _recorded_path(paths, keep_paths)
-        return _run_units(
-            store, units, report, museum_slug, museums, ctx, dry_run, progress, recorded
-        )
+        # temporary files of the run: beside the store, removed however the run ends
+        with scratch.run_folder(store.path) as folder:
+            ctx = ReadContext(timezone=timezone, options=dict(options or {}), scratch=folder)
+            return _run_units(
+                store, units, report, museum_slug, museums, ctx, dry_run, progress, recorded
+            )
     finally:
         store.con.execute("RESET memory_limit")
 

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engagecore import followers, limits, schema
+from engagecore import followers, interrupts, limits, schema
 from engagecore.errors import StoreBusy, StoreError
 
 DEFAULT_DB = "engage.duckdb"
@@ -196,6 +196,7 @@ class Store:
             self.con.unregister(name)
 
     def close(self) -> None:
+        interrupts.unregister(self.con)
         self.con.close()
 
     # -- imports -----------------------------------------------------------------------------

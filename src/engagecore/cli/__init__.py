@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engagecore import __version__, limits, plugins
+from engagecore import __version__, interrupts, limits, plugins
 from engagecore.errors import EngageError
 
 
@@ -94,7 +94,17 @@ def _fail(message: str, code: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``engage`` console script and ``python -m engagecore``."""
+    """Entry point of the ``engage`` console script and ``python -m engagecore``.
+
+    SIGINT and SIGTERM end a command with one line ("interrupted", "terminated (SIGTERM)")
+    and exit 130 / 143, after its transaction is rolled back and its temporary files removed
+    (see :mod:`engagecore.interrupts`).
+    """
+    with interrupts.handled(interrupts.report_stderr):
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     debug = bool(os.environ.get("ENGAGE_DEBUG"))
     try:
         app = build_app()
@@ -104,13 +114,39 @@ def main(argv: list[str] | None = None) -> None:
         contextvars.copy_context().run(
             command.main, args=argv, prog_name="engage", standalone_mode=True
         )
+    except SystemExit as exc:
+        # typer turns a KeyboardInterrupt into a silent exit 130
+        stop = interrupts.received()
+        if stop is not None:
+            _fail(stop.message, stop.exit_code)
+        if exc.code == 130 and isinstance(_root_cause(exc), KeyboardInterrupt):
+            _fail("interrupted", 130)
+        raise
+    except KeyboardInterrupt:
+        stop = interrupts.received()
+        _fail(stop.message if stop else "interrupted", stop.exit_code if stop else 130)
     except EngageError as exc:
+        _stopped()
         if debug:
             raise
         _fail(str(exc).replace("\n", " "), exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     except Exception as exc:
+        _stopped()
         if debug:
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc} (set ENGAGE_DEBUG=1 for the traceback)", 1)
+
+
+def _stopped() -> None:
+    """A signal turned into another error on its way up (e.g. DuckDB's "interrupted")
+    is reported as the signal."""
+    stop = interrupts.received()
+    if stop is not None:
+        _fail(stop.message, stop.exit_code)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    chain = [exc]
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:
+        chain.append(nxt)
+    return chain[-1]
