@@ -8,13 +8,19 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engagecore import plugins
 from engagecore.cli import main
 from engagecore.errors import StoreError
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.sources import Source
 from engagecore.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -284,7 +290,7 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     before = Store(db, read_only=True)
     digest = before.table_digest()
     before.close()
-    runs = tmp_path / "sig.duckdb.tmp"
+    runs = tmp_path / "sig.duckdb.engage-tmp"
     proc = _engage("ingest", str(big_graph), "--db", str(db))
     run = runs / f"run-{proc.pid}"
     # signalled while the importer works in its temporary folder (DuckDB reading the posts)
@@ -351,3 +357,189 @@ def test_stale_run_folders_are_removed_and_live_ones_kept(tmp_path: Path) -> Non
     finally:
         holder.kill()
         holder.wait()
+
+
+# -- 15.5: zip members are held to size and ratio limits -----------------------------------
+
+
+def _x_zip(path: Path, padding: int = 0) -> Path:
+    """The X archive fixture as a zip; ``padding`` spaces inside tweets.js's array (valid
+    JSON that compresses a thousandfold)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for member in sorted((FIXTURES / "x" / "archive").rglob("*")):
+            if member.is_file():
+                data = member.read_bytes()
+                if member.name == "tweets.js" and padding:
+                    head, rest = data.split(b"[", 1)
+                    data = head + b"[" + b" " * padding + rest
+                zf.writestr(member.relative_to(FIXTURES / "x").as_posix(), data)
+    return path
+
+
+def _store_with_one_import(db: Path) -> dict[str, str]:
+    import engagecore
+
+    with engagecore.open(db) as eng:
+        eng.ingest([FIXTURES / "spreadsheet" / "posts.csv"])
+        return eng.store.table_digest()
+
+
+def _digest(db: Path) -> dict[str, str]:
+    store = Store(db, read_only=True)
+    try:
+        return store.table_digest()
+    finally:
+        store.close()
+
+
+def test_a_zip_bomb_is_refused_in_one_line_and_the_store_is_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "z.duckdb"
+    before = _store_with_one_import(db)
+    bomb = _x_zip(tmp_path / "bomb.zip", padding=8 * 1024 * 1024)
+    assert bomb.stat().st_size < 100_000
+    code, out, err = cli(["ingest", str(bomb), "--db", str(db)], capsys)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert f"{bomb}:archive/data/tweets.js: declares a compression ratio of" in err
+    assert "over the limit of 200:1 per zip member" in err and "ENGAGE_MAX_RATIO" in err
+    assert _digest(db) == before
+    assert not (tmp_path / "z.duckdb.engage-tmp").exists()
+    # a genuine export that compresses that well: the limit is raised (env or API)
+    from engagecore import limits
+    from engagecore.sources import Source
+
+    src = Source.open(bomb)
+    with limits.using(max_ratio=5000):
+        assert len(src.read_bytes("archive/data/tweets.js")) > 8 * 1024 * 1024
+    src.close()
+
+
+def test_member_size_limit_from_the_environment_and_the_api(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engagecore
+    from engagecore import limits
+    from engagecore.errors import FormatError
+
+    archive = _x_zip(tmp_path / "x.zip")
+    size = zipfile.ZipFile(archive).getinfo("archive/data/tweets.js").file_size
+    db = tmp_path / "s.duckdb"
+    before = _store_with_one_import(db)
+    monkeypatch.setenv("ENGAGE_MAX_MEMBER_SIZE", f"{size - 1}B")
+    code, _, err = cli(["ingest", str(archive), "--db", str(db)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "archive/data/tweets.js: declares" in err and "ENGAGE_MAX_MEMBER_SIZE" in err
+    assert _digest(db) == before
+    monkeypatch.setenv("ENGAGE_MAX_MEMBER_SIZE", "a lot")
+    code, _, err = cli(["ingest", str(archive), "--db", str(db)], capsys)
+    assert code == 2 and "ENGAGE_MAX_MEMBER_SIZE='a lot': expected a size" in err
+    monkeypatch.delenv("ENGAGE_MAX_MEMBER_SIZE")
+    with (
+        engagecore.open(db) as eng,
+        limits.using(max_member_bytes=size - 1),
+        pytest.raises(FormatError, match="over the limit of"),
+    ):
+        eng.ingest([archive])
+    with engagecore.open(db) as eng, limits.using(max_member_bytes=size):
+        assert eng.ingest([archive]).units[0].status == "imported"
+
+
+def _patched(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert data.count(old) == 2  # the local header and the central directory
+    path.write_bytes(data.replace(old, new))
+
+
+def test_a_member_declaring_less_than_it_holds_is_caught_while_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import struct
+
+    archive = _x_zip(tmp_path / "lie.zip")
+    info = zipfile.ZipFile(archive).getinfo("archive/data/tweets.js")
+    _patched(
+        archive,
+        struct.pack("<II", info.compress_size, info.file_size),
+        struct.pack("<II", info.compress_size, info.file_size // 2),
+    )
+    db = tmp_path / "l.duckdb"
+    before = _store_with_one_import(db)
+    code, _, err = cli(["ingest", str(archive), "--db", str(db)], capsys)
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{archive}:archive/data/tweets.js: damaged zip member" in err
+    assert _digest(db) == before
+
+
+def test_a_member_declaring_more_compressed_bytes_than_the_archive_holds_is_refused(
+    tmp_path: Path,
+) -> None:
+    import struct
+
+    from engagecore.errors import FormatError
+    from engagecore.sources import Source
+
+    bomb = _x_zip(tmp_path / "forged.zip", padding=4 * 1024 * 1024)
+    info = zipfile.ZipFile(bomb).getinfo("archive/data/tweets.js")
+    _patched(
+        bomb,
+        struct.pack("<II", info.compress_size, info.file_size),
+        struct.pack("<II", info.file_size // 10, info.file_size),  # "only" 10:1
+    )
+    src = Source.open(bomb)
+    assert src.head("archive/data/tweets.js", 30).startswith(b"window.YTD.tweets.part0 = [")
+    with pytest.raises(FormatError, match=r"compression ratio of [\d,]+:1"):
+        src.read_bytes("archive/data/tweets.js")
+    src.close()
+
+
+# -- 15.5: running out of memory is reported as such ---------------------------------------
+
+
+def test_duckdb_out_of_memory_is_reported_not_an_aborted_transaction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "o.duckdb"
+    before = _store_with_one_import(db)
+    monkeypatch.setenv("ENGAGE_INGEST_MEMORY", "1MB")
+    code, out, err = cli(["ingest", str(FIXTURES / "facebook" / "graph"), "--db", str(db)], capsys)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert err.startswith(
+        "engage: error: out of memory during the import (nothing was stored): "
+        "DuckDB reached its memory limit"
+    )
+    assert "ENGAGE_INGEST_MEMORY" in err and "Transaction" not in err
+    assert _digest(db) == before
+    assert not (tmp_path / "o.duckdb.engage-tmp").exists()
+
+
+class _Hungry(Importer):
+    name = "hungry"
+    network = "x"
+    description = "runs out of memory"
+
+    def detect(self, source: Source) -> float:
+        return 0.99 if source.name.endswith(".hungry") else 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        raise MemoryError
+
+
+class _HungryPlugin:
+    @staticmethod
+    @hookimpl
+    def register_importers(register: Callable[[Any], None]) -> None:
+        register(_Hungry())
+
+
+def test_python_out_of_memory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugins.get_plugin_manager().register(_HungryPlugin(), name="hungry")
+    (tmp_path / "a.hungry").write_text("x")
+    db = tmp_path / "h.duckdb"
+    before = _store_with_one_import(db)
+    code, _, err = cli(["ingest", str(tmp_path / "a.hungry"), "--db", str(db)], capsys)
+    assert code == 1 and err.count("\n") == 1, err
+    assert "out of memory during the import (nothing was stored): the machine has no memory" in err
+    assert _digest(db) == before

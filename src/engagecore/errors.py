@@ -68,3 +68,7 @@ class StoreBusy(StoreError):
             "ends, or wait longer with `engage --wait SECONDS` (env ENGAGE_WAIT)"
         )
         self.holder = holder
+
+
+class ResourceError(EngageError):
+    """Memory (or another resource) ran out; the message says which and what to do."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from engagecore import limits, plugins, schema, scratch
@@ -281,6 +282,12 @@ def run(
             return _run_units(
                 store, units, report, museum_slug, museums, ctx, dry_run, progress, recorded
             )
+    except (MemoryError, EngageError, duckdb.Error) as exc:
+        # the real cause, where it would read as a format error or an aborted transaction
+        oom = limits.out_of_memory(exc, "during the import (nothing was stored)")
+        if oom is not None:
+            raise oom from exc
+        raise
     finally:
         store.con.execute("RESET memory_limit")
 

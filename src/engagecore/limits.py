@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from engagecore.errors import UsageError
+from engagecore.errors import ResourceError, UsageError
 
 _UNITS: Final = {
     "b": 1,
@@ -155,3 +155,33 @@ def override(**overrides: float | int | str | None) -> None:
 def ingest_memory_sql() -> str:
     """``SET memory_limit = '...'`` for an ingest, from a validated size only."""
     return f"SET memory_limit = '{current().memory_bytes()}B'"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain = [exc]
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:
+        chain.append(nxt)
+    return chain
+
+
+def out_of_memory(exc: BaseException, doing: str) -> ResourceError | None:
+    """The one-line error for an out-of-memory anywhere in ``exc``'s chain (a plugin may have
+    wrapped it, DuckDB may have followed it with "transaction is aborted"), or None."""
+    import duckdb  # here: the CLI imports this module before DuckDB is needed
+
+    for cause in _chain(exc):
+        if isinstance(cause, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(cause):
+            used = re.search(r"\(([^()]*) used\)", str(cause))
+            setting = current().memory_bytes()
+            return ResourceError(
+                f"out of memory {doing}: DuckDB reached its memory limit "
+                f"({used.group(1) if used else human(setting)} used); raise it with "
+                f"ENGAGE_INGEST_MEMORY (now {human(setting)}), e.g. ENGAGE_INGEST_MEMORY=4GB, "
+                "or import fewer files at once"
+            )
+        if isinstance(cause, MemoryError):
+            return ResourceError(
+                f"out of memory {doing}: the machine has no memory left for Python; import "
+                "fewer or smaller files at once, or use a machine with more memory"
+            )
+    return None

@@ -55,7 +55,7 @@ class NetworkSpec:
 class ReadContext:
     """Options the user passed to ``engage ingest`` that an importer may honour.
 
-    ``scratch`` is the run's temporary folder (``<store>.tmp/run-<pid>/…``, removed when the
+    ``scratch`` is the run's temporary folder (``<store>.engage-tmp/run-<pid>/…``, removed when the
     run ends, and by the next run after a crash); importers take folders in it with
     :meth:`temp_dir`, never in the system's temporary folder, where a killed run would
     leave them.

@@ -2,7 +2,7 @@
 
 An importer that needs files on disk (a zip member extracted for DuckDB, a slice of a large
 JSON document) asks :meth:`ReadContext.temp_dir` for a folder inside the run's folder
-``<store>.tmp/run-<pid>/``. The run folder is removed when the run ends, normally or by an
+``<store>.engage-tmp/run-<pid>/`` (not ``<store>.tmp``: DuckDB spills there). The run folder is removed when the run ends, normally or by an
 exception (SIGINT and SIGTERM become exceptions: see :mod:`engagecore.interrupts`). A run
 killed outright (SIGKILL, a power cut) leaves its folder: the next run on the same store
 removes it, as it removes every run folder whose process is gone.
@@ -22,13 +22,13 @@ _ACTIVE: set[Path] = set()
 
 
 def root_for(store_path: Path) -> Path:
-    """The folder beside a store holding its runs' folders (``<store>.tmp``); for a store
+    """The folder beside a store holding its runs' folders (``<store>.engage-tmp``); for a store
     that is no file (``:memory:``), or beside which nothing can be written, a folder in the
     user's cache."""
     if str(store_path) != ":memory:":
         parent = store_path.absolute().parent
         if os.access(parent, os.W_OK):
-            return parent / (store_path.name + ".tmp")
+            return parent / (store_path.name + ".engage-tmp")
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "engagecore" / "runs"
 

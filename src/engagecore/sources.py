@@ -12,11 +12,13 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from engagecore import limits
 from engagecore.errors import FormatError
 
 # macOS and Windows add these to zips and folders; they are never data.
@@ -93,8 +95,10 @@ class Source:
         return out
 
     def read_bytes(self, name: str) -> bytes:
+        """A whole member; a zip member is refused beyond the limits (see :meth:`stream`)."""
         if self._zip is not None:
-            return self._zip.read(name)
+            with self.stream(name) as fh:
+                return fh.read()
         if self.kind == "folder":
             return (self.path / name).read_bytes()
         return self.path.read_bytes()
@@ -122,16 +126,41 @@ class Source:
     def head(self, name: str, size: int = 4096) -> bytes:
         """The first bytes of a member, for cheap format detection."""
         if self._zip is not None:
-            with self._zip.open(name) as fh:
-                return fh.read(size)
+            # a few bytes, however large the member says it is: no limit to check here
+            # (detection must not fail on it), and the zip module never inflates past `size`
+            try:
+                with self._zip.open(name) as fh:
+                    return fh.read(size)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise FormatError(
+                    self.display(name), f"cannot be read from the zip ({exc})"
+                ) from exc
         p = self.path / name if self.kind == "folder" else self.path
         with p.open("rb") as fh:
             return fh.read(size)
 
     def stream(self, name: str) -> io.BufferedIOBase:
-        """A binary file object on a member (caller closes it)."""
+        """A binary file object on a member (caller closes it).
+
+        A zip member is checked against the limits (:mod:`engagecore.limits`) before it is
+        opened, from the sizes the archive declares, and again while it is read, from the
+        bytes actually inflated (a forged archive can declare anything): past the limit,
+        reading raises a :class:`FormatError` naming the archive, the member and the limit.
+        """
         if self._zip is not None:
-            return self._zip.open(name)  # type: ignore[return-value]
+            info = self._zip.getinfo(name)
+            # what the member can have been compressed into: a forged archive may declare
+            # more than the whole archive holds
+            compressed = min(info.compress_size, self.path.stat().st_size)
+            guard = _Guard(self.display(name), info.file_size, compressed)
+            guard.check_declared()
+            try:
+                raw = self._zip.open(info)
+            except (zipfile.BadZipFile, NotImplementedError) as exc:
+                raise FormatError(
+                    self.display(name), f"cannot be read from the zip ({exc})"
+                ) from exc
+            return io.BufferedReader(_Inflating(raw, guard), buffer_size=1 << 20)
         p = self.path / name if self.kind == "folder" else self.path
         return p.open("rb")
 
@@ -179,3 +208,86 @@ class Source:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+class _Guard:
+    """The limits one zip member is held to, and the bytes inflated so far."""
+
+    def __init__(self, display: str, declared: int, compressed: int) -> None:
+        current = limits.current()
+        self.display = display
+        self.declared = declared
+        self.compressed = compressed
+        self.max_bytes = current.member_bytes()
+        self.max_ratio = current.ratio()
+        self.inflated = 0
+
+    def _refuse(self, what: str, limit: str, variable: str) -> FormatError:
+        return FormatError(
+            self.display,
+            f"{what}, over the limit of {limit} per zip member; refused as a possible zip "
+            f"bomb (raise {variable} if the export is genuine)",
+        )
+
+    def check_declared(self) -> None:
+        if self.declared > self.max_bytes:
+            raise self._refuse(
+                f"declares {limits.human(self.declared)} uncompressed",
+                limits.human(self.max_bytes),
+                "ENGAGE_MAX_MEMBER_SIZE",
+            )
+        self._check_ratio(self.declared, self.compressed, "declares")
+
+    def _check_ratio(self, inflated: int, compressed: int, verb: str) -> None:
+        if inflated > limits.RATIO_FLOOR and inflated > self.max_ratio * max(compressed, 1):
+            ratio = inflated / max(compressed, 1)
+            raise self._refuse(
+                f"{verb} a compression ratio of {ratio:,.0f}:1 "
+                f"({limits.human(inflated)} from {limits.human(compressed)})",
+                f"{self.max_ratio:g}:1",
+                "ENGAGE_MAX_RATIO",
+            )
+
+    def count(self, n: int) -> None:
+        """``n`` more bytes inflated (the zip module stops at the declared size; this holds
+        even if it did not)."""
+        self.inflated += n
+        if self.inflated > self.max_bytes:
+            raise self._refuse(
+                f"inflates past {limits.human(self.max_bytes)} (it declares "
+                f"{limits.human(self.declared)})",
+                limits.human(self.max_bytes),
+                "ENGAGE_MAX_MEMBER_SIZE",
+            )
+        self._check_ratio(self.inflated, self.compressed, "inflates at")
+
+
+class _Inflating(io.RawIOBase):
+    """A zip member's bytes, counted against its :class:`_Guard` as they are inflated; a
+    damaged or forged member becomes a :class:`FormatError` naming it."""
+
+    def __init__(self, raw: IO[bytes], guard: _Guard) -> None:
+        self._raw = raw
+        self._guard = guard
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            data = self._raw.read(len(view))
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise FormatError(
+                self._guard.display,
+                f"damaged zip member: its content does not match what the archive declares ({exc})",
+            ) from exc
+        n = len(data)
+        view[:n] = data
+        if n:
+            self._guard.count(n)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()

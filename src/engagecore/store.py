@@ -10,7 +10,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engagecore import followers, interrupts, limits, schema
+from engagecore import followers, interrupts, limits, schema, scratch
 from engagecore.errors import StoreBusy, StoreError
 
 DEFAULT_DB = "engage.duckdb"
@@ -73,12 +73,6 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
 
 
-def run_folder_root(path: Path) -> Path:
-    """The folder beside a store holding each running import's temporary files
-    (``<store>.tmp/run-<pid>``)."""
-    return path.with_name(path.name + ".tmp")
-
-
 def _holder(message: str, path: Path) -> str:
     """Who holds the lock, from DuckDB's message: "an import is running, pid N" when that
     process has a run folder beside the store, else "pid N"."""
@@ -86,7 +80,7 @@ def _holder(message: str, path: Path) -> str:
     if found is None:
         return "held by another process"
     pid = found.group(1)
-    if (run_folder_root(path) / f"run-{pid}").is_dir():
+    if (scratch.root_for(path) / f"run-{pid}").is_dir():
         return f"an import is running, pid {pid}"
     return f"pid {pid}"
 
@@ -192,8 +186,13 @@ class Store:
         self.con.register(name, df)
         try:
             yield name
-        finally:
-            self.con.unregister(name)
+        except BaseException:
+            # after a failed statement (out of memory…) DuckDB refuses even this until the
+            # rollback: the original error is the one to report
+            with suppress(duckdb.Error):
+                self.con.unregister(name)
+            raise
+        self.con.unregister(name)
 
     def close(self) -> None:
         interrupts.unregister(self.con)
