@@ -543,3 +543,53 @@ def test_python_out_of_memory_is_one_line(
     assert code == 1 and err.count("\n") == 1, err
     assert "out of memory during the import (nothing was stored): the machine has no memory" in err
     assert _digest(db) == before
+
+
+# -- 15.5: a large Graph posts page is streamed in place, a giant post refused --------------
+
+
+def test_a_large_graph_page_is_streamed_from_the_file_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engage_facebook import graph_posts
+    from engage_facebook.graph import FacebookGraphImporter
+
+    page = _graph_dump(tmp_path / "posts.json", 300)
+    monkeypatch.setattr(graph_posts, "STREAM_THRESHOLD", 0)
+
+    def no_copy(*args: object) -> None:
+        raise AssertionError("the posts were copied to disk")
+
+    def no_whole_read(*args: object) -> None:
+        raise AssertionError("the page was read whole instead of streamed")
+
+    monkeypatch.setattr(graph_posts, "_copy_range", no_copy)
+    monkeypatch.setattr(graph_posts.PostsReader, "_read_pages", no_whole_read)
+    ctx = ReadContext(scratch=tmp_path / "run")
+    batch = FacebookGraphImporter().read(Source.open(page), ctx)
+    assert batch.posts is not None and batch.posts.height == 300
+    assert batch.posts["likes"].sum() == sum(i % 997 for i in range(300))
+    assert list((tmp_path / "run").iterdir()) == []  # the pipe is gone with its folder
+
+
+def test_a_giant_graph_post_is_refused_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engage_facebook import graph_posts
+    from engage_facebook.graph import FacebookGraphImporter
+
+    from engagecore.errors import FormatError
+
+    # DuckDB reads by buffers of twice the largest object it allows: a post must outgrow
+    # that (16 MiB -> 32 MiB) before the streamed read fails on it
+    page = tmp_path / "posts.json"
+    with page.open("w", encoding="utf-8") as fh:
+        fh.write('{"data": [{"id": "1_2", "created_time": "2024-01-01T10:00:00+0000", ')
+        fh.write('"message": "' + "Nocturne ✨ " * (40 * 1024 * 1024 // 13) + '"}]}')
+
+    def no_whole_read(*args: object) -> None:
+        raise AssertionError("the page was read whole")
+
+    monkeypatch.setattr(graph_posts.PostsReader, "_read_pages", no_whole_read)
+    with pytest.raises(FormatError, match=r"posts\.json: a post larger than 16\.0 MiB"):
+        FacebookGraphImporter().read(Source.open(page), ReadContext(scratch=tmp_path / "run"))
