@@ -160,7 +160,7 @@ class Source:
                 raise FormatError(
                     self.display(name), f"cannot be read from the zip ({exc})"
                 ) from exc
-            return io.BufferedReader(_Inflating(raw, guard), buffer_size=1 << 20)
+            return io.BufferedReader(_Inflating(raw, guard), buffer_size=1 << 16)
         p = self.path / name if self.kind == "folder" else self.path
         return p.open("rb")
 
@@ -273,20 +273,30 @@ class _Inflating(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
+    def _chunk(self, size: int) -> bytes:
         try:
-            data = self._raw.read(len(view))
+            data = self._raw.read(size)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise FormatError(
                 self._guard.display,
-                f"damaged zip member: its content does not match what the archive declares ({exc})",
+                f"damaged zip member: its content does not match what the archive declares "
+                f"({exc})",
             ) from exc
-        n = len(data)
-        view[:n] = data
-        if n:
-            self._guard.count(n)
-        return n
+        if data:
+            self._guard.count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._chunk(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        chunks = []
+        while data := self._chunk(1 << 20):
+            chunks.append(data)
+        return b"".join(chunks)
 
     def close(self) -> None:
         self._raw.close()
