@@ -63,7 +63,7 @@ def graph_dump(path: Path, size: int) -> Path:
     """A ``{"data": [...]}`` posts page of about ``size`` bytes of ordinary posts."""
     import ingest_graph
 
-    post_size = len(ingest_graph._post(0).encode())
+    post_size = sum(len(ingest_graph._post(i).encode()) + 1 for i in range(1000)) // 1000
     path.mkdir(parents=True, exist_ok=True)
     return ingest_graph.generate(path, max(1, size // post_size), 0)
 

@@ -2,7 +2,8 @@
 
 Python runs a signal handler only between bytecodes of the main thread; while DuckDB executes
 a query the main thread is in C, and DuckDB (2.0) swallows a pending KeyboardInterrupt when
-the query ends, so Ctrl-C did nothing at all. Here the handler only records the signal and
+the query ends, so Ctrl-C did nothing at all during a long read; and typer turns a
+KeyboardInterrupt into a silent exit 130, so stderr stayed empty when it did stop. Here the handler only records the signal and
 raises :class:`Interrupted`; a watcher thread, woken through :func:`signal.set_wakeup_fd`,
 interrupts the DuckDB connections registered with :func:`watch` so the query returns and the
 exception unwinds through the store's transaction (rolled back) and the run's temporary folder
@@ -90,8 +91,10 @@ def _interrupt_all() -> None:
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
-    if not _received:
-        _received.append(signum)
+    if _received:
+        return  # already unwinding (rolling back, cleaning up): let it finish; the watcher
+        # ends the process if it takes longer than GRACE
+    _received.append(signum)
     raise Interrupted(signum)
 
 
@@ -107,8 +110,14 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
     stop = threading.Event()
+    try:
+        old_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except ValueError:  # pragma: no cover - a platform that wakes only on sockets
+        os.close(write_fd)
+        os.close(read_fd)
+        yield
+        return
     previous = {s: signal.signal(s, _handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    old_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
 
     def watcher() -> None:
         while True:
