@@ -8,6 +8,8 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
 - ``graph-big-string``: a Facebook Graph posts page holding one post whose message is a
   single string of ``--size`` MB;
 - ``x-big-string``: an X archive whose only tweet's text is a single ``--size`` MB string;
+- ``instagram-big-string``: an Instagram export whose first caption is a ``--size`` MB string
+  (Instagram's JSON files are parsed whole in Python);
 - ``graph-big``: a Facebook Graph ``{"data": [...]}`` dump of about ``--size`` MB;
 - ``graph-big-zip``: the same dump inside a zip;
 - ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
@@ -141,6 +143,28 @@ def zip_bomb(path: Path, inflated: int) -> Path:
     return target
 
 
+def instagram_big_string(path: Path, size: int) -> Path:
+    """Instagram's "Download your information" (the test fixture) whose first post's caption
+    is one ``size``-byte string (Meta's escaped mojibake, as in real exports)."""
+    fixture = HERE.parent / "tests" / "fixtures" / "instagram" / "dyi_2025"
+    export = path / "dyi"
+    shutil.copytree(fixture, export)
+    posts = next(export.rglob("media/posts_1.json"))
+    text = posts.read_text(encoding="utf-8")
+    key = '"title": "'
+    at = text.index(key) + len(key)
+    end = text.index('",', at)
+    chunk = "Nocturne au mus\\u00c3\\u00a9e " * 4096
+    with posts.open("w", encoding="utf-8") as fh:
+        fh.write(text[:at])
+        written = 0
+        while written < size:
+            fh.write(chunk)
+            written += len(chunk)
+        fh.write(text[end:])
+    return export
+
+
 def largest_member(path: Path) -> int:
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
@@ -176,6 +200,7 @@ CASES = (
     "zip-bomb",
     "graph-big-string",
     "x-big-string",
+    "instagram-big-string",
     "graph-big",
     "graph-big-zip",
     "x-archive",
@@ -194,6 +219,8 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return graph_big_string(folder, size)
     if name == "x-big-string":
         return x_big_string(folder, size)
+    if name == "instagram-big-string":
+        return instagram_big_string(folder, size)
     if name.startswith("graph-big"):
         dump = graph_dump(folder / "graph", size)
         return zipped(dump.parent, folder / "graph.zip") if name.endswith("zip") else dump

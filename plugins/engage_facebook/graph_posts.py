@@ -168,6 +168,7 @@ class PostsReader:
         self.page = page
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
+        self.con.execute("SET enable_progress_bar = false")  # it would draw on our stdout
         interrupts.register(self.con)  # Ctrl-C stops a long read_json at once
 
     def close(self) -> None:

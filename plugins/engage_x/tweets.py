@@ -192,6 +192,7 @@ def read_tweets(source: Source, member: str, workdir: Path) -> pl.DataFrame:
     try:
         interrupts.register(con)  # Ctrl-C stops the scan at once
         con.sql("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # it would draw on our stdout
         # Materializing into a table runs the scan in parallel; streaming the same query
         # straight to Arrow was ~40 % slower (measured with benchmarks/ingest_x.py).
         con.execute(f"CREATE TABLE tweets AS {_query(tmp, wrapped)}").fetchall()

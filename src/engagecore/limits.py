@@ -36,6 +36,10 @@ _SIZE_FORM: Final = "a size such as 512MB, 2GiB or 1.5GB (units B, KB, MB, GB, T
 DEFAULT_INGEST_MEMORY: Final = "512MB"
 DEFAULT_MAX_MEMBER_SIZE: Final = "4GiB"
 DEFAULT_MAX_RATIO: Final = 200.0
+#: a JSON or text file parsed whole in Python costs up to ~9x its size in memory (its bytes,
+#: the decoded text and the parsed values, at up to 4 bytes per character): beyond this
+#: size such a file is refused before it is read (streamed readers are not concerned)
+DEFAULT_MAX_DOCUMENT_SIZE: Final = "256MiB"
 DEFAULT_WAIT: Final = 10.0
 #: a zip member inflating to less than this is never refused for its ratio (a small file
 #: of repeated bytes compresses a thousandfold and harms nobody)
@@ -86,6 +90,8 @@ class Limits:
     ingest_memory: str | None = None
     #: seconds a command waits for a store another process holds (ENGAGE_WAIT)
     wait: float | None = None
+    #: bytes of one file an importer parses whole in memory (ENGAGE_MAX_DOCUMENT_SIZE)
+    max_document_bytes: int | None = None
 
     # Each limit is resolved on its own, when used: a typo in one variable fails only the
     # commands that need it (with a one-line error naming it).
@@ -95,6 +101,12 @@ class Limits:
             return _checked(self.max_member_bytes, "max_member_bytes")
         raw = os.environ.get("ENGAGE_MAX_MEMBER_SIZE") or DEFAULT_MAX_MEMBER_SIZE
         return parse_size(raw, "ENGAGE_MAX_MEMBER_SIZE")
+
+    def document_bytes(self) -> int:
+        if self.max_document_bytes is not None:
+            return _checked(self.max_document_bytes, "max_document_bytes")
+        raw = os.environ.get("ENGAGE_MAX_DOCUMENT_SIZE") or DEFAULT_MAX_DOCUMENT_SIZE
+        return parse_size(raw, "ENGAGE_MAX_DOCUMENT_SIZE")
 
     def ratio(self) -> float:
         if self.max_ratio is not None:

@@ -104,12 +104,31 @@ class Source:
         return self.path.read_bytes()
 
     def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
-        """A member as text; a UTF-8 byte-order mark is dropped."""
+        """A member as text; a UTF-8 byte-order mark is dropped.
+
+        The whole member is held in memory, several times over once parsed: a member larger
+        than the document limit (``ENGAGE_MAX_DOCUMENT_SIZE``) is refused before it is read.
+        """
+        self._check_document(name)
         data = self.read_bytes(name)
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise FormatError(self.display(name), f"expected UTF-8 text ({exc.reason})") from exc
+
+    def _check_document(self, name: str) -> None:
+        if self._zip is not None:
+            size = self._zip.getinfo(name).file_size
+        else:
+            size = (self.path / name if self.kind == "folder" else self.path).stat().st_size
+        limit = limits.current().document_bytes()
+        if size > limit:
+            raise FormatError(
+                self.display(name),
+                f"{limits.human(size)} to parse whole in memory, over the limit of "
+                f"{limits.human(limit)} per file (exports of this kind come split in smaller "
+                "files; raise ENGAGE_MAX_DOCUMENT_SIZE if this one is genuine)",
+            )
 
     def read_json(self, name: str) -> Any:
         """A member parsed as JSON; invalid JSON is a :class:`FormatError` naming the member
@@ -279,8 +298,7 @@ class _Inflating(io.RawIOBase):
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise FormatError(
                 self._guard.display,
-                f"damaged zip member: its content does not match what the archive declares "
-                f"({exc})",
+                f"damaged zip member: its content does not match what the archive declares ({exc})",
             ) from exc
         if data:
             self._guard.count(len(data))

@@ -107,6 +107,8 @@ class Store:
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB draws a progress bar on stdout for queries over 2 s: stdout is our output
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.migrate()
         else:
