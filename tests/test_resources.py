@@ -641,3 +641,70 @@ def test_duckdb_never_draws_its_progress_bar_on_our_output(tmp_path: Path) -> No
     finally:
         reader.close()
         store.close()
+
+
+STUCK = """
+import sys
+import time
+from engagecore import plugins
+from engagecore.cli import main
+from engagecore.hookspecs import hookimpl
+from engagecore.pluginapi import Batch, Importer
+
+
+class Stuck(Importer):
+    name = "stuck"
+    network = "x"
+    description = "swallows every exception, interrupts included (a bare except)"
+
+    def detect(self, source):
+        return 0.99 if source.name.endswith(".stuck") else 0.0
+
+    def read(self, source, ctx):
+        with ctx.temp_dir("stuck-") as tmp:
+            open(tmp + "/work.bin", "wb").write(b"x" * 1000)
+            print("reading", flush=True)
+            while True:
+                try:
+                    time.sleep(60)
+                except BaseException:
+                    pass
+        return Batch()
+
+
+class Plugin:
+    @staticmethod
+    @hookimpl
+    def register_importers(register):
+        register(Stuck())
+
+
+plugins.get_plugin_manager().register(Plugin(), name="stuck")
+main(sys.argv[1:])
+"""
+
+
+def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path) -> None:
+    from engagecore import interrupts
+
+    (tmp_path / "a.stuck").write_text("x")
+    db = tmp_path / "stuck.duckdb"
+    before = _store_with_one_import(db)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STUCK, "ingest", str(tmp_path / "a.stuck"), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "reading"
+    runs = tmp_path / "stuck.duckdb.engage-tmp"
+    assert any(runs.rglob("work.bin"))
+    time.sleep(0.5)  # into its try block
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    stopped_in = time.monotonic() - sent
+    assert proc.returncode == 143 and err == "engage: error: terminated (SIGTERM)\n"
+    assert interrupts.GRACE - 0.5 < stopped_in < interrupts.GRACE + 5  # ended by the watcher
+    assert not any(runs.rglob("work.bin"))  # removed before the forced exit
+    assert _digest(db) == before
