@@ -708,3 +708,36 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path) -> None:
     assert interrupts.GRACE - 0.5 < stopped_in < interrupts.GRACE + 5  # ended by the watcher
     assert not any(runs.rglob("work.bin"))  # removed before the forced exit
     assert _digest(db) == before
+
+
+def test_out_of_memory_is_found_behind_the_errors_that_follow_it() -> None:
+    import duckdb
+
+    from engagecore import limits
+    from engagecore.errors import FormatError
+
+    try:
+        try:
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: could not allocate block of size 256.0 KiB "
+                "(511.9 MiB/512.0 MiB used)"
+            )
+        except duckdb.Error:
+            try:
+                raise duckdb.TransactionException(
+                    "Current transaction is aborted (please ROLLBACK)"
+                )
+            except duckdb.Error as aborted:
+                raise FormatError("x.json", "cannot be read") from aborted
+    except FormatError as exc:
+        wrapped = exc
+    scoring = limits.out_of_memory(wrapped)
+    assert scoring is not None and "DuckDB ran out of memory (511.9 MiB/512.0 MiB used)" in str(
+        scoring
+    )
+    assert "ENGAGE_INGEST_MEMORY" not in str(scoring)
+    ingest = limits.out_of_memory(wrapped, "during the import", ingest=True)
+    assert ingest is not None and str(ingest).startswith(
+        "out of memory during the import: DuckDB reached its memory limit (511.9 MiB/512.0 MiB"
+    )
+    assert limits.out_of_memory(FormatError("x.json", "bad")) is None

@@ -284,7 +284,7 @@ def run(
             )
     except (MemoryError, EngageError, duckdb.Error) as exc:
         # the real cause, where it would read as a format error or an aborted transaction
-        oom = limits.out_of_memory(exc, "during the import (nothing was stored)")
+        oom = limits.out_of_memory(exc, "during the import (nothing was stored)", ingest=True)
         if oom is not None:
             raise oom from exc
         raise

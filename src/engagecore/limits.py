@@ -176,24 +176,35 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def out_of_memory(exc: BaseException, doing: str) -> ResourceError | None:
+def out_of_memory(
+    exc: BaseException, doing: str = "", *, ingest: bool = False
+) -> ResourceError | None:
     """The one-line error for an out-of-memory anywhere in ``exc``'s chain (a plugin may have
-    wrapped it, DuckDB may have followed it with "transaction is aborted"), or None."""
+    wrapped it, DuckDB may have followed it with "transaction is aborted"), or None.
+    ``ingest``: DuckDB's limit is then ours (``ENGAGE_INGEST_MEMORY``), and can be raised."""
     import duckdb  # here: the CLI imports this module before DuckDB is needed
 
+    what = f"out of memory {doing}" if doing else "out of memory"
     for cause in _chain(exc):
         if isinstance(cause, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(cause):
             used = re.search(r"\(([^()]*) used\)", str(cause))
+            if not ingest:
+                return ResourceError(
+                    f"{what}: DuckDB ran out of memory"
+                    f"{f' ({used.group(1)} used)' if used else ''}; close other programs, "
+                    "narrow the command (fewer networks, a shorter period), or use a machine "
+                    "with more memory"
+                )
             setting = current().memory_bytes()
             return ResourceError(
-                f"out of memory {doing}: DuckDB reached its memory limit "
+                f"{what}: DuckDB reached its memory limit "
                 f"({used.group(1) if used else human(setting)} used); raise it with "
                 f"ENGAGE_INGEST_MEMORY (now {human(setting)}), e.g. ENGAGE_INGEST_MEMORY=4GB, "
                 "or import fewer files at once"
             )
         if isinstance(cause, MemoryError):
             return ResourceError(
-                f"out of memory {doing}: the machine has no memory left for Python; import "
+                f"{what}: the machine has no memory left for Python; import "
                 "fewer or smaller files at once, or use a machine with more memory"
             )
     return None

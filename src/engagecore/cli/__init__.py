@@ -134,9 +134,9 @@ def _main(argv: list[str] | None) -> None:
         _stopped()
         if debug:
             raise
-        oom = limits.out_of_memory(exc, "")
+        oom = limits.out_of_memory(exc)
         if oom is not None:
-            _fail(str(oom).replace("out of memory :", "out of memory:"), oom.exit_code)
+            _fail(str(oom), oom.exit_code)
         _fail(f"unexpected {type(exc).__name__}: {exc} (set ENGAGE_DEBUG=1 for the traceback)", 1)
 
 
