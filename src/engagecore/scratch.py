@@ -55,6 +55,8 @@ def _dead(pid_text: str) -> bool:
         return True
     if pid <= 0:
         return True
+    if os.name == "nt":  # pragma: no cover - os.kill would end the process there
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
