@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -81,7 +80,7 @@ class FacebookGraphImporter(Importer):
         return min(c.confidence for c in found if c is not None)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
-        with tempfile.TemporaryDirectory(prefix="engage-fb-") as tmp:
+        with ctx.temp_dir("engage-fb-") as tmp:
             batch = _Reader(source, Path(tmp)).read()
         if batch.accounts is not None:
             # Graph responses name their page (post ids are page_post): another --account

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +26,9 @@ import pyarrow as pa
 from engage_facebook import graph_sql
 from engage_facebook.graph_diagnose import locate_bad_record
 from engage_facebook.graph_files import array_span
+from engagecore import interrupts
 from engagecore.errors import FormatError
+from engagecore.limits import human
 
 #: Files at least this large are sliced and streamed instead of read as one object.
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
@@ -57,7 +62,58 @@ def parse_observed(value: Any, display: str) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _copy_range(src: Path, dst: Path, start: int, end: int) -> None:
+@contextmanager
+def _array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
+    """Bytes [start, end) of ``src`` as a file DuckDB can read: a named pipe fed from
+    ``src`` by a thread (nothing copied to disk, nothing held in memory), or, where there are
+    no named pipes, a copy."""
+    if not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
+        copy = stem.with_suffix(".json")
+        _copy_range(src, copy, start, end)
+        try:
+            yield copy
+        finally:
+            copy.unlink(missing_ok=True)
+        return
+    pipe = stem.with_suffix(".pipe")
+    os.mkfifo(pipe, 0o600)
+    feeder = threading.Thread(target=_feed, args=(src, pipe, start, end), daemon=True)
+    feeder.start()
+    try:
+        yield pipe
+    finally:
+        # DuckDB may have stopped reading (an error) or never opened the pipe: open the
+        # reading end ourselves so that the feeder's open or write returns, then close it
+        while feeder.is_alive():
+            try:
+                fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                break
+            os.close(fd)
+            feeder.join(0.05)
+        pipe.unlink(missing_ok=True)
+
+
+def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
+    try:
+        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
+    except OSError:
+        return
+    with out, src.open("rb") as fin:
+        fin.seek(start)
+        remaining = end - start
+        try:
+            while remaining > 0:
+                chunk = fin.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                out.write(chunk)
+                remaining -= len(chunk)
+        except (BrokenPipeError, OSError):
+            return  # the reader went away
+
+
+def _copy_range(src: Path, dst: Path, start: int, end: int) -> None:  # pragma: no cover
     """Copy bytes [start, end) of ``src`` to ``dst`` (in the kernel when it can)."""
     with src.open("rb") as fin, dst.open("wb") as fout:
         if hasattr(os, "copy_file_range"):
@@ -112,8 +168,11 @@ class PostsReader:
         self.page = page
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'").fetchall()
+        self.con.execute("SET enable_progress_bar = false")  # it would draw on our stdout
+        interrupts.register(self.con)  # Ctrl-C stops a long read_json at once
 
     def close(self) -> None:
+        interrupts.unregister(self.con)
         self.con.close()
 
     def read(self, files: list[PostsFile]) -> tuple[pl.DataFrame, list[datetime]]:
@@ -146,21 +205,25 @@ class PostsReader:
         span = array_span(f.path)
         if span is None:
             return None
-        sliced = self.workdir / f"posts-{idx}.json"
-        _copy_range(f.path, sliced, span.start, span.end)
         paging_raw = span.meta.get("paging")
         paging: dict[str, Any] = paging_raw if isinstance(paging_raw, dict) else {}
         urls = " ".join(str(paging.get(k, "")) for k in ("next", "previous"))
         source = graph_sql.array_source(idx, bool(_SHARES_REQUESTED.search(urls)))
         try:
-            rel = self.con.sql(
-                graph_sql.posts_query(source), params={"path": str(sliced), "page": self.page}
-            )
-            df = _collect(rel)
-        except duckdb.Error:
+            with _array_slice(f.path, span.start, span.end, self.workdir / f"posts-{idx}") as path:
+                rel = self.con.sql(
+                    graph_sql.posts_query(source), params={"path": str(path), "page": self.page}
+                )
+                df = _collect(rel)
+        except duckdb.Error as exc:
+            if "maximum_object_size" in str(exc):
+                # one post larger than a whole page should be: refused, never read whole
+                raise FormatError(
+                    f.display,
+                    f"a post larger than {human(graph_sql.MAX_POST_BYTES)}: no Graph API post is "
+                    "that large (a caption is at most 63,206 characters)",
+                ) from exc
             return None  # not the shape array_span guessed: read the whole object instead
-        finally:
-            sliced.unlink(missing_ok=True)
         rec = pl.int_range(pl.len(), dtype=pl.Int64).alias("rec")
         return df.with_columns(rec), span.meta
 

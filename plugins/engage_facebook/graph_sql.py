@@ -161,10 +161,16 @@ def pages_source(biggest: int) -> str:
     """
 
 
+#: The largest post the streamed reader accepts (DuckDB's default ``maximum_object_size``):
+#: a real post is a few KB; a larger one is refused rather than read with its whole file.
+MAX_POST_BYTES: Final = 16 * 1024 * 1024
+
+
 def array_source(file: int, shares_requested: bool) -> str:
     """A bare array of posts ($path), streamed element by element."""
     return f"""
     SELECT {int(file)} AS file, NULL::BIGINT AS rec, NULL::VARCHAR AS meta_observed,
         {bool(shares_requested)} AS shares_requested, p
-    FROM read_json($path, format = 'array', columns = {ARRAY_COLUMNS}) AS p
+    FROM read_json($path, format = 'array', columns = {ARRAY_COLUMNS},
+                   maximum_object_size = {MAX_POST_BYTES}) AS p
     """

@@ -14,7 +14,6 @@ The archive has no replies, quotes or impressions counts: those stay NULL.
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -160,7 +159,7 @@ class XArchiveImporter(Importer):
         check_named(ctx, source.display(arch.get("account.js")), [(account_id, handle)])
         generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
 
-        with tempfile.TemporaryDirectory(prefix="engage-x-") as tmp:
+        with ctx.temp_dir("engage-x-") as tmp:
             parts = [tweets.read_tweets(source, m, Path(tmp)) for m in arch.tweets]
             followers = self._followers(source, arch, manifest, Path(tmp))
         posts = pl.concat(parts) if parts else pl.DataFrame(schema=tweets.RAW_SCHEMA)

@@ -58,6 +58,7 @@ class Engine:
         allow_empty: bool = False,
         options: dict[str, Any] | None = None,
         progress: Progress | None = None,
+        keep_paths: bool = False,
     ) -> IngestReport:
         """Import files, folders and zips (see :mod:`engagecore.ingest`); one keyword per
         ``engage ingest`` option.
@@ -72,6 +73,8 @@ class Engine:
         :param dry_run: read and validate everything, store nothing.
         :param allow_empty: accept a file that yields no posts, followers or ages.
         :param options: further importer options (``{"account": ...}`` also works).
+        :param keep_paths: record each file's absolute path in ``imports`` (by default: the
+            path relative to the argument given, no folder above it).
         """
         if isinstance(paths, str | Path):
             paths = [paths]
@@ -86,6 +89,7 @@ class Engine:
             progress=progress,
             account=account,
             allow_empty=allow_empty,
+            keep_paths=keep_paths,
         )
 
     def link(self, museum: str, network: str, account: str) -> tuple[str, str]:

@@ -85,3 +85,16 @@ def cli_options() -> Iterator[None]:
         yield
     finally:
         _CLI_OPTIONS.reset(token)
+class StoreBusy(StoreError):
+    """Another process holds the store (DuckDB allows one writer, or readers only)."""
+
+    def __init__(self, path: object, holder: str, waited: float) -> None:
+        super().__init__(
+            f"{path}: the store is busy ({holder}); waited {waited:g} s: try again when it "
+            "ends, or wait longer with `engage --wait SECONDS` (env ENGAGE_WAIT)"
+        )
+        self.holder = holder
+
+
+class ResourceError(EngageError):
+    """Memory (or another resource) ran out; the message says which and what to do."""

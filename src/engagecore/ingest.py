@@ -7,16 +7,16 @@ imported (same content digest, same importer) is skipped, so importing twice cha
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from engagecore import plugins, schema
+from engagecore import limits, plugins, schema, scratch
 from engagecore.errors import (
     AmbiguousMuseum,
     DetectionError,
@@ -233,9 +233,7 @@ def walk(
     return found
 
 
-def _group_siblings(
-    units: list[Unit], start: int, parent: Source, children: list[Source]
-) -> None:
+def _group_siblings(units: list[Unit], start: int, parent: Source, children: list[Source]) -> None:
     """Files of one folder claimed one by one by the same importer are read as one unit when
     that importer claims them together (Graph posts pages and the insights that need them,
     side by side with other networks' files); ``units[start:]`` are the folder's units."""
@@ -367,6 +365,7 @@ def _scratch() -> Path:
     written out, removed at exit."""
     import atexit
     import shutil
+    import tempfile
     import uuid
 
     folder = Path(tempfile.gettempdir()) / f"engage-tree-{uuid.uuid4().hex}"
@@ -447,12 +446,17 @@ def run(
     progress: Progress | None = None,
     account: str | None = None,
     allow_empty: bool = False,
+    keep_paths: bool = False,
 ) -> IngestReport:
     """Import every unit under ``paths`` in one transaction (see the module docstring).
 
     ``account`` names the account of files that do not name theirs (also accepted as
     ``options["account"]``); ``allow_empty`` accepts a unit that yields nothing at all.
+    ``imports.path`` records where each unit was found relative to the argument that named
+    it (``exports/x/archive.zip``), never the directories above it: a store is shared, and
+    a home directory names its user. ``keep_paths`` stores the absolute path instead.
     """
+    memory = limits.ingest_memory_sql()  # a validated size, never raw text
     opts = dict(options or {})
     if account is not None:
         if opts.get("account") not in (None, account):
@@ -460,35 +464,66 @@ def run(
                 f"account {account!r} and options['account'] {opts['account']!r} disagree; give one"
             )
         opts["account"] = account
-    with tempfile.TemporaryDirectory(prefix="engage-tree-") as tmp:
-        found = walk(paths, network, workdir=Path(tmp))
-        try:
-            report = IngestReport(skipped_files=found.skipped)
-            museums = Museums(store)
-            museum_slug = museums.resolve(museum) if museum else None
-            ctx = ReadContext(timezone=timezone, options=opts)
-            # DuckDB keeps a transaction's appended rows in memory up to its limit (80 % of
-            # RAM by default), on top of the frames just read: capped during an ingest, it
-            # writes them to the file instead (1M Graph posts: peak 2.2 GB -> 1.9 GB).
-            store.con.execute(
-                f"SET memory_limit = '{os.environ.get('ENGAGE_INGEST_MEMORY', '512MB')}'"
-            )
+    recorded = _recorded_path(paths, keep_paths)
+    try:
+        # temporary files of the run (zip members an importer needs on disk, importers'
+        # own): beside the store, removed however the run ends
+        with scratch.run_folder(store.path) as folder:
+            tree = folder / "tree"
+            tree.mkdir()
+            found = walk(paths, network, workdir=tree)
             try:
-                return _run_units(
-                    store,
-                    found.units,
-                    report,
-                    museum_slug,
-                    museums,
-                    ctx,
-                    dry_run,
-                    progress,
-                    allow_empty,
-                )
+                report = IngestReport(skipped_files=found.skipped)
+                museums = Museums(store)
+                museum_slug = museums.resolve(museum) if museum else None
+                ctx = ReadContext(timezone=timezone, options=opts, scratch=folder)
+                # DuckDB keeps a transaction's appended rows in memory up to its limit (80 %
+                # of RAM by default), on top of the frames just read: capped during an
+                # ingest, it writes them to the file instead (1M Graph posts: peak 2.2 GB ->
+                # 1.9 GB, same time).
+                store.con.execute(memory)
+                try:
+                    return _run_units(
+                        store,
+                        found.units,
+                        report,
+                        museum_slug,
+                        museums,
+                        ctx,
+                        dry_run,
+                        progress,
+                        recorded,
+                        allow_empty,
+                    )
+                finally:
+                    store.con.execute("RESET memory_limit")
             finally:
-                store.con.execute("RESET memory_limit")
-        finally:
-            found.close()
+                found.close()
+    except (MemoryError, EngageError, duckdb.Error) as exc:
+        # the real cause, where it would read as a format error or an aborted transaction
+        oom = limits.out_of_memory(exc, "during the import (nothing was stored)", ingest=True)
+        if oom is not None:
+            raise oom from exc
+        raise
+
+
+def _recorded_path(paths: Sequence[str | Path], keep_paths: bool) -> Callable[[str], str]:
+    """How a unit's path is written to ``imports.path`` (see :func:`run`): from a unit's
+    :meth:`Source.display`, a file's path or a zip member's ``a.zip:dir/file``."""
+    roots = [Path(os.path.abspath(p)) for p in paths]
+
+    def recorded(display: str) -> str:
+        full = os.path.abspath(display)
+        if keep_paths:
+            return full
+        for root in roots:
+            top = str(root)
+            if full == top or full.startswith((top + os.sep, top + ":")):
+                # the argument's own name and what lies below it (a zip's members after ':')
+                return full[len(str(root.parent)) :].lstrip(os.sep).replace(os.sep, "/")
+        return Path(full).name
+
+    return recorded
 
 
 def _run_units(
@@ -500,6 +535,7 @@ def _run_units(
     ctx: ReadContext,
     dry_run: bool,
     progress: Progress | None,
+    recorded: Callable[[str], str],
     allow_empty: bool = False,
 ) -> IngestReport:
     total = len(units)
@@ -549,7 +585,7 @@ def _run_units(
                     "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
                     "importer": imp.name,
                     "network": imp.network,
-                    "path": os.path.abspath(src.display()),  # a zip member: a.zip:dir/file
+                    "path": recorded(src.display()),  # a zip member: a.zip:dir/file
                     "sha256": digest,
                     "rows": batch.rows(),
                 }

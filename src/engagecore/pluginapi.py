@@ -6,6 +6,7 @@ through the ``register_networks`` and ``register_importers`` hooks (see :mod:`ho
 
 from __future__ import annotations
 
+import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,11 +53,25 @@ class NetworkSpec:
 
 @dataclass
 class ReadContext:
-    """Options the user passed to ``engage ingest`` that an importer may honour."""
+    """Options the user passed to ``engage ingest`` that an importer may honour.
+
+    ``scratch`` is the run's temporary folder (``<store>.engage-tmp/run-<pid>/…``, removed when the
+    run ends, and by the next run after a crash); importers take folders in it with
+    :meth:`temp_dir`, never in the system's temporary folder, where a killed run would
+    leave them.
+    """
 
     timezone: str = "Europe/Paris"
     now: datetime | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    scratch: Path | None = None
+
+    def temp_dir(self, prefix: str) -> tempfile.TemporaryDirectory[str]:
+        """A fresh temporary folder (a context manager giving its path as text), inside
+        ``scratch`` when the run has one (else the system's temporary folder)."""
+        if self.scratch is not None:
+            self.scratch.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(prefix=prefix, dir=self.scratch)
 
 
 @dataclass

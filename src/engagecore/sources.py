@@ -13,13 +13,16 @@ import io
 import json
 import os
 import shutil
+import sys
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
+from engagecore import limits
 from engagecore.errors import FormatError
 
 #: bytes of a plain file kept for detection (importers look at up to 8 KiB)
@@ -121,19 +124,40 @@ class Source:
         return out
 
     def read_bytes(self, name: str) -> bytes:
+        """A whole member; a zip member is refused beyond the limits (see :meth:`stream`)."""
         if self._zip is not None:
-            return self._zip.read(self._prefix + name)
+            with self.stream(name) as fh:
+                return fh.read()
         if self.kind == "folder":
             return (self.path / name).read_bytes()
         return self.path.read_bytes()
 
     def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
-        """A member as text; a UTF-8 byte-order mark is dropped."""
+        """A member as text; a UTF-8 byte-order mark is dropped.
+
+        The whole member is held in memory, several times over once parsed: a member larger
+        than the document limit (``ENGAGE_MAX_DOCUMENT_SIZE``) is refused before it is read.
+        """
+        self._check_document(name)
         data = self.read_bytes(name)
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise FormatError(self.display(name), f"expected UTF-8 text ({exc.reason})") from exc
+
+    def _check_document(self, name: str) -> None:
+        if self._zip is not None:
+            size = self._zip.getinfo(name).file_size
+        else:
+            size = (self.path / name if self.kind == "folder" else self.path).stat().st_size
+        limit = limits.current().document_bytes()
+        if size > limit:
+            raise FormatError(
+                self.display(name),
+                f"{limits.human(size)} to parse whole in memory, over the limit of "
+                f"{limits.human(limit)} per file (exports of this kind come split in smaller "
+                "files; raise ENGAGE_MAX_DOCUMENT_SIZE if this one is genuine)",
+            )
 
     def read_json(self, name: str) -> Any:
         """A member parsed as JSON; invalid JSON is a :class:`FormatError` naming the member
@@ -158,8 +182,15 @@ class Source:
                 self._head = self.head(name, _HEAD_KEPT + 1)  # a size past the cache: read
             return self._head[:size]
         if self._zip is not None:
-            with self._zip.open(self._prefix + name) as fh:
-                return fh.read(size)
+            # a few bytes, however large the member says it is: no limit to check here
+            # (detection must not fail on it), and the zip module never inflates past `size`
+            try:
+                with self._zip.open(self._prefix + name) as fh:
+                    return fh.read(size)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise FormatError(
+                    self.display(name), f"cannot be read from the zip ({exc})"
+                ) from exc
         p = self.path / name if self.kind == "folder" else self.path
         with p.open("rb") as fh:
             return fh.read(size)
@@ -169,9 +200,15 @@ class Source:
         self._head = None
 
     def stream(self, name: str) -> io.BufferedIOBase:
-        """A binary file object on a member (caller closes it)."""
+        """A binary file object on a member (caller closes it).
+
+        A zip member is checked against the limits (:mod:`engagecore.limits`) before it is
+        opened, from the sizes the archive declares, and again while it is read, from the
+        bytes actually inflated (a forged archive can declare anything): past the limit,
+        reading raises a :class:`FormatError` naming the archive, the member and the limit.
+        """
         if self._zip is not None:
-            return self._zip.open(self._prefix + name)  # type: ignore[return-value]
+            return _guarded_member(self._zip, self._prefix + name, self.display(name))
         p = self.path / name if self.kind == "folder" else self.path
         return p.open("rb")
 
@@ -414,10 +451,131 @@ class ZipMember(Source):
 
     def sha256(self) -> str:
         h = hashlib.sha256()
+        # its own handle on the archive (the digest may run on a second thread), held to
+        # the same limits as every read of a member
         with (
             zipfile.ZipFile(self._zip_path) as zf,
-            zf.open(self._prefix + self._given.name) as fh,
+            _guarded_member(zf, self._prefix + self._given.name, self.display()) as fh,
         ):
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         return h.hexdigest()
+
+
+class _Guard:
+    """The limits one zip member is held to, and the bytes inflated so far."""
+
+    def __init__(self, display: str, declared: int, compressed: int) -> None:
+        current = limits.current()
+        self.display = display
+        self.declared = declared
+        self.compressed = compressed
+        self.max_bytes = current.member_bytes()
+        self.max_ratio = current.ratio()
+        self.inflated = 0
+
+    def _refuse(self, what: str, limit: str, variable: str) -> FormatError:
+        return FormatError(
+            self.display,
+            f"{what}, over the limit of {limit} per zip member; refused as a possible zip "
+            f"bomb (raise {variable} if the export is genuine)",
+        )
+
+    def check_declared(self) -> None:
+        if self.declared > self.max_bytes:
+            raise self._refuse(
+                f"declares {limits.human(self.declared)} uncompressed",
+                limits.human(self.max_bytes),
+                "ENGAGE_MAX_MEMBER_SIZE",
+            )
+        self._check_ratio(self.declared, self.compressed, "declares")
+
+    def _check_ratio(self, inflated: int, compressed: int, verb: str) -> None:
+        if inflated > limits.RATIO_FLOOR and inflated > self.max_ratio * max(compressed, 1):
+            ratio = inflated / max(compressed, 1)
+            raise self._refuse(
+                f"{verb} a compression ratio of {ratio:,.0f}:1 "
+                f"({limits.human(inflated)} from {limits.human(compressed)})",
+                f"{self.max_ratio:g}:1",
+                "ENGAGE_MAX_RATIO",
+            )
+
+    def count(self, n: int) -> None:
+        """``n`` more bytes inflated (the zip module stops at the declared size; this holds
+        even if it did not)."""
+        self.inflated += n
+        if self.inflated > self.max_bytes:
+            raise self._refuse(
+                f"inflates past {limits.human(self.max_bytes)} (it declares "
+                f"{limits.human(self.declared)})",
+                limits.human(self.max_bytes),
+                "ENGAGE_MAX_MEMBER_SIZE",
+            )
+        self._check_ratio(self.inflated, self.compressed, "inflates at")
+
+
+class _Inflating(io.RawIOBase):
+    """A zip member's bytes, counted against its :class:`_Guard` as they are inflated; a
+    damaged or forged member becomes a :class:`FormatError` naming it."""
+
+    def __init__(self, raw: IO[bytes], guard: _Guard) -> None:
+        self._raw = raw
+        self._guard = guard
+
+    def readable(self) -> bool:
+        return True
+
+    def _chunk(self, size: int) -> bytes:
+        try:
+            data = self._raw.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise FormatError(
+                self._guard.display,
+                f"damaged zip member: its content does not match what the archive declares ({exc})",
+            ) from exc
+        if data:
+            self._guard.count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._chunk(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        chunks = []
+        while data := self._chunk(1 << 20):
+            chunks.append(data)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _archive_size(zf: zipfile.ZipFile) -> int:
+    """Bytes of the archive file itself (what every member together was compressed into)."""
+    try:
+        return os.fstat(zf.fp.fileno()).st_size  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass
+    if zf.filename and os.path.exists(zf.filename):
+        return os.path.getsize(zf.filename)
+    return sys.maxsize
+
+
+def _guarded_member(zf: zipfile.ZipFile, member: str, display: str) -> io.BufferedReader:
+    """A zip member opened for reading, held to the member size and ratio limits from its
+    declared sizes and again as it is inflated (declared sizes can lie)."""
+    info = zf.getinfo(member)
+    # what the member can have been compressed into: a forged archive may declare more than
+    # the whole archive holds
+    compressed = min(info.compress_size, _archive_size(zf))
+    guard = _Guard(display, info.file_size, compressed)
+    guard.check_declared()
+    try:
+        raw = zf.open(info)
+    except (zipfile.BadZipFile, NotImplementedError) as exc:
+        raise FormatError(display, f"cannot be read from the zip ({exc})") from exc
+    return io.BufferedReader(_Inflating(raw, guard), buffer_size=1 << 16)

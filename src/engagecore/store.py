@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engagecore import followers, schema
-from engagecore.errors import StoreError
+from engagecore import followers, interrupts, limits, schema, scratch
+from engagecore.errors import StoreBusy, StoreError
 
 DEFAULT_DB = "engage.duckdb"
 
@@ -49,6 +51,40 @@ _POST_SELECT = ", ".join(f"p.{c}" for c in (*schema.POSTS, "import_id"))
 _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"))
 
 
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path``, retried with backoff while another process holds its lock."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreBusy(path, _holder(str(exc), path), wait) from exc
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+
+
+def _holder(message: str, path: Path) -> str:
+    """Who holds the lock, from DuckDB's message: "an import is running, pid N" when that
+    process has a run folder beside the store, else "pid N"."""
+    found = _LOCK_PID.search(message)
+    if found is None:
+        return "held by another process"
+    pid = found.group(1)
+    if (scratch.root_for(path) / f"run-{pid}").is_dir():
+        return f"an import is running, pid {pid}"
+    return f"pid {pid}"
+
+
 def default_db_path() -> Path:
     """``$ENGAGE_DB`` when set, else ``./engage.duckdb``."""
     return Path(os.environ.get("ENGAGE_DB") or DEFAULT_DB)
@@ -57,17 +93,22 @@ def default_db_path() -> Path:
 class Store:
     """A connection to one engagecore DuckDB file, migrated to the current schema."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, wait: float | None = None
+    ) -> None:
+        """Open the store; while another process holds it (DuckDB lets one process write, or
+        several read), retry for ``wait`` seconds (default ``ENGAGE_WAIT``, else 10)."""
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: cannot open as a DuckDB store ({exc})") from exc
+        self.con = _connect(
+            self.path, read_only, limits.current().wait_seconds() if wait is None else wait
+        )
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB draws a progress bar on stdout for queries over 2 s: stdout is our output
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.migrate()
         else:
@@ -147,10 +188,16 @@ class Store:
         self.con.register(name, df)
         try:
             yield name
-        finally:
-            self.con.unregister(name)
+        except BaseException:
+            # after a failed statement (out of memory…) DuckDB refuses even this until the
+            # rollback: the original error is the one to report
+            with suppress(duckdb.Error):
+                self.con.unregister(name)
+            raise
+        self.con.unregister(name)
 
     def close(self) -> None:
+        interrupts.unregister(self.con)
         self.con.close()
 
     # -- imports -----------------------------------------------------------------------------

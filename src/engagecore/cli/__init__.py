@@ -5,13 +5,14 @@ Errors become one line on stderr and a non-zero exit; ``ENGAGE_DEBUG=1`` shows t
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from typing import Annotated
 
 import typer
 
-from engagecore import __version__, plugins
+from engagecore import __version__, interrupts, limits, plugins
 from engagecore.errors import EngageError
 
 
@@ -50,8 +51,22 @@ def build_app() -> typer.Typer:
                 help="Show the version of engagecore and of every plugin, then exit.",
             ),
         ] = False,
+        wait: Annotated[
+            float | None,
+            typer.Option(
+                "--wait",
+                min=0,
+                metavar="SECONDS",
+                help="While another engage process holds the store, retry this long before "
+                "failing (default 10; env ENGAGE_WAIT).",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """engagecore's command line."""
+        if wait is not None:
+            # main() runs the command in a copy of the context: this ends with the command
+            limits.override(wait=wait)
 
     ingest_cmd.register(app)
     plugins_cmd.register(app)
@@ -79,20 +94,62 @@ def _fail(message: str, code: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``engage`` console script and ``python -m engagecore``."""
+    """Entry point of the ``engage`` console script and ``python -m engagecore``.
+
+    SIGINT and SIGTERM end a command with one line ("interrupted", "terminated (SIGTERM)")
+    and exit 130 / 143, after its transaction is rolled back and its temporary files removed
+    (see :mod:`engagecore.interrupts`).
+    """
+    with interrupts.handled(interrupts.report_stderr):
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     debug = bool(os.environ.get("ENGAGE_DEBUG"))
     try:
         app = build_app()
         command = typer.main.get_command(app)
         # standalone mode: usage errors print typer's message and exit 2 by themselves.
-        command.main(args=argv, prog_name="engage", standalone_mode=True)
+        # in a copy of the context: options such as --wait set limits for this run only
+        contextvars.copy_context().run(
+            command.main, args=argv, prog_name="engage", standalone_mode=True
+        )
+    except SystemExit as exc:
+        # typer turns a KeyboardInterrupt into a silent exit 130
+        stop = interrupts.received()
+        if stop is not None:
+            _fail(stop.message, stop.exit_code)
+        if exc.code == 130 and isinstance(_root_cause(exc), KeyboardInterrupt):
+            _fail("interrupted", 130)
+        raise
+    except KeyboardInterrupt:
+        stop = interrupts.received()
+        _fail(stop.message if stop else "interrupted", stop.exit_code if stop else 130)
     except EngageError as exc:
+        _stopped()
         if debug:
             raise
         _fail(str(exc).replace("\n", " "), exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     except Exception as exc:
+        _stopped()
         if debug:
             raise
+        oom = limits.out_of_memory(exc)
+        if oom is not None:
+            _fail(str(oom), oom.exit_code)
         _fail(f"unexpected {type(exc).__name__}: {exc} (set ENGAGE_DEBUG=1 for the traceback)", 1)
+
+
+def _stopped() -> None:
+    """A signal turned into another error on its way up (e.g. DuckDB's "interrupted")
+    is reported as the signal."""
+    stop = interrupts.received()
+    if stop is not None:
+        _fail(stop.message, stop.exit_code)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    chain = [exc]
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:
+        chain.append(nxt)
+    return chain[-1]

@@ -49,6 +49,13 @@ def register(app: typer.Typer) -> None:
                 help="Accept a file that yields no posts, followers or ages (by default an error).",
             ),
         ] = False,
+        keep_paths: Annotated[
+            bool,
+            typer.Option(
+                "--keep-paths",
+                help="Record each file's absolute path in the store (default: its name only).",
+            ),
+        ] = False,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
     ) -> None:
@@ -71,6 +78,7 @@ def register(app: typer.Typer) -> None:
                 timezone=timezone,
                 allow_empty=allow_empty,
                 progress=progress,
+                keep_paths=keep_paths,
             )
         # The import is committed: nothing printed from here on may turn it into a failure.
         try:

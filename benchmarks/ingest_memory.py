@@ -1,0 +1,288 @@
+"""Benchmark: peak memory of ``engage ingest`` on hostile and normal inputs, against the
+largest member of each input (target: peak RSS ≤ 3× the largest member, for any input).
+
+Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--size`` MB:
+
+- ``zip-bomb``: an X archive zip of about 1 MB whose ``tweets.js`` inflates to ``--bomb`` MB
+  (default 1024): must be refused, in one line, before it is inflated;
+- ``graph-big-string``: a Facebook Graph posts page holding one post whose message is a
+  single string of ``--size`` MB;
+- ``x-big-string``: an X archive whose only tweet's text is a single ``--size`` MB string;
+- ``instagram-big-string``: an Instagram export whose first caption is a ``--size`` MB string
+  (Instagram's JSON files are parsed whole in Python);
+- ``graph-big``: a Facebook Graph ``{"data": [...]}`` dump of about ``--size`` MB;
+- ``graph-big-zip``: the same dump inside a zip;
+- ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
+- ``x-archive-zip``: the same archive as a zip.
+
+Each runs ``engage ingest INPUT --db NEW`` as the child of a fresh measuring process, which
+reports the child's peak RSS (``getrusage(RUSAGE_CHILDREN)``, the largest resident set the
+child reached, including the interpreter and libraries, ~150 MB). Prints, per input: the
+largest member (inflated size), exit code, the first line of stderr, time, peak RSS and the
+ratio peak / largest member. Usage::
+
+    python benchmarks/ingest_memory.py [--size 200] [--bomb 1024] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+PAGE = "104958162837"
+MB = 1024 * 1024
+
+
+def _graph_post(i: int, message: str) -> str:
+    return json.dumps(
+        {
+            "id": f"{PAGE}_{10**15 + i}",
+            "created_time": f"2024-0{1 + i % 9}-1{i % 10}T10:00:00+0000",
+            "message": message,
+            "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{10**15 + i}",
+            "status_type": "added_photos",
+            "attachments": {"data": [{"type": "photo"}]},
+            "reactions": {"data": [], "summary": {"total_count": i % 997}},
+            "comments": {"data": [], "summary": {"total_count": i % 31}},
+            "shares": {"count": i % 7},
+        },
+        ensure_ascii=False,
+    )
+
+
+def graph_dump(path: Path, size: int) -> Path:
+    """A ``{"data": [...]}`` posts page of about ``size`` bytes of ordinary posts."""
+    import ingest_graph
+
+    post_size = sum(len(ingest_graph._post(i).encode()) + 1 for i in range(1000)) // 1000
+    path.mkdir(parents=True, exist_ok=True)
+    return ingest_graph.generate(path, max(1, size // post_size), 0)
+
+
+def graph_big_string(path: Path, size: int) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    out = path / "posts.json"
+    with out.open("w", encoding="utf-8") as fh:
+        head, tail = _graph_post(0, "\0").split('"\\u0000"')
+        fh.write('{"data": [' + head + '"')
+        chunk = "Nocturne au musée ✨ " * 4096
+        written = 0
+        while written < size:
+            fh.write(chunk)
+            written += len(chunk.encode())
+        fh.write('"' + tail + "]}")
+    return out
+
+
+def x_archive(path: Path, size: int) -> Path:
+    import ingest_x
+
+    tweet_size = 3100  # ingest_x writes ~3 KB per tweet, pretty-printed
+    archive, array = ingest_x.generate(path, max(1, size // tweet_size))
+    array.unlink()
+    return archive
+
+
+def x_big_string(path: Path, size: int) -> Path:
+    archive = x_archive(path, 1)
+    tweets = archive / "data" / "tweets.js"
+    text = tweets.read_text(encoding="utf-8")
+    key = '"full_text" : "'
+    at = text.index(key) + len(key)
+    end = text.index('"', at)
+    with tweets.open("w", encoding="utf-8") as fh:
+        fh.write(text[:at])
+        chunk = "Nocturne au musée ✨ " * 4096
+        written = 0
+        while written < size:
+            fh.write(chunk)
+            written += len(chunk.encode())
+        fh.write(text[end:])
+    return archive
+
+
+def zipped(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(folder.parent).as_posix())
+    return target
+
+
+def zip_bomb(path: Path, inflated: int) -> Path:
+    """An X archive zip whose tweets.js inflates to ``inflated`` bytes of spaces, written
+    member by member in streaming mode (nothing of that size is ever in memory here)."""
+    archive = x_archive(path / "src", 1)
+    target = path / "bomb.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for f in sorted(archive.rglob("*")):
+            name = f.relative_to(archive.parent).as_posix()
+            if f.name != "tweets.js":
+                zf.write(f, name)
+                continue
+            data = f.read_bytes()
+            head, rest = data.split(b"[", 1)
+            with zf.open(name, "w", force_zip64=True) as out:
+                out.write(head + b"[")
+                block = b" " * MB
+                for _ in range(inflated // MB):
+                    out.write(block)
+                out.write(rest)
+    shutil.rmtree(path / "src")
+    return target
+
+
+def instagram_big_string(path: Path, size: int) -> Path:
+    """Instagram's "Download your information" (the test fixture) whose first post's caption
+    is one ``size``-byte string (Meta's escaped mojibake, as in real exports)."""
+    fixture = HERE.parent / "tests" / "fixtures" / "instagram" / "dyi_2025"
+    export = path / "dyi"
+    shutil.copytree(fixture, export)
+    posts = next(export.rglob("media/posts_1.json"))
+    text = posts.read_text(encoding="utf-8")
+    key = '"title": "'
+    at = text.index(key) + len(key)
+    end = text.index('",', at)
+    chunk = "Nocturne au mus\\u00c3\\u00a9e " * 4096
+    with posts.open("w", encoding="utf-8") as fh:
+        fh.write(text[:at])
+        written = 0
+        while written < size:
+            fh.write(chunk)
+            written += len(chunk)
+        fh.write(text[end:])
+    return export
+
+
+def largest_member(path: Path) -> int:
+    if path.is_dir():
+        return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            return max(i.file_size for i in zf.infolist())
+    return path.stat().st_size
+
+
+def _child(args: list[str]) -> None:
+    """Run ``engage`` (our only child) and print its peak RSS, time, exit code, stderr."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "engagecore", *args], capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    first = (proc.stderr.strip().splitlines() or [""])[0]
+    print(json.dumps({"rc": proc.returncode, "peak": peak, "seconds": seconds, "err": first}))
+
+
+def measure(path: Path, db: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "ingest", str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+CASES = (
+    "zip-bomb",
+    "graph-big-string",
+    "x-big-string",
+    "instagram-big-string",
+    "graph-big",
+    "graph-big-zip",
+    "x-archive",
+    "x-archive-zip",
+)
+
+
+def build(name: str, work: Path, size: int, bomb: int) -> Path:
+    folder = work / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if name == "zip-bomb":
+        return zip_bomb(folder, bomb)
+    if name == "graph-big-string":
+        return graph_big_string(folder, size)
+    if name == "x-big-string":
+        return x_big_string(folder, size)
+    if name == "instagram-big-string":
+        return instagram_big_string(folder, size)
+    if name.startswith("graph-big"):
+        dump = graph_dump(folder / "graph", size)
+        return zipped(dump.parent, folder / "graph.zip") if name.endswith("zip") else dump
+    archive = x_archive(folder, size)
+    return zipped(archive, folder / "archive.zip") if name.endswith("zip") else archive
+
+
+def _short(err: str, work: Path) -> str:
+    err = err.replace(str(work) + "/", "")
+    return err if len(err) <= 140 else err[:139] + "…"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=200, help="MB per input (default 200)")
+    ap.add_argument("--bomb", type=int, default=1024, help="MB the zip bomb inflates to")
+    ap.add_argument("--only", nargs="*", choices=CASES, default=list(CASES))
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="engage-bench-mem-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        # what any `engage ingest` costs: interpreter, libraries, plugins (a tiny import)
+        tiny = work / "tiny.csv"
+        tiny.write_text(
+            "network,account,museum,post_id,posted_at,kind,text,likes\n"
+            "instagram,museedemo,Musée démo,IG-1,2024-03-05T14:30:00Z,photo,Nocturne,12\n"
+        )
+        base = measure(tiny, work / "tiny.duckdb")
+        baseline = float(base["peak"])  # type: ignore[arg-type]
+        print(f"baseline (a one-row import): peak RSS {baseline / MB:.0f} MB, rc {base['rc']}")
+        print(
+            "| input | size | largest member | rc | time | peak RSS | peak / member "
+            "| (peak − baseline) / member | stderr (first line) |\n|---|---|---|---|---|---|---|---|---|"
+        )
+        for name in args.only:
+            path = build(name, work, args.size * MB, args.bomb * MB)
+            member = largest_member(path)
+            db = work / f"{name}.duckdb"
+            r = measure(path, db)
+            db.unlink(missing_ok=True)
+            peak = float(r["peak"])  # type: ignore[arg-type]
+            rows.append((name, member, r, peak))
+            size = sum(f.stat().st_size for f in path.rglob("*")) if path.is_dir() else 0
+            size = size or path.stat().st_size
+            seconds = float(r["seconds"])  # type: ignore[arg-type]
+            print(
+                f"| {name} | {size / MB:,.1f} MB | {member / MB:,.1f} MB | {r['rc']} | "
+                f"{seconds:.1f} s | {peak / MB:,.0f} MB | **{peak / member:.2f}×** | "
+                f"{(peak - baseline) / member:.2f}× | {_short(str(r['err']), work)} |",
+                flush=True,
+            )
+            shutil.rmtree(work / name, ignore_errors=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
