@@ -147,7 +147,7 @@ class Source:
 
     def _check_document(self, name: str) -> None:
         if self._zip is not None:
-            size = self._zip.getinfo(name).file_size
+            size = self._zip.getinfo(self._prefix + name).file_size
         else:
             size = (self.path / name if self.kind == "folder" else self.path).stat().st_size
         limit = limits.current().document_bytes()
@@ -260,7 +260,7 @@ class Source:
                     if self.kind != "file":
                         h.update(n.encode())
                         h.update(b"\0")
-                    with zf.open(self._prefix + n) as fh:
+                    with _guarded_member(zf, self._prefix + n, self.display(n)) as fh:
                         for chunk in iter(lambda: fh.read(1 << 20), b""):
                             h.update(chunk)
         else:
