@@ -86,18 +86,23 @@ def register(app: typer.Typer) -> None:
 def shell_lines(command: str, width: int, indent: str = "") -> list[str]:
     """``command`` cut between its shell words into lines of at most ``width`` columns, each
     but the last ending in `` \\`` so that the lines pasted into a shell run as one command.
-    A single word longer than the width stays whole on its own line."""
-    words = shlex.split(command)
-    quoted = [shlex.quote(w) if w != shlex.quote(w) or not w else w for w in words]
+    An option stays beside its value (``--db FILE``); a group longer than the width stays
+    whole on its own line."""
+    groups: list[str] = []
+    for word in map(shlex.quote, shlex.split(command)):
+        if groups and groups[-1].startswith("--") and " " not in groups[-1]:
+            if not word.startswith("-"):
+                groups[-1] += " " + word
+                continue
+        groups.append(word)
     lines: list[str] = []
-    current = indent
-    for word in quoted:
-        candidate = word if current.strip() == "" else f"{current} {word}"
-        if current.strip() and len(candidate) + 2 > width:
+    current = ""
+    for group in groups:
+        if current and len(f"{current} {group}") + 2 > width:
             lines.append(current + " \\")
-            current = indent + "    " + word
+            current = indent + "    " + group
         else:
-            current = indent + word if current.strip() == "" else candidate
+            current = f"{current} {group}" if current else indent + group
     lines.append(current)
     return lines
 
