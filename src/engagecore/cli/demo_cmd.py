@@ -90,10 +90,10 @@ def shell_lines(command: str, width: int, indent: str = "") -> list[str]:
     whole on its own line."""
     groups: list[str] = []
     for word in map(shlex.quote, shlex.split(command)):
-        if groups and groups[-1].startswith("--") and " " not in groups[-1]:
-            if not word.startswith("-"):
-                groups[-1] += " " + word
-                continue
+        option = groups and groups[-1].startswith("--") and " " not in groups[-1]
+        if option and not word.startswith("-"):
+            groups[-1] += " " + word
+            continue
         groups.append(word)
     lines: list[str] = []
     current = ""
