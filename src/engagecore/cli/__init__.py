@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from engagecore import __version__, plugins
-from engagecore.errors import EngageError
+from engagecore.errors import EngageError, one_line
 
 
 def _version_callback(value: bool) -> None:
@@ -74,7 +74,8 @@ def build_app() -> typer.Typer:
 
 
 def _fail(message: str, code: int) -> None:
-    print(f"engage: error: {message}", file=sys.stderr)
+    # one line whatever the message quotes (a bare CR would overwrite the line)
+    print(f"engage: error: {one_line(message)}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     except EngageError as exc:
         if debug:
             raise
-        _fail(str(exc).replace("\n", " "), exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as exc:

@@ -7,7 +7,7 @@ status, not to the account's own publishing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import polars as pl
@@ -24,6 +24,7 @@ NETWORK = NetworkSpec(
     display_name="Mastodon",
     interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0},
     provides=frozenset({"likes", "comments", "shares"}),
+    launched=date(2016, 10, 5),  # first release
 )
 
 
