@@ -86,9 +86,12 @@ class MetaBusinessSuiteCsvImporter(Importer):
                     f"expected a {wanted!r} column (Business Suite per-post export); "
                     f"found {headers[:8]}",
                 )
+        text = source.read_text(name)
+        known = [label for labels in csv_headers.ALIASES.values() for label in labels]
+        textutil.check_csv_records(text, display, delimiter=sep, known_headers=known)
         try:
             raw = pl.read_csv(
-                io.BytesIO(source.read_text(name).encode("utf-8")),
+                io.BytesIO(text.encode("utf-8")),
                 separator=sep,
                 infer_schema=False,
                 quote_char='"',

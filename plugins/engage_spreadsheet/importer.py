@@ -172,11 +172,10 @@ class SpreadsheetImporter(Importer):
         try:
             if source.head(source.names()[0], 4).startswith(_PARQUET_MAGIC):
                 return pl.read_parquet(source.path)
-            header = _header(source, source.names()[0]) or []
             text = source.read_text(source.names()[0])
             first = text.split("\n", 1)[0]
             sep = max((",", ";", "\t"), key=first.count)
-            del header
+            textutil.check_csv_records(text, path, delimiter=sep, known_headers=ALL_COLUMNS)
             return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, quote_char='"')
         except FormatError:
             raise

@@ -39,8 +39,23 @@ def _strip_html(html: str | None) -> str | None:
     return textutil.unescape(text)
 
 
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+def _ts(value: Any, path: str, record: int) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise FormatError(
+            path, f"expected 'created_at' as an ISO 8601 time, got {value!r}", record
+        ) from None
+
+
+def _count(obj: dict[str, Any], key: str, path: str, record: int | str) -> int | None:
+    """A count field; FormatError naming the file, the record and the value otherwise."""
+    try:
+        return textutil.parse_count(obj.get(key))
+    except ValueError:
+        raise FormatError(
+            path, f"expected {key!r} to be a count, got {obj.get(key)!r}", record
+        ) from None
 
 
 class MastodonStatusesImporter(Importer):
@@ -92,7 +107,7 @@ class MastodonStatusesImporter(Importer):
                     "network": "mastodon",
                     "post_id": str(st["id"]),
                     "account_id": account_id,
-                    "posted_at": _ts(st["created_at"]),
+                    "posted_at": _ts(st["created_at"], path, i),
                     "kind": "photo" if counted.get("media_attachments") else "text",
                     "is_own": boosted is None,
                     "text": text,
@@ -100,9 +115,9 @@ class MastodonStatusesImporter(Importer):
                     "hashtags": [t["name"] for t in counted.get("tags", [])],
                     "mentions": [m["acct"] for m in counted.get("mentions", [])],
                     "url": st.get("url") or counted.get("url"),
-                    "likes": textutil.parse_count(counted.get("favourites_count")),
-                    "comments": textutil.parse_count(counted.get("replies_count")),
-                    "shares": textutil.parse_count(counted.get("reblogs_count")),
+                    "likes": _count(counted, "favourites_count", path, i),
+                    "comments": _count(counted, "replies_count", path, i),
+                    "shares": _count(counted, "reblogs_count", path, i),
                     "observed_at": observed,
                 }
             )
@@ -138,7 +153,7 @@ class MastodonStatusesImporter(Importer):
                         "network": "mastodon",
                         "account_id": account_id,
                         "observed_at": observed,
-                        "followers": textutil.parse_count(data["followers_count"]),
+                        "followers": _count(data, "followers_count", path, account_id),
                     }
                 ],
             ),
