@@ -71,6 +71,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         name = source.names()[0]
         display = source.display(name)
+        text = source.read_text(name)  # not UTF-8 (a UTF-16 export): said before anything
         found = _header(source, name)
         if found is None:
             raise FormatError(display, "expected a CSV header line")
@@ -86,7 +87,6 @@ class MetaBusinessSuiteCsvImporter(Importer):
                     f"expected a {wanted!r} column (Business Suite per-post export); "
                     f"found {headers[:8]}",
                 )
-        text = source.read_text(name)
         known = [label for labels in csv_headers.ALIASES.values() for label in labels]
         textutil.check_csv_records(text, display, delimiter=sep, known_headers=known)
         try:

@@ -6,6 +6,7 @@ imported (same content digest, same importer) is skipped, so importing twice cha
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from engagecore import plugins, schema
@@ -381,13 +383,30 @@ def _digest_and_read(
     return digest, None if (digest, imp.name) in done else batch
 
 
+#: What malformed data makes a reader raise when it did not foresee it (a number too large,
+#: a value of the wrong type reaching polars or DuckDB, JSON nested too deep): the file's
+#: fault, reported as a FormatError naming it. Anything else is a bug of the importer.
+_DATA_ERRORS = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    OSError,
+    ArithmeticError,
+    RecursionError,
+    csv.Error,
+    pl.exceptions.PolarsError,
+    duckdb.Error,
+)
+
+
 def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
     """Run an importer; anything but an EngageError becomes an error naming file or plugin."""
     try:
         return imp.read(src, ctx)
     except EngageError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+    except _DATA_ERRORS as exc:
         raise FormatError(label, f"cannot be read by {imp.name}: {exc!r}") from exc
     except Exception as exc:
         raise PluginError(imp.plugin, f"importer {imp.name!r} crashed on {label}: {exc!r}") from exc

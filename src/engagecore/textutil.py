@@ -10,7 +10,8 @@ import html
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -183,14 +184,25 @@ def mentions_expr(col: str = "text") -> pl.Expr:
 def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
     """A frame of a produced table's exact schema, from dicts or a partial frame.
 
-    Missing columns become NULL; extra columns are dropped; types are cast strictly.
+    Missing columns become NULL; extra columns are dropped; types are cast strictly. A value
+    of the wrong type (a boolean for a name, a list for an id, a number too large to store)
+    raises ``ValueError`` naming the record, the column and the value, never polars'
+    internal error.
     """
     target = schema.PRODUCED[table][0]
-    df = (
-        rows
-        if isinstance(rows, pl.DataFrame)
-        else pl.DataFrame(list(rows), infer_schema_length=None)
-    )
+    records: list[Mapping[str, Any]] | None = None
+    if isinstance(rows, pl.DataFrame):
+        df = rows
+    else:
+        records = list(rows)
+        try:
+            df = pl.DataFrame(records, infer_schema_length=None)
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+            raise ValueError(_misfit(records, target) or f"rows unfit for {table}: {exc}") from None
+        inferred = df.schema
+        if any(n in inferred and not _castable(inferred[n], t) for n, t in target.items()):
+            # e.g. a boolean where a name was expected: a strict cast would make it "true"
+            raise ValueError(_misfit(records, target) or f"rows unfit for {table}")
     exprs = []
     for name, dtype in target.items():
         if name in df.columns:
@@ -199,7 +211,83 @@ def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.Da
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     if df.width == 0:
         return pl.DataFrame(schema=target)
-    return df.select(exprs)
+    try:
+        return df.select(exprs)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+        found = _misfit(records if records is not None else df.to_dicts(), target)
+        raise ValueError(found or f"rows unfit for {table}: {exc}") from None
+
+
+def _castable(got: Any, want: Any) -> bool:
+    """Whether a column inferred from Python values holds the kind of values ``want`` is."""
+    if got == pl.Null or got == want:
+        return True
+    if want == pl.Utf8 or want == pl.Boolean:
+        return False
+    if want in (pl.Int64, pl.Int32):
+        return got.is_integer()
+    if want == pl.Float64:
+        return got.is_numeric()
+    if isinstance(want, pl.Datetime):
+        return isinstance(got, pl.Datetime)
+    if isinstance(want, pl.List):
+        return isinstance(got, pl.List) and _castable(got.inner, want.inner)
+    return True
+
+
+def _fits(value: Any, dtype: Any) -> bool:
+    if value is None:
+        return True
+    if dtype == pl.Utf8:
+        return isinstance(value, str) and _encodable(value)
+    if dtype in (pl.Int64, pl.Int32):
+        bits = 63 if dtype == pl.Int64 else 31
+        return (
+            isinstance(value, int) and not isinstance(value, bool) and -(2**bits) <= value < 2**bits
+        )
+    if dtype == pl.Float64:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if dtype == pl.Boolean:
+        return isinstance(value, bool)
+    if isinstance(dtype, pl.Datetime):
+        return isinstance(value, datetime)
+    if isinstance(dtype, pl.List):
+        return isinstance(value, list) and all(_fits(v, dtype.inner) for v in value)
+    return True
+
+
+def _encodable(text: str) -> bool:
+    """False for a string holding a lone UTF-16 surrogate ("\\ud800" in JSON): no character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _misfit(records: Sequence[Mapping[str, Any]], target: pl.Schema) -> str | None:
+    """The first value that does not fit its column, described for an error message."""
+    for i, row in enumerate(records, start=1):
+        for name, dtype in target.items():
+            value = row.get(name)
+            if not _fits(value, dtype):
+                kind = _kind(dtype)
+                if isinstance(value, str):
+                    kind = "Unicode text (a lone UTF-16 surrogate such as \\ud800 is none)"
+                return f"record #{i}: column {name!r}: expected {kind}, got {value!r:.80}"
+    return None
+
+
+def _kind(dtype: Any) -> str:
+    if dtype == pl.Utf8:
+        return "text"
+    if dtype in (pl.Int64, pl.Int32):
+        return "a whole number"
+    if isinstance(dtype, pl.List):
+        return "a list of text"
+    if isinstance(dtype, pl.Datetime):
+        return "a time"
+    return str(dtype)
 
 
 def check_csv_records(

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from engagecore import textutil
@@ -123,9 +122,7 @@ class MastodonStatusesImporter(Importer):
             )
         return Batch(
             accounts=textutil.frame("accounts", list(accounts.values())),
-            posts=textutil.frame("posts", pl.DataFrame(posts, infer_schema_length=None))
-            if posts
-            else None,
+            posts=textutil.frame("posts", posts) if posts else None,
             museum_hints={a: v["display_name"] for a, v in accounts.items() if v["display_name"]},
         )
 
