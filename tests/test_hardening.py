@@ -127,6 +127,7 @@ NASTY = (
     '"\\ud800"',
     "é" * 3,
     "x" * 140_000,
+    "[" * 3000 + "]" * 3000,
 )
 _TOKEN = re.compile(
     rb'"(?:[^"\\\n]|\\.){0,60}"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\d{1,2}/\d{1,2}/\d{4} \d\d:\d\d'
@@ -410,3 +411,24 @@ def test_value_of_the_wrong_type_is_a_one_line_format_error(
     message = str(err.value)
     assert str(path) in message and "\n" not in message and "expected" in message
     assert new.strip('"').split("<")[0] in message, message
+
+
+def test_json_nested_too_deep_does_not_crash_detection(tmp_path: Path) -> None:
+    """3,000 nested arrays in the first post made facebook-graph's detection raise
+    RecursionError ("importer failed to inspect"); every importer must say 0 or read it."""
+    path = tmp_path / "page.json"
+    deep = "[" * 3000 + "]" * 3000
+    path.write_text(
+        '{"data": [{"created_time": "2024-01-01T00:00:00+0000", "id": "1_2", "x": ' + deep + "}]}",
+        encoding="utf-8",
+    )
+    with engagecore.open(tmp_path / "e.duckdb") as eng:
+        report = eng.ingest([path])
+    assert [u.importer for u in report.units] == ["facebook-graph"]
+    lone = tmp_path / "deep.json"
+    lone.write_text(deep, encoding="utf-8")
+    for network in (None, "x-api", "instagram-graph", "youtube-data-api", "facebook-graph"):
+        with engagecore.open(tmp_path / "e.duckdb") as eng, pytest.raises(EngageError) as err:
+            eng.ingest([lone], network=network)
+        assert not isinstance(err.value, PluginError), err.value
+        assert str(lone) in str(err.value)
