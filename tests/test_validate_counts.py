@@ -266,3 +266,20 @@ def test_format_error_quoting_a_carriage_return_is_one_line() -> None:
     err = FormatError("a\rb.csv", "expected a count, got 'x\r\ny'\x1b[2J", "line 2\n")
     assert "\r" not in str(err) and "\n" not in str(err) and "\x1b" not in str(err)
     assert "a b.csv" in str(err) and "\\x1b" in str(err)
+
+
+@pytest.mark.parametrize("name", ["located.csv", "museofile.csv"])
+def test_registry_cut_mid_line_is_refused(name: str, tmp_path: Path) -> None:
+    """A museum list cut short would import its last museum without city or region."""
+    data = (FIXTURES / "registry" / name).read_bytes().rstrip(b"\r\n")
+    last = data.rsplit(b"\n", 1)[1]
+    sep = b";" if b";" in last else b","
+    cut = data[: len(data) - len(last)] + sep.join(last.split(sep)[:3])
+    path = tmp_path / name
+    path.write_bytes(cut)
+    with engagecore.open(tmp_path / "e.duckdb") as eng:
+        before = eng.store.table_digest()
+        with pytest.raises(FormatError, match="cut short") as err:
+            eng.import_registry(path)
+        assert eng.store.table_digest() == before
+    assert str(path) in str(err.value) and "line" in str(err.value)
