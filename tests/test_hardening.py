@@ -432,3 +432,26 @@ def test_json_nested_too_deep_does_not_crash_detection(tmp_path: Path) -> None:
             eng.ingest([lone], network=network)
         assert not isinstance(err.value, PluginError), err.value
         assert str(lone) in str(err.value)
+
+
+def test_cli_error_quoting_a_bare_cr_is_one_line(tmp_path: Path) -> None:
+    """A bare CR in a quoted value or a file name made the terminal overwrite the error."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad\rname.csv"
+    bad.write_text(
+        'network,account,post_id,posted_at,likes\nx,a,1,2024-03-05T14:30:00Z,"12\rabc"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "ENGAGE_DB": str(tmp_path / "e.duckdb")}
+    run = subprocess.run(
+        [sys.executable, "-m", "engagecore", "ingest", str(bad)],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 1
+    err = run.stderr.decode("utf-8")
+    assert err.count("\n") == 1 and err.endswith("\n") and "\r" not in err, repr(err)
+    assert err.startswith("engage: error: ") and "bad name.csv" in err and "likes" in err

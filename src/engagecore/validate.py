@@ -221,9 +221,12 @@ def _check_times(
         net = df["network"][i]
         value = df[col][i]
         shown = value.isoformat() if isinstance(value, datetime) else repr(value)
+        hint = ""
+        if col == "observed_at":
+            hint = " (an export that states no date is observed at its file's modification time)"
         raise FormatError(
             path,
-            f"column {col!r}: {implausible_time(shown, net, windows[net])}",
+            f"column {col!r}: {implausible_time(shown, net, windows[net])}{hint}",
             _data_record(df, i),
         )
 
