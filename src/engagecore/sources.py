@@ -118,6 +118,10 @@ class Source:
                 self.display(name),
                 f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             ) from exc
+        except RecursionError:
+            raise FormatError(
+                self.display(name), "expected JSON data, found arrays or objects nested too deep"
+            ) from None
 
     def head(self, name: str, size: int = 4096) -> bytes:
         """The first bytes of a member, for cheap format detection."""

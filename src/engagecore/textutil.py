@@ -119,6 +119,15 @@ def _parse_count_text(value: str) -> int | None:
     return -n if neg else n
 
 
+def text_value(value: Any) -> str | None:
+    """A text field of an export: a string (or None). ``ValueError`` for any other JSON value
+    (a number, a boolean, a list), so that an importer names the record instead of letting a
+    frame constructor fail."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"expected text, got {value!r:.60}")
+
+
 def parse_percent(value: Any) -> float | None:
     """ "41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None. ``ValueError`` for
     anything else (text, NaN, infinity, a boolean)."""
