@@ -474,3 +474,29 @@ def test_x_api_text_field_of_another_type_names_the_record(
     message = str(err.value)
     assert str(path) in message and "as text" in message and "cannot be read" not in message
     assert re.search(r"record (id|user) \d+", message), message
+
+
+@pytest.mark.parametrize(
+    ("rel", "member", "pattern", "new", "options"),
+    [
+        ("x/archive", "data/account.js", r'"username" *: *"[^"]*"', '"username" : true', {}),
+        ("youtube/channels_list.json", "", r'"customUrl": *"[^"]*"', '"customUrl": -1', {}),
+    ],
+)
+def test_account_names_of_another_type_name_the_file_and_field(
+    rel: str, member: str, pattern: str, new: str, options: dict[str, str], tmp_path: Path
+) -> None:
+    src = FIXTURES / rel
+    dest = tmp_path / src.name
+    if src.is_dir():
+        shutil.copytree(src, dest)
+    else:
+        shutil.copy(src, dest)
+    target = dest / member if member else dest
+    text = target.read_text(encoding="utf-8")
+    assert re.search(pattern, text)
+    target.write_text(re.sub(pattern, new, text, count=1), encoding="utf-8")
+    with engagecore.open(tmp_path / "e.duckdb") as eng, pytest.raises(FormatError) as err:
+        eng.ingest([dest], options=options)
+    message = str(err.value)
+    assert str(target) in message and "as text" in message and "cannot be read" not in message
