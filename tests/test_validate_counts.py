@@ -283,3 +283,37 @@ def test_registry_cut_mid_line_is_refused(name: str, tmp_path: Path) -> None:
             eng.import_registry(path)
         assert eng.store.table_digest() == before
     assert str(path) in str(err.value) and "line" in str(err.value)
+
+
+def test_spreadsheet_count_error_names_the_line_after_blank_lines(tmp_path: Path) -> None:
+    """Blank lines before a bad count shifted the line the error named."""
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "network,account,post_id,posted_at,likes\n\n\nx,a,1,2024-03-05T14:30:00Z,12abc\n",
+        encoding="utf-8",
+    )
+    with engagecore.open(tmp_path / "e.duckdb") as eng, pytest.raises(FormatError) as err:
+        eng.ingest([path])
+    assert "line 4" in str(err.value) and "12abc" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "options"),
+    [
+        ("spreadsheet/posts.csv", "2024-03-05T14:30:00Z", "0001-01-01T00:00:00+05:00", {}),
+        (
+            "youtube/table_data_engagement.csv",
+            '"Aug 14, 2023"',
+            '"Jan 1, 0001"',
+            {"account": CHANNEL},
+        ),
+        ("youtube/videos_list.json", '"2023-08-14T03:10:32Z"', '"0001-01-01T00:00:00+05:00"', {}),
+    ],
+)
+def test_time_shifted_out_of_the_calendar_is_a_format_error(
+    rel: str, old: str, new: str, options: dict[str, str], tmp_path: Path
+) -> None:
+    """Year 1 in a zone east of UTC made datetime.astimezone raise OverflowError."""
+    path = _edited(tmp_path, rel, "", old, new)
+    message = _refused(tmp_path, path, options)
+    assert str(path) in message and "0001" in message and "OverflowError" not in message

@@ -79,7 +79,10 @@ def parse_iso(value: str, timezone: str) -> datetime:
     dt = datetime.fromisoformat(value.strip())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(timezone))
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its zone
+        raise ValueError(f"time out of range: {value!r}") from None
 
 
 def modified_at(source: Source, name: str) -> datetime:

@@ -143,6 +143,8 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
         if not vid:
             raise FormatError(where, "expected a video id in the Content column", record)
         ymd = parse_studio_date(row[2])
+        if ymd is not None and not 1 < ymd[0] < 9999:
+            ymd = None  # a day the time zone would shift out of the calendar
         if ymd is None:
             raise FormatError(
                 where, f'expected Video publish time like "Dec 15, 2023", got {row[2]!r}', record

@@ -41,7 +41,7 @@ def _strip_html(html: str | None) -> str | None:
 def _ts(value: Any, path: str, record: int) -> datetime:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormatError(
             path, f"expected 'created_at' as an ISO 8601 time, got {value!r}", record
         ) from None
