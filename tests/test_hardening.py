@@ -354,7 +354,7 @@ def test_utf16_csv_is_a_one_line_error(
             assert not isinstance(err.value, PluginError)
             message = str(err.value)
             assert str(path) in message and "\n" not in message and "\x00" not in message
-        assert "UTF-8" in message
+        assert "UTF-16" in message and "UTF-8" in message
         assert _dump(eng) == before
 
 

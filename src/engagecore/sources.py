@@ -105,7 +105,12 @@ class Source:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise FormatError(self.display(name), f"expected UTF-8 text ({exc.reason})") from exc
+            start = data[:256]
+            utf16 = start[:2] in (b"\xff\xfe", b"\xfe\xff") or start.count(0) > len(start) // 4
+            found = "UTF-16 text" if utf16 else exc.reason
+            raise FormatError(
+                self.display(name), f"expected UTF-8 text ({found}: save it as UTF-8)"
+            ) from exc
 
     def read_json(self, name: str) -> Any:
         """A member parsed as JSON; invalid JSON is a :class:`FormatError` naming the member
