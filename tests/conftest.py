@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from engagecore import plugins
 
 ROOT = Path(__file__).resolve().parents[1]
+# The example plugin is installed as a copy (not editable): test the tree's version of it.
+_EXAMPLE_SRC = ROOT / "plugins" / "engagecore-example" / "src"
+if _EXAMPLE_SRC.is_dir() and str(_EXAMPLE_SRC) not in sys.path:
+    sys.path.insert(0, str(_EXAMPLE_SRC))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

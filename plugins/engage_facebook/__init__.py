@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from engagecore.hookspecs import hookimpl
@@ -15,6 +16,7 @@ NETWORK = NetworkSpec(
     provides=frozenset({"likes", "comments", "shares", "views", "impressions", "reach"}),
     typical_rate=0.0006,
     rate_source="Rival IQ 2023 all-industry median (0.06 %)",
+    launched=date(2004, 2, 4),  # launch
 )
 
 

@@ -72,6 +72,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         name = source.names()[0]
         display = source.display(name)
+        text = source.read_text(name)  # not UTF-8 (a UTF-16 export): said before anything
         found = _header(source, name)
         if found is None:
             raise FormatError(display, "expected a CSV header line")
@@ -95,9 +96,11 @@ class MetaBusinessSuiteCsvImporter(Importer):
                         else ""
                     ),
                 )
+        known = [label for labels in csv_headers.ALIASES.values() for label in labels]
+        textutil.check_csv_records(text, display, delimiter=sep, known_headers=known)
         try:
             raw = pl.read_csv(
-                io.BytesIO(source.read_text(name).encode("utf-8")),
+                io.BytesIO(text.encode("utf-8")),
                 separator=sep,
                 infer_schema=False,
                 quote_char='"',

@@ -47,7 +47,7 @@ def _top_level_prefix(text: str, start: int) -> bool:
     prefix = text[:start].rstrip().rstrip(",")
     try:
         return isinstance(json.loads(prefix + "}"), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep: not a response
         return False
 
 
@@ -57,7 +57,7 @@ def _first_element(text: str, at: int) -> dict[str, Any] | None:
         return None
     try:
         value, _ = _DECODER.raw_decode(text, at)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -212,7 +212,7 @@ def _object_rest(text: str, i: int) -> dict[str, Any] | None:
             if not isinstance(key, str) or text[i : i + 1] != ":":
                 return None
             value, i = _DECODER.raw_decode(text, _skip_ws(text, i + 1))
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         members[key] = value
         i = _skip_ws(text, i)

@@ -85,7 +85,7 @@ def _end_time(value: dict[str, Any], display: str, record: str) -> datetime:
     raw = value.get("end_time")
     try:
         return datetime.strptime(str(raw), _TIME_FORMAT).astimezone(UTC)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # overflow: year 1 or 9999 shifted by a zone
         raise FormatError(
             display, f"expected 'end_time' like 2024-03-01T08:00:00+0000, got {raw!r}", record
         ) from exc

@@ -66,18 +66,32 @@ def normalize(
 
 def _check(df: pl.DataFrame, displays: list[str]) -> None:
     """Raise a FormatError naming the first post without an id, a time or a page."""
-    problems = (
-        (pl.col("post_id").is_null(), "expected an 'id'"),
-        (pl.col("posted_at").is_null(), "expected 'created_time' like 2026-04-06T17:50:09+0000"),
+    problems: list[tuple[pl.Expr, str, str | None]] = [
+        (pl.col("post_id").is_null(), "expected an 'id'", None),
+        (
+            pl.col("posted_at").is_null(),
+            "expected 'created_time' like 2026-04-06T17:50:09+0000",
+            "bad_time",
+        ),
         (
             pl.col("account_id").is_null(),
             "expected an id '{page_id}_{post_id}' (or one page object in the same import)",
+            None,
         ),
-    )
-    for cond, what in problems:
+    ]
+    problems += [
+        (
+            pl.col(f"{c}_bad").is_not_null(),
+            f"insights {'/'.join(names)}: expected a count",
+            f"{c}_bad",
+        )
+        for c, names in POST_METRICS.items()
+        if f"{c}_bad" in df.columns
+    ]
+    for cond, what, got_col in problems:
         bad = df.filter(cond)
         if bad.height:
             row = bad.sort("file", "rec").row(0, named=True)
             label = f"{row['rec']}" + (f" (id {row['graph_id']})" if row["graph_id"] else "")
-            got = f", got {row['bad_time']!r}" if row.get("bad_time") else ""
+            got = f", got {row[got_col]!r}" if got_col and row.get(got_col) else ""
             raise FormatError(displays[row["file"]], what + got, label)

@@ -61,15 +61,30 @@ _TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def _metric(names: tuple[str, ...]) -> str:
+    """The metric's value as written (text), under its newest name present."""
     # Found by position in the list of names (cheaper than a filter per name), and only for
     # posts that carry insights: most rows then skip the lambda.
     position = "list_position(list_transform(p.insights.data, lambda ins: ins.name), '{}')"
-    picks = [
-        f'TRY_CAST(p.insights.data[{position.format(n)}]."values"[-1].value AS BIGINT)'
-        for n in names
-    ]
+    picks = [f'p.insights.data[{position.format(n)}]."values"[-1].value' for n in names]
     pick = picks[0] if len(picks) == 1 else f"coalesce({', '.join(picks)})"
     return f"CASE WHEN p.insights.data IS NOT NULL THEN {pick} END"
+
+
+def _metric_columns() -> str:
+    """Each metric as a count, and ``{column}_bad``: the text of a value that is present
+    but no count ("12abc", "NaN", an object), which the importer refuses (never NULL)."""
+    out = []
+    for c in POST_METRICS:
+        cast = f"TRY_CAST({c}_raw AS BIGINT)"
+        out.append(f"{cast} AS {c}")
+        out.append(f"CASE WHEN {c}_raw IS NOT NULL AND {cast} IS NULL THEN {c}_raw END AS {c}_bad")
+    return ",\n    ".join(out)
+
+
+def _any_bad_metric() -> str:
+    return " OR ".join(
+        f"({c}_raw IS NOT NULL AND TRY_CAST({c}_raw AS BIGINT) IS NULL)" for c in POST_METRICS
+    )
 
 
 def _case(column: str, table: dict[str, str]) -> str:
@@ -95,7 +110,7 @@ _IS_OWN: Final = """
 def posts_query(source: str) -> str:
     """The query over ``source``, a relation with columns file, rec, meta_observed,
     shares_requested and the post struct ``p``; ``$page`` is the page of ids without one."""
-    metrics = ",\n        ".join(f"{_metric(n)} AS {c}" for c, n in POST_METRICS.items())
+    metrics = ",\n        ".join(f"{_metric(n)} AS {c}_raw" for c, n in POST_METRICS.items())
     return f"""
 WITH src AS ({source}),
 raw AS (
@@ -130,13 +145,15 @@ owned AS (
 )
 SELECT file, rec, meta_observed, shares_requested, post_id, account_id, posted_at,
     -- the id as written, kept only where an error message will quote it
-    CASE WHEN posted_at IS NULL OR account_id IS NULL THEN graph_id END AS graph_id,
+    CASE WHEN posted_at IS NULL OR account_id IS NULL OR {_any_bad_metric()}
+        THEN graph_id END AS graph_id,
     CASE WHEN posted_at IS NULL THEN coalesce(created_time, '') END AS bad_time,
     {_KIND} AS kind,
     {_IS_OWN} AS is_own,
     text, url,
     CASE WHEN from_id = account_id THEN from_name END AS from_name,
-    shares_raw, likes, comments, engagement_fetched, {", ".join(POST_METRICS)}
+    shares_raw, likes, comments, engagement_fetched,
+    {_metric_columns()}
 FROM owned
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from engage_instagram.demo import InstagramDemoWriter
@@ -18,6 +19,7 @@ NETWORK = NetworkSpec(
     provides=frozenset({"likes", "comments", "shares", "saves", "views", "impressions", "reach"}),
     typical_rate=0.0047,
     rate_source="Rival IQ 2023 all-industry median (0.47 %)",
+    launched=date(2010, 10, 6),  # public launch
 )
 
 __all__ = [

@@ -48,9 +48,19 @@ def extension(uri: str) -> str:
     return m.group(0)[1:].lower() if m else ""
 
 
+#: Unix seconds beyond this (year 9999) are no time at all.
+_MAX_UNIX = 253_402_300_799
+
+
 def from_unix(value: Any) -> datetime | None:
-    """A UTC datetime from unix seconds (int, float or digit string); None when absent/0."""
-    if value is None or isinstance(value, bool):
+    """A UTC datetime from unix seconds (int, float or digit string); None when absent/0.
+
+    ``ValueError`` for anything else: text, a negative number, NaN, a number past year 9999
+    (whether the time is plausible is checked by the caller against the network's window).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not a unix timestamp: {value!r}")
+    if value is None or (isinstance(value, int | float) and value == 0):
         return None
     if isinstance(value, str):
         if not value.strip().isdigit():
@@ -58,8 +68,8 @@ def from_unix(value: Any) -> datetime | None:
         value = int(value.strip())
     if not isinstance(value, int | float):
         raise ValueError(f"not a unix timestamp: {value!r}")
-    if value <= 0:
-        return None
+    if not 0 < value <= _MAX_UNIX:  # also NaN
+        raise ValueError(f"not a unix timestamp: {value!r}")
     return datetime.fromtimestamp(int(value), tz=UTC)
 
 
@@ -69,7 +79,10 @@ def parse_iso(value: str, timezone: str) -> datetime:
     dt = datetime.fromisoformat(value.strip())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(timezone))
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its zone
+        raise ValueError(f"time out of range: {value!r}") from None
 
 
 def modified_at(source: Source, name: str) -> datetime:

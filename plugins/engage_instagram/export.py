@@ -41,6 +41,7 @@ from engagecore.accountopt import check_named
 from engagecore.errors import FormatError, option
 from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
+from engagecore.validate import check_time
 
 #: Member names that may hold what we read, wherever the export version put them.
 _CANDIDATES = (
@@ -195,7 +196,9 @@ class _Reader:
     def read(self, names: list[str]) -> Batch:
         for name in names:
             data = textutil.fix_mojibake_deep(load_json(self.source, name))
+            seen = len(self.posts), len(self.insights)
             self._take(name, data)
+            self._check_times(name, *seen)
         posts = export_insights.attach(_dedupe(self.posts), self.insights)
         account = self._account()
         observed = self._observed_at(posts, names)
@@ -298,6 +301,31 @@ class _Reader:
             "expected an Instagram export file (a posts list, ig_reels_media, ig_stories, "
             f"organic_insights_*, profile_user or media.json), found keys {sorted(data)[:6]}",
         )
+
+    def _check_times(self, name: str, posts: int, insights: int) -> None:
+        """The times this file added, each within Instagram's life: the newest of them
+        becomes every row's observed_at, so one year-3000 entry would make this export the
+        newest reading forever. Checked here to name the file and the entry."""
+        where = self.source.display(name)
+        for p in self.posts[posts:]:
+            for stamp in sorted({int(p.posted_at.timestamp()), *p.timestamps}):
+                check_time(
+                    datetime.fromtimestamp(stamp, UTC),
+                    NETWORK_NAME,
+                    path=where,
+                    record=f"post {p.post_id}",
+                    what="creation_timestamp",
+                    now=self.ctx.now,
+                )
+        for ins in self.insights[insights:]:
+            check_time(
+                ins.created,
+                NETWORK_NAME,
+                path=where,
+                record=ins.index,
+                what="creation_timestamp",
+                now=self.ctx.now,
+            )
 
     def _personal(self, data: dict[str, Any], where: str) -> None:
         users = data.get("profile_user")

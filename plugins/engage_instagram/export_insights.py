@@ -67,7 +67,8 @@ def parse_count(value: Any) -> int | None:
         if m is None:
             raise
         scale = 1_000 if m.group(2) in "Kk" else 1_000_000
-        return round(float(m.group(1).replace(",", ".")) * scale)
+        n = round(float(m.group(1).replace(",", ".")) * scale)
+        return textutil.parse_count(n)  # the same limit as any count
 
 
 def _thumbnail(entry: dict[str, Any]) -> dict[str, Any] | None:

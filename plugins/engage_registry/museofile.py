@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from engagecore import textutil
 from engagecore.errors import FormatError
 from engagecore.pluginapi import REGISTRY_SCHEMA, RegistryReader
 from engagecore.sources import Source
@@ -31,9 +32,12 @@ def _read(source: Source, columns: dict[str, str], id_col: str) -> pl.DataFrame:
     missing = [c for c in columns if c not in header]
     if missing:
         raise FormatError(path, f"missing column(s) {missing}; expected a Musées de France list")
+    text = source.read_text(source.names()[0])
+    # a list cut short would import museums with their last columns empty
+    textutil.check_csv_records(text, path, delimiter=sep, known_headers=list(columns))
     try:
         df = pl.read_csv(
-            io.StringIO(source.read_text(source.names()[0])),
+            io.StringIO(text),
             separator=sep,
             infer_schema=False,
             columns=list(columns),

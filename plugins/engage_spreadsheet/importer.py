@@ -194,11 +194,10 @@ class SpreadsheetImporter(Importer):
         try:
             if source.head(source.names()[0], 4).startswith(_PARQUET_MAGIC):
                 return pl.read_parquet(source.path)
-            header = _header(source, source.names()[0]) or []
             text = source.read_text(source.names()[0])
             first = text.split("\n", 1)[0]
             sep = max((",", ";", "\t"), key=first.count)
-            del header
+            textutil.check_csv_records(text, path, delimiter=sep, known_headers=ALL_COLUMNS)
             return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, quote_char='"')
         except FormatError:
             raise
@@ -229,27 +228,34 @@ class SpreadsheetImporter(Importer):
                 ) from None
             if ts.tzinfo is None:
                 ts = ts.replace(tzinfo=zone)
-            out.append(ts.astimezone(UTC))
+            try:
+                out.append(ts.astimezone(UTC))
+            except OverflowError:  # year 1 or 9999 shifted out of range by its zone
+                raise FormatError(
+                    path,
+                    f"column {col!r}: {v!r} is not a plausible date-time",
+                    record=f"line {line}",
+                ) from None
         return pl.Series(col, out, dtype=schema.UTC_TS)
 
     @staticmethod
     def _counts(raw: pl.DataFrame, col: str, path: str) -> pl.Series:
         values = raw[col].to_list()
         out: list[int | None] = []
-        for i, v in enumerate(values):
+        for line, v in zip(raw["_line"].to_list(), values, strict=True):
             try:
                 n = textutil.parse_count(v)
             except ValueError:
                 raise FormatError(
                     path,
                     f"column {col!r}: {v!r} is not a count; expected a whole number or empty",
-                    record=f"line {i + 2}",
+                    record=f"line {line}",
                 ) from None
             if n is not None and n < 0:
                 raise FormatError(
                     path,
                     f"column {col!r}: {v!r} is negative; expected a count ≥ 0",
-                    record=f"line {i + 2}",
+                    record=f"line {line}",
                 )
             out.append(n)
         return pl.Series(col, out, dtype=pl.Int64)

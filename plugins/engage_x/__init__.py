@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from engage_x.api import XApiImporter
@@ -18,6 +19,7 @@ NETWORK = NetworkSpec(
     provides=frozenset({"likes", "comments", "shares", "quotes", "impressions", "saves"}),
     typical_rate=0.00035,
     rate_source="Rival IQ 2023 all-industry median (0.035 %)",
+    launched=date(2006, 3, 21),  # first post on the network
 )
 
 __all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]

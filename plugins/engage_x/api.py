@@ -115,6 +115,15 @@ def _count(value: Any, what: str, display: str, record: str) -> int | None:
         raise FormatError(display, f"expected {what} to be a count, got {value!r}", record) from exc
 
 
+def _text_field(obj: dict[str, Any], key: str, display: str, record: str) -> str | None:
+    try:
+        return textutil.text_value(obj.get(key))
+    except ValueError:
+        raise FormatError(
+            display, f"expected {key!r} as text, got {obj.get(key)!r:.60}", record
+        ) from None
+
+
 def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:
     accounts: dict[str, list[Any]] = {"account_id": [], "handle": [], "display_name": []}
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
@@ -124,8 +133,8 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
             raise FormatError(display, 'expected a user with an "id"', record=f"#{i}")
         uid = str(u["id"])
         accounts["account_id"].append(uid)
-        accounts["handle"].append(u.get("username"))
-        accounts["display_name"].append(u.get("name"))
+        accounts["handle"].append(_text_field(u, "username", display, f"id {uid}"))
+        accounts["display_name"].append(_text_field(u, "name", display, f"id {uid}"))
         if u.get("name"):
             hints[uid] = u["name"]
         metrics = u.get("public_metrics") or {}
@@ -208,6 +217,9 @@ def _tweets(
     users = {
         str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and u.get("id")
     }
+    for uid, u in users.items():
+        for key in ("username", "name"):
+            _text_field(u, key, display, f"user {uid}")
     media_types = {
         str(m["media_key"]): str(m.get("type", ""))
         for m in includes.get("media") or []
@@ -255,6 +267,8 @@ def _tweets(
                 f"with {option('account', 'ID')}",
                 rec,
             )
+        for key in ("text", "lang", "created_at"):
+            _text_field(t, key, display, rec)
         text, tags, ments, links = _text(t)
         refs = t.get("referenced_tweets") or []
         is_own = not any(isinstance(r, dict) and r.get("type") == "retweeted" for r in refs)

@@ -89,6 +89,15 @@ def _is_root(source: Source, arch: _Archive) -> bool:
     )
 
 
+def _text(obj: dict[str, Any], key: str, where: str) -> str | None:
+    try:
+        return textutil.text_value(obj.get(key))
+    except ValueError:
+        raise FormatError(
+            where, f"expected {key!r} as text, got {obj.get(key)!r:.60}", "#1"
+        ) from None
+
+
 def _parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -235,10 +244,20 @@ class XArchiveImporter(Importer):
                     'expected [{"account": {"accountId", "username", "accountDisplayName"}}]',
                     record="#1",
                 )
-            return str(acc["accountId"]), acc.get("username"), acc.get("accountDisplayName")
+            where = source.display(member)
+            return (
+                str(acc["accountId"]),
+                _text(acc, "username", where),
+                _text(acc, "accountDisplayName", where),
+            )
         info = manifest.get("userInfo")
         if isinstance(info, dict) and info.get("accountId"):
-            return str(info["accountId"]), info.get("userName"), info.get("displayName")
+            where = source.display(arch.get("manifest.js"))
+            return (
+                str(info["accountId"]),
+                _text(info, "userName", where),
+                _text(info, "displayName", where),
+            )
         raise FormatError(
             source.display(arch.tweets[0] if arch.tweets else None),
             "expected account.js (or manifest.js with userInfo.accountId) in the same folder",

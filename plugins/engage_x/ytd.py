@@ -108,3 +108,7 @@ def load(source: Source, member: str) -> Any:
             f"malformed JSON after the 'window.{m.group(1).decode()} =' prefix "
             f"({exc.msg} at line {exc.lineno} column {exc.colno})",
         ) from exc
+    except RecursionError:
+        raise FormatError(
+            source.display(member), "expected JSON data, found arrays or objects nested too deep"
+        ) from None

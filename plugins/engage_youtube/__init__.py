@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from engagecore.hookspecs import hookimpl
@@ -29,6 +30,7 @@ NETWORK = NetworkSpec(
     provides=frozenset({"likes", "comments", "views", "impressions", "shares"}),
     typical_rate=None,
     rate_source="",
+    launched=date(2005, 4, 23),  # first video uploaded
 )
 
 

@@ -38,7 +38,12 @@ def parse_timestamp(value: Any, where: str, record: str | int | None, field: str
         raise FormatError(
             where, f"expected {field} with a time zone (like ...T03:10:32Z), got {value!r}", record
         )
-    return ts.astimezone(UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its zone
+        raise FormatError(
+            where, f"expected {field} as a plausible time, got {value!r}", record
+        ) from None
 
 
 def file_mtime(source: Source, member: str) -> datetime:

@@ -118,7 +118,7 @@ def read_report(
         if not isinstance(row, list) or len(row) != width:
             raise FormatError(where, f"expected a row of {width} values, got {row!r}", record)
         group = row[age_i]
-        if group not in AGE_GROUPS:
+        if not isinstance(group, str) or group not in AGE_GROUPS:
             raise FormatError(
                 where, f"expected an ageGroup among {list(AGE_GROUPS)}, got {group!r}", record
             )

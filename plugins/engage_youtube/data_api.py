@@ -126,6 +126,15 @@ class _Collected:
         )
 
 
+def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
+    try:
+        return textutil.text_value(obj.get(key))
+    except ValueError:
+        raise FormatError(
+            where, f"expected snippet.{key} as text, got {obj.get(key)!r:.60}", record
+        ) from None
+
+
 def _count(stats: dict[str, Any], key: str, where: str, record: str) -> int | None:
     try:
         return textutil.parse_count(stats.get(key))
@@ -191,7 +200,9 @@ def _read_video(
     for key, column in _STAT_COLUMNS:
         row[column] = _count(stats, key, where, record)
     out.add_post(row)
-    out.add_account(channel, None, snippet.get("channelTitle"), from_channel=False)
+    out.add_account(
+        channel, None, _text(snippet, "channelTitle", where, record), from_channel=False
+    )
 
 
 def _read_channel(
@@ -207,10 +218,10 @@ def _read_channel(
     stats = item.get("statistics") or {}
     if not isinstance(snippet, dict) or not isinstance(stats, dict):
         raise FormatError(where, "expected 'snippet' and 'statistics' to be objects", record)
-    handle = snippet.get("customUrl")
-    if isinstance(handle, str):
+    handle = _text(snippet, "customUrl", where, record)
+    if handle is not None:
         handle = handle.strip().removeprefix("@") or None
-    out.add_account(cid, handle, snippet.get("title"), from_channel=True)
+    out.add_account(cid, handle, _text(snippet, "title", where, record), from_channel=True)
     hidden = stats.get("hiddenSubscriberCount") in (True, "true")
     if not hidden:
         subscribers = _count(stats, "subscriberCount", where, record)

@@ -86,7 +86,10 @@ def parse_studio_date(value: str) -> tuple[int, int, int] | None:
 
 def _header_ok(source: Source, member: str) -> bool:
     head = source.head(member, 2048).decode("utf-8", "ignore").lstrip("\ufeff")
-    first = next(csv.reader(io.StringIO(head.partition("\n")[0])), [])
+    try:
+        first = next(csv.reader(io.StringIO(head.partition("\n")[0])), [])
+    except csv.Error:  # e.g. NUL bytes: a UTF-16 file, not ours
+        return False
     return tuple(c.strip() for c in first[:3]) == HEADER_START
 
 
@@ -99,9 +102,27 @@ def _zone(ctx: ReadContext) -> ZoneInfo:
         ) from None
 
 
+#: Studio columns besides our metrics, for recognising a header cut short.
+_OTHER_COLUMNS = (
+    "Watch time (hours)",
+    "Average view duration",
+    "Average percentage viewed (%)",
+    "Subscribers",
+    "Subscribers gained",
+    "Subscribers lost",
+    "Impressions click-through rate (%)",
+    "Duration",
+    "Estimated revenue (USD)",
+    "Dislikes",
+)
+
+
 def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> list[dict[str, Any]]:
     where = source.display(member)
-    reader = csv.reader(io.StringIO(source.read_text(member), newline=""))
+    text = source.read_text(member)
+    known = (*HEADER_START, *METRICS, *_OTHER_COLUMNS)
+    textutil.check_csv_records(text, where, known_headers=known)
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     if tuple(header[:3]) != HEADER_START:
         raise FormatError(
@@ -122,6 +143,8 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
         if not vid:
             raise FormatError(where, "expected a video id in the Content column", record)
         ymd = parse_studio_date(row[2])
+        if ymd is not None and not 1 < ymd[0] < 9999:
+            ymd = None  # a day the time zone would shift out of the calendar
         if ymd is None:
             raise FormatError(
                 where, f'expected Video publish time like "Dec 15, 2023", got {row[2]!r}', record

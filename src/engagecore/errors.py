@@ -5,15 +5,34 @@ The CLI turns any :class:`EngageError` into a one-line message on stderr and a n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+# Line breaks (CR, LF, NEL, Unicode line/paragraph separators) and the other control
+# characters: a value quoted from a file must not split the one-line message or drive the
+# terminal.
+_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks become spaces, other control characters ``\\xNN``."""
+    text = _BREAKS.sub(" ", text)
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
 
 class EngageError(Exception):
-    """Base class of every error engagecore raises on purpose."""
+    """Base class of every error engagecore raises on purpose. Its message is one line
+    (see :func:`one_line`), whatever values from a file it quotes."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (one_line(args[0]),)
+        super().__init__(*args)
 
 
 class UsageError(EngageError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ class NetworkSpec:
         fraction, e.g. 0.0047), cited in ``rate_source``; used by the demo generator and shown
         in docs, never to score.
     :param rate_source: where ``typical_rate`` comes from.
+    :param launched: the day the network opened to the public: no post and no observation
+        of it can be older, so an import holding one is refused (a 1970 or 1899 date is an
+        unset or broken field). ``None``: :data:`schema.EARLIEST_LAUNCH`.
     """
 
     name: str
@@ -41,6 +44,7 @@ class NetworkSpec:
     typical_rate: float | None = None
     rate_source: str = ""
     plugin: str = ""
+    launched: date | None = None
 
     def __post_init__(self) -> None:
         bad = [c for c in (*self.interactions, *self.provides) if c not in schema.COUNT_COLUMNS]

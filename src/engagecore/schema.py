@@ -6,6 +6,7 @@ store. ``SCHEMA_VERSION`` is bumped with each migration in :mod:`engagecore.stor
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, Final
 
 import polars as pl
@@ -31,6 +32,21 @@ COUNT_COLUMNS: Final = (
     "impressions",
     "reach",
 )
+
+#: Plausibility limits every produced row is held to (:func:`engagecore.validate.validate_frame`
+#: refuses the import otherwise; docs/model.md "Limits"). A count above MAX_COUNT is no
+#: museum's (the most followed account on any network has under 10^9 followers).
+MAX_COUNT: Final = 10**12
+#: The longest post text kept, in characters: every network's own limit is far below
+#: (Instagram 2,200, X long posts 25,000, YouTube title + description 5,100, Facebook 63,206).
+MAX_TEXT_CHARS: Final = 100_000
+#: The longest value of any other text column (ids, handles, names, URLs, each hashtag).
+MAX_FIELD_CHARS: Final = 4_096
+#: The earliest plausible time of a post or an observation on a network whose
+#: ``NetworkSpec.launched`` is not set (before Facebook, the oldest network we read).
+EARLIEST_LAUNCH: Final = date(2004, 1, 1)
+#: How far past "now" a time may lie (exports written in a zone ahead of the clock).
+FUTURE_TOLERANCE: Final = timedelta(days=1)
 
 #: Post kinds the model knows. Plugins map their network's vocabulary onto these.
 POST_KINDS: Final = frozenset(

@@ -143,7 +143,12 @@ class Source:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise FormatError(self.display(name), f"expected UTF-8 text ({exc.reason})") from exc
+            start = data[:256]
+            utf16 = start[:2] in (b"\xff\xfe", b"\xfe\xff") or start.count(0) > len(start) // 4
+            found = "UTF-16 text" if utf16 else exc.reason
+            raise FormatError(
+                self.display(name), f"expected UTF-8 text ({found}: save it as UTF-8)"
+            ) from exc
 
     def _check_document(self, name: str) -> None:
         if self._zip is not None:
@@ -170,6 +175,10 @@ class Source:
                 self.display(name),
                 f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             ) from exc
+        except RecursionError:
+            raise FormatError(
+                self.display(name), "expected JSON data, found arrays or objects nested too deep"
+            ) from None
 
     def head(self, name: str, size: int = 4096) -> bytes:
         """The first bytes of a member, for cheap format detection.

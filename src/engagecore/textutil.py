@@ -5,14 +5,19 @@ These live in the core because every network needs them; they know no network.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from engagecore import schema
+from engagecore.errors import FormatError
 
 # A hashtag: '#' then letters/digits/underscore, Unicode-aware (accents, CJK), not after a word
 # character (so "C#" or "page#3" are not tags). Same rule for @mentions.
@@ -50,22 +55,52 @@ def fix_mojibake_deep(obj: Any) -> Any:
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 
 
+#: The largest count a column can hold (Int64): beyond it a value cannot even be checked.
+_STORABLE = 2**63 - 1
+#: Cells that mean "not available" (NULL, never 0) in every export we read.
+NOT_AVAILABLE: frozenset[str] = frozenset({"", "-", "–", "—", "n/a", "N/A", "NA"})
+
+
 def parse_count(value: Any) -> int | None:
     """A count from an export: int, float, or a string with locale separators.
 
     "12,400" → 12400, "12.345" → 12345, "1 234" → 1234, "12,5" → 12 (decimal comma, rare in
     counts), "" / None / "-" / "n/a" → None (not available is NULL, never 0). Raises
-    ``ValueError`` for text that is not a number at all.
+    ``ValueError`` for anything else: text that is not a number ("12abc"), NaN or infinity,
+    a boolean, a container, a number too large to store (2^63). Whether a count is plausible
+    (0 .. :data:`schema.MAX_COUNT`) is checked for every importer by
+    :func:`engagecore.validate.validate_frame`, which names the record.
     """
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a count: {value!r}")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return None if value != value else round(value)
-    s = _SPACES.sub("", str(value))
-    if s in ("", "-", "–", "—", "n/a", "N/A", "NA"):
+        n = value
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a count: {value!r}")
+        if abs(value) > _STORABLE:
+            raise ValueError(f"not a count (too large to store): {value!r}")
+        n = round(value)
+    elif isinstance(value, str):
+        n_or_none = _parse_count_text(value)
+        if n_or_none is None:
+            return None
+        n = n_or_none
+    else:
+        raise ValueError(f"not a count: {value!r}")
+    if abs(n) > _STORABLE:
+        raise ValueError(f"not a count (too large to store): {value!r}")
+    return n
+
+
+def _parse_count_text(value: str) -> int | None:
+    s = _SPACES.sub("", value)
+    if s in NOT_AVAILABLE:
         return None
+    if len(s) > 40:  # no count is written with more characters (and int() of a huge string
+        raise ValueError(f"not a count: {value[:40]!r}…")  # is slow)
     neg = s.startswith("-")
     if neg:
         s = s[1:]
@@ -84,16 +119,34 @@ def parse_count(value: Any) -> int | None:
     return -n if neg else n
 
 
+def text_value(value: Any) -> str | None:
+    """A text field of an export: a string (or None). ``ValueError`` for any other JSON value
+    (a number, a boolean, a list), so that an importer names the record instead of letting a
+    frame constructor fail."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"expected text, got {value!r:.60}")
+
+
 def parse_percent(value: Any) -> float | None:
-    """ "41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None."""
+    """ "41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None. ``ValueError`` for
+    anything else (text, NaN, infinity, a boolean)."""
     if value is None:
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a percentage: {value!r}")
     if isinstance(value, int | float):
-        return float(value) / 100.0
-    s = _SPACES.sub("", str(value)).rstrip("%")
-    if not s:
-        return None
-    return float(s.replace(",", ".")) / 100.0
+        pct = float(value)
+    else:
+        s = _SPACES.sub("", str(value)).rstrip("%")
+        if not s:
+            return None
+        if not re.fullmatch(r"-?\d+(?:[.,]\d+)?", s):
+            raise ValueError(f"not a percentage: {value!r}")
+        pct = float(s.replace(",", "."))
+    if not math.isfinite(pct):
+        raise ValueError(f"not a percentage: {value!r}")
+    return pct / 100.0
 
 
 def unescape(text: str | None) -> str | None:
@@ -140,14 +193,25 @@ def mentions_expr(col: str = "text") -> pl.Expr:
 def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
     """A frame of a produced table's exact schema, from dicts or a partial frame.
 
-    Missing columns become NULL; extra columns are dropped; types are cast strictly.
+    Missing columns become NULL; extra columns are dropped; types are cast strictly. A value
+    of the wrong type (a boolean for a name, a list for an id, a number too large to store)
+    raises ``ValueError`` naming the record, the column and the value, never polars'
+    internal error.
     """
     target = schema.PRODUCED[table][0]
-    df = (
-        rows
-        if isinstance(rows, pl.DataFrame)
-        else pl.DataFrame(list(rows), infer_schema_length=None)
-    )
+    records: list[Mapping[str, Any]] | None = None
+    if isinstance(rows, pl.DataFrame):
+        df = rows
+    else:
+        records = list(rows)
+        try:
+            df = pl.DataFrame(records, infer_schema_length=None)
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+            raise ValueError(_misfit(records, target) or f"rows unfit for {table}: {exc}") from None
+        inferred = df.schema
+        if any(n in inferred and not _castable(inferred[n], t) for n, t in target.items()):
+            # e.g. a boolean where a name was expected: a strict cast would make it "true"
+            raise ValueError(_misfit(records, target) or f"rows unfit for {table}")
     exprs = []
     for name, dtype in target.items():
         if name in df.columns:
@@ -156,4 +220,142 @@ def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.Da
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     if df.width == 0:
         return pl.DataFrame(schema=target)
-    return df.select(exprs)
+    try:
+        return df.select(exprs)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+        found = _misfit(records if records is not None else df.to_dicts(), target)
+        raise ValueError(found or f"rows unfit for {table}: {exc}") from None
+
+
+def _castable(got: Any, want: Any) -> bool:
+    """Whether a column inferred from Python values holds the kind of values ``want`` is."""
+    if got == pl.Null or got == want:
+        return True
+    if want == pl.Utf8 or want == pl.Boolean:
+        return False
+    if want in (pl.Int64, pl.Int32):
+        return got.is_integer()
+    if want == pl.Float64:
+        return got.is_numeric()
+    if isinstance(want, pl.Datetime):
+        return isinstance(got, pl.Datetime)
+    if isinstance(want, pl.List):
+        return isinstance(got, pl.List) and _castable(got.inner, want.inner)
+    return True
+
+
+def _fits(value: Any, dtype: Any) -> bool:
+    if value is None:
+        return True
+    if dtype == pl.Utf8:
+        return isinstance(value, str) and _encodable(value)
+    if dtype in (pl.Int64, pl.Int32):
+        bits = 63 if dtype == pl.Int64 else 31
+        return (
+            isinstance(value, int) and not isinstance(value, bool) and -(2**bits) <= value < 2**bits
+        )
+    if dtype == pl.Float64:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if dtype == pl.Boolean:
+        return isinstance(value, bool)
+    if isinstance(dtype, pl.Datetime):
+        return isinstance(value, datetime)
+    if isinstance(dtype, pl.List):
+        return isinstance(value, list) and all(_fits(v, dtype.inner) for v in value)
+    return True
+
+
+def _encodable(text: str) -> bool:
+    """False for a string holding a lone UTF-16 surrogate ("\\ud800" in JSON): no character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _misfit(records: Sequence[Mapping[str, Any]], target: pl.Schema) -> str | None:
+    """The first value that does not fit its column, described for an error message."""
+    for i, row in enumerate(records, start=1):
+        for name, dtype in target.items():
+            value = row.get(name)
+            if not _fits(value, dtype):
+                kind = _kind(dtype)
+                if isinstance(value, str):
+                    kind = "Unicode text (a lone UTF-16 surrogate such as \\ud800 is none)"
+                return f"record #{i}: column {name!r}: expected {kind}, got {value!r:.80}"
+    return None
+
+
+def _kind(dtype: Any) -> str:
+    if dtype == pl.Utf8:
+        return "text"
+    if dtype in (pl.Int64, pl.Int32):
+        return "a whole number"
+    if isinstance(dtype, pl.List):
+        return "a list of text"
+    if isinstance(dtype, pl.Datetime):
+        return "a time"
+    return str(dtype)
+
+
+def check_csv_records(
+    text: str, where: str, *, delimiter: str = ",", known_headers: Iterable[str] = ()
+) -> list[str]:
+    """The header of a CSV text, after checking that the text is whole; FormatError naming
+    the file and the line otherwise.
+
+    A file cut short shows in two ways that a CSV reader would silently accept: a record
+    with fewer fields than the header (its missing cells would read as empty: NULL counts),
+    and a file that ends inside its header (the import would record 0 posts): its one line is
+    not ended, and often its last name is only the beginning of a known column. Also refused with a clear message: a
+    field over :data:`schema.MAX_TEXT_CHARS` characters and NUL characters. Blank lines are
+    no records.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+        _check_header(text, header, where, known_headers)
+        width = len(header)
+        for row in reader:
+            if len(row) >= width or not any(cell.strip() for cell in row):
+                continue
+            raise FormatError(
+                where,
+                f"expected {width} columns as in the header, got {len(row)}: the record is "
+                "cut short (a truncated file?)",
+                f"line {reader.line_num}",
+            )
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            reason = (
+                f"a field of more than {csv.field_size_limit():,} characters; expected at most "
+                f"{schema.MAX_TEXT_CHARS:,} (an unclosed quote?)"
+            )
+        elif "NUL" in reason:
+            reason = "expected text without NUL characters (is the file UTF-16? save it as UTF-8)"
+        raise FormatError(
+            where, f"not a readable CSV: {reason}", f"line {reader.line_num + 1}"
+        ) from exc
+    return header
+
+
+def _check_header(text: str, header: list[str], where: str, known: Iterable[str]) -> None:
+    """Refuse a file that ends inside its header (see :func:`check_csv_records`): its only
+    line is not ended (an export ends every line; refusing an empty import loses nothing)."""
+    if not header or "\n" in text or "\r" in text:
+        return  # the header line was ended: it was written whole
+    names = {_header_key(k) for k in known}
+    last = _header_key(header[-1])
+    if last not in names and (last == "" or any(n.startswith(last) for n in names)):
+        what = f"ends with {header[-1]!r}, the beginning of a column name"
+    else:
+        what = "is not ended and no record follows"
+    raise FormatError(
+        where, f"the header line {what}: the file is cut short (a truncated file?)", "line 1"
+    )
+
+
+def _header_key(name: str) -> str:
+    return name.strip().strip('"').strip().lstrip("\ufeff").casefold()

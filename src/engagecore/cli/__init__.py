@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from engagecore import __version__, interrupts, limits, plugins
-from engagecore.errors import EngageError
+from engagecore.errors import EngageError, one_line
 
 
 def _version_callback(value: bool) -> None:
@@ -89,7 +89,8 @@ def build_app() -> typer.Typer:
 
 
 def _fail(message: str, code: int) -> None:
-    print(f"engage: error: {message}", file=sys.stderr)
+    # one line whatever the message quotes (a bare CR would overwrite the line)
+    print(f"engage: error: {one_line(message)}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -129,7 +130,7 @@ def _main(argv: list[str] | None) -> None:
         _stopped()
         if debug:
             raise
-        _fail(str(exc).replace("\n", " "), exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except Exception as exc:
         _stopped()
         if debug:

@@ -7,10 +7,9 @@ status, not to the account's own publishing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from engagecore import textutil
@@ -24,6 +23,7 @@ NETWORK = NetworkSpec(
     display_name="Mastodon",
     interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0},
     provides=frozenset({"likes", "comments", "shares"}),
+    launched=date(2016, 10, 5),  # first release
 )
 
 
@@ -38,8 +38,23 @@ def _strip_html(html: str | None) -> str | None:
     return textutil.unescape(text)
 
 
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+def _ts(value: Any, path: str, record: int) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise FormatError(
+            path, f"expected 'created_at' as an ISO 8601 time, got {value!r}", record
+        ) from None
+
+
+def _count(obj: dict[str, Any], key: str, path: str, record: int | str) -> int | None:
+    """A count field; FormatError naming the file, the record and the value otherwise."""
+    try:
+        return textutil.parse_count(obj.get(key))
+    except ValueError:
+        raise FormatError(
+            path, f"expected {key!r} to be a count, got {obj.get(key)!r}", record
+        ) from None
 
 
 class MastodonStatusesImporter(Importer):
@@ -91,7 +106,7 @@ class MastodonStatusesImporter(Importer):
                     "network": "mastodon",
                     "post_id": str(st["id"]),
                     "account_id": account_id,
-                    "posted_at": _ts(st["created_at"]),
+                    "posted_at": _ts(st["created_at"], path, i),
                     "kind": "photo" if counted.get("media_attachments") else "text",
                     "is_own": boosted is None,
                     "text": text,
@@ -99,17 +114,15 @@ class MastodonStatusesImporter(Importer):
                     "hashtags": [t["name"] for t in counted.get("tags", [])],
                     "mentions": [m["acct"] for m in counted.get("mentions", [])],
                     "url": st.get("url") or counted.get("url"),
-                    "likes": textutil.parse_count(counted.get("favourites_count")),
-                    "comments": textutil.parse_count(counted.get("replies_count")),
-                    "shares": textutil.parse_count(counted.get("reblogs_count")),
+                    "likes": _count(counted, "favourites_count", path, i),
+                    "comments": _count(counted, "replies_count", path, i),
+                    "shares": _count(counted, "reblogs_count", path, i),
                     "observed_at": observed,
                 }
             )
         return Batch(
             accounts=textutil.frame("accounts", list(accounts.values())),
-            posts=textutil.frame("posts", pl.DataFrame(posts, infer_schema_length=None))
-            if posts
-            else None,
+            posts=textutil.frame("posts", posts) if posts else None,
             museum_hints={a: v["display_name"] for a, v in accounts.items() if v["display_name"]},
         )
 
@@ -137,7 +150,7 @@ class MastodonStatusesImporter(Importer):
                         "network": "mastodon",
                         "account_id": account_id,
                         "observed_at": observed,
-                        "followers": textutil.parse_count(data["followers_count"]),
+                        "followers": _count(data, "followers_count", path, account_id),
                     }
                 ],
             ),
