@@ -18,6 +18,7 @@ from engagecore.cli.output import (
     Format,
     FormatOption,
     OutputOption,
+    compact_number,
     emit,
     err_console,
 )
@@ -263,17 +264,6 @@ def _fmt(template: str, value: object) -> str:
         return str(value)
 
 
-def _compact(n: object) -> str:
-    """A count in a few characters: 9,876 · 866k · 1.2M."""
-    if not isinstance(n, int | float):
-        return "—"
-    if abs(n) < 10_000:
-        return f"{n:,.0f}"
-    if abs(n) < 1_000_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n / 1_000_000:.1f}M"
-
-
 def _pct(rate: object) -> str:
     """A rate (a fraction) in % with two significant digits."""
     return "—" if not isinstance(rate, int | float) else f"{100 * rate:.2g}%"
@@ -338,14 +328,14 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
         unlinked = unlinked or r.get("linked") is False
         cells = [r["museum"], r["network"]]
         cells += [str(r["period"])] if show_period else []
-        cells += [_compact(r.get("posts")), _compact(r.get("followers"))]
+        cells += [compact_number(r.get("posts")), compact_number(r.get("followers"))]
         cells += [_pct(r.get("engagement_rate"))]
         cells += [r.get("rate_basis") or "—"] if show_basis else []
         index = r.get("young_index")
         cells += [
             _score_cell(r, notes),
             _share(r.get("young_share")),
-            _compact(r.get("young_reach")),
+            compact_number(r.get("young_reach")),
             "—"
             if index is None
             else f"{index:.2f} {_YOUNG_BASIS.get(r.get('young_basis') or '', '')}".strip(),
@@ -416,8 +406,8 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
             _score_cell(r, notes),
             _pct(r.get("engagement_rate")),
             _share(r.get("young_share")),
-            _compact(r.get("young_reach")),
-            _compact(r.get("followers")),
+            compact_number(r.get("young_reach")),
+            compact_number(r.get("followers")),
         ]
         rows.append(cells)
     title = f"top museums — by {_SORT_TITLES.get(sort, sort)}"
