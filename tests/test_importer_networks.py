@@ -288,3 +288,19 @@ def test_check_importer_accepts_every_registered_declaration(tmp_path: Path) -> 
     foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
     for imp in plugins.registry().importers.values():
         testing.check_importer(imp, foreign)
+
+
+def test_a_spreadsheet_row_of_a_disabled_plugins_network_says_so(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An importer of any network ("*") writing a row of a disabled plugin's network: the
+    core's refusal says why the network is missing."""
+    monkeypatch.setenv("ENGAGE_DISABLE_PLUGINS", "instagram")
+    plugins.reset()
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        before = eng.store.table_digest()
+        with pytest.raises(engagecore.ValidationError) as err:
+            eng.ingest([fixtures / "spreadsheet" / "posts.csv"])
+        assert eng.store.table_digest() == before
+    assert "'instagram' is not a registered network" in str(err.value)
+    assert "the plugin 'instagram' is disabled (ENGAGE_DISABLE_PLUGINS)" in str(err.value)

@@ -405,10 +405,11 @@ def _validated(
             # declared, but its plugin is disabled or absent: the user's setting, said so
             raise UsageError(f"{path}: {plugins.unregistered(unknown[0])}")
         if unknown:
+            why = plugins.left_out(unknown[0])
             raise ValidationError(
                 f"plugin {imp.plugin!r}, file {path}, table {table}, column 'network': "
                 f"{unknown[0]!r} is not a registered network "
-                f"(known: {', '.join(sorted(known))})"
+                f"(known: {', '.join(sorted(known))})" + (f"; {why}" if why else "")
             )
         out[table] = df
     return out

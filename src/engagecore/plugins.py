@@ -218,12 +218,19 @@ def _check_networks(imp: Any, registered: dict[str, Any]) -> None:
         )
 
 
-def unregistered(network: str) -> str:
-    """Why ``network`` is not registered, as the end of a one-line message."""
+def left_out(network: str) -> str | None:
+    """``the plugin 'instagram' is disabled (ENGAGE_DISABLE_PLUGINS)`` when the installed
+    plugin of that name was left out by the environment; None otherwise."""
     get_plugin_manager()
     why = _skipped.get(network)
+    return None if why is None else f"the plugin {network!r} is {why}"
+
+
+def unregistered(network: str) -> str:
+    """Why ``network`` is not registered, as the end of a one-line message."""
+    why = left_out(network)
     if why is not None:
-        return f"network {network!r} is not registered: the plugin {network!r} is {why}"
+        return f"network {network!r} is not registered: {why}"
     off = ", ".join(f"{name!r} ({why})" for name, why in sorted(_skipped.items()))
     return (
         f"network {network!r} is not registered: the plugin that registers it is not installed"
