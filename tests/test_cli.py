@@ -36,7 +36,7 @@ def test_plugins_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(by_name["x"]) == {"name", "version", "distribution", "module", "hooks"}
     code, out, _ = run(["plugins", "--all", "--format", "json"], capsys)
     by_name = {r["name"]: r for r in json.loads(out)}
-    assert "importer:spreadsheet" in by_name["spreadsheet"]["provides"]
+    assert "importer:spreadsheet (any network)" in by_name["spreadsheet"]["provides"]
 
 
 def test_ingest_and_museums(

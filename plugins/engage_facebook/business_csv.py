@@ -52,6 +52,8 @@ class MetaBusinessSuiteCsvImporter(Importer):
 
     name = "meta-business-csv"
     network = "facebook"
+    #: the Instagram variant's rows are Instagram's (``--network instagram`` chooses it too)
+    networks = frozenset({"facebook", "instagram"})
     description = (
         "Meta Business Suite per-post CSV export (Facebook or Instagram; English or French "
         "headers); publish times read in --timezone"

@@ -107,10 +107,15 @@ def _candidates(network: str | None) -> list[Importer]:
     imps = list(reg.importers.values())
     if network is None:
         return imps
-    chosen = [i for i in imps if network in (i.network, i.name)]
+    # a network any importer declares (the Meta Business Suite CSV importer is Facebook's
+    # and reads Instagram files too), or one importer by name
+    chosen = [i for i in imps if network == i.name or network in i.networks]
     if not chosen:
-        known = sorted({i.network for i in imps} | {i.name for i in imps})
+        known = sorted({n for i in imps for n in i.networks} | {i.name for i in imps})
+        known = [k for k in known if k != plugins.ANY_NETWORK]
         raise DetectionError(f"network {network!r}: no importer for it; known: {', '.join(known)}")
+    if network not in reg.networks and all(network != i.name for i in chosen):
+        raise UsageError(plugins.unregistered(network))
     return chosen
 
 
@@ -381,18 +386,40 @@ def _validated(
     batch: Batch, imp: Importer, path: str, now: datetime | None = None
 ) -> dict[str, pl.DataFrame]:
     known = set(plugins.registry().networks)
+    declared = imp.networks
     out = {}
     for table, df in batch.frames().items():
         df = validate_frame(table, df, plugin=imp.plugin, path=path, now=now)
-        unknown = df.filter(~pl.col("network").is_in(sorted(known)))
-        if unknown.height:
+        written = set(df["network"].unique().to_list())
+        if plugins.ANY_NETWORK not in declared:
+            undeclared = sorted(written - declared)
+            if undeclared:
+                raise PluginError(
+                    imp.plugin,
+                    f"importer {imp.name!r} read {table} rows of network {undeclared[0]!r} "
+                    f"from {path}, a network it does not declare (declares: "
+                    f"{', '.join(sorted(declared))}; set Importer.networks)",
+                )
+        unknown = sorted(written - known)
+        if unknown and plugins.ANY_NETWORK not in declared:
+            # declared, but its plugin is disabled or absent: the user's setting, said so
+            raise UsageError(f"{path}: {plugins.unregistered(unknown[0])}")
+        if unknown:
+            why = plugins.left_out(unknown[0])
             raise ValidationError(
                 f"plugin {imp.plugin!r}, file {path}, table {table}, column 'network': "
-                f"{unknown['network'][0]!r} is not a registered network "
-                f"(known: {', '.join(sorted(known))})"
+                f"{unknown[0]!r} is not a registered network "
+                f"(known: {', '.join(sorted(known))})" + (f"; {why}" if why else "")
             )
         out[table] = df
     return out
+
+
+def _written_networks(frames: dict[str, pl.DataFrame], imp: Importer) -> str:
+    """What ``imports.network`` records for a unit: the networks of the rows it wrote,
+    sorted and comma-joined (``facebook,instagram``); with no row, the importer's network."""
+    written = sorted({n for df in frames.values() for n in df["network"].unique().to_list()})
+    return ",".join(written) if written else imp.network
 
 
 #: buffered rows written to the store at once (fewer, larger statements: much faster)
@@ -549,7 +576,11 @@ def _run_units(
 ) -> IngestReport:
     total = len(units)
     with store.transaction():
-        done = {(d, i) for d, i in store.fetchall("SELECT sha256, importer FROM imports")}
+        # (digest, importer) -> the networks it wrote, said again when skipping it
+        recorded_networks: dict[tuple[str, str], str] = {
+            (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
+        }
+        done = set(recorded_networks)
         known: dict[tuple[str, str], str | None] = {
             (n, a): m
             for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
@@ -563,13 +594,16 @@ def _run_units(
                 progress(n - 1, total, label)
             digest, batch = _digest_and_read(src, imp, ctx, label, done)
             if batch is None:
+                wrote = recorded_networks.get((digest, imp.name), imp.network)
                 report.units.append(
-                    UnitResult(label, imp.name, imp.network, "skipped (already imported)")
+                    UnitResult(label, imp.name, wrote, "skipped (already imported)")
                 )
                 continue
             done.add((digest, imp.name))
             frames = _validated(batch, imp, label, ctx.now)
-            result = UnitResult(label, imp.name, imp.network, "dry run" if dry_run else "imported")
+            wrote = _written_networks(frames, imp)
+            recorded_networks[(digest, imp.name)] = wrote
+            result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
             if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
                 if not (allow_empty or batch.empty_reason):
                     raise FormatError(label, _nothing_read(imp, src))
@@ -593,7 +627,7 @@ def _run_units(
                     "plugin": imp.plugin,
                     "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
                     "importer": imp.name,
-                    "network": imp.network,
+                    "network": wrote,  # the rows' networks (docs/model.md)
                     "path": recorded(src.display()),  # a zip member: a.zip:dir/file
                     "sha256": digest,
                     "rows": batch.rows(),

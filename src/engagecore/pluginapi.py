@@ -116,14 +116,37 @@ class Importer(ABC):
 
     Subclasses set ``name`` (unique, e.g. ``"x-archive"``), ``network`` and ``description``
     and implement :meth:`detect` and :meth:`read`.
+
+    ``network`` is the importer's own network (the plugin's); ``networks`` every network
+    whose rows it may emit, ``network`` included: by default ``frozenset({network})``. An
+    importer of an export that mixes networks declares them all (the Meta Business Suite CSV
+    importer: ``frozenset({"facebook", "instagram"})``); rows of another network are the
+    plugin's error. ``network = "*"`` (:data:`engagecore.plugins.ANY_NETWORK`): each row
+    names its own network, any registered one.
     """
 
     name: str = ""
     network: str = ""
     description: str = ""
+    _networks: frozenset[str] | None = None
     #: set by the plugin manager: the distribution / plugin that registered the importer
     plugin: str = ""
     plugin_version: str = ""
+
+    @property
+    def networks(self) -> frozenset[str]:
+        """Every network whose rows this importer may emit (default: its ``network``).
+
+        Set it as a class attribute (``networks = frozenset({"facebook", "instagram"})``) or
+        on the instance.
+        """
+        if self._networks is not None:
+            return self._networks
+        return frozenset({self.network}) if self.network else frozenset()
+
+    @networks.setter
+    def networks(self, value: frozenset[str]) -> None:
+        self._networks = value
 
     @abstractmethod
     def detect(self, source: Source) -> float:

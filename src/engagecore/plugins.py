@@ -52,7 +52,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
     load = _split_env("ENGAGE_LOAD_PLUGINS")
     disable = _split_env("ENGAGE_DISABLE_PLUGINS") or set()
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-        if (load is not None and ep.name not in load) or ep.name in disable:
+        if ep.name in disable:
+            _skipped[ep.name] = "disabled (ENGAGE_DISABLE_PLUGINS)"
+            continue
+        if load is not None and ep.name not in load:
+            _skipped[ep.name] = "not loaded (ENGAGE_LOAD_PLUGINS)"
             continue
         try:
             module = ep.load()
@@ -74,6 +78,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 
 _versions: dict[str, tuple[str, str]] = {}
+#: installed plugins the environment left out, and why (to explain a missing network)
+_skipped: dict[str, str] = {}
 
 
 def reset() -> None:
@@ -82,6 +88,7 @@ def reset() -> None:
     _pm = None
     _registry = None
     _versions.clear()
+    _skipped.clear()
 
 
 def plugin_infos(include_builtin_hooks: bool = True) -> list[PluginInfo]:
@@ -159,11 +166,8 @@ def registry() -> Registry:
     reg.networks = _collect("register_networks", NetworkSpec, lambda n: n.name)
     reg.importers = _collect("register_importers", Importer, lambda i: i.name)
     for imp in reg.importers.values():
-        if imp.network != ANY_NETWORK and imp.network not in reg.networks:
-            raise PluginError(
-                imp.plugin,
-                f"importer {imp.name!r} is for network {imp.network!r}, which no plugin registers",
-            )
+        # every plugin's networks are registered by now: the order plugins load in is moot
+        _check_networks(imp, reg.networks)
         imp.plugin_version = _versions.get(imp.plugin, ("unknown", ""))[0]
     reg.registry_readers = _collect("register_registry_readers", RegistryReader, lambda r: r.name)
     reg.demo_writers = _collect("register_demo_writers", DemoWriter, lambda w: w.network)
@@ -174,3 +178,62 @@ def registry() -> Registry:
 def plugin_version(plugin: str) -> str:
     get_plugin_manager()
     return _versions.get(plugin, ("unknown", ""))[0]
+
+
+def _check_networks(imp: Any, registered: dict[str, Any]) -> None:
+    """An importer's declared networks: a non-empty frozenset of names holding its
+    ``network``, ``"*"`` alone, at least one of them registered.
+
+    A declared network no loaded plugin registers is allowed beside a registered one (its
+    plugin may be disabled or not installed): rows of it are refused when read, saying so
+    (:func:`unregistered`).
+    """
+    declared = imp.networks
+    where = f"importer {imp.name!r}"
+    if not isinstance(declared, frozenset) or not all(isinstance(n, str) and n for n in declared):
+        raise PluginError(
+            imp.plugin,
+            f"{where}: networks is {declared!r}; expected a frozenset of network names",
+        )
+    if not declared:
+        raise PluginError(imp.plugin, f"{where} declares no network (set network or networks)")
+    if imp.network not in declared:
+        raise PluginError(
+            imp.plugin,
+            f"{where}: its network {imp.network!r} is not among the networks it declares "
+            f"({', '.join(sorted(declared))})",
+        )
+    if ANY_NETWORK in declared:
+        if len(declared) > 1:
+            raise PluginError(
+                imp.plugin,
+                f"{where}: {ANY_NETWORK!r} stands alone (any network); remove the others",
+            )
+        return
+    if not declared & set(registered):
+        names = ", ".join(repr(n) for n in sorted(declared))
+        raise PluginError(
+            imp.plugin,
+            f"{where} is for network(s) {names}, which no loaded plugin registers",
+        )
+
+
+def left_out(network: str) -> str | None:
+    """``the plugin 'instagram' is disabled (ENGAGE_DISABLE_PLUGINS)`` when the installed
+    plugin of that name was left out by the environment; None otherwise."""
+    get_plugin_manager()
+    why = _skipped.get(network)
+    return None if why is None else f"the plugin {network!r} is {why}"
+
+
+def unregistered(network: str) -> str:
+    """Why ``network`` is not registered, as the end of a one-line message."""
+    why = left_out(network)
+    if why is not None:
+        return f"network {network!r} is not registered: {why}"
+    off = ", ".join(f"{name!r} ({why})" for name, why in sorted(_skipped.items()))
+    return (
+        f"network {network!r} is not registered: the plugin that registers it is not installed"
+        + (f" or is among those left out: {off}" if off else "")
+        + "; `engage plugins --all` lists the networks registered"
+    )

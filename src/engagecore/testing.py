@@ -33,8 +33,23 @@ def check_network(spec: NetworkSpec) -> None:
 
 
 def check_importer(importer: Importer, foreign: Path) -> None:
-    """Naming, and a confidence of 0 on a file of no network's format."""
+    """Naming, the networks declared, and a confidence of 0 on a file of no network's format.
+
+    ``importer.networks`` must be a non-empty frozenset of network names holding
+    ``importer.network`` (registration checks the same, and that one of them is registered).
+    """
     assert importer.name and importer.network and importer.description
+    declared = importer.networks
+    assert isinstance(declared, frozenset), (
+        f"{importer.name}: networks is {declared!r}; expected a frozenset of network names"
+    )
+    assert declared, f"{importer.name} declares no network"
+    assert all(isinstance(n, str) and n for n in declared), (
+        f"{importer.name}: networks {sorted(map(repr, declared))} holds an empty or non-text name"
+    )
+    assert importer.network in declared, (
+        f"{importer.name}: its network {importer.network!r} is not among those it declares"
+    )
     assert importer.plugin, "importer has no owning plugin (register it through a hook)"
     src = Source.open(foreign)
     try:
@@ -132,7 +147,11 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
     data = sample_account(network)
     paths = writer.write(data, folder)
     assert paths, f"demo writer for {network!r} wrote nothing"
-    importers = [i for i in reg.importers.values() if i.network in (network, plugins.ANY_NETWORK)]
+    importers = [
+        i
+        for i in reg.importers.values()
+        if network in i.networks or plugins.ANY_NETWORK in i.networks
+    ]
     frames = []
     for p in paths:
         src = Source.open(p)

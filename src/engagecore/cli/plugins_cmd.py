@@ -50,7 +50,16 @@ def register(app: typer.Typer) -> None:
             for n in reg.networks.values():
                 provided.setdefault(n.plugin, []).append(f"network:{n.name}")
             for imp in reg.importers.values():
-                provided.setdefault(imp.plugin, []).append(f"importer:{imp.name}")
+                # the networks it may emit; one no loaded plugin registers is said so
+                nets = ", ".join(
+                    "any network"
+                    if n == plugins.ANY_NETWORK
+                    else n
+                    if n in reg.networks
+                    else f"{n}: not registered"
+                    for n in sorted(imp.networks)
+                )
+                provided.setdefault(imp.plugin, []).append(f"importer:{imp.name} ({nets})")
             for r in reg.registry_readers.values():
                 provided.setdefault(r.plugin, []).append(f"registry:{r.name}")
             for w in reg.demo_writers.values():
