@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engage_registry.museofile import LocatedListReader, MuseofileBaseReader
-from engagecore.hookspecs import hookimpl
+from engagecore.plugin import hookimpl
 
 
 @hookimpl

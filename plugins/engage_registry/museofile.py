@@ -13,10 +13,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from engagecore import textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import REGISTRY_SCHEMA, RegistryReader
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import REGISTRY_SCHEMA, FormatError, RegistryReader, Source
 
 
 def _header(source: Source) -> tuple[list[str], str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engage_spreadsheet.importer import SpreadsheetImporter
-from engagecore.hookspecs import hookimpl
+from engagecore.plugin import hookimpl
 
 
 @hookimpl

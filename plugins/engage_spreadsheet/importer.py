@@ -9,12 +9,19 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from engagecore import schema, textutil
-from engagecore.accountopt import check_named, given_account
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.plugins import ANY_NETWORK
-from engagecore.sources import Source
+from engagecore import plugin as schema
+from engagecore import plugin as textutil
+from engagecore.plugin import (
+    ANY_NETWORK,
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    given_account,
+    option,
+)
 
 REQUIRED = ("network", "account", "post_id", "posted_at")
 OPTIONAL = (

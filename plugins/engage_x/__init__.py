@@ -9,8 +9,7 @@ from typing import Any
 from engage_x.api import XApiImporter
 from engage_x.archive import XArchiveImporter
 from engage_x.demo import XDemoWriter
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import NetworkSpec
+from engagecore.plugin import NetworkSpec, hookimpl
 
 NETWORK = NetworkSpec(
     name="x",

@@ -19,11 +19,18 @@ from typing import Any
 import polars as pl
 
 from engage_x import columns as C
-from engagecore import textutil
-from engagecore.accountopt import check_named, given_account, matches
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    given_account,
+    option,
+)
+from engagecore.plugin import account_matches as matches
 
 OBSERVED_AT_KEY = "engagecore_observed_at"
 

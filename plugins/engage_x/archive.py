@@ -24,11 +24,8 @@ import polars as pl
 
 from engage_x import columns as C
 from engage_x import notes, tweets, ytd
-from engagecore import textutil
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
 
 _TWEETS_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
 _TWEET_PATTERNS = ("tweets.js", "tweets-part*.js", "tweet.js", "tweet-part*.js")

@@ -12,8 +12,8 @@ from typing import Any
 import polars as pl
 
 from engage_x import columns as C
-from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore import plugin as textutil
+from engagecore.plugin import FormatError
 
 TOLERANCE_S = 2
 

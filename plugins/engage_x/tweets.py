@@ -18,9 +18,8 @@ import polars as pl
 
 from engage_x import columns as C
 from engage_x import ytd
-from engagecore import interrupts, textutil
-from engagecore.errors import FormatError
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import FormatError, Source, interrupts
 
 CREATED_AT_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 

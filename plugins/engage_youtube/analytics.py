@@ -13,10 +13,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engagecore import textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source
 
 from ._channel import channel_from_options, check_channel
 from ._files import load_json, observed_at

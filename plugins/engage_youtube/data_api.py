@@ -20,10 +20,9 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import schema, textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as schema
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source
 
 from ._channel import check_channel
 from ._files import load_json, observed_at, parse_timestamp

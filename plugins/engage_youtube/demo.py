@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import schema
-from engagecore.pluginapi import DemoAccountData, DemoWriter
+from engagecore import plugin as schema
+from engagecore.plugin import DemoAccountData, DemoWriter
 
 from ._files import OBSERVED_AT_FIELD
 from .analytics import AGE_GROUPS, CHANNEL_ID_FIELD

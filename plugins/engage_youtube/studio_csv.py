@@ -17,10 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagecore import textutil
-from engagecore.errors import FormatError, UsageError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, UsageError
 
 from ._channel import channel_from_options
 from ._files import file_mtime

@@ -48,13 +48,13 @@ def register(app: typer.Typer) -> None:
             reg = plugins.registry()
             provided: dict[str, list[str]] = {}
             for n in reg.networks.values():
-                provided.setdefault(n.plugin, []).append(f"network:{n.name}")
+                provided.setdefault(plugins.owner_name(n), []).append(f"network:{n.name}")
             for imp in reg.importers.values():
-                provided.setdefault(imp.plugin, []).append(f"importer:{imp.name}")
+                provided.setdefault(plugins.owner_name(imp), []).append(f"importer:{imp.name}")
             for r in reg.registry_readers.values():
-                provided.setdefault(r.plugin, []).append(f"registry:{r.name}")
+                provided.setdefault(plugins.owner_name(r), []).append(f"registry:{r.name}")
             for w in reg.demo_writers.values():
-                provided.setdefault(w.plugin, []).append(f"demo-writer:{w.network}")
+                provided.setdefault(plugins.owner_name(w), []).append(f"demo-writer:{w.network}")
             df = df.with_columns(
                 pl.col("name")
                 .map_elements(lambda n: provided.get(n, []), return_dtype=pl.List(pl.Utf8))
