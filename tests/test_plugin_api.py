@@ -192,3 +192,22 @@ def test_check_importer_accepts_an_importer_built_by_hand(tmp_path: Path) -> Non
     foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
     check_importer(MastodonStatusesImporter(), foreign)
     check_importer(XArchiveImporter(), foreign)
+
+
+def test_entry_point_for_a_newer_api_fails_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real loading path: an entry point of the ``engagecore`` group naming a module."""
+    import importlib.metadata as md
+
+    (tmp_path / "engage_future_net.py").write_text("ENGAGE_PLUGIN_API = 7\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ep = md.EntryPoint("futurenet", "engage_future_net", plugins.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(plugins.md, "entry_points", lambda group: [ep])
+    plugins.reset()
+    with pytest.raises(PluginError) as err:
+        plugins.get_plugin_manager()
+    assert str(err.value) == (
+        "plugin 'futurenet': written for plugin API 7, but this engagecore provides plugin "
+        f"API {api.PLUGIN_API}: upgrade engagecore or use an older version of the plugin"
+    )
