@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import NetworkSpec
+from engagecore.plugin import NetworkSpec, hookimpl
 
 NETWORK = NetworkSpec(
     name="facebook",

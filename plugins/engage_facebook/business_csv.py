@@ -20,11 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from engage_facebook import csv_headers, kinds
-from engagecore import textutil
-from engagecore.accountopt import check_named, given_account
-from engagecore.errors import FormatError, UsageError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    UsageError,
+    check_named,
+    given_account,
+    option,
+)
 
 #: Publish-time layouts, tried in order; the first that reads every row of a file wins.
 TIME_FORMATS: Final = (

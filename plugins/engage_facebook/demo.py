@@ -18,7 +18,7 @@ import polars as pl
 
 from engage_facebook import kinds
 from engage_facebook.graph_sql import POST_METRICS
-from engagecore.pluginapi import DemoAccountData, DemoWriter
+from engagecore.plugin import DemoAccountData, DemoWriter
 
 PAGE_SIZE: Final = 100
 _FIELDS = (

@@ -28,11 +28,8 @@ from engage_facebook import graph_insights as gi
 from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
 from engage_facebook.graph_normalize import normalize
 from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
-from engagecore import textutil
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
 
 #: Members of a folder or zip whose heads detection reads at most (first and last ones).
 _DETECT_SAMPLE: Final = 40

@@ -17,8 +17,8 @@ from typing import Any, Final
 import polars as pl
 
 from engage_facebook.graph_sql import POST_METRICS
-from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore import plugin as textutil
+from engagecore.plugin import FormatError
 
 #: Page follower metrics, newest name first: on a day both report, the newer one wins.
 FOLLOWER_METRICS: Final = ("page_follows", "page_fans")

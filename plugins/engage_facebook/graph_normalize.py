@@ -12,8 +12,8 @@ from datetime import datetime
 import polars as pl
 
 from engage_facebook.graph_sql import POST_METRICS
-from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore import plugin as textutil
+from engagecore.plugin import FormatError
 
 
 def normalize(

@@ -26,9 +26,8 @@ import pyarrow as pa
 from engage_facebook import graph_sql
 from engage_facebook.graph_diagnose import locate_bad_record
 from engage_facebook.graph_files import array_span
-from engagecore import interrupts
-from engagecore.errors import FormatError
-from engagecore.limits import human
+from engagecore.plugin import FormatError, interrupts
+from engagecore.plugin import human_size as human
 
 #: Files at least this large are sliced and streamed instead of read as one object.
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024

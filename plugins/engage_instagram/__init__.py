@@ -9,8 +9,7 @@ from typing import Any
 from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import NetworkSpec
+from engagecore.plugin import NetworkSpec, hookimpl
 
 NETWORK = NetworkSpec(
     name="instagram",

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engagecore.pluginapi import ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import ReadContext, Source
 
 NETWORK_NAME = "instagram"
 

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from engage_instagram.common import NETWORK_NAME
-from engagecore.pluginapi import DemoAccountData, DemoWriter
+from engagecore.plugin import DemoAccountData, DemoWriter
 
 #: Column → English label of past_instagram_insights (the labels Meta uses in English).
 _LABELS = {

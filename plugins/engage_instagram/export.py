@@ -36,12 +36,17 @@ from engage_instagram.export_posts import (
     posts_from_legacy,
     posts_from_list,
 )
-from engagecore import textutil
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
-from engagecore.validate import check_time
+from engagecore import plugin as textutil
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    check_time,
+    option,
+)
 
 #: Member names that may hold what we read, wherever the export version put them.
 _CANDIDATES = (

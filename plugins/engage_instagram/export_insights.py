@@ -16,8 +16,8 @@ from typing import Any
 from engage_instagram import labels
 from engage_instagram.common import from_unix, media_id
 from engage_instagram.export_posts import PostRecord, media_kind
-from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore import plugin as textutil
+from engagecore.plugin import FormatError
 
 #: organic_insights_* keys that hold one entry per media, and the kind of that media.
 MEDIA_INSIGHT_KEYS = {

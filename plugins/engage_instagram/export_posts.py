@@ -21,7 +21,7 @@ from engage_instagram.common import (
     media_id,
     parse_iso,
 )
-from engagecore.errors import FormatError
+from engagecore.plugin import FormatError
 
 #: The wrapper key of each media file, and the kind its items have.
 WRAPPER_KINDS = {

@@ -28,11 +28,8 @@ from engage_instagram.common import (
     parse_iso,
     squashed_head,
 )
-from engagecore import textutil
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore import plugin as textutil
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named, option
 
 #: Graph media insight metric → count column (old names kept: saved responses stay valid).
 METRICS = {

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from engage_registry.museofile import LocatedListReader, MuseofileBaseReader
-from engagecore.hookspecs import hookimpl
+from engagecore.plugin import RegistryReader, hookimpl
 
 
 @hookimpl
-def register_registry_readers(register: Callable[[Any], None]) -> None:
+def register_registry_readers(register: Callable[[RegistryReader], None]) -> None:
     register(LocatedListReader())
     register(MuseofileBaseReader())

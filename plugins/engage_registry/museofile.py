@@ -13,10 +13,13 @@ from typing import ClassVar
 
 import polars as pl
 
-from engagecore import textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import REGISTRY_SCHEMA, RegistryReader
-from engagecore.sources import Source
+from engagecore.plugin import (
+    REGISTRY_SCHEMA,
+    FormatError,
+    RegistryReader,
+    Source,
+    check_csv_records,
+)
 
 
 def _header(source: Source) -> tuple[list[str], str]:
@@ -34,7 +37,7 @@ def _read(source: Source, columns: dict[str, str], id_col: str) -> pl.DataFrame:
         raise FormatError(path, f"missing column(s) {missing}; expected a Musées de France list")
     text = source.read_text(source.names()[0])
     # a list cut short would import museums with their last columns empty
-    textutil.check_csv_records(text, path, delimiter=sep, known_headers=list(columns))
+    check_csv_records(text, path, delimiter=sep, known_headers=list(columns))
     try:
         df = pl.read_csv(
             io.StringIO(text),

@@ -8,12 +8,11 @@ docs/spreadsheet-template.md; ``engage template`` is not needed: the header is t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from engage_spreadsheet.importer import SpreadsheetImporter
-from engagecore.hookspecs import hookimpl
+from engagecore.plugin import Importer, hookimpl
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(SpreadsheetImporter())

@@ -9,12 +9,25 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from engagecore import schema, textutil
-from engagecore.accountopt import check_named, given_account
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.plugins import ANY_NETWORK
-from engagecore.sources import Source
+from engagecore.plugin import (
+    ANY_NETWORK,
+    COUNT_COLUMNS,
+    POST_KINDS,
+    UTC_TS,
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_csv_records,
+    check_named,
+    frame,
+    given_account,
+    hashtags_expr,
+    mentions_expr,
+    option,
+    parse_count,
+)
 
 REQUIRED = ("network", "account", "post_id", "posted_at")
 OPTIONAL = (
@@ -24,7 +37,7 @@ OPTIONAL = (
     "text",
     "language",
     "url",
-    *schema.COUNT_COLUMNS,
+    *COUNT_COLUMNS,
     "followers",
     "observed_at",
 )
@@ -121,13 +134,13 @@ class SpreadsheetImporter(Importer):
         posted = self._timestamps(raw, "posted_at", path, ctx)
         observed_default = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
         observed = self._timestamps(raw, "observed_at", path, ctx, default=observed_default)
-        counts = {c: self._counts(raw, c, path) for c in (*schema.COUNT_COLUMNS, "followers")}
+        counts = {c: self._counts(raw, c, path) for c in (*COUNT_COLUMNS, "followers")}
         kind = raw["kind"].fill_null("other").str.strip_chars().str.to_lowercase()
-        bad_kind = raw.filter(~kind.is_in(sorted(schema.POST_KINDS)))
+        bad_kind = raw.filter(~kind.is_in(sorted(POST_KINDS)))
         if bad_kind.height:
             raise FormatError(
                 path,
-                f"column 'kind': {bad_kind['kind'][0]!r} is not one of {sorted(schema.POST_KINDS)}",
+                f"column 'kind': {bad_kind['kind'][0]!r} is not one of {sorted(POST_KINDS)}",
                 record=f"line {bad_kind['_line'][0]}",
             )
         own = raw["is_own"].str.strip_chars().str.to_lowercase()
@@ -152,15 +165,15 @@ class SpreadsheetImporter(Importer):
                 "text": raw["text"],
                 "language": raw["language"],
                 "url": raw["url"],
-                **{c: counts[c] for c in schema.COUNT_COLUMNS},
+                **{c: counts[c] for c in COUNT_COLUMNS},
                 "observed_at": observed,
             }
         ).with_columns(
-            textutil.hashtags_expr("text").alias("hashtags"),
-            textutil.mentions_expr("text").alias("mentions"),
+            hashtags_expr("text").alias("hashtags"),
+            mentions_expr("text").alias("mentions"),
         )
-        posts = textutil.frame("posts", df)
-        accounts = textutil.frame(
+        posts = frame("posts", df)
+        accounts = frame(
             "accounts",
             df.select("network", "account_id")
             .unique(maintain_order=True)
@@ -184,7 +197,7 @@ class SpreadsheetImporter(Importer):
         return Batch(
             accounts=accounts,
             posts=posts,
-            follower_snapshots=textutil.frame("follower_snapshots", fol),
+            follower_snapshots=frame("follower_snapshots", fol),
             museum_hints=hints,
         )
 
@@ -197,7 +210,7 @@ class SpreadsheetImporter(Importer):
             text = source.read_text(source.names()[0])
             first = text.split("\n", 1)[0]
             sep = max((",", ";", "\t"), key=first.count)
-            textutil.check_csv_records(text, path, delimiter=sep, known_headers=ALL_COLUMNS)
+            check_csv_records(text, path, delimiter=sep, known_headers=ALL_COLUMNS)
             return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, quote_char='"')
         except FormatError:
             raise
@@ -236,7 +249,7 @@ class SpreadsheetImporter(Importer):
                     f"column {col!r}: {v!r} is not a plausible date-time",
                     record=f"line {line}",
                 ) from None
-        return pl.Series(col, out, dtype=schema.UTC_TS)
+        return pl.Series(col, out, dtype=UTC_TS)
 
     @staticmethod
     def _counts(raw: pl.DataFrame, col: str, path: str) -> pl.Series:
@@ -244,7 +257,7 @@ class SpreadsheetImporter(Importer):
         out: list[int | None] = []
         for line, v in zip(raw["_line"].to_list(), values, strict=True):
             try:
-                n = textutil.parse_count(v)
+                n = parse_count(v)
             except ValueError:
                 raise FormatError(
                     path,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from engage_x.api import XApiImporter
 from engage_x.archive import XArchiveImporter
 from engage_x.demo import XDemoWriter
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import NetworkSpec
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, hookimpl
 
 NETWORK = NetworkSpec(
     name="x",
@@ -26,16 +24,16 @@ __all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]
 
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(XArchiveImporter())
     register(XApiImporter())
 
 
 @hookimpl
-def register_demo_writers(register: Callable[[Any], None]) -> None:
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(XDemoWriter())

@@ -19,11 +19,21 @@ from typing import Any
 import polars as pl
 
 from engage_x import columns as C
-from engagecore import textutil
-from engagecore.accountopt import check_named, given_account, matches
-from engagecore.errors import FormatError, option
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    frame,
+    given_account,
+    option,
+    parse_count,
+    text_value,
+    unescape,
+)
+from engagecore.plugin import account_matches as matches
 
 OBSERVED_AT_KEY = "engagecore_observed_at"
 
@@ -78,12 +88,10 @@ class XApiImporter(Importer):
         data = value.get("data")
         if data is None:
             if isinstance(value.get("meta"), dict):  # a page past the last post
-                return Batch(
-                    posts=textutil.frame("posts", []), empty_reason="a page past the last post"
-                )
+                return Batch(posts=frame("posts", []), empty_reason="a page past the last post")
             raise FormatError(display, 'expected a "data" member (an X API v2 response)')
         if data == [] and isinstance(value.get("meta"), dict):
-            return Batch(posts=textutil.frame("posts", []), empty_reason="a page with no posts")
+            return Batch(posts=frame("posts", []), empty_reason="a page with no posts")
         items = data if isinstance(data, list) else [data]
         if not all(isinstance(i, dict) for i in items):
             raise FormatError(display, '"data" must hold objects')
@@ -110,14 +118,14 @@ def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
 
 def _count(value: Any, what: str, display: str, record: str) -> int | None:
     try:
-        return textutil.parse_count(value)
+        return parse_count(value)
     except ValueError as exc:
         raise FormatError(display, f"expected {what} to be a count, got {value!r}", record) from exc
 
 
 def _text_field(obj: dict[str, Any], key: str, display: str, record: str) -> str | None:
     try:
-        return textutil.text_value(obj.get(key))
+        return text_value(obj.get(key))
     except ValueError:
         raise FormatError(
             display, f"expected {key!r} as text, got {obj.get(key)!r:.60}", record
@@ -167,7 +175,7 @@ def _frame(table: str, cols: dict[str, list[Any]], observed: datetime | None) ->
     ).with_columns(network=pl.lit(C.NETWORK))
     if observed is not None:
         df = df.with_columns(observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")))
-    return textutil.frame(table, df)
+    return frame(table, df)
 
 
 def _kind(tweet: dict[str, Any], media_types: dict[str, str], links: list[str]) -> str:
@@ -190,7 +198,7 @@ def _text(tweet: dict[str, Any]) -> tuple[str | None, list[str], list[str], list
     urls = [u for e in ents for u in e.get("urls") or [] if isinstance(u, dict)]
     # Media links (with a media_key) stay t.co links in the text, as in the archive.
     link_urls = [u for u in urls if not u.get("media_key")]
-    text = C.expand_urls(textutil.unescape(text), link_urls)
+    text = C.expand_urls(unescape(text), link_urls)
     tags = [h.get("tag") for e in ents for h in e.get("hashtags") or [] if isinstance(h, dict)]
     ments = [
         m.get("username") for e in ents for m in e.get("mentions") or [] if isinstance(m, dict)
@@ -337,7 +345,7 @@ def _tweets(
     hints = {a: users[a]["name"] for a in authors if a in users and users[a].get("name")}
     return Batch(
         accounts=_frame("accounts", accounts, observed=None),
-        posts=textutil.frame("posts", posts),
+        posts=frame("posts", posts),
         follower_snapshots=_frame("follower_snapshots", snaps, observed=observed),
         museum_hints=hints,
     )

@@ -24,11 +24,17 @@ import polars as pl
 
 from engage_x import columns as C
 from engage_x import notes, tweets, ytd
-from engagecore import textutil
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    frame,
+    parse_count,
+    text_value,
+)
 
 _TWEETS_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
 _TWEET_PATTERNS = ("tweets.js", "tweets-part*.js", "tweet.js", "tweet-part*.js")
@@ -91,7 +97,7 @@ def _is_root(source: Source, arch: _Archive) -> bool:
 
 def _text(obj: dict[str, Any], key: str, where: str) -> str | None:
     try:
-        return textutil.text_value(obj.get(key))
+        return text_value(obj.get(key))
     except ValueError:
         raise FormatError(
             where, f"expected {key!r} as text, got {obj.get(key)!r:.60}", "#1"
@@ -181,7 +187,7 @@ class XArchiveImporter(Importer):
             posts = notes.apply_notes(posts, note_frame)
 
         observed = generated or self._fallback_observed(source, arch, posts)
-        posts_out = textutil.frame(
+        posts_out = frame(
             "posts",
             posts.with_columns(
                 network=pl.lit(C.NETWORK),
@@ -190,7 +196,7 @@ class XArchiveImporter(Importer):
                 observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")),
             ).with_columns(url=C.status_url_expr("_handle", "post_id")),
         )
-        accounts = textutil.frame(
+        accounts = frame(
             "accounts",
             [
                 {
@@ -201,7 +207,7 @@ class XArchiveImporter(Importer):
                 }
             ],
         )
-        snaps = textutil.frame(
+        snaps = frame(
             "follower_snapshots",
             []
             if followers is None
@@ -270,7 +276,7 @@ class XArchiveImporter(Importer):
         if files and isinstance(files[0], dict) and files[0].get("count") is not None:
             raw = files[0]["count"]
             try:
-                return textutil.parse_count(raw)
+                return parse_count(raw)
             except ValueError as exc:
                 raise FormatError(
                     source.display(arch.get("manifest.js")),

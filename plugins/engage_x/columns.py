@@ -11,7 +11,7 @@ import html
 
 import polars as pl
 
-from engagecore.errors import FormatError
+from engagecore.plugin import FormatError
 
 NETWORK = "x"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engage_x import columns as C
-from engagecore.pluginapi import DemoAccountData, DemoWriter
+from engagecore.plugin import DemoAccountData, DemoWriter
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

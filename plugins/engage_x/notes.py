@@ -12,8 +12,7 @@ from typing import Any
 import polars as pl
 
 from engage_x import columns as C
-from engagecore import textutil
-from engagecore.errors import FormatError
+from engagecore.plugin import FormatError, hashtags, mentions
 
 TOLERANCE_S = 2
 
@@ -55,8 +54,8 @@ def notes_frame(value: Any, display: str) -> pl.DataFrame:
         ments = [m.get("screenName") for m in core.get("mentions") or [] if isinstance(m, dict)]
         rows["note_at"].append(note["createdAt"])  # type: ignore[index]
         rows["note_text"].append(text)
-        rows["note_hashtags"].append([t for t in tags if t] or textutil.hashtags(text))
-        rows["note_mentions"].append([m for m in ments if m] or textutil.mentions(text))
+        rows["note_hashtags"].append([t for t in tags if t] or hashtags(text))
+        rows["note_mentions"].append([m for m in ments if m] or mentions(text))
     df = pl.DataFrame(
         {
             "note_at": pl.Series(rows["note_at"], dtype=pl.Utf8),

@@ -18,9 +18,7 @@ import polars as pl
 
 from engage_x import columns as C
 from engage_x import ytd
-from engagecore import interrupts, textutil
-from engagecore.errors import FormatError
-from engagecore.sources import Source
+from engagecore.plugin import FormatError, Source, hashtags_expr, interrupts, mentions_expr
 
 CREATED_AT_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
@@ -246,12 +244,8 @@ def _transform(df: pl.DataFrame, display: str) -> pl.DataFrame:
         )
     if df.select(pl.col("no_entities").any()).item():
         df = df.with_columns(
-            hashtags=pl.when("no_entities")
-            .then(textutil.hashtags_expr("text"))
-            .otherwise("hashtags"),
-            mentions=pl.when("no_entities")
-            .then(textutil.mentions_expr("text"))
-            .otherwise("mentions"),
+            hashtags=pl.when("no_entities").then(hashtags_expr("text")).otherwise("hashtags"),
+            mentions=pl.when("no_entities").then(mentions_expr("text")).otherwise("mentions"),
         )
     is_own = ~pl.col("raw_text").fill_null("").str.starts_with("RT @")
     return df.select(

@@ -15,8 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from engagecore.errors import FormatError
-from engagecore.sources import Source
+from engagecore.plugin import FormatError, Source
 
 #: ``window.<global name> =`` at the start of a member (after an optional BOM).
 _PREFIX_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*window\.([A-Za-z0-9_.$]+)\s*=")

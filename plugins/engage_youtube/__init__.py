@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import NetworkSpec
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, hookimpl
 
 from .analytics import YouTubeAnalyticsImporter
 from .data_api import YouTubeDataApiImporter
@@ -35,17 +33,17 @@ NETWORK = NetworkSpec(
 
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(YouTubeDataApiImporter())
     register(YouTubeAnalyticsImporter())
     register(YouTubeStudioCsvImporter())
 
 
 @hookimpl
-def register_demo_writers(register: Callable[[Any], None]) -> None:
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(YouTubeDemoWriter())

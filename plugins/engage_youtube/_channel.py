@@ -11,9 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from engagecore.accountopt import check_named
-from engagecore.errors import FormatError, UsageError, option
-from engagecore.pluginapi import ReadContext
+from engagecore.plugin import FormatError, ReadContext, UsageError, check_named, option
 
 _CHANNEL_URL = re.compile(r"youtube\.com/channel/(?P<id>[\w-]+)")
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from engagecore.errors import FormatError
-from engagecore.sources import Source
+from engagecore.plugin import FormatError, Source
 
 #: Top-level field a saved response may carry to say when it was fetched (ISO 8601).
 OBSERVED_AT_FIELD = "engagecore_observed_at"

@@ -13,10 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engagecore import textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, frame
 
 from ._channel import channel_from_options, check_channel
 from ._files import load_json, observed_at
@@ -168,6 +165,6 @@ class YouTubeAnalyticsImporter(Importer):
                     "basis": "viewers",
                 }
         return Batch(
-            accounts=textutil.frame("accounts", list(accounts.values())),
-            audience_age=textutil.frame("audience_age", list(rows.values())),
+            accounts=frame("accounts", list(accounts.values())),
+            audience_age=frame("audience_age", list(rows.values())),
         )

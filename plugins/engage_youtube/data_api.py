@@ -20,10 +20,19 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import schema, textutil
-from engagecore.errors import FormatError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import (
+    POSTS,
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    frame,
+    hashtags,
+    mentions,
+    parse_count,
+    text_value,
+)
 
 from ._channel import check_channel
 from ._files import load_json, observed_at, parse_timestamp
@@ -107,17 +116,17 @@ class _Collected:
         posts = None
         if self.saw_videos:
             rows = sorted(self.posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
-            posts = textutil.frame("posts", rows) if rows else pl.DataFrame(schema=schema.POSTS)
+            posts = frame("posts", rows) if rows else pl.DataFrame(schema=POSTS)
         snapshots = None
         if self.saw_channels:
-            snapshots = textutil.frame(
+            snapshots = frame(
                 "follower_snapshots",
                 [
                     {"network": NETWORK, "account_id": a, "observed_at": t, "followers": n}
                     for (a, t), n in sorted(self.snapshots.items())
                 ],
             )
-        accounts = textutil.frame("accounts", list(self.accounts.values()))
+        accounts = frame("accounts", list(self.accounts.values()))
         return Batch(
             accounts=accounts if self.accounts else None,
             posts=posts,
@@ -128,7 +137,7 @@ class _Collected:
 
 def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
     try:
-        return textutil.text_value(obj.get(key))
+        return text_value(obj.get(key))
     except ValueError:
         raise FormatError(
             where, f"expected snippet.{key} as text, got {obj.get(key)!r:.60}", record
@@ -137,7 +146,7 @@ def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
 
 def _count(stats: dict[str, Any], key: str, where: str, record: str) -> int | None:
     try:
-        return textutil.parse_count(stats.get(key))
+        return parse_count(stats.get(key))
     except ValueError:
         raise FormatError(
             where, f"expected statistics.{key} as a number string, got {stats.get(key)!r}", record
@@ -192,8 +201,8 @@ def _read_video(
         "is_own": True,
         "text": text or None,
         "language": snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
-        "hashtags": textutil.hashtags(text),
-        "mentions": textutil.mentions(text),
+        "hashtags": hashtags(text),
+        "mentions": mentions(text),
         "url": WATCH_URL.format(id=vid),
         "observed_at": seen,
     }

@@ -19,8 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from engagecore import schema
-from engagecore.pluginapi import DemoAccountData, DemoWriter
+from engagecore.plugin import UTC_TS, DemoAccountData, DemoWriter
 
 from ._files import OBSERVED_AT_FIELD
 from .analytics import AGE_GROUPS, CHANNEL_ID_FIELD
@@ -143,7 +142,7 @@ class YouTubeDemoWriter(DemoWriter):
         export = data.export_date
         export = export.replace(tzinfo=UTC) if export.tzinfo is None else export.astimezone(UTC)
         posts = data.posts.with_columns(
-            pl.col("observed_at").fill_null(pl.lit(export, dtype=schema.UTC_TS))
+            pl.col("observed_at").fill_null(pl.lit(export, dtype=UTC_TS))
         ).sort("posted_at", "post_id", descending=[True, False])
         page_no = 0
         for (seen,), group in posts.group_by("observed_at", maintain_order=True):

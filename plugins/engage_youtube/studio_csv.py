@@ -17,10 +17,19 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagecore import textutil
-from engagecore.errors import FormatError, UsageError
-from engagecore.pluginapi import Batch, Importer, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    UsageError,
+    check_csv_records,
+    frame,
+    hashtags,
+    mentions,
+    parse_count,
+)
 
 from ._channel import channel_from_options
 from ._files import file_mtime
@@ -121,7 +130,7 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
     where = source.display(member)
     text = source.read_text(member)
     known = (*HEADER_START, *METRICS, *_OTHER_COLUMNS)
-    textutil.check_csv_records(text, where, known_headers=known)
+    check_csv_records(text, where, known_headers=known)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     if tuple(header[:3]) != HEADER_START:
@@ -158,14 +167,14 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
             "kind": "video",
             "is_own": True,
             "text": title or None,
-            "hashtags": textutil.hashtags(title),
-            "mentions": textutil.mentions(title),
+            "hashtags": hashtags(title),
+            "mentions": mentions(title),
             "url": f"https://www.youtube.com/watch?v={vid}",
             "observed_at": seen,
         }
         for col, i in metric_at.items():
             try:
-                out[col] = textutil.parse_count(row[i])
+                out[col] = parse_count(row[i])
             except ValueError:
                 raise FormatError(
                     where, f"expected a number in column {header[i]!r}, got {row[i]!r}", record
@@ -214,6 +223,6 @@ class YouTubeStudioCsvImporter(Importer):
                     posts[row["post_id"]] = row
         ordered = sorted(posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
         return Batch(
-            accounts=textutil.frame("accounts", [{"network": NETWORK, "account_id": channel}]),
-            posts=textutil.frame("posts", ordered),
+            accounts=frame("accounts", [{"network": NETWORK, "account_id": channel}]),
+            posts=frame("posts", ordered),
         )

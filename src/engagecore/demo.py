@@ -77,7 +77,8 @@ def _write_exports(cohort: Cohort, writers: dict[str, Any], folder: Path) -> lis
             raise
         except Exception as exc:
             raise PluginError(
-                writer.plugin, f"demo writer for {network!r} failed on @{data.handle}: {exc!r}"
+                plugins.owner_name(writer),
+                f"demo writer for {network!r} failed on @{data.handle}: {exc!r}",
             ) from exc
     return paths
 

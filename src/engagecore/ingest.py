@@ -128,7 +128,8 @@ def _detect(source: Source, importers: Sequence[Importer]) -> list[tuple[float, 
             conf = 0.0
         except Exception as exc:
             raise PluginError(
-                imp.plugin, f"importer {imp.name!r} failed to inspect {source.display()}: {exc!r}"
+                plugins.owner_name(imp),
+                f"importer {imp.name!r} failed to inspect {source.display()}: {exc!r}",
             ) from exc
         if conf > 0:
             scored.append((conf, imp))
@@ -389,13 +390,13 @@ def _validated(
     declared = imp.networks
     out = {}
     for table, df in batch.frames().items():
-        df = validate_frame(table, df, plugin=imp.plugin, path=path, now=now)
+        df = validate_frame(table, df, plugin=plugins.owner_name(imp), path=path, now=now)
         written = set(df["network"].unique().to_list())
         if plugins.ANY_NETWORK not in declared:
             undeclared = sorted(written - declared)
             if undeclared:
                 raise PluginError(
-                    imp.plugin,
+                    plugins.owner_name(imp),
                     f"importer {imp.name!r} read {table} rows of network {undeclared[0]!r} "
                     f"from {path}, a network it does not declare (declares: "
                     f"{', '.join(sorted(declared))}; set Importer.networks)",
@@ -407,7 +408,7 @@ def _validated(
         if unknown:
             why = plugins.left_out(unknown[0])
             raise ValidationError(
-                f"plugin {imp.plugin!r}, file {path}, table {table}, column 'network': "
+                f"plugin {plugins.owner_name(imp)!r}, file {path}, table {table}, column 'network': "
                 f"{unknown[0]!r} is not a registered network "
                 f"(known: {', '.join(sorted(known))})" + (f"; {why}" if why else "")
             )
@@ -624,8 +625,8 @@ def _run_units(
             pending.imports.append(
                 {
                     "import_id": import_id,
-                    "plugin": imp.plugin,
-                    "plugin_version": imp.plugin_version or plugins.plugin_version(imp.plugin),
+                    "plugin": plugins.owner_name(imp),
+                    "plugin_version": plugins.plugin_version(plugins.owner_name(imp)),
                     "importer": imp.name,
                     "network": wrote,  # the rows' networks (docs/model.md)
                     "path": recorded(src.display()),  # a zip member: a.zip:dir/file
@@ -716,7 +717,9 @@ def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
     except _DATA_ERRORS as exc:
         raise FormatError(label, f"cannot be read by {imp.name}: {exc!r}") from exc
     except Exception as exc:
-        raise PluginError(imp.plugin, f"importer {imp.name!r} crashed on {label}: {exc!r}") from exc
+        raise PluginError(
+            plugins.owner_name(imp), f"importer {imp.name!r} crashed on {label}: {exc!r}"
+        ) from exc
     finally:
         src.close()
 

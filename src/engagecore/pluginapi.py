@@ -2,6 +2,8 @@
 
 A network plugin registers a :class:`NetworkSpec` and one or more :class:`Importer` objects
 through the ``register_networks`` and ``register_importers`` hooks (see :mod:`hookspecs`).
+Plugins import these names from :mod:`engagecore.plugin`. Which plugin registered an object
+is kept by the registry (``plugins.registry().owner(obj)``), never written onto the object.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ class NetworkSpec:
     provides: frozenset[str]
     typical_rate: float | None = None
     rate_source: str = ""
-    plugin: str = ""
     launched: date | None = None
 
     def __post_init__(self) -> None:
@@ -129,9 +130,6 @@ class Importer(ABC):
     network: str = ""
     description: str = ""
     _networks: frozenset[str] | None = None
-    #: set by the plugin manager: the distribution / plugin that registered the importer
-    plugin: str = ""
-    plugin_version: str = ""
 
     @property
     def networks(self) -> frozenset[str]:
@@ -178,7 +176,6 @@ class RegistryReader(ABC):
 
     name: str = ""
     description: str = ""
-    plugin: str = ""
 
     @abstractmethod
     def detect(self, source: Source) -> float:
@@ -197,7 +194,6 @@ class DemoWriter(ABC):
     """
 
     network: str = ""
-    plugin: str = ""
 
     @abstractmethod
     def write(self, data: DemoAccountData, folder: Path) -> list[Path]:

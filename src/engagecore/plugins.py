@@ -2,11 +2,13 @@
 
 Built once, lazily, by :func:`get_plugin_manager`. ``ENGAGE_LOAD_PLUGINS`` (comma-separated
 plugin names) loads only those; ``ENGAGE_DISABLE_PLUGINS`` skips some.
+
+The :class:`Registry` keeps which plugin registered each object (:meth:`Registry.owner`);
+nothing is written onto the plugins' objects.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata as md
 import os
 from collections.abc import Callable
@@ -17,6 +19,7 @@ import pluggy
 
 from engagecore import hookspecs
 from engagecore.errors import EngageError, PluginError
+from engagecore.hookspecs import PLUGIN_API
 
 ENTRY_POINT_GROUP = "engagecore"
 #: an importer whose rows each name their own network (e.g. the spreadsheet template)
@@ -26,13 +29,36 @@ _pm: pluggy.PluginManager | None = None
 _registry: Registry | None = None
 
 
+#: the module attribute by which a plugin declares the plugin API it was written for
+API_ATTRIBUTE = "ENGAGE_PLUGIN_API"
+
+
 @dataclass
 class PluginInfo:
+    """A loaded plugin: its entry-point name, its distribution's version, its module."""
+
     name: str
     version: str
     module: str
     hooks: list[str]
     distribution: str
+
+
+def check_api(name: str, plugin: object) -> None:
+    """Refuse a plugin that declares (``ENGAGE_PLUGIN_API = N``) a newer API than the core's."""
+    declared = getattr(plugin, API_ATTRIBUTE, None)
+    if declared is None:
+        return
+    if not isinstance(declared, int) or isinstance(declared, bool) or declared < 1:
+        raise PluginError(
+            name, f"{API_ATTRIBUTE} = {declared!r}; expected a plugin API version (an integer >= 1)"
+        )
+    if declared > PLUGIN_API:
+        raise PluginError(
+            name,
+            f"written for plugin API {declared}, but this engagecore provides plugin API "
+            f"{PLUGIN_API}: upgrade engagecore or use an older version of the plugin",
+        )
 
 
 def _split_env(var: str) -> set[str] | None:
@@ -64,6 +90,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
             raise PluginError(ep.name, f"failed to load {ep.value!r}: {exc}") from exc
         if pm.is_registered(module):
             continue
+        check_api(ep.name, module)
         pm.register(module, name=ep.name)
         dist = getattr(ep, "dist", None)
         version = dist.version if dist is not None else "unknown"
@@ -109,8 +136,13 @@ def plugin_infos(include_builtin_hooks: bool = True) -> list[PluginInfo]:
 T = TypeVar("T")
 
 
-def _collect(hook_name: str, kind: type[T], key: Callable[[T], str]) -> dict[str, T]:
-    """Call a ``register_*`` hook plugin by plugin, validating what each one registers."""
+def _collect(
+    hook_name: str, kind: type[T], key: Callable[[T], str], owned: dict[int, str]
+) -> dict[str, T]:
+    """Call a ``register_*`` hook plugin by plugin, validating what each one registers.
+
+    ``owned`` receives ``id(obj) -> plugin name`` for every object registered.
+    """
     pm = get_plugin_manager()
     found: dict[str, T] = {}
     owners: dict[str, str] = {}
@@ -130,11 +162,9 @@ def _collect(hook_name: str, kind: type[T], key: Callable[[T], str]) -> dict[str
                 raise PluginError(
                     _plugin, f"{kind.__name__} {k!r} is already registered by plugin {owners[k]!r}"
                 )
-            if hasattr(obj, "plugin") and not getattr(obj, "plugin", ""):
-                with contextlib.suppress(AttributeError):
-                    object.__setattr__(obj, "plugin", _plugin)
             found[k] = obj
             owners[k] = _plugin
+            owned[id(obj)] = _plugin
 
         try:
             impl.function(register=register)
@@ -147,12 +177,24 @@ def _collect(hook_name: str, kind: type[T], key: Callable[[T], str]) -> dict[str
 
 @dataclass
 class Registry:
-    """Everything the loaded plugins registered."""
+    """Everything the loaded plugins registered, and which plugin registered each object."""
 
     networks: dict[str, Any] = field(default_factory=dict)
     importers: dict[str, Any] = field(default_factory=dict)
     registry_readers: dict[str, Any] = field(default_factory=dict)
     demo_writers: dict[str, Any] = field(default_factory=dict)
+    #: ``id(obj) -> plugin name``; the objects stay alive in the dicts above, so ids are stable
+    owners: dict[int, str] = field(default_factory=dict)
+    #: the plugins that registered something, by name
+    infos: dict[str, PluginInfo] = field(default_factory=dict)
+
+    def owner(self, obj: object) -> PluginInfo | None:
+        """The plugin (name, version, distribution) that registered ``obj``; ``None`` for an
+        object built by hand and never registered (e.g. an importer under test)."""
+        name = self.owners.get(id(obj))
+        if name is None:
+            return None
+        return self.infos.get(name) or PluginInfo(name, "unknown", "", [], name)
 
 
 def registry() -> Registry:
@@ -162,15 +204,22 @@ def registry() -> Registry:
         return _registry
     from engagecore.pluginapi import DemoWriter, Importer, NetworkSpec, RegistryReader
 
+    pm = get_plugin_manager()
+    for name, plugin in pm.list_name_plugin():
+        if plugin is not None:
+            check_api(name, plugin)
     reg = Registry()
-    reg.networks = _collect("register_networks", NetworkSpec, lambda n: n.name)
-    reg.importers = _collect("register_importers", Importer, lambda i: i.name)
+    own = reg.owners
+    reg.networks = _collect("register_networks", NetworkSpec, lambda n: n.name, own)
+    reg.importers = _collect("register_importers", Importer, lambda i: i.name, own)
     for imp in reg.importers.values():
         # every plugin's networks are registered by now: the order plugins load in is moot
-        _check_networks(imp, reg.networks)
-        imp.plugin_version = _versions.get(imp.plugin, ("unknown", ""))[0]
-    reg.registry_readers = _collect("register_registry_readers", RegistryReader, lambda r: r.name)
-    reg.demo_writers = _collect("register_demo_writers", DemoWriter, lambda w: w.network)
+        _check_networks(imp, reg.networks, own[id(imp)])
+    reg.registry_readers = _collect(
+        "register_registry_readers", RegistryReader, lambda r: r.name, own
+    )
+    reg.demo_writers = _collect("register_demo_writers", DemoWriter, lambda w: w.network, own)
+    reg.infos = {i.name: i for i in plugin_infos()}
     _registry = reg
     return reg
 
@@ -180,7 +229,7 @@ def plugin_version(plugin: str) -> str:
     return _versions.get(plugin, ("unknown", ""))[0]
 
 
-def _check_networks(imp: Any, registered: dict[str, Any]) -> None:
+def _check_networks(imp: Any, registered: dict[str, Any], owner: str) -> None:
     """An importer's declared networks: a non-empty frozenset of names holding its
     ``network``, ``"*"`` alone, at least one of them registered.
 
@@ -192,28 +241,28 @@ def _check_networks(imp: Any, registered: dict[str, Any]) -> None:
     where = f"importer {imp.name!r}"
     if not isinstance(declared, frozenset) or not all(isinstance(n, str) and n for n in declared):
         raise PluginError(
-            imp.plugin,
+            owner,
             f"{where}: networks is {declared!r}; expected a frozenset of network names",
         )
     if not declared:
-        raise PluginError(imp.plugin, f"{where} declares no network (set network or networks)")
+        raise PluginError(owner, f"{where} declares no network (set network or networks)")
     if imp.network not in declared:
         raise PluginError(
-            imp.plugin,
+            owner,
             f"{where}: its network {imp.network!r} is not among the networks it declares "
             f"({', '.join(sorted(declared))})",
         )
     if ANY_NETWORK in declared:
         if len(declared) > 1:
             raise PluginError(
-                imp.plugin,
+                owner,
                 f"{where}: {ANY_NETWORK!r} stands alone (any network); remove the others",
             )
         return
     if not declared & set(registered):
         names = ", ".join(repr(n) for n in sorted(declared))
         raise PluginError(
-            imp.plugin,
+            owner,
             f"{where} is for network(s) {names}, which no loaded plugin registers",
         )
 
@@ -237,3 +286,12 @@ def unregistered(network: str) -> str:
         + (f" or is among those left out: {off}" if off else "")
         + "; `engage plugins --all` lists the networks registered"
     )
+
+
+def owner_name(obj: object) -> str:
+    """The name of the plugin that registered ``obj``, for messages and import records; for an
+    object never registered, the top-level package of its class (``engage_x``)."""
+    info = registry().owner(obj)
+    if info is not None:
+        return info.name
+    return type(obj).__module__.split(".")[0]

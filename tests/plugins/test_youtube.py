@@ -85,7 +85,8 @@ def test_plugin_registers_importers_and_demo_writer(monkeypatch: pytest.MonkeyPa
     reg = plugins.registry()
     assert {"youtube-data-api", "youtube-analytics", "youtube-studio-csv"} <= set(reg.importers)
     assert isinstance(reg.demo_writers["youtube"], YouTubeDemoWriter)
-    assert reg.importers["youtube-data-api"].plugin == "youtube"
+    owner = reg.owner(reg.importers["youtube-data-api"])
+    assert owner is not None and owner.name == "youtube"
 
 
 # --- durations ----------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
             reg = plugins.registry()
             provided: dict[str, list[str]] = {}
             for n in reg.networks.values():
-                provided.setdefault(n.plugin, []).append(f"network:{n.name}")
+                provided.setdefault(plugins.owner_name(n), []).append(f"network:{n.name}")
             for imp in reg.importers.values():
                 # the networks it may emit; one no loaded plugin registers is said so
                 nets = ", ".join(
@@ -59,11 +59,11 @@ def register(app: typer.Typer) -> None:
                     else f"{n}: not registered"
                     for n in sorted(imp.networks)
                 )
-                provided.setdefault(imp.plugin, []).append(f"importer:{imp.name} ({nets})")
+                provided.setdefault(plugins.owner_name(imp), []).append(f"importer:{imp.name} ({nets})")
             for r in reg.registry_readers.values():
-                provided.setdefault(r.plugin, []).append(f"registry:{r.name}")
+                provided.setdefault(plugins.owner_name(r), []).append(f"registry:{r.name}")
             for w in reg.demo_writers.values():
-                provided.setdefault(w.plugin, []).append(f"demo-writer:{w.network}")
+                provided.setdefault(plugins.owner_name(w), []).append(f"demo-writer:{w.network}")
             df = df.with_columns(
                 pl.col("name")
                 .map_elements(lambda n: provided.get(n, []), return_dtype=pl.List(pl.Utf8))

@@ -12,11 +12,22 @@ from typing import Annotated, Any
 
 import typer
 
-from engagecore import textutil
-from engagecore.errors import FormatError
-from engagecore.hookspecs import hookimpl
-from engagecore.pluginapi import Batch, Importer, NetworkSpec, ReadContext
-from engagecore.sources import Source
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    NetworkSpec,
+    ReadContext,
+    Source,
+    frame,
+    hookimpl,
+    parse_count,
+    unescape,
+)
+
+#: The version of engagecore's plugin API (``engagecore.plugin.PLUGIN_API``) this plugin was
+#: written for: an older engagecore refuses to load it rather than fail in the middle of a run.
+ENGAGE_PLUGIN_API = 1
 
 NETWORK = NetworkSpec(
     name="mastodon",
@@ -35,7 +46,7 @@ def _strip_html(html: str | None) -> str | None:
     text = re.sub(r"<br\s*/?>", "\n", html)
     text = re.sub(r"</p>\s*<p>", "\n\n", text)
     text = re.sub(r"<[^>]+>", "", text)
-    return textutil.unescape(text)
+    return unescape(text)
 
 
 def _ts(value: Any, path: str, record: int) -> datetime:
@@ -50,7 +61,7 @@ def _ts(value: Any, path: str, record: int) -> datetime:
 def _count(obj: dict[str, Any], key: str, path: str, record: int | str) -> int | None:
     """A count field; FormatError naming the file, the record and the value otherwise."""
     try:
-        return textutil.parse_count(obj.get(key))
+        return parse_count(obj.get(key))
     except ValueError:
         raise FormatError(
             path, f"expected {key!r} to be a count, got {obj.get(key)!r}", record
@@ -121,8 +132,8 @@ class MastodonStatusesImporter(Importer):
                 }
             )
         return Batch(
-            accounts=textutil.frame("accounts", list(accounts.values())),
-            posts=textutil.frame("posts", posts) if posts else None,
+            accounts=frame("accounts", list(accounts.values())),
+            posts=frame("posts", posts) if posts else None,
             museum_hints={a: v["display_name"] for a, v in accounts.items() if v["display_name"]},
         )
 
@@ -132,7 +143,7 @@ class MastodonStatusesImporter(Importer):
                 raise FormatError(path, f"account object lacks {key!r}")
         account_id = str(data["id"])
         return Batch(
-            accounts=textutil.frame(
+            accounts=frame(
                 "accounts",
                 [
                     {
@@ -143,7 +154,7 @@ class MastodonStatusesImporter(Importer):
                     }
                 ],
             ),
-            follower_snapshots=textutil.frame(
+            follower_snapshots=frame(
                 "follower_snapshots",
                 [
                     {
@@ -159,17 +170,17 @@ class MastodonStatusesImporter(Importer):
 
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(MastodonStatusesImporter())
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: typer.Typer) -> None:
     @cli.command("mastodon-handle")
     def mastodon_handle(
         handle: Annotated[str, typer.Argument(help="user@instance")],

@@ -1,0 +1,111 @@
+"""The public API for plugin authors: import everything a plugin needs from here.
+
+``from engagecore.plugin import hookimpl, NetworkSpec, Importer, Batch, ReadContext, Source``
+
+Nothing else of engagecore is part of the plugin contract: the modules these names come
+from may change between releases, this module's names do not (a name added here raises
+:data:`PLUGIN_API`). docs/plugin_hooks.md, "The ``engagecore.plugin`` module", describes
+each name.
+"""
+
+from __future__ import annotations
+
+from engagecore import interrupts as _interrupts
+from engagecore.accountopt import check_named, given_account
+from engagecore.accountopt import matches as account_matches
+from engagecore.errors import EngageError, FormatError, PluginError, UsageError, option
+from engagecore.hookspecs import PLUGIN_API, hookimpl
+from engagecore.limits import human as human_size
+from engagecore.pluginapi import (
+    REGISTRY_SCHEMA,
+    Batch,
+    DemoAccountData,
+    DemoWriter,
+    Importer,
+    NetworkSpec,
+    ReadContext,
+    RegistryReader,
+)
+from engagecore.plugins import ANY_NETWORK
+from engagecore.schema import (
+    ACCOUNTS,
+    AUDIENCE_AGE,
+    COUNT_COLUMNS,
+    FOLLOWER_SNAPSHOTS,
+    POST_KINDS,
+    POSTS,
+    UTC_TS,
+)
+from engagecore.sources import Source
+from engagecore.textutil import (
+    check_csv_records,
+    fix_mojibake,
+    fix_mojibake_deep,
+    frame,
+    hashtags,
+    hashtags_expr,
+    mentions,
+    mentions_expr,
+    parse_count,
+    parse_percent,
+    text_value,
+    unescape,
+)
+from engagecore.validate import check_time
+
+
+class interrupts:  # a namespace, read as ``interrupts.register(con)``
+    """Let Ctrl-C interrupt a plugin's own long-lived DuckDB connection.
+
+    ``interrupts.register(con)`` before a long query, ``interrupts.unregister(con)`` after
+    (in a ``finally``): a signal then interrupts the query at once and the run rolls back.
+    """
+
+    register = staticmethod(_interrupts.register)
+    unregister = staticmethod(_interrupts.unregister)
+
+
+__all__ = [
+    "ACCOUNTS",
+    "ANY_NETWORK",
+    "AUDIENCE_AGE",
+    "COUNT_COLUMNS",
+    "FOLLOWER_SNAPSHOTS",
+    "PLUGIN_API",
+    "POSTS",
+    "POST_KINDS",
+    "REGISTRY_SCHEMA",
+    "UTC_TS",
+    "Batch",
+    "DemoAccountData",
+    "DemoWriter",
+    "EngageError",
+    "FormatError",
+    "Importer",
+    "NetworkSpec",
+    "PluginError",
+    "ReadContext",
+    "RegistryReader",
+    "Source",
+    "UsageError",
+    "account_matches",
+    "check_csv_records",
+    "check_named",
+    "check_time",
+    "fix_mojibake",
+    "fix_mojibake_deep",
+    "frame",
+    "given_account",
+    "hashtags",
+    "hashtags_expr",
+    "hookimpl",
+    "human_size",
+    "interrupts",
+    "mentions",
+    "mentions_expr",
+    "option",
+    "parse_count",
+    "parse_percent",
+    "text_value",
+    "unescape",
+]
