@@ -741,3 +741,89 @@ def test_out_of_memory_is_found_behind_the_errors_that_follow_it() -> None:
         "out of memory during the import: DuckDB reached its memory limit (511.9 MiB/512.0 MiB"
     )
     assert limits.out_of_memory(FormatError("x.json", "bad")) is None
+
+
+# -- 15.5: peak memory of an import against its largest file ---------------------------------
+
+PEAK = """
+import resource, subprocess, sys
+proc = subprocess.run([sys.executable, "-m", "engagecore", *sys.argv[1:]], capture_output=True)
+print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+"""
+
+
+def _ingest_peak(path: Path, db: Path) -> int:
+    """Peak RSS in bytes of ``engage ingest PATH`` run alone in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK, "ingest", str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, peak = out.stdout.split()
+    assert code == "0", code
+    return int(peak)
+
+
+def test_a_graph_dump_import_peaks_under_twice_its_size_above_a_tiny_import(
+    big_graph: Path, tmp_path: Path
+) -> None:
+    # what the process holds beyond any import's (interpreter, libraries, store): DuckDB's
+    # read, the frames and the store write. Before polars' freed pages were returned at once
+    # and the store registered Arrow string views (no copy): 2.5-4x the dump.
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text(
+        "network,account,museum,post_id,posted_at,kind,text,likes\n"
+        "instagram,museedemo,Musée démo,IG-1,2024-03-05T14:30:00Z,photo,Nocturne,12\n"
+    )
+    base = _ingest_peak(tiny, tmp_path / "tiny.duckdb")
+    peak = _ingest_peak(big_graph, tmp_path / "big.duckdb")
+    size = big_graph.stat().st_size
+    assert peak - base <= 2.4 * size, f"{(peak - base) / size:.2f}x"
+
+
+READ_PEAK = """
+import sys
+from pathlib import Path
+from engage_instagram.export import InstagramExportImporter
+from engagecore.pluginapi import ReadContext
+from engagecore.sources import Source
+
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
+
+source = Source.open(sys.argv[1])
+before = hwm()
+batch = InstagramExportImporter().read(source, ReadContext(scratch=Path(sys.argv[2])))
+assert batch.posts is not None and batch.posts["text"].str.len_bytes().max() > 10**7
+print(before, hwm())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_an_instagram_caption_is_held_once_while_its_frame_is_built(tmp_path: Path) -> None:
+    import shutil
+
+    export = tmp_path / "dyi"
+    shutil.copytree(FIXTURES / "instagram" / "dyi_2025", export)
+    posts = next(export.rglob("media/posts_1.json"))
+    text = posts.read_text(encoding="utf-8")
+    at = text.index('"title": "') + len('"title": "')
+    end = text.index('",', at)
+    # Meta's escaped mojibake, as in real exports: 40 MB of JSON, a 25 MB caption
+    posts.write_text(
+        text[:at] + "Nocturne au mus\\u00c3\\u00a9e " * 1_400_000 + text[end:],
+        encoding="utf-8",
+    )
+    size = posts.stat().st_size
+    out = subprocess.run(
+        [sys.executable, "-c", READ_PEAK, str(export), str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, peak = map(int, out.stdout.split())
+    # parsing holds the file's bytes and its text (2x); building the frame from the posts'
+    # dicts held the caption as Python text, its UTF-8 copy and polars' buffers (2.9x)
+    assert peak - before <= 2.3 * size, f"{(peak - before) / size:.2f}x"
