@@ -28,6 +28,7 @@ from engage_instagram import export_insights, labels
 from engage_instagram.common import (
     NETWORK_NAME,
     account_option,
+    fix_mojibake_in_place,
     load_json,
     modified_at,
     squashed_head,
@@ -196,7 +197,7 @@ class _Reader:
 
     def read(self, names: list[str]) -> Batch:
         for name in names:
-            data = textutil.fix_mojibake_deep(load_json(self.source, name))
+            data = fix_mojibake_in_place(load_json(self.source, name))
             self._take(name, data)
         posts = export_insights.attach(_dedupe(self.posts), self.insights)
         self.posts = []
