@@ -741,3 +741,27 @@ def test_out_of_memory_is_found_behind_the_errors_that_follow_it() -> None:
         "out of memory during the import: DuckDB reached its memory limit (511.9 MiB/512.0 MiB"
     )
     assert limits.out_of_memory(FormatError("x.json", "bad")) is None
+
+
+# -- 15.5: peak memory of an import against its largest file: benchmarks/ingest_memory.py ----
+
+def test_instagram_repairs_a_parsed_file_in_place_as_the_copying_repair_would() -> None:
+    # the repaired document must equal fix_mojibake_deep's, without a second copy of its
+    # lists (a parsed 200 MB posts file is ~500 MB of Python objects: 1,153 -> 1,020 MB peak)
+    from engage_instagram.common import fix_mojibake_in_place
+
+    from engagecore.textutil import fix_mojibake_deep
+
+    def doc() -> list[object]:
+        return [
+            {"media": [{"title": "Mus\u00c3\u00a9e", "uri": "a.jpg", "n": 1}], "t": None},
+            {"Caf\u00c3\u00a9": ["d\u00e2\u0080\u0099Orsay", 2.5, True], "x": "\u00e9t\u00e9"},
+            "Nuit \u00f0\u009f\u008c\u0099",
+        ]
+
+    parsed = doc()
+    posts, media = parsed, parsed[0]["media"]  # type: ignore[index]
+    fixed = fix_mojibake_in_place(parsed)
+    assert fixed == fix_mojibake_deep(doc())
+    assert fixed[2] == "Nuit 🌙" and fixed[1]["x"] == "\u00e9t\u00e9"  # not mangled: kept
+    assert fixed is posts and fixed[0]["media"] is media  # lists reused, not copied

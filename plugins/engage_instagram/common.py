@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engagecore.plugin import ReadContext, Source
+from engagecore.plugin import ReadContext, Source, fix_mojibake
 
 NETWORK_NAME = "instagram"
 
@@ -22,6 +22,22 @@ VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "webm", "avi"})
 def load_json(source: Source, name: str) -> Any:
     """A member parsed as JSON; a FormatError naming the member when it is not JSON."""
     return source.read_json(name)
+
+
+def fix_mojibake_in_place(obj: Any) -> Any:
+    """:func:`engagecore.plugin.fix_mojibake_deep` that reuses a freshly parsed document's
+    lists instead of copying the whole of it: each post is replaced as soon as it is repaired,
+    so the original and the repaired document are never both held (parsed, a 200 MB posts
+    file weighs ~500 MB of Python objects)."""
+    if isinstance(obj, str):
+        return fix_mojibake(obj)
+    if isinstance(obj, list):
+        for i, value in enumerate(obj):
+            obj[i] = fix_mojibake_in_place(value)
+        return obj
+    if isinstance(obj, dict):
+        return {fix_mojibake(k): fix_mojibake_in_place(v) for k, v in obj.items()}
+    return obj
 
 
 def squashed_head(source: Source, name: str, size: int = 16384) -> bytes:

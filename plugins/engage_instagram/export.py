@@ -22,10 +22,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
+
 from engage_instagram import export_insights, labels
 from engage_instagram.common import (
     NETWORK_NAME,
     account_option,
+    fix_mojibake_in_place,
     load_json,
     modified_at,
     squashed_head,
@@ -200,16 +203,16 @@ class _Reader:
 
     def read(self, names: list[str]) -> Batch:
         for name in names:
-            data = textutil.fix_mojibake_deep(load_json(self.source, name))
+            data = fix_mojibake_in_place(load_json(self.source, name))
             seen = len(self.posts), len(self.insights)
             self._take(name, data)
             self._check_times(name, *seen)
         posts = export_insights.attach(_dedupe(self.posts), self.insights)
+        self.posts = []
         account = self._account()
         observed = self._observed_at(posts, names)
-        post_rows = [p.row(account, observed) for p in posts]
         posts_df = (
-            textutil.frame("posts", post_rows)
+            _posts_frame(posts, account, observed)
             .with_columns(
                 hashtags=textutil.hashtags_expr("text"), mentions=textutil.mentions_expr("text")
             )
@@ -381,6 +384,21 @@ def _export_date(source: Source, root: str) -> datetime | None:
             except ValueError:
                 continue
     return None
+
+
+def _posts_frame(posts: list[PostRecord], account: str, observed: datetime) -> pl.DataFrame:
+    """The posts rows as a frame, emptying ``posts``: once a caption is in the frame, no
+    Python string holds it any more (a caption is the only large value of an export, and
+    its Python string, with the UTF-8 copy polars makes of it, weighs twice the frame's)."""
+    rows = [p.row(account, observed) for p in posts]
+    posts.clear()
+    if not rows:
+        return textutil.frame("posts", [])
+    # the captions as one typed column: a frame built from dicts holds a long text twice
+    texts = pl.Series("text", [r.pop("text") for r in rows], dtype=pl.String)
+    df = pl.DataFrame(rows, infer_schema_length=None)
+    del rows
+    return textutil.frame("posts", df.with_columns(texts))
 
 
 def _dedupe(posts: list[PostRecord]) -> list[PostRecord]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from engagecore import _allocator  # noqa: F401  (first: before anything imports polars)
 from engagecore.api import Engine, open
 from engagecore.errors import (
     AmbiguousMuseum,
