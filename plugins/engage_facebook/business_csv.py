@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from engage_facebook import csv_headers, kinds
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import (
     Batch,
     FormatError,
@@ -106,7 +106,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
                     ),
                 )
         known = [label for labels in csv_headers.ALIASES.values() for label in labels]
-        textutil.check_csv_records(text, display, delimiter=sep, known_headers=known)
+        plugin.check_csv_records(text, display, delimiter=sep, known_headers=known)
         try:
             raw = pl.read_csv(
                 io.BytesIO(text.encode("utf-8")),
@@ -181,7 +181,7 @@ def _posted_at(df: pl.DataFrame, display: str, tz: str) -> pl.Series:
 
 
 def _counts(df: pl.DataFrame, network: str, display: str) -> dict[str, pl.Series]:
-    """Each count column parsed with the locale rules of :func:`textutil.parse_count`."""
+    """Each count column parsed with the locale rules of :func:`plugin.parse_count`."""
     mapping = dict(csv_headers.COUNTS[network])
     if network == "facebook" and "reactions" not in df.columns:
         mapping["likes"] = "likes"  # an export without "Reactions" counts likes only
@@ -193,7 +193,7 @@ def _counts(df: pl.DataFrame, network: str, display: str) -> dict[str, pl.Series
         parsed: dict[str, int | None] = {}
         for value in values.drop_nulls().unique().to_list():
             try:
-                parsed[value] = textutil.parse_count(value)
+                parsed[value] = plugin.parse_count(value)
             except ValueError as exc:
                 i = int((values == value).arg_true()[0])
                 raise FormatError(
@@ -238,13 +238,13 @@ def _posts(
         *(s.alias(col) for col, s in _counts(df, network, display).items()),
     )
     out = out.with_columns(
-        textutil.hashtags_expr("text").alias("hashtags"),
-        textutil.mentions_expr("text").alias("mentions"),
+        plugin.hashtags_expr("text").alias("hashtags"),
+        plugin.mentions_expr("text").alias("mentions"),
         pl.col("posted_at").max().alias("observed_at"),
     )
     # One row per post: a file with daily rows for a post keeps its last one.
     out = out.unique(["network", "post_id"], keep="last", maintain_order=True)
-    return textutil.frame("posts", out)
+    return plugin.frame("posts", out)
 
 
 def _post_id() -> pl.Expr:
@@ -268,7 +268,7 @@ def _accounts(df: pl.DataFrame, network: str, owner: str) -> pl.DataFrame:
         (pl.col(name) if name in df.columns else pl.lit(None)).alias("display_name"),
     ]
     out = df.select(cols).unique("account_id", keep="last", maintain_order=True)
-    return textutil.frame("accounts", out)
+    return plugin.frame("accounts", out)
 
 
 def _hints(df: pl.DataFrame, network: str, owner: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from engage_facebook import graph_insights as gi
 from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
 from engage_facebook.graph_normalize import normalize
 from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
 
 #: Members of a folder or zip whose heads detection reads at most (first and last ones).
@@ -217,7 +217,7 @@ class _Reader:
                 "display_name": page.name or rows.get(page.page_id, {}).get("display_name"),
             }
         ordered = [rows[k] for k in sorted(rows)]
-        return _none_if_empty(textutil.frame("accounts", ordered))
+        return _none_if_empty(plugin.frame("accounts", ordered))
 
     def _followers(self) -> pl.DataFrame | None:
         best: dict[tuple[str, datetime], tuple[int, dict[str, Any]]] = {}
@@ -239,7 +239,7 @@ class _Reader:
             if key not in best or rank < best[key][0]:
                 best[key] = (rank, row)
         rows = [row for _, row in sorted(best.values(), key=lambda r: _key(r[1]))]
-        return _none_if_empty(textutil.frame("follower_snapshots", rows))
+        return _none_if_empty(plugin.frame("follower_snapshots", rows))
 
     def _hints(self, names: pl.DataFrame) -> dict[str, str]:
         hints = dict(names.iter_rows())

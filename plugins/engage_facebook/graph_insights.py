@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from engage_facebook.graph_sql import POST_METRICS
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import FormatError
 
 #: Page follower metrics, newest name first: on a day both report, the newer one wins.
@@ -56,7 +56,7 @@ class Insights:
 
 def _count(value: Any, display: str, record: str, what: str) -> int | None:
     try:
-        return textutil.parse_count(value)
+        return plugin.parse_count(value)
     except ValueError as exc:
         raise FormatError(display, f"{what}: expected a count, got {value!r}", record) from exc
 
@@ -196,4 +196,4 @@ def audience_frame(ins: Insights) -> pl.DataFrame:
                     "basis": "followers",
                 }
             )
-    return textutil.frame("audience_age", rows)
+    return plugin.frame("audience_age", rows)

@@ -12,7 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from engage_facebook.graph_sql import POST_METRICS
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import FormatError
 
 
@@ -22,11 +22,11 @@ def normalize(
     displays: list[str],
     extra_metrics: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:data:`engagecore.schema.POSTS` rows, and the page names own posts reveal
+    """:data:`engagecore.plugin.POSTS` rows, and the page names own posts reveal
     (``account_id``, ``display_name`` from ``from.name``)."""
     names_schema = {"account_id": pl.Utf8, "display_name": pl.Utf8}
     if raw.height == 0:
-        return textutil.frame("posts", []), pl.DataFrame(schema=names_schema)
+        return plugin.frame("posts", []), pl.DataFrame(schema=names_schema)
     _check(raw, displays)
     df = raw
     key = pl.col("file") * (1 << 32) + pl.col("rec")
@@ -47,8 +47,8 @@ def normalize(
         .replace_strict(when, return_dtype=pl.Datetime("us", "UTC"))
         .alias("observed_at"),
         pl.lit(None, dtype=pl.Utf8).alias("language"),
-        textutil.hashtags_expr("text").alias("hashtags"),
-        textutil.mentions_expr("text").alias("mentions"),
+        plugin.hashtags_expr("text").alias("hashtags"),
+        plugin.mentions_expr("text").alias("mentions"),
         pl.coalesce("shares_raw", pl.when(fetched).then(pl.lit(0, dtype=pl.Int64))).alias("shares"),
     )
     if df["post_id"].n_unique() < df.height:
@@ -61,7 +61,7 @@ def normalize(
         .drop_nulls()
         .unique("account_id", keep="last", maintain_order=True)
     )
-    return textutil.frame("posts", df), names
+    return plugin.frame("posts", df), names
 
 
 def _check(df: pl.DataFrame, displays: list[str]) -> None:

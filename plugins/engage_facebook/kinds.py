@@ -1,4 +1,4 @@
-"""Facebook's post vocabularies mapped onto :data:`engagecore.schema.POST_KINDS`.
+"""Facebook's post vocabularies mapped onto :data:`engagecore.plugin.POST_KINDS`.
 
 The Graph API describes a post by ``status_type`` and by its first attachment's ``type``;
 Business Suite exports by a localized "Post type" label. The tables here are the single place

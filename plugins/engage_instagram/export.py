@@ -39,7 +39,7 @@ from engage_instagram.export_posts import (
     posts_from_legacy,
     posts_from_list,
 )
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import (
     Batch,
     FormatError,
@@ -214,12 +214,12 @@ class _Reader:
         posts_df = (
             _posts_frame(posts, account, observed)
             .with_columns(
-                hashtags=textutil.hashtags_expr("text"), mentions=textutil.mentions_expr("text")
+                hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
             )
             .sort("posted_at", "post_id")
         )
         batch = Batch(
-            accounts=textutil.frame(
+            accounts=plugin.frame(
                 "accounts",
                 [
                     {
@@ -233,7 +233,7 @@ class _Reader:
             posts=posts_df,
         )
         if self.audience.followers is not None:
-            batch.follower_snapshots = textutil.frame(
+            batch.follower_snapshots = plugin.frame(
                 "follower_snapshots",
                 [
                     {
@@ -245,7 +245,7 @@ class _Reader:
                 ],
             )
         if self.audience.ages:
-            batch.audience_age = textutil.frame(
+            batch.audience_age = plugin.frame(
                 "audience_age",
                 [
                     {
@@ -393,12 +393,12 @@ def _posts_frame(posts: list[PostRecord], account: str, observed: datetime) -> p
     rows = [p.row(account, observed) for p in posts]
     posts.clear()
     if not rows:
-        return textutil.frame("posts", [])
+        return plugin.frame("posts", [])
     # the captions as one typed column: a frame built from dicts holds a long text twice
     texts = pl.Series("text", [r.pop("text") for r in rows], dtype=pl.String)
     df = pl.DataFrame(rows, infer_schema_length=None)
     del rows
-    return textutil.frame("posts", df.with_columns(texts))
+    return plugin.frame("posts", df.with_columns(texts))
 
 
 def _dedupe(posts: list[PostRecord]) -> list[PostRecord]:

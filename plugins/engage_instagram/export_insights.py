@@ -16,7 +16,7 @@ from typing import Any
 from engage_instagram import labels
 from engage_instagram.common import from_unix, media_id
 from engage_instagram.export_posts import PostRecord, media_kind
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import FormatError
 
 #: organic_insights_* keys that hold one entry per media, and the kind of that media.
@@ -61,14 +61,14 @@ def parse_count(value: Any) -> int | None:
     if isinstance(value, str) and value.strip() in ("--", "—-"):
         return None
     try:
-        return textutil.parse_count(value)
+        return plugin.parse_count(value)
     except ValueError:
         m = _COMPACT.match(str(value).strip())
         if m is None:
             raise
         scale = 1_000 if m.group(2) in "Kk" else 1_000_000
         n = round(float(m.group(1).replace(",", ".")) * scale)
-        return textutil.parse_count(n)  # the same limit as any count
+        return plugin.parse_count(n)  # the same limit as any count
 
 
 def _thumbnail(entry: dict[str, Any]) -> dict[str, Any] | None:

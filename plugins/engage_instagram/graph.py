@@ -28,7 +28,7 @@ from engage_instagram.common import (
     parse_iso,
     squashed_head,
 )
-from engagecore import plugin as textutil
+from engagecore import plugin
 from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named, option
 
 #: Graph media insight metric → count column (old names kept: saved responses stay valid).
@@ -105,7 +105,7 @@ def _metric_value(metric: dict[str, Any], where: str, record: int | str) -> int 
             where, f"metric {metric.get('name')!r}: expected 'values' or 'total_value'", record
         )
     try:
-        return textutil.parse_count(raw)
+        return plugin.parse_count(raw)
     except ValueError as exc:
         raise FormatError(
             where, f"metric {metric.get('name')!r}: expected a count, got {raw!r}", record
@@ -216,7 +216,7 @@ class _Reader:
 
     def _user(self, data: dict[str, Any], where: str, observed: datetime) -> None:
         try:
-            followers = textutil.parse_count(data.get("followers_count"))
+            followers = plugin.parse_count(data.get("followers_count"))
         except ValueError as exc:
             raise FormatError(
                 where, f"followers_count: expected a count, got {data.get('followers_count')!r}"
@@ -295,7 +295,7 @@ class _Reader:
             for r in b.get("results") or []:
                 dims = r.get("dimension_values") or []
                 try:
-                    band, n = str(dims[pos]), textutil.parse_count(r.get("value"))
+                    band, n = str(dims[pos]), plugin.parse_count(r.get("value"))
                 except (IndexError, ValueError) as exc:
                     raise FormatError(
                         where,
@@ -367,25 +367,25 @@ class _Reader:
         )
         if chosen in accounts and accounts[chosen]["handle"] is None:
             accounts[chosen]["handle"] = chosen  # --account is a username
-        batch.accounts = textutil.frame(
+        batch.accounts = plugin.frame(
             "accounts",
             [{"network": NETWORK_NAME, "account_id": a, **v} for a, v in sorted(accounts.items())],
         )
         if posts:
             batch.posts = (
-                textutil.frame("posts", posts)
+                plugin.frame("posts", posts)
                 .with_columns(
-                    hashtags=textutil.hashtags_expr("text"),
-                    mentions=textutil.mentions_expr("text"),
+                    hashtags=plugin.hashtags_expr("text"),
+                    mentions=plugin.mentions_expr("text"),
                 )
                 .sort("posted_at", "post_id")
             )
         if snapshots:
-            batch.follower_snapshots = textutil.frame("follower_snapshots", snapshots).unique(
+            batch.follower_snapshots = plugin.frame("follower_snapshots", snapshots).unique(
                 subset=["account_id", "observed_at"], keep="last", maintain_order=True
             )
         if ages:
-            batch.audience_age = textutil.frame("audience_age", ages)
+            batch.audience_age = plugin.frame("audience_age", ages)
         batch.museum_hints = hints
         return batch
 
@@ -416,7 +416,7 @@ class _Reader:
         counts: dict[str, int | None] = {}
         for field_name, column in (("like_count", "likes"), ("comments_count", "comments")):
             try:
-                counts[column] = textutil.parse_count(d.get(field_name))
+                counts[column] = plugin.parse_count(d.get(field_name))
             except ValueError as exc:
                 raise FormatError(
                     m.where, f"{field_name}: expected a count, got {d.get(field_name)!r}", m.record
