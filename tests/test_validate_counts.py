@@ -317,3 +317,24 @@ def test_time_shifted_out_of_the_calendar_is_a_format_error(
     path = _edited(tmp_path, rel, "", old, new)
     message = _refused(tmp_path, path, options)
     assert str(path) in message and "0001" in message and "OverflowError" not in message
+
+
+def test_count_at_and_text_at_name_file_record_and_field() -> None:
+    """The helpers every importer maps its read errors through: one FormatError naming the
+    file, the record, the field and the value; values that fit pass through."""
+    from engagecore.errors import FormatError
+    from engagecore.plugin import count_at, text_at
+
+    assert count_at("1 234", "likes", "posts.json", 3) == 1234
+    assert count_at("", "likes", "posts.json", 3) is None
+    assert text_at("Nocturne", "'caption'", "posts.json", "id 7") == "Nocturne"
+    with pytest.raises(FormatError) as bad_count:
+        count_at("12abc", "statistics.viewCount", "videos.json", "id abc")
+    assert str(bad_count.value) == (
+        "videos.json, record id abc: expected statistics.viewCount to be a count, got '12abc'"
+    )
+    with pytest.raises(FormatError) as bad_text:
+        text_at(["a", "list"], "'username'", "users.json", "id 1")
+    assert str(bad_text.value) == (
+        "users.json, record id 1: expected 'username' as text, got ['a', 'list']"
+    )

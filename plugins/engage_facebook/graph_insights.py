@@ -55,10 +55,7 @@ class Insights:
 
 
 def _count(value: Any, display: str, record: str, what: str) -> int | None:
-    try:
-        return plugin.parse_count(value)
-    except ValueError as exc:
-        raise FormatError(display, f"{what}: expected a count, got {value!r}", record) from exc
+    return plugin.count_at(value, what, display, record)
 
 
 def parse_page(doc: Any, display: str, observed_at: datetime) -> Page:

@@ -26,11 +26,11 @@ from engagecore.plugin import (
     ReadContext,
     Source,
     check_named,
+    count_at,
     frame,
     given_account,
     option,
-    parse_count,
-    text_value,
+    text_at,
     unescape,
 )
 from engagecore.plugin import account_matches as matches
@@ -116,22 +116,6 @@ def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
-def _count(value: Any, what: str, display: str, record: str) -> int | None:
-    try:
-        return parse_count(value)
-    except ValueError as exc:
-        raise FormatError(display, f"expected {what} to be a count, got {value!r}", record) from exc
-
-
-def _text_field(obj: dict[str, Any], key: str, display: str, record: str) -> str | None:
-    try:
-        return text_value(obj.get(key))
-    except ValueError:
-        raise FormatError(
-            display, f"expected {key!r} as text, got {obj.get(key)!r:.60}", record
-        ) from None
-
-
 def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:
     accounts: dict[str, list[Any]] = {"account_id": [], "handle": [], "display_name": []}
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
@@ -141,12 +125,12 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
             raise FormatError(display, 'expected a user with an "id"', record=f"#{i}")
         uid = str(u["id"])
         accounts["account_id"].append(uid)
-        accounts["handle"].append(_text_field(u, "username", display, f"id {uid}"))
-        accounts["display_name"].append(_text_field(u, "name", display, f"id {uid}"))
+        accounts["handle"].append(text_at(u.get("username"), "'username'", display, f"id {uid}"))
+        accounts["display_name"].append(text_at(u.get("name"), "'name'", display, f"id {uid}"))
         if u.get("name"):
             hints[uid] = u["name"]
         metrics = u.get("public_metrics") or {}
-        followers = _count(metrics.get("followers_count"), "followers_count", display, f"id {uid}")
+        followers = count_at(metrics.get("followers_count"), "followers_count", display, f"id {uid}")
         if followers is not None:
             snaps["account_id"].append(uid)
             snaps["followers"].append(followers)
@@ -227,7 +211,7 @@ def _tweets(
     }
     for uid, u in users.items():
         for key in ("username", "name"):
-            _text_field(u, key, display, f"user {uid}")
+            text_at(u.get(key), repr(key), display, f"user {uid}")
     media_types = {
         str(m["media_key"]): str(m.get("type", ""))
         for m in includes.get("media") or []
@@ -276,7 +260,7 @@ def _tweets(
                 rec,
             )
         for key in ("text", "lang", "created_at"):
-            _text_field(t, key, display, rec)
+            text_at(t.get(key), repr(key), display, rec)
         text, tags, ments, links = _text(t)
         refs = t.get("referenced_tweets") or []
         is_own = not any(isinstance(r, dict) and r.get("type") == "retweeted" for r in refs)
@@ -284,7 +268,7 @@ def _tweets(
         owned = t.get("non_public_metrics") or t.get("organic_metrics") or {}
         for key, col in PUBLIC_METRICS.items():
             raw = owned.get(key) if key == "impression_count" and key in owned else public.get(key)
-            n = _count(raw, key, display, rec)
+            n = count_at(raw, key, display, rec)
             # A repost's metrics are the original post's: not counts of the museum's repost.
             cols[col].append(n if is_own else None)
         handle = (users.get(author) or {}).get("username")
@@ -338,7 +322,7 @@ def _tweets(
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
     for a in authors:
         metrics = (users.get(a) or {}).get("public_metrics") or {}
-        n = _count(metrics.get("followers_count"), "followers_count", display, f"user {a}")
+        n = count_at(metrics.get("followers_count"), "followers_count", display, f"user {a}")
         if n is not None:
             snaps["account_id"].append(a)
             snaps["followers"].append(n)

@@ -33,7 +33,7 @@ from engagecore.plugin import (
     check_named,
     frame,
     parse_count,
-    text_value,
+    text_at,
 )
 
 _TWEETS_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
@@ -96,12 +96,7 @@ def _is_root(source: Source, arch: _Archive) -> bool:
 
 
 def _text(obj: dict[str, Any], key: str, where: str) -> str | None:
-    try:
-        return text_value(obj.get(key))
-    except ValueError:
-        raise FormatError(
-            where, f"expected {key!r} as text, got {obj.get(key)!r:.60}", "#1"
-        ) from None
+    return text_at(obj.get(key), repr(key), where, "#1")
 
 
 def _parse_iso(value: Any) -> datetime | None:

@@ -27,11 +27,11 @@ from engagecore.plugin import (
     Importer,
     ReadContext,
     Source,
+    count_at,
     frame,
     hashtags,
     mentions,
-    parse_count,
-    text_value,
+    text_at,
 )
 
 from ._channel import check_channel
@@ -136,21 +136,11 @@ class _Collected:
 
 
 def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
-    try:
-        return text_value(obj.get(key))
-    except ValueError:
-        raise FormatError(
-            where, f"expected snippet.{key} as text, got {obj.get(key)!r:.60}", record
-        ) from None
+    return text_at(obj.get(key), f"snippet.{key}", where, record)
 
 
 def _count(stats: dict[str, Any], key: str, where: str, record: str) -> int | None:
-    try:
-        return parse_count(stats.get(key))
-    except ValueError:
-        raise FormatError(
-            where, f"expected statistics.{key} as a number string, got {stats.get(key)!r}", record
-        ) from None
+    return count_at(stats.get(key), f"statistics.{key}", where, record)
 
 
 def _read_video(

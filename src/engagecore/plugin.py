@@ -39,6 +39,7 @@ from engagecore.schema import (
 from engagecore.sources import Source
 from engagecore.textutil import (
     check_csv_records,
+    count_at,
     fix_mojibake,
     fix_mojibake_deep,
     frame,
@@ -48,6 +49,7 @@ from engagecore.textutil import (
     mentions_expr,
     parse_count,
     parse_percent,
+    text_at,
     text_value,
     unescape,
 )
@@ -92,6 +94,7 @@ __all__ = [
     "check_csv_records",
     "check_named",
     "check_time",
+    "count_at",
     "fix_mojibake",
     "fix_mojibake_deep",
     "frame",
@@ -106,6 +109,7 @@ __all__ = [
     "option",
     "parse_count",
     "parse_percent",
+    "text_at",
     "text_value",
     "unescape",
 ]

@@ -128,6 +128,24 @@ def text_value(value: Any) -> str | None:
     raise ValueError(f"expected text, got {value!r:.60}")
 
 
+def count_at(value: Any, what: str, where: str, record: str | int | None = None) -> int | None:
+    """:func:`parse_count` for an importer: a value that is no count is a
+    :class:`FormatError` naming the file (``where``), the record and the field (``what``)."""
+    try:
+        return parse_count(value)
+    except ValueError:
+        raise FormatError(where, f"expected {what} to be a count, got {value!r:.60}", record) from None
+
+
+def text_at(value: Any, what: str, where: str, record: str | int | None = None) -> str | None:
+    """:func:`text_value` for an importer: a value that is no text is a :class:`FormatError`
+    naming the file (``where``), the record and the field (``what``)."""
+    try:
+        return text_value(value)
+    except ValueError:
+        raise FormatError(where, f"expected {what} as text, got {value!r:.60}", record) from None
+
+
 def parse_percent(value: Any) -> float | None:
     """ "41.1%" / "41,1 %" / 41.1 → 0.411 (a share, 0–1); empty → None. ``ValueError`` for
     anything else (text, NaN, infinity, a boolean)."""
