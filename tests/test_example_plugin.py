@@ -38,7 +38,7 @@ def test_found_through_its_entry_point_as_a_separate_distribution() -> None:
     assert "mastodon" in infos, "install it: pip install ./plugins/engagecore-example"
     info = infos["mastodon"]
     assert info.distribution == "engagecore-example" and info.module == "engagecore_example"
-    assert set(info.hooks) == {"register_networks", "register_importers", "register_commands"}
+    assert set(info.hooks) >= {"register_networks", "register_importers", "register_commands"}
     module = plugins.get_plugin_manager().get_plugin("mastodon")
     assert module is not None
     # the tests run the tree's copy of the plugin, not an older installed one
