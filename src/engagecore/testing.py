@@ -1,11 +1,21 @@
-"""Conformance checks for network plugins, usable as a pytest plugin (``-p engagecore.testing``).
+"""Conformance checks for network plugins, and a pytest plugin (``-p engagecore.testing``).
 
-A plugin author runs the same checks engagecore runs on its own plugins:
+A plugin author runs the same checks engagecore runs on its own plugins
+(``tests/test_contract.py``). Each is a plain function that raises ``AssertionError`` with a
+message naming what is wrong; what each one checks, and no more:
 
-- :func:`check_network` — a registered network is coherent;
-- :func:`check_importer` — an importer is named, detects cheaply, refuses foreign files and
-  reads what it claims into frames the store accepts;
-- :func:`check_demo_roundtrip` — a demo writer's files come back through the importers intact.
+- :func:`check_network` — a :class:`NetworkSpec`'s name, display name and interaction weights;
+- :func:`check_importer` — an importer's names and ``networks`` declaration, and that it
+  gives confidence 0 to a foreign file. It calls ``detect`` only, never ``read``: it says
+  nothing about what the importer reads, so test your importer's reading of your own
+  samples yourself (counts and times, not only ids);
+- :func:`check_demo_roundtrip` — the files a network's demo writer writes are claimed by a
+  registered importer of that network and read back into valid frames holding the post ids
+  that were written.
+
+Loaded with ``pytest -p engagecore.testing``, this module adds one fixture, ``foreign_file``
+(a small text file no importer should claim). :func:`sample_account` builds the simulated
+account :func:`check_demo_roundtrip` writes.
 """
 
 from __future__ import annotations
@@ -24,6 +34,12 @@ from engagecore.validate import validate_frame
 
 
 def check_network(spec: NetworkSpec) -> None:
+    """The spec's naming and interaction weights.
+
+    Asserts: ``name`` is non-empty, lower case and without spaces; ``display_name`` is
+    non-empty; ``interactions`` is non-empty, every interaction is among ``provides``, and
+    every weight is above 0. The spec need not be registered.
+    """
     assert spec.name and spec.name == spec.name.lower() and " " not in spec.name
     assert spec.display_name
     assert spec.interactions, f"network {spec.name!r} defines no interactions"
@@ -35,11 +51,16 @@ def check_network(spec: NetworkSpec) -> None:
 def check_importer(importer: Importer, foreign: Path) -> None:
     """Naming, the networks declared, and a confidence of 0 on a file of no network's format.
 
+    Asserts: ``name``, ``network`` and ``description`` are non-empty; ``importer.networks``
+    is a non-empty frozenset of non-empty names holding ``importer.network``; and
+    ``importer.detect`` on ``foreign`` (opened as a :class:`Source`) returns exactly 0.0.
+    It never calls ``importer.read``: nothing here checks what the importer reads, nor that
+    its networks are registered (registration checks that one of them is), nor that it
+    claims its own files.
+
     ``importer`` may be the registered one (``plugins.registry().importers[name]``) or one
     built by hand (``MyImporter()``): nothing here needs the plugin that registers it.
 
-    ``importer.networks`` must be a non-empty frozenset of network names holding
-    ``importer.network`` (registration checks the same, and that one of them is registered).
     """
     assert importer.name and importer.network and importer.description
     declared = importer.networks
@@ -62,7 +83,12 @@ def check_importer(importer: Importer, foreign: Path) -> None:
 
 
 def sample_account(network: str, *, posts: int = 5, with_age: bool = True) -> DemoAccountData:
-    """A small simulated account in the normalized model, for round-trip checks."""
+    """A simulated account of ``network`` in the normalized model, for round-trip checks.
+
+    ``posts`` French photo posts from 2024-03-04 09:30 UTC (every count column filled),
+    one follower snapshot (12,345 on 2024-06-01 UTC) and, with ``with_age``, a seven-band
+    audience age breakdown summing to 1.
+    """
     start = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
     export = datetime(2024, 6, 1, tzinfo=UTC)
     n = posts
@@ -140,9 +166,13 @@ def sample_account(network: str, *, posts: int = 5, with_age: bool = True) -> De
 
 
 def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
-    """Write a sample account with the network's demo writer and read it back.
+    """Write a sample account with the network's registered demo writer and read it back.
 
-    Returns the posts read back (validated); asserts every written post came back once.
+    Asserts: the writer (``registry().demo_writers[network]``) writes at least one file; for
+    each file, the registered importer declaring ``network`` (or any network) with the highest
+    confidence claims it with at least 0.5; every frame it reads passes the store's
+    validation; and the post ids read back are exactly those written, each once. Counts,
+    times and the other tables are not compared. Returns the posts read back.
     """
     reg = plugins.registry()
     writer = reg.demo_writers[network]
@@ -172,7 +202,7 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
 
 @pytest.fixture
 def foreign_file(tmp_path: Path) -> Iterator[Path]:
-    """A file no importer should claim."""
+    """A small French text file (``notes.txt``) no importer should claim."""
     p = tmp_path / "notes.txt"
     p.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
     yield p
