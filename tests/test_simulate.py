@@ -4,18 +4,23 @@ exactly in the normalized schemas the importers produce."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 import pytest
+from engage_facebook import SIMULATION as FACEBOOK_SIM
+from engage_instagram import SIMULATION as INSTAGRAM_SIM
+from engage_x import SIMULATION as X_SIM
 
 from engagecore import schema, textutil
 from engagecore.errors import UsageError
 from engagecore.pluginapi import NetworkSpec
 from engagecore.simulate import AGE_BANDS, Cohort, default_params, simulate_cohort
 
-# Specs of the shape the network plugins register; "newnet" is unknown to simulation.toml.
+# Specs of the shape the network plugins register, with their plugins' simulation parameters;
+# "newnet" brings none (the [default] of simulation.toml).
 NETWORKS = {
     "x": NetworkSpec(
         "x",
@@ -23,6 +28,7 @@ NETWORKS = {
         {"likes": 1.0, "comments": 1.0, "shares": 1.0, "quotes": 1.0},
         frozenset({"likes", "comments", "shares", "quotes", "impressions", "saves"}),
         typical_rate=0.00035,
+        simulation=X_SIM,
     ),
     "instagram": NetworkSpec(
         "instagram",
@@ -30,6 +36,7 @@ NETWORKS = {
         {"likes": 1.0, "comments": 1.0},
         frozenset({"likes", "comments", "shares", "saves", "views", "impressions", "reach"}),
         typical_rate=0.0047,
+        simulation=INSTAGRAM_SIM,
     ),
     "facebook": NetworkSpec(
         "facebook",
@@ -37,6 +44,7 @@ NETWORKS = {
         {"likes": 1.0, "comments": 1.0, "shares": 1.0},
         frozenset({"likes", "comments", "shares", "views", "impressions", "reach"}),
         typical_rate=0.0006,
+        simulation=FACEBOOK_SIM,
     ),
     "newnet": NetworkSpec(
         "newnet", "New network", {"likes": 1.0, "shares": 1.0}, frozenset({"likes", "shares"})
@@ -341,3 +349,27 @@ def test_impossible_requests_are_usage_errors(kwargs: dict[str, Any]) -> None:
     args: dict[str, Any] = {"n_museums": 5, "seed": 0, "networks": NETWORKS, **kwargs}
     with pytest.raises(UsageError):
         simulate_cohort(**args)
+
+
+def test_a_network_spec_brings_its_simulation_parameters() -> None:
+    bare = NETWORKS["newnet"]
+    mine = replace(
+        bare,
+        simulation={
+            "handle_case": "camel",
+            "posts_per_week": 9.0,
+            "adoption": [(date(2020, 1, 1), 0.0), ("2023-12-31", 0.5)],
+        },
+    )
+    params, base = default_params(mine), default_params(bare)
+    assert params.handle_case == "camel" and params.posts_per_week == 9.0
+    assert params.adoption == ((date(2020, 1, 1), 0.0), (date(2023, 12, 31), 0.5))
+    assert params.followers_median == base.followers_median  # not given: [default]
+    assert base.handle_case == "lower" and base.posts_per_week == 3.0
+    # a caller's override still wins over the spec's value
+    assert default_params(mine, posts_per_week=1.0).posts_per_week == 1.0
+    with pytest.raises(UsageError, match="unknown simulator parameter"):
+        default_params(replace(bare, simulation={"posts_per_day": 3}))
+    cohort = simulate_cohort(30, 2, {"newnet": mine}, start=START, end=END, posts_per_account=5)
+    handles = cohort.accounts.get_column("handle").to_list()
+    assert handles and all(h[0].isupper() for h in handles)  # camel, as the spec says

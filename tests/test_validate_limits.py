@@ -304,6 +304,13 @@ def test_network_without_launch_date_gets_the_core_default() -> None:
         _check(_posts(schema_day(schema.EARLIEST_LAUNCH) - timedelta(seconds=1), "newnet"))
 
 
+def test_a_year_python_cannot_hold_is_refused_as_a_format_error() -> None:
+    df = _posts(NOW).with_columns(
+        posted_at=pl.lit(-63_200_000_000_000_000, dtype=schema.UTC_TS)  # about year -33
+    )
+    with pytest.raises(FormatError, match=r"column 'posted_at': .*-0033-"):
+        _check(df)
+
 def test_mixed_networks_each_get_their_launch_day() -> None:
     df = pl.concat(
         [

@@ -6,7 +6,53 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import NetworkSpec, hookimpl
+from engagecore.plugin import NetworkSpec, YoungPrior, hookimpl
+
+# The young-audience prior: this network's users by age band, in a population shaped like
+# France's, derived as written out in engagecore/data/young_priors.toml:
+#   share(band) = usage(band) * population(band) / sum over bands of usage * population
+# usage by age from Pew Research Center (Americans' Social Media Use, survey 2023, published
+# 2024-01-31; Teens, Social Media and Technology 2024), population from INSEE (1 January 2024).
+# usage teens 0.32 (REFERENCES), 18-29 0.67, 30-49 0.75, 50-64 0.69, 65+ 0.58 (Pew 2023)
+YOUNG_PRIOR = YoungPrior(
+    bands={
+        "13-17": 0.0360,
+        "18-24": 0.0978,
+        "25-34": 0.1464,
+        "35-44": 0.1697,
+        "45-54": 0.1658,
+        "55-64": 0.1561,
+        "65+": 0.2283,
+    },
+    sources=("Pew Research Center 2023 adults by age; 2024 teens", "INSEE population 2024"),
+    concentration=20,
+    note="Meta removed page age data on 2024-03-14: most Facebook figures will be estimated",
+)
+
+#: The demo simulator's parameters for this network (keys: [default] in
+#: engagecore/data/simulation.toml, which documents them).
+SIMULATION: dict[str, Any] = {
+    "followers_median": 3000.0,
+    "followers_sigma": 1.8,
+    "posts_per_week": 4.0,
+    "kinds": {"photo": 0.6, "video": 0.12, "link": 0.2, "text": 0.08},
+    "split": {"likes": 0.8, "comments": 0.08, "shares": 0.12},
+    "impressions_per_follower": 0.08,
+    "views_per_follower": 0.06,
+    "repost_share": 0.03,
+    "maturity_hours": 48.0,
+    "adoption": [
+        ("2009-06-01", 0.0),
+        ("2010-12-31", 0.015),
+        ("2012-12-31", 0.1),
+        ("2014-12-31", 0.35),
+        ("2018-12-31", 0.7),
+        ("2022-12-31", 0.85),
+    ],
+    "age_share": 0.15,
+    "age_basis": "followers",
+    "age_profile": (0.01, 0.06, 0.17, 0.21, 0.21, 0.18, 0.16),
+}
 
 NETWORK = NetworkSpec(
     name="facebook",
@@ -16,6 +62,8 @@ NETWORK = NetworkSpec(
     typical_rate=0.0006,
     rate_source="Rival IQ 2023 all-industry median (0.06 %)",
     launched=date(2004, 2, 4),  # launch
+    young_prior=YOUNG_PRIOR,
+    simulation=SIMULATION,
 )
 
 

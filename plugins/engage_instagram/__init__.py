@@ -9,7 +9,53 @@ from typing import Any
 from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import NetworkSpec, hookimpl
+from engagecore.plugin import NetworkSpec, YoungPrior, hookimpl
+
+# The young-audience prior: this network's users by age band, in a population shaped like
+# France's, derived as written out in engagecore/data/young_priors.toml:
+#   share(band) = usage(band) * population(band) / sum over bands of usage * population
+# usage by age from Pew Research Center (Americans' Social Media Use, survey 2023, published
+# 2024-01-31; Teens, Social Media and Technology 2024), population from INSEE (1 January 2024).
+# usage teens 0.61 (REFERENCES), 18-29 0.78 (REFERENCES), 30-49 0.59, 50-64 0.35, 65+ 0.15
+YOUNG_PRIOR = YoungPrior(
+    bands={
+        "13-17": 0.0975,
+        "18-24": 0.1618,
+        "25-34": 0.2007,
+        "35-44": 0.1897,
+        "45-54": 0.1538,
+        "55-64": 0.1125,
+        "65+": 0.0839,
+    },
+    sources=("Pew Research Center 2023 adults by age; 2024 teens", "INSEE population 2024"),
+    concentration=20,
+    note="owned accounts export follower_demographics: prefer measured data",
+)
+
+#: The demo simulator's parameters for this network (keys: [default] in
+#: engagecore/data/simulation.toml, which documents them).
+SIMULATION: dict[str, Any] = {
+    "followers_median": 2500.0,
+    "followers_sigma": 2.0,
+    "posts_per_week": 4.0,
+    "kinds": {"photo": 0.45, "carousel": 0.25, "reel": 0.25, "video": 0.05},
+    "split": {"likes": 0.97, "comments": 0.03},
+    "per_like": {"shares": 0.04, "saves": 0.09},
+    "impressions_per_follower": 0.35,
+    "views_per_follower": 0.6,
+    "repost_share": 0.0,
+    "maturity_hours": 24.0,
+    "adoption": [
+        ("2011-10-01", 0.0),
+        ("2014-12-31", 0.06),
+        ("2017-12-31", 0.4),
+        ("2020-12-31", 0.7),
+        ("2023-12-31", 0.82),
+    ],
+    "age_share": 0.5,
+    "age_basis": "followers",
+    "age_profile": (0.02, 0.16, 0.33, 0.22, 0.13, 0.08, 0.06),
+}
 
 NETWORK = NetworkSpec(
     name="instagram",
@@ -19,6 +65,8 @@ NETWORK = NetworkSpec(
     typical_rate=0.0047,
     rate_source="Rival IQ 2023 all-industry median (0.47 %)",
     launched=date(2010, 10, 6),  # public launch
+    young_prior=YOUNG_PRIOR,
+    simulation=SIMULATION,
 )
 
 __all__ = [

@@ -4,11 +4,58 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from engage_x.api import XApiImporter
 from engage_x.archive import XArchiveImporter
 from engage_x.demo import XDemoWriter
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+
+# The young-audience prior: this network's users by age band, in a population shaped like
+# France's, derived as written out in engagecore/data/young_priors.toml:
+#   share(band) = usage(band) * population(band) / sum over bands of usage * population
+# usage by age from Pew Research Center (Americans' Social Media Use, survey 2023, published
+# 2024-01-31; Teens, Social Media and Technology 2024), population from INSEE (1 January 2024).
+# usage teens 0.17 (REFERENCES), 18-29 0.42, 30-49 0.27, 50-64 0.17, 65+ 0.06 (Pew 2023)
+YOUNG_PRIOR = YoungPrior(
+    bands={
+        "13-17": 0.0588,
+        "18-24": 0.1884,
+        "25-34": 0.2186,
+        "35-44": 0.1878,
+        "45-54": 0.1557,
+        "55-64": 0.1182,
+        "65+": 0.0726,
+    },
+    sources=("Pew Research Center 2023 adults by age; 2024 teens", "INSEE population 2024"),
+    concentration=20,
+    note="X exposes no audience age: every X figure is estimated",
+)
+
+#: The demo simulator's parameters for this network (keys: [default] in
+#: engagecore/data/simulation.toml, which documents them).
+SIMULATION: dict[str, Any] = {
+    "handle_case": "camel",
+    "handle_max": 15,
+    "followers_median": 1200.0,
+    "followers_sigma": 2.0,
+    "posts_per_week": 7.0,
+    "kinds": {"text": 0.3, "photo": 0.55, "video": 0.1, "link": 0.05},
+    "split": {"likes": 0.7, "comments": 0.06, "shares": 0.21, "quotes": 0.03},
+    "per_like": {"saves": 0.03},
+    "impressions_per_follower": 0.12,
+    "repost_share": 0.12,
+    "maturity_hours": 12.0,
+    # about 20 of ~1,200 Musées de France on Twitter in 2009, about 100 in 2013 (DESIGN)
+    "adoption": [
+        ("2008-06-01", 0.0),
+        ("2009-12-31", 0.0167),
+        ("2013-12-31", 0.0833),
+        ("2017-12-31", 0.3),
+        ("2022-12-31", 0.5),
+    ],
+    "age_share": 0.0,
+}
 
 NETWORK = NetworkSpec(
     name="x",
@@ -18,6 +65,8 @@ NETWORK = NetworkSpec(
     typical_rate=0.00035,
     rate_source="Rival IQ 2023 all-industry median (0.035 %)",
     launched=date(2006, 3, 21),  # first post on the network
+    young_prior=YOUNG_PRIOR,
+    simulation=SIMULATION,
 )
 
 __all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]

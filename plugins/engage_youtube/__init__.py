@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .analytics import YouTubeAnalyticsImporter
 from .data_api import YouTubeDataApiImporter
@@ -20,6 +21,57 @@ __all__ = [
     "YouTubeStudioCsvImporter",
 ]
 
+# The young-audience prior: this network's users by age band, in a population shaped like
+# France's, derived as written out in engagecore/data/young_priors.toml:
+#   share(band) = usage(band) * population(band) / sum over bands of usage * population
+# usage by age from Pew Research Center (Americans' Social Media Use, survey 2023, published
+# 2024-01-31; Teens, Social Media and Technology 2024), population from INSEE (1 January 2024).
+# usage teens 0.90 (REFERENCES: Pew teens 2024), 18-29 0.93 (REFERENCES: Pew 2023),
+# 30-49 0.92, 50-64 0.83, 65+ 0.60 (Pew 2023 by age)
+YOUNG_PRIOR = YoungPrior(
+    bands={
+        "13-17": 0.0802,
+        "18-24": 0.1076,
+        "25-34": 0.1512,
+        "35-44": 0.1650,
+        "45-54": 0.1598,
+        "55-64": 0.1489,
+        "65+": 0.1872,
+    },
+    sources=("Pew Research Center 2023 adults by age; 2024 teens", "INSEE population 2024"),
+    concentration=20,
+    note=(
+        "YouTube is used at every age, so its audience mirrors the population;"
+        " YouTube Analytics reports viewers, not subscribers"
+    ),
+)
+
+#: The demo simulator's parameters for this network (keys: [default] in
+#: engagecore/data/simulation.toml, which documents them).
+SIMULATION: dict[str, Any] = {
+    "handle_case": "camel",
+    "fallback_rate": 0.005,
+    "followers_median": 300.0,
+    "followers_sigma": 1.9,
+    "posts_per_week": 0.4,
+    "kinds": {"video": 0.85, "reel": 0.1, "live": 0.05},
+    "split": {"likes": 0.95, "comments": 0.05},
+    "impressions_per_follower": 2.0,
+    "views_per_follower": 0.15,
+    "repost_share": 0.0,
+    "maturity_hours": 240.0,
+    "adoption": [
+        ("2009-01-01", 0.0),
+        ("2012-12-31", 0.02),
+        ("2016-12-31", 0.1),
+        ("2020-12-31", 0.3),
+        ("2024-12-31", 0.4),
+    ],
+    "age_share": 0.4,
+    "age_basis": "viewers",
+    "age_profile": (0.04, 0.17, 0.25, 0.19, 0.14, 0.11, 0.10),
+}
+
 NETWORK = NetworkSpec(
     name="youtube",
     display_name="YouTube",
@@ -29,6 +81,8 @@ NETWORK = NetworkSpec(
     typical_rate=None,
     rate_source="",
     launched=date(2005, 4, 23),  # first video uploaded
+    young_prior=YOUNG_PRIOR,
+    simulation=SIMULATION,
 )
 
 

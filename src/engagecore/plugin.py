@@ -17,6 +17,7 @@ from engagecore.errors import EngageError, FormatError, PluginError, UsageError,
 from engagecore.hookspecs import PLUGIN_API, hookimpl
 from engagecore.limits import human as human_size
 from engagecore.pluginapi import (
+    RATE_BASES,
     REGISTRY_SCHEMA,
     Batch,
     DemoAccountData,
@@ -25,6 +26,7 @@ from engagecore.pluginapi import (
     NetworkSpec,
     ReadContext,
     RegistryReader,
+    YoungPrior,
 )
 from engagecore.plugins import ANY_NETWORK
 from engagecore.schema import (
@@ -76,6 +78,7 @@ __all__ = [
     "PLUGIN_API",
     "POSTS",
     "POST_KINDS",
+    "RATE_BASES",
     "REGISTRY_SCHEMA",
     "UTC_TS",
     "Batch",
@@ -90,6 +93,7 @@ __all__ = [
     "RegistryReader",
     "Source",
     "UsageError",
+    "YoungPrior",
     "account_matches",
     "check_csv_records",
     "check_named",

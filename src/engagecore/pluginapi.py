@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +20,30 @@ import polars as pl
 
 from engagecore import schema
 from engagecore.sources import Source
+
+#: The rate bases a network may prefer, in the scoring's default order.
+RATE_BASES: tuple[str, ...] = ("followers", "reach", "views")
+
+
+@dataclass(frozen=True)
+class YoungPrior:
+    """A network's young-audience prior: the age make-up of its users, with its sources.
+
+    Used to estimate an account's young share when it has no owned audience-age data.
+
+    :param bands: age band (``"18-24"``, ``"65+"``) → share of the network's audience; the
+        shares sum to 1.
+    :param sources: where the shares come from (surveys, population tables, proxies).
+    :param concentration: how much the prior is trusted, as a Dirichlet concentration: the
+        young share *s* gets the interval of Beta(κs, κ(1−s)), as uncertain as a share
+        observed on ``concentration`` people (20 for a survey-based entry, lower for a proxy).
+    :param note: what is approximate about it.
+    """
+
+    bands: Mapping[str, float]
+    sources: tuple[str, ...]
+    concentration: float = 20.0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,16 @@ class NetworkSpec:
     :param launched: the day the network opened to the public: no post and no observation
         of it can be older, so an import holding one is refused (a 1970 or 1899 date is an
         unset or broken field). ``None``: :data:`schema.EARLIEST_LAUNCH`.
+    :param young_prior: the network's young-audience prior (:class:`YoungPrior`); ``None``:
+        no estimate for accounts without owned age data (a user's ``ENGAGE_YOUNG_PRIORS``
+        file may still give one).
+    :param basis_order: the rate bases tried for this network's posts, in order (some of
+        :data:`RATE_BASES`, e.g. ``("views", "followers")`` for a video network); empty: the
+        scoring's default order (followers, reach, views). A user's
+        ``ScoringConfig.basis_by_network`` still overrides it.
+    :param simulation: the simulator's parameters for this network (the keys of
+        ``[default]`` in ``engagecore/data/simulation.toml``: ``followers_median``,
+        ``adoption``, ``kinds``, …); keys not given keep the default.
     """
 
     name: str
@@ -46,6 +81,9 @@ class NetworkSpec:
     typical_rate: float | None = None
     rate_source: str = ""
     launched: date | None = None
+    young_prior: YoungPrior | None = None
+    basis_order: tuple[str, ...] = ()
+    simulation: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad = [c for c in (*self.interactions, *self.provides) if c not in schema.COUNT_COLUMNS]
@@ -53,6 +91,12 @@ class NetworkSpec:
             raise ValueError(
                 f"network {self.name!r}: unknown count column(s) {bad}; "
                 f"expected some of {list(schema.COUNT_COLUMNS)}"
+            )
+        wrong = [b for b in self.basis_order if b not in RATE_BASES]
+        if wrong or len(set(self.basis_order)) != len(self.basis_order):
+            raise ValueError(
+                f"network {self.name!r}: basis_order {self.basis_order!r}; expected distinct "
+                f"rate bases among {list(RATE_BASES)}"
             )
 
 

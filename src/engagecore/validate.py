@@ -219,7 +219,10 @@ def _check_times(
         if i is None:
             continue
         net = df["network"][i]
-        value = df[col][i]
+        try:
+            value = df[col][i]
+        except ValueError:  # a year Python cannot hold (before 1, after 9999): shown as text
+            value = df[col].cast(pl.Utf8)[i]
         shown = value.isoformat() if isinstance(value, datetime) else repr(value)
         hint = ""
         if col == "observed_at":

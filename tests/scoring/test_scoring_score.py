@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -215,6 +216,19 @@ def test_a_network_can_prefer_views_as_its_basis() -> None:
     cfg = ScoringConfig(basis_by_network={"beta": ("views", "followers")})
     views = _row(score(inputs(posts_frame(rows), fol), NETS, cfg), "a", "beta")
     assert views["rate_basis"] == "views" and views["engagement_rate"] == pytest.approx(0.02)
+
+
+def test_a_network_spec_brings_its_basis_order_and_the_user_still_overrides_it() -> None:
+    rows = [{"network": "beta", "museum": "a", "likes": 10, "views": 500}] * 3
+    fol = followers_frame([("beta", "a", T0, 100)])
+    nets = {**NETS, "beta": replace(NETS["beta"], basis_order=("views", "followers"))}
+    views = _row(score(inputs(posts_frame(rows), fol), nets), "a", "beta")
+    assert views["rate_basis"] == "views" and views["engagement_rate"] == pytest.approx(0.02)
+    cfg = ScoringConfig(basis_by_network={"beta": ("followers",)})
+    mine = _row(score(inputs(posts_frame(rows), fol), nets, cfg), "a", "beta")
+    assert mine["rate_basis"] == "followers" and mine["engagement_rate"] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="basis_order"):
+        replace(NETS["beta"], basis_order=("likes",))
 
 
 @pytest.mark.parametrize("half_life", [None, 30.0])

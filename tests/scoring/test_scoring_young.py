@@ -6,24 +6,36 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from engage_instagram import NETWORK as INSTAGRAM_NETWORK
 from scoring_builders import NETS, T0, followers_frame, inputs, posts_frame
 
-from engagecore import schema
+from engagecore import plugins, schema
 from engagecore.errors import UsageError
-from engagecore.pluginapi import NetworkSpec
+from engagecore.pluginapi import NetworkSpec, YoungPrior
 from engagecore.scoring import ScoringConfig, load_priors, score
 from engagecore.scoring.young import prior_young
 
-INSTAGRAM = {
-    "instagram": NetworkSpec("instagram", "Instagram", {"likes": 1.0}, frozenset({"likes"}))
-}
+INSTAGRAM = {"instagram": INSTAGRAM_NETWORK}
+
+GAMMA = NetworkSpec(
+    "gamma",
+    "Gamma",
+    {"likes": 1.0},
+    frozenset({"likes"}),
+    young_prior=YoungPrior(
+        bands={"13-17": 0.1, "18-24": 0.3, "25-64": 0.6}, sources=("a survey",), concentration=10
+    ),
+)
 
 
-def test_shipped_priors_cite_sources_and_sum_to_one() -> None:
+def test_the_registered_plugins_ship_priors_that_cite_sources_and_sum_to_one() -> None:
     priors = load_priors(ScoringConfig())
-    assert {"x", "instagram", "facebook", "youtube", "tiktok", "mastodon", "bluesky"} <= set(priors)
-    for prior in priors.values():
+    registered = plugins.registry().networks
+    assert {"x", "instagram", "facebook", "youtube", "mastodon"} <= set(priors)
+    assert set(priors) <= set(registered)  # none for a network no plugin registers
+    for name, prior in priors.items():
         assert prior.sources and sum(prior.bands.values()) == pytest.approx(1.0)
+        assert prior.origin == f"{name} plugin"
     typical = (
         prior_young(priors, ScoringConfig())
         .filter(pl.col("network") == "instagram")
@@ -33,18 +45,38 @@ def test_shipped_priors_cite_sources_and_sum_to_one() -> None:
     assert typical["prior_low"] < typical["typical_young_share"] < typical["prior_high"]
 
 
+def test_a_network_spec_brings_its_own_prior() -> None:
+    priors = load_priors(ScoringConfig(), {"gamma": GAMMA, **NETS})
+    assert set(priors) == {"gamma"}  # NETS's specs give none
+    posts = posts_frame([{"network": "gamma", "museum": "a", "likes": 3}] * 3)
+    fol = followers_frame([("gamma", "a", T0, 100)])
+    row = score(inputs(posts, fol), {"gamma": GAMMA}).row(0, named=True)
+    assert row["young_basis"] == "estimated" and row["young_share"] == pytest.approx(0.4)
+    assert row["young_reach"] == 40 and row["young_index"] == pytest.approx(1.0)
+
+
 def test_user_override_replaces_a_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "priors.toml"
     path.write_text(
         '[networks.alpha]\nbands = { "13-24" = 0.5, "25-64" = 0.5 }\nsources = ["me"]\n'
+        '[networks.gamma]\nbands = { "13-24" = 0.2, "25-64" = 0.8 }\nsources = ["mine"]\n'
     )
     monkeypatch.setenv("ENGAGE_YOUNG_PRIORS", str(path))
     priors = load_priors(ScoringConfig())
     assert priors["alpha"].bands["13-24"] == 0.5 and "instagram" in priors
+    assert priors["instagram"].origin == "instagram plugin"  # not named: the plugin's
     posts = posts_frame([{"museum": "a", "likes": 3}] * 3)
     row = score(inputs(posts, followers_frame([("alpha", "a", T0, 100)])), NETS).row(0, named=True)
     assert row["young_basis"] == "estimated" and row["young_share"] == pytest.approx(0.5)
     assert row["young_index"] == pytest.approx(1.0) and row["young_reach"] == 50
+    # the user's entry replaces the plugin's whole
+    mine = load_priors(ScoringConfig(), {"gamma": GAMMA})["gamma"]
+    assert mine.bands == {"13-24": 0.2, "25-64": 0.8} and mine.sources == ("mine",)
+    assert mine.concentration == 20 and mine.origin == str(path)
+    posts = posts_frame([{"network": "gamma", "museum": "a", "likes": 3}] * 3)
+    fol = followers_frame([("gamma", "a", T0, 100)])
+    row = score(inputs(posts, fol), {"gamma": GAMMA}).row(0, named=True)
+    assert row["young_share"] == pytest.approx(0.2) and row["young_reach"] == 20
 
 
 def test_a_broken_override_is_a_usage_error(tmp_path: Path) -> None:

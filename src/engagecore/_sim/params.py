@@ -1,6 +1,7 @@
 """How museums behave on one network, for the simulator: :class:`NetworkParams`.
 
-Defaults come from ``data/simulation.toml`` (``[default]``, then ``[network.<name>]``); the
+Defaults come from ``data/simulation.toml`` (``[default]``), then from the network's own
+``NetworkSpec.simulation`` (shipped by its plugin); the
 engagement level and the count columns always come from the network's
 :class:`~engagecore.pluginapi.NetworkSpec`, so a new network plugin is simulated without
 touching the core.
@@ -84,11 +85,11 @@ def _adoption(points: Any) -> tuple[tuple[date, float], ...]:
 
 
 def default_params(spec: NetworkSpec, **overrides: Any) -> NetworkParams:
-    """The parameters for ``spec``: ``[default]``, its ``[network.<name>]`` table if any, then
+    """The parameters for ``spec``: ``[default]``, the spec's own ``simulation`` mapping, then
     ``overrides``. The level is the spec's ``typical_rate`` (else the table's
     ``fallback_rate``)."""
     table = load_toml("simulation.toml")
-    values: dict[str, Any] = {**table["default"], **table.get("network", {}).get(spec.name, {})}
+    values: dict[str, Any] = {**table["default"], **spec.simulation}
     values.update(overrides)
     fallback = float(values.pop("fallback_rate"))
     values.setdefault("typical_rate", spec.typical_rate or fallback)

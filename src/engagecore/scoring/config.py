@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 from engagecore.errors import UsageError
 
@@ -93,9 +93,15 @@ class ScoringConfig:
         if self.composite not in ("audience", "equal"):
             raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
 
-    def bases_for(self, network: str) -> tuple[Basis, ...]:
-        """The rate bases tried for ``network``, in order."""
-        return tuple(self.basis_by_network.get(network, self.basis_preference))
+    def bases_for(self, network: str, preferred: Sequence[str] = ()) -> tuple[Basis, ...]:
+        """The rate bases tried for ``network``, in order: the user's ``basis_by_network``,
+        else the network's own order (``NetworkSpec.basis_order``, given as ``preferred``),
+        else ``basis_preference``."""
+        if network in self.basis_by_network:
+            return tuple(self.basis_by_network[network])
+        if preferred:
+            return tuple(cast(Basis, b) for b in preferred)
+        return tuple(self.basis_preference)
 
     def priors_file(self) -> Path | None:
         """The user's young-priors override: the explicit path, else the environment."""

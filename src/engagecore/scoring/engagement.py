@@ -380,8 +380,8 @@ def _network_rows(
     pref = pl.DataFrame(
         [
             {"network": net, "basis": b, "pref": i}
-            for net in networks
-            for i, b in enumerate(config.bases_for(net))
+            for net, spec in networks.items()
+            for i, b in enumerate(config.bases_for(net, spec.basis_order))
         ],
         schema={"network": pl.Utf8, "basis": pl.Utf8, "pref": pl.Int64},
     )
@@ -447,7 +447,7 @@ def _side_figures(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Followers as of each period's end, the measured young shares and the young priors
     (computed in their own thread, querying through ``con``, a cursor of their own)."""
-    priors = young.prior_young(young.load_priors(config), config)
+    priors = young.prior_young(young.load_priors(config, networks), config)
     followers = _followers_at_end(inputs, networks, ends, con)
     pairs = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
     museum_ends = (

@@ -87,7 +87,11 @@ def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) ->
         return f"CASE WHEN interactions IS NULL THEN 0 {whens} WHEN followers = 0 THEN 4 ELSE 5 END"
 
     default = tuple(config.basis_preference)
-    overrides = {n: config.bases_for(n) for n in networks if n in config.basis_by_network}
+    overrides = {
+        n: config.bases_for(n, spec.basis_order)
+        for n, spec in networks.items()
+        if n in config.basis_by_network or spec.basis_order
+    }
 
     def per_network(build: Callable[[tuple[str, ...]], str]) -> str:
         if not overrides:

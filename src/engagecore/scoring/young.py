@@ -1,22 +1,24 @@
 """Young-audience share: measured from owned audience-age data, else from per-network priors.
 
-The priors are data (``engagecore/data/young_priors.toml``, which cites its sources and
-writes out its derivation); a user file of the same shape overrides them. The core knows no
-network by name: a network without a prior simply has no estimate.
+Each network's plugin ships its prior (``NetworkSpec.young_prior``, with its sources; the
+shared derivation is written out in ``engagecore/data/young_priors.toml``); a user file of
+that file's shape (``[networks.NAME]`` tables) overrides them. The core knows no network by
+name: a network without a prior simply has no estimate.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from engagecore.errors import UsageError
+from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring.config import ScoringConfig
 
 #: The upper age assumed for an open band such as "65+" when apportioning it.
@@ -38,10 +40,30 @@ class Prior:
     origin: str
 
 
-def load_priors(config: ScoringConfig) -> dict[str, Prior]:
-    """The shipped priors, with the user's override file (if any) replacing whole networks."""
-    shipped = resources.files("engagecore").joinpath("data/young_priors.toml").read_text("utf-8")
-    priors = _parse(tomllib.loads(shipped), "shipped young_priors.toml")
+def load_priors(
+    config: ScoringConfig, networks: Mapping[str, NetworkSpec] | None = None
+) -> dict[str, Prior]:
+    """Each network's own prior (``NetworkSpec.young_prior``, shipped by its plugin), with the
+    user's override file (if any) replacing whole networks or adding some.
+
+    ``networks``: the specs scored (default: every registered network).
+    """
+    if networks is None:
+        from engagecore import plugins
+
+        networks = plugins.registry().networks
+    priors: dict[str, Prior] = {}
+    for name, spec in networks.items():
+        if spec.young_prior is None:
+            continue
+        given = spec.young_prior
+        entry = {
+            "bands": dict(given.bands),
+            "concentration": given.concentration,
+            "sources": given.sources,
+            "note": given.note,
+        }
+        priors.update(_parse({"networks": {name: entry}}, f"{name} plugin"))
     override = config.priors_file()
     if override is not None:
         path = Path(override)
@@ -53,7 +75,7 @@ def load_priors(config: ScoringConfig) -> dict[str, Prior]:
     return priors
 
 
-def _parse(data: dict[str, object], origin: str) -> dict[str, Prior]:
+def _parse(data: Mapping[str, object], origin: str) -> dict[str, Prior]:
     nets = data.get("networks")
     if not isinstance(nets, dict):
         raise UsageError(f"young priors {origin}: expected a [networks.NAME] table per network")

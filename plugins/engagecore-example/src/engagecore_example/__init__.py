@@ -19,6 +19,7 @@ from engagecore.plugin import (
     NetworkSpec,
     ReadContext,
     Source,
+    YoungPrior,
     frame,
     hookimpl,
     parse_count,
@@ -29,12 +30,48 @@ from engagecore.plugin import (
 #: written for: an older engagecore refuses to load it rather than fail in the middle of a run.
 ENGAGE_PLUGIN_API = 1
 
+#: Who uses Mastodon, by age band. No survey measures Mastodon use by age: X's profile (a
+#: text-first network of the same kind; Pew Research Center 2023-2024 usage by age weighted
+#: by INSEE's 2024 population of France) is used as a proxy, with a low concentration to say
+#: how weak that is.
+YOUNG_PRIOR = YoungPrior(
+    bands={
+        "13-17": 0.0588,
+        "18-24": 0.1884,
+        "25-34": 0.2186,
+        "35-44": 0.1878,
+        "45-54": 0.1557,
+        "55-64": 0.1182,
+        "65+": 0.0726,
+    },
+    sources=("proxy: the x entry (no published age survey of Mastodon users)",),
+    concentration=8,
+    note="proxy, weak: widen your reading of every Mastodon young figure",
+)
+
+#: How museums behave on Mastodon, for ``engage demo`` and the benchmarks (the keys of
+#: ``[default]`` in engagecore's data/simulation.toml; the others keep the default).
+SIMULATION: dict[str, Any] = {
+    "followers_median": 300.0,
+    "posts_per_week": 3.0,
+    "kinds": {"text": 0.45, "photo": 0.45, "video": 0.05, "link": 0.05},
+    "repost_share": 0.15,
+    "adoption": [
+        ("2017-04-01", 0.0),
+        ("2022-10-31", 0.01),
+        ("2023-06-30", 0.08),
+        ("2024-12-31", 0.12),
+    ],
+}
+
 NETWORK = NetworkSpec(
     name="mastodon",
     display_name="Mastodon",
     interactions={"likes": 1.0, "comments": 1.0, "shares": 1.0},
     provides=frozenset({"likes", "comments", "shares"}),
     launched=date(2016, 10, 5),  # first release
+    young_prior=YOUNG_PRIOR,
+    simulation=SIMULATION,
 )
 
 
