@@ -79,17 +79,22 @@ def run_folder(store_path: Path) -> Iterator[Path]:
     try:
         yield run
     finally:
-        _ACTIVE.discard(run)
-        shutil.rmtree(run, ignore_errors=True)
-        for leftover in (folder, root):
-            try:
-                leftover.rmdir()  # only when empty: another ingest of this process may remain
-            except OSError:
-                break
+        _remove(run)
+
+
+def _remove(run: Path) -> None:
+    """A run's folder, then its process folder and the root when nothing else is left in
+    them (another ingest of this process may still be running)."""
+    _ACTIVE.discard(run)
+    shutil.rmtree(run, ignore_errors=True)
+    for leftover in (run.parent, run.parent.parent):
+        try:
+            leftover.rmdir()
+        except OSError:
+            break
 
 
 def remove_active() -> None:
     """Remove every run folder of this process now (before a hard exit)."""
     for run in list(_ACTIVE):
-        shutil.rmtree(run, ignore_errors=True)
-        _ACTIVE.discard(run)
+        _remove(run)
