@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import run as cli
 
 from engagecore import plugins
-from engagecore.cli import main
 from engagecore.errors import StoreError
 from engagecore.hookspecs import hookimpl
 from engagecore.pluginapi import Batch, Importer, ReadContext
@@ -24,16 +24,6 @@ from engagecore.sources import Source
 from engagecore.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def tables(db: Path) -> set[str]:
@@ -256,6 +246,13 @@ def _engage(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def _engage_run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``engage ARGS`` in a process of its own, run to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "engagecore", *args], capture_output=True, text=True
+    )
+
+
 def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -273,19 +270,7 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     sig: signal.Signals, big_graph: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "sig.duckdb"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engagecore",
-            "ingest",
-            str(FIXTURES / "spreadsheet"),
-            "--db",
-            str(db),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
     assert done.returncode == 0, done.stderr
     before = Store(db, read_only=True)
     digest = before.table_digest()
@@ -297,11 +282,7 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     _wait_for(lambda: any(run.rglob("engage-fb-*")))
     if sig == signal.SIGINT:
         # meanwhile, another command is told who holds the store
-        busy = subprocess.run(
-            [sys.executable, "-m", "engagecore", "--wait", "0", "museums", "list", "--db", str(db)],
-            capture_output=True,
-            text=True,
-        )
+        busy = _engage_run("--wait", "0", "museums", "list", "--db", str(db))
         assert busy.returncode == 1
         assert f"the store is busy (an import is running, pid {proc.pid})" in busy.stderr
     sent = time.monotonic()
@@ -320,19 +301,7 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     after = Store(db, read_only=True)
     assert after.table_digest() == digest  # all or nothing
     after.close()
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engagecore",
-            "ingest",
-            str(FIXTURES / "spreadsheet"),
-            "--db",
-            str(db),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    again = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert not runs.exists()
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from fixture_copy import edited_fixture
 
 import engagecore
 from engagecore import textutil
@@ -155,21 +155,6 @@ BAD_COUNTS: dict[str, tuple[str, str, str, str, dict[str, str]]] = {
 }
 
 
-def _edited(tmp: Path, rel: str, member: str, old: str, new: str) -> Path:
-    src = FIXTURES / rel
-    dest = tmp / "in" / src.name
-    if src.is_dir():
-        shutil.copytree(src, dest)
-    else:
-        dest.parent.mkdir(parents=True)
-        shutil.copy(src, dest)
-    target = dest / member if member else dest
-    text = target.read_text(encoding="utf-8")
-    assert old in text, f"fixture {rel} changed: {old!r} not found"
-    target.write_bytes(text.replace(old, new, 1).encode("utf-8"))
-    return dest
-
-
 def _refused(tmp: Path, path: Path, options: dict[str, str]) -> str:
     with engagecore.open(tmp / "e.duckdb") as eng:
         eng.ingest([FIXTURES / "spreadsheet" / "posts.csv"])
@@ -185,7 +170,7 @@ def _refused(tmp: Path, path: Path, options: dict[str, str]) -> str:
 @pytest.mark.parametrize("case", sorted(BAD_COUNTS))
 def test_count_that_is_no_number_is_refused(case: str, tmp_path: Path) -> None:
     rel, member, old, new, options = BAD_COUNTS[case]
-    path = _edited(tmp_path, rel, member, old, new)
+    path = edited_fixture(tmp_path, rel, member, old, new)
     message = _refused(tmp_path, path, options)
     assert str(path) in message
     value = re.search(r"NaN|Infinity|12abc|True", new, re.IGNORECASE)
@@ -314,7 +299,7 @@ def test_time_shifted_out_of_the_calendar_is_a_format_error(
     rel: str, old: str, new: str, options: dict[str, str], tmp_path: Path
 ) -> None:
     """Year 1 in a zone east of UTC made datetime.astimezone raise OverflowError."""
-    path = _edited(tmp_path, rel, "", old, new)
+    path = edited_fixture(tmp_path, rel, "", old, new)
     message = _refused(tmp_path, path, options)
     assert str(path) in message and "0001" in message and "OverflowError" not in message
 

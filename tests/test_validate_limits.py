@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from fixture_copy import edited_fixture
 
 import engagecore
 from engagecore import ingest, schema, textutil
@@ -102,22 +103,10 @@ CASES: dict[str, tuple[str, str, str, Any, dict[str, str]]] = {
 }
 
 
-def _copy_edited(fixtures: Path, tmp: Path, case: str, new: str | None) -> Path:
+def _copy_edited(tmp: Path, case: str, new: str | None) -> Path:
     """The case's fixture copied under ``tmp``, its first ``old`` text replaced by ``new``."""
     rel, member, old, _, _ = CASES[case]
-    src = fixtures / rel
-    dest = tmp / "in" / src.name
-    if src.is_dir():
-        shutil.copytree(src, dest)
-    else:
-        dest.parent.mkdir(parents=True)
-        shutil.copy(src, dest)
-    target = dest / member if member else dest
-    text = target.read_text(encoding="utf-8")
-    assert old in text, f"fixture {rel} changed: {old!r} not found"
-    if new is not None:
-        target.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return dest
+    return edited_fixture(tmp, rel, member, old, new)
 
 
 def _refused(db: Path, path: Path, options: dict[str, str]) -> str:
@@ -134,9 +123,9 @@ def _refused(db: Path, path: Path, options: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fixture_is_accepted_unchanged(case: str, fixtures: Path, tmp_path: Path) -> None:
+def test_fixture_is_accepted_unchanged(case: str, tmp_path: Path) -> None:
     """The control: the same fixture with its real date imports."""
-    path = _copy_edited(fixtures, tmp_path, case, None)
+    path = _copy_edited(tmp_path, case, None)
     with engagecore.open(tmp_path / "e.duckdb") as eng:
         report = eng.ingest([path], options=CASES[case][4])
     assert [u.importer for u in report.units] == [case]
@@ -146,10 +135,10 @@ def test_fixture_is_accepted_unchanged(case: str, fixtures: Path, tmp_path: Path
 @pytest.mark.parametrize("year", [1899, 1970, 2999])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_posting_date_outside_the_network_life_is_refused(
-    case: str, year: int, fixtures: Path, tmp_path: Path
+    case: str, year: int, tmp_path: Path
 ) -> None:
     new = CASES[case][3](year)
-    path = _copy_edited(fixtures, tmp_path, case, new)
+    path = _copy_edited(tmp_path, case, new)
     message = _refused(tmp_path / "e.duckdb", path, CASES[case][4])
     assert str(path) in message
     shown = re.escape(str(_unix(year))) if case == "instagram-export" else None
@@ -310,6 +299,7 @@ def test_a_year_python_cannot_hold_is_refused_as_a_format_error() -> None:
     )
     with pytest.raises(FormatError, match=r"column 'posted_at': .*-0033-"):
         _check(df)
+
 
 def test_mixed_networks_each_get_their_launch_day() -> None:
     df = pl.concat(
