@@ -59,9 +59,7 @@ def register(app: typer.Typer) -> None:
                     else f"{n}: not registered"
                     for n in sorted(imp.networks)
                 )
-                provided.setdefault(plugins.owner_name(imp), []).append(
-                    f"importer:{imp.name} ({nets})"
-                )
+                provided.setdefault(plugins.owner_name(imp), []).append(f"importer:{imp.name} ({nets})")
             for r in reg.registry_readers.values():
                 provided.setdefault(plugins.owner_name(r), []).append(f"registry:{r.name}")
             for w in reg.demo_writers.values():
