@@ -324,3 +324,19 @@ def test_the_time_budget_stops_a_fetch_in_one_line(
         assert row.status == "failed" and row.error is not None
         assert "time budget of 6 s is spent" in row.error and "\n" not in row.error
         assert store.fetchall("SELECT count(*) FROM posts") == [(0,)]
+
+
+def test_a_response_the_importer_refuses_stores_nothing_and_says_what_to_do(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(3, NOW - timedelta(hours=1))
+    youtube.videos[1].published = datetime(1970, 1, 1, tzinfo=UTC)  # an unset date upstream
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith(
+        "engage: error: youtube account @museedulouvre: the saved responses could not be imported ("
+    )
+    assert "responses/youtube/museedulouvre/" in line and "1970" in line
+    assert line.endswith("move the file named aside (and report it), then run again")
+    assert _count(env, "SELECT count(*) FROM posts") == 0

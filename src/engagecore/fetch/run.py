@@ -508,7 +508,7 @@ def run(
                         row,
                         f"{acc.network} account {acc.label}: the saved responses could not be "
                         f"imported ({redact(str(exc), client.secrets)}); nothing of this account "
-                        "was stored",
+                        "was stored: move the file named aside (and report it), then run again",
                         stopped,
                         acc.network,
                         wide=False,
