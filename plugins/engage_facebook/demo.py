@@ -16,8 +16,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from engage_facebook import kinds
-from engage_facebook.graph_sql import POST_METRICS
+from engage_facebook.common import GRAPH_SHAPES, POST_METRICS
 from engagecore.plugin import DemoAccountData, DemoWriter
 
 PAGE_SIZE: Final = 100
@@ -43,7 +42,7 @@ def graph_post_id(account_id: str, post_id: str) -> str:
 def _post(row: dict[str, Any], account_id: str, handle: str) -> dict[str, Any]:
     local = str(row["post_id"])
     pid = graph_post_id(account_id, local)
-    status_type, attachment = kinds.GRAPH_SHAPES.get(row["kind"], kinds.GRAPH_SHAPES["other"])
+    status_type, attachment = GRAPH_SHAPES.get(row["kind"], GRAPH_SHAPES["other"])
     section = "reel" if row["kind"] == "reel" else f"{handle}/posts"
     post: dict[str, Any] = {
         "id": pid,

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from engage_x import columns as C
+from engage_x import common as C
 from engagecore.plugin import (
     Batch,
     FormatError,
@@ -130,7 +130,9 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
         if u.get("name"):
             hints[uid] = u["name"]
         metrics = u.get("public_metrics") or {}
-        followers = count_at(metrics.get("followers_count"), "followers_count", display, f"id {uid}")
+        followers = count_at(
+            metrics.get("followers_count"), "followers_count", display, f"id {uid}"
+        )
         if followers is not None:
             snaps["account_id"].append(uid)
             snaps["followers"].append(followers)

@@ -21,9 +21,7 @@ import polars as pl
 
 from engagecore.plugin import UTC_TS, DemoAccountData, DemoWriter
 
-from ._files import OBSERVED_AT_FIELD
-from .analytics import AGE_GROUPS, CHANNEL_ID_FIELD
-from .durations import format_duration
+from .common import AGE_GROUPS, CHANNEL_ID_FIELD, OBSERVED_AT_FIELD, format_duration
 
 PAGE_SIZE = 50  # videos.list's maxResults ceiling
 _GROUP_OF_BAND = {band: group for group, (band, _, _) in AGE_GROUPS.items()}

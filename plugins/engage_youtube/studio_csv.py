@@ -31,8 +31,7 @@ from engagecore.plugin import (
     parse_count,
 )
 
-from ._channel import channel_from_options
-from ._files import file_mtime
+from .common import channel_from_options, file_mtime
 
 NETWORK = "youtube"
 TABLE = "Table data.csv"

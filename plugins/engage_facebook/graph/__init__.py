@@ -11,6 +11,12 @@ insights win over standalone ones for the same post. ``observed_at`` of a file: 
 ``shares`` is the one count whose absence means zero: Meta omits it from a post nobody
 shared. It is read as 0 when the file shows it was fetched (some post has ``shares`` or
 reaction/comment summaries, or its paging URL asks for ``shares``), as NULL otherwise.
+
+The package's modules, one per concept: :mod:`detect` (what a file is), :mod:`posts` (posts
+pages to posts), :mod:`post_fields` (a post's fields, in SQL), :mod:`large_page` (streaming a
+large posts page), :mod:`insights` (post and page insights), :mod:`page` (page objects); this
+module sorts a source's files by kind and assembles the batch. Constants they share are in
+:mod:`engage_facebook.common`.
 """
 
 from __future__ import annotations
@@ -20,19 +26,17 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import polars as pl
 
-from engage_facebook import graph_insights as gi
-from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
-from engage_facebook.graph_normalize import normalize
-from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
+from engage_facebook.graph import detect
+from engage_facebook.graph import insights as gi
+from engage_facebook.graph.detect import Classified, classify
+from engage_facebook.graph.page import Page, parse_page
+from engage_facebook.graph.posts import PostsFile, PostsReader, normalize, parse_observed
 from engagecore import plugin
 from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
-
-#: Members of a folder or zip whose heads detection reads at most (first and last ones).
-_DETECT_SAMPLE: Final = 40
 
 
 def _modified_at(source: Source, name: str) -> datetime:
@@ -61,20 +65,7 @@ class FacebookGraphImporter(Importer):
     )
 
     def detect(self, source: Source) -> float:
-        names = source.names()
-        if not names:
-            return 0.0
-        if source.kind != "file" and not all(n.lower().endswith(".json") for n in names):
-            return 0.0  # a mixed folder: let its files be seen one by one
-        sample = (
-            names
-            if len(names) <= _DETECT_SAMPLE
-            else (names[: _DETECT_SAMPLE // 2] + names[-_DETECT_SAMPLE // 2 :])
-        )
-        found = [classify(source.head(n, HEAD_SIZE)) for n in sample]
-        if any(c is None for c in found):
-            return 0.0
-        return min(c.confidence for c in found if c is not None)
+        return detect.confidence(source)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         with ctx.temp_dir("engage-fb-") as tmp:
@@ -94,7 +85,7 @@ class _Reader:
         self.source = source
         self.workdir = workdir
         self.posts_files: list[PostsFile] = []
-        self.pages: list[gi.Page] = []
+        self.pages: list[Page] = []
         self.insights = gi.Insights()
         self.insight_docs: list[tuple[str, Any]] = []
         self._extracted = 0
@@ -123,10 +114,10 @@ class _Reader:
         """The member's first bytes, and its path and status when it is a file on disk
         (one open)."""
         if self._kind == "zip":
-            return self.source.head(name, HEAD_SIZE), None, None
+            return detect.member_head(self.source, name), None, None
         path = self._local(name)
-        with path.open("rb", buffering=0) as fh:
-            return fh.read(HEAD_SIZE), path, os.fstat(fh.fileno())
+        head, stat = detect.file_head(path)
+        return head, path, stat
 
     def _take(self, name: str) -> None:
         display = self._display(name)
@@ -150,7 +141,7 @@ class _Reader:
             self.insight_docs.append((display, _load(self.source, name)))
         elif found.kind == "page":
             doc = _load(self.source, name)
-            page = gi.parse_page(doc, display, _observed(doc, self.source, name))
+            page = parse_page(doc, display, _observed(doc, self.source, name))
             self.pages.append(page)
             if page.posts:
                 self._edge_to_file(page, display, name)
@@ -162,7 +153,7 @@ class _Reader:
                 f"{err.get('message')}), not data: fetch it again",
             )
 
-    def _edge_to_file(self, page: gi.Page, display: str, name: str) -> None:
+    def _edge_to_file(self, page: Page, display: str, name: str) -> None:
         """A page's ``posts`` edge written as a posts page, so one reader reads all posts."""
         path = self.workdir / f"edge-{len(self.posts_files)}.json"
         observed = page.observed_at.isoformat()

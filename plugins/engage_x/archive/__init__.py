@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engage_x import columns as C
-from engage_x import notes, tweets, ytd
+from engage_x import common as C
+from engage_x.archive import notes, tweets, ytd
 from engagecore.plugin import (
     Batch,
     FormatError,

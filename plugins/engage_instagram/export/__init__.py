@@ -24,7 +24,6 @@ from typing import Any
 
 import polars as pl
 
-from engage_instagram import export_insights, labels
 from engage_instagram.common import (
     NETWORK_NAME,
     account_option,
@@ -33,7 +32,9 @@ from engage_instagram.common import (
     modified_at,
     squashed_head,
 )
-from engage_instagram.export_posts import (
+from engage_instagram.export import insights as export_insights
+from engage_instagram.export import labels
+from engage_instagram.export.posts import (
     WRAPPER_KINDS,
     PostRecord,
     posts_from_legacy,
