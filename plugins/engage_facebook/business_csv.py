@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from engage_facebook.common import fold, kind_of_label
+from engage_facebook.common import kind_of_label
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
@@ -29,6 +29,7 @@ from engagecore.plugin import (
     Source,
     UsageError,
     check_named,
+    fold,
     given_account,
     option,
 )
@@ -178,15 +179,13 @@ class MetaBusinessSuiteCsvImporter(Importer):
                 )
         known = [label for labels in ALIASES.values() for label in labels]
         plugin.check_csv_records(text, display, delimiter=sep, known_headers=known)
-        try:
+        with plugin.read_errors(display, "a well-formed CSV"):
             raw = pl.read_csv(
                 io.BytesIO(text.encode("utf-8")),
                 separator=sep,
                 infer_schema=False,
                 quote_char='"',
             )
-        except pl.exceptions.PolarsError as exc:
-            raise FormatError(display, f"expected a well-formed CSV ({exc})") from exc
         df = raw.select(pl.col(h).alias(field) for field, h in f.items())
         if owner not in df.columns:
             df = df.with_columns(pl.lit(given, dtype=pl.Utf8).alias(owner))

@@ -9,8 +9,9 @@ This is the only module whose constants the plugin's other modules import.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
+
+from engagecore.plugin import fold
 
 #: Post insight metric names per count column, newest name first (old responses stay valid).
 POST_METRICS: Final = {
@@ -92,13 +93,6 @@ LABEL_KEYWORDS: Final = (
     ("text", "text"),
     ("statu", "text"),
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents stripped, typographic apostrophes and spaces normalized."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
 
 
 def kind_of_label(label: str | None) -> str:

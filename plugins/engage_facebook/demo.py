@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from engage_facebook.common import GRAPH_SHAPES, POST_METRICS
-from engagecore.plugin import DemoAccountData, DemoWriter
+from engagecore.plugin import OBSERVED_AT_KEY, DemoAccountData, DemoWriter
 
 PAGE_SIZE: Final = 100
 _FIELDS = (
@@ -97,7 +97,7 @@ class FacebookDemoWriter(DemoWriter):
             "name": data.museum_name,
             "username": data.handle,
             "link": f"https://www.facebook.com/{data.handle}",
-            "engagecore_observed_at": stamp,
+            OBSERVED_AT_KEY: stamp,
         }
         if latest is not None:
             page["followers_count"] = latest
@@ -109,7 +109,7 @@ class FacebookDemoWriter(DemoWriter):
             doc: dict[str, Any] = {
                 "data": [_post(r, page_id, data.handle) for r in chunk],
                 "paging": {"cursors": {"before": f"b{n}", "after": f"a{n}"}},
-                "engagecore_observed_at": stamp,
+                OBSERVED_AT_KEY: stamp,
             }
             if n < len(pages):
                 doc["paging"]["next"] = (

@@ -13,7 +13,7 @@ own fetcher writes. Pages hold at most 100 posts, so they are parsed with :mod:`
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -29,13 +29,12 @@ from engagecore.plugin import (
     count_at,
     frame,
     given_account,
+    observed_at,
     option,
     text_at,
     unescape,
 )
 from engagecore.plugin import account_matches as matches
-
-OBSERVED_AT_KEY = "engagecore_observed_at"
 
 # The first key of a saved response is "data" (X writes it first; sorted keys keep it first),
 # possibly after the observation time our fetcher adds.
@@ -84,7 +83,7 @@ class XApiImporter(Importer):
         value = source.read_json(source.name)
         if not isinstance(value, dict):
             raise FormatError(display, 'expected an X API v2 response object {"data": ...}')
-        observed = _observed_at(source, value)
+        observed = observed_at(source, None, value)
         data = value.get("data")
         if data is None:
             if isinstance(value.get("meta"), dict):  # a page past the last post
@@ -101,19 +100,6 @@ class XApiImporter(Importer):
             batch = _tweets(items, value.get("includes") or {}, observed, display, ctx)
         _check_account(ctx, display, batch)
         return batch
-
-
-def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
-    raw = value.get(OBSERVED_AT_KEY)
-    if raw is None:
-        return datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
-    try:
-        dt = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FormatError(
-            source.display(), f"expected {OBSERVED_AT_KEY} as an ISO 8601 date, got {raw!r}"
-        ) from exc
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, frame
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, frame, observed_at
 
 from .common import (
     AGE_GROUPS,
@@ -21,7 +21,6 @@ from .common import (
     channel_from_options,
     check_channel,
     load_json,
-    observed_at,
 )
 
 NETWORK = "youtube"

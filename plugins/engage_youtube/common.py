@@ -4,7 +4,8 @@ Analytics age groups.
 
 YouTube's API responses carry no export date, so "when the counts were observed" is the
 file's modification time unless the user (or the demo writer) stored an
-``engagecore_observed_at`` field at the top level of the response.
+``engagecore_observed_at`` field at the top level of the response
+(:func:`engagecore.plugin.observed_at`).
 
 Studio CSV exports and Analytics reports carry no channel id; the user names it with
 ``engage ingest --account UC...``. A channel URL is accepted and reduced to its id; a handle
@@ -24,8 +25,6 @@ from typing import Any
 
 from engagecore.plugin import FormatError, ReadContext, Source, UsageError, check_named, option
 
-#: Top-level field a saved response may carry to say when it was fetched (ISO 8601).
-OBSERVED_AT_FIELD = "engagecore_observed_at"
 #: Top-level field the demo writer stores in an Analytics report to name its channel.
 CHANNEL_ID_FIELD = "engagecore_channel_id"
 
@@ -68,32 +67,6 @@ def parse_timestamp(value: Any, where: str, record: str | int | None, field: str
         raise FormatError(
             where, f"expected {field} as a plausible time, got {value!r}", record
         ) from None
-
-
-def file_mtime(source: Source, member: str) -> datetime:
-    """The member's modification time in UTC (for a zip member: the zip file's)."""
-    path = source.local_path(member) or source.path
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def observed_at(source: Source, member: str, doc: Any) -> datetime:
-    """``engagecore_observed_at`` of a parsed response when present, else the file's mtime.
-
-    A date or a timestamp without a zone in that field is read as UTC.
-    """
-    raw = doc.get(OBSERVED_AT_FIELD) if isinstance(doc, dict) else None
-    if raw is None:
-        return file_mtime(source, member)
-    where = source.display(member)
-    if not isinstance(raw, str):
-        raise FormatError(where, f"expected {OBSERVED_AT_FIELD} as an ISO 8601 string, got {raw!r}")
-    try:
-        ts = datetime.fromisoformat(raw)
-    except ValueError:
-        raise FormatError(
-            where, f"expected {OBSERVED_AT_FIELD} as an ISO 8601 timestamp, got {raw!r}"
-        ) from None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 # -- the channel a file belongs to (--account) --

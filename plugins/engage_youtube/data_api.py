@@ -31,10 +31,11 @@ from engagecore.plugin import (
     frame,
     hashtags,
     mentions,
+    observed_at,
     text_at,
 )
 
-from .common import check_channel, load_json, observed_at, parse_duration, parse_timestamp
+from .common import check_channel, load_json, parse_duration, parse_timestamp
 
 NETWORK = "youtube"
 WATCH_URL = "https://www.youtube.com/watch?v={id}"

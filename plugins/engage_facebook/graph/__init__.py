@@ -6,7 +6,8 @@ Understood: posts pages of ``/{page-id}/posts`` (with ``reactions``/``comments``
 page insights, page objects (with a ``posts`` edge when fetched along). A post id
 "{page_id}_{post_id}" gives the account (the page) and the post id (the rest). Embedded
 insights win over standalone ones for the same post. ``observed_at`` of a file: its top-level
-``engagecore_observed_at`` when present, else its modification time.
+``engagecore_observed_at`` when present (ISO 8601, UTC when it names no zone), else its
+modification time (:func:`engagecore.plugin.observed_at`).
 
 ``shares`` is the one count whose absence means zero: Meta omits it from a post nobody
 shared. It is read as 0 when the file shows it was fetched (some post has ``shares`` or
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,20 +34,9 @@ from engage_facebook.graph import detect
 from engage_facebook.graph import insights as gi
 from engage_facebook.graph.detect import Classified, classify
 from engage_facebook.graph.page import Page, parse_page
-from engage_facebook.graph.posts import PostsFile, PostsReader, normalize, parse_observed
+from engage_facebook.graph.posts import PostsFile, PostsReader, normalize
 from engagecore import plugin
 from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
-
-
-def _modified_at(source: Source, name: str) -> datetime:
-    """A member's modification time (a zip member: the zip's), to the microsecond, UTC."""
-    path = source.local_path(name) or source.path
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def _observed(doc: dict[str, Any], source: Source, name: str) -> datetime:
-    when = parse_observed(doc.get("engagecore_observed_at"), source.display(name))
-    return when or _modified_at(source, name)
 
 
 def _load(source: Source, name: str) -> Any:
@@ -93,7 +82,7 @@ class _Reader:
         # thousands of page files.
         self._kind = source.kind
         self._prefix = source.display("") if self._kind != "file" else ""
-        self._zip_modified = _modified_at(source, "") if self._kind == "zip" else None
+        self._zip_modified = plugin.modified_at(source, "") if self._kind == "zip" else None
 
     def _display(self, name: str) -> str:
         return self._prefix + name if self._kind != "file" else self.source.display(name)
@@ -106,8 +95,7 @@ class _Reader:
             return self.source.path
         self._extracted += 1
         target = self.workdir / f"member-{self._extracted}.json"
-        with self.source.stream(name) as fin, target.open("wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 22)
+        plugin.copy_range(self.source, target, name=name)
         return target
 
     def _head(self, name: str) -> tuple[bytes, Path | None, os.stat_result | None]:
@@ -132,7 +120,7 @@ class _Reader:
             if path is None or stat is None:  # a zip member: extracted, the zip's time
                 path = self._local(name)
                 size = path.stat().st_size
-                modified = self._zip_modified or _modified_at(self.source, name)
+                modified = self._zip_modified or plugin.modified_at(self.source, name)
             else:
                 size = stat.st_size
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
@@ -141,7 +129,7 @@ class _Reader:
             self.insight_docs.append((display, _load(self.source, name)))
         elif found.kind == "page":
             doc = _load(self.source, name)
-            page = parse_page(doc, display, _observed(doc, self.source, name))
+            page = parse_page(doc, display, plugin.observed_at(self.source, name, doc))
             self.pages.append(page)
             if page.posts:
                 self._edge_to_file(page, display, name)
@@ -157,9 +145,11 @@ class _Reader:
         """A page's ``posts`` edge written as a posts page, so one reader reads all posts."""
         path = self.workdir / f"edge-{len(self.posts_files)}.json"
         observed = page.observed_at.isoformat()
-        path.write_text(json.dumps({"data": page.posts, "engagecore_observed_at": observed}))
+        path.write_text(json.dumps({"data": page.posts, plugin.OBSERVED_AT_KEY: observed}))
         size = path.stat().st_size
-        self.posts_files.append(PostsFile(path, display, size, _modified_at(self.source, name)))
+        self.posts_files.append(
+            PostsFile(path, display, size, plugin.modified_at(self.source, name))
+        )
 
     def read(self) -> Batch:
         for name in self.source.names():

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engage_facebook.graph.detect import top_level_data
+from engagecore.plugin import copy_range
 
 _DECODER: Final = json.JSONDecoder()
 
@@ -128,7 +129,7 @@ def array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
     no named pipes, a copy."""
     if not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
         copy = stem.with_suffix(".json")
-        _copy_range(src, copy, start, end)
+        copy_range(src, copy, start, end)
         try:
             yield copy
         finally:
@@ -158,41 +159,8 @@ def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
         out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
     except OSError:
         return
-    with out, src.open("rb") as fin:
-        fin.seek(start)
-        remaining = end - start
+    with out:
         try:
-            while remaining > 0:
-                chunk = fin.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                out.write(chunk)
-                remaining -= len(chunk)
-        except (BrokenPipeError, OSError):
-            return  # the reader went away
-
-
-def _copy_range(src: Path, dst: Path, start: int, end: int) -> None:  # pragma: no cover
-    """Copy bytes [start, end) of ``src`` to ``dst`` (in the kernel when it can)."""
-    with src.open("rb") as fin, dst.open("wb") as fout:
-        if hasattr(os, "copy_file_range"):
-            offset, remaining = start, end - start
-            try:
-                while remaining > 0:
-                    n = os.copy_file_range(fin.fileno(), fout.fileno(), remaining, offset)
-                    if n == 0:
-                        break
-                    offset += n
-                    remaining -= n
-                return
-            except OSError:  # e.g. a file system without it: copy in user space
-                fout.seek(0)
-                fout.truncate()
-        fin.seek(start)
-        remaining = end - start
-        while remaining > 0:
-            chunk = fin.read(min(remaining, 1 << 22))
-            if not chunk:
-                break
-            fout.write(chunk)
-            remaining -= len(chunk)
+            copy_range(src, out, start, end)
+        except OSError:  # a broken pipe among them: the reader went away
+            return

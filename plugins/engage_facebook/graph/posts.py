@@ -16,7 +16,7 @@ mentions (the shared polars helpers, so every network extracts them alike); one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -46,19 +46,6 @@ class PostsFile:
     display: str
     size: int
     modified_at: datetime
-
-
-def parse_observed(value: Any, display: str) -> datetime | None:
-    """``engagecore_observed_at`` as a UTC time (naive means UTC); None when absent."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FormatError(
-            display, f"expected engagecore_observed_at as an ISO date-time, got {value!r}"
-        ) from exc
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _collect(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
@@ -108,7 +95,7 @@ class PostsReader:
                 if streamed is not None:
                     df, meta = streamed
                     frames.append(df)
-                    when = parse_observed(meta.get("engagecore_observed_at"), f.display)
+                    when = plugin.parse_observed_at(meta.get(plugin.OBSERVED_AT_KEY), f.display)
                     observed[i] = when or observed[i]
                     continue
             small.append(i)
@@ -116,7 +103,7 @@ class PostsReader:
             df = self._read_pages([files[i] for i in small], small)
             metas = df.select("file", "meta_observed").drop_nulls().unique("file")
             for idx, value in metas.iter_rows():
-                when = parse_observed(value, files[idx].display)
+                when = plugin.parse_observed_at(value, files[idx].display)
                 observed[idx] = when or observed[idx]
             frames.append(df)
         if not frames:

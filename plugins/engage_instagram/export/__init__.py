@@ -29,7 +29,6 @@ from engage_instagram.common import (
     account_option,
     fix_mojibake_in_place,
     load_json,
-    modified_at,
     squashed_head,
 )
 from engage_instagram.export import insights as export_insights
@@ -372,7 +371,7 @@ class _Reader:
         candidates = [d for d in (newest, dated) if d is not None]
         if candidates:
             return max(candidates)
-        return max(modified_at(self.source, n) for n in names)
+        return max(plugin.modified_at(self.source, n) for n in names)
 
 
 def _export_date(source: Source, root: str) -> datetime | None:
