@@ -123,6 +123,7 @@ class _Reader:
                 modified = self._zip_modified or plugin.modified_at(self.source, name)
             else:
                 size = stat.st_size
+                # plugin.modified_at's answer, from the status the head was read with
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
             self.posts_files.append(PostsFile(path, display, size, modified))
         elif found.kind == "insights":
