@@ -9,7 +9,7 @@ from typing import Any
 from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -69,25 +69,18 @@ NETWORK = NetworkSpec(
     simulation=SIMULATION,
 )
 
-__all__ = [
-    "NETWORK",
-    "InstagramDemoWriter",
-    "InstagramExportImporter",
-    "InstagramGraphImporter",
-]
-
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(InstagramExportImporter())
     register(InstagramGraphImporter())
 
 
 @hookimpl
-def register_demo_writers(register: Callable[[Any], None]) -> None:
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(InstagramDemoWriter())

@@ -28,6 +28,7 @@ import polars as pl
 import pytest
 
 from engagecore import plugins, schema
+from engagecore.detection import choose_importer
 from engagecore.pluginapi import DemoAccountData, Importer, NetworkSpec, ReadContext
 from engagecore.sources import Source
 from engagecore.validate import validate_frame
@@ -169,9 +170,10 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
     """Write a sample account with the network's registered demo writer and read it back.
 
     Asserts: the writer (``registry().demo_writers[network]``) writes at least one file; for
-    each file, the registered importer declaring ``network`` (or any network) with the highest
-    confidence claims it with at least 0.5; every frame it reads passes the store's
-    validation; and the post ids read back are exactly those written, each once. Counts,
+    each file, an importer declaring ``network`` (or any network) claims it, chosen as
+    ``engage ingest`` chooses (:func:`engagecore.plugin.choose_importer`: the highest
+    confidence, at least 0.5; a tie at the top is a ``DetectionError``); every frame it reads
+    passes the store's validation; and the post ids read back are exactly those written, each once. Counts,
     times and the other tables are not compared. Returns the posts read back.
     """
     reg = plugins.registry()
@@ -187,12 +189,15 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
     frames = []
     for p in paths:
         src = Source.open(p)
-        scored = sorted(((i.detect(src), i) for i in importers), key=lambda t: -t[0])
-        assert scored and scored[0][0] >= 0.5, f"no importer of {network!r} claims {p}"
-        batch = scored[0][1].read(src, ReadContext())
-        src.close()
+        try:
+            chosen = choose_importer(src, importers)  # as engage ingest chooses, ties refused
+            assert chosen is not None, f"no importer of {network!r} claims {p}"
+            importer = chosen[0]
+            batch = importer.read(src, ReadContext())
+        finally:
+            src.close()
         for table, df in batch.frames().items():
-            validate_frame(table, df, plugin=plugins.owner_name(scored[0][1]), path=str(p))
+            validate_frame(table, df, plugin=plugins.owner_name(importer), path=str(p))
         if batch.posts is not None:
             frames.append(batch.posts)
     posts = pl.concat(frames) if frames else schema.empty("posts")

@@ -1,21 +1,22 @@
-"""Posts pages of the Graph API (``/{page-id}/posts``) read by DuckDB, never a dict per post.
+"""Posts pages of the Graph API (``/{page-id}/posts``) read by DuckDB, never a dict per post,
+then normalized to :data:`engagecore.plugin.POSTS` rows.
 
 Small pages are read together by one ``read_json`` over their list of paths. A large page
 (a whole dump in one ``{"data": [...]}``) is sliced to its ``data`` array and streamed with
-``format='array'``: DuckDB then parses post by post, where reading the wrapping object holds
-the whole document in memory at once (5× the file, measured). The result crosses into polars
-as Arrow batches merged into large chunks (DuckDB yields one small batch per page file).
+``format='array'`` (see :mod:`large_page`): DuckDB then parses post by post, where reading the
+wrapping object holds the whole document in memory at once (5× the file, measured). The
+result crosses into polars as Arrow batches merged into large chunks (DuckDB yields one small
+batch per page file).
+
+What is left after DuckDB (see :func:`post_fields.posts_query`): checking every post has an
+id, a time and a page; the file's observed_at; ``shares`` absent-means-zero; hashtags and
+mentions (the shared polars helpers, so every network extracts them alike); one row per post.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -23,9 +24,10 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from engage_facebook import graph_sql
-from engage_facebook.graph_diagnose import locate_bad_record
-from engage_facebook.graph_files import array_span
+from engage_facebook.common import MAX_POST_BYTES, POST_METRICS
+from engage_facebook.graph import post_fields
+from engage_facebook.graph.large_page import array_slice, array_span
+from engagecore import plugin
 from engagecore.plugin import FormatError, interrupts
 from engagecore.plugin import human_size as human
 
@@ -33,8 +35,6 @@ from engagecore.plugin import human_size as human
 STREAM_THRESHOLD: Final = 32 * 1024 * 1024
 #: Rows per polars chunk when collecting DuckDB's batches.
 _CHUNK_ROWS: Final = 1 << 17
-
-_SHARES_REQUESTED = re.compile(graph_sql.SHARES_REQUESTED)
 
 
 @dataclass(frozen=True)
@@ -46,96 +46,6 @@ class PostsFile:
     display: str
     size: int
     modified_at: datetime
-
-
-def parse_observed(value: Any, display: str) -> datetime | None:
-    """``engagecore_observed_at`` as a UTC time (naive means UTC); None when absent."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FormatError(
-            display, f"expected engagecore_observed_at as an ISO date-time, got {value!r}"
-        ) from exc
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@contextmanager
-def _array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
-    """Bytes [start, end) of ``src`` as a file DuckDB can read: a named pipe fed from
-    ``src`` by a thread (nothing copied to disk, nothing held in memory), or, where there are
-    no named pipes, a copy."""
-    if not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
-        copy = stem.with_suffix(".json")
-        _copy_range(src, copy, start, end)
-        try:
-            yield copy
-        finally:
-            copy.unlink(missing_ok=True)
-        return
-    pipe = stem.with_suffix(".pipe")
-    os.mkfifo(pipe, 0o600)
-    feeder = threading.Thread(target=_feed, args=(src, pipe, start, end), daemon=True)
-    feeder.start()
-    try:
-        yield pipe
-    finally:
-        # DuckDB may have stopped reading (an error) or never opened the pipe: open the
-        # reading end ourselves so that the feeder's open or write returns, then close it
-        while feeder.is_alive():
-            try:
-                fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-            except OSError:
-                break
-            os.close(fd)
-            feeder.join(0.05)
-        pipe.unlink(missing_ok=True)
-
-
-def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
-    try:
-        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
-    except OSError:
-        return
-    with out, src.open("rb") as fin:
-        fin.seek(start)
-        remaining = end - start
-        try:
-            while remaining > 0:
-                chunk = fin.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                out.write(chunk)
-                remaining -= len(chunk)
-        except (BrokenPipeError, OSError):
-            return  # the reader went away
-
-
-def _copy_range(src: Path, dst: Path, start: int, end: int) -> None:  # pragma: no cover
-    """Copy bytes [start, end) of ``src`` to ``dst`` (in the kernel when it can)."""
-    with src.open("rb") as fin, dst.open("wb") as fout:
-        if hasattr(os, "copy_file_range"):
-            offset, remaining = start, end - start
-            try:
-                while remaining > 0:
-                    n = os.copy_file_range(fin.fileno(), fout.fileno(), remaining, offset)
-                    if n == 0:
-                        break
-                    offset += n
-                    remaining -= n
-                return
-            except OSError:  # e.g. a file system without it: copy in user space
-                fout.seek(0)
-                fout.truncate()
-        fin.seek(start)
-        remaining = end - start
-        while remaining > 0:
-            chunk = fin.read(min(remaining, 1 << 22))
-            if not chunk:
-                break
-            fout.write(chunk)
-            remaining -= len(chunk)
 
 
 def _collect(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
@@ -160,7 +70,7 @@ def _frame(batches: list[pa.RecordBatch], schema: pa.Schema) -> pl.DataFrame:
 
 
 class PostsReader:
-    """Reads posts pages into one raw frame: the columns of :func:`graph_sql.posts_query`."""
+    """Reads posts pages into one raw frame: the columns of :func:`post_fields.posts_query`."""
 
     def __init__(self, workdir: Path, page: str | None) -> None:
         self.workdir = workdir
@@ -185,7 +95,7 @@ class PostsReader:
                 if streamed is not None:
                     df, meta = streamed
                     frames.append(df)
-                    when = parse_observed(meta.get("engagecore_observed_at"), f.display)
+                    when = plugin.parse_observed_at(meta.get(plugin.OBSERVED_AT_KEY), f.display)
                     observed[i] = when or observed[i]
                     continue
             small.append(i)
@@ -193,7 +103,7 @@ class PostsReader:
             df = self._read_pages([files[i] for i in small], small)
             metas = df.select("file", "meta_observed").drop_nulls().unique("file")
             for idx, value in metas.iter_rows():
-                when = parse_observed(value, files[idx].display)
+                when = plugin.parse_observed_at(value, files[idx].display)
                 observed[idx] = when or observed[idx]
             frames.append(df)
         if not frames:
@@ -207,11 +117,11 @@ class PostsReader:
         paging_raw = span.meta.get("paging")
         paging: dict[str, Any] = paging_raw if isinstance(paging_raw, dict) else {}
         urls = " ".join(str(paging.get(k, "")) for k in ("next", "previous"))
-        source = graph_sql.array_source(idx, bool(_SHARES_REQUESTED.search(urls)))
+        source = post_fields.array_source(idx, post_fields.shares_requested(urls))
         try:
-            with _array_slice(f.path, span.start, span.end, self.workdir / f"posts-{idx}") as path:
+            with array_slice(f.path, span.start, span.end, self.workdir / f"posts-{idx}") as path:
                 rel = self.con.sql(
-                    graph_sql.posts_query(source), params={"path": str(path), "page": self.page}
+                    post_fields.posts_query(source), params={"path": str(path), "page": self.page}
                 )
                 df = _collect(rel)
         except duckdb.Error as exc:
@@ -219,7 +129,7 @@ class PostsReader:
                 # one post larger than a whole page should be: refused, never read whole
                 raise FormatError(
                     f.display,
-                    f"a post larger than {human(graph_sql.MAX_POST_BYTES)}: no Graph API post is "
+                    f"a post larger than {human(MAX_POST_BYTES)}: no Graph API post is "
                     "that large (a caption is at most 63,206 characters)",
                 ) from exc
             return None  # not the shape array_span guessed: read the whole object instead
@@ -228,7 +138,7 @@ class PostsReader:
 
     def _read_pages(self, files: list[PostsFile], indexes: list[int]) -> pl.DataFrame:
         biggest = max(f.size for f in files)
-        query = graph_sql.posts_query(graph_sql.pages_source(biggest))
+        query = post_fields.posts_query(post_fields.pages_source(biggest))
         try:
             rel = self.con.sql(
                 query, params={"files": [str(f.path) for f in files], "page": self.page}
@@ -245,13 +155,10 @@ class PostsReader:
         for f in files:
             try:
                 self.con.sql(
-                    f"""SELECT unnest(data) FROM read_json($path, format = 'auto',
-                        maximum_object_size = {f.size + 1024},
-                        columns = {{data: '{graph_sql.POST_STRUCT}[]'}})""",
-                    params={"path": str(f.path)},
+                    post_fields.one_page_query(f.size), params={"path": str(f.path)}
                 ).fetchall()
             except duckdb.Error as one:
-                record, what = locate_bad_record(f.path)
+                record, what = post_fields.locate_bad_record(f.path)
                 reason = what or _one_line(one, f)
                 return FormatError(f.display, f"expected a Graph API posts page: {reason}", record)
         return FormatError(
@@ -261,3 +168,84 @@ class PostsReader:
 
 def _one_line(exc: Exception, f: PostsFile) -> str:
     return " ".join(str(exc).split()).replace(str(f.path), f.display)[:300]
+
+
+def normalize(
+    raw: pl.DataFrame,
+    observed: list[datetime],
+    displays: list[str],
+    extra_metrics: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:data:`engagecore.plugin.POSTS` rows, and the page names own posts reveal
+    (``account_id``, ``display_name`` from ``from.name``)."""
+    names_schema = {"account_id": pl.Utf8, "display_name": pl.Utf8}
+    if raw.height == 0:
+        return plugin.frame("posts", []), pl.DataFrame(schema=names_schema)
+    _check(raw, displays)
+    df = raw
+    key = pl.col("file") * (1 << 32) + pl.col("rec")
+    if not df.select(key.is_sorted()).item():
+        df = df.sort(key)  # one integer key: several times faster than by (file, rec)
+    if extra_metrics is not None and extra_metrics.height:
+        df = df.join(extra_metrics, on="post_id", how="left", suffix="_ins").with_columns(
+            pl.coalesce(c, f"{c}_ins").alias(c) for c in POST_METRICS
+        )
+    # Meta omits `shares` when it is zero. Absence is 0 wherever the file shows the counts
+    # were fetched: a post in it carries shares or reaction/comment summaries, or its
+    # paging URL asks for shares. Otherwise (e.g. fields=id,message only) shares is NULL.
+    fetched = (pl.col("engagement_fetched") | pl.col("shares_requested")).any().over("file")
+    when = dict(enumerate(observed))
+    df = df.with_columns(
+        pl.lit("facebook").alias("network"),
+        pl.col("file")
+        .replace_strict(when, return_dtype=pl.Datetime("us", "UTC"))
+        .alias("observed_at"),
+        pl.lit(None, dtype=pl.Utf8).alias("language"),
+        plugin.hashtags_expr("text").alias("hashtags"),
+        plugin.mentions_expr("text").alias("mentions"),
+        pl.coalesce("shares_raw", pl.when(fetched).then(pl.lit(0, dtype=pl.Int64))).alias("shares"),
+    )
+    if df["post_id"].n_unique() < df.height:
+        # The same post in several pages: keep its most recent observation.
+        df = df.sort("observed_at", maintain_order=True).unique(
+            "post_id", keep="last", maintain_order=True
+        )
+    names = (
+        df.select("account_id", pl.col("from_name").alias("display_name"))
+        .drop_nulls()
+        .unique("account_id", keep="last", maintain_order=True)
+    )
+    return plugin.frame("posts", df), names
+
+
+def _check(df: pl.DataFrame, displays: list[str]) -> None:
+    """Raise a FormatError naming the first post without an id, a time or a page."""
+    problems: list[tuple[pl.Expr, str, str | None]] = [
+        (pl.col("post_id").is_null(), "expected an 'id'", None),
+        (
+            pl.col("posted_at").is_null(),
+            "expected 'created_time' like 2026-04-06T17:50:09+0000",
+            "bad_time",
+        ),
+        (
+            pl.col("account_id").is_null(),
+            "expected an id '{page_id}_{post_id}' (or one page object in the same import)",
+            None,
+        ),
+    ]
+    problems += [
+        (
+            pl.col(f"{c}_bad").is_not_null(),
+            f"insights {'/'.join(names)}: expected a count",
+            f"{c}_bad",
+        )
+        for c, names in POST_METRICS.items()
+        if f"{c}_bad" in df.columns
+    ]
+    for cond, what, got_col in problems:
+        bad = df.filter(cond)
+        if bad.height:
+            row = bad.sort("file", "rec").row(0, named=True)
+            label = f"{row['rec']}" + (f" (id {row['graph_id']})" if row["graph_id"] else "")
+            got = f", got {row[got_col]!r}" if got_col and row.get(got_col) else ""
+            raise FormatError(displays[row["file"]], what + got, label)
