@@ -3,11 +3,13 @@ generated, and is scored with its own young-audience prior and rate basis order.
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,14 +19,32 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "zine-stream"  # a network no plugin of the test session registers
 
 
-def _env(site: Path, **extra: str) -> dict[str, str]:
+def _env(site: Path) -> dict[str, str]:
     """The environment of a subprocess: the generated plugin installed in ``site``, then
-    this checkout's engagecore and plugins."""
+    this checkout's engagecore and plugins; no setting of this test session's."""
     paths = [str(site), str(ROOT / "src"), str(ROOT / "plugins")]
     if os.environ.get("PYTHONPATH"):
         paths.append(os.environ["PYTHONPATH"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    return {**env, "PYTHONPATH": os.pathsep.join(paths), **extra}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENGAGE_", "PYTEST_"))}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _declare_the_kit(site: Path) -> None:
+    """engagecore's ``pytest11`` entry point as this checkout's pyproject.toml declares it,
+    in ``site``, when the installed engagecore's metadata lacks it (installed from an older
+    checkout): the generated tests then get the kit's fixtures as after ``pip install
+    engagecore``, with a plain ``pytest``."""
+    if any(e.value == "engagecore.testing" for e in md.entry_points(group="pytest11")):
+        return
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    declared = project["entry-points"]["pytest11"]
+    info = site / "engagecore_kit_entry_point-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: engagecore-kit-entry-point\nVersion: 1.0\n", "utf-8"
+    )
+    lines = "".join(f"{name} = {value}\n" for name, value in declared.items())
+    (info / "entry_points.txt").write_text(f"[pytest11]\n{lines}", "utf-8")
 
 
 def _step(args: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -70,6 +90,7 @@ def test_generated_plugin_installs_passes_its_tests_and_scores_with_its_own_prio
     (dist_info,) = site.glob("engage_zine_stream-*.dist-info")
     assert "zine_stream = engage_zine_stream" in (dist_info / "entry_points.txt").read_text()
 
+    _declare_the_kit(site)
     env = _env(site)
     # its own tests pass as generated, run as its author runs them
     report = _step(["-m", "pytest", "-q", "-p", "no:cacheprovider"], folder, env)
