@@ -145,6 +145,7 @@ def test_generated_plugin_installs_passes_its_tests_and_scores_with_its_own_prio
         (["zine", "--network", "Zine"], "network 'Zine': expected a lower-case name"),
         (["zine", "--network", "class"], "network 'class': expected a lower-case name"),
         (["zine", "--network", "youtube"], "network 'youtube' is already registered by plugin 'youtube'"),
+        (["x", "--network", "x2"], "a Python package 'engage_x' is already installed: choose another NAME"),
     ],
 )  # fmt: skip
 def test_a_bad_name_is_one_line_and_writes_nothing(

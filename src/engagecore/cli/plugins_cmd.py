@@ -8,6 +8,7 @@ a path replaced by the package's name).
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
 import shutil
@@ -227,6 +228,10 @@ def register(app: typer.Typer) -> None:
             raise UsageError(
                 f"network {spec.network!r} is already registered by plugin "
                 f"{plugins.owner_name(owner)!r}; choose another --network"
+            )
+        if importlib.util.find_spec(spec.package) is not None:
+            raise UsageError(
+                f"a Python package {spec.package!r} is already installed: choose another NAME"
             )
         folder = dir_ if dir_ is not None else Path(spec.distribution)
         files = write_plugin(spec, folder)
