@@ -55,6 +55,7 @@ def _step(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # six subprocesses: pip, the plugin's pytest, ingest, followers add, score, a spec read
 def test_generated_plugin_installs_passes_its_tests_and_scores_with_its_own_prior_and_basis(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
