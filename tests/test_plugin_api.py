@@ -59,10 +59,10 @@ def test_public_module_exports_exactly_its_all() -> None:
 
 
 def test_every_export_is_documented() -> None:
-    doc = (ROOT / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     section = doc.split("## The `engagecore.plugin` module", 1)[1]
     missing = [n for n in api.__all__ if not re.search(rf"`{re.escape(n)}\b", section)]
-    assert not missing, f"docs/plugin_hooks.md does not name {missing}"
+    assert not missing, f"docs/plugins.md does not name {missing}"
     for method in ("read_text", "read_bytes", "read_json", "stream", "local_path", "head"):
         assert f"`{method}(" in section, method
         assert callable(getattr(api.Source, method))

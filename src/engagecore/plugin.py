@@ -4,7 +4,7 @@
 
 Nothing else of engagecore is part of the plugin contract: the modules these names come
 from may change between releases, this module's names do not (a name added here raises
-:data:`PLUGIN_API`). docs/plugin_hooks.md, "The ``engagecore.plugin`` module", describes
+:data:`PLUGIN_API`). docs/plugins.md, "The ``engagecore.plugin`` module", describes
 each name.
 """
 
