@@ -331,24 +331,27 @@ def _check_keys(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
 
 
 def _check_accounts(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
-    """Every account a posts row names has its row in the accounts frame."""
-    if "posts" not in frames or frames["posts"].height == 0:
-        return
-    named = frames["posts"].select("network", "account_id").unique(maintain_order=True)
-    if "accounts" not in frames:
-        net, acc = named.row(0)
-        kit.fail(
-            f"posts name account {acc!r} of {net}, but the batch has no accounts frame: "
-            "set Batch.accounts (account_id, handle, display_name) so the account can be "
-            "attached to its museum"
-        )
-    missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
-    if missing.height:
-        net, acc = missing.row(0)
-        kit.fail(
-            f"posts name account {acc!r} of {net}, which has no row in the accounts frame "
-            f"(accounts read: {frames['accounts']['account_id'].to_list()})"
-        )
+    """Every account a row names (posts, follower snapshots, audience age) has its row in
+    the accounts frame: without it the account has no handle or name to be attached to its
+    museum by."""
+    for table in ("posts", "follower_snapshots", "audience_age"):
+        if table not in frames or frames[table].height == 0:
+            continue
+        named = frames[table].select("network", "account_id").unique(maintain_order=True)
+        if "accounts" not in frames:
+            net, acc = named.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, but the batch has no accounts frame: "
+                "set Batch.accounts (account_id, handle, display_name) so the account can be "
+                "attached to its museum"
+            )
+        missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
+        if missing.height:
+            net, acc = missing.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, which has no row in the accounts "
+                f"frame (accounts read: {frames['accounts']['account_id'].to_list()})"
+            )
 
 
 def _key_order(table: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -532,6 +535,8 @@ def truncated_copy(
         shutil.copytree(sample, dest)
         names = [p.relative_to(dest).as_posix() for p in sorted(dest.rglob("*")) if p.is_file()]
         name = member or max(names, key=lambda n: (dest / n).stat().st_size)
+        if name not in names:
+            raise ValueError(f"{sample} has no file {name!r} to cut; it has {names}")
         target = dest / name
         data = target.read_bytes()
         cut = _cut(data)
@@ -546,6 +551,10 @@ def truncated_copy(
         ):
             infos = [i for i in zin.infolist() if not i.is_dir()]
             name = member or max(infos, key=lambda i: i.file_size).filename
+            if name not in {i.filename for i in infos}:
+                raise ValueError(
+                    f"{sample} has no member {name!r} to cut; it has {[i.filename for i in infos]}"
+                )
             cut = size = 0
             for info in zin.infolist():
                 data = zin.read(info)
@@ -632,8 +641,8 @@ def check_read(
        plausible values);
     3. every row's network is registered and declared by the importer (``networks``);
     4. no row is read twice (same key);
-    5. every account a posts row names has its row in the accounts frame (a batch without
-       accounts frame leaves the account without handle or museum);
+    5. every account a row names (posts, follower snapshots, audience age) has its row in the
+       accounts frame (a batch without one leaves the account without handle or museum);
     6. a second read gives the same frames (no clock, no random ids);
     7. the rows read are exactly those of ``expect``, with its values: counts equal, NULL
        where ``None`` (never 0), times the same instants (an offset of whole quarter-hours
