@@ -10,8 +10,10 @@ metadata written to a temporary folder on the path), loading the plugin as pytes
 from __future__ import annotations
 
 import importlib.metadata as md
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -119,3 +121,18 @@ def test_a_plugins_tests_get_the_fixture_without_p(tmp_path: Path) -> None:
     done = _run_pytest(tmp_path, "-p", "engagecore.testing")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_docs_kit_section_is_true() -> None:
+    doc = (ROOT / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    section = doc.split("## Testing a plugin", 1)[1].split("\n## ", 1)[0]
+    for name in ("check_network", "check_importer", "check_read", "check_demo_roundtrip"):
+        assert f"`{name}(" in section, name
+        assert name in (testing.__doc__ or ""), name
+    assert "`pytest11` entry point `engagecore.testing`" in section
+    assert "`pytest11`" in (testing.__doc__ or "")
+    params = list(inspect.signature(testing.check_read).parameters)
+    documented = re.search(r"`check_read\(([^`]*)\)`", section)
+    assert documented is not None
+    names = [p.split("=")[0].strip(" *\n") for p in documented.group(1).split(",")]
+    assert [n for n in names if n] == params
