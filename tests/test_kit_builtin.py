@@ -470,3 +470,15 @@ def test_a_folder_sample_keeps_its_files_untouched(tmp_path: Path) -> None:
     case = next(c for c in CASES if c.importer == "x-archive")
     check_read(plugins.registry().importers["x-archive"], folder, expect=case.expect)
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_counts_a_row_must_give_follow_the_network_of_the_row_read() -> None:
+    # the spreadsheet importer reads any network: the counts a posts row of expect must give
+    # are those of the network of the row read (Instagram provides views, X does not)
+    case = next(c for c in CASES if c.importer == "spreadsheet")
+    posts = [{k: v for k, v in row.items() if k != "network"} for row in case.expect["posts"]]
+    importer = plugins.registry().importers["spreadsheet"]
+    check_read(importer, FIXTURES / case.sample, expect={**case.expect, "posts": posts})
+    del posts[1]["views"]
+    with pytest.raises(ValueError, match=r"expect posts\[1\] gives no \['views'\]"):
+        check_read(importer, FIXTURES / case.sample, expect={**case.expect, "posts": posts})

@@ -434,6 +434,15 @@ def _difference(col: str, expected: object, got: object, timezone: str) -> str:
     return text
 
 
+def _check_gives(kit: _Kit, where: str, want: Mapping[str, object], must: Sequence[str]) -> None:
+    lacking = [c for c in must if c not in want]
+    if lacking:
+        kit.misuse(
+            f"expect {where} gives no {lacking}: give them (None where the sample has no "
+            "value); check_read compares counts and times, not only ids"
+        )
+
+
 def _check_expected(
     kit: _Kit,
     frames: Mapping[str, pl.DataFrame],
@@ -455,17 +464,7 @@ def _check_expected(
             bad = sorted(set(want) - set(columns))
             if bad:
                 kit.misuse(f"expect {where} names column(s) {bad}; {table} has {list(columns)}")
-            must = list(_MUST_GIVE[table])
-            if table == "posts":
-                spec = specs.get(str(want.get("network") or kit.importer.network))
-                if spec is not None:
-                    must += [c for c in schema.COUNT_COLUMNS if c in spec.provides]
-            lacking = [c for c in must if c not in want]
-            if lacking:
-                kit.misuse(
-                    f"expect {where} gives no {lacking}: give them (None where the sample has "
-                    "no value); check_read compares counts and times, not only ids"
-                )
+            _check_gives(kit, where, want, _MUST_GIVE[table])
             want = {c: _expected_value(kit, table, c, v, where) for c, v in want.items()}
             keys = [c for c in ROW_KEYS[table] if c in want]
             found = [
@@ -484,6 +483,10 @@ def _check_expected(
                 kit.misuse(f"expect {where} and {table}[{used[found[0]]}] are the same row")
             used[found[0]] = n
             row = rows[found[0]]
+            if table == "posts":  # every count the row's network provides
+                spec = specs.get(str(row["network"]))
+                provided = () if spec is None else spec.provides
+                _check_gives(kit, where, want, [c for c in schema.COUNT_COLUMNS if c in provided])
             for col, value in want.items():
                 if col in ROW_KEYS[table] and col in keys:
                     continue
