@@ -7,11 +7,14 @@ fails ``test_every_registered_importer_has_a_case`` until it gets a case here.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
+import duckdb
 import pytest
 
 from engagecore import plugins
@@ -482,3 +485,28 @@ def test_counts_a_row_must_give_follow_the_network_of_the_row_read() -> None:
     del posts[1]["views"]
     with pytest.raises(ValueError, match=r"expect posts\[1\] gives no \['views'\]"):
         check_read(importer, FIXTURES / case.sample, expect={**case.expect, "posts": posts})
+
+
+def _graph_posts_module() -> ModuleType:
+    """The Facebook Graph importer's posts module (``graph_posts``, or ``graph.posts`` once
+    the plugin is a package by concept)."""
+    for name in ("engage_facebook.graph.posts", "engage_facebook.graph_posts"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    raise AssertionError("no Facebook Graph posts module")
+
+
+def test_graph_posts_error_while_streaming_is_a_duckdb_error() -> None:
+    # found by the kit: a truncated Graph posts page was refused with a FormatError or, now
+    # and then, an OSError: DuckDB's error raised once rows stream reaches Python through
+    # Arrow as an OSError, which the importer's `except duckdb.Error` missed
+    collect = _graph_posts_module()._collect
+    con = duckdb.connect()
+    rel = con.sql(
+        "SELECT CASE WHEN i > 300000 THEN error('malformed') ELSE i END AS x FROM range(1000000) t(i)"
+    )
+    with pytest.raises(duckdb.Error, match="malformed"):
+        collect(rel)
+    assert collect(con.sql("SELECT 1 AS x"))["x"].to_list() == [1]
