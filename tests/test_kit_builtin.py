@@ -271,6 +271,108 @@ CASES = [
             ],
         },
     ),
+    # a folder of Graph responses: two posts pages, a post's insights in a file of its own,
+    # the page object, page_fans and page_follows (followers, not likes: page_follows wins
+    # on the day both give, the page's followers_count on its observed day), and the
+    # historical page_fans_gender_age summed over genders (10,000 fans). Shares absent
+    # where the pages show the counts were fetched are 0; a shared post (parent_id) is not
+    # own. Post 1's reach: the posts page's own post_impressions_unique (15230) is kept
+    # over post_insights.json's post_total_media_view_unique (16002) — both mean reach
+    # (docs/importers.md); its views come from post_insights.json (post_media_view)
+    Case(
+        "facebook-graph",
+        "facebook/graph",
+        {
+            "accounts": [
+                {
+                    "account_id": "104958162837",
+                    "handle": "mbalyon",
+                    "display_name": "Musée des Beaux-Arts de Lyon",
+                }
+            ],
+            "posts": [
+                *_posts(
+                    "facebook",
+                    FB_COUNTS,
+                    [
+                        (
+                            "1209384756120021",
+                            "2026-04-06T17:50:09Z",
+                            1240,
+                            37,
+                            42,
+                            40210,
+                            20450,
+                            15230,
+                        ),
+                        ("1209112233445566", "2026-03-31T08:00:00Z", 88, 0, 0, None, None, None),
+                        (
+                            "1208999888777666",
+                            "2026-03-29T01:30:00Z",
+                            5120,
+                            201,
+                            310,
+                            None,
+                            None,
+                            None,
+                        ),
+                        (
+                            "1207555444333222",
+                            "2025-11-20T16:05:00Z",
+                            930,
+                            25,
+                            0,
+                            31000,
+                            None,
+                            18400,
+                        ),
+                        ("1206000111222333", "2025-10-26T01:30:00Z", 61, 3, 7, None, None, None),
+                    ],
+                ),
+                {
+                    "post_id": "1208777666555444",
+                    "posted_at": "2026-03-20T12:00:00Z",
+                    "is_own": False,
+                    "likes": 12,
+                    "comments": 1,
+                    "shares": 0,
+                    "views": None,
+                    "impressions": None,
+                    "reach": None,
+                },
+            ],
+            "follower_snapshots": [
+                {"account_id": "104958162837", "observed_at": t, "followers": n}
+                for t, n in [
+                    ("2024-02-28T08:00:00Z", 90010),
+                    ("2024-02-29T08:00:00Z", 90044),
+                    ("2025-11-14T08:00:00Z", 97002),
+                    ("2025-11-16T08:00:00Z", 97350),
+                    ("2026-04-08T09:00:00Z", 98120),
+                ]
+            ],
+            "audience_age": [
+                {
+                    "account_id": "104958162837",
+                    "observed_at": "2024-03-01T08:00:00Z",
+                    "age_band": band,
+                    "age_min": lo,
+                    "age_max": hi,
+                    "share": share,
+                    "basis": "followers",
+                }
+                for band, lo, hi, share in [
+                    ("13-17", 13, 17, 0.02),
+                    ("18-24", 18, 24, 0.25),
+                    ("25-34", 25, 34, 0.5),
+                    ("35-44", 35, 44, 0.2),
+                    ("45-54", 45, 54, 0.01),
+                    ("55-64", 55, 64, 0.01),
+                    ("65+", 65, None, 0.01),
+                ]
+            ],
+        },
+    ),
     # posts fetched without their counts (fields=id,message,...): every count NULL; the
     # page is the prefix of the posts' ids
     Case(
