@@ -8,13 +8,14 @@ more:
 - :func:`check_network` — a :class:`NetworkSpec`'s name, display name and interaction weights;
 - :func:`check_importer` — an importer's names and ``networks`` declaration, and that it
   gives confidence 0 to a foreign file. It calls ``detect`` only, never ``read``;
-- :func:`check_read` — reads a sample file with the importer as ``engage ingest`` does
-  (a :class:`Source`, a :class:`ReadContext`) and compares the frames with the rows the test
-  expects: valid for the store, timezone-aware UTC times equal to those expected, counts
-  equal and NULL where the sample has no value, every network registered and declared, the
-  posts' accounts in the accounts frame, the same frames on a second read, and a copy of the
-  sample cut in the middle refused with a ``FormatError``. This is the check of what an
-  importer reads;
+- :func:`check_read` — reads a sample (a file, folder or zip) with the importer as
+  ``engage ingest`` does (a :class:`Source`, a :class:`ReadContext`) and compares the frames
+  with the rows the test expects: claimed by ``detect``, valid for the store, timezone-aware
+  UTC times equal to those expected, counts equal and NULL where the sample has no value,
+  every network registered and declared, no row read twice, every account a row names in
+  the accounts frame, the same frames on a second read, and a copy of the sample cut in the
+  middle refused with a ``FormatError``. This is the check of what an importer reads; a
+  mistake in the test's ``expect`` is a ``ValueError``;
 - :func:`check_demo_roundtrip` — the files a network's demo writer writes are claimed by a
   registered importer of that network and read back into valid frames holding the post ids
   that were written.
