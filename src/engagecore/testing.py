@@ -23,8 +23,9 @@ more:
 Installing engagecore makes this module a pytest plugin (the ``pytest11`` entry point
 ``engagecore.testing``; ``pytest -p engagecore.testing`` loads it where plugins are not
 auto-loaded). It adds one fixture, ``foreign_file`` (a small text file no importer should
-claim), and nothing else: no hook, no option, nothing done at import. :func:`sample_account`
-builds the simulated account :func:`check_demo_roundtrip` writes.
+claim), and nothing else: no hook, no option, nothing done at import (pytest itself rewrites
+the asserts of engagecore's modules, as it does for every plugin's distribution).
+:func:`sample_account` builds the simulated account :func:`check_demo_roundtrip` writes.
 """
 
 from __future__ import annotations
