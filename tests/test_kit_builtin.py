@@ -612,3 +612,19 @@ def test_graph_posts_error_while_streaming_is_a_duckdb_error() -> None:
     with pytest.raises(duckdb.Error, match="malformed"):
         collect(rel)
     assert collect(con.sql("SELECT 1 AS x"))["x"].to_list() == [1]
+
+
+def test_the_member_cut_is_the_largest_unless_named(tmp_path: Path) -> None:
+    # a file the importer never reads, larger than the tweets: cut by default, accepted,
+    # and the failure says how to name the member to cut instead
+    folder = tmp_path / "archive"
+    shutil.copytree(FIXTURES / "x" / "archive", folder)
+    (folder / "Your archive.html").write_text("<html>" + "x" * 20_000 + "</html>", encoding="utf-8")
+    case = next(c for c in CASES if c.importer == "x-archive")
+    importer = plugins.registry().importers["x-archive"]
+    with pytest.raises(
+        AssertionError,
+        match=r"with Your archive\.html cut at byte .*: accepted .*name the member to cut: truncate=",
+    ):
+        check_read(importer, folder, expect=case.expect)
+    check_read(importer, folder, expect=case.expect, truncate="data/tweets.js")

@@ -603,10 +603,13 @@ def _check_truncated(kit: _Kit, ctx_args: dict[str, Any], member: str | None) ->
         finally:
             src.close()
         rows = batch.rows() if isinstance(batch, Batch) else 0
+        hint = ""
+        if member is None and name != kit.sample.name:
+            hint = f"; if the importer never reads {name}, name the member to cut: truncate=..."
         kit.fail(
             f"{what}: accepted ({rows} rows read); a file cut short must be refused with a "
             "FormatError naming the file (a truncated download would import part of the data "
-            "silently)"
+            f"silently){hint}"
         )
 
 
