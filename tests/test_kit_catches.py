@@ -444,6 +444,38 @@ def test_catches_a_row_read_twice(sample: Path) -> None:
     )
 
 
+class FollowersOfAnotherAccount(KitCsv):
+    """Adds a follower count under the handle instead of the account id."""
+
+    name = "kit-followers-by-handle"
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        batch = super().read(source, ctx)
+        assert batch.posts is not None
+        observed = batch.posts["observed_at"][0]
+        batch.follower_snapshots = frame(
+            "follower_snapshots",
+            [
+                {
+                    "network": "x",
+                    "account_id": "MuseeOrsay",
+                    "observed_at": observed,
+                    "followers": 10,
+                }
+            ],
+        )
+        return batch
+
+
+def test_catches_follower_counts_of_an_account_not_in_the_accounts_frame(sample: Path) -> None:
+    _caught(
+        FollowersOfAnotherAccount(),
+        sample,
+        r"follower_snapshots name account 'MuseeOrsay' of x, which has no row in the accounts "
+        r"frame \(accounts read: \['1318554661'\]\)",
+    )
+
+
 # --- the rows read are exactly those expected --------------------------------------------------
 
 

@@ -10,8 +10,10 @@ metadata written to a temporary folder on the path), loading the plugin as pytes
 from __future__ import annotations
 
 import importlib.metadata as md
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -42,11 +44,21 @@ def _declared() -> dict[str, str]:
 
 
 def _installed_from_this_checkout() -> bool:
-    text = md.distribution("engagecore").read_text("direct_url.json")
+    """The installed engagecore's metadata was written from this checkout's pyproject.toml
+    as it is now: installed from this folder, and not before pyproject.toml last changed (an
+    editable install keeps the metadata of the day it was installed)."""
+    dist = md.distribution("engagecore")
+    text = dist.read_text("direct_url.json")
     if not text:
         return False
     url = json.loads(text).get("url", "")
-    return bool(url.startswith("file://") and Path(url[len("file://") :]).resolve() == ROOT)
+    if not (url.startswith("file://") and Path(url[len("file://") :]).resolve() == ROOT):
+        return False
+    written = [f for f in dist.files or () if f.name == "entry_points.txt"]
+    if not written:
+        return False
+    metadata = Path(str(dist.locate_file(written[0])))
+    return metadata.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime
 
 
 def test_pyproject_declares_the_kit_as_a_pytest_plugin() -> None:
@@ -61,9 +73,9 @@ def test_installed_metadata_declares_it_when_installed_from_this_checkout() -> N
         for e in md.entry_points(group="pytest11")
         if e.dist is not None and e.dist.name == "engagecore"
     }
-    if _installed_from_this_checkout():
+    if _installed_from_this_checkout():  # CI: installed fresh from the checkout
         assert eps == _declared()
-    else:  # installed from another checkout: its metadata says what that one declares
+    else:  # another checkout's, or an older install's, metadata: what that one declared
         assert eps in ({}, _declared())
 
 
@@ -119,3 +131,19 @@ def test_a_plugins_tests_get_the_fixture_without_p(tmp_path: Path) -> None:
     done = _run_pytest(tmp_path, "-p", "engagecore.testing")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_docs_kit_section_is_true() -> None:
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = doc.split("## Testing a plugin", 1)[1].split("\n## ", 1)[0]
+    section = re.sub(r"\s+", " ", section)
+    for name in ("check_network", "check_importer", "check_read", "check_demo_roundtrip"):
+        assert f"`{name}(" in section, name
+        assert name in (testing.__doc__ or ""), name
+    assert "`pytest11` entry point `engagecore.testing`" in section
+    assert "`pytest11`" in (testing.__doc__ or "")
+    params = list(inspect.signature(testing.check_read).parameters)
+    documented = re.search(r"`check_read\(([^`]*?)\)(?: -> [^`]*)?`", section)
+    assert documented is not None
+    names = [p.split("=")[0].strip(" *\n") for p in documented.group(1).split(",")]
+    assert [n for n in names if n] == params

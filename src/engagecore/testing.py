@@ -8,13 +8,14 @@ more:
 - :func:`check_network` — a :class:`NetworkSpec`'s name, display name and interaction weights;
 - :func:`check_importer` — an importer's names and ``networks`` declaration, and that it
   gives confidence 0 to a foreign file. It calls ``detect`` only, never ``read``;
-- :func:`check_read` — reads a sample file with the importer as ``engage ingest`` does
-  (a :class:`Source`, a :class:`ReadContext`) and compares the frames with the rows the test
-  expects: valid for the store, timezone-aware UTC times equal to those expected, counts
-  equal and NULL where the sample has no value, every network registered and declared, the
-  posts' accounts in the accounts frame, the same frames on a second read, and a copy of the
-  sample cut in the middle refused with a ``FormatError``. This is the check of what an
-  importer reads;
+- :func:`check_read` — reads a sample (a file, folder or zip) with the importer as
+  ``engage ingest`` does (a :class:`Source`, a :class:`ReadContext`) and compares the frames
+  with the rows the test expects: claimed by ``detect``, valid for the store, timezone-aware
+  UTC times equal to those expected, counts equal and NULL where the sample has no value,
+  every network registered and declared, no row read twice, every account a row names in
+  the accounts frame, the same frames on a second read, and a copy of the sample cut in the
+  middle refused with a ``FormatError``. This is the check of what an importer reads; a
+  mistake in the test's ``expect`` is a ``ValueError``;
 - :func:`check_demo_roundtrip` — the files a network's demo writer writes are claimed by a
   registered importer of that network and read back into valid frames holding the post ids
   that were written.
@@ -22,8 +23,9 @@ more:
 Installing engagecore makes this module a pytest plugin (the ``pytest11`` entry point
 ``engagecore.testing``; ``pytest -p engagecore.testing`` loads it where plugins are not
 auto-loaded). It adds one fixture, ``foreign_file`` (a small text file no importer should
-claim), and nothing else: no hook, no option, nothing done at import. :func:`sample_account`
-builds the simulated account :func:`check_demo_roundtrip` writes.
+claim), and nothing else: no hook, no option, nothing done at import (pytest itself rewrites
+the asserts of engagecore's modules, as it does for every plugin's distribution).
+:func:`sample_account` builds the simulated account :func:`check_demo_roundtrip` writes.
 """
 
 from __future__ import annotations
@@ -335,24 +337,27 @@ def _check_keys(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
 
 
 def _check_accounts(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
-    """Every account a posts row names has its row in the accounts frame."""
-    if "posts" not in frames or frames["posts"].height == 0:
-        return
-    named = frames["posts"].select("network", "account_id").unique(maintain_order=True)
-    if "accounts" not in frames:
-        net, acc = named.row(0)
-        kit.fail(
-            f"posts name account {acc!r} of {net}, but the batch has no accounts frame: "
-            "set Batch.accounts (account_id, handle, display_name) so the account can be "
-            "attached to its museum"
-        )
-    missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
-    if missing.height:
-        net, acc = missing.row(0)
-        kit.fail(
-            f"posts name account {acc!r} of {net}, which has no row in the accounts frame "
-            f"(accounts read: {frames['accounts']['account_id'].to_list()})"
-        )
+    """Every account a row names (posts, follower snapshots, audience age) has its row in
+    the accounts frame: without it the account has no handle or name to be attached to its
+    museum by."""
+    for table in ("posts", "follower_snapshots", "audience_age"):
+        if table not in frames or frames[table].height == 0:
+            continue
+        named = frames[table].select("network", "account_id").unique(maintain_order=True)
+        if "accounts" not in frames:
+            net, acc = named.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, but the batch has no accounts frame: "
+                "set Batch.accounts (account_id, handle, display_name) so the account can be "
+                "attached to its museum"
+            )
+        missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
+        if missing.height:
+            net, acc = missing.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, which has no row in the accounts "
+                f"frame (accounts read: {frames['accounts']['account_id'].to_list()})"
+            )
 
 
 def _key_order(table: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -435,6 +440,15 @@ def _difference(col: str, expected: object, got: object, timezone: str) -> str:
     return text
 
 
+def _check_gives(kit: _Kit, where: str, want: Mapping[str, object], must: Sequence[str]) -> None:
+    lacking = [c for c in must if c not in want]
+    if lacking:
+        kit.misuse(
+            f"expect {where} gives no {lacking}: give them (None where the sample has no "
+            "value); check_read compares counts and times, not only ids"
+        )
+
+
 def _check_expected(
     kit: _Kit,
     frames: Mapping[str, pl.DataFrame],
@@ -456,17 +470,7 @@ def _check_expected(
             bad = sorted(set(want) - set(columns))
             if bad:
                 kit.misuse(f"expect {where} names column(s) {bad}; {table} has {list(columns)}")
-            must = list(_MUST_GIVE[table])
-            if table == "posts":
-                spec = specs.get(str(want.get("network") or kit.importer.network))
-                if spec is not None:
-                    must += [c for c in schema.COUNT_COLUMNS if c in spec.provides]
-            lacking = [c for c in must if c not in want]
-            if lacking:
-                kit.misuse(
-                    f"expect {where} gives no {lacking}: give them (None where the sample has "
-                    "no value); check_read compares counts and times, not only ids"
-                )
+            _check_gives(kit, where, want, _MUST_GIVE[table])
             want = {c: _expected_value(kit, table, c, v, where) for c, v in want.items()}
             keys = [c for c in ROW_KEYS[table] if c in want]
             found = [
@@ -485,6 +489,10 @@ def _check_expected(
                 kit.misuse(f"expect {where} and {table}[{used[found[0]]}] are the same row")
             used[found[0]] = n
             row = rows[found[0]]
+            if table == "posts":  # every count the row's network provides
+                spec = specs.get(str(row["network"]))
+                provided = () if spec is None else spec.provides
+                _check_gives(kit, where, want, [c for c in schema.COUNT_COLUMNS if c in provided])
             for col, value in want.items():
                 if col in ROW_KEYS[table] and col in keys:
                     continue
@@ -536,6 +544,8 @@ def truncated_copy(
         shutil.copytree(sample, dest)
         names = [p.relative_to(dest).as_posix() for p in sorted(dest.rglob("*")) if p.is_file()]
         name = member or max(names, key=lambda n: (dest / n).stat().st_size)
+        if name not in names:
+            raise ValueError(f"{sample} has no file {name!r} to cut; it has {names}")
         target = dest / name
         data = target.read_bytes()
         cut = _cut(data)
@@ -550,6 +560,10 @@ def truncated_copy(
         ):
             infos = [i for i in zin.infolist() if not i.is_dir()]
             name = member or max(infos, key=lambda i: i.file_size).filename
+            if name not in {i.filename for i in infos}:
+                raise ValueError(
+                    f"{sample} has no member {name!r} to cut; it has {[i.filename for i in infos]}"
+                )
             cut = size = 0
             for info in zin.infolist():
                 data = zin.read(info)
@@ -593,10 +607,13 @@ def _check_truncated(kit: _Kit, ctx_args: dict[str, Any], member: str | None) ->
         finally:
             src.close()
         rows = batch.rows() if isinstance(batch, Batch) else 0
+        hint = ""
+        if member is None and name != kit.sample.name:
+            hint = f"; if the importer never reads {name}, name the member to cut: truncate=..."
         kit.fail(
             f"{what}: accepted ({rows} rows read); a file cut short must be refused with a "
             "FormatError naming the file (a truncated download would import part of the data "
-            "silently)"
+            f"silently){hint}"
         )
 
 
@@ -636,8 +653,8 @@ def check_read(
        plausible values);
     3. every row's network is registered and declared by the importer (``networks``);
     4. no row is read twice (same key);
-    5. every account a posts row names has its row in the accounts frame (a batch without
-       accounts frame leaves the account without handle or museum);
+    5. every account a row names (posts, follower snapshots, audience age) has its row in the
+       accounts frame (a batch without one leaves the account without handle or museum);
     6. a second read gives the same frames (no clock, no random ids);
     7. the rows read are exactly those of ``expect``, with its values: counts equal, NULL
        where ``None`` (never 0), times the same instants (an offset of whole quarter-hours

@@ -54,12 +54,18 @@ def _collect(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     frames: list[pl.DataFrame] = []
     pending: list[pa.RecordBatch] = []
     rows = 0
-    for batch in reader:
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= _CHUNK_ROWS:
-            frames.append(_frame(pending, reader.schema))
-            pending, rows = [], 0
+    try:
+        for batch in reader:
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= _CHUNK_ROWS:
+                frames.append(_frame(pending, reader.schema))
+                pending, rows = [], 0
+    except OSError as exc:
+        # DuckDB's error raised while the rows stream (a malformed file found past the
+        # query's start) reaches Python through Arrow as an OSError: the callers map
+        # duckdb.Error to a FormatError naming the file
+        raise duckdb.Error(str(exc)) from exc
     if pending or not frames:
         frames.append(_frame(pending, reader.schema))
     return pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
