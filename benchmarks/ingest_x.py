@@ -246,7 +246,7 @@ def _child(step: str, path: str) -> None:
     """
     import duckdb
     from engage_x.archive import XArchiveImporter
-    from engage_x.tweets import _STRUCT
+    from engage_x.archive.tweets import _STRUCT
 
     import engagecore
     from engagecore.pluginapi import ReadContext

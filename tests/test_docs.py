@@ -12,13 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_hook_has_a_docs_section_and_a_versionadded() -> None:
-    doc = (ROOT / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     hooks = [
         n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("register_")
     ]
     assert hooks
     for name in hooks:
-        assert f"## {name}" in doc, f"docs/plugin_hooks.md has no section for {name}"
+        assert f"## {name}" in doc, f"docs/plugins.md has no section for {name}"
         assert "versionadded" in (getattr(hookspecs, name).__doc__ or "")
 
 

@@ -1,7 +1,7 @@
 """Every hook of the plugin contract is documented, implemented and called.
 
 The hooks are read from :mod:`engagecore.hookspecs` (the functions carrying pluggy's spec
-marker), so a hook added there without a section in docs/plugin_hooks.md, without a plugin
+marker), so a hook added there without a section in docs/plugins.md, without a plugin
 implementing it, or that the core never calls fails here.
 """
 
@@ -19,7 +19,7 @@ from engagecore import hookspecs, plugins
 from engagecore.cli import build_app
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "plugin_hooks.md"
+DOC = ROOT / "docs" / "plugins.md"
 
 
 def _specs() -> list[str]:
@@ -33,7 +33,7 @@ SPECS = _specs()
 
 
 def _sections() -> dict[str, str]:
-    """docs/plugin_hooks.md's ``## heading`` sections: heading -> body."""
+    """docs/plugins.md's ``## heading`` sections: heading -> body."""
     parts = re.split(r"^## (.+)$", DOC.read_text(encoding="utf-8"), flags=re.MULTILINE)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
 
@@ -48,7 +48,7 @@ def test_the_specs_are_the_plugin_managers_hooks() -> None:
 @pytest.mark.parametrize("hook", SPECS)
 def test_hook_has_a_section_in_the_docs(hook: str) -> None:
     sections = _sections()
-    assert hook in sections, f"docs/plugin_hooks.md has no '## {hook}' section"
+    assert hook in sections, f"docs/plugins.md has no '## {hook}' section"
     body = sections[hook]
     version = re.search(r"\.\. versionadded:: (\d+)", getattr(hookspecs, hook).__doc__ or "")
     assert version, f"{hook}: no '.. versionadded::' in its spec"

@@ -520,19 +520,23 @@ def test_python_out_of_memory_is_one_line(
 def test_a_large_graph_page_is_streamed_from_the_file_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engage_facebook import graph_posts
-    from engage_facebook.graph import FacebookGraphImporter
+    from engage_facebook.graph import FacebookGraphImporter, large_page
+    from engage_facebook.graph import posts as graph_posts
 
     page = _graph_dump(tmp_path / "posts.json", 300)
     monkeypatch.setattr(graph_posts, "STREAM_THRESHOLD", 0)
 
-    def no_copy(*args: object) -> None:
-        raise AssertionError("the posts were copied to disk")
+    feed = large_page.copy_range
+
+    def no_copy(src: Path, out: object, *args: int) -> int:
+        if isinstance(out, Path):  # into the pipe is the streaming itself
+            raise AssertionError("the posts were copied to disk")
+        return feed(src, out, *args)  # type: ignore[arg-type]
 
     def no_whole_read(*args: object) -> None:
         raise AssertionError("the page was read whole instead of streamed")
 
-    monkeypatch.setattr(graph_posts, "_copy_range", no_copy)
+    monkeypatch.setattr(large_page, "copy_range", no_copy)
     monkeypatch.setattr(graph_posts.PostsReader, "_read_pages", no_whole_read)
     ctx = ReadContext(scratch=tmp_path / "run")
     batch = FacebookGraphImporter().read(Source.open(page), ctx)
@@ -544,8 +548,8 @@ def test_a_large_graph_page_is_streamed_from_the_file_itself(
 def test_a_giant_graph_post_is_refused_not_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engage_facebook import graph_posts
     from engage_facebook.graph import FacebookGraphImporter
+    from engage_facebook.graph import posts as graph_posts
 
     from engagecore.errors import FormatError
 
@@ -600,7 +604,7 @@ def test_a_document_too_large_to_parse_whole_is_refused_before_it_is_read(
 def test_duckdb_never_draws_its_progress_bar_on_our_output(tmp_path: Path) -> None:
     # DuckDB draws one on stdout for any query over 2 s (a slow machine, a large import):
     # stdout carries `--format json/csv` output
-    from engage_facebook.graph_posts import PostsReader
+    from engage_facebook.graph.posts import PostsReader
 
     store = Store(tmp_path / "p.duckdb")
     reader = PostsReader(tmp_path, None)

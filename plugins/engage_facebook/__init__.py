@@ -6,7 +6,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import NetworkSpec, YoungPrior, hookimpl
+from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
+from engage_facebook.demo import FacebookDemoWriter
+from engage_facebook.graph import FacebookGraphImporter
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -68,21 +71,16 @@ NETWORK = NetworkSpec(
 
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
-    from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
-    from engage_facebook.graph import FacebookGraphImporter
-
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(FacebookGraphImporter())
     register(MetaBusinessSuiteCsvImporter())
 
 
 @hookimpl
-def register_demo_writers(register: Callable[[Any], None]) -> None:
-    from engage_facebook.demo import FacebookDemoWriter
-
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(FacebookDemoWriter())

@@ -2,7 +2,7 @@
 
 The Facebook variant names a page ("Page ID", "Page name") and its rows are network
 "facebook"; the Instagram variant names an account ("Account username") and its rows are
-network "instagram". Headers are localized (see :mod:`csv_headers`). "Publish time" is
+network "instagram". Headers are localized (see :data:`ALIASES`). "Publish time" is
 ``MM/DD/YYYY HH:MM`` in the exporter's local time, read in ``ReadContext.timezone``; "Date"
 holds "Lifetime" (the period of the counts), never the publication date. A post id "{page_id}_{post_id}"
 is reduced to the post's own id, as the Graph importer does. Rows are numbered
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from engage_facebook import csv_headers, kinds
+from engage_facebook.common import kind_of_label
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
@@ -29,6 +29,7 @@ from engagecore.plugin import (
     Source,
     UsageError,
     check_named,
+    fold,
     given_account,
     option,
 )
@@ -41,6 +42,77 @@ TIME_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
     "%d/%m/%Y %H:%M",
 )
+
+
+# Headers, in every language we know, mapped to one field name. They are compared folded
+# (lowercase, accents stripped, ’ as '), so "Réactions" and "Reactions" are one alias. Add a
+# language by adding its labels here; nothing else changes.
+
+#: field → header labels (English first, then French).
+ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "post_id": ("Post ID", "Identifiant de la publication", "ID de la publication"),
+    "page_id": ("Page ID", "Identifiant de la Page", "ID de la Page"),
+    "page_name": ("Page name", "Nom de la Page"),
+    "account_id": ("Account ID", "Identifiant du compte", "ID du compte"),
+    "account_username": ("Account username", "Nom d'utilisateur du compte"),
+    "account_name": ("Account name", "Nom du compte"),
+    "title": ("Title", "Titre"),
+    "description": ("Description",),
+    "publish_time": ("Publish time", "Heure de publication"),
+    "permalink": ("Permalink", "Permalien", "Lien permanent"),
+    "post_type": ("Post type", "Type de publication"),
+    "is_share": ("Is share", "Est un partage"),
+    "date": ("Date",),
+    "views": ("Views", "Vues"),
+    "impressions": ("Impressions",),
+    "reach": ("Reach", "Couverture", "Portée"),
+    "reactions": ("Reactions", "Réactions"),
+    "likes": ("Likes", "J'aime", "Mentions J'aime"),
+    "comments": ("Comments", "Commentaires"),
+    "shares": ("Shares", "Partages"),
+    "saves": ("Saves", "Enregistrements"),
+}
+
+#: Count fields and the POSTS column each fills, per network (Facebook likes = reactions).
+COUNTS: Final[dict[str, dict[str, str]]] = {
+    "facebook": {
+        "reactions": "likes",
+        "comments": "comments",
+        "shares": "shares",
+        "views": "views",
+        "impressions": "impressions",
+        "reach": "reach",
+    },
+    "instagram": {
+        "likes": "likes",
+        "comments": "comments",
+        "shares": "shares",
+        "saves": "saves",
+        "views": "views",
+        "impressions": "impressions",
+        "reach": "reach",
+    },
+}
+
+#: Values of "Is share" that mean yes.
+YES: Final = frozenset({"yes", "oui", "true", "vrai", "1"})
+
+_BY_LABEL: Final = {fold(label): f for f, labels in ALIASES.items() for label in labels}
+
+
+def field_of(header: str) -> str | None:
+    """The field a header names, or None for a column we do not use."""
+    return _BY_LABEL.get(fold(header))
+
+
+def fields(headers: list[str]) -> dict[str, str]:
+    """field → the first header naming it."""
+    out: dict[str, str] = {}
+    for h in headers:
+        f = field_of(h)
+        if f is not None and f not in out:
+            out[f] = h
+    return out
 
 
 def _header(source: Source, name: str) -> tuple[list[str], str] | None:
@@ -72,7 +144,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
         found = _header(source, source.names()[0])
         if found is None:
             return 0.0
-        f = csv_headers.fields(found[0])
+        f = fields(found[0])
         if "post_id" in f and "publish_time" in f:
             owner = "page_id" in f or "account_id" in f or "account_username" in f
             return 0.95 if owner else 0.6
@@ -86,7 +158,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
         if found is None:
             raise FormatError(display, "expected a CSV header line")
         headers, sep = found
-        f = csv_headers.fields(headers)
+        f = fields(headers)
         network = "instagram" if "page_id" not in f and "account_username" in f else "facebook"
         owner = "page_id" if network == "facebook" else "account_id"
         given = given_account(ctx)
@@ -94,7 +166,7 @@ class MetaBusinessSuiteCsvImporter(Importer):
             if need == owner and need not in f and given is not None:
                 continue  # the export does not name its page or account: --account does
             if need not in f:
-                wanted = csv_headers.ALIASES[need][0]
+                wanted = ALIASES[need][0]
                 raise FormatError(
                     display,
                     f"expected a {wanted!r} column (Business Suite per-post export); "
@@ -105,17 +177,15 @@ class MetaBusinessSuiteCsvImporter(Importer):
                         else ""
                     ),
                 )
-        known = [label for labels in csv_headers.ALIASES.values() for label in labels]
+        known = [label for labels in ALIASES.values() for label in labels]
         plugin.check_csv_records(text, display, delimiter=sep, known_headers=known)
-        try:
+        with plugin.read_errors(display, "a well-formed CSV"):
             raw = pl.read_csv(
                 io.BytesIO(text.encode("utf-8")),
                 separator=sep,
                 infer_schema=False,
                 quote_char='"',
             )
-        except pl.exceptions.PolarsError as exc:
-            raise FormatError(display, f"expected a well-formed CSV ({exc})") from exc
         df = raw.select(pl.col(h).alias(field) for field, h in f.items())
         if owner not in df.columns:
             df = df.with_columns(pl.lit(given, dtype=pl.Utf8).alias(owner))
@@ -182,7 +252,7 @@ def _posted_at(df: pl.DataFrame, display: str, tz: str) -> pl.Series:
 
 def _counts(df: pl.DataFrame, network: str, display: str) -> dict[str, pl.Series]:
     """Each count column parsed with the locale rules of :func:`plugin.parse_count`."""
-    mapping = dict(csv_headers.COUNTS[network])
+    mapping = dict(COUNTS[network])
     if network == "facebook" and "reactions" not in df.columns:
         mapping["likes"] = "likes"  # an export without "Reactions" counts likes only
     out: dict[str, pl.Series] = {}
@@ -210,9 +280,9 @@ def _posts(
 ) -> pl.DataFrame:
     posted_at = _posted_at(df, display, ctx.timezone)
     labels = df["post_type"].unique().to_list() if "post_type" in df.columns else []
-    kind_of = {label: kinds.kind_of_label(label) for label in labels if label is not None}
+    kind_of = {label: kind_of_label(label) for label in labels if label is not None}
     is_share = (
-        pl.col("is_share").str.strip_chars().str.to_lowercase().is_in(sorted(csv_headers.YES))
+        pl.col("is_share").str.strip_chars().str.to_lowercase().is_in(sorted(YES))
         if "is_share" in df.columns
         else pl.lit(False)
     )

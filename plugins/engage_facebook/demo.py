@@ -16,9 +16,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from engage_facebook import kinds
-from engage_facebook.graph_sql import POST_METRICS
-from engagecore.plugin import DemoAccountData, DemoWriter
+from engage_facebook.common import GRAPH_SHAPES, POST_METRICS
+from engagecore.plugin import OBSERVED_AT_KEY, DemoAccountData, DemoWriter
 
 PAGE_SIZE: Final = 100
 _FIELDS = (
@@ -43,7 +42,7 @@ def graph_post_id(account_id: str, post_id: str) -> str:
 def _post(row: dict[str, Any], account_id: str, handle: str) -> dict[str, Any]:
     local = str(row["post_id"])
     pid = graph_post_id(account_id, local)
-    status_type, attachment = kinds.GRAPH_SHAPES.get(row["kind"], kinds.GRAPH_SHAPES["other"])
+    status_type, attachment = GRAPH_SHAPES.get(row["kind"], GRAPH_SHAPES["other"])
     section = "reel" if row["kind"] == "reel" else f"{handle}/posts"
     post: dict[str, Any] = {
         "id": pid,
@@ -98,7 +97,7 @@ class FacebookDemoWriter(DemoWriter):
             "name": data.museum_name,
             "username": data.handle,
             "link": f"https://www.facebook.com/{data.handle}",
-            "engagecore_observed_at": stamp,
+            OBSERVED_AT_KEY: stamp,
         }
         if latest is not None:
             page["followers_count"] = latest
@@ -110,7 +109,7 @@ class FacebookDemoWriter(DemoWriter):
             doc: dict[str, Any] = {
                 "data": [_post(r, page_id, data.handle) for r in chunk],
                 "paging": {"cursors": {"before": f"b{n}", "after": f"a{n}"}},
-                "engagecore_observed_at": stamp,
+                OBSERVED_AT_KEY: stamp,
             }
             if n < len(pages):
                 doc["paging"]["next"] = (

@@ -10,7 +10,7 @@ from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
 from engage_instagram.fetch import InstagramFetcher
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import Fetcher, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -70,27 +70,20 @@ NETWORK = NetworkSpec(
     simulation=SIMULATION,
 )
 
-__all__ = [
-    "NETWORK",
-    "InstagramDemoWriter",
-    "InstagramExportImporter",
-    "InstagramGraphImporter",
-]
-
 
 @hookimpl
-def register_networks(register: Callable[[Any], None]) -> None:
+def register_networks(register: Callable[[NetworkSpec], None]) -> None:
     register(NETWORK)
 
 
 @hookimpl
-def register_importers(register: Callable[[Any], None]) -> None:
+def register_importers(register: Callable[[Importer], None]) -> None:
     register(InstagramExportImporter())
     register(InstagramGraphImporter())
 
 
 @hookimpl
-def register_demo_writers(register: Callable[[Any], None]) -> None:
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(InstagramDemoWriter())
 
 

@@ -100,13 +100,6 @@ def parse_iso(value: str, timezone: str) -> datetime:
         raise ValueError(f"time out of range: {value!r}") from None
 
 
-def modified_at(source: Source, name: str) -> datetime:
-    """When a member was last modified on disk (the archive's own time for a zip member),
-    truncated to the second so that the same file always gives the same instant."""
-    path = source.local_path(name) or source.path
-    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
-
-
 def account_option(ctx: ReadContext) -> str | None:
     """The ``--account`` the user passed, as an Instagram username (no '@', lower case)."""
     raw = ctx.options.get("account")

@@ -10,7 +10,8 @@ lifetime"), user objects (``followers_count``; a nested ``media`` edge is read t
 The account of a media is its ``username``, else the user object whose id is its
 ``owner.id`` (else ``--account``, else that owner id); a media naming no owner belongs to
 the only user object in the source, else to ``--account``. ``observed_at`` of a file: its
-top-level ``engagecore_observed_at`` when present, else its modification time.
+top-level ``engagecore_observed_at`` when present (ISO 8601, UTC when it names no zone),
+else its modification time (:func:`engagecore.plugin.observed_at`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from engage_instagram.common import (
     NETWORK_NAME,
     account_option,
     load_json,
-    modified_at,
     parse_iso,
     squashed_head,
 )
@@ -162,23 +162,12 @@ class _Reader:
     def take(self, name: str) -> None:
         where = self.source.display(name)
         doc = load_json(self.source, name)
-        observed = self._observed(doc, name, where)
+        observed = plugin.observed_at(self.source, name, doc)
         docs = doc if isinstance(doc, list) else [doc]  # a list of saved pages
         for page in docs:
             if not isinstance(page, dict):
                 raise FormatError(where, "expected a Graph API response object")
             self._page(page, where, observed)
-
-    def _observed(self, doc: Any, name: str, where: str) -> datetime:
-        raw = doc.get("engagecore_observed_at") if isinstance(doc, dict) else None
-        if raw is None:
-            return modified_at(self.source, name)
-        try:
-            return parse_iso(str(raw), self.ctx.timezone)
-        except ValueError as exc:
-            raise FormatError(
-                where, f"engagecore_observed_at: expected an ISO 8601 time, got {raw!r}"
-            ) from exc
 
     def _page(self, page: dict[str, Any], where: str, observed: datetime) -> None:
         if isinstance(page.get("business_discovery"), dict):

@@ -19,6 +19,7 @@ from engagecore.plugin import (
     RegistryReader,
     Source,
     check_csv_records,
+    read_errors,
 )
 
 
@@ -38,15 +39,13 @@ def _read(source: Source, columns: dict[str, str], id_col: str) -> pl.DataFrame:
     text = source.read_text(source.names()[0])
     # a list cut short would import museums with their last columns empty
     check_csv_records(text, path, delimiter=sep, known_headers=list(columns))
-    try:
+    with read_errors(path, "a CSV list of museums"):
         df = pl.read_csv(
             io.StringIO(text),
             separator=sep,
             infer_schema=False,
             columns=list(columns),
         )
-    except Exception as exc:
-        raise FormatError(path, f"not a readable CSV ({exc})") from exc
     df = df.rename(columns).with_columns(pl.col(c).str.strip_chars() for c in columns.values())
     # The official base holds a few museums with no official name (e.g. M1136): keep them,
     # named after their id and city, rather than refuse the whole registry.

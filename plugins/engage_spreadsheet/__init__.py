@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engage_spreadsheet.importer import SpreadsheetImporter
+from engage_spreadsheet.spreadsheet import SpreadsheetImporter
 from engagecore.plugin import Importer, hookimpl
 
 

@@ -69,8 +69,6 @@ NETWORK = NetworkSpec(
     simulation=SIMULATION,
 )
 
-__all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]
-
 
 @hookimpl
 def register_networks(register: Callable[[NetworkSpec], None]) -> None:

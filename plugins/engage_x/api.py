@@ -13,12 +13,12 @@ own fetcher writes. Pages hold at most 100 posts, so they are parsed with :mod:`
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-from engage_x import columns as C
+from engage_x import common as C
 from engagecore.plugin import (
     Batch,
     FormatError,
@@ -29,13 +29,12 @@ from engagecore.plugin import (
     count_at,
     frame,
     given_account,
+    observed_at,
     option,
     text_at,
     unescape,
 )
 from engagecore.plugin import account_matches as matches
-
-OBSERVED_AT_KEY = "engagecore_observed_at"
 
 # The first key of a saved response is "data" (X writes it first; sorted keys keep it first),
 # possibly after the observation time our fetcher adds.
@@ -84,7 +83,7 @@ class XApiImporter(Importer):
         value = source.read_json(source.name)
         if not isinstance(value, dict):
             raise FormatError(display, 'expected an X API v2 response object {"data": ...}')
-        observed = _observed_at(source, value)
+        observed = observed_at(source, None, value)
         data = value.get("data")
         if data is None:
             if isinstance(value.get("meta"), dict):  # a page past the last post
@@ -103,19 +102,6 @@ class XApiImporter(Importer):
         return batch
 
 
-def _observed_at(source: Source, value: dict[str, Any]) -> datetime:
-    raw = value.get(OBSERVED_AT_KEY)
-    if raw is None:
-        return datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
-    try:
-        dt = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FormatError(
-            source.display(), f"expected {OBSERVED_AT_KEY} as an ISO 8601 date, got {raw!r}"
-        ) from exc
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:
     accounts: dict[str, list[Any]] = {"account_id": [], "handle": [], "display_name": []}
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
@@ -130,7 +116,9 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
         if u.get("name"):
             hints[uid] = u["name"]
         metrics = u.get("public_metrics") or {}
-        followers = count_at(metrics.get("followers_count"), "followers_count", display, f"id {uid}")
+        followers = count_at(
+            metrics.get("followers_count"), "followers_count", display, f"id {uid}"
+        )
         if followers is not None:
             snaps["account_id"].append(uid)
             snaps["followers"].append(followers)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engage_x import columns as C
+from engage_x import common as C
 from engagecore.plugin import DemoAccountData, DemoWriter
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -14,15 +14,6 @@ from .demo import YouTubeDemoWriter
 from .fetch import YouTubeFetcher
 from .studio_csv import YouTubeStudioCsvImporter
 
-__all__ = [
-    "NETWORK",
-    "YouTubeAnalyticsImporter",
-    "YouTubeDataApiImporter",
-    "YouTubeDemoWriter",
-    "YouTubeFetcher",
-    "YouTubeStudioCsvImporter",
-]
-
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
 #   share(band) = usage(band) * population(band) / sum over bands of usage * population

@@ -13,24 +13,17 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, frame
+from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, frame, observed_at
 
-from ._channel import channel_from_options, check_channel
-from ._files import load_json, observed_at
+from .common import (
+    AGE_GROUPS,
+    CHANNEL_ID_FIELD,
+    channel_from_options,
+    check_channel,
+    load_json,
+)
 
 NETWORK = "youtube"
-CHANNEL_ID_FIELD = "engagecore_channel_id"
-
-#: Analytics ``ageGroup`` values → (age_band, age_min, age_max).
-AGE_GROUPS: dict[str, tuple[str, int, int | None]] = {
-    "age13-17": ("13-17", 13, 17),
-    "age18-24": ("18-24", 18, 24),
-    "age25-34": ("25-34", 25, 34),
-    "age35-44": ("35-44", 35, 44),
-    "age45-54": ("45-54", 45, 54),
-    "age55-64": ("55-64", 55, 64),
-    "age65-": ("65+", 65, None),
-}
 
 _IDS_ECHO = re.compile(r"channel==([\w-]+)")
 _SUMMED_OVER = frozenset({"gender"})

@@ -31,12 +31,11 @@ from engagecore.plugin import (
     frame,
     hashtags,
     mentions,
+    observed_at,
     text_at,
 )
 
-from ._channel import check_channel
-from ._files import load_json, observed_at, parse_timestamp
-from .durations import parse_duration
+from .common import check_channel, load_json, parse_duration, parse_timestamp
 
 NETWORK = "youtube"
 WATCH_URL = "https://www.youtube.com/watch?v={id}"

@@ -19,11 +19,9 @@ from typing import Any
 
 import polars as pl
 
-from engagecore.plugin import UTC_TS, DemoAccountData, DemoWriter
+from engagecore.plugin import OBSERVED_AT_KEY, UTC_TS, DemoAccountData, DemoWriter
 
-from ._files import OBSERVED_AT_FIELD
-from .analytics import AGE_GROUPS, CHANNEL_ID_FIELD
-from .durations import format_duration
+from .common import AGE_GROUPS, CHANNEL_ID_FIELD, format_duration
 
 PAGE_SIZE = 50  # videos.list's maxResults ceiling
 _GROUP_OF_BAND = {band: group for group, (band, _, _) in AGE_GROUPS.items()}
@@ -134,7 +132,7 @@ class YouTubeDemoWriter(DemoWriter):
                         "statistics": stats,
                     }
                 ],
-                OBSERVED_AT_FIELD: _iso(snap["observed_at"]),
+                OBSERVED_AT_KEY: _iso(snap["observed_at"]),
             }
             _write(api / f"channels-{i + 1:04d}.json", doc)
 
@@ -155,7 +153,7 @@ class YouTubeDemoWriter(DemoWriter):
                     "etag": f"demo-videos-{page_no}",
                     "items": [_video(p, data) for p in page],
                     "pageInfo": {"totalResults": len(rows), "resultsPerPage": PAGE_SIZE},
-                    OBSERVED_AT_FIELD: _iso(seen),
+                    OBSERVED_AT_KEY: _iso(seen),
                 }
                 if k + 1 < len(pages):
                     doc["nextPageToken"] = f"DEMO{page_no + 1}"
@@ -193,7 +191,7 @@ class YouTubeDemoWriter(DemoWriter):
                 ],
                 "rows": rows,
                 CHANNEL_ID_FIELD: data.account_id,
-                OBSERVED_AT_FIELD: _iso(seen),
+                OBSERVED_AT_KEY: _iso(seen),
             }
             path = root / f"analytics-age-{seen:%Y%m%dT%H%M%S}.json"
             _write(path, doc)

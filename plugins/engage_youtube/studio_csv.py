@@ -28,11 +28,11 @@ from engagecore.plugin import (
     frame,
     hashtags,
     mentions,
+    modified_at,
     parse_count,
 )
 
-from ._channel import channel_from_options
-from ._files import file_mtime
+from .common import channel_from_options
 
 NETWORK = "youtube"
 TABLE = "Table data.csv"
@@ -138,7 +138,7 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
             where, f"expected a header starting with {','.join(HEADER_START)}, got {header[:3]}", 1
         )
     metric_at = {col: header.index(name) for name, col in METRICS.items() if name in header}
-    seen = file_mtime(source, member)
+    seen = modified_at(source, member)
     rows = []
     for row in reader:
         record = f"line {reader.line_num}"

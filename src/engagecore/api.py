@@ -143,16 +143,22 @@ class Engine:
 
         All or nothing, like every import.
         """
+        from engagecore.detection import choose_importer
         from engagecore.errors import DetectionError, FormatError
         from engagecore.sources import Source
 
         source = Source.open(path)
         readers = list(plugins.registry().registry_readers.values())
-        scored = sorted(((r.detect(source), r) for r in readers), key=lambda t: -t[0])
-        if not scored or scored[0][0] < 0.5:
+        try:
+            chosen = choose_importer(source, readers, kind="registry reader")
+        except BaseException:
+            source.close()
+            raise
+        if chosen is None:
+            source.close()
             names = ", ".join(r.name for r in readers) or "none installed"
             raise DetectionError(f"{path}: not a museum registry any reader knows ({names})")
-        reader = scored[0][1]
+        reader = chosen[0]
         try:
             df = reader.read(source)
         except (ValueError, KeyError, TypeError) as exc:

@@ -1,4 +1,4 @@
-"""The hooks a plugin can implement. The full contract, with examples, is docs/plugin_hooks.md.
+"""The hooks a plugin can implement. The full contract, with examples, is docs/plugins.md.
 
 Every ``register_*`` hook receives a ``register`` callback: the host validates, dedupes and
 names the plugin in any error. Hooks are always called with keyword arguments.

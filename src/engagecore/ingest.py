@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from engagecore import limits, plugins, schema, scratch
+from engagecore.detection import CLAIM, choose_importer, detect_all
 from engagecore.errors import (
     AmbiguousMuseum,
     DetectionError,
@@ -34,11 +35,6 @@ from engagecore.pluginapi import Batch, Importer, ReadContext
 from engagecore.sources import Source
 from engagecore.store import Store
 from engagecore.validate import validate_frame
-
-#: confidence at or above which an importer claims a source
-CLAIM = 0.5
-#: two claims closer than this are a tie
-TIE = 0.05
 
 Progress = Callable[[int, int, str], None]
 
@@ -119,43 +115,24 @@ def _candidates(network: str | None) -> list[Importer]:
     return chosen
 
 
-def _detect(source: Source, importers: Sequence[Importer]) -> list[tuple[float, Importer]]:
-    scored = []
-    for imp in importers:
-        try:
-            conf = float(imp.detect(source))
-        except EngageError:
-            conf = 0.0
-        except Exception as exc:
-            raise PluginError(
-                plugins.owner_name(imp),
-                f"importer {imp.name!r} failed to inspect {source.display()}: {exc!r}",
-            ) from exc
-        if conf > 0:
-            scored.append((conf, imp))
-    return sorted(scored, key=lambda t: -t[0])
-
-
 def _choose(
     source: Source, importers: Sequence[Importer], forced: bool, explicit: bool = True
 ) -> Unit | None:
     """The unit ``source`` is, or None. ``forced`` (a network was named): a weak claim
     counts, and a source named explicitly goes to the network's only importer even unclaimed."""
-    scored = _detect(source, importers)
-    if forced and explicit and not scored and len(importers) == 1:
-        return Unit(source, importers[0], 0.0)
-    if not scored or (scored[0][0] < CLAIM and not forced):
-        return None
-    best_conf, best = scored[0]
-    ties = [imp for conf, imp in scored[1:] if best_conf - conf < TIE]
-    if ties:
-        names = ", ".join(i.name for i in (best, *ties))
+
+    def how(best: Importer) -> str:
         if forced:  # the network is already named: the importer's own name is the way out
-            how = f"name the importer instead of the network: {option('network', best.name)}"
-        else:
-            how = f"choose one with {option('network', 'NAME')}"
-        raise DetectionError(f"{source.display()}: several importers claim it ({names}); {how}")
-    return Unit(source, best, best_conf)
+            return f"name the importer instead of the network: {option('network', best.name)}"
+        return f"choose one with {option('network', 'NAME')}"
+
+    # a weak claim counts when the network was named (any confidence above 0)
+    chosen = choose_importer(source, importers, claim=0.0 if forced else CLAIM, how=how)
+    if chosen is None:
+        if forced and explicit and len(importers) == 1:
+            return Unit(source, importers[0], 0.0)
+        return None
+    return Unit(source, *chosen)
 
 
 @dataclass
@@ -281,7 +258,7 @@ def _mixes_exports(unit: Unit, importers: Sequence[Importer], work: Path) -> boo
     (then it is not one export but several side by side)."""
     others = [i for i in importers if i.name != unit.importer.name]
     for child in unit.source.children(work, folders_only=True) if others else []:
-        scored = _detect(child, others)
+        scored = detect_all(child, others)
         if scored and scored[0][0] >= CLAIM:
             return True
     return False

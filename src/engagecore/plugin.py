@@ -4,7 +4,7 @@
 
 Nothing else of engagecore is part of the plugin contract: the modules these names come
 from may change between releases, this module's names do not (a name added here raises
-:data:`PLUGIN_API`). docs/plugin_hooks.md, "The ``engagecore.plugin`` module", describes
+:data:`PLUGIN_API`). docs/plugins.md, "The ``engagecore.plugin`` module", describes
 each name.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 from engagecore import interrupts as _interrupts
 from engagecore.accountopt import check_named, given_account
 from engagecore.accountopt import matches as account_matches
+from engagecore.detection import choose_importer
 from engagecore.errors import EngageError, FormatError, PluginError, UsageError, option
 from engagecore.hookspecs import PLUGIN_API, hookimpl
 from engagecore.limits import human as human_size
@@ -34,6 +35,14 @@ from engagecore.pluginapi import (
     YoungPrior,
 )
 from engagecore.plugins import ANY_NETWORK
+from engagecore.reading import (
+    OBSERVED_AT_KEY,
+    copy_range,
+    modified_at,
+    observed_at,
+    parse_observed_at,
+    read_errors,
+)
 from engagecore.schema import (
     ACCOUNTS,
     AUDIENCE_AGE,
@@ -49,6 +58,7 @@ from engagecore.textutil import (
     count_at,
     fix_mojibake,
     fix_mojibake_deep,
+    fold,
     frame,
     hashtags,
     hashtags_expr,
@@ -80,6 +90,7 @@ __all__ = [
     "AUDIENCE_AGE",
     "COUNT_COLUMNS",
     "FOLLOWER_SNAPSHOTS",
+    "OBSERVED_AT_KEY",
     "PLUGIN_API",
     "POSTS",
     "POST_KINDS",
@@ -108,9 +119,12 @@ __all__ = [
     "check_csv_records",
     "check_named",
     "check_time",
+    "choose_importer",
+    "copy_range",
     "count_at",
     "fix_mojibake",
     "fix_mojibake_deep",
+    "fold",
     "frame",
     "given_account",
     "hashtags",
@@ -120,9 +134,13 @@ __all__ = [
     "interrupts",
     "mentions",
     "mentions_expr",
+    "modified_at",
+    "observed_at",
     "option",
     "parse_count",
+    "parse_observed_at",
     "parse_percent",
+    "read_errors",
     "text_at",
     "text_value",
     "unescape",

@@ -1,34 +1,52 @@
-"""Conformance checks for network plugins, and a pytest plugin (``-p engagecore.testing``).
+"""Conformance checks for network plugins, and a pytest plugin.
 
 A plugin author runs the same checks engagecore runs on its own plugins
-(``tests/test_contract.py``). Each is a plain function that raises ``AssertionError`` with a
-message naming what is wrong; what each one checks, and no more:
+(``tests/test_contract.py``, ``tests/test_kit_builtin.py``). Each is a plain function that
+raises ``AssertionError`` with a message naming what is wrong; what each one checks, and no
+more:
 
 - :func:`check_network` — a :class:`NetworkSpec`'s name, display name and interaction weights;
 - :func:`check_importer` — an importer's names and ``networks`` declaration, and that it
-  gives confidence 0 to a foreign file. It calls ``detect`` only, never ``read``: it says
-  nothing about what the importer reads, so test your importer's reading of your own
-  samples yourself (counts and times, not only ids);
+  gives confidence 0 to a foreign file. It calls ``detect`` only, never ``read``;
+- :func:`check_read` — reads a sample (a file, folder or zip) with the importer as
+  ``engage ingest`` does (a :class:`Source`, a :class:`ReadContext`) and compares the frames
+  with the rows the test expects: claimed by ``detect``, valid for the store, timezone-aware
+  UTC times equal to those expected, counts equal and NULL where the sample has no value,
+  every network registered and declared, no row read twice, every account a row names in
+  the accounts frame, the same frames on a second read, and a copy of the sample cut in the
+  middle refused with a ``FormatError``. This is the check of what an importer reads; a
+  mistake in the test's ``expect`` is a ``ValueError``;
 - :func:`check_demo_roundtrip` — the files a network's demo writer writes are claimed by a
   registered importer of that network and read back into valid frames holding the post ids
   that were written.
 
-Loaded with ``pytest -p engagecore.testing``, this module adds one fixture, ``foreign_file``
-(a small text file no importer should claim). :func:`sample_account` builds the simulated
-account :func:`check_demo_roundtrip` writes.
+Installing engagecore makes this module a pytest plugin (the ``pytest11`` entry point
+``engagecore.testing``; ``pytest -p engagecore.testing`` loads it where plugins are not
+auto-loaded). It adds one fixture, ``foreign_file`` (a small text file no importer should
+claim), and nothing else: no hook, no option, nothing done at import (pytest itself rewrites
+the asserts of engagecore's modules, as it does for every plugin's distribution).
+:func:`sample_account` builds the simulated account :func:`check_demo_roundtrip` writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any, NoReturn
 
 import polars as pl
 import pytest
 
 from engagecore import plugins, schema
-from engagecore.pluginapi import DemoAccountData, Importer, NetworkSpec, ReadContext
+from engagecore.detection import CLAIM, choose_importer
+from engagecore.errors import EngageError, FormatError
+from engagecore.pluginapi import Batch, DemoAccountData, Importer, NetworkSpec, ReadContext
 from engagecore.sources import Source
 from engagecore.validate import validate_frame
 
@@ -169,9 +187,10 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
     """Write a sample account with the network's registered demo writer and read it back.
 
     Asserts: the writer (``registry().demo_writers[network]``) writes at least one file; for
-    each file, the registered importer declaring ``network`` (or any network) with the highest
-    confidence claims it with at least 0.5; every frame it reads passes the store's
-    validation; and the post ids read back are exactly those written, each once. Counts,
+    each file, an importer declaring ``network`` (or any network) claims it, chosen as
+    ``engage ingest`` chooses (:func:`engagecore.plugin.choose_importer`: the highest
+    confidence, at least 0.5; a tie at the top is a ``DetectionError``); every frame it reads
+    passes the store's validation; and the post ids read back are exactly those written, each once. Counts,
     times and the other tables are not compared. Returns the posts read back.
     """
     reg = plugins.registry()
@@ -187,17 +206,496 @@ def check_demo_roundtrip(network: str, folder: Path) -> pl.DataFrame:
     frames = []
     for p in paths:
         src = Source.open(p)
-        scored = sorted(((i.detect(src), i) for i in importers), key=lambda t: -t[0])
-        assert scored and scored[0][0] >= 0.5, f"no importer of {network!r} claims {p}"
-        batch = scored[0][1].read(src, ReadContext())
-        src.close()
+        try:
+            chosen = choose_importer(src, importers)  # as engage ingest chooses, ties refused
+            assert chosen is not None, f"no importer of {network!r} claims {p}"
+            importer = chosen[0]
+            batch = importer.read(src, ReadContext())
+        finally:
+            src.close()
         for table, df in batch.frames().items():
-            validate_frame(table, df, plugin=plugins.owner_name(scored[0][1]), path=str(p))
+            validate_frame(table, df, plugin=plugins.owner_name(importer), path=str(p))
         if batch.posts is not None:
             frames.append(batch.posts)
     posts = pl.concat(frames) if frames else schema.empty("posts")
     assert sorted(posts["post_id"].to_list()) == sorted(data.posts["post_id"].to_list())
     return posts
+
+
+# --- check_read ---------------------------------------------------------------------------
+
+#: The columns that identify a row of each produced table (the store's keys): expected rows
+#: are matched to the rows read by those of them they give.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("network", "account_id"),
+    "posts": ("network", "post_id"),
+    "follower_snapshots": ("network", "account_id", "observed_at"),
+    "audience_age": ("network", "account_id", "observed_at", "age_band", "basis"),
+}
+#: The columns every expected row of a table must give (posts also give every count their
+#: network provides): check_read compares values, not only ids.
+_MUST_GIVE: dict[str, tuple[str, ...]] = {
+    "accounts": ("account_id",),
+    "posts": ("post_id", "posted_at"),
+    "follower_snapshots": ("account_id", "followers"),
+    "audience_age": ("account_id", "age_band", "share"),
+}
+#: how many differences from ``expect`` one failure lists
+_SHOWN = 20
+
+
+class _Kit:
+    """Failures of one check_read call, each an AssertionError naming importer and sample."""
+
+    def __init__(self, importer: Importer, sample: Path) -> None:
+        self.importer = importer
+        self.sample = sample
+        self.prefix = f"importer {importer.name!r} reading {sample}"
+
+    def fail(self, message: str) -> NoReturn:
+        raise AssertionError(f"{self.prefix}: {message}")
+
+    def misuse(self, message: str) -> NoReturn:
+        """A mistake of the test's ``expect``, not of the importer."""
+        raise ValueError(f"check_read({self.importer.name!r}, {self.sample}): {message}")
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _row_label(table: str, row: Mapping[str, object]) -> str:
+    keys = [c for c in ROW_KEYS[table] if c != "network" and c in row]
+    shown = ", ".join(
+        f"{c}={_shown(row[c]) if isinstance(row[c], datetime) else row[c]}" for c in keys
+    )
+    net = row.get("network")
+    return f"{table} row ({'network=' + str(net) + ', ' if net is not None else ''}{shown})"
+
+
+def _read_frames(
+    kit: _Kit, path: Path, ctx_args: dict[str, Any], what: str
+) -> dict[str, pl.DataFrame]:
+    """Read ``path`` with the importer as ``engage ingest`` does (a Source, a ReadContext with
+    a scratch folder), and validate every frame as the store does."""
+    src = Source.open(path)
+    try:
+        with tempfile.TemporaryDirectory(prefix="engage-kit-") as scratch:
+            ctx = ReadContext(**ctx_args, scratch=Path(scratch))
+            try:
+                batch = kit.importer.read(src, ctx)
+            except EngageError as exc:
+                kit.fail(f"{what}: refused it: {exc}")
+            except Exception as exc:
+                kit.fail(f"{what}: crashed: {exc!r}")
+    finally:
+        src.close()
+    if not isinstance(batch, Batch):
+        kit.fail(f"{what}: read returned {type(batch).__name__}; expected a Batch")
+    out = {}
+    for table, df in batch.frames().items():
+        try:
+            out[table] = validate_frame(
+                table, df, plugin=plugins.owner_name(kit.importer), path=str(path)
+            )
+        except EngageError as exc:
+            kit.fail(f"{what}: the {table} frame is not valid for the store: {exc}")
+    return out
+
+
+def _check_networks(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
+    """Every row's network registered and declared by the importer."""
+    registered = set(plugins.registry().networks)
+    declared = kit.importer.networks
+    for table, df in frames.items():
+        for net in df["network"].unique(maintain_order=True).to_list():
+            row = df.row(df["network"].eq(net).arg_true()[0], named=True)
+            where = _row_label(table, row)
+            if net not in registered:
+                kit.fail(
+                    f"{where}: network {net!r} is not a registered network (registered: "
+                    f"{', '.join(sorted(registered))}); a misspelt name?"
+                )
+            if plugins.ANY_NETWORK not in declared and net not in declared:
+                kit.fail(
+                    f"{where}: network {net!r} is not among the networks the importer declares "
+                    f"({', '.join(sorted(declared))}); set Importer.networks"
+                )
+
+
+def _check_keys(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
+    """No row read twice (the store keeps one row per key)."""
+    for table, df in frames.items():
+        dup = df.select(ROW_KEYS[table]).is_duplicated()
+        if dup.any():
+            row = df.row(int(dup.arg_true()[0]), named=True)
+            kit.fail(f"{_row_label(table, row)} is read more than once (same key)")
+
+
+def _check_accounts(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
+    """Every account a row names (posts, follower snapshots, audience age) has its row in
+    the accounts frame: without it the account has no handle or name to be attached to its
+    museum by."""
+    for table in ("posts", "follower_snapshots", "audience_age"):
+        if table not in frames or frames[table].height == 0:
+            continue
+        named = frames[table].select("network", "account_id").unique(maintain_order=True)
+        if "accounts" not in frames:
+            net, acc = named.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, but the batch has no accounts frame: "
+                "set Batch.accounts (account_id, handle, display_name) so the account can be "
+                "attached to its museum"
+            )
+        missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
+        if missing.height:
+            net, acc = missing.row(0)
+            kit.fail(
+                f"{table} name account {acc!r} of {net}, which has no row in the accounts "
+                f"frame (accounts read: {frames['accounts']['account_id'].to_list()})"
+            )
+
+
+def _key_order(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    return df.sort(list(ROW_KEYS[table]), nulls_last=True)
+
+
+def _check_same(
+    kit: _Kit, first: Mapping[str, pl.DataFrame], second: Mapping[str, pl.DataFrame]
+) -> None:
+    """A second read of the same sample gives the same frames (row order aside)."""
+    why = "a read must depend on the file only (no clock, no random ids, no state kept)"
+    if set(first) != set(second):
+        kit.fail(
+            f"reading it twice gave different frames: {sorted(first)}, then {sorted(second)}; "
+            + why
+        )
+    for table in first:
+        a, b = _key_order(table, first[table]), _key_order(table, second[table])
+        if a.height != b.height:
+            kit.fail(f"reading it twice gave {a.height} {table} rows, then {b.height}; " + why)
+        for ra, rb in zip(a.iter_rows(named=True), b.iter_rows(named=True), strict=True):
+            for col, va in ra.items():
+                if va != rb[col]:
+                    kit.fail(
+                        f"reading it twice gave different {table}: {_row_label(table, ra)}, "
+                        f"column {col!r}: {_shown(va)}, then {_shown(rb[col])}; " + why
+                    )
+
+
+def _expected_value(kit: _Kit, table: str, col: str, value: object, where: str) -> object:
+    """An expected value as the frame holds it (times as aware datetimes in UTC)."""
+    dtype = schema.PRODUCED[table][0][col]
+    if value is None or not isinstance(dtype, pl.Datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            kit.misuse(f"expect {where}, {col}: {value!r} is not an ISO 8601 time")
+    if not isinstance(value, datetime):
+        kit.misuse(f"expect {where}, {col}: {value!r}; expected a datetime or an ISO 8601 text")
+    if value.tzinfo is None or value.utcoffset() is None:
+        kit.misuse(
+            f"expect {where}, {col}: {value.isoformat()} has no time zone; give the instant "
+            "(e.g. datetime(2024, 3, 4, 8, 30, tzinfo=UTC) or '2024-03-04T08:30:00Z')"
+        )
+    return value.astimezone(UTC)
+
+
+def _differs(expected: object, got: object) -> bool:
+    if expected is None or got is None:
+        return expected is not got
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(expected) is not type(got) or expected != got
+    if isinstance(expected, float) or isinstance(got, float):
+        if not isinstance(expected, int | float) or not isinstance(got, int | float):
+            return True
+        return not math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(expected, tuple | list):
+        return not isinstance(got, list) or list(expected) != got
+    return bool(expected != got)
+
+
+def _difference(col: str, expected: object, got: object, timezone: str) -> str:
+    text = f"column {col!r}: expected {_shown(expected)}, got {_shown(got)}"
+    if expected is None and got == 0:
+        return text + " (an empty cell read as 0? a value the sample lacks is NULL, never 0)"
+    if got is None and isinstance(expected, int):
+        return text + " (the sample gives a value here)"
+    if isinstance(expected, datetime) and isinstance(got, datetime):
+        off = got - expected
+        quarter = timedelta(minutes=15)
+        if abs(off) <= timedelta(hours=14) and off % quarter == timedelta(0):
+            sign = "+" if off > timedelta(0) else "-"
+            minutes = int(abs(off).total_seconds() // 60)
+            text += (
+                f" (off by {sign}{minutes // 60}:{minutes % 60:02d}: a local time "
+                f"({timezone}) stored as if it were UTC, or a UTC time shifted again?)"
+            )
+    return text
+
+
+def _check_gives(kit: _Kit, where: str, want: Mapping[str, object], must: Sequence[str]) -> None:
+    lacking = [c for c in must if c not in want]
+    if lacking:
+        kit.misuse(
+            f"expect {where} gives no {lacking}: give them (None where the sample has no "
+            "value); check_read compares counts and times, not only ids"
+        )
+
+
+def _check_expected(
+    kit: _Kit,
+    frames: Mapping[str, pl.DataFrame],
+    expect: Mapping[str, Sequence[Mapping[str, object]]],
+    timezone: str,
+) -> None:
+    unknown = sorted(set(expect) - set(schema.PRODUCED))
+    if unknown:
+        kit.misuse(f"expect names {unknown}; expected frames among {list(schema.PRODUCED)}")
+    specs = plugins.registry().networks
+    problems: list[str] = []
+    for table in schema.PRODUCED:
+        columns = schema.PRODUCED[table][0]
+        got = frames.get(table)
+        rows = [] if got is None else got.rows(named=True)
+        used: dict[int, int] = {}
+        for n, want in enumerate(expect.get(table, ())):
+            where = f"{table}[{n}]"
+            bad = sorted(set(want) - set(columns))
+            if bad:
+                kit.misuse(f"expect {where} names column(s) {bad}; {table} has {list(columns)}")
+            _check_gives(kit, where, want, _MUST_GIVE[table])
+            want = {c: _expected_value(kit, table, c, v, where) for c, v in want.items()}
+            keys = [c for c in ROW_KEYS[table] if c in want]
+            found = [
+                i for i, r in enumerate(rows) if all(not _differs(want[c], r[c]) for c in keys)
+            ]
+            label = _row_label(table, want)
+            if not found:
+                problems.append(f"{label} expected, not read")
+                continue
+            if len(found) > 1:
+                kit.misuse(
+                    f"expect {where} matches {len(found)} {table} rows read; give more of the "
+                    f"key columns {list(ROW_KEYS[table])}"
+                )
+            if found[0] in used:
+                kit.misuse(f"expect {where} and {table}[{used[found[0]]}] are the same row")
+            used[found[0]] = n
+            row = rows[found[0]]
+            if table == "posts":  # every count the row's network provides
+                spec = specs.get(str(row["network"]))
+                provided = () if spec is None else spec.provides
+                _check_gives(kit, where, want, [c for c in schema.COUNT_COLUMNS if c in provided])
+            for col, value in want.items():
+                if col in ROW_KEYS[table] and col in keys:
+                    continue
+                if _differs(value, row[col]):
+                    problems.append(f"{label}, {_difference(col, value, row[col], timezone)}")
+            if table == "posts":
+                # a count the network does not provide is NULL, whatever expect leaves out
+                for col in schema.COUNT_COLUMNS:
+                    if col not in want and row[col] is not None:
+                        problems.append(
+                            f"{label}, column {col!r}: expected NULL (its network does not "
+                            f"provide it, and expect gives no value), got {row[col]!r}"
+                        )
+        for i, row in enumerate(rows):
+            if i not in used:
+                problems.append(f"{_row_label(table, row)} read, not expected")
+    if problems:
+        more = f"\n  … and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
+        kit.fail(
+            f"{len(problems)} difference(s) from expect:\n  "
+            + "\n  ".join(problems[:_SHOWN])
+            + more
+        )
+
+
+def _cut(data: bytes) -> int:
+    """Where to cut a member "in the middle" so that the cut is detectable: inside the line
+    holding the middle byte, just after its first character (a record that lost its
+    fields: a CSV row cut in its last field would read as a shorter value), or at the
+    middle byte of a one-line file; never inside a UTF-8 character."""
+    mid = len(data) // 2
+    start = data.rfind(b"\n", 0, mid) + 1
+    while 0 < start < len(data) and data[start : start + 1] in (b"\n", b"\r"):
+        start += 1  # blank lines: the next record
+    cut = start + 1 if 0 < start < len(data) - 1 else max(mid, 1)
+    while 0 < cut < len(data) and data[cut] & 0xC0 == 0x80:
+        cut += 1
+    return cut
+
+
+def truncated_copy(
+    sample: Path, folder: Path, member: str | None = None
+) -> tuple[Path, str, int, int]:
+    """A copy of ``sample`` in ``folder`` with one member cut in the middle (see
+    :func:`_cut`): the file itself, else ``member`` of a folder or zip (default: the
+    largest). Returns the copy, the member cut, the bytes kept and the member's size."""
+    dest = folder / sample.name
+    if sample.is_dir():
+        shutil.copytree(sample, dest)
+        names = [p.relative_to(dest).as_posix() for p in sorted(dest.rglob("*")) if p.is_file()]
+        name = member or max(names, key=lambda n: (dest / n).stat().st_size)
+        if name not in names:
+            raise ValueError(f"{sample} has no file {name!r} to cut; it has {names}")
+        target = dest / name
+        data = target.read_bytes()
+        cut = _cut(data)
+        stat = target.stat()
+        target.write_bytes(data[:cut])
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        return dest, name, cut, len(data)
+    if zipfile.is_zipfile(sample):
+        with (
+            zipfile.ZipFile(sample) as zin,
+            zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout,
+        ):
+            infos = [i for i in zin.infolist() if not i.is_dir()]
+            name = member or max(infos, key=lambda i: i.file_size).filename
+            if name not in {i.filename for i in infos}:
+                raise ValueError(
+                    f"{sample} has no member {name!r} to cut; it has {[i.filename for i in infos]}"
+                )
+            cut = size = 0
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == name:
+                    cut, size = _cut(data), len(data)
+                    data = data[:cut]
+                zout.writestr(info, data)
+        shutil.copystat(sample, dest)
+        return dest, name, cut, size
+    data = sample.read_bytes()
+    cut = _cut(data)
+    dest.write_bytes(data[:cut])
+    shutil.copystat(sample, dest)
+    return dest, sample.name, cut, len(data)
+
+
+def _check_truncated(kit: _Kit, ctx_args: dict[str, Any], member: str | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="engage-kit-cut-") as tmp:
+        copy, name, cut, size = truncated_copy(kit.sample, Path(tmp), member)
+        what = f"a copy of the sample with {name} cut at byte {cut:,} of {size:,}"
+        src = Source.open(copy)
+        try:
+            with tempfile.TemporaryDirectory(prefix="engage-kit-") as scratch:
+                ctx = ReadContext(**ctx_args, scratch=Path(scratch))
+                try:
+                    batch = kit.importer.read(src, ctx)
+                except FormatError as exc:
+                    if PurePosixPath(name).name not in str(exc) and copy.name not in str(exc):
+                        kit.fail(f"{what}: refused, but the FormatError names no file: {exc}")
+                    return
+                except EngageError as exc:
+                    kit.fail(
+                        f"{what}: refused with {type(exc).__name__} ({exc}); expected a "
+                        "FormatError naming the file"
+                    )
+                except Exception as exc:
+                    kit.fail(
+                        f"{what}: crashed ({exc!r}); expected a FormatError naming the file and "
+                        "what was expected"
+                    )
+        finally:
+            src.close()
+        rows = batch.rows() if isinstance(batch, Batch) else 0
+        hint = ""
+        if member is None and name != kit.sample.name:
+            hint = f"; if the importer never reads {name}, name the member to cut: truncate=..."
+        kit.fail(
+            f"{what}: accepted ({rows} rows read); a file cut short must be refused with a "
+            "FormatError naming the file (a truncated download would import part of the data "
+            f"silently){hint}"
+        )
+
+
+def check_read(
+    importer: Importer,
+    sample: str | Path,
+    *,
+    expect: Mapping[str, Sequence[Mapping[str, object]]],
+    timezone: str | None = None,
+    account: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    truncate: str | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Read ``sample`` with ``importer`` as ``engage ingest`` does and compare what it reads
+    with ``expect``; return the frames read (validated, by table name).
+
+    ``expect`` maps a frame (``"accounts"``, ``"posts"``, ``"follower_snapshots"``,
+    ``"audience_age"``) to the rows the sample holds, each a mapping column → value. Rows are
+    matched to the rows read by the key columns they give (:data:`ROW_KEYS`: ``post_id`` for
+    posts, ``account_id`` and ``observed_at`` for follower snapshots, …); only the columns
+    given are compared, except that a posts row must give ``posted_at`` and every count its
+    network ``provides`` (``None`` where the sample has no value), and a count it does not
+    give must be NULL. Times are aware datetimes or ISO 8601 texts with an offset
+    (``"2024-03-04T08:30:00Z"``). A frame ``expect`` does not name must be absent or empty.
+
+    ``timezone`` (default: ``ReadContext``'s, Europe/Paris) and ``account`` are what the user
+    would give ``engage ingest`` (``--timezone``, ``--account``); ``options`` the rest of
+    ``ReadContext.options``. ``truncate`` names the member of a folder or zip sample to cut
+    (default: the largest).
+
+    Asserts, in this order (each failure an ``AssertionError`` naming the importer, the
+    sample, the frame, the row, the column, and what was expected and got):
+
+    1. ``detect`` claims the sample (confidence at least 0.5, what ``engage ingest`` needs);
+    2. ``read`` returns a :class:`Batch` without raising, and every frame passes the store's
+       validation (columns, types: times timezone-aware UTC, counts Int64; keys not null;
+       plausible values);
+    3. every row's network is registered and declared by the importer (``networks``);
+    4. no row is read twice (same key);
+    5. every account a row names (posts, follower snapshots, audience age) has its row in the
+       accounts frame (a batch without one leaves the account without handle or museum);
+    6. a second read gives the same frames (no clock, no random ids);
+    7. the rows read are exactly those of ``expect``, with its values: counts equal, NULL
+       where ``None`` (never 0), times the same instants (an offset of whole quarter-hours
+       is named as a local time stored as UTC);
+    8. a copy of the sample cut in the middle (the member's line holding its middle byte,
+       just after its first character) is refused with a ``FormatError`` naming the file.
+
+    A mistake in ``expect`` itself (an unknown frame or column, a row matching several rows
+    read, a time without zone, a missing count) raises ``ValueError``.
+    """
+    path = Path(sample)
+    kit = _Kit(importer, path)
+    if not path.exists():
+        kit.misuse("no such file or folder")
+    tz = timezone if timezone is not None else ReadContext().timezone
+    opts: dict[str, Any] = dict(options or {})
+    if account is not None:
+        opts["account"] = account
+    ctx_args: dict[str, Any] = {"timezone": tz, "options": opts}
+
+    src = Source.open(path)
+    try:
+        conf = importer.detect(src)
+    except EngageError as exc:
+        kit.fail(f"detect refused it: {exc}")
+    finally:
+        src.close()
+    if not conf >= CLAIM:
+        kit.fail(
+            f"detect gives its own sample confidence {conf!r}; engage ingest needs at least "
+            f"{CLAIM} to choose the importer"
+        )
+    first = _read_frames(kit, path, ctx_args, "read")
+    _check_networks(kit, first)
+    _check_keys(kit, first)
+    _check_accounts(kit, first)
+    second = _read_frames(kit, path, ctx_args, "second read")
+    _check_same(kit, first, second)
+    _check_expected(kit, first, expect, tz)
+    _check_truncated(kit, ctx_args, truncate)
+    return first
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ These live in the core because every network needs them; they know no network.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -377,3 +379,24 @@ def _check_header(text: str, header: list[str], where: str, known: Iterable[str]
 
 def _header_key(name: str) -> str:
     return name.strip().strip('"').strip().lstrip("\ufeff").casefold()
+
+
+#: Typographic apostrophes and quotes that labels write for ' (Meta writes J’aime).
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u02bc": "'"})
+
+
+@functools.lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """A header or label reduced for matching in any case and with or without accents:
+    accents stripped (NFKD, combining marks dropped), casefolded, typographic apostrophes
+    as ``'``, a byte-order mark dropped, runs of white space as one space, trimmed.
+
+    ``fold("  Réactions ") == fold("REACTIONS") == "reactions"``,
+    ``fold("Mentions J’aime") == "mentions j'aime"``. Cached: an export repeats the same few
+    labels thousands of times.
+
+    .. versionadded:: 1
+    """
+    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.translate(_APOSTROPHES).casefold().split())

@@ -14,11 +14,13 @@ from typing import Any
 
 import polars as pl
 import pytest
-from engage_facebook import NETWORK, graph_posts
+from engage_facebook import NETWORK
 from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
 from engage_facebook.demo import FacebookDemoWriter
 from engage_facebook.graph import FacebookGraphImporter
-from engage_facebook.graph_files import array_span, classify
+from engage_facebook.graph import posts as graph_posts
+from engage_facebook.graph.detect import classify
+from engage_facebook.graph.large_page import array_span
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

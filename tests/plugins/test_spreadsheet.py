@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from engage_spreadsheet.importer import SpreadsheetImporter
+from engage_spreadsheet.spreadsheet import SpreadsheetImporter
 
 import engagecore
 from engagecore.errors import FormatError

@@ -18,8 +18,8 @@ from engage_youtube import (
     YouTubeDemoWriter,
     YouTubeStudioCsvImporter,
 )
+from engage_youtube.common import format_duration, parse_duration
 from engage_youtube.demo import round_subscribers
-from engage_youtube.durations import format_duration, parse_duration
 
 from engagecore import plugins, schema
 from engagecore.errors import FormatError, UsageError, cli_options

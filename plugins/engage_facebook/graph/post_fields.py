@@ -1,5 +1,6 @@
-"""The DuckDB side of reading Graph API posts: which fields are read, and the one SQL
-projection that turns a post struct ``p`` into normalized columns.
+"""The fields of a Graph API post: which are read, the one SQL projection that turns a post
+struct ``p`` into normalized columns, and (on the error path only) naming the post whose
+fields have the wrong type.
 
 A Graph post id "{page_id}_{post_id}" becomes account_id = the page, post_id = the post's own
 id (globally unique at Facebook), so the Business Suite export, whose "Post ID" is that id,
@@ -12,9 +13,18 @@ metrics are picked by name.
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Final
 
-from engage_facebook import kinds
+from engage_facebook.common import (
+    ATTACHMENT_KINDS,
+    MAX_POST_BYTES,
+    POST_METRICS,
+    STATUS_KINDS,
+    TIME_FORMAT,
+)
 
 #: The post fields read, with their DuckDB types; everything else in a post is skipped.
 POST_FIELDS: Final = {
@@ -35,13 +45,6 @@ POST_FIELDS: Final = {
     "insights": 'STRUCT(data STRUCT(name VARCHAR, "values" STRUCT(value VARCHAR)[])[])',
 }
 
-#: Post insight metric names per count column, newest name first (old responses stay valid).
-POST_METRICS: Final = {
-    "impressions": ("post_impressions",),
-    "reach": ("post_total_media_view_unique", "post_impressions_unique"),
-    "views": ("post_media_view", "views"),
-}
-
 #: A posts page as a DuckDB type: the ``data`` array's element.
 POST_STRUCT: Final = "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in POST_FIELDS.items()) + ")"
 
@@ -55,9 +58,13 @@ PAGE_COLUMNS: Final = (
 )
 
 #: A paging URL that asked for ``shares``: proof the field was fetched.
-SHARES_REQUESTED: Final = "fields=[^&]*shares"
+_SHARES_REQUESTED: Final = "fields=[^&]*shares"
+_SHARES_REQUESTED_RE: Final = re.compile(_SHARES_REQUESTED)
 
-_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
+
+def shares_requested(urls: str) -> bool:
+    """Whether paging URLs (joined by spaces) asked for ``shares`` (so absent means 0)."""
+    return _SHARES_REQUESTED_RE.search(urls) is not None
 
 
 def _metric(names: tuple[str, ...]) -> str:
@@ -95,8 +102,8 @@ def _case(column: str, table: dict[str, str]) -> str:
 _KIND: Final = f"""
     CASE WHEN contains(coalesce(url, ''), '/reel/') THEN 'reel'
     ELSE coalesce(
-        {_case("attachment_type", kinds.ATTACHMENT_KINDS)},
-        {_case("status_type", kinds.STATUS_KINDS)},
+        {_case("attachment_type", ATTACHMENT_KINDS)},
+        {_case("status_type", STATUS_KINDS)},
         CASE WHEN attachment_type IS NULL AND text IS NOT NULL THEN 'text' ELSE 'other' END)
     END"""
 
@@ -140,7 +147,7 @@ owned AS (
              ELSE post_id END AS post_id,
         CASE WHEN contains(post_id, '_') THEN split_part(post_id, '_', 1)
              ELSE $page END AS account_id,
-        try_strptime(created_time, '{_TIME_FORMAT}') AS posted_at
+        try_strptime(created_time, '{TIME_FORMAT}') AS posted_at
     FROM raw
 )
 SELECT file, rec, meta_observed, shares_requested, post_id, account_id, posted_at,
@@ -167,7 +174,7 @@ def pages_source(biggest: int) -> str:
     pages AS (
         SELECT filename, engagecore_observed_at AS meta_observed,
             regexp_matches(coalesce(paging.next, '') || ' ' || coalesce(paging.previous, ''),
-                           '{SHARES_REQUESTED}') AS shares_requested,
+                           '{_SHARES_REQUESTED}') AS shares_requested,
             data
         FROM read_json($files, format = 'auto', records = true, filename = true,
                        maximum_object_size = {biggest + 1024}, columns = {PAGE_COLUMNS})
@@ -178,11 +185,6 @@ def pages_source(biggest: int) -> str:
     """
 
 
-#: The largest post the streamed reader accepts (DuckDB's default ``maximum_object_size``):
-#: a real post is a few KB; a larger one is refused rather than read with its whole file.
-MAX_POST_BYTES: Final = 16 * 1024 * 1024
-
-
 def array_source(file: int, shares_requested: bool) -> str:
     """A bare array of posts ($path), streamed element by element."""
     return f"""
@@ -191,3 +193,70 @@ def array_source(file: int, shares_requested: bool) -> str:
     FROM read_json($path, format = 'array', columns = {ARRAY_COLUMNS},
                    maximum_object_size = {MAX_POST_BYTES}) AS p
     """
+
+
+def one_page_query(size: int) -> str:
+    """The posts of one page file ($path) of ``size`` bytes, for finding the unreadable one."""
+    return f"""SELECT unnest(data) FROM read_json($path, format = 'auto',
+        maximum_object_size = {size + 1024}, columns = {{data: '{POST_STRUCT}[]'}})"""
+
+
+# Naming what is wrong in a posts page DuckDB refused: only the error path comes here, so
+# parsing the (small) file in Python is fine.
+
+#: The largest file the error path will parse in Python to name the bad record.
+_LOCATE_LIMIT: Final = 64 * 1024 * 1024
+
+_EXPECTED_TYPES: Final = {
+    "id": (str,),
+    "message": (str,),
+    "created_time": (str,),
+    "permalink_url": (str,),
+    "status_type": (str,),
+    "parent_id": (str,),
+    "from": (dict,),
+    "shares": (dict,),
+    "reactions": (dict,),
+    "likes": (dict,),
+    "comments": (dict,),
+    "attachments": (dict,),
+    "insights": (dict,),
+}
+
+
+def locate_bad_record(path: Path) -> tuple[int | str | None, str | None]:
+    """Name the first post of a small unreadable page whose fields have the wrong type.
+
+    Only used once DuckDB has refused the file, so the per-post Python work is on the error
+    path alone.
+    """
+
+    if path.stat().st_size > _LOCATE_LIMIT:
+        return None, None
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"not valid JSON ({exc})"
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, list):
+        return None, "expected a top-level 'data' array of posts"
+    for i, post in enumerate(data):
+        label: int | str = i
+        if not isinstance(post, dict):
+            return label, f"expected a post object, got {type(post).__name__}"
+        if isinstance(post.get("id"), str):
+            label = f"{i} (id {post['id']})"
+        for key, types in _EXPECTED_TYPES.items():
+            value = post.get(key)
+            if value is not None and not isinstance(value, types):
+                return label, f"field {key!r}: expected {types[0].__name__}, got {value!r:.60}"
+        for key in ("shares", "reactions", "likes", "comments"):
+            value = post.get(key)
+            count = (
+                (value.get("summary") or {}).get("total_count")
+                if key != "shares" and isinstance(value, dict)
+                else (value or {}).get("count")
+            )
+            if count is not None and not isinstance(count, int):
+                return label, f"field {key!r}: expected an integer count, got {count!r:.60}"
+    return None, None

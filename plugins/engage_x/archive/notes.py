@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from engage_x import columns as C
+from engage_x import common as C
 from engagecore.plugin import FormatError, hashtags, mentions
 
 TOLERANCE_S = 2

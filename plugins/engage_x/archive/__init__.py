@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from engage_x import columns as C
-from engage_x import notes, tweets, ytd
+from engage_x import common as C
+from engage_x.archive import notes, tweets, ytd
 from engagecore.plugin import (
     Batch,
     FormatError,
@@ -32,6 +32,7 @@ from engagecore.plugin import (
     Source,
     check_named,
     frame,
+    modified_at,
     parse_count,
     text_at,
 )
@@ -300,5 +301,4 @@ class XArchiveImporter(Importer):
         if isinstance(newest, datetime):
             return newest
         member = arch.tweets[0] if arch.tweets else next(iter(arch.files.values()))
-        local = source.local_path(member) or source.path
-        return datetime.fromtimestamp(local.stat().st_mtime, UTC)
+        return modified_at(source, member)

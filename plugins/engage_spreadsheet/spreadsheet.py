@@ -25,8 +25,10 @@ from engagecore.plugin import (
     given_account,
     hashtags_expr,
     mentions_expr,
+    modified_at,
     option,
     parse_count,
+    read_errors,
 )
 
 REQUIRED = ("network", "account", "post_id", "posted_at")
@@ -132,7 +134,7 @@ class SpreadsheetImporter(Importer):
                     record=f"line {blank['_line'][0]}",
                 )
         posted = self._timestamps(raw, "posted_at", path, ctx)
-        observed_default = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+        observed_default = modified_at(source)
         observed = self._timestamps(raw, "observed_at", path, ctx, default=observed_default)
         counts = {c: self._counts(raw, c, path) for c in (*COUNT_COLUMNS, "followers")}
         kind = raw["kind"].fill_null("other").str.strip_chars().str.to_lowercase()
@@ -204,7 +206,7 @@ class SpreadsheetImporter(Importer):
     @staticmethod
     def _load(source: Source) -> pl.DataFrame:
         path = source.display()
-        try:
+        with read_errors(path, "a CSV or Parquet post template"):
             if source.head(source.names()[0], 4).startswith(_PARQUET_MAGIC):
                 return pl.read_parquet(source.path)
             text = source.read_text(source.names()[0])
@@ -212,10 +214,6 @@ class SpreadsheetImporter(Importer):
             sep = max((",", ";", "\t"), key=first.count)
             check_csv_records(text, path, delimiter=sep, known_headers=ALL_COLUMNS)
             return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, quote_char='"')
-        except FormatError:
-            raise
-        except Exception as exc:
-            raise FormatError(path, f"not a readable CSV/Parquet template ({exc})") from exc
 
     @staticmethod
     def _timestamps(

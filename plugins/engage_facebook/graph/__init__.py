@@ -6,44 +6,37 @@ Understood: posts pages of ``/{page-id}/posts`` (with ``reactions``/``comments``
 page insights, page objects (with a ``posts`` edge when fetched along). A post id
 "{page_id}_{post_id}" gives the account (the page) and the post id (the rest). Embedded
 insights win over standalone ones for the same post. ``observed_at`` of a file: its top-level
-``engagecore_observed_at`` when present, else its modification time.
+``engagecore_observed_at`` when present (ISO 8601, UTC when it names no zone), else its
+modification time (:func:`engagecore.plugin.observed_at`).
 
 ``shares`` is the one count whose absence means zero: Meta omits it from a post nobody
 shared. It is read as 0 when the file shows it was fetched (some post has ``shares`` or
 reaction/comment summaries, or its paging URL asks for ``shares``), as NULL otherwise.
+
+The package's modules, one per concept: :mod:`detect` (what a file is), :mod:`posts` (posts
+pages to posts), :mod:`post_fields` (a post's fields, in SQL), :mod:`large_page` (streaming a
+large posts page), :mod:`insights` (post and page insights), :mod:`page` (page objects); this
+module sorts a source's files by kind and assembles the batch. Constants they share are in
+:mod:`engage_facebook.common`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import polars as pl
 
-from engage_facebook import graph_insights as gi
-from engage_facebook.graph_files import HEAD_SIZE, Classified, classify
-from engage_facebook.graph_normalize import normalize
-from engage_facebook.graph_posts import PostsFile, PostsReader, parse_observed
+from engage_facebook.graph import detect
+from engage_facebook.graph import insights as gi
+from engage_facebook.graph.detect import Classified, classify
+from engage_facebook.graph.page import Page, parse_page
+from engage_facebook.graph.posts import PostsFile, PostsReader, normalize
 from engagecore import plugin
 from engagecore.plugin import Batch, FormatError, Importer, ReadContext, Source, check_named
-
-#: Members of a folder or zip whose heads detection reads at most (first and last ones).
-_DETECT_SAMPLE: Final = 40
-
-
-def _modified_at(source: Source, name: str) -> datetime:
-    """A member's modification time (a zip member: the zip's), to the microsecond, UTC."""
-    path = source.local_path(name) or source.path
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def _observed(doc: dict[str, Any], source: Source, name: str) -> datetime:
-    when = parse_observed(doc.get("engagecore_observed_at"), source.display(name))
-    return when or _modified_at(source, name)
 
 
 def _load(source: Source, name: str) -> Any:
@@ -61,20 +54,7 @@ class FacebookGraphImporter(Importer):
     )
 
     def detect(self, source: Source) -> float:
-        names = source.names()
-        if not names:
-            return 0.0
-        if source.kind != "file" and not all(n.lower().endswith(".json") for n in names):
-            return 0.0  # a mixed folder: let its files be seen one by one
-        sample = (
-            names
-            if len(names) <= _DETECT_SAMPLE
-            else (names[: _DETECT_SAMPLE // 2] + names[-_DETECT_SAMPLE // 2 :])
-        )
-        found = [classify(source.head(n, HEAD_SIZE)) for n in sample]
-        if any(c is None for c in found):
-            return 0.0
-        return min(c.confidence for c in found if c is not None)
+        return detect.confidence(source)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         with ctx.temp_dir("engage-fb-") as tmp:
@@ -94,7 +74,7 @@ class _Reader:
         self.source = source
         self.workdir = workdir
         self.posts_files: list[PostsFile] = []
-        self.pages: list[gi.Page] = []
+        self.pages: list[Page] = []
         self.insights = gi.Insights()
         self.insight_docs: list[tuple[str, Any]] = []
         self._extracted = 0
@@ -102,7 +82,7 @@ class _Reader:
         # thousands of page files.
         self._kind = source.kind
         self._prefix = source.display("") if self._kind != "file" else ""
-        self._zip_modified = _modified_at(source, "") if self._kind == "zip" else None
+        self._zip_modified = plugin.modified_at(source, "") if self._kind == "zip" else None
 
     def _display(self, name: str) -> str:
         return self._prefix + name if self._kind != "file" else self.source.display(name)
@@ -115,18 +95,17 @@ class _Reader:
             return self.source.path
         self._extracted += 1
         target = self.workdir / f"member-{self._extracted}.json"
-        with self.source.stream(name) as fin, target.open("wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 22)
+        plugin.copy_range(self.source, target, name=name)
         return target
 
     def _head(self, name: str) -> tuple[bytes, Path | None, os.stat_result | None]:
         """The member's first bytes, and its path and status when it is a file on disk
         (one open)."""
         if self._kind == "zip":
-            return self.source.head(name, HEAD_SIZE), None, None
+            return detect.member_head(self.source, name), None, None
         path = self._local(name)
-        with path.open("rb", buffering=0) as fh:
-            return fh.read(HEAD_SIZE), path, os.fstat(fh.fileno())
+        head, stat = detect.file_head(path)
+        return head, path, stat
 
     def _take(self, name: str) -> None:
         display = self._display(name)
@@ -141,16 +120,17 @@ class _Reader:
             if path is None or stat is None:  # a zip member: extracted, the zip's time
                 path = self._local(name)
                 size = path.stat().st_size
-                modified = self._zip_modified or _modified_at(self.source, name)
+                modified = self._zip_modified or plugin.modified_at(self.source, name)
             else:
                 size = stat.st_size
+                # plugin.modified_at's answer, from the status the head was read with
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
             self.posts_files.append(PostsFile(path, display, size, modified))
         elif found.kind == "insights":
             self.insight_docs.append((display, _load(self.source, name)))
         elif found.kind == "page":
             doc = _load(self.source, name)
-            page = gi.parse_page(doc, display, _observed(doc, self.source, name))
+            page = parse_page(doc, display, plugin.observed_at(self.source, name, doc))
             self.pages.append(page)
             if page.posts:
                 self._edge_to_file(page, display, name)
@@ -162,13 +142,15 @@ class _Reader:
                 f"{err.get('message')}), not data: fetch it again",
             )
 
-    def _edge_to_file(self, page: gi.Page, display: str, name: str) -> None:
+    def _edge_to_file(self, page: Page, display: str, name: str) -> None:
         """A page's ``posts`` edge written as a posts page, so one reader reads all posts."""
         path = self.workdir / f"edge-{len(self.posts_files)}.json"
         observed = page.observed_at.isoformat()
-        path.write_text(json.dumps({"data": page.posts, "engagecore_observed_at": observed}))
+        path.write_text(json.dumps({"data": page.posts, plugin.OBSERVED_AT_KEY: observed}))
         size = path.stat().st_size
-        self.posts_files.append(PostsFile(path, display, size, _modified_at(self.source, name)))
+        self.posts_files.append(
+            PostsFile(path, display, size, plugin.modified_at(self.source, name))
+        )
 
     def read(self) -> Batch:
         for name in self.source.names():

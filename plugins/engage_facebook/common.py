@@ -1,14 +1,31 @@
-"""Facebook's post vocabularies mapped onto :data:`engagecore.plugin.POST_KINDS`.
+"""What the Facebook plugin's importers and demo writer share: Facebook's vocabularies.
 
-The Graph API describes a post by ``status_type`` and by its first attachment's ``type``;
-Business Suite exports by a localized "Post type" label. The tables here are the single place
-that knows them, used by the importers and (inverted) by the demo writer.
+Post kinds: the Graph API describes a post by ``status_type`` and by its first attachment's
+``type``; Business Suite exports by a localized "Post type" label. The tables here are the
+single place that knows them, used by the importers and (inverted) by the demo writer. Also
+here: the Graph API's post insight metric names, its time format and the largest post read.
+This is the only module whose constants the plugin's other modules import.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
+
+from engagecore.plugin import fold
+
+#: Post insight metric names per count column, newest name first (old responses stay valid).
+POST_METRICS: Final = {
+    "impressions": ("post_impressions",),
+    "reach": ("post_total_media_view_unique", "post_impressions_unique"),
+    "views": ("post_media_view", "views"),
+}
+
+#: How the Graph API writes a time ("2026-04-06T17:50:09+0000").
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
+
+#: The largest post the streamed reader accepts (DuckDB's default ``maximum_object_size``):
+#: a real post is a few KB; a larger one is refused rather than read with its whole file.
+MAX_POST_BYTES: Final = 16 * 1024 * 1024
 
 #: Graph ``attachments.data[0].type`` → kind (the most specific clue, checked first).
 ATTACHMENT_KINDS: Final = {
@@ -76,13 +93,6 @@ LABEL_KEYWORDS: Final = (
     ("text", "text"),
     ("statu", "text"),
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents stripped, typographic apostrophes and spaces normalized."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
 
 
 def kind_of_label(label: str | None) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from engage_x import columns as C
-from engage_x import ytd
+from engage_x import common as C
+from engage_x.archive import ytd
 from engagecore.plugin import FormatError, Source, hashtags_expr, interrupts, mentions_expr
 
 CREATED_AT_FORMAT = "%a %b %d %H:%M:%S %z %Y"

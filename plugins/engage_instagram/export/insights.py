@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engage_instagram import labels
 from engage_instagram.common import from_unix, media_id
-from engage_instagram.export_posts import PostRecord, media_kind
+from engage_instagram.export import labels
+from engage_instagram.export.posts import PostRecord, media_kind
 from engagecore import plugin
 from engagecore.plugin import FormatError
 

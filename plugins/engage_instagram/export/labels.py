@@ -8,23 +8,16 @@ apostrophes and spacing ignored), so "Comptes touchés" and "comptes touches" ar
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Final
 
-_SPACE = re.compile(r"\s+")
+from engagecore.plugin import fold
 
 
-@lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
-    """A label reduced for comparison: no accents, casefolded, one kind of apostrophe
-    (cached: an export repeats the same few labels thousands of times)."""
-    decomposed = unicodedata.normalize("NFKD", label)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    bare = bare.replace("’", "'").replace("`", "'").replace("‘", "'")
-    return _SPACE.sub(" ", bare.casefold()).strip().rstrip(":").strip()
+    """A label reduced for comparison: :func:`engagecore.plugin.fold` (no accents,
+    casefolded, one kind of apostrophe), without a trailing colon."""
+    return fold(label).rstrip(":").rstrip()
 
 
 def _table(entries: Mapping[str, Iterable[str]]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Vectorized column rules shared by the X importers: counts, languages, HTML text, URLs.
+"""What the X importers and demo writer share: vectorized column rules for counts,
+languages, HTML text and URLs.
 
 Everything here works on whole polars columns, so a million-tweet archive is transformed
 without a Python loop per tweet; the rare rows that need Python (exotic HTML entities) are

@@ -1,5 +1,4 @@
-"""Recognizing saved Facebook Graph API responses from their first bytes, and locating the
-``data`` array of a large posts page so DuckDB can stream it.
+"""Recognizing saved Facebook Graph API responses from their first bytes.
 
 A response is one of: a posts page (``/{page-id}/posts``), an insights response (post or page
 metrics, names starting ``post_`` / ``page_``), a page object (``/{page-id}?fields=...``) or
@@ -9,15 +8,20 @@ an error response someone saved by mistake.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from engagecore.plugin import Source
+
 Kind = Literal["posts", "insights", "page", "error", "empty"]
 
 #: How many first bytes classification looks at.
 HEAD_SIZE: Final = 16384
+#: Members of a folder or zip whose heads detection reads at most (first and last ones).
+_DETECT_SAMPLE: Final = 40
 
 _DATA_KEY = re.compile(r'"data"\s*:\s*\[\s*')
 _FB_TIME = re.compile(r'"created_time"\s*:\s*"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}"')
@@ -40,6 +44,12 @@ class Classified:
 
 def _text(head: bytes) -> str:
     return head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
+
+
+def top_level_data(text: str) -> re.Match[str] | None:
+    """Where ``text`` (a JSON object's opening) has its top-level ``"data": [``, if it has."""
+    match = _DATA_KEY.search(text)
+    return match if match and _top_level_prefix(text, match.start()) else None
 
 
 def _top_level_prefix(text: str, start: int) -> bool:
@@ -74,8 +84,8 @@ def classify(head: bytes) -> Classified | None:
         # array is complete in the first bytes (the answer depends on nothing after it).
         quick = _text(head[:_QUICK_SIZE])
         if quick.startswith("{") and not _ERROR_START.match(quick):
-            match = _DATA_KEY.search(quick)
-            if match and _top_level_prefix(quick, match.start()):
+            match = top_level_data(quick)
+            if match:
                 first = _first_element(quick, match.end())
                 if first is not None:
                     return _by_first_element(first)
@@ -99,8 +109,8 @@ def _classify(text: str) -> Classified | None:
         return None
     if _ERROR_START.match(text) and '"fbtrace_id"' in text:
         return Classified("error", 0.5)
-    match = _DATA_KEY.search(text)
-    if match and _top_level_prefix(text, match.start()):
+    match = top_level_data(text)
+    if match:
         at = match.end()
         if text[at : at + 1] == "]":
             return Classified("empty", 0.3)
@@ -121,101 +131,31 @@ def _classify(text: str) -> Classified | None:
     return None
 
 
-@dataclass(frozen=True)
-class ArraySpan:
-    """Where the top-level ``data`` array of a posts page lies, and the other top-level keys."""
-
-    start: int  # offset of '['
-    end: int  # offset just past ']'
-    meta: dict[str, Any]
-
-
-_WINDOWS: Final = (4096, 65536, 1 << 20)
-
-
-def array_span(path: Path) -> ArraySpan | None:
-    """Locate ``{"data": [ ... ], ...}``'s array without parsing the whole file.
-
-    The head must open an object whose top-level key ``data`` holds an array; the array ends
-    at the leftmost ``]`` of the tail after which the rest of the file validly closes that
-    object (a ``]`` inside the array or inside a string cannot). None when the file is not so
-    shaped; DuckDB then checks the slice itself, so a wrong guess cannot pass silently.
-    """
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(min(size, 65536)).decode("utf-8", "ignore")
-        bom = 3 if head.startswith("\ufeff") else 0
-        text = head[1:] if bom else head
-        match = _DATA_KEY.search(text)
-        if not match or not text.lstrip().startswith("{"):
-            return None
-        if not _top_level_prefix(text, match.start()):
-            return None
-        bracket = text.index("[", match.start())
-        prefix_text = text[:bracket]
-        start = len(prefix_text.encode("utf-8")) + bom
-        head_meta = json.loads(prefix_text[: match.start()].rstrip().rstrip(",") + "}")
-        for window in _WINDOWS:
-            offset = max(start + 1, size - window)
-            fh.seek(offset)
-            tail = fh.read(size - offset)
-            found = _leftmost_close(tail)
-            if found is not None:
-                pos, tail_meta = found
-                return ArraySpan(start, offset + pos + 1, {**head_meta, **tail_meta})
-            if offset == start + 1:
-                break
-    return None
+def confidence(source: Source) -> float:
+    """How sure the heads of the source's files (a sample of a large folder) make us that
+    every one is a Graph API response: the least sure file's confidence, 0 if one is not."""
+    names = source.names()
+    if not names:
+        return 0.0
+    if source.kind != "file" and not all(n.lower().endswith(".json") for n in names):
+        return 0.0  # a mixed folder: let its files be seen one by one
+    sample = (
+        names
+        if len(names) <= _DETECT_SAMPLE
+        else (names[: _DETECT_SAMPLE // 2] + names[-_DETECT_SAMPLE // 2 :])
+    )
+    found = [classify(source.head(n, HEAD_SIZE)) for n in sample]
+    if any(c is None for c in found):
+        return 0.0
+    return min(c.confidence for c in found if c is not None)
 
 
-_WS: Final = " \t\r\n"
+def member_head(source: Source, name: str) -> bytes:
+    """The first bytes of a member, as many as classification reads."""
+    return source.head(name, HEAD_SIZE)
 
 
-def _leftmost_close(tail: bytes) -> tuple[int, dict[str, Any]] | None:
-    """The byte offset in ``tail`` of the ``]`` closing the data array, and the members after.
-
-    Candidates are tried right to left without copying the tail: each is checked by parsing
-    what follows it in place, which fails within a post or two for a ``]`` inside the array.
-    """
-    text = tail.decode("utf-8", "surrogateescape")
-    best: tuple[int, dict[str, Any]] | None = None
-    pos = text.rfind("]")
-    while pos >= 0:
-        k = pos - 1
-        while k >= 0 and text[k] in _WS:
-            k -= 1
-        if k < 0 or text[k] in "}[":
-            meta = _object_rest(text, pos + 1)
-            if meta is not None:
-                best = (pos, meta)
-        pos = text.rfind("]", 0, pos)
-    if best is None:
-        return None
-    return len(text[: best[0]].encode("utf-8", "surrogateescape")), best[1]
-
-
-def _skip_ws(text: str, i: int) -> int:
-    while i < len(text) and text[i] in _WS:
-        i += 1
-    return i
-
-
-def _object_rest(text: str, i: int) -> dict[str, Any] | None:
-    """``text[i:]`` parsed as the end of an object: ``(, "key": value)* }`` and nothing else."""
-    members: dict[str, Any] = {}
-    i = _skip_ws(text, i)
-    while i < len(text) and text[i] == ",":
-        i = _skip_ws(text, i + 1)
-        try:
-            key, i = _DECODER.raw_decode(text, i)
-            i = _skip_ws(text, i)
-            if not isinstance(key, str) or text[i : i + 1] != ":":
-                return None
-            value, i = _DECODER.raw_decode(text, _skip_ws(text, i + 1))
-        except (ValueError, RecursionError):
-            return None
-        members[key] = value
-        i = _skip_ws(text, i)
-    if text[i : i + 1] == "}" and _skip_ws(text, i + 1) == len(text):
-        return members
-    return None
+def file_head(path: Path) -> tuple[bytes, os.stat_result]:
+    """A file's first bytes (as many as classification reads) and its status, in one open."""
+    with path.open("rb", buffering=0) as fh:
+        return fh.read(HEAD_SIZE), os.fstat(fh.fileno())

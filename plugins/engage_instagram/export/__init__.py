@@ -24,16 +24,16 @@ from typing import Any
 
 import polars as pl
 
-from engage_instagram import export_insights, labels
 from engage_instagram.common import (
     NETWORK_NAME,
     account_option,
     fix_mojibake_in_place,
     load_json,
-    modified_at,
     squashed_head,
 )
-from engage_instagram.export_posts import (
+from engage_instagram.export import insights as export_insights
+from engage_instagram.export import labels
+from engage_instagram.export.posts import (
     WRAPPER_KINDS,
     PostRecord,
     posts_from_legacy,
@@ -371,7 +371,7 @@ class _Reader:
         candidates = [d for d in (newest, dated) if d is not None]
         if candidates:
             return max(candidates)
-        return max(modified_at(self.source, n) for n in names)
+        return max(plugin.modified_at(self.source, n) for n in names)
 
 
 def _export_date(source: Source, root: str) -> datetime | None:

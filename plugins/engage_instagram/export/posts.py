@@ -3,7 +3,7 @@ igtv_videos.json and the ≤2020 media.json, turned into :class:`PostRecord` obj
 
 The export has no post id and no counts: the id is the number that ends the first media's
 file name (Meta's media id, stable across exports) and the counts come from the insights
-files, joined later (see :mod:`engage_instagram.export_insights`).
+files, joined later (see :mod:`engage_instagram.export.insights`).
 """
 
 from __future__ import annotations

@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from engagecore.plugin import FormatError, Source
+from engagecore.plugin import FormatError, Source, copy_range, read_errors
 
 #: ``window.<global name> =`` at the start of a member (after an optional BOM).
 _PREFIX_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*window\.([A-Za-z0-9_.$]+)\s*=")
 _EXPECTED = "expected 'window.YTD.<name>.part0 = ' followed by JSON"
-_CHUNK = 16 << 20
 _TAIL = 64
 
 
@@ -40,42 +38,15 @@ def _prefix_length(source: Source, member: str, head: bytes) -> int:
 def strip_to_file(source: Source, member: str, dest: Path) -> int:
     """Copy ``member`` minus its ``window.X =`` prefix and trailing ``;`` into ``dest``.
 
-    Streams (a zip member is decompressed chunk by chunk; a file on disk is copied by the
-    kernel), so a multi-gigabyte ``tweets.js`` never sits in memory. Returns the number of
-    bytes dropped at the start, so that byte offsets a parser reports in ``dest`` can be
-    translated back to the member.
+    Streams (:func:`engagecore.plugin.copy_range`: a zip member is decompressed chunk by
+    chunk; a file on disk is copied by the kernel), so a multi-gigabyte ``tweets.js`` never
+    sits in memory. Returns the number of bytes dropped at the start, so that byte offsets a
+    parser reports in ``dest`` can be translated back to the member.
     """
     skip = _prefix_length(source, member, source.head(member, 4096))
-    local = source.local_path(member)
-    with dest.open("wb") as out:
-        if local is None or not _copy_range(local, out, skip):
-            with source.stream(member) as fh:
-                fh.read(skip)
-                shutil.copyfileobj(fh, out, _CHUNK)
+    copy_range(source, dest, skip, name=member)
     _trim_tail(dest)
     return skip
-
-
-def _copy_range(path: Path, out: BinaryIO, offset: int) -> bool:
-    """Copy ``path`` from ``offset`` to its end with ``os.copy_file_range``; False (and
-    ``out`` left empty) where the platform or file system cannot."""
-    copy = getattr(os, "copy_file_range", None)
-    if copy is None:
-        return False
-    with path.open("rb") as fh:
-        remaining = os.fstat(fh.fileno()).st_size - offset
-        try:
-            while remaining > 0:
-                n = copy(fh.fileno(), out.fileno(), remaining, offset)
-                if n == 0:
-                    break
-                offset += n
-                remaining -= n
-        except OSError:
-            out.seek(0)
-            out.truncate()
-            return False
-    return remaining <= 0
 
 
 def _trim_tail(path: Path) -> None:
@@ -100,13 +71,8 @@ def load(source: Source, member: str) -> Any:
     if body.endswith(";"):
         body = body[:-1]
     try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            source.display(member),
-            f"malformed JSON after the 'window.{m.group(1).decode()} =' prefix "
-            f"({exc.msg} at line {exc.lineno} column {exc.colno})",
-        ) from exc
+        with read_errors(source.display(member), f"JSON after 'window.{m.group(1).decode()} ='"):
+            return json.loads(body)
     except RecursionError:
         raise FormatError(
             source.display(member), "expected JSON data, found arrays or objects nested too deep"

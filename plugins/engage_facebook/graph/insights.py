@@ -1,7 +1,6 @@
-"""Page objects and insights responses of the Graph API: small documents parsed as JSON.
+"""Insights responses of the Graph API: small documents parsed as JSON.
 
-Page objects give the account and its follower count; page insights give daily follower
-counts (``page_fans``, renamed ``page_follows`` on 2025-11-15) and the historical
+Page insights give daily follower counts (``page_fans``, renamed ``page_follows`` on 2025-11-15) and the historical
 ``page_fans_gender_age`` (removed 2024-03-14); post insights give impressions, reach and views
 under their old and new names. Every metric names its object in its ``id``
 ("{object_id}/insights/{metric}/{period}").
@@ -16,7 +15,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from engage_facebook.graph_sql import POST_METRICS
+from engage_facebook.common import POST_METRICS, TIME_FORMAT
 from engagecore import plugin
 from engagecore.plugin import FormatError
 
@@ -27,19 +26,6 @@ _POST_METRIC_RANK: Final = {
     name: (col, rank) for col, names in POST_METRICS.items() for rank, name in enumerate(names)
 }
 _AGE_KEY = re.compile(r"[MFU]\.(?:(\d+)-(\d+)|(\d+)\+)")
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-
-
-@dataclass
-class Page:
-    """A page object: ``{"id", "name", "username", "followers_count", "fan_count"}``."""
-
-    page_id: str
-    name: str | None
-    username: str | None
-    followers: int | None
-    observed_at: datetime
-    posts: list[Any] | None = None
 
 
 @dataclass
@@ -58,30 +44,10 @@ def _count(value: Any, display: str, record: str, what: str) -> int | None:
     return plugin.count_at(value, what, display, record)
 
 
-def parse_page(doc: Any, display: str, observed_at: datetime) -> Page:
-    """A page object, with its ``posts`` edge when it was fetched along."""
-    if not isinstance(doc, dict) or doc.get("id") in (None, ""):
-        raise FormatError(display, "expected a page object with an 'id'")
-    followers_raw = doc.get("followers_count", doc.get("fan_count"))
-    followers = _count(followers_raw, display, str(doc["id"]), "followers_count")
-    edge = doc.get("posts")
-    posts = edge.get("data") if isinstance(edge, dict) else None
-    if edge is not None and not isinstance(posts, list):
-        raise FormatError(display, "expected 'posts' as {\"data\": [...]}", str(doc["id"]))
-    return Page(
-        page_id=str(doc["id"]),
-        name=doc.get("name"),
-        username=doc.get("username"),
-        followers=followers,
-        observed_at=observed_at,
-        posts=posts,
-    )
-
-
 def _end_time(value: dict[str, Any], display: str, record: str) -> datetime:
     raw = value.get("end_time")
     try:
-        return datetime.strptime(str(raw), _TIME_FORMAT).astimezone(UTC)
+        return datetime.strptime(str(raw), TIME_FORMAT).astimezone(UTC)
     except (ValueError, OverflowError) as exc:  # overflow: year 1 or 9999 shifted by a zone
         raise FormatError(
             display, f"expected 'end_time' like 2024-03-01T08:00:00+0000, got {raw!r}", record

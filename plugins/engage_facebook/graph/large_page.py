@@ -1,0 +1,166 @@
+"""A posts page too large to read as one object: where its ``data`` array lies, and that
+array as a file DuckDB can stream post by post.
+
+Reading the wrapping object holds the whole document in memory at once (5x the file,
+measured); the array alone is parsed element by element with ``format='array'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from engage_facebook.graph.detect import top_level_data
+from engagecore.plugin import copy_range
+
+_DECODER: Final = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class ArraySpan:
+    """Where the top-level ``data`` array of a posts page lies, and the other top-level keys."""
+
+    start: int  # offset of '['
+    end: int  # offset just past ']'
+    meta: dict[str, Any]
+
+
+_WINDOWS: Final = (4096, 65536, 1 << 20)
+
+
+def array_span(path: Path) -> ArraySpan | None:
+    """Locate ``{"data": [ ... ], ...}``'s array without parsing the whole file.
+
+    The head must open an object whose top-level key ``data`` holds an array; the array ends
+    at the leftmost ``]`` of the tail after which the rest of the file validly closes that
+    object (a ``]`` inside the array or inside a string cannot). None when the file is not so
+    shaped; DuckDB then checks the slice itself, so a wrong guess cannot pass silently.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(min(size, 65536)).decode("utf-8", "ignore")
+        bom = 3 if head.startswith("\ufeff") else 0
+        text = head[1:] if bom else head
+        if not text.lstrip().startswith("{"):
+            return None
+        match = top_level_data(text)
+        if not match:
+            return None
+        bracket = text.index("[", match.start())
+        prefix_text = text[:bracket]
+        start = len(prefix_text.encode("utf-8")) + bom
+        head_meta = json.loads(prefix_text[: match.start()].rstrip().rstrip(",") + "}")
+        for window in _WINDOWS:
+            offset = max(start + 1, size - window)
+            fh.seek(offset)
+            tail = fh.read(size - offset)
+            found = _leftmost_close(tail)
+            if found is not None:
+                pos, tail_meta = found
+                return ArraySpan(start, offset + pos + 1, {**head_meta, **tail_meta})
+            if offset == start + 1:
+                break
+    return None
+
+
+_WS: Final = " \t\r\n"
+
+
+def _leftmost_close(tail: bytes) -> tuple[int, dict[str, Any]] | None:
+    """The byte offset in ``tail`` of the ``]`` closing the data array, and the members after.
+
+    Candidates are tried right to left without copying the tail: each is checked by parsing
+    what follows it in place, which fails within a post or two for a ``]`` inside the array.
+    """
+    text = tail.decode("utf-8", "surrogateescape")
+    best: tuple[int, dict[str, Any]] | None = None
+    pos = text.rfind("]")
+    while pos >= 0:
+        k = pos - 1
+        while k >= 0 and text[k] in _WS:
+            k -= 1
+        if k < 0 or text[k] in "}[":
+            meta = _object_rest(text, pos + 1)
+            if meta is not None:
+                best = (pos, meta)
+        pos = text.rfind("]", 0, pos)
+    if best is None:
+        return None
+    return len(text[: best[0]].encode("utf-8", "surrogateescape")), best[1]
+
+
+def _skip_ws(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _WS:
+        i += 1
+    return i
+
+
+def _object_rest(text: str, i: int) -> dict[str, Any] | None:
+    """``text[i:]`` parsed as the end of an object: ``(, "key": value)* }`` and nothing else."""
+    members: dict[str, Any] = {}
+    i = _skip_ws(text, i)
+    while i < len(text) and text[i] == ",":
+        i = _skip_ws(text, i + 1)
+        try:
+            key, i = _DECODER.raw_decode(text, i)
+            i = _skip_ws(text, i)
+            if not isinstance(key, str) or text[i : i + 1] != ":":
+                return None
+            value, i = _DECODER.raw_decode(text, _skip_ws(text, i + 1))
+        except (ValueError, RecursionError):
+            return None
+        members[key] = value
+        i = _skip_ws(text, i)
+    if text[i : i + 1] == "}" and _skip_ws(text, i + 1) == len(text):
+        return members
+    return None
+
+
+@contextmanager
+def array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
+    """Bytes [start, end) of ``src`` as a file DuckDB can read: a named pipe fed from
+    ``src`` by a thread (nothing copied to disk, nothing held in memory), or, where there are
+    no named pipes, a copy."""
+    if not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
+        copy = stem.with_suffix(".json")
+        copy_range(src, copy, start, end)
+        try:
+            yield copy
+        finally:
+            copy.unlink(missing_ok=True)
+        return
+    pipe = stem.with_suffix(".pipe")
+    os.mkfifo(pipe, 0o600)
+    feeder = threading.Thread(target=_feed, args=(src, pipe, start, end), daemon=True)
+    feeder.start()
+    try:
+        yield pipe
+    finally:
+        # DuckDB may have stopped reading (an error) or never opened the pipe: open the
+        # reading end ourselves so that the feeder's open or write returns, then close it
+        while feeder.is_alive():
+            try:
+                fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                break
+            os.close(fd)
+            feeder.join(0.05)
+        pipe.unlink(missing_ok=True)
+
+
+def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
+    try:
+        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
+    except OSError:
+        return
+    with out:
+        try:
+            copy_range(src, out, start, end)
+        except OSError:  # a broken pipe among them: the reader went away
+            return
