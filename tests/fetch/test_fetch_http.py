@@ -268,8 +268,8 @@ def test_secrets_never_reach_the_logs(
 
 
 def test_read_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ENGAGE_TEST_KEY", " k1 \n")
-    assert read_secret("ENGAGE_TEST_KEY") == "k1"
+    monkeypatch.setenv("ENGAGE_TEST_KEY", " key-0123456789 \n")
+    assert read_secret("ENGAGE_TEST_KEY") == "key-0123456789"
     monkeypatch.delenv("ENGAGE_TEST_KEY")
     assert read_secret("ENGAGE_TEST_KEY") is None
     f = tmp_path / "key.txt"
@@ -282,6 +282,24 @@ def test_read_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_secret("ENGAGE_TEST_KEY", f) == SECRET
     with pytest.raises(UsageError, match="cannot be read"):
         read_secret("X", tmp_path / "none")
+    monkeypatch.setenv("ENGAGE_TEST_KEY", "k")  # would be redacted out of every word
+    with pytest.raises(UsageError, match=r"ENGAGE_TEST_KEY: expected a key or token .* got 1 "):
+        read_secret("ENGAGE_TEST_KEY")
+
+
+def test_stamina_retries_print_nothing(httpserver: HTTPServer) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from engagecore.fetch.http import HttpClient\n"
+        f"c = HttpClient(attempts=2, wait_initial=0.001, wait_jitter=0.001)\n"
+        f"print(c.get({httpserver.url_for('/x')!r}).status)\n"
+    )
+    httpserver.expect_request("/x").respond_with_data("", status=503)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "503"
+    assert done.stderr == ""
 
 
 def test_waits_are_short_in_tests() -> None:
