@@ -85,6 +85,49 @@ def register(app: typer.Typer) -> None:
             slug, account = eng.link(museum, network, handle)
         typer.echo(printable(f"{network}:{account} → {slug}"))
 
+    links_app = typer.Typer(
+        help="Every museum ↔ account link (export), or load hand-curated links (import).",
+        invoke_without_command=True,
+    )
+    museums.add_typer(links_app, name="links")
+
+    @links_app.callback()
+    def links_(ctx: typer.Context, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+        """Every museum ↔ account link: museum, Muséofile id, network, handle, account id and
+        who made it (user, import, discover, ingest)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        from engagecore.links import links
+
+        with Engine(db) as eng:
+            emit(
+                links(eng.store),
+                fmt,
+                title="links",
+                priority=("museum", "network", "handle", "linked_by", "account_id"),
+            )
+
+    @links_app.command("import")
+    def links_import(
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="CSV: museum (or museofile_id), network, handle (or account_id); "
+                "the export of `engage museums links --format csv` reads back."
+            ),
+        ],
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Link the accounts a CSV file lists to their museums (all or nothing)."""
+        from engagecore.links import import_links
+
+        with Engine(db) as eng:
+            report = import_links(eng.store, file)
+        emit(report.frame(file), fmt, title="links import")
+        for moved in report.moved:
+            err_console.print(printable(f"moved {moved}"), markup=False, highlight=False)
+
     @museums.command("import-registry")
     def import_registry(
         file: Annotated[Path, typer.Argument(help="An official museum list (CSV).")],
