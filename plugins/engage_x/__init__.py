@@ -67,6 +67,7 @@ NETWORK = NetworkSpec(
     launched=date(2006, 3, 21),  # first post on the network
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2002",  # Wikidata's X username: `engage museums discover`
 )
 
 __all__ = ["NETWORK", "XApiImporter", "XArchiveImporter", "XDemoWriter"]

@@ -128,6 +128,43 @@ def register(app: typer.Typer) -> None:
         for moved in report.moved:
             err_console.print(printable(f"moved {moved}"), markup=False, highlight=False)
 
+    @museums.command("discover")
+    def discover_(
+        museum: Annotated[
+            list[str] | None,
+            typer.Argument(help="Only these museums (slug, name or alias); default: all."),
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="List the proposals, link nothing.")
+        ] = False,
+        api_base: Annotated[
+            str | None,
+            typer.Option(
+                "--api-base",
+                help="Replaces https://query.wikidata.org (also ENGAGE_WIKIDATA_API_BASE).",
+            ),
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Propose the museums' accounts from Wikidata (by Muséofile id, else name and city)
+        and link them, never moving a link already made."""
+        from engagecore.discover import discover
+
+        with Engine(db) as eng:
+            slugs = [eng.museums.resolve(m) for m in museum or []]
+            found = discover(eng.store, dry_run=dry_run, api_base=api_base, museums=slugs or None)
+        emit(
+            found,
+            fmt,
+            title="discover (dry run)" if dry_run else "discover",
+            priority=("museum", "network", "handle", "status", "wikidata"),
+        )
+        if fmt is Format.table:
+            done = found.filter(pl.col("status").is_in(["linked", "proposed"])).height
+            verb = "to link (dry run: nothing linked)" if dry_run else "linked"
+            err_console.print(f"{done} account(s) {verb}; {found.height} proposal(s) in all")
+
     @museums.command("import-registry")
     def import_registry(
         file: Annotated[Path, typer.Argument(help="An official museum list (CSV).")],
