@@ -6,11 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .analytics import YouTubeAnalyticsImporter
 from .data_api import YouTubeDataApiImporter
 from .demo import YouTubeDemoWriter
+from .fetch import YouTubeFetcher
 from .studio_csv import YouTubeStudioCsvImporter
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "YouTubeAnalyticsImporter",
     "YouTubeDataApiImporter",
     "YouTubeDemoWriter",
+    "YouTubeFetcher",
     "YouTubeStudioCsvImporter",
 ]
 
@@ -102,3 +104,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(YouTubeDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(YouTubeFetcher())

@@ -3,14 +3,27 @@ formats (tests/fixtures/fetch/), and an HTTP client whose waits take no time."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import stamina
+from fetch_replay import YouTubeReplay
+from pytest_httpserver import HTTPServer
 
 from engagecore.fetch.http import HttpClient
 
-FETCH_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fetch"
+# the replay server's access log (it shows the planted key the client sent, as a real
+# server's log would): kept out of the tests' captured output
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def no_backoff() -> Iterator[None]:
+    """stamina's test mode: retries without their backoff waits (at most 3 attempts), so a
+    command run in process against a failing server ends at once."""
+    with stamina.set_testing(True, attempts=3, cap=True):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +55,8 @@ def client(sleeps: Sleeps) -> Iterator[HttpClient]:
         sleep=sleeps,
     ) as c:
         yield c
+
+
+@pytest.fixture
+def youtube(httpserver: HTTPServer) -> YouTubeReplay:
+    return YouTubeReplay(httpserver)
