@@ -241,6 +241,22 @@ def test_a_plain_run_links_and_never_moves_a_users_link(
     }
 
 
+def test_the_table_says_how_many_museums_were_asked_and_found(
+    db: Path, httpserver: HTTPServer, wikidata: Wikidata, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        ["museums", "discover", "--dry-run", "--db", str(db),
+         "--api-base", httpserver.url_for("/").rstrip("/")],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "louvre" in out and "proposed" in out
+    assert (
+        "asked Wikidata about 7 museum(s) (5 by Muséofile id, 2 by name and city; 1 with "
+        "neither, not asked); 5 found; 3 account(s) to link (dry run: nothing linked)"
+    ) in " ".join(err.split())
+
+
 def test_only_the_museums_named(
     db: Path, httpserver: HTTPServer, wikidata: Wikidata, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -213,6 +213,15 @@ def _museums(store: Store, only: Sequence[str] | None) -> list[_Museum]:
     ]
 
 
+def lookups(store: Store, museums: Sequence[str] | None = None) -> tuple[int, int, int]:
+    """How many of the museums (all, or the slugs ``museums``) are looked up by Muséofile
+    id, by name and city, and not at all (neither)."""
+    chosen = _museums(store, museums)
+    by_id = sum(1 for m in chosen if m.museofile_id)
+    by_name = sum(1 for m in chosen if not m.museofile_id and m.city)
+    return by_id, by_name, len(chosen) - by_id - by_name
+
+
 PROPOSAL_SCHEMA = {
     "museum": pl.Utf8,
     "network": pl.Utf8,

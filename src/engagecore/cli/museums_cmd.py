@@ -149,10 +149,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Propose the museums' accounts from Wikidata (by Muséofile id, else name and city)
         and link them, never moving a link already made."""
-        from engagecore.discover import discover
+        from engagecore.discover import discover, lookups
 
         with Engine(db) as eng:
             slugs = [eng.museums.resolve(m) for m in museum or []]
+            by_id, by_name, neither = lookups(eng.store, slugs or None)
             found = discover(eng.store, dry_run=dry_run, api_base=api_base, museums=slugs or None)
         emit(
             found,
@@ -163,7 +164,12 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.table:
             done = found.filter(pl.col("status").is_in(["linked", "proposed"])).height
             verb = "to link (dry run: nothing linked)" if dry_run else "linked"
-            err_console.print(f"{done} account(s) {verb}; {found.height} proposal(s) in all")
+            matched = found["museum"].n_unique()
+            err_console.print(
+                f"asked Wikidata about {by_id + by_name} museum(s) ({by_id} by Muséofile id, "
+                f"{by_name} by name and city; {neither} with neither, not asked); "
+                f"{matched} found; {done} account(s) {verb}; {found.height} proposal(s) in all"
+            )
 
     @museums.command("import-registry")
     def import_registry(
