@@ -8,8 +8,9 @@ from typing import Any
 
 from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
+from engage_instagram.fetch import InstagramFetcher
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import Fetcher, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -92,3 +93,8 @@ def register_importers(register: Callable[[Any], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[Any], None]) -> None:
     register(InstagramDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(InstagramFetcher())

@@ -312,6 +312,8 @@ class FetchPlan:
         (None: nothing stored yet).
     :param refresh_ids: ids of stored posts younger than ``--refresh-days``, whose counts
         to fetch again (each refresh adds an observation).
+    :param refresh_since: the start of that window (None: nothing to refresh); an API that
+        lists posts newest first without a lookup by id is paged back to it.
     :param since: ``--since``: no posts older than this.
     :param max_posts: ``--max-posts``: at most this many new posts (None: all).
     :param now: the run's time (also what the saved responses say they were observed at).
@@ -320,6 +322,7 @@ class FetchPlan:
     account: FetchAccount
     newest_post: datetime | None = None
     refresh_ids: tuple[str, ...] = ()
+    refresh_since: datetime | None = None
     since: datetime | None = None
     max_posts: int | None = None
     now: datetime | None = None
@@ -339,12 +342,15 @@ class FetchResult:
     :param handle: its handle as the network spells it, when found.
     :param new_posts: posts fetched that were not stored.
     :param refreshed_posts: stored posts whose counts were fetched again.
+    :param import_account: the account to import the saved responses as, for responses
+        that do not name theirs (``engage ingest --account``); None: they name it.
     """
 
     account_id: str | None = None
     handle: str | None = None
     new_posts: int = 0
     refreshed_posts: int = 0
+    import_account: str | None = None
 
 
 class FetchSession(ABC):
@@ -360,6 +366,9 @@ class FetchSession(ABC):
 
     #: the run's time (UTC), written into every saved response as ``engagecore_observed_at``
     now: datetime
+    #: a dict the fetcher may keep lookups in for the whole run (every account of its
+    #: network sees the same one), e.g. the id of the token's own account
+    shared: dict[str, Any]
 
     @abstractmethod
     def url(self, official: str) -> str:

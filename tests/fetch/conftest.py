@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import stamina
-from fetch_replay import YouTubeReplay
+from fetch_replay import GraphReplay, YouTubeReplay
 from pytest_httpserver import HTTPServer
 
 from engagecore.fetch.http import HttpClient
@@ -60,3 +60,8 @@ def client(sleeps: Sleeps) -> Iterator[HttpClient]:
 @pytest.fixture
 def youtube(httpserver: HTTPServer) -> YouTubeReplay:
     return YouTubeReplay(httpserver)
+
+
+@pytest.fixture
+def graph(httpserver: HTTPServer) -> GraphReplay:
+    return GraphReplay(httpserver)

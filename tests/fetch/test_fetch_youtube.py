@@ -229,3 +229,49 @@ def test_a_5xx_then_success_inside_a_fetch(
         )
     assert report.accounts[0].status == "ok"
     assert len(_posts(env)) == 3
+
+
+def test_api_base_flag_and_secret_file(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    youtube.videos = make_videos(2, NOW - timedelta(hours=1))
+    monkeypatch.delenv("ENGAGE_YOUTUBE_API_BASE")
+    monkeypatch.delenv("ENGAGE_YOUTUBE_API_KEY")
+    key = tmp_path / "youtube.key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o640)
+    args = ["fetch", "youtube", "@museedulouvre", "--museum", "louvre"]
+    args += ["--api-base", youtube.base, "--secret-file", str(key)]
+    code, _, err = run(args, capsys)
+    assert code == 2 and youtube.calls == []  # refused before any request
+    assert err.strip() == (
+        f"engage: error: secret file {key}: readable by others (mode 640); make it private "
+        f"with `chmod 600 {key}`"
+    )
+    key.chmod(0o600)
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    assert youtube.calls[0] == "channels" and len(_posts(env)) == 2
+
+
+def test_a_fetcher_of_an_unregistered_network_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engage_youtube
+
+    from engagecore import plugins
+    from engagecore.errors import PluginError
+
+    class Stray(engage_youtube.YouTubeFetcher):
+        network = "myspace"
+
+    def register_fetchers(register: object) -> None:
+        register(Stray())  # type: ignore[operator]
+
+    pm = plugins.get_plugin_manager()
+    (impl,) = [i for i in pm.hook.register_fetchers.get_hookimpls() if i.plugin_name == "youtube"]
+    monkeypatch.setattr(impl, "function", register_fetchers)
+    with pytest.raises(PluginError, match="plugin 'youtube': fetcher for network 'myspace'"):
+        plugins.registry()

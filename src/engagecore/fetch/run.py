@@ -132,8 +132,10 @@ class Session(FetchSession):
         secret: str | None,
         api_base: str | None,
         on_posts: Callable[[int], None] | None = None,
+        shared: dict[str, Any] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.shared = {} if shared is None else shared
         self.account = account
         self.client = client
         self.folder = folder
@@ -305,6 +307,7 @@ def _plan(
         account=account,
         newest_post=newest.astimezone(UTC) if isinstance(newest, datetime) else None,
         refresh_ids=refresh,
+        refresh_since=now - timedelta(days=refresh_days) if refresh else None,
         since=since,
         max_posts=max_posts,
         now=now,
@@ -396,8 +399,13 @@ def run(
     client = client or HttpClient()
     stopped: dict[str, str] = {}
     secrets: dict[str, str | None] = {}
+    shared: dict[str, dict[str, Any]] = {}
     posts_total = 0
     try:
+        for net, path in (secret_files or {}).items():
+            if net in fetchers and not dry_run:  # a file the user names is checked at once
+                secrets[net] = read_secret(fetchers[net].secret_env, path)
+                client.add_secret(secrets[net] or "")
         for i, target in enumerate(targets):
             acc, fetcher = target.account, target.fetcher
             row = AccountReport(acc.network, acc.label, acc.museum)
@@ -435,7 +443,17 @@ def run(
                     progress("posts", _label, _i, len(targets), posts_total, client_quota(report))
 
             pending = _pending(store, folder, root)
-            session = Session(fetcher, acc, client, folder, now, secret, base, on_posts)
+            session = Session(
+                fetcher,
+                acc,
+                client,
+                folder,
+                now,
+                secret,
+                base,
+                on_posts,
+                shared.setdefault(acc.network, {}),
+            )
             try:
                 result = _call(fetcher, plan, session)
             except AccountError as exc:
@@ -462,6 +480,7 @@ def run(
                             network=acc.network,
                             museum=acc.museum if found_id else None,
                             allow_empty=True,
+                            account=result.import_account,
                             relative_to=root,
                         )
                         if found_id:
