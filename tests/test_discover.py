@@ -91,7 +91,9 @@ BY_ID: dict[str, list[Any]] = {
 }
 BY_NAME: dict[tuple[str, str], list[tuple[str, str | None, str | None]]] = {
     ("Centre Pompidou", "Paris"): [("Q178065", "P2002", "CentrePompidou")],
-    ("Musée des Beaux-Arts", "Lyon"): [("Q511", "P2002", "mbalyon"), ("Q512", None, None)],
+    ("Musée des Beaux-Arts", "Lyon"): [("Q511", "P2002", "mbalyon"), ("Q512", "P2002", "mba")],
+    # the museum and its building share the label: only the museum names accounts
+    ("Musée Granet", "Aix-en-Provence"): [("Q3329", "P2003", "museegranet"), ("Q9001", None, None)],
 }
 
 
@@ -136,6 +138,7 @@ def db(tmp_path: Path) -> Path:
         eng.museums.add("Centre Pompidou", slug="pompidou", city="Paris")
         eng.museums.add("Musée des Beaux-Arts", slug="mba-lyon", city="Lyon")
         eng.museums.add("Musée sans ville", slug="nowhere")
+        eng.museums.add("Musée Granet", slug="granet", city="Aix-en-Provence")
         eng.link("louvre", "x", "@MuseeLouvre")
         eng.link("pompidou", "x", "MuseeOrsay")  # a user's (odd) link: never moved
     return path
@@ -179,6 +182,7 @@ EXPECTED = {
     ("rural", "facebook", "museerural, museeruralsologne", "Q3329524", "museofile", "not linked: several values"),
     ("pompidou", "x", "CentrePompidou", "Q178065", "name", "not linked: pompidou has x:MuseeOrsay"),
     ("mba-lyon", "", "", "Q511, Q512", "name", "not linked: several items"),
+    ("granet", "instagram", "museegranet", "Q3329", "name", "{link}"),
 }  # fmt: skip
 
 
@@ -228,6 +232,7 @@ def test_a_plain_run_links_and_never_moves_a_users_link(
         ("instagram", "museelouvre", "louvre", "discover"),
         ("youtube", "UCrmn-louvre0000000000000", "louvre", "discover"),
         ("facebook", "MuseeOrsay", "orsay", "discover"),
+        ("instagram", "museegranet", "granet", "discover"),
     }
     # a second run finds them linked and changes nothing
     before = _digest(db)
@@ -252,8 +257,8 @@ def test_the_table_says_how_many_museums_were_asked_and_found(
     assert code == 0, err
     assert "louvre" in out and "proposed" in out
     assert (
-        "asked Wikidata about 7 museum(s) (5 by Muséofile id, 2 by name and city; 1 with "
-        "neither, not asked); 5 found; 3 account(s) to link (dry run: nothing linked)"
+        "asked Wikidata about 8 museum(s) (5 by Muséofile id, 3 by name and city; 1 with "
+        "neither, not asked); 6 found; 4 account(s) to link (dry run: nothing linked)"
     ) in " ".join(err.split())
 
 

@@ -9,8 +9,8 @@ networks claim (:attr:`NetworkSpec.wikidata_property`) and the others Wikidata h
 accounts (:data:`ACCOUNT_PROPERTIES`), which are listed but cannot be linked while no plugin
 registers their network.
 
-Conservative on purpose: a museum matched by several items, or an item with several values
-for one property, proposes nothing for it; a museum that already has an account on a network
+Conservative on purpose: a museum matched by several items that name accounts, or an item with
+several values for one property, proposes nothing for it; a museum that already has an account on a network
 gets no other one there; an account linked to another museum stays where it is (a
 conflict is reported). A plain run links the proposals (origin ``discover``); ``--dry-run``
 only lists them.
@@ -311,6 +311,10 @@ def _settle(
     to_link: list[tuple[str, str, str]] = []
     for m, via, fs in found:
         items = sorted({f.item for f in fs})
+        holders = sorted({f.item for f in fs if f.prop in props and f.value})
+        if len(items) > 1 and len(holders) == 1:
+            # the museum and, say, its building: only one of them names accounts
+            items, fs = holders, [f for f in fs if f.item == holders[0]]
         if len(items) > 1:
             rows.append(_row(m.slug, "", "", ", ".join(items), via, "not linked: several items"))
             continue
