@@ -136,7 +136,8 @@ class YouTubeFetcher(Fetcher):
             got = self._videos(session, new_ids[start : start + BATCH])
             result.new_posts += len(got)
             session.posts(len(got))
-        refresh = [v for v in plan.refresh_ids if v not in set(new_ids)]
+        fetched = set(new_ids)
+        refresh = [v for v in plan.refresh_ids if v not in fetched]
         for start in range(0, len(refresh), BATCH):
             got = self._videos(session, refresh[start : start + BATCH])
             result.refreshed_posts += len(got)
@@ -145,6 +146,7 @@ class YouTubeFetcher(Fetcher):
     def _new_ids(self, plan: FetchPlan, session: FetchSession, uploads: str) -> list[str]:
         """Ids of the uploads newer than the newest stored video, newest first."""
         ids: list[str] = []
+        seen: set[str] = set()
         token: str | None = None
         while True:
             query: dict[str, str | int] = {
@@ -167,7 +169,8 @@ class YouTubeFetcher(Fetcher):
                 if not plan.wants(published):
                     older = True  # newest first: the rest is stored or too old
                     continue
-                if details["videoId"] not in ids:
+                if details["videoId"] not in seen:
+                    seen.add(details["videoId"])
                     ids.append(details["videoId"])
                 if plan.max_posts is not None and len(ids) >= plan.max_posts:
                     return ids

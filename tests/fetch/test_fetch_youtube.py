@@ -275,3 +275,17 @@ def test_a_fetcher_of_an_unregistered_network_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(impl, "function", register_fetchers)
     with pytest.raises(PluginError, match="plugin 'youtube': fetcher for network 'myspace'"):
         plugins.registry()
+
+
+def test_the_python_api(env: Path, youtube: YouTubeReplay) -> None:
+    import engagecore
+
+    youtube.videos = make_videos(4, NOW - timedelta(hours=1))
+    eng = engagecore.open(env)
+    try:
+        report = eng.fetch(link=("youtube", "@museedulouvre", "louvre"))
+        assert report.errors == [] and report.table()["new posts"].to_list() == [4]
+        report = eng.fetch("louvre", network="youtube", since=NOW.date(), refresh_days=0)
+        assert report.table()["new posts"].to_list() == [0]
+    finally:
+        eng.close()

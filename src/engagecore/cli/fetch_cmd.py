@@ -96,8 +96,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fetch followers, posts and counts from the networks' APIs, on your keys.
 
-        Each response is saved under responses/ beside the store and imported like a saved
-        export; a re-run asks only for newer posts and refreshes recent counts.
+        Responses are saved under responses/ beside the store, then imported.
+        A re-run asks only for newer posts and refreshes recent counts (docs/fetch.md).
         """
         names = list(targets or [])
         networks = list(network or [])

@@ -31,6 +31,7 @@ import polars as pl
 from engagecore import ingest, plugins
 from engagecore.errors import EngageError, PluginError, UsageError, one_line
 from engagecore.fetch.http import (
+    SECRET_PARAMS,
     FetchError,
     HttpClient,
     read_secret,
@@ -198,8 +199,21 @@ class Session(FetchSession):
                 f"{exc}; run again later (nothing of this account was stored)"
             ) from None
         if save:
-            self.save(doc)
+            self._save_raw(resp.content, doc)
         return doc
+
+    def _save_raw(self, content: bytes, doc: Any) -> Path:
+        """The response's own bytes with ``engagecore_observed_at`` added before the closing
+        brace (no re-serialization: the saved file is what the API sent); a body holding a
+        secret, or a secret's parameter name in a URL, goes through :meth:`save` instead."""
+        body = content.rstrip()
+        risky = any(s.encode() in body for s in self.client.secrets) or any(
+            f"{name}=".encode() in body for name in SECRET_PARAMS
+        )
+        if risky or not isinstance(doc, dict) or not doc or not body.endswith(b"}"):
+            return self.save(doc)
+        stamp = json.dumps(self.now.isoformat())
+        return self._write(body[:-1] + f',"{OBSERVED_AT_FIELD}":{stamp}}}'.encode())
 
     def save(self, doc: Any) -> Path:
         """Save a response for import: gzip, without secrets, with ``engagecore_observed_at``
@@ -209,6 +223,9 @@ class Session(FetchSession):
             clean = {**clean, OBSERVED_AT_FIELD: self.now.isoformat()}
         data = json.dumps(clean, ensure_ascii=False, separators=(",", ":")).encode()
         data = redact(data.decode(), self.client.secrets).encode() if self.client.secrets else data
+        return self._write(data)
+
+    def _write(self, data: bytes) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
         while True:
             self._n += 1
@@ -218,7 +235,7 @@ class Session(FetchSession):
         part = self.folder / f".{target.name}.part"
         with (
             part.open("wb") as raw,
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5, mtime=0) as gz,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz,
         ):
             gz.write(data)
         os.replace(part, target)
