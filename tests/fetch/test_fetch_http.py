@@ -95,14 +95,16 @@ def test_500_every_time_returns_the_last_answer(httpserver: HTTPServer, client: 
     assert client.sent == 3  # every attempt
 
 
-def test_timeout_then_success(httpserver: HTTPServer, sleeps: list[float]) -> None:
+def test_timeout_then_success(threaded_server: HTTPServer, sleeps: list[float]) -> None:
+    httpserver = threaded_server
+
     def slow(_: Request) -> Response:
-        time.sleep(0.6)
+        time.sleep(1.5)
         return Response(json.dumps({"late": True}), content_type="application/json")
 
     httpserver.expect_ordered_request("/x").respond_with_handler(slow)
     httpserver.expect_ordered_request("/x").respond_with_json({"ok": True})
-    with HttpClient(timeout=0.2, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
+    with HttpClient(timeout=0.5, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
         assert c.get(httpserver.url_for("/x")).json() == {"ok": True}
         assert c.sent == 2
 
