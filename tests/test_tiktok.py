@@ -203,6 +203,42 @@ def test_a_post_time_that_is_no_time_is_refused(tt: Path, tmp_path: Path) -> Non
         read(STUDIO, path)
 
 
+def test_cells_the_column_parse_leaves_out_are_read_row_by_row(tmp_path: Path) -> None:
+    # a local time the clocks skipped, another spelling of the time, a count with a
+    # thousands separator: parsed as the row-by-row reading does, in their rows' order
+    path = tmp_path / "Content.csv"
+    link = "https://www.tiktok.com/@museedemo/video/"
+    path.write_text(
+        "\ufeffVideo title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\n"
+        f'a,{link}7488000000000000001,2025/03/30 02:30:00,"1,234",1,1,1,1\n'
+        f"b,{link}7488000000000000002,2025-03-29 10:00,5,NAN,1,1,1\n"
+        f"c,{link}7488000000000000003,2025/03/29 09:00:00,7,2,1,1,1\n",
+        encoding="utf-8",
+    )
+    posts = read(STUDIO, path).posts
+    assert posts is not None
+    rows = {r["text"]: r for r in posts.iter_rows(named=True)}
+    assert rows["a"]["posted_at"] == utc(2025, 3, 30, 1, 30)  # read with the offset before
+    assert rows["a"]["views"] == 1234
+    assert rows["b"]["posted_at"] == utc(2025, 3, 29, 9, 0) and rows["b"]["likes"] is None
+    assert rows["c"]["posted_at"] == utc(2025, 3, 29, 8, 0) and rows["c"]["views"] == 7
+    assert posts["text"].to_list() == ["c", "b", "a"]  # sorted by time
+
+
+def test_a_row_with_too_many_cells_is_refused_naming_its_line(tt: Path, tmp_path: Path) -> None:
+    path = tmp_path / "Content.csv"
+    text = (tt / "studio" / "Content.csv").read_text(encoding="utf-8-sig")
+    path.write_text(
+        text + "x,https://www.tiktok.com/@museedemo/video/7400000000000000009,"
+        "2024/08/01 09:00:00,1,1,1,1,1,1\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        FormatError, match=r"Content\.csv, record line 7: expected 8 columns, got 9"
+    ):
+        read(STUDIO, path)
+
+
 # -- TikTok Studio: Followers and Overview ----------------------------------------------------
 
 

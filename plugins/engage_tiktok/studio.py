@@ -32,6 +32,8 @@ import io
 from datetime import date, datetime
 from typing import Any
 
+import polars as pl
+
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
@@ -47,6 +49,8 @@ from engagecore.plugin import (
 )
 
 from .common import (
+    _NOT_AVAILABLE,
+    _TIME_FORMATS,
     NETWORK_NAME,
     VIDEO_LINK,
     count,
@@ -88,6 +92,19 @@ METRICS = {
     "Shares": "shares",
     "Add to Favorites": "saves",
 }
+#: The columns of a Content table's posts as parsed column by column.
+_FAST_COLUMNS = (
+    "_row",
+    "Video title",
+    "post_id",
+    "account_id",
+    "posted_at",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+)
 _KNOWN = tuple(dict.fromkeys((*CONTENT, *FOLLOWERS, *OVERVIEW, *_OVERVIEW_REST, *_FOLLOWERS_REST)))
 
 
@@ -116,6 +133,13 @@ def head_kind(source: Source, name: str) -> str | None:
     except csv.Error:
         return None
     return table_kind(first)
+
+
+def _csv_lines(text: str) -> list[str]:
+    """Each data row's line ("line N", as errors name it), blank rows left out."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    return [f"line {reader.line_num}" for row in reader if any(c.strip() for c in row)]
 
 
 def _cell(value: object) -> str:
@@ -199,13 +223,14 @@ def _xlsx_kind(source: Source, name: str) -> str | None:
 
 
 class _Tables:
-    """What one read found: posts by video id, snapshots, the accounts the links name."""
+    """What one read found: the posts of each Content table, snapshots, the accounts named."""
 
     def __init__(self, source: Source, ctx: ReadContext) -> None:
         self.source = source
         self.ctx = ctx
         self.zone = zone(ctx)
-        self.posts: dict[str, dict[str, Any]] = {}
+        #: the Content tables' posts, one frame per table, in the order read
+        self.posts_frames: list[pl.DataFrame] = []
         self.handles: dict[str, str] = {}  # handle → where it was seen first
         self.snapshots: dict[datetime, int] = {}
         self.overviews = 0
@@ -240,40 +265,146 @@ class _Tables:
         return where, header, out
 
     def content(self, name: str) -> None:
+        if name == WHOLE or name.lower().endswith(".xlsx"):
+            self._content_rows(name)
+        else:
+            self._content_csv(name)
+
+    def _content_rows(self, name: str) -> None:
+        """The Content table row by row (an XLSX sheet's rows as text)."""
         where, header, rows = self.rows(name)
         at = {h: header.index(h) for h in CONTENT}
         seen = modified_at(self.source, name)
-        for record, row in rows:
-            link = row[at["Video link"]]
-            m = VIDEO_LINK.match(link)
-            if m is None:
-                raise FormatError(
-                    where,
-                    "column 'Video link': expected https://www.tiktok.com/@handle/video/ID, "
-                    f"got {link!r}",
-                    record,
-                )
-            handle, video = handle_of(m["handle"]), m["id"]
+        posts = [
+            self._post(where, record, [row[at[h]] for h in CONTENT], seen) for record, row in rows
+        ]
+        self.posts_frames.append(plugin.frame("posts", posts).drop("hashtags", "mentions"))
+
+    def _post(self, where: str, record: str, cells: list[str], seen: datetime) -> dict[str, Any]:
+        """One Content row (its cells in CONTENT's order) as a posts row."""
+        title, link, posted = cells[0], cells[1], cells[2]
+        m = VIDEO_LINK.match(link)
+        if m is None:
+            raise FormatError(
+                where,
+                "column 'Video link': expected https://www.tiktok.com/@handle/video/ID, "
+                f"got {link!r}",
+                record,
+            )
+        handle, video = handle_of(m["handle"]), m["id"]
+        self.handles.setdefault(handle, where)
+        post: dict[str, Any] = {
+            "network": NETWORK_NAME,
+            "post_id": video,
+            "account_id": handle,
+            "posted_at": local_time(posted, self.zone, where, record, "Post time"),
+            "kind": "video",
+            "is_own": True,
+            "text": title if title.strip() else None,
+            "url": f"https://www.tiktok.com/@{handle}/video/{video}",
+            "observed_at": seen,
+        }
+        for column, value in zip(CONTENT[3:], cells[3:], strict=True):
+            post[METRICS[column]] = count(value, where, record, column)
+        return post
+
+    def _content_csv(self, name: str) -> None:
+        """The Content table of a CSV, read by polars' CSV reader and parsed column by
+        column (1M videos: seconds, not minutes); a cell that does not parse is looked at
+        again row by row, to refuse it naming its line as the row-by-row reading would."""
+        where = _display(self.source, name)
+        text = self.source.read_text(name)
+        header = [h.strip() for h in check_csv_records(text, where, known_headers=_KNOWN)]
+        width = len(header)
+        try:
+            raw = pl.read_csv(
+                text.encode(),
+                infer_schema=False,
+                has_header=True,
+                new_columns=[f"c{i}" for i in range(width)],
+                empty_string_is_null=False,
+                truncate_ragged_lines=False,
+            )
+        except pl.exceptions.PolarsError:
+            # a row polars cannot split as Python's csv module does: read row by row, which
+            # refuses what is wrong naming its line
+            del text
+            self._content_rows(name)
+            return
+        del text
+        cells = [pl.col(f"c{header.index(h)}").fill_null("") for h in CONTENT]
+        df = raw.select([c.alias(h) for c, h in zip(cells, CONTENT, strict=True)])
+        del raw
+        df = df.filter(pl.any_horizontal([pl.col(h).str.strip_chars() != "" for h in CONTENT]))
+        df = df.with_row_index("_row")
+        link = pl.col("Video link").str.extract_groups(VIDEO_LINK.pattern)
+        # Studio's own format; the rare other spellings go row by row (see below)
+        posted = (
+            pl.col("Post time")
+            .str.strip_chars()
+            .str.strptime(pl.Datetime("us"), _TIME_FORMATS[0], strict=False)
+        )
+        counts = []
+        for column, field in METRICS.items():
+            v = pl.col(column).str.strip_chars()
+            na = v.str.to_lowercase().is_in(sorted(_NOT_AVAILABLE))
+            counts.append(
+                pl.when(na).then(None).otherwise(v.cast(pl.Int64, strict=False)).alias(field)
+            )
+            counts.append((~na & v.cast(pl.Int64, strict=False).is_null()).alias(f"_bad_{field}"))
+        df = df.with_columns(
+            link.struct.field("handle").str.to_lowercase().alias("account_id"),
+            link.struct.field("id").alias("post_id"),
+            posted.dt.replace_time_zone(self.zone.key, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .alias("posted_at"),
+            posted.is_null().alias("_bad_time"),
+            *counts,
+        )
+        bad = df.filter(
+            pl.col("post_id").is_null()
+            | pl.col("_bad_time")
+            | pl.col("posted_at").is_null()
+            | pl.any_horizontal([pl.col(f"_bad_{f}") for f in METRICS.values()])
+        )
+        seen = modified_at(self.source, name)
+        if bad.height:
+            # cells polars' parse leaves out: refused (naming the line) or parsed row by row
+            # ("1,234", a local time the clocks skipped)
+            lines = _csv_lines(self.source.read_text(name))
+            fixed = [
+                {
+                    "_row": r["_row"],
+                    "Video title": r["Video title"],
+                    **self._post(where, lines[r["_row"]], [r[h] for h in CONTENT], seen),
+                }
+                for r in bad.iter_rows(named=True)
+            ]
+            redo = pl.DataFrame(
+                [{k: p[k] for k in _FAST_COLUMNS} for p in fixed],
+                schema={k: df.schema[k] for k in _FAST_COLUMNS},
+            )
+            df = pl.concat(
+                [
+                    df.filter(~pl.col("_row").is_in(bad["_row"].implode())).select(_FAST_COLUMNS),
+                    redo,
+                ]
+            ).sort("_row")
+        else:
+            df = df.select(_FAST_COLUMNS)
+        for handle in df["account_id"].unique(maintain_order=True).to_list():
             self.handles.setdefault(handle, where)
-            title = row[at["Video title"]]
-            post: dict[str, Any] = {
-                "network": NETWORK_NAME,
-                "post_id": video,
-                "account_id": handle,
-                "posted_at": local_time(
-                    row[at["Post time"]], self.zone, where, record, "Post time"
-                ),
-                "kind": "video",
-                "is_own": True,
-                "text": title if title.strip() else None,
-                "hashtags": plugin.hashtags(title),
-                "mentions": plugin.mentions(title),
-                "url": f"https://www.tiktok.com/@{handle}/video/{video}",
-                "observed_at": seen,
-            }
-            for column, field in METRICS.items():
-                post[field] = count(row[at[column]], where, record, column)
-            self.posts[video] = post
+        title = pl.col("Video title")
+        self.posts_frames.append(
+            df.with_columns(
+                network=pl.lit(NETWORK_NAME),
+                kind=pl.lit("video"),
+                is_own=pl.lit(True),
+                text=pl.when(title.str.strip_chars() == "").then(None).otherwise(title),
+                url=pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id"),
+                observed_at=pl.lit(seen, dtype=pl.Datetime("us", "UTC")),
+            ).drop("Video title", "_row")
+        )
 
     def followers(self, name: str) -> None:
         where, header, rows = self.rows(name)
@@ -352,12 +483,23 @@ class TikTokStudioImporter(Importer):
                 tables.rows(name)  # checked whole, nothing stored
                 tables.overviews += 1
         account = tables.account()
-        posts = sorted(tables.posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
+        posts = plugin.frame(
+            "posts",
+            pl.concat(
+                [plugin.frame("posts", f) for f in tables.posts_frames]
+                or [plugin.frame("posts", [])]
+            )
+            .unique("post_id", keep="last", maintain_order=True)  # a video listed twice: the last
+            .with_columns(
+                hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
+            )
+            .sort("posted_at", "post_id"),
+        )
         batch = Batch(
             accounts=plugin.frame(
                 "accounts", [{"network": NETWORK_NAME, "account_id": account, "handle": account}]
             ),
-            posts=plugin.frame("posts", posts),
+            posts=posts,
         )
         if tables.snapshots:
             batch.follower_snapshots = plugin.frame(
@@ -372,7 +514,7 @@ class TikTokStudioImporter(Importer):
                     for at, n in sorted(tables.snapshots.items())
                 ],
             )
-        if not posts and not tables.snapshots and tables.overviews:
+        if posts.is_empty() and not tables.snapshots and tables.overviews:
             batch.empty_reason = (
                 "TikTok Studio's Overview table holds the account's daily totals (views, "
                 "profile views, net growth), which are not stored: import the Content and "
