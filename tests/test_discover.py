@@ -77,6 +77,7 @@ BY_ID: dict[str, list[Any]] = {
         binding("Q19675", "M5004", "P2002", "MuseeLouvre"),
         binding("Q19675", "M5004", "P2003", "museelouvre"),
         binding("Q19675", "M5004", "P2397", "UCrmn-louvre0000000000000"),
+        binding("Q19675", "M5004", "P7085", "museedulouvre"),  # claimed by the TikTok plugin
         binding("Q19675", "M5004", UNCLAIMED[0], "louvre_space"),
     ],
     "M5010": [  # Orsay: its X handle is linked by the user to another museum
@@ -169,6 +170,7 @@ EXPECTED = {
     ("louvre", "x", "MuseeLouvre", "Q19675", "museofile", "already linked"),
     ("louvre", "instagram", "museelouvre", "Q19675", "museofile", "{link}"),
     ("louvre", "youtube", "UCrmn-louvre0000000000000", "Q19675", "museofile", "{link}"),
+    ("louvre", "tiktok", "museedulouvre", "Q19675", "museofile", "{link}"),
     (
         "louvre",
         "Myspace username",
@@ -231,6 +233,7 @@ def test_a_plain_run_links_and_never_moves_a_users_link(
         ("x", "MuseeOrsay", "pompidou", "user"),
         ("instagram", "museelouvre", "louvre", "discover"),
         ("youtube", "UCrmn-louvre0000000000000", "louvre", "discover"),
+        ("tiktok", "museedulouvre", "louvre", "discover"),
         ("facebook", "MuseeOrsay", "orsay", "discover"),
         ("instagram", "museegranet", "granet", "discover"),
     }
@@ -258,7 +261,7 @@ def test_the_table_says_how_many_museums_were_asked_and_found(
     assert "louvre" in out and "proposed" in out
     assert (
         "asked Wikidata about 8 museum(s) (5 by Muséofile id, 3 by name and city; 1 with "
-        "neither, not asked); 6 found; 4 account(s) to link (dry run: nothing linked)"
+        "neither, not asked); 6 found; 5 account(s) to link (dry run: nothing linked)"
     ) in " ".join(err.split())
 
 

@@ -73,6 +73,7 @@ NETWORK = NetworkSpec(
     # views).
     basis_order=("views", "followers"),
     simulation=SIMULATION,
+    wikidata_property="P7085",  # Wikidata's TikTok username: `engage museums discover`
 )
 
 
