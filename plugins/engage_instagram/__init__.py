@@ -68,6 +68,7 @@ NETWORK = NetworkSpec(
     launched=date(2010, 10, 6),  # public launch
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2003",  # Wikidata's Instagram username: `engage museums discover`
 )
 
 

@@ -76,6 +76,7 @@ NETWORK = NetworkSpec(
     launched=date(2005, 4, 23),  # first video uploaded
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2397",  # Wikidata's YouTube channel ID: `engage museums discover`
 )
 
 

@@ -8,6 +8,7 @@ is kept by the registry (``plugins.registry().owner(obj)``), never written onto 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -72,6 +73,9 @@ class NetworkSpec:
     :param simulation: the simulator's parameters for this network (the keys of
         ``[default]`` in ``engagecore/data/simulation.toml``: ``followers_median``,
         ``adoption``, ``kinds``, …); keys not given keep the default.
+    :param wikidata_property: the Wikidata property whose value names an item's account on
+        this network (``"P2002"``, X username): ``engage museums discover`` proposes the
+        accounts of the store's museums from it. Empty: none.
     """
 
     name: str
@@ -84,8 +88,14 @@ class NetworkSpec:
     young_prior: YoungPrior | None = None
     basis_order: tuple[str, ...] = ()
     simulation: Mapping[str, Any] = field(default_factory=dict)
+    wikidata_property: str = ""
 
     def __post_init__(self) -> None:
+        if self.wikidata_property and not re.fullmatch(r"P[1-9][0-9]*", self.wikidata_property):
+            raise ValueError(
+                f"network {self.name!r}: wikidata_property {self.wikidata_property!r}; "
+                "expected a property id like 'P2002'"
+            )
         bad = [c for c in (*self.interactions, *self.provides) if c not in schema.COUNT_COLUMNS]
         if bad:
             raise ValueError(

@@ -31,6 +31,21 @@ def httpserver_listen_address() -> tuple[str, int]:
     return ("127.0.0.1", 0)
 
 
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A replay server answering each request in its own thread: a retry after a timeout
+    is served while the timed-out request's slow handler still sleeps (the shared
+    ``httpserver`` answers one request at a time, so on a loaded machine the retry would
+    wait behind it and time out too)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
+
+
 class Sleeps(list[float]):
     """Records the waits asked for instead of sleeping."""
 

@@ -387,6 +387,26 @@ class HttpClient:
 
         Transport failures after every retry raise :class:`NetworkError`, with the secrets
         redacted from its message."""
+        return self._request("GET", url, params, headers, None)
+
+    def post(
+        self,
+        url: str,
+        form: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST a form (``application/x-www-form-urlencoded``) to ``url``, retried and
+        answered as :meth:`get` (a SPARQL query too long for a URL)."""
+        return self._request("POST", url, None, headers, form)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+        form: Mapping[str, str] | None,
+    ) -> Response:
         host = self._host(url)
         shown = strip_secrets(str(httpx.URL(url, params=dict(params or {}))))
         with self._semaphore(host):
@@ -401,7 +421,7 @@ class HttpClient:
                     wait_jitter=self.wait_jitter,
                 ):
                     with attempt:
-                        resp = self._once(url, params, headers, shown)
+                        resp = self._once(url, params, headers, shown, method, form)
             except _Transient as exc:
                 resp = exc.response
             except httpx.TransportError as exc:
@@ -420,11 +440,16 @@ class HttpClient:
         params: Mapping[str, str | int] | None,
         headers: Mapping[str, str] | None,
         shown: str,
+        method: str = "GET",
+        form: Mapping[str, str] | None = None,
     ) -> Response:
         self._check_budget(url)
         with self._lock:
             self.sent += 1
-        r = self._client.get(url, params=dict(params or {}), headers=dict(headers or {}))
+        if form is not None:
+            r = self._client.request(method, url, data=dict(form), headers=dict(headers or {}))
+        else:
+            r = self._client.get(url, params=dict(params or {}), headers=dict(headers or {}))
         # the whole body: a connection cut mid-body raises a (retried) transport error
         resp = Response(r.status_code, r.headers, r.content, shown)
         if r.status_code == 429 or r.status_code >= 500:
