@@ -336,3 +336,129 @@ def test_network_and_demo_round_trip(tmp_path: Path) -> None:
     assert posts["posted_at"].dtype.time_zone == "UTC"  # type: ignore[union-attr]
     assert posts["mentions"].to_list()[0] == ["amis_du_musee"]
     assert posts["hashtags"].to_list()[0] == ["JourDeFermeture", "musée"]
+
+
+# ------------------------------------------------------------------ the repository export (CAR)
+
+
+def _tid(when: datetime, clock: int = 7) -> str:
+    """A TID record key for ``when`` (the AT Protocol's: microseconds, then a clock id)."""
+    alphabet = "234567abcdefghijklmnopqrstuvwxyz"
+    n = (int(when.timestamp()) * 1_000_000 + when.microsecond) << 10 | clock
+    return "".join(alphabet[(n >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+@pytest.fixture
+def car(tmp_path: Path, fixtures: Path) -> Path:
+    pytest.importorskip("libipld", reason="libipld (a dependency) is not installed here")
+    out = tmp_path / "repo.car"
+    shutil.copy(fixtures / "bluesky" / "repo.car", out)
+    return out
+
+
+def test_the_repository_export_gives_posts_and_reposts_without_counts(
+    tmp_path: Path, car: Path
+) -> None:
+    from engage_bluesky.repo import tid_time
+
+    ts = datetime(2024, 5, 2, 18, 21, 7, tzinfo=UTC).timestamp()
+    os.utime(car, (ts, ts))
+    with engagecore.open(tmp_path / "s.duckdb") as eng:
+        eng.ingest([car], account=HANDLE)
+        posts = _by_id(eng.posts().filter(pl.col("network") == "bluesky"))
+        accounts = eng.accounts().filter(pl.col("network") == "bluesky").to_dicts()
+    # 4 posts and 1 repost; the like and the follow records are not posts
+    assert sorted(posts) == sorted(
+        ["3kqwxyyxtvs2c", "3kqyb5ch5sk2q", "3lbpxk4c2bd2q", "3lbqzvy2x7k2a", "3lbqc2p4uzk2d"]
+    )
+    assert [(a["account_id"], a["handle"], a["display_name"]) for a in accounts] == [
+        (MUSEUM, HANDLE, "Musée des Beaux-Arts de Lyon")
+    ]
+    for row in posts.values():  # a repository holds no counts
+        assert all(row[c] is None for c in ("likes", "comments", "shares", "quotes", "saves"))
+        assert row["observed_at"] == datetime.fromtimestamp(ts, UTC)
+    pinned = posts["3lbqzvy2x7k2a"]
+    assert pinned["posted_at"] == _utc(2025, 6, 20, 16, 30, 5, 120000)  # +02:00 → UTC
+    assert (pinned["kind"], pinned["is_own"], pinned["language"]) == ("photo", True, "fr")
+    assert pinned["hashtags"] == ["ExpoLumières", "patrimoine"]
+    assert pinned["mentions"] == ["amis-du-musee.bsky.social"]
+    assert pinned["url"] == f"https://bsky.app/profile/{HANDLE}/post/3lbqzvy2x7k2a"
+    repost = posts["3lbqc2p4uzk2d"]  # the same id as the feed gives the repost
+    assert repost["is_own"] is False and repost["text"] is None
+    assert repost["url"] == f"https://bsky.app/profile/{FRIENDS}/post/3lbqa7e5mfs2x"
+    # the 2015 date of an imported tweet: the time its record key was written instead
+    backdated = posts["3kqyb5ch5sk2q"]["posted_at"]
+    assert backdated == tid_time("3kqyb5ch5sk2q") and backdated.year == 2024
+    assert posts["3kqwxyyxtvs2c"]["posted_at"] == _utc(2023, 9, 14, 8, 30)
+
+
+def test_tid_record_keys_give_their_time() -> None:
+    from engage_bluesky.repo import tid_time
+
+    when = datetime(2024, 11, 20, 10, 15, 30, 123456, tzinfo=UTC)
+    assert tid_time(_tid(when)) == when
+    assert tid_time("self") is None and tid_time("3lbqzvy2x7k2A") is None
+
+
+def test_without_a_handle_the_repository_account_is_its_did(car: Path) -> None:
+    batch = _read("bluesky-repo", car)
+    assert batch.accounts.to_dicts()[0]["handle"] is None
+    urls = batch.posts.filter(pl.col("is_own"))["url"].to_list()
+    assert all(u.startswith(f"https://bsky.app/profile/{MUSEUM}/post/") for u in urls)
+    with pytest.raises(FormatError, match="account"):
+        _read("bluesky-repo", car, account="did:plc:autremusee")
+
+
+def test_a_cut_or_damaged_repository_is_refused_naming_the_block(
+    tmp_path: Path, car: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = car.read_bytes()
+    car.write_bytes(data[: len(data) - 40])
+    with pytest.raises(
+        FormatError,
+        match=r"repo\.car, record block \d+: expected a whole CAR block: the file ends inside it",
+    ):
+        _read("bluesky-repo", car)
+    damaged = bytearray(data)
+    at = data.index("Lumières".encode())
+    damaged[at] ^= 0x20  # "L" → "l": valid DAG-CBOR, not the bytes the CID names
+    car.write_bytes(bytes(damaged))
+    with pytest.raises(
+        FormatError, match=r"record block \d+: expected the block's bytes to match its CID"
+    ):
+        _read("bluesky-repo", car)
+    db = tmp_path / "s.duckdb"
+    with engagecore.open(db) as eng:
+        before = eng.store.table_digest()
+    code, _, err = run(["ingest", str(car), "--db", str(db)], capsys)
+    assert code != 0 and "repo.car, record block" in err and len(err.strip().splitlines()) == 1
+    with engagecore.open(db) as eng:
+        assert eng.store.table_digest() == before
+
+
+def test_the_car_importer_claims_only_car_files(car: Path, feed: Path, fixtures: Path) -> None:
+    repo = _importer("bluesky-repo")
+    assert repo.detect(Source.open(car)) >= 0.9
+    assert repo.detect(Source.open(feed / "page-0001.json")) == 0.0
+    assert repo.detect(Source.open(fixtures / "bluesky" / "profile.json")) == 0.0
+    assert _importer("bluesky-feed").detect(Source.open(car)) == 0.0
+    foreign = car.parent / "notes.txt"
+    foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
+    check_importer(repo, foreign)
+
+
+def test_a_truncated_profile_is_refused_naming_the_file(tmp_path: Path, fixtures: Path) -> None:
+    text = (fixtures / "bluesky" / "profile.json").read_text("utf-8")
+    one = tmp_path / "profile.json"
+    one.write_text(text[: text.index('"followersCount"') + 20], "utf-8")
+    with pytest.raises(
+        FormatError, match=r"profile\.json: expected a whole JSON response: the file ends inside it"
+    ):
+        _read("bluesky-profile", one)
+    many = tmp_path / "profiles.json"
+    doc = json.dumps({"profiles": [json.loads(text), json.loads(text)]})
+    many.write_text(doc[: doc.rindex('"followersCount"')], "utf-8")
+    with pytest.raises(
+        FormatError, match=r"profiles\.json, record profiles\[1\]: expected a whole JSON"
+    ):
+        _read("bluesky-profile", many)

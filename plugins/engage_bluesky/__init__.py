@@ -1,4 +1,5 @@
-"""Bluesky network plugin: getAuthorFeed pages and getProfile responses (AppView JSON)."""
+"""Bluesky network plugin: getAuthorFeed pages and getProfile responses (AppView JSON), and
+the repository export (CAR)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .common import LAUNCHED
 from .demo import BlueskyDemoWriter
 from .feed import BlueskyFeedImporter
 from .profile import BlueskyProfileImporter
+from .repo import BlueskyRepoImporter
 
 # The young-audience prior. What is known: Pew Research Center, "Americans' Social Media Use"
 # (survey of 5,022 U.S. adults, 5 February - 18 June 2025, published November 2025) finds 4 %
@@ -77,6 +79,7 @@ def register_networks(register: Callable[[NetworkSpec], None]) -> None:
 def register_importers(register: Callable[[Importer], None]) -> None:
     register(BlueskyFeedImporter())
     register(BlueskyProfileImporter())
+    register(BlueskyRepoImporter())
 
 
 @hookimpl

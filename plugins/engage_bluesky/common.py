@@ -57,7 +57,8 @@ def load(source: Source, member: str, item_key: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        opened = text.count(f'"{item_key}"', 0, exc.pos) if item_key else 0
+        listed = f'"{_LIST_OF[item_key]}"' in text[: exc.pos]  # a getProfile has no list
+        opened = text.count(f'"{item_key}"', 0, exc.pos) if listed else 0
         record = f"{_LIST_OF[item_key]}[{opened - 1}]" if opened else None
         # a string left open runs to the end of the file: cut short there too
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
