@@ -9,7 +9,10 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
   single string of ``--size`` MB;
 - ``x-big-string``: an X archive whose only tweet's text is a single ``--size`` MB string;
 - ``instagram-big-string``: an Instagram export whose first caption is a ``--size`` MB string
-  (Instagram's JSON files are parsed whole in Python);
+  (refused: a post over 64 MiB);
+- ``instagram-big``: an Instagram export whose ``posts_1.json`` holds about ``--size`` MB of
+  ordinary posts (the test fixture's first post, repeated with new ids and times: 320,000
+  posts at 200 MB);
 - ``graph-big``: a Facebook Graph ``{"data": [...]}`` dump of about ``--size`` MB;
 - ``graph-big-zip``: the same dump inside a zip;
 - ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
@@ -165,6 +168,29 @@ def instagram_big_string(path: Path, size: int) -> Path:
     return export
 
 
+def instagram_big(path: Path, size: int) -> Path:
+    """Instagram's "Download your information" (the test fixture) whose ``posts_1.json``
+    holds about ``size`` bytes of ordinary posts, pretty-printed as Meta writes them."""
+    fixture = HERE.parent / "tests" / "fixtures" / "instagram" / "dyi_2025"
+    export = path / "dyi"
+    shutil.copytree(fixture, export)
+    posts = next(export.rglob("media/posts_1.json"))
+    first = json.loads(posts.read_text(encoding="utf-8"))[0]
+    with posts.open("w", encoding="utf-8") as fh:
+        fh.write("[")
+        written, i = 1, 0
+        while written < size:
+            media = first["media"][0]
+            media["uri"] = f"media/posts/202001/{10**8 + i}_n_{17 * 10**15 + i}.jpg"
+            media["creation_timestamp"] = 1_500_000_000 + 60 * i
+            text = ("," if i else "") + "\n  " + json.dumps(first, indent=2).replace("\n", "\n  ")
+            fh.write(text)
+            written += len(text.encode())
+            i += 1
+        fh.write("\n]\n")
+    return export
+
+
 def largest_member(path: Path) -> int:
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
@@ -201,6 +227,7 @@ CASES = (
     "graph-big-string",
     "x-big-string",
     "instagram-big-string",
+    "instagram-big",
     "graph-big",
     "graph-big-zip",
     "x-archive",
@@ -221,6 +248,8 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return x_big_string(folder, size)
     if name == "instagram-big-string":
         return instagram_big_string(folder, size)
+    if name == "instagram-big":
+        return instagram_big(folder, size)
     if name.startswith("graph-big"):
         dump = graph_dump(folder / "graph", size)
         return zipped(dump.parent, folder / "graph.zip") if name.endswith("zip") else dump

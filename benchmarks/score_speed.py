@@ -51,35 +51,17 @@ def specs() -> dict[str, object]:
     }
     provides = frozenset({"likes", "comments", "shares", "quotes", "saves", "views", "reach"})
     # Each network's simulation parameters come with its spec (its plugin's, when one is
-    # registered); TikTok's wait for its plugin in docs/pending_networks.md, copied here so
-    # that the generated data stays the one RESULTS.md was measured on.
+    # registered); TikTok's from its plugin module even where it is not registered (an
+    # environment installed before it), so that the generated data stays the one RESULTS.md
+    # was measured on.
+    from engage_tiktok import SIMULATION as TIKTOK_SIMULATION
+
     from engagecore import plugins
 
     registered = plugins.registry().networks
     sim = {n: dict(registered[n].simulation) for n in sets if n in registered}
     sim.setdefault("tiktok", TIKTOK_SIMULATION)
     return {n: NetworkSpec(n, n, w, provides, simulation=sim.get(n, {})) for n, w in sets.items()}
-
-
-#: TikTok's demo parameters (docs/pending_networks.md), until a TikTok plugin brings them.
-TIKTOK_SIMULATION: dict[str, object] = {
-    "fallback_rate": 0.03,
-    "followers_median": 2000.0,
-    "posts_per_week": 2.0,
-    "kinds": {"video": 1.0},
-    "split": {"likes": 0.9, "comments": 0.03, "shares": 0.04, "saves": 0.03},
-    "views_per_follower": 1.5,
-    "repost_share": 0.0,
-    "adoption": [
-        ("2018-06-01", 0.0),
-        ("2020-12-31", 0.03),
-        ("2022-12-31", 0.1),
-        ("2024-12-31", 0.2),
-    ],
-    "age_share": 0.3,
-    "age_basis": "viewers",
-    "age_profile": (0.08, 0.3, 0.3, 0.15, 0.09, 0.05, 0.03),
-}
 
 
 def generate(path: Path, posts: int, museums: int, seed: int) -> tuple[float, float]:

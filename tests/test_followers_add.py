@@ -75,7 +75,7 @@ def test_a_second_figure_for_the_same_time_replaces_the_first(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("tiktok", "rodin_x", 5), "unknown network 'tiktok'; known: "),
+        (("myspace", "rodin_x", 5), "unknown network 'myspace'; known: "),
         (("x", "nobody", 5), "no x account 'nobody'"),
         (("x", "rodin_x", -5), "expected a number ≥ 0"),
         (("x", "rodin_x", "12k"), "expected a whole number"),
@@ -116,7 +116,7 @@ def test_cli_followers_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0 and "x:rodin_x (rodin): 12,500 followers at 2024-01-01 00:00 UTC" in out
     code, out, _ = run("followers", "list", "--museum", "rodin", "--format", "csv")
     assert code == 0 and out.splitlines()[1].startswith("x,rodin,rodin_x,rodin_x,2024-01-01")
-    code, _, err = run("followers", "add", "tiktok", "rodin_x", "5")
+    code, _, err = run("followers", "add", "myspace", "rodin_x", "5")
     assert code == 2 and err.count("\n") == 1 and "known: facebook, instagram" in err
     code, _, err = run("followers", "add", "x", "rodin_x", "5", "--date", "2999-01-01")
     assert code == 2 and "in the future" in err

@@ -58,6 +58,8 @@ LOUVRE_YT = "UCfVvGxNuFTd9ktLB7jTu3Wg"
 # Threads: likes, comments (replies), shares (reposts), quotes, views
 TH_COUNTS = ("likes", "comments", "shares", "quotes", "views")
 TH_NONE = (None,) * len(TH_COUNTS)
+# TikTok: likes, comments, shares, saves ("Add to Favorites"), views
+TT_COUNTS = ("likes", "comments", "shares", "saves", "views")
 
 CASES = [
     # tweets.js + tweets-part1.js; manifest.js dates the archive (generationDate) and counts
@@ -573,6 +575,65 @@ CASES = [
                     ("65+", 266),
                 )
             ],
+        },
+    ),
+    # TikTok Studio's Content table: local times without zone read in Europe/Paris (one
+    # after the end of summer time, 02:30 on 2025-10-26 repeated: the first, summer time,
+    # is taken), "--" and "NAN" are NULL, a mixed-case handle in one link
+    Case(
+        "tiktok-studio",
+        "tiktok/studio/Content.csv",
+        {
+            "accounts": [{"account_id": "museedemo", "handle": "museedemo"}],
+            "posts": _posts(
+                "tiktok",
+                TT_COUNTS,
+                [
+                    ("7567452112981069079", "2025-10-31T17:19:10Z", 1032, 41, 17, 88, 12840),
+                    ("7565000000000000002", "2025-10-26T00:30:00Z", None, None, 3, 12, 5210),
+                    ("7488000000000000003", "2025-03-30T01:15:00Z", 75, 2, 0, None, 980),
+                    ("7400000000000000004", "2024-08-01T07:00:00Z", 0, 0, 0, 0, 0),
+                ],
+            ),
+        },
+        options={"timezone": "Europe/Paris"},
+    ),
+    # "Download your data": times in UTC whatever --timezone says, likes only (strings)
+    Case(
+        "tiktok-export",
+        "tiktok/export/user_data_tiktok.json",
+        {
+            "accounts": [{"account_id": "museedemo", "handle": "museedemo"}],
+            "posts": _posts(
+                "tiktok",
+                TT_COUNTS,
+                [
+                    ("7499000000000000001", "2025-05-01T12:00:00Z", 1204, None, None, None, None),
+                    ("7488000000000000003", "2025-03-30T01:30:00Z", 0, None, None, None, None),
+                    ("7516000000000000004", "2025-06-15T08:05:09Z", 12500, None, None, None, None),
+                ],
+            ),
+        },
+        options={"timezone": "Europe/Paris"},
+    ),
+    # Display API v2: user info and two video list pages (the second past the last video);
+    # create_time in Unix seconds; an absent comment_count / share_count is NULL
+    Case(
+        "tiktok-api",
+        "tiktok/api",
+        {
+            "accounts": [
+                {"account_id": "museedemo", "handle": "museedemo", "display_name": "Musée Démo"}
+            ],
+            "posts": _posts(
+                "tiktok",
+                TT_COUNTS,
+                [
+                    ("7567452112981069079", "2025-10-31T17:19:10Z", 1032, 41, 17, None, 12840),
+                    ("7565000000000000002", "2025-10-26T00:30:00Z", 310, None, None, None, 5210),
+                ],
+            ),
+            "follower_snapshots": [{"account_id": "museedemo", "followers": 4845}],
         },
     ),
 ]

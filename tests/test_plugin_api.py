@@ -96,6 +96,7 @@ def test_hook_spec_is_typed_and_versioned(hook: str) -> None:
             "register_importers": api.Importer,
             "register_registry_readers": api.RegistryReader,
             "register_demo_writers": api.DemoWriter,
+            "register_fetchers": api.Fetcher,
         }[hook]
         assert param == "register"
         assert hint == Callable[[expected], None]

@@ -67,6 +67,7 @@ NETWORK = NetworkSpec(
     launched=date(2004, 2, 4),  # launch
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2013",  # Wikidata's Facebook username: `engage museums discover`
 )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
+from engage_instagram.fetch import InstagramFetcher
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -67,6 +68,7 @@ NETWORK = NetworkSpec(
     launched=date(2010, 10, 6),  # public launch
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2003",  # Wikidata's Instagram username: `engage museums discover`
 )
 
 
@@ -84,3 +86,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(InstagramDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(InstagramFetcher())

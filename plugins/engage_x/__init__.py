@@ -9,7 +9,15 @@ from typing import Any
 from engage_x.api import XApiImporter
 from engage_x.archive import XArchiveImporter
 from engage_x.demo import XDemoWriter
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engage_x.fetch import XFetcher
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    YoungPrior,
+    hookimpl,
+)
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -67,6 +75,7 @@ NETWORK = NetworkSpec(
     launched=date(2006, 3, 21),  # first post on the network
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2002",  # Wikidata's X username: `engage museums discover`
 )
 
 
@@ -84,3 +93,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(XDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(XFetcher())

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .analytics import YouTubeAnalyticsImporter
 from .data_api import YouTubeDataApiImporter
 from .demo import YouTubeDemoWriter
+from .fetch import YouTubeFetcher
 from .studio_csv import YouTubeStudioCsvImporter
 
 # The young-audience prior: this network's users by age band, in a population shaped like
@@ -75,6 +76,7 @@ NETWORK = NetworkSpec(
     launched=date(2005, 4, 23),  # first video uploaded
     young_prior=YOUNG_PRIOR,
     simulation=SIMULATION,
+    wikidata_property="P2397",  # Wikidata's YouTube channel ID: `engage museums discover`
 )
 
 
@@ -93,3 +95,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(YouTubeDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(YouTubeFetcher())

@@ -92,6 +92,43 @@ class Engine:
             keep_paths=keep_paths,
         )
 
+    def fetch(
+        self,
+        museums: str | Sequence[str] = (),
+        *,
+        all_museums: bool = False,
+        network: str | Sequence[str] | None = None,
+        since: date | datetime | None = None,
+        max_posts: int | None = None,
+        refresh_days: int = 30,
+        dry_run: bool = False,
+        api_base: str | None = None,
+        link: tuple[str, str, str] | None = None,
+    ) -> Any:
+        """Fetch linked accounts from the networks' APIs and import the responses (see
+        :mod:`engagecore.fetch.run` and docs/fetch.md); one keyword per ``engage fetch``
+        option. ``link=(network, handle, museum)`` links that account first, then fetches
+        it. Returns a :class:`~engagecore.fetch.run.FetchReport` (``.table()``, ``.errors``).
+        """
+        from datetime import UTC, time
+
+        from engagecore.fetch import run as fetch_run
+
+        if isinstance(since, date) and not isinstance(since, datetime):
+            since = datetime.combine(since, time(), UTC)
+        return fetch_run.run(
+            self.store,
+            museums=[museums] if isinstance(museums, str) else list(museums),
+            all_museums=all_museums,
+            networks=[network] if isinstance(network, str) else list(network or []),
+            since=since,
+            max_posts=max_posts,
+            refresh_days=refresh_days,
+            dry_run=dry_run,
+            api_base=api_base,
+            link=link,
+        )
+
     def link(self, museum: str, network: str, account: str) -> tuple[str, str]:
         """Attach an account (handle or id) of ``network`` to a museum."""
         if network not in plugins.registry().networks:

@@ -21,7 +21,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
-    from engagecore.pluginapi import DemoWriter, Importer, NetworkSpec, RegistryReader
+    from engagecore.pluginapi import DemoWriter, Fetcher, Importer, NetworkSpec, RegistryReader
 
 #: The version of the plugin contract this engagecore provides. It grows by one when a hook
 #: or a public name of :mod:`engagecore.plugin` is added; a plugin written for version N runs
@@ -86,6 +86,22 @@ def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     through the real importers.
 
     :param register: call it once per :class:`~engagecore.pluginapi.DemoWriter`.
+    :return: nothing.
+
+    .. versionadded:: 1
+    """
+
+
+@hookspec
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    """Register fetchers: objects that fetch a network's figures from its API
+    (``engage fetch``), one per network.
+
+    A fetcher only sends requests through the session the core gives it; the core saves
+    each response and imports it through the network's importers (fetching is never a
+    second way to write the store).
+
+    :param register: call it once per :class:`~engagecore.pluginapi.Fetcher` instance.
     :return: nothing.
 
     .. versionadded:: 1

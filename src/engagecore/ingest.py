@@ -459,6 +459,7 @@ def run(
     allow_empty: bool = False,
     keep_paths: bool = False,
     now: datetime | None = None,
+    relative_to: Path | None = None,
 ) -> IngestReport:
     """Import every unit under ``paths`` in one transaction (see the module docstring).
 
@@ -468,7 +469,9 @@ def run(
     it (``exports/x/archive.zip``), never the directories above it: a store is shared, and
     a home directory names its user. ``keep_paths`` stores the absolute path instead.
     ``now`` (default: the clock) ends the plausible time window of the values read
-    (:mod:`engagecore.validate`); tests pass a fixed one.
+    (:mod:`engagecore.validate`); tests pass a fixed one. ``relative_to`` records paths
+    relative to that folder instead (``engage fetch``: ``responses/<network>/…`` beside
+    the store).
     """
     memory = limits.ingest_memory_sql()  # a validated size, never raw text
     opts = dict(options or {})
@@ -478,7 +481,7 @@ def run(
                 f"account {account!r} and options['account'] {opts['account']!r} disagree; give one"
             )
         opts["account"] = account
-    recorded = _recorded_path(paths, keep_paths)
+    recorded = _recorded_path(paths, keep_paths, relative_to)
     try:
         # temporary files of the run (zip members an importer needs on disk, importers'
         # own): beside the store, removed however the run ends
@@ -521,15 +524,20 @@ def run(
         raise
 
 
-def _recorded_path(paths: Sequence[str | Path], keep_paths: bool) -> Callable[[str], str]:
+def _recorded_path(
+    paths: Sequence[str | Path], keep_paths: bool, relative_to: Path | None = None
+) -> Callable[[str], str]:
     """How a unit's path is written to ``imports.path`` (see :func:`run`): from a unit's
     :meth:`Source.display`, a file's path or a zip member's ``a.zip:dir/file``."""
     roots = [Path(os.path.abspath(p)) for p in paths]
+    base = None if relative_to is None else os.path.abspath(relative_to) + os.sep
 
     def recorded(display: str) -> str:
         full = os.path.abspath(display)
         if keep_paths:
             return full
+        if base is not None and full.startswith(base):
+            return full[len(base) :].replace(os.sep, "/")
         for root in roots:
             top = str(root)
             if full == top or full.startswith((top + os.sep, top + ":")):

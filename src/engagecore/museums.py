@@ -332,11 +332,14 @@ class Museums:
         more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
         return f"{name!r} matches {len(rows)} museums: {shown}{more}; use a slug"
 
-    def link(self, museum: str, network: str, account: str) -> tuple[str, str]:
+    def link(
+        self, museum: str, network: str, account: str, *, origin: str = "user"
+    ) -> tuple[str, str]:
         """Attach an account (by handle or id; '@' ignored) to a museum.
 
         An account not seen yet is created from the handle, so that a later import of that
-        account's export lands on the museum.
+        account's export lands on the museum. ``origin`` records who made the link
+        (``accounts.linked_by``: user, import, discover).
         """
         slug = self.resolve(museum)
         handle = account.lstrip("@")
@@ -349,13 +352,15 @@ class Museums:
             if rows:
                 for (account_id,) in rows:
                     self.store.con.execute(
-                        "UPDATE accounts SET museum = ? WHERE network = ? AND account_id = ?",
-                        [slug, network, account_id],
+                        "UPDATE accounts SET museum = ?, linked_by = ? "
+                        "WHERE network = ? AND account_id = ?",
+                        [slug, origin, network, account_id],
                     )
                 return slug, rows[0][0]
             self.store.con.execute(
-                "INSERT INTO accounts (network, account_id, museum, handle) VALUES (?, ?, ?, ?)",
-                [network, handle, slug, handle],
+                "INSERT INTO accounts (network, account_id, museum, handle, linked_by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [network, handle, slug, handle, origin],
             )
         return slug, handle
 

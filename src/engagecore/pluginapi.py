@@ -8,6 +8,7 @@ is kept by the registry (``plugins.registry().owner(obj)``), never written onto 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -72,6 +73,9 @@ class NetworkSpec:
     :param simulation: the simulator's parameters for this network (the keys of
         ``[default]`` in ``engagecore/data/simulation.toml``: ``followers_median``,
         ``adoption``, ``kinds``, …); keys not given keep the default.
+    :param wikidata_property: the Wikidata property whose value names an item's account on
+        this network (``"P2002"``, X username): ``engage museums discover`` proposes the
+        accounts of the store's museums from it. Empty: none.
     """
 
     name: str
@@ -84,8 +88,14 @@ class NetworkSpec:
     young_prior: YoungPrior | None = None
     basis_order: tuple[str, ...] = ()
     simulation: Mapping[str, Any] = field(default_factory=dict)
+    wikidata_property: str = ""
 
     def __post_init__(self) -> None:
+        if self.wikidata_property and not re.fullmatch(r"P[1-9][0-9]*", self.wikidata_property):
+            raise ValueError(
+                f"network {self.name!r}: wikidata_property {self.wikidata_property!r}; "
+                "expected a property id like 'P2002'"
+            )
         bad = [c for c in (*self.interactions, *self.provides) if c not in schema.COUNT_COLUMNS]
         if bad:
             raise ValueError(
@@ -263,3 +273,181 @@ class DemoAccountData:
     followers: pl.DataFrame
     audience_age: pl.DataFrame | None
     export_date: datetime
+
+
+# -- fetching from the networks' APIs (engage fetch) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchAccount:
+    """An account to fetch, as the store knows it.
+
+    :param network: the network's key.
+    :param account_id: the network's id of the account when the store knows it; for an
+        account linked by handle and never imported, the handle.
+    :param handle: its handle (no ``@``), when known.
+    :param museum: the museum's slug it is linked to.
+    :param owned: the user says their token owns this account (owner-only figures, such as
+        insights and audience ages, may be asked; a fetcher may also find it out itself).
+    """
+
+    network: str
+    account_id: str
+    handle: str | None = None
+    museum: str | None = None
+    owned: bool = False
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``@handle`` when known, else the id."""
+        return f"@{self.handle}" if self.handle else self.account_id
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """What the core asks a fetcher to fetch for one account.
+
+    :param account: the account.
+    :param newest_post: the newest stored post's time: ask only for posts newer than it
+        (None: nothing stored yet).
+    :param refresh_ids: ids of stored posts younger than ``--refresh-days``, whose counts
+        to fetch again (each refresh adds an observation).
+    :param refresh_since: the start of that window (None: nothing to refresh); an API that
+        lists posts newest first without a lookup by id is paged back to it.
+    :param since: ``--since``: no posts older than this.
+    :param max_posts: ``--max-posts``: at most this many new posts (None: all).
+    :param now: the run's time (also what the saved responses say they were observed at).
+    """
+
+    account: FetchAccount
+    newest_post: datetime | None = None
+    refresh_ids: tuple[str, ...] = ()
+    refresh_since: datetime | None = None
+    since: datetime | None = None
+    max_posts: int | None = None
+    now: datetime | None = None
+
+    def wants(self, posted_at: datetime) -> bool:
+        """A post of that time is new and inside ``--since``."""
+        if self.newest_post is not None and posted_at <= self.newest_post:
+            return False
+        return self.since is None or posted_at >= self.since
+
+
+@dataclass
+class FetchResult:
+    """What a fetcher reports for one account (the core counts requests and quota itself).
+
+    :param account_id: the account's id, found from a handle (None: unchanged).
+    :param handle: its handle as the network spells it, when found.
+    :param new_posts: posts fetched that were not stored.
+    :param refreshed_posts: stored posts whose counts were fetched again.
+    :param import_account: the account to import the saved responses as, for responses
+        that do not name theirs (``engage ingest --account``); None: they name it.
+    """
+
+    account_id: str | None = None
+    handle: str | None = None
+    new_posts: int = 0
+    refreshed_posts: int = 0
+    import_account: str | None = None
+
+
+class FetchSession(ABC):
+    """The core's side of a fetch, handed to :meth:`Fetcher.fetch`: one account's requests.
+
+    :meth:`get` sends a GET through the core's HTTP client (retries, rate limits, time
+    budget), adds the key or token as the fetcher's :meth:`Fetcher.authorize` says, turns an
+    error answer into a one-line :class:`~engagecore.errors.EngageError` (through
+    :meth:`Fetcher.explain`), counts the request and its quota units, and saves the complete
+    response (gzip, with ``engagecore_observed_at``, without secrets) for the core to import
+    through the network's importers. A fetcher never writes the store.
+    """
+
+    #: the run's time (UTC), written into every saved response as ``engagecore_observed_at``
+    now: datetime
+    #: a dict the fetcher may keep lookups in for the whole run (every account of its
+    #: network sees the same one), e.g. the id of the token's own account
+    shared: dict[str, Any]
+
+    @abstractmethod
+    def url(self, official: str) -> str:
+        """The official endpoint URL on the ``--api-base`` / ``ENGAGE_<NETWORK>_API_BASE``
+        host when one is set (the documented path follows unchanged)."""
+
+    @abstractmethod
+    def get(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Any:
+        """GET the official endpoint ``official`` (see :meth:`url`) and return the parsed JSON.
+
+        :param quota: the quota units the API charges for this call.
+        :param save: save the response for import (False for listings the importers do not
+            read, such as a page of ids whose details a later call fetches).
+        """
+
+    @abstractmethod
+    def save(self, doc: Any) -> Path:
+        """Save a response got with ``save=False`` after all (say, once it proved to hold
+        the account); returns the file written."""
+
+    @abstractmethod
+    def error(self, message: str, *, network_wide: bool = False) -> Exception:
+        """An error naming the network and the account: ``raise session.error("...")``;
+        ``network_wide``: the other accounts of the network would fail alike (an invalid
+        key, an exhausted quota), so they are not tried."""
+
+    @abstractmethod
+    def posts(self, n: int) -> None:
+        """Report ``n`` more posts fetched (the progress bar)."""
+
+
+class Fetcher(ABC):
+    """Fetches one network's figures from its API (``engage fetch``).
+
+    Subclasses set ``network`` (a registered network), ``description``, ``official_base``
+    (the API's scheme and host, e.g. ``"https://www.googleapis.com"``), ``secret_env`` (the
+    environment variable holding the key or token; ``""`` when the API needs none) and
+    ``secret_name`` (``"API key"``, ``"access token"``), and implement :meth:`fetch`.
+
+    The core drives every fetcher the same way: it reads the secret, opens a
+    :class:`FetchSession` per account, calls :meth:`fetch` with a :class:`FetchPlan`, then
+    imports the saved responses through the importers, in one transaction per account.
+    """
+
+    network: str = ""
+    description: str = ""
+    official_base: str = ""
+    secret_env: str = ""
+    secret_name: str = "access token"
+
+    @property
+    def api_base_env(self) -> str:
+        """The environment variable replacing the API's host: ``ENGAGE_<NETWORK>_API_BASE``."""
+        return f"ENGAGE_{self.network.upper()}_API_BASE"
+
+    def authorize(self, secret: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The query parameters and headers carrying ``secret`` (default: a bearer token)."""
+        return {}, {"Authorization": f"Bearer {secret}"}
+
+    def explain(self, status: int, body: Any) -> str | None:
+        """One line saying what an error answer means and what to do (an expired token,
+        a missing permission, an exhausted quota…), from the API's own error body; None for
+        the core's generic message."""
+        return None
+
+    def network_wide(self, status: int, body: Any) -> bool:
+        """An error answer that every account of the network would get alike (an invalid
+        key, an exhausted quota): the run stops asking for this network. HTTP 401 and 429
+        always are."""
+        return False
+
+    @abstractmethod
+    def fetch(self, plan: FetchPlan, session: FetchSession) -> FetchResult:
+        """Fetch ``plan.account``'s profile (a follower snapshot), its new posts and a
+        refresh of ``plan.refresh_ids``, every response through ``session.get``."""

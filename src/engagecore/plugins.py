@@ -183,6 +183,7 @@ class Registry:
     importers: dict[str, Any] = field(default_factory=dict)
     registry_readers: dict[str, Any] = field(default_factory=dict)
     demo_writers: dict[str, Any] = field(default_factory=dict)
+    fetchers: dict[str, Any] = field(default_factory=dict)
     #: ``id(obj) -> plugin name``; the objects stay alive in the dicts above, so ids are stable
     owners: dict[int, str] = field(default_factory=dict)
     #: the plugins that registered something, by name
@@ -198,11 +199,11 @@ class Registry:
 
 
 def registry() -> Registry:
-    """Networks, importers, registry readers and demo writers, collected once."""
+    """Networks, importers, registry readers, demo writers and fetchers, collected once."""
     global _registry
     if _registry is not None:
         return _registry
-    from engagecore.pluginapi import DemoWriter, Importer, NetworkSpec, RegistryReader
+    from engagecore.pluginapi import DemoWriter, Fetcher, Importer, NetworkSpec, RegistryReader
 
     pm = get_plugin_manager()
     for name, plugin in pm.list_name_plugin():
@@ -219,6 +220,13 @@ def registry() -> Registry:
         "register_registry_readers", RegistryReader, lambda r: r.name, own
     )
     reg.demo_writers = _collect("register_demo_writers", DemoWriter, lambda w: w.network, own)
+    reg.fetchers = _collect("register_fetchers", Fetcher, lambda f: f.network, own)
+    for name, fetcher in reg.fetchers.items():
+        if name not in reg.networks:
+            raise PluginError(
+                own[id(fetcher)],
+                f"fetcher for network {name!r}, which no loaded plugin registers",
+            )
     reg.infos = {i.name: i for i in plugin_infos()}
     _registry = reg
     return reg

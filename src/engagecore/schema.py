@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -234,6 +234,27 @@ DDL_V2: Final = (
     "ALTER TABLE accounts ADD COLUMN account_key INTEGER DEFAULT nextval('account_key_seq')",
     "ALTER TABLE posts ADD COLUMN account_key INTEGER",
 )
+
+#: Schema version 3: who linked each account to its museum (``accounts.linked_by``):
+#: ``user`` (``engage museums link``), ``import`` (``engage museums links import FILE``),
+#: ``discover`` (``engage museums discover``, from Wikidata); NULL when an ingest attached it
+#: (``--museum`` or the export's name) or the link predates version 3. A link made by
+#: ``museums link`` before the account's id was known keeps its origin when the real account
+#: arrives. Links made by hand before version 3 are recognisable only while the account is
+#: still the placeholder ``museums link`` creates (id = handle, no post): those become ``user``.
+DDL_V3: Final = (
+    "ALTER TABLE accounts ADD COLUMN linked_by VARCHAR",
+    """
+UPDATE accounts SET linked_by = 'user'
+WHERE museum IS NOT NULL AND account_id = handle
+  AND NOT EXISTS (SELECT 1 FROM posts p
+                  WHERE p.network = accounts.network AND p.account_id = accounts.account_id)
+  AND NOT EXISTS (SELECT 1 FROM follower_snapshots f
+                  WHERE f.network = accounts.network AND f.account_id = accounts.account_id)""",
+)
+
+#: How a link was made (``accounts.linked_by``; NULL: by an ingest).
+LINK_ORIGINS: Final = ("user", "import", "discover")
 
 #: Columns of ``posts`` the store derives (never written by a plugin).
 POSTS_DERIVED: Final = ("followers_at_post", "followers_fallback", "account_key")

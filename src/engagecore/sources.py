@@ -8,6 +8,7 @@ folder on disk or a zip, and lets a plain file look like a tree of one member.
 from __future__ import annotations
 
 import fnmatch
+import gzip
 import hashlib
 import io
 import json
@@ -70,6 +71,13 @@ class Source:
         return src
 
     @property
+    def gzipped(self) -> bool:
+        """A plain file compressed with gzip (``page.json.gz``): every read gives its
+        decompressed content, and its member is named without ``.gz`` (``page.json``), so
+        importers see it as the file it holds. Its digest is the compressed file's."""
+        return self.kind == "file" and self._zip is None and _is_gz(self.path.name)
+
+    @property
     def kind(self) -> str:
         """``"zip"``, ``"folder"`` or ``"file"`` (asked of the disk once: importers call it
         for every member of folders of thousands of files)."""
@@ -105,7 +113,7 @@ class Source:
             elif self.kind == "folder":
                 names = _files_under(self.path)
             else:
-                names = [self.path.name]
+                names = [self.path.name[:-3] if self.gzipped else self.path.name]
             self._names = sorted(n for n in names if not _is_junk(n))
         return self._names
 
@@ -130,6 +138,17 @@ class Source:
                 return fh.read()
         if self.kind == "folder":
             return (self.path / name).read_bytes()
+        if self.gzipped:
+            limit = limits.current().document_bytes()
+            with self.stream(name) as fh:
+                data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise FormatError(
+                    self.display(),
+                    f"inflates past {limits.human(limit)}, the limit per file (raise "
+                    "ENGAGE_MAX_DOCUMENT_SIZE if this one is genuine)",
+                )
+            return data
         return self.path.read_bytes()
 
     def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
@@ -153,6 +172,8 @@ class Source:
     def _check_document(self, name: str) -> None:
         if self._zip is not None:
             size = self._zip.getinfo(self._prefix + name).file_size
+        elif self.gzipped:
+            return  # its size is known once inflated: read_bytes stops past the limit
         else:
             size = (self.path / name if self.kind == "folder" else self.path).stat().st_size
         limit = limits.current().document_bytes()
@@ -201,7 +222,7 @@ class Source:
                     self.display(name), f"cannot be read from the zip ({exc})"
                 ) from exc
         p = self.path / name if self.kind == "folder" else self.path
-        with p.open("rb") as fh:
+        with self.stream(name) if self.gzipped else p.open("rb") as fh:
             return fh.read(size)
 
     def forget_head(self) -> None:
@@ -219,11 +240,13 @@ class Source:
         if self._zip is not None:
             return _guarded_member(self._zip, self._prefix + name, self.display(name))
         p = self.path / name if self.kind == "folder" else self.path
+        if self.gzipped:
+            return io.BufferedReader(_Gunzip(p, self.display()), buffer_size=1 << 16)
         return p.open("rb")
 
     def local_path(self, name: str) -> Path | None:
         """The member's path on disk when it has one (not inside a zip), for fast readers."""
-        if self._zip is not None:
+        if self._zip is not None or self.gzipped:
             return None
         return self.path / name if self.kind == "folder" else self.path
 
@@ -367,6 +390,34 @@ class Source:
     def close(self) -> None:
         if self._zip is not None and self._owns_zip:
             self._zip.close()
+
+
+def _is_gz(name: str) -> bool:
+    return name.lower().endswith(".gz") and len(name) > 3
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip file's content; a damaged or cut file is a :class:`FormatError` naming it."""
+
+    def __init__(self, path: Path, display: str) -> None:
+        self._raw = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._display = display
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            data = self._raw.read(len(view))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FormatError(self._display, f"damaged gzip file ({exc})") from exc
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _files_under(root: Path) -> list[str]:

@@ -27,6 +27,7 @@ DEFAULT_DB = "engage.duckdb"
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: schema.DDL_V1,
     2: (*schema.DDL_V2, followers.refresh_sql(None), followers.account_keys_sql(None)),
+    3: schema.DDL_V3,
 }
 
 _COUNTS = schema.COUNT_COLUMNS
@@ -260,13 +261,26 @@ class Store:
                 SELECT network, account_id, museum, handle, display_name FROM _acc
                 ON CONFLICT (network, account_id) DO UPDATE SET
                     museum = coalesce(excluded.museum, accounts.museum),
+                    linked_by = CASE WHEN excluded.museum IS DISTINCT FROM accounts.museum
+                                     AND excluded.museum IS NOT NULL THEN NULL
+                                     ELSE accounts.linked_by END,
                     handle = coalesce(excluded.handle, accounts.handle),
                     display_name = coalesce(excluded.display_name, accounts.display_name)
                 """
             )
 
     def drop_placeholder_account(self, network: str, handle: str) -> None:
-        """Remove an account row made by ``museums link`` before the account's id was known."""
+        """Remove an account row made by ``museums link`` before the account's id was known;
+        the real account of that handle, attached to the same museum, takes over how the link
+        was made (``linked_by``)."""
+        self.con.execute(
+            "UPDATE accounts SET linked_by = p.linked_by FROM accounts p "
+            "WHERE p.network = ? AND p.account_id = ? AND accounts.network = p.network "
+            "AND accounts.account_id <> p.account_id AND lower(accounts.handle) = lower(?) "
+            "AND accounts.museum = p.museum AND p.linked_by IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM posts q WHERE q.network = p.network AND q.account_id = p.account_id)",
+            [network, handle, handle],
+        )
         self.con.execute(
             "DELETE FROM accounts WHERE network = ? AND account_id = ? AND NOT EXISTS "
             "(SELECT 1 FROM posts p WHERE p.network = accounts.network "

@@ -10,6 +10,12 @@ and insights entries), or the export's date when its zip or folder keeps Meta's 
 (``instagram-USERNAME-YYYY-MM-DD-...``) and that date is later; with neither, the file's
 modification time. The export holds no generation time of its own.
 
+Posts files (a posts list, or ``{"ig_reels_media"|"ig_stories"|"ig_igtv_media": [...]}``)
+are read post by post from the file (:mod:`engage_instagram.export.stream`) into frames of
+at most :data:`_CHUNK` posts: their memory is that of the frames, whatever the file's size;
+a post larger than :data:`MAX_POST_CHARS` is refused. The other files (insights, profile,
+the ≤2020 ``media.json``) are small and parsed whole.
+
 The account is the username of ``personal_information/personal_information.json`` (or of
 the ≤2020 ``profile.json``); only when the export names none is ``--account`` used, and
 without either the read fails asking for it.
@@ -29,6 +35,7 @@ from engage_instagram.common import (
     account_option,
     fix_mojibake_in_place,
     load_json,
+    media_id,
     squashed_head,
 )
 from engage_instagram.export import insights as export_insights
@@ -36,9 +43,11 @@ from engage_instagram.export import labels
 from engage_instagram.export.posts import (
     WRAPPER_KINDS,
     PostRecord,
+    post_from_entry,
     posts_from_legacy,
     posts_from_list,
 )
+from engage_instagram.export.stream import JsonStream
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
@@ -74,6 +83,29 @@ _ROOT_DIRS = (
     "content/",
     "media/",
 )
+#: Posts turned into a frame at a time while a posts file is read.
+_CHUNK = 5_000
+#: The largest post of a streamed posts file, in characters of its JSON (Meta's JSON is
+#: ASCII: bytes). A post is a few media and a caption of at most 2,200 characters (~1 KB);
+#: reading one costs up to twice its size.
+MAX_POST_CHARS = 64 * 1024 * 1024
+#: The start of a posts file we read post by post (first bytes, whitespace removed).
+_STREAMED = re.compile(
+    rb'^(?:\xef\xbb\xbf)?(?:\[|\{"(ig_reels_media|ig_stories|ig_igtv_media)":\[)'
+)
+#: The columns of a posts chunk, before the export's account and time are known.
+_CHUNK_SCHEMA = pl.Schema(
+    [
+        ("post_id", pl.String()),
+        ("posted_at", pl.Datetime("us", "UTC")),
+        ("kind", pl.String()),
+        ("text", pl.String()),
+        ("media_ids", pl.List(pl.String())),
+        ("timestamps", pl.List(pl.Int64())),
+    ]
+)
+#: The type of each list column's items.
+_ITEMS: dict[str, pl.DataType] = {"media_ids": pl.String(), "timestamps": pl.Int64()}
 _EXPORT_DATE = re.compile(r"^instagram-.+?-(\d{4})-(\d{2})-(\d{2})(?:[-_.]|$)")
 _STRONG_KEYS = (
     b'"ig_reels_media"',
@@ -196,6 +228,9 @@ class _Reader:
         self.ctx = ctx
         self.root = root
         self.posts: list[PostRecord] = []
+        #: the posts read so far, as frames of at most _CHUNK posts
+        self.chunks: list[pl.DataFrame] = []
+        self._file_chunks = 0
         self.insights: list[export_insights.MediaInsight] = []
         self.audience = export_insights.Audience()
         self.username: str | None = None
@@ -203,21 +238,33 @@ class _Reader:
 
     def read(self, names: list[str]) -> Batch:
         for name in names:
-            data = fix_mojibake_in_place(load_json(self.source, name))
-            seen = len(self.posts), len(self.insights)
-            self._take(name, data)
-            self._check_times(name, *seen)
-        posts = export_insights.attach(_dedupe(self.posts), self.insights)
-        self.posts = []
+            if not self._stream(name):
+                data = fix_mojibake_in_place(load_json(self.source, name))
+                seen = len(self.posts), len(self.insights)
+                self._take(name, data)
+                self._check_times(name, *seen)
+            self._flush(self.source.display(name))
+        chunks = self.chunks
+        self.chunks = []
+        found = pl.concat(chunks, rechunk=False) if chunks else pl.DataFrame(schema=_CHUNK_SCHEMA)
+        del chunks
+        # one record per post id (an export may list a post in two files): the first wins
+        found = found.unique("post_id", keep="first", maintain_order=True)
+        found = _attach(found, self.insights, self.source.display())
         account = self._account()
-        observed = self._observed_at(posts, names)
-        posts_df = (
-            _posts_frame(posts, account, observed)
-            .with_columns(
-                hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
-            )
-            .sort("posted_at", "post_id")
-        )
+        observed = self._observed_at(found, names)
+        # sorted while the frame is narrow (a sort copies every column)
+        found = found.drop("media_ids", "timestamps").sort("posted_at", "post_id")
+        posts_df = plugin.frame(
+            "posts",
+            found.with_columns(
+                network=pl.lit(NETWORK_NAME),
+                account_id=pl.lit(account),
+                is_own=pl.lit(True),
+                observed_at=pl.lit(observed, dtype=pl.Datetime("us", "UTC")),
+            ),
+        ).with_columns(hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text"))
+        del found
         batch = Batch(
             accounts=plugin.frame(
                 "accounts",
@@ -264,6 +311,91 @@ class _Reader:
         if self.display_name:
             batch.museum_hints[account] = self.display_name
         return batch
+
+    def _stream(self, name: str) -> bool:
+        """Read a posts file post by post; False when the file is not one (read it whole)."""
+        m = _STREAMED.match(squashed_head(self.source, name, 256))
+        if m is None:
+            return False
+        where = self.source.display(name)
+        with self.source.stream(name) as fh:
+            doc = JsonStream(fh, where)
+            if m[1] is None:
+                doc.take("[")
+                self._stream_posts(doc, name, "reel" if "reels" in name else None)
+                doc.end()
+                return True
+            # {"ig_reels_media": [...], ...}: the posts of the first wrapper key are streamed,
+            # any other top-level value is read whole; as when the file is read whole, the
+            # first of WRAPPER_KINDS present gives the posts, the other keys are ignored
+            doc.take("{")
+            taken: str | None = None
+            others: dict[str, Any] = {}
+            while True:
+                key = doc.value(MAX_POST_CHARS, "a key")
+                if not isinstance(key, str):
+                    raise FormatError(where, f"not valid JSON (a key that is not text: {key!r})")
+                doc.take(":")
+                if taken is None and key in WRAPPER_KINDS and doc.peek() == "[":
+                    doc.take("[")
+                    taken = key
+                    self._stream_posts(doc, name, WRAPPER_KINDS[key])
+                else:
+                    others[key] = doc.value(MAX_POST_CHARS, f"the value of {key!r}")
+                if doc.take(",}") == "}":
+                    break
+            doc.end()
+        first = next((k for k in WRAPPER_KINDS if k == taken or k in others), None)
+        if first != taken:
+            # another wrapper key comes first: read as the whole file would be
+            self.posts = []
+            self.chunks = self.chunks[: self._file_chunks]
+            seen = len(self.posts), len(self.insights)
+            self._take(name, fix_mojibake_in_place(others))
+            self._check_times(name, *seen)
+        return True
+
+    def _stream_posts(self, doc: JsonStream, name: str, kind: str | None) -> None:
+        """The posts of a JSON array, the '[' read: each post is checked as it is read (its
+        times within Instagram's life too, the first bad one raised once the file is read,
+        as when the file is read whole) and kept in frames of at most _CHUNK posts."""
+        where = doc.where
+        self._file_chunks = len(self.chunks)
+        late: FormatError | None = None
+        index = 0
+        if doc.peek() == "]":
+            doc.take("]")
+            return
+        while True:
+            doc.record = index
+            entry = fix_mojibake_in_place(doc.value(MAX_POST_CHARS, "a post"))
+            self.posts.append(post_from_entry(entry, index, where, kind))
+            del entry  # the record holds the caption now, alone
+            index += 1
+            doc.record = None
+            if len(self.posts) >= _CHUNK:
+                late = late or self._late_times(name)
+                self._flush(where)
+            if doc.take(",]") == "]":
+                break
+        late = late or self._late_times(name)
+        if late is not None:
+            raise late
+
+    def _late_times(self, name: str) -> FormatError | None:
+        try:
+            self._check_times(name, 0, len(self.insights))
+        except FormatError as exc:
+            return exc
+        return None
+
+    def _flush(self, where: str) -> None:
+        """The posts read so far become a frame chunk (their Python objects are freed)."""
+        if not self.posts:
+            return
+        posts, self.posts = self.posts, []
+        self.chunks.append(_chunk(posts, where))
+        del posts
 
     def _take(self, name: str, data: Any) -> None:
         """Recognise one file by its content and keep what it holds."""
@@ -363,9 +495,11 @@ class _Reader:
             )
         return account
 
-    def _observed_at(self, posts: list[PostRecord], names: list[str]) -> datetime:
-        stamps = [ts for p in posts for ts in p.timestamps]
-        stamps += [int(i.created.timestamp()) for i in self.insights]
+    def _observed_at(self, posts: pl.DataFrame, names: list[str]) -> datetime:
+        stamps = [int(i.created.timestamp()) for i in self.insights]
+        newest_post = posts["timestamps"].list.max().max() if posts.height else None
+        if newest_post is not None:
+            stamps.append(int(newest_post))  # type: ignore[arg-type]
         newest = datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
         dated = _export_date(self.source, self.root)
         candidates = [d for d in (newest, dated) if d is not None]
@@ -386,24 +520,101 @@ def _export_date(source: Source, root: str) -> datetime | None:
     return None
 
 
-def _posts_frame(posts: list[PostRecord], account: str, observed: datetime) -> pl.DataFrame:
-    """The posts rows as a frame, emptying ``posts``: once a caption is in the frame, no
-    Python string holds it any more (a caption is the only large value of an export, and
-    its Python string, with the UTF-8 copy polars makes of it, weighs twice the frame's)."""
-    rows = [p.row(account, observed) for p in posts]
-    posts.clear()
-    if not rows:
-        return plugin.frame("posts", [])
-    # the captions as one typed column: a frame built from dicts holds a long text twice
-    texts = pl.Series("text", [r.pop("text") for r in rows], dtype=pl.String)
-    df = pl.DataFrame(rows, infer_schema_length=None)
-    del rows
-    return plugin.frame("posts", df.with_columns(texts))
+def _chunk(posts: list[PostRecord], where: str) -> pl.DataFrame:
+    """Post records as a frame of ``_CHUNK_SCHEMA``, their captions let go one by one.
 
-
-def _dedupe(posts: list[PostRecord]) -> list[PostRecord]:
-    """One record per post id (an export may list a post in two files): the first wins."""
-    seen: dict[str, PostRecord] = {}
+    Each caption is encoded to UTF-8 as its record lets it go, and the column is cast from
+    those bytes without a copy: built from Python text, a long caption was held three
+    times (the text, the UTF-8 copy Python caches in it, polars' buffer); this way at most
+    twice (the text and its bytes, then the bytes and polars' buffer)."""
+    encoded: list[bytes | None] = []
     for p in posts:
-        seen.setdefault(p.post_id, p)
-    return list(seen.values())
+        try:
+            encoded.append(None if p.text is None else p.text.encode())
+        except UnicodeEncodeError:
+            raise FormatError(
+                where,
+                f"caption: expected Unicode text (a lone UTF-16 surrogate such as \\ud800 "
+                f"is none), got {p.text!r:.80}",
+                f"post {p.post_id}",
+            ) from None
+        p.text = None
+    texts = pl.Series("text", encoded, dtype=pl.Binary)
+    del encoded
+    frame = pl.DataFrame(
+        {
+            "post_id": [p.post_id for p in posts],
+            "posted_at": [p.posted_at for p in posts],
+            "kind": [p.kind for p in posts],
+            "text": texts.cast(pl.String),
+        },
+        schema={k: _CHUNK_SCHEMA[k] for k in ("post_id", "posted_at", "kind", "text")},
+    )
+    # the list columns from flat values (polars builds a list of Python lists one Series
+    # per row: 10x slower than the rest of the read)
+    lists = []
+    columns: tuple[tuple[str, list[list[Any]]], ...] = (
+        ("media_ids", [sorted(p.media_ids) for p in posts]),
+        ("timestamps", [sorted(p.timestamps) for p in posts]),
+    )
+    for column, values in columns:
+        flat = pl.DataFrame(
+            {
+                "_i": [i for i, v in enumerate(values) for _ in v],
+                column: [x for v in values for x in v],
+            },
+            schema={"_i": pl.Int64, column: _ITEMS[column]},
+        )
+        lists.append(flat.group_by("_i", maintain_order=True).agg(pl.col(column)))
+    frame = frame.with_row_index("_i").cast({"_i": pl.Int64})
+    for listed in lists:
+        frame = frame.join(listed, on="_i", how="left", maintain_order="left")
+    return frame.drop("_i").select(_CHUNK_SCHEMA.names())
+
+
+def _attach(
+    posts: pl.DataFrame, insights: list[export_insights.MediaInsight], where: str
+) -> pl.DataFrame:
+    """:func:`export_insights.attach` on a posts frame: the posts an insight may be about
+    (one of its media ids, or its creation time) are taken out as records, in order, so that
+    each insight finds the same post as among all the posts; their counts are joined back
+    and the insights that found no post are appended as posts."""
+    if not insights:
+        return posts
+    ids = sorted({media_id(i.uri) for i in insights if i.uri})
+    stamps = sorted({int(i.created.timestamp()) for i in insights})
+    posts = posts.with_row_index("_row")
+    hit = posts.filter(
+        pl.col("post_id").is_in(ids)
+        | pl.col("media_ids").list.eval(pl.element().is_in(ids)).list.any()
+        | pl.col("timestamps").list.eval(pl.element().is_in(stamps)).list.any()
+    )
+    records = [
+        PostRecord(
+            r["post_id"],
+            r["posted_at"],
+            r["kind"],
+            r["text"],
+            set(r["media_ids"]),
+            set(r["timestamps"]),
+        )
+        for r in hit.iter_rows(named=True)
+    ]
+    rows = hit["_row"].to_list()
+    joined = export_insights.attach(records, insights)
+    counted = [{"_row": row, **p.counts} for row, p in zip(rows, joined, strict=False) if p.counts]
+    if counted:
+        found = pl.DataFrame(counted, infer_schema_length=None).cast({"_row": pl.UInt32})
+        posts = posts.join(found, on="_row", how="left", maintain_order="left")
+    new = joined[len(records) :]
+    posts = posts.drop("_row")
+    if new:
+        extra = _chunk(new, where)
+        extra_counts = pl.DataFrame(
+            [{"_row": i, **p.counts} for i, p in enumerate(new)], infer_schema_length=None
+        ).cast({"_row": pl.UInt32})
+        extra = extra.with_row_index("_row").join(
+            extra_counts, on="_row", how="left", maintain_order="left"
+        )
+        posts = pl.concat([posts, extra.drop("_row")], how="diagonal_relaxed")
+    return posts

@@ -85,6 +85,92 @@ def register(app: typer.Typer) -> None:
             slug, account = eng.link(museum, network, handle)
         typer.echo(printable(f"{network}:{account} → {slug}"))
 
+    links_app = typer.Typer(
+        help="Every museum ↔ account link (export), or load hand-curated links (import).",
+        invoke_without_command=True,
+    )
+    museums.add_typer(links_app, name="links")
+
+    @links_app.callback()
+    def links_(ctx: typer.Context, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+        """Every museum ↔ account link: museum, Muséofile id, network, handle, account id and
+        who made it (user, import, discover, ingest)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        from engagecore.links import links
+
+        with Engine(db) as eng:
+            emit(
+                links(eng.store),
+                fmt,
+                title="links",
+                priority=("museum", "network", "handle", "linked_by", "account_id"),
+            )
+
+    @links_app.command("import")
+    def links_import(
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="CSV: museum (or museofile_id), network, handle (or account_id); "
+                "the export of `engage museums links --format csv` reads back."
+            ),
+        ],
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Link the accounts a CSV file lists to their museums (all or nothing)."""
+        from engagecore.links import import_links
+
+        with Engine(db) as eng:
+            report = import_links(eng.store, file)
+        emit(report.frame(file), fmt, title="links import")
+        for moved in report.moved:
+            err_console.print(printable(f"moved {moved}"), markup=False, highlight=False)
+
+    @museums.command("discover")
+    def discover_(
+        museum: Annotated[
+            list[str] | None,
+            typer.Argument(help="Only these museums (slug, name or alias); default: all."),
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="List the proposals, link nothing.")
+        ] = False,
+        api_base: Annotated[
+            str | None,
+            typer.Option(
+                "--api-base",
+                help="Replaces https://query.wikidata.org (also ENGAGE_WIKIDATA_API_BASE).",
+            ),
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """Propose the museums' accounts from Wikidata (by Muséofile id, else name and city)
+        and link them, never moving a link already made."""
+        from engagecore.discover import discover, lookups
+
+        with Engine(db) as eng:
+            slugs = [eng.museums.resolve(m) for m in museum or []]
+            by_id, by_name, neither = lookups(eng.store, slugs or None)
+            found = discover(eng.store, dry_run=dry_run, api_base=api_base, museums=slugs or None)
+        emit(
+            found,
+            fmt,
+            title="discover (dry run)" if dry_run else "discover",
+            priority=("museum", "network", "handle", "status", "wikidata"),
+        )
+        if fmt is Format.table:
+            done = found.filter(pl.col("status").is_in(["linked", "proposed"])).height
+            verb = "to link (dry run: nothing linked)" if dry_run else "linked"
+            matched = found["museum"].n_unique()
+            err_console.print(
+                f"asked Wikidata about {by_id + by_name} museum(s) ({by_id} by Muséofile id, "
+                f"{by_name} by name and city; {neither} with neither, not asked); "
+                f"{matched} found; {done} account(s) {verb}; {found.height} proposal(s) in all"
+            )
+
     @museums.command("import-registry")
     def import_registry(
         file: Annotated[Path, typer.Argument(help="An official museum list (CSV).")],

@@ -1,0 +1,224 @@
+"""A JSON document read value by value from a byte stream: a posts file of any size is read
+one post at a time, never whole.
+
+Parsed whole, a posts file costs ~5× its size in memory (its bytes, its text, then ~2.5×
+in Python objects); read here, the memory is one post and a read buffer of ~1 MiB.
+
+Each value is decoded by the standard library's C scanner (``JSONDecoder.raw_decode``) on
+a text buffer that grows only while a value is not complete in it. A value larger than the
+caller's limit is refused from its size before more of it is read; nesting too deep to
+parse is refused as :meth:`Source.read_json` refuses it. (A streaming parser that walks
+events, such as ijson, builds a path prefix per nesting level: 40 KB of ``[[[[...`` cost it
+~1 GB; this reader's cost stays bounded by the value limit.)
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import json
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from engagecore.plugin import FormatError, human_size
+
+#: How many bytes one read takes from the file.
+_READ_SIZE = 1 << 20
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+#: A value longer than this is "long": its text is given back to the system once read.
+_LONG = 4 * _READ_SIZE
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None (another C library).
+
+    A long value is read through buffers that double: glibc keeps each freed buffer's
+    smaller successors in its heap (its threshold for giving memory straight back rises with
+    every large block freed), ~10 MB for a 40 MB post; trimming gives them back."""
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+_QUOTE = re.compile(r'(\\*)"')
+
+
+def _may_close(text: str) -> bool:
+    """Whether ``text`` holds a quote that is not escaped (or may not be: one preceded by
+    backslashes from the start of ``text`` counts, the scanner decides)."""
+    return any(len(m[1]) % 2 == 0 or m.start() == 0 for m in _QUOTE.finditer(text))
+
+
+#: An error this close to the end of the buffer may only mean the value goes on after it.
+_TAIL = 16
+
+
+class Readable(Protocol):
+    """A binary file object (``Source.stream``'s, ``open(..., "rb")``)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class JsonStream:
+    """Reads a JSON document's structure token by token and its values whole.
+
+    Errors are :class:`FormatError` naming ``where`` with the line and column, as
+    :meth:`Source.read_json` gives them, and the record being read when there is one.
+    """
+
+    def __init__(self, fh: Readable, where: str) -> None:
+        self._fh = fh
+        self.where = where
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._scan = json.JSONDecoder().raw_decode
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self._started = False
+        self._base = 0  # the offset of _buf[0] in the document's text
+        self._line = 1  # the line _buf[0] is in
+        self._line_start = 0  # the offset where that line starts
+        #: the record being read, named in errors (set by the caller)
+        self.record: int | str | None = None
+
+    # -- input -------------------------------------------------------------------------------
+
+    def _drop(self) -> None:
+        """Forget the text already consumed."""
+        if not self._pos:
+            return
+        newlines = self._buf.count("\n", 0, self._pos)
+        if newlines:
+            self._line += newlines
+            self._line_start = self._base + self._buf.rfind("\n", 0, self._pos) + 1
+        self._base += self._pos
+        self._buf = self._buf[self._pos :]
+        self._pos = 0
+
+    def _read(self) -> str:
+        """The text of the next bytes of the file ("" at its end)."""
+        data = self._fh.read(_READ_SIZE)
+        if not self._started:
+            self._started = True
+            start = data[:256]
+            if start[:2] in (b"\xff\xfe", b"\xfe\xff") or start.count(0) > len(start) // 4:
+                raise FormatError(self.where, "expected UTF-8 text (UTF-16 text: save it as UTF-8)")
+            if start[:3] == b"\xef\xbb\xbf":
+                data = data[3:]  # a byte-order mark, as Source.read_text drops it
+        try:
+            text = self._decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                self.where, f"expected UTF-8 text ({exc.reason}: save it as UTF-8)"
+            ) from exc
+        self._eof = not data
+        return text
+
+    def _fill(self, size: int = 0, limit: int | None = None, what: str = "") -> None:
+        """Drop what was consumed and append about ``size`` more characters (or the rest).
+
+        With ``limit``, the buffer ends inside a string: read until a piece holds a quote
+        that may close it (then the value is likely whole: its text is joined once, at
+        twice its size, instead of through doubling buffers), refused past ``limit``."""
+        self._drop()
+        size = size or _READ_SIZE
+        pieces: list[str] = []
+        got = 0
+        while not self._eof and (got < size or limit is not None):
+            text = self._read()
+            pieces.append(text)
+            got += len(text)
+            if limit is not None:
+                if len(self._buf) + got > limit:
+                    raise self._too_large(limit, what)
+                if _may_close(text):
+                    break
+        # one join, the old text let go first: a long value costs its text twice at most
+        parts = [self._buf, *pieces]
+        del pieces
+        self._buf = ""
+        self._buf = "".join(parts)
+
+    def _invalid(self, message: str, at: int) -> FormatError:
+        line = self._line + self._buf.count("\n", 0, at)
+        nl = self._buf.rfind("\n", 0, at)
+        column = at - nl if nl >= 0 else self._base + at - self._line_start + 1
+        where = f"line {line}, column {column}: {message}"
+        if self.record is not None:
+            return FormatError(self.where, f"not valid JSON in record {self.record} ({where})")
+        return FormatError(self.where, f"not valid JSON ({where})")
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end of the document)."""
+        while True:
+            m = _WHITESPACE.match(self._buf, self._pos)
+            self._pos = m.end() if m else self._pos
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if self._eof:
+                return ""
+            self._fill()
+
+    def take(self, expected: str) -> str:
+        """The next non-whitespace character, which must be one of ``expected``."""
+        found = self.peek()
+        if not found or found not in expected:
+            names = " or ".join(repr(c) for c in expected)
+            message = f"Expecting {names}" if found else f"Expecting {names}, the file ends"
+            raise self._invalid(message, self._pos)
+        self._pos += 1
+        return found
+
+    def end(self) -> None:
+        """Nothing but whitespace may follow the document."""
+        if self.peek():
+            raise self._invalid("Extra data", self._pos)
+
+    def value(self, limit: int, what: str = "value") -> Any:
+        """The next JSON value, whole; refused when it is longer than ``limit`` characters
+        (``what`` names it in that message)."""
+        self.peek()
+        while True:
+            try:
+                obj, end = self._scan(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                string = exc.msg.startswith("Unterminated string")
+                if self._eof or not (string or exc.pos >= len(self._buf) - _TAIL):
+                    raise self._invalid(exc.msg, exc.pos) from None
+                self._grow(limit, what, string)
+                continue
+            except RecursionError:
+                raise FormatError(
+                    self.where, "expected JSON data, found arrays or objects nested too deep"
+                ) from None
+            if end == len(self._buf) and not self._eof:
+                self._grow(limit, what)  # a number may go on in the next bytes
+                continue
+            if end - self._pos > limit:
+                raise self._too_large(limit, what)
+            self._pos = end
+            if end > _LONG:
+                self._drop()  # a long value's text goes before the caller works on it
+                if _TRIM is not None:
+                    _TRIM(0)
+            return obj
+
+    def _grow(self, limit: int, what: str, string: bool = False) -> None:
+        held = len(self._buf) - self._pos
+        if held > limit:
+            raise self._too_large(limit, what)
+        if string:
+            self._fill(limit=limit, what=what)
+        else:
+            self._fill(held)  # doubling: a long value is scanned ~twice in all
+        if held > _LONG and _TRIM is not None:
+            _TRIM(0)
+
+    def _too_large(self, limit: int, what: str) -> FormatError:
+        return FormatError(self.where, f"{what} larger than {human_size(limit)}", self.record)

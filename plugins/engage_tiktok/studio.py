@@ -1,0 +1,523 @@
+"""``tiktok-studio``: TikTok Studio's analytics exports, CSV (UTF-8 with a BOM).
+
+Three tables, each a file of its own, recognised by its header wherever it is (a file, or a
+folder or zip holding only Studio tables):
+
+- **Content**, one row per video: ``Video title,Video link,Post time,Video views,Likes,
+  Comments,Shares,Add to Favorites``. ``Post time`` is local time without a zone
+  (``2025/10/31 18:19:10``), read in ``--timezone``; the account's handle and the video id
+  come from ``Video link`` (``https://www.tiktok.com/@handle/video/7567452112981069079``);
+  "Add to Favorites" are saves. The table states no date: its counts are observed at the
+  file's modification time.
+- **Followers**, one row per day: ``Date,New followers,Total followers,Reached audience,
+  Engaged audience`` → a follower snapshot at the end of each day (local time) whose
+  ``Total followers`` is given.
+- **Overview**, one row per day: ``Date,Video views,Reached audience,Profile views,Likes,
+  Shares,Comments,…,Net growth,New followers,Lost followers``: the account's daily totals,
+  which the model does not store (no follower total either); recognised so that a folder
+  holding it imports, and alone it is an import of nothing that says why.
+
+The same tables exported as XLSX (the first sheet, its first row the header) are read with
+openpyxl: a number cell is a count, a date cell is the local time it shows.
+
+``--``, ``NAN`` and empty cells are "not available": NULL, never 0. The Followers and
+Overview tables name no account: it comes from a Content table beside them, else from
+``--account``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from engagecore import plugin
+from engagecore.plugin import (
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_csv_records,
+    check_named,
+    given_account,
+    human_size,
+    option,
+)
+
+from .common import (
+    _NOT_AVAILABLE,
+    _TIME_FORMATS,
+    NETWORK_NAME,
+    VIDEO_LINK,
+    count,
+    day_end,
+    handle_of,
+    local_time,
+    modified_at,
+    zone,
+)
+
+CONTENT = (
+    "Video title",
+    "Video link",
+    "Post time",
+    "Video views",
+    "Likes",
+    "Comments",
+    "Shares",
+    "Add to Favorites",
+)
+FOLLOWERS = ("Date", "New followers", "Total followers")
+OVERVIEW = ("Date", "Video views", "Reached audience", "Profile views")
+_OVERVIEW_REST = (
+    "Likes",
+    "Shares",
+    "Comments",
+    "Phone number clicks",
+    "Leads submission",
+    "Net growth",
+    "New followers",
+    "Lost followers",
+)
+_FOLLOWERS_REST = ("Reached audience", "Engaged audience")
+#: Content column → count column.
+METRICS = {
+    "Video views": "views",
+    "Likes": "likes",
+    "Comments": "comments",
+    "Shares": "shares",
+    "Add to Favorites": "saves",
+}
+#: The columns of a Content table's posts as parsed column by column.
+_FAST_COLUMNS = (
+    "_row",
+    "Video title",
+    "post_id",
+    "account_id",
+    "posted_at",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+)
+_KNOWN = tuple(dict.fromkeys((*CONTENT, *FOLLOWERS, *OVERVIEW, *_OVERVIEW_REST, *_FOLLOWERS_REST)))
+
+
+def table_kind(header: list[str]) -> str | None:
+    """Which Studio table a header is ("content", "followers", "overview"), or None."""
+    names = tuple(h.strip() for h in header)
+    if names[: len(CONTENT)] == CONTENT:
+        return "content"
+    if names[: len(FOLLOWERS)] == FOLLOWERS:
+        return "followers"
+    if names[: len(OVERVIEW)] == OVERVIEW:
+        return "overview"
+    return None
+
+
+def head_kind(source: Source, name: str) -> str | None:
+    """The table a member's first line announces (cheap: its first bytes only; an XLSX
+    workbook's first row)."""
+    if name.lower().endswith(".xlsx"):
+        return _xlsx_kind(source, name)
+    if not name.lower().endswith(".csv"):
+        return None
+    head = source.head(name, 2048).decode("utf-8", "ignore").lstrip("\ufeff")
+    try:
+        first = next(csv.reader(io.StringIO(head.partition("\n")[0])), [])
+    except csv.Error:
+        return None
+    return table_kind(first)
+
+
+def _csv_lines(text: str) -> list[str]:
+    """Each data row's line ("line N", as errors name it), blank rows left out."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    return [f"line {reader.line_num}" for row in reader if any(c.strip() for c in row)]
+
+
+def _cell(value: object) -> str:
+    """An XLSX cell as the CSV export writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y/%m/%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y/%m/%d")
+    return str(value)
+
+
+#: The member name of a workbook opened on its own (an XLSX file is a zip: its Source lists
+#: the workbook's parts, the whole file is the table).
+WHOLE = ""
+#: The largest workbook read (its sheets are inflated by openpyxl, outside the zip guards).
+MAX_WORKBOOK = 64 * 1024 * 1024
+
+
+def is_workbook(source: Source) -> bool:
+    """Whether ``source`` is one XLSX file (which opens as a zip of its parts)."""
+    return (
+        source.kind == "zip"
+        and source.name.lower().endswith(".xlsx")
+        and "xl/workbook.xml" in source.names()
+    )
+
+
+def _display(source: Source, name: str) -> str:
+    return source.display() if name == WHOLE else source.display(name)
+
+
+def _xlsx_rows(source: Source, name: str, limit: int | None = None) -> list[list[str]]:
+    """The first sheet's rows as text (``limit``: that many rows at most)."""
+    where = _display(source, name)
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of engagecore
+        raise FormatError(where, "reading XLSX needs openpyxl (pip install openpyxl)") from None
+    try:
+        if name == WHOLE:
+            if source.path.stat().st_size > MAX_WORKBOOK:
+                raise FormatError(where, f"a workbook larger than {human_size(MAX_WORKBOOK)}")
+            data = source.path.read_bytes()
+        else:
+            with source.stream(name) as fh:
+                data = fh.read(MAX_WORKBOOK + 1)
+        if len(data) > MAX_WORKBOOK:
+            raise FormatError(where, f"a workbook larger than {human_size(MAX_WORKBOOK)}")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        del data
+        try:
+            sheet = book.worksheets[0]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append([_cell(v) for v in row])
+                if limit is not None and len(rows) >= limit:
+                    break
+        finally:
+            book.close()
+    except FormatError:
+        raise
+    except Exception as exc:  # openpyxl's errors on a damaged workbook are many and internal
+        raise FormatError(where, f"not a readable XLSX workbook ({exc})") from None
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _xlsx_kind(source: Source, name: str) -> str | None:
+    try:
+        rows = _xlsx_rows(source, name, limit=1)
+    except FormatError:
+        return None
+    return table_kind(rows[0]) if rows else None
+
+
+class _Tables:
+    """What one read found: the posts of each Content table, snapshots, the accounts named."""
+
+    def __init__(self, source: Source, ctx: ReadContext) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.zone = zone(ctx)
+        #: the Content tables' posts, one frame per table, in the order read
+        self.posts_frames: list[pl.DataFrame] = []
+        self.handles: dict[str, str] = {}  # handle → where it was seen first
+        self.snapshots: dict[datetime, int] = {}
+        self.overviews = 0
+
+    def rows(self, name: str) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
+        where = _display(self.source, name)
+        if name == WHOLE or name.lower().endswith(".xlsx"):
+            table = _xlsx_rows(self.source, name)
+            header = [h.strip() for h in table[0]] if table else []
+            while header and not header[-1]:
+                header.pop()
+            out = []
+            for i, row in enumerate(table[1:], start=2):
+                row = row + [""] * (len(header) - len(row))
+                if any(c.strip() for c in row[len(header) :]):
+                    raise FormatError(where, f"expected {len(header)} columns", f"row {i}")
+                if any(c.strip() for c in row):
+                    out.append((f"row {i}", row[: len(header)]))
+            return where, header, out
+        text = self.source.read_text(name)
+        header = [h.strip() for h in check_csv_records(text, where, known_headers=_KNOWN)]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)
+        out = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            record = f"line {reader.line_num}"
+            if len(row) != len(header):
+                raise FormatError(where, f"expected {len(header)} columns, got {len(row)}", record)
+            out.append((record, row))
+        return where, header, out
+
+    def content(self, name: str) -> None:
+        if name == WHOLE or name.lower().endswith(".xlsx"):
+            self._content_rows(name)
+        else:
+            self._content_csv(name)
+
+    def _content_rows(self, name: str) -> None:
+        """The Content table row by row (an XLSX sheet's rows as text)."""
+        where, header, rows = self.rows(name)
+        at = {h: header.index(h) for h in CONTENT}
+        seen = modified_at(self.source, name)
+        posts = [
+            self._post(where, record, [row[at[h]] for h in CONTENT], seen) for record, row in rows
+        ]
+        self.posts_frames.append(plugin.frame("posts", posts).drop("hashtags", "mentions"))
+
+    def _post(self, where: str, record: str, cells: list[str], seen: datetime) -> dict[str, Any]:
+        """One Content row (its cells in CONTENT's order) as a posts row."""
+        title, link, posted = cells[0], cells[1], cells[2]
+        m = VIDEO_LINK.match(link)
+        if m is None:
+            raise FormatError(
+                where,
+                "column 'Video link': expected https://www.tiktok.com/@handle/video/ID, "
+                f"got {link!r}",
+                record,
+            )
+        handle, video = handle_of(m["handle"]), m["id"]
+        self.handles.setdefault(handle, where)
+        post: dict[str, Any] = {
+            "network": NETWORK_NAME,
+            "post_id": video,
+            "account_id": handle,
+            "posted_at": local_time(posted, self.zone, where, record, "Post time"),
+            "kind": "video",
+            "is_own": True,
+            "text": title if title.strip() else None,
+            "url": f"https://www.tiktok.com/@{handle}/video/{video}",
+            "observed_at": seen,
+        }
+        for column, value in zip(CONTENT[3:], cells[3:], strict=True):
+            post[METRICS[column]] = count(value, where, record, column)
+        return post
+
+    def _content_csv(self, name: str) -> None:
+        """The Content table of a CSV, read by polars' CSV reader and parsed column by
+        column (1M videos: seconds, not minutes); a cell that does not parse is looked at
+        again row by row, to refuse it naming its line as the row-by-row reading would."""
+        where = _display(self.source, name)
+        text = self.source.read_text(name)
+        header = [h.strip() for h in check_csv_records(text, where, known_headers=_KNOWN)]
+        width = len(header)
+        try:
+            raw = pl.read_csv(
+                text.encode(),
+                infer_schema=False,
+                has_header=True,
+                new_columns=[f"c{i}" for i in range(width)],
+                empty_string_is_null=False,
+                truncate_ragged_lines=False,
+            )
+        except pl.exceptions.PolarsError:
+            # a row polars cannot split as Python's csv module does: read row by row, which
+            # refuses what is wrong naming its line
+            del text
+            self._content_rows(name)
+            return
+        del text
+        cells = [pl.col(f"c{header.index(h)}").fill_null("") for h in CONTENT]
+        df = raw.select([c.alias(h) for c, h in zip(cells, CONTENT, strict=True)])
+        del raw
+        df = df.filter(pl.any_horizontal([pl.col(h).str.strip_chars() != "" for h in CONTENT]))
+        df = df.with_row_index("_row")
+        link = pl.col("Video link").str.extract_groups(VIDEO_LINK.pattern)
+        # Studio's own format; the rare other spellings go row by row (see below)
+        posted = (
+            pl.col("Post time")
+            .str.strip_chars()
+            .str.strptime(pl.Datetime("us"), _TIME_FORMATS[0], strict=False)
+        )
+        counts = []
+        for column, field in METRICS.items():
+            v = pl.col(column).str.strip_chars()
+            na = v.str.to_lowercase().is_in(sorted(_NOT_AVAILABLE))
+            counts.append(
+                pl.when(na).then(None).otherwise(v.cast(pl.Int64, strict=False)).alias(field)
+            )
+            counts.append((~na & v.cast(pl.Int64, strict=False).is_null()).alias(f"_bad_{field}"))
+        df = df.with_columns(
+            link.struct.field("handle").str.to_lowercase().alias("account_id"),
+            link.struct.field("id").alias("post_id"),
+            posted.dt.replace_time_zone(self.zone.key, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .alias("posted_at"),
+            posted.is_null().alias("_bad_time"),
+            *counts,
+        )
+        bad = df.filter(
+            pl.col("post_id").is_null()
+            | pl.col("_bad_time")
+            | pl.col("posted_at").is_null()
+            | pl.any_horizontal([pl.col(f"_bad_{f}") for f in METRICS.values()])
+        )
+        seen = modified_at(self.source, name)
+        if bad.height:
+            # cells polars' parse leaves out: refused (naming the line) or parsed row by row
+            # ("1,234", a local time the clocks skipped)
+            lines = _csv_lines(self.source.read_text(name))
+            fixed = [
+                {
+                    "_row": r["_row"],
+                    "Video title": r["Video title"],
+                    **self._post(where, lines[r["_row"]], [r[h] for h in CONTENT], seen),
+                }
+                for r in bad.iter_rows(named=True)
+            ]
+            redo = pl.DataFrame(
+                [{k: p[k] for k in _FAST_COLUMNS} for p in fixed],
+                schema={k: df.schema[k] for k in _FAST_COLUMNS},
+            )
+            df = pl.concat(
+                [
+                    df.filter(~pl.col("_row").is_in(bad["_row"].implode())).select(_FAST_COLUMNS),
+                    redo,
+                ]
+            ).sort("_row")
+        else:
+            df = df.select(_FAST_COLUMNS)
+        for handle in df["account_id"].unique(maintain_order=True).to_list():
+            self.handles.setdefault(handle, where)
+        title = pl.col("Video title")
+        self.posts_frames.append(
+            df.with_columns(
+                network=pl.lit(NETWORK_NAME),
+                kind=pl.lit("video"),
+                is_own=pl.lit(True),
+                text=pl.when(title.str.strip_chars() == "").then(None).otherwise(title),
+                url=pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id"),
+                observed_at=pl.lit(seen, dtype=pl.Datetime("us", "UTC")),
+            ).drop("Video title", "_row")
+        )
+
+    def followers(self, name: str) -> None:
+        where, header, rows = self.rows(name)
+        day_at, total_at = header.index("Date"), header.index("Total followers")
+        for record, row in rows:
+            observed = day_end(row[day_at], self.zone, where, record, "Date")
+            total = count(row[total_at], where, record, "Total followers")
+            if total is not None:
+                self.snapshots[observed] = total
+
+    def account(self) -> str:
+        where = self.source.display()
+        if len(self.handles) > 1:
+            shown = ", ".join(f"@{h}" for h in sorted(self.handles))
+            raise FormatError(
+                where, f"holds videos of several accounts ({shown}); import each one on its own"
+            )
+        if self.handles:
+            handle = next(iter(self.handles))
+            check_named(self.ctx, where, [(handle, handle)])
+            return handle
+        given = given_account(self.ctx)
+        if given is None:
+            raise FormatError(
+                where,
+                "TikTok Studio's Followers and Overview tables name no account: pass "
+                f"{option('account', 'HANDLE')} (or import them with the Content table)",
+            )
+        return handle_of(given)
+
+
+class TikTokStudioImporter(Importer):
+    """TikTok Studio's Content, Followers and Overview tables (CSV)."""
+
+    name = "tiktok-studio"
+    network = NETWORK_NAME
+    description = (
+        "TikTok Studio analytics exports (CSV or XLSX): Content (per video: views, likes, comments, "
+        "shares, saves), Followers (daily totals → follower snapshots), Overview"
+    )
+
+    def _members(self, source: Source) -> dict[str, str]:
+        if is_workbook(source):
+            kind = _xlsx_kind(source, WHOLE)
+            return {WHOLE: kind} if kind else {}
+        names = source.names()
+        if source.kind == "file":
+            kind = head_kind(source, names[0]) if names else None
+            return {names[0]: kind} if kind else {}
+        found = {}
+        for name in names:
+            kind = head_kind(source, name)
+            if kind is None:
+                return {}  # a folder holding something else: walk into it instead
+            found[name] = kind
+        return found
+
+    def detect(self, source: Source) -> float:
+        return 0.95 if self._members(source) else 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        members = self._members(source)
+        if not members:
+            raise FormatError(
+                source.display(),
+                "expected a TikTok Studio table (a header starting with "
+                f"{','.join(CONTENT[:3])}, {','.join(FOLLOWERS)} or {','.join(OVERVIEW)})",
+            )
+        tables = _Tables(source, ctx)
+        for name, kind in sorted(members.items()):
+            if kind == "content":
+                tables.content(name)
+            elif kind == "followers":
+                tables.followers(name)
+            else:
+                tables.rows(name)  # checked whole, nothing stored
+                tables.overviews += 1
+        account = tables.account()
+        posts = plugin.frame(
+            "posts",
+            pl.concat(
+                [plugin.frame("posts", f) for f in tables.posts_frames]
+                or [plugin.frame("posts", [])]
+            )
+            .unique("post_id", keep="last", maintain_order=True)  # a video listed twice: the last
+            .with_columns(
+                hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
+            )
+            .sort("posted_at", "post_id"),
+        )
+        batch = Batch(
+            accounts=plugin.frame(
+                "accounts", [{"network": NETWORK_NAME, "account_id": account, "handle": account}]
+            ),
+            posts=posts,
+        )
+        if tables.snapshots:
+            batch.follower_snapshots = plugin.frame(
+                "follower_snapshots",
+                [
+                    {
+                        "network": NETWORK_NAME,
+                        "account_id": account,
+                        "observed_at": at,
+                        "followers": n,
+                    }
+                    for at, n in sorted(tables.snapshots.items())
+                ],
+            )
+        if posts.is_empty() and not tables.snapshots and tables.overviews:
+            batch.empty_reason = (
+                "TikTok Studio's Overview table holds the account's daily totals (views, "
+                "profile views, net growth), which are not stored: import the Content and "
+                "Followers tables"
+            )
+        return batch

@@ -1,0 +1,190 @@
+"""``engage fetch`` for YouTube: the Data API v3 with an API key (``ENGAGE_YOUTUBE_API_KEY``).
+
+1. ``channels.list?part=snippet,statistics,contentDetails`` by ``forHandle`` (or ``id`` for
+   a ``UC…`` channel id): the channel, its subscribers (a follower snapshot), its uploads
+   playlist;
+2. ``playlistItems.list?part=contentDetails`` over the uploads playlist, 50 a page
+   (``pageToken``), newest first, until a video no newer than the newest stored one (or
+   older than ``--since``, or ``--max-posts`` reached);
+3. ``videos.list?part=snippet,contentDetails,statistics`` in batches of 50 ids: the new
+   videos, then the stored ones younger than ``--refresh-days`` (a new observation of their
+   counts).
+
+Every call costs 1 quota unit (the documented cost of these ``list`` methods; a key has
+10,000 a day by default). The channels.list and videos.list responses are saved and read by
+the ``youtube-data-api`` importer; the playlistItems pages only list ids and are not saved.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession
+
+API = "https://www.googleapis.com"
+CHANNELS = API + "/youtube/v3/channels"
+PLAYLIST_ITEMS = API + "/youtube/v3/playlistItems"
+VIDEOS = API + "/youtube/v3/videos"
+#: the most ids ``videos.list`` takes, and items a ``playlistItems.list`` page gives
+BATCH = 50
+#: quota units per call of each ``list`` method used (Data API v3 quota table)
+LIST_COST = 1
+
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+
+#: error reasons that every account of the run would meet alike
+_KEY_REASONS = {
+    "keyInvalid": "the API key is invalid; check ENGAGE_YOUTUBE_API_KEY (docs/fetch.md)",
+    "keyExpired": "the API key has expired; create a new one (docs/fetch.md)",
+    "API_KEY_INVALID": "the API key is invalid; check ENGAGE_YOUTUBE_API_KEY (docs/fetch.md)",
+    "accessNotConfigured": (
+        "the YouTube Data API v3 is not enabled for this key's Google Cloud project; "
+        "enable it (docs/fetch.md)"
+    ),
+    "ipRefererBlocked": "the API key's restrictions refuse this machine; allow it in Google Cloud",
+    "quotaExceeded": (
+        "the daily quota of the API key is exhausted (10,000 units by default; it resets at "
+        "midnight Pacific time); run again tomorrow, or ask Google for more quota"
+    ),
+    "dailyLimitExceeded": (
+        "the daily quota of the API key is exhausted; run again tomorrow, or ask Google for more"
+    ),
+    "rateLimitExceeded": "too many requests per second for this key; run again in a few minutes",
+}
+_ACCOUNT_REASONS = {
+    "channelNotFound": "no such channel; check the handle or channel id",
+    "playlistNotFound": "the channel's uploads are not public (playlist not found)",
+    "forbidden": "the channel's uploads are not public",
+}
+
+
+def _reasons(body: Any) -> list[str]:
+    """The ``reason`` values of a Data API error body (and Google's newer ``details``)."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return []
+    out = [e.get("reason") for e in err.get("errors") or [] if isinstance(e, dict)]
+    for d in err.get("details") or []:
+        if isinstance(d, dict) and isinstance(d.get("reason"), str):
+            out.append(d["reason"])
+    return [r for r in out if isinstance(r, str)]
+
+
+def _published(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+class YouTubeFetcher(Fetcher):
+    """Channels, their uploads and the counts of their videos from the Data API v3."""
+
+    network = "youtube"
+    description = "YouTube Data API v3 (API key): channel, subscribers, videos with counts"
+    official_base = API
+    secret_env = "ENGAGE_YOUTUBE_API_KEY"
+    secret_name = "API key"
+
+    def authorize(self, secret: str) -> tuple[dict[str, str], dict[str, str]]:
+        return {"key": secret}, {}
+
+    def explain(self, status: int, body: Any) -> str | None:
+        for reason in _reasons(body):
+            if reason in _KEY_REASONS:
+                return _KEY_REASONS[reason]
+            if reason in _ACCOUNT_REASONS:
+                return _ACCOUNT_REASONS[reason]
+        if status in (400, 403) and isinstance(body, dict):
+            msg = str((body.get("error") or {}).get("message") or "")[:200]
+            return f"HTTP {status} from the Data API ({msg or 'no message'}); check the API key"
+        return None
+
+    def network_wide(self, status: int, body: Any) -> bool:
+        return any(r in _KEY_REASONS for r in _reasons(body))
+
+    def fetch(self, plan: FetchPlan, session: FetchSession) -> FetchResult:
+        account = plan.account
+        ident = account.account_id
+        query: dict[str, str | int] = {"part": "snippet,statistics,contentDetails"}
+        if _CHANNEL_ID.match(ident):
+            query["id"] = ident
+        else:
+            query["forHandle"] = "@" + (account.handle or ident).lstrip("@")
+        doc = session.get(CHANNELS, query, quota=LIST_COST, save=False)
+        items = doc.get("items") if isinstance(doc, dict) else None
+        if not items:
+            raise session.error("no such channel; check the handle or channel id (UC…)")
+        channel = items[0]
+        session.save(doc)
+        channel_id = channel.get("id")
+        handle = (channel.get("snippet") or {}).get("customUrl")
+        uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get(
+            "uploads"
+        )
+        result = FetchResult(
+            account_id=channel_id if isinstance(channel_id, str) else None,
+            handle=handle.lstrip("@") if isinstance(handle, str) else None,
+        )
+        new_ids = self._new_ids(plan, session, uploads) if isinstance(uploads, str) else []
+        for start in range(0, len(new_ids), BATCH):
+            got = self._videos(session, new_ids[start : start + BATCH])
+            result.new_posts += len(got)
+            session.posts(len(got))
+        fetched = set(new_ids)
+        refresh = [v for v in plan.refresh_ids if v not in fetched]
+        for start in range(0, len(refresh), BATCH):
+            got = self._videos(session, refresh[start : start + BATCH])
+            result.refreshed_posts += len(got)
+        return result
+
+    def _new_ids(self, plan: FetchPlan, session: FetchSession, uploads: str) -> list[str]:
+        """Ids of the uploads newer than the newest stored video, newest first."""
+        ids: list[str] = []
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            query: dict[str, str | int] = {
+                "part": "contentDetails",
+                "playlistId": uploads,
+                "maxResults": BATCH,
+            }
+            if token:
+                query["pageToken"] = token
+            page = session.get(PLAYLIST_ITEMS, query, quota=LIST_COST, save=False)
+            items = page.get("items") or [] if isinstance(page, dict) else []
+            older = False
+            for item in items:
+                details = item.get("contentDetails") if isinstance(item, dict) else None
+                if not isinstance(details, dict) or not isinstance(details.get("videoId"), str):
+                    continue
+                published = _published(details.get("videoPublishedAt"))
+                if published is None:  # a private or deleted video: no date, no counts
+                    continue
+                if not plan.wants(published):
+                    older = True  # newest first: the rest is stored or too old
+                    continue
+                if details["videoId"] not in seen:
+                    seen.add(details["videoId"])
+                    ids.append(details["videoId"])
+                if plan.max_posts is not None and len(ids) >= plan.max_posts:
+                    return ids
+            token = page.get("nextPageToken") if isinstance(page, dict) else None
+            if older or not token:
+                return ids
+
+    def _videos(self, session: FetchSession, ids: list[str]) -> list[str]:
+        doc = session.get(
+            VIDEOS,
+            {"part": "snippet,contentDetails,statistics", "id": ",".join(ids), "maxResults": BATCH},
+            quota=LIST_COST,
+        )
+        items = doc.get("items") if isinstance(doc, dict) else None
+        return [
+            i["id"] for i in items or [] if isinstance(i, dict) and isinstance(i.get("id"), str)
+        ]

@@ -1,0 +1,584 @@
+"""``engage fetch``: drive every network's fetcher the same way, then import what it saved.
+
+For each account: the core reads the key or token, plans the fetch from the store (the
+newest stored post, the posts younger than ``refresh_days`` to refresh), gives the fetcher
+a :class:`Session` whose every complete response is saved, gzip, under
+``responses/<network>/<account>/<UTC time>-<n>.json.gz`` beside the store, and imports the
+saved files through :func:`engagecore.ingest.run`, the path a user's saved responses take,
+with the same provenance (``imports.path`` = ``responses/…``). Fetching never writes the
+store itself.
+
+Resumable: a file appears whole or not at all (written aside, then renamed); an account's
+files are imported only after its fetch completed, in one transaction, together with the
+files an interrupted run left (a killed run's responses are picked up by the next run, and
+nothing counts twice: a post is keyed by its id, an import by its digest).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engagecore import ingest, plugins
+from engagecore.errors import EngageError, PluginError, UsageError, one_line
+from engagecore.fetch.http import (
+    SECRET_PARAMS,
+    FetchError,
+    HttpClient,
+    read_secret,
+    redact,
+    strip_secrets_deep,
+    with_base,
+)
+from engagecore.museums import Museums
+from engagecore.pluginapi import FetchAccount, Fetcher, FetchPlan, FetchResult, FetchSession
+from engagecore.store import Store
+
+#: the folder beside the store holding the saved responses
+RESPONSES = "responses"
+#: the top-level field saying when a response was fetched (read by the importers)
+OBSERVED_AT_FIELD = "engagecore_observed_at"
+
+#: ``progress(event, account, done, total, posts, quota)``; event: start | posts | done
+Progress = Callable[[str, str, int, int, int, int], None]
+
+
+class AccountError(FetchError):
+    """A fetch of one account failed; ``network_wide``: the others of its network would
+    fail alike (an invalid key, an exhausted quota) and are not tried."""
+
+    def __init__(self, message: str, *, network_wide: bool = False) -> None:
+        super().__init__(message)
+        self.network_wide = network_wide
+
+
+@dataclass
+class AccountReport:
+    network: str
+    account: str
+    museum: str | None
+    new_posts: int = 0
+    refreshed_posts: int = 0
+    requests: int = 0
+    quota: int = 0
+    status: str = "ok"
+    error: str | None = None
+
+
+@dataclass
+class FetchReport:
+    accounts: list[AccountReport] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def errors(self) -> list[str]:
+        return [a.error for a in self.accounts if a.error]
+
+    def table(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {
+                    "museum": a.museum,
+                    "network": a.network,
+                    "account": a.account,
+                    "new posts": a.new_posts,
+                    "refreshed": a.refreshed_posts,
+                    "requests": a.requests,
+                    "quota": a.quota,
+                    "status": a.status,
+                }
+                for a in self.accounts
+            ],
+            schema={
+                "museum": pl.Utf8,
+                "network": pl.Utf8,
+                "account": pl.Utf8,
+                "new posts": pl.Int64,
+                "refreshed": pl.Int64,
+                "requests": pl.Int64,
+                "quota": pl.Int64,
+                "status": pl.Utf8,
+            },
+        )
+
+
+def _safe(name: str) -> str:
+    """A folder name for an account id or handle."""
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", name).lstrip(".") or "_"
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+class Session(FetchSession):
+    """One account's requests (see :class:`engagecore.pluginapi.FetchSession`)."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        account: FetchAccount,
+        client: HttpClient,
+        folder: Path,
+        now: datetime,
+        secret: str | None,
+        api_base: str | None,
+        on_posts: Callable[[int], None] | None = None,
+        shared: dict[str, Any] | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.shared = {} if shared is None else shared
+        self.account = account
+        self.client = client
+        self.folder = folder
+        self.now = now
+        self.api_base = api_base
+        self.requests = 0
+        self.quota = 0
+        self.saved: list[Path] = []
+        self._secret = secret
+        self._params, self._headers = fetcher.authorize(secret) if secret else ({}, {})
+        self._n = 0
+        self._stamp = _stamp(now)
+        self._on_posts = on_posts
+
+    def url(self, official: str) -> str:
+        return with_base(official, self.api_base)
+
+    def error(self, message: str, *, network_wide: bool = False) -> AccountError:
+        text = redact(message, self.client.secrets)
+        return AccountError(
+            f"{self.account.network} account {self.account.label}: {text}",
+            network_wide=network_wide,
+        )
+
+    def posts(self, n: int) -> None:
+        if self._on_posts is not None and n:
+            self._on_posts(n)
+
+    def get(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Any:
+        url = self.url(official)
+        query = {**dict(params or {}), **self._params}
+        try:
+            resp = self.client.get(url, params=query, headers=self._headers)
+        except EngageError as exc:
+            raise self.error(str(exc), network_wide=True) from None
+        finally:
+            self.requests += 1
+            self.quota += quota
+        if resp.status != 200:
+            try:
+                body: Any = resp.json()
+            except FetchError:
+                body = None
+            why = self.fetcher.explain(resp.status, body)
+            if why is None:
+                why = _generic(resp.status)
+            wide = resp.status in (401, 429) or self.fetcher.network_wide(resp.status, body)
+            raise self.error(why, network_wide=wide)
+        try:
+            doc = resp.json()
+        except FetchError as exc:
+            raise self.error(
+                f"{exc}; run again later (nothing of this account was stored)"
+            ) from None
+        if save:
+            self._save_raw(resp.content, doc)
+        return doc
+
+    def _save_raw(self, content: bytes, doc: Any) -> Path:
+        """The response's own bytes with ``engagecore_observed_at`` added before the closing
+        brace (no re-serialization: the saved file is what the API sent); a body holding a
+        secret, or a secret's parameter name in a URL, goes through :meth:`save` instead."""
+        body = content.rstrip()
+        risky = any(s.encode() in body for s in self.client.secrets) or any(
+            f"{name}=".encode() in body for name in SECRET_PARAMS
+        )
+        if risky or not isinstance(doc, dict) or not doc or not body.endswith(b"}"):
+            return self.save(doc)
+        stamp = json.dumps(self.now.isoformat())
+        return self._write(body[:-1] + f',"{OBSERVED_AT_FIELD}":{stamp}}}'.encode())
+
+    def save(self, doc: Any) -> Path:
+        """Save a response for import: gzip, without secrets, with ``engagecore_observed_at``
+        at its top level; written aside and renamed, so a file is whole or absent."""
+        clean = strip_secrets_deep(doc)
+        if isinstance(clean, dict):
+            clean = {**clean, OBSERVED_AT_FIELD: self.now.isoformat()}
+        data = json.dumps(clean, ensure_ascii=False, separators=(",", ":")).encode()
+        data = redact(data.decode(), self.client.secrets).encode() if self.client.secrets else data
+        return self._write(data)
+
+    def _write(self, data: bytes) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            self._n += 1
+            target = self.folder / f"{self._stamp}-{self._n:04d}.json.gz"
+            if not target.exists():
+                break
+        part = self.folder / f".{target.name}.part"
+        with (
+            part.open("wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz,
+        ):
+            gz.write(data)
+        os.replace(part, target)
+        self.saved.append(target)
+        return target
+
+
+def _generic(status: int) -> str:
+    if status in (401, 403):
+        return f"HTTP {status}: the key or token was refused (expired, revoked or lacking a permission); renew it"
+    if status == 404:
+        return "HTTP 404: not found (unknown account, or deleted); check the handle"
+    if status == 429:
+        return "HTTP 429: rate limited longer than the time budget allows; run again later"
+    return f"HTTP {status}: the API failed; run again later"
+
+
+@dataclass
+class _Target:
+    account: FetchAccount
+    fetcher: Fetcher
+
+
+def _targets(
+    store: Store,
+    museums: Sequence[str],
+    all_museums: bool,
+    networks: Sequence[str],
+    fetchers: Mapping[str, Fetcher],
+) -> list[_Target]:
+    reg = plugins.registry()
+    for n in networks:
+        if n not in reg.networks:
+            raise UsageError(plugins.unregistered(n))
+        if n not in fetchers:
+            have = ", ".join(sorted(fetchers)) or "none"
+            raise UsageError(f"network {n!r} has no fetcher (networks with one: {have})")
+    where, params = ["museum IS NOT NULL"], []
+    if not all_museums:
+        m = Museums(store)
+        slugs = [m.resolve(name) for name in museums]
+        where.append(f"museum IN ({', '.join('?' for _ in slugs)})")
+        params.extend(slugs)
+    rows = store.fetchall(
+        f"SELECT network, account_id, handle, museum FROM accounts WHERE {' AND '.join(where)} "
+        "ORDER BY museum, network, coalesce(handle, account_id)",
+        params,
+    )
+    out = []
+    for net, acc, handle, museum in rows:
+        if networks and net not in networks:
+            continue
+        fetcher = fetchers.get(net)
+        if fetcher is None:
+            continue
+        out.append(_Target(FetchAccount(net, acc, handle, museum), fetcher))
+    return out
+
+
+def _plan(
+    store: Store,
+    account: FetchAccount,
+    now: datetime,
+    since: datetime | None,
+    max_posts: int | None,
+    refresh_days: int,
+) -> FetchPlan:
+    key = [account.network, account.account_id]
+    newest = store.fetchall(
+        "SELECT max(posted_at) FROM posts WHERE network = ? AND account_id = ?", key
+    )[0][0]
+    refresh: tuple[str, ...] = ()
+    if refresh_days > 0:
+        cutoff = now - timedelta(days=refresh_days)
+        refresh = tuple(
+            r[0]
+            for r in store.fetchall(
+                "SELECT post_id FROM posts WHERE network = ? AND account_id = ? AND is_own "
+                "AND posted_at >= ? ORDER BY posted_at DESC, post_id",
+                [*key, cutoff],
+            )
+        )
+    if isinstance(newest, datetime) and newest.tzinfo is None:
+        newest = newest.replace(tzinfo=UTC)
+    return FetchPlan(
+        account=account,
+        newest_post=newest.astimezone(UTC) if isinstance(newest, datetime) else None,
+        refresh_ids=refresh,
+        refresh_since=now - timedelta(days=refresh_days) if refresh else None,
+        since=since,
+        max_posts=max_posts,
+        now=now,
+    )
+
+
+def _pending(store: Store, folder: Path, root: Path) -> list[Path]:
+    """Saved responses of an account that no import recorded yet (oldest first)."""
+    if not folder.is_dir():
+        return []
+    prefix = folder.relative_to(root).as_posix() + "/"
+    done = {
+        r[0]
+        for r in store.fetchall("SELECT path FROM imports WHERE starts_with(path, ?)", [prefix])
+    }
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            if p.name.endswith(".part"):
+                p.unlink(missing_ok=True)  # a write a killed run left
+            continue
+        if p.is_file() and p.name.endswith(".json.gz") and prefix + p.name not in done:
+            out.append(p)
+    return out
+
+
+def run(
+    store: Store,
+    *,
+    museums: Sequence[str] = (),
+    all_museums: bool = False,
+    networks: Sequence[str] = (),
+    since: datetime | None = None,
+    max_posts: int | None = None,
+    refresh_days: int = 30,
+    dry_run: bool = False,
+    api_base: str | None = None,
+    secret_files: Mapping[str, Path] | None = None,
+    client: HttpClient | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    link: tuple[str, str, str] | None = None,
+) -> FetchReport:
+    """Fetch the linked accounts of ``museums`` (every museum with ``all_museums``), or,
+    with ``link=(network, handle, museum)``, link that account to the museum and fetch it.
+
+    ``api_base`` replaces the API host of every network fetched (one network at a time,
+    then); otherwise each network's ``ENGAGE_<NETWORK>_API_BASE``. Failed accounts are in the
+    report (status and a one-line ``error``); the others are fetched and imported.
+    """
+    if refresh_days < 0:
+        raise UsageError(f"refresh days {refresh_days}: expected 0 or more")
+    if max_posts is not None and max_posts < 1:
+        raise UsageError(f"max posts {max_posts}: expected 1 or more")
+    fetchers: dict[str, Fetcher] = dict(plugins.registry().fetchers)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if link is not None:
+        network, handle, museum = link
+        if network not in plugins.registry().networks:
+            raise UsageError(plugins.unregistered(network))
+        if network not in fetchers:
+            raise UsageError(f"network {network!r} has no fetcher")
+        slug = Museums(store).resolve(museum)
+        if dry_run:
+            acc = FetchAccount(network, handle.lstrip("@"), handle.lstrip("@"), slug)
+            targets = [_Target(acc, fetchers[network])]
+        else:
+            slug, account_id = Museums(store).link(slug, network, handle)
+            found = store.fetchall(
+                "SELECT handle FROM accounts WHERE network = ? AND account_id = ?",
+                [network, account_id],
+            )
+            targets = [
+                _Target(
+                    FetchAccount(network, account_id, found[0][0] if found else None, slug),
+                    fetchers[network],
+                )
+            ]
+        networks = [network]
+    else:
+        if not museums and not all_museums:
+            raise UsageError("name the museums to fetch, or --all")
+        targets = _targets(store, museums, all_museums, networks, fetchers)
+    if api_base and len({t.account.network for t in targets}) > 1:
+        raise UsageError("--api-base replaces one network's API host: add --network NAME")
+    root = store.path.parent
+    report = FetchReport(dry_run=dry_run)
+    own_client = client is None
+    client = client or HttpClient()
+    stopped: dict[str, str] = {}
+    secrets: dict[str, str | None] = {}
+    shared: dict[str, dict[str, Any]] = {}
+    posts_total = 0
+    try:
+        for net, path in (secret_files or {}).items():
+            if net in fetchers and not dry_run:  # a file the user names is checked at once
+                secrets[net] = read_secret(fetchers[net].secret_env, path)
+                client.add_secret(secrets[net] or "")
+        for i, target in enumerate(targets):
+            acc, fetcher = target.account, target.fetcher
+            row = AccountReport(acc.network, acc.label, acc.museum)
+            report.accounts.append(row)
+            if progress:
+                progress(
+                    "start",
+                    f"{acc.network} {acc.label}",
+                    i,
+                    len(targets),
+                    posts_total,
+                    client_quota(report),
+                )
+            if acc.network in stopped:
+                row.status = "not tried"
+                row.error = None
+                continue
+            plan = _plan(store, acc, now, since, max_posts, refresh_days)
+            if dry_run:
+                newest = plan.newest_post.date().isoformat() if plan.newest_post else "none"
+                row.status = f"dry run: newest {newest}, {len(plan.refresh_ids)} to refresh"
+                continue
+            try:
+                secret = _secret(fetcher, secrets, secret_files or {}, client)
+            except EngageError as exc:
+                _fail(row, str(exc), stopped, acc.network, wide=True)
+                continue
+            base = api_base or os.environ.get(fetcher.api_base_env) or None
+            folder = root / RESPONSES / acc.network / _safe(acc.account_id)
+
+            def on_posts(n: int, _label: str = f"{acc.network} {acc.label}", _i: int = i) -> None:
+                nonlocal posts_total
+                posts_total += n
+                if progress:
+                    progress("posts", _label, _i, len(targets), posts_total, client_quota(report))
+
+            pending = _pending(store, folder, root)
+            session = Session(
+                fetcher,
+                acc,
+                client,
+                folder,
+                now,
+                secret,
+                base,
+                on_posts,
+                shared.setdefault(acc.network, {}),
+            )
+            try:
+                result = _call(fetcher, plan, session)
+            except AccountError as exc:
+                _count(row, session)
+                _fail(row, str(exc), stopped, acc.network, wide=exc.network_wide)
+                continue
+            except EngageError as exc:
+                _count(row, session)
+                _fail(row, redact(str(exc), client.secrets), stopped, acc.network, wide=False)
+                continue
+            _count(row, session)
+            row.new_posts, row.refreshed_posts = result.new_posts, result.refreshed_posts
+            if result.handle:
+                row.account = f"@{result.handle}"
+            files = pending + [p for p in session.saved if p not in pending]
+            # an account linked by handle gets its id now: the real account takes the link
+            found_id = result.account_id not in (None, acc.account_id)
+            if files:
+                try:
+                    with store.transaction():
+                        ingest.run(
+                            store,
+                            files,
+                            network=acc.network,
+                            museum=acc.museum if found_id else None,
+                            allow_empty=True,
+                            account=result.import_account,
+                            relative_to=root,
+                        )
+                        if found_id:
+                            store.drop_placeholder_account(acc.network, acc.account_id)
+                except EngageError as exc:
+                    _fail(
+                        row,
+                        f"{acc.network} account {acc.label}: the saved responses could not be "
+                        f"imported ({redact(str(exc), client.secrets)}); nothing of this account "
+                        "was stored",
+                        stopped,
+                        acc.network,
+                        wide=False,
+                    )
+                    continue
+            if progress:
+                progress(
+                    "done",
+                    f"{acc.network} {acc.label}",
+                    i + 1,
+                    len(targets),
+                    posts_total,
+                    client_quota(report),
+                )
+    finally:
+        if own_client:
+            client.close()
+    return report
+
+
+def client_quota(report: FetchReport) -> int:
+    return sum(a.quota for a in report.accounts)
+
+
+def _count(row: AccountReport, session: Session) -> None:
+    row.requests, row.quota = session.requests, session.quota
+
+
+def _fail(
+    row: AccountReport, message: str, stopped: dict[str, str], network: str, *, wide: bool
+) -> None:
+    row.error = one_line(message)
+    row.status = "failed"
+    if wide:
+        stopped[network] = message
+
+
+def _secret(
+    fetcher: Fetcher,
+    cache: dict[str, str | None],
+    files: Mapping[str, Path],
+    client: HttpClient,
+) -> str | None:
+    if not fetcher.secret_env:
+        return None
+    if fetcher.network not in cache:
+        value = read_secret(fetcher.secret_env, files.get(fetcher.network))
+        if value is None:
+            raise UsageError(
+                f"{fetcher.network}: no {fetcher.secret_name}; set {fetcher.secret_env} "
+                f"(docs/fetch.md says how to get one)"
+            )
+        client.add_secret(value)
+        cache[fetcher.network] = value
+    return cache[fetcher.network]
+
+
+def _call(fetcher: Fetcher, plan: FetchPlan, session: Session) -> FetchResult:
+    try:
+        result = fetcher.fetch(plan, session)
+    except EngageError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            plugins.owner_name(fetcher),
+            f"fetcher for {fetcher.network!r} crashed on {plan.account.label}: "
+            f"{redact(repr(exc), session.client.secrets)}",
+        ) from None
+    if not isinstance(result, FetchResult):
+        raise PluginError(
+            plugins.owner_name(fetcher),
+            f"fetcher for {fetcher.network!r} returned {type(result).__name__}; expected a FetchResult",
+        )
+    return result

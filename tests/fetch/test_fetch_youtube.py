@@ -1,0 +1,291 @@
+"""``engage fetch`` with the YouTube fetcher against the local Data API replay server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cli_run import run
+from fetch_replay import KEY, Video, YouTubeReplay, make_videos
+
+from engagecore.fetch import run as fetch_run
+from engagecore.fetch.http import HttpClient
+from engagecore.store import Store
+
+
+def _open(db: Path, read_only: bool = False) -> closing[Store]:
+    return closing(Store(db, read_only=read_only))
+
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+# commands run in process: their HTTP client retries without waiting
+pytestmark = pytest.mark.usefixtures("no_backoff")
+
+
+@pytest.fixture
+def env(tmp_path: Path, youtube: YouTubeReplay, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ENGAGE_YOUTUBE_API_KEY", KEY)
+    monkeypatch.setenv("ENGAGE_YOUTUBE_API_BASE", youtube.base)
+    db = tmp_path / "engage.duckdb"
+    monkeypatch.setenv("ENGAGE_DB", str(db))
+    with _open(db) as store:
+        from engagecore.museums import Museums
+
+        Museums(store).add("Musée du Louvre", slug="louvre")
+    return db
+
+
+def _posts(db: Path) -> list[tuple[str, int]]:
+    with _open(db, read_only=True) as s:
+        return [(p, v) for p, v in s.fetchall("SELECT post_id, views FROM posts ORDER BY post_id")]
+
+
+def _count(db: Path, sql: str) -> int:
+    with _open(db, read_only=True) as s:
+        return int(s.fetchall(sql)[0][0])
+
+
+def test_fetch_links_then_fetches_every_upload(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(120, NOW - timedelta(hours=1))
+    code, out, err = run(["fetch", "youtube", "@MuseeDuLouvre", "--museum", "louvre"], capsys)
+    assert code == 0, err
+    # 1 channels.list, 3 playlistItems pages (50, 50, 20), 3 videos.list batches
+    assert youtube.calls == ["channels"] + ["playlistItems"] * 3 + ["videos"] * 3
+    assert len(_posts(env)) == 120
+    with _open(env, read_only=True) as s:
+        assert s.fetchall("SELECT account_id, museum, handle FROM accounts") == [
+            ("UCfVvGxNuFTd9ktLB7jTu3Wg", "louvre", "museedulouvre")
+        ]
+        assert s.fetchall("SELECT followers FROM follower_snapshots") == [(1_230_000,)]
+        paths = [r[0] for r in s.fetchall("SELECT path FROM imports ORDER BY path")]
+        plugins = {r[0] for r in s.fetchall("SELECT importer FROM imports")}
+    assert plugins == {"youtube-data-api"}
+    assert len(paths) == 4  # the channel and three videos pages; playlist pages are not saved
+    # under the account as it was linked (by its id once known: see the re-run test)
+    assert all(p.startswith("responses/youtube/MuseeDuLouvre/") for p in paths), paths
+    saved = sorted((env.parent / "responses" / "youtube" / "MuseeDuLouvre").iterdir())
+    doc = json.loads(gzip.decompress(saved[0].read_bytes()))
+    assert doc["kind"] == "youtube#channelListResponse"
+    assert datetime.fromisoformat(doc["engagecore_observed_at"]) >= NOW
+    # the summary: one row, at 80 columns
+    assert "@museedulouvre" in out and "120" in out and "ok" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_rerun_asks_only_for_newer_posts_and_refreshes_recent_counts(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(60, NOW - timedelta(days=1))  # 1 .. 60 days old
+    assert run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)[0] == 0
+    observations = _count(env, "SELECT count(*) FROM post_observations")
+    assert observations == 60
+    youtube.calls.clear()
+    youtube.videos[0].views = 99_999  # a count that kept growing
+    youtube.videos[:0] = [Video("new0000001", NOW - timedelta(hours=2), views=5)]
+    code, out, err = run(["fetch", "louvre", "--refresh-days", "10"], capsys)
+    assert code == 0, err
+    # one page of uploads is enough: it reaches the newest stored video
+    assert youtube.calls == ["channels", "playlistItems", "videos", "videos"]
+    posts = dict(_posts(env))
+    assert len(posts) == 61 and posts["new0000001"] == 5
+    assert posts["v0000000000"] == 99_999
+    # the refresh added observations (posts 1 .. 9 days old) and kept the older readings
+    assert _count(env, "SELECT count(*) FROM post_observations") == 60 + 1 + 9
+    assert _count(env, "SELECT count(*) FROM post_observations WHERE post_id = 'v0000000000'") == 2
+    assert _count(env, "SELECT count(*) FROM follower_snapshots") == 2  # one per run
+    lines = [line for line in out.splitlines() if "@museedulouvre" in line]
+    assert lines and " 1 " in lines[0] and " 9 " in lines[0]
+
+
+def test_since_and_max_posts(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(30, NOW - timedelta(hours=1))
+    since = (NOW - timedelta(days=9, hours=12)).date().isoformat()
+    code, _, err = run(
+        ["fetch", "youtube", "museedulouvre", "--museum", "louvre", "--since", since], capsys
+    )
+    assert code == 0, err
+    assert len(_posts(env)) in (9, 10)  # the boundary day depends on the hour
+    code, _, err = run(["fetch", "louvre", "--max-posts", "5", "--refresh-days", "0"], capsys)
+    assert code == 0, err  # nothing newer than the newest stored: none
+    assert len(_posts(env)) in (9, 10)
+    youtube.videos[:0] = make_videos(8, NOW - timedelta(minutes=5), "n", timedelta(minutes=1))
+    assert run(["fetch", "louvre", "--max-posts", "5", "--refresh-days", "0"], capsys)[0] == 0
+    new = [p for p, _ in _posts(env) if p.startswith("n")]
+    assert new == [f"n{i:010d}" for i in range(5)]  # the five newest
+
+
+def test_dry_run_sends_nothing(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(3, NOW)
+    code, out, _ = run(
+        ["fetch", "youtube", "@museedulouvre", "--museum", "louvre", "--dry-run"], capsys
+    )
+    assert code == 0 and youtube.calls == []
+    assert "dry run" in out
+    assert _count(env, "SELECT count(*) FROM accounts") == 0
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "expected"),
+    [
+        ("error_quota_exceeded.json", 403, "daily quota of the API key is exhausted"),
+        ("error_key_invalid.json", 400, "the API key is invalid; check ENGAGE_YOUTUBE_API_KEY"),
+    ],
+)
+def test_youtube_error_bodies_are_one_line(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    fixture: str,
+    status: int,
+    expected: str,
+) -> None:
+    from fetch_replay import YT
+
+    youtube.videos = make_videos(80, NOW - timedelta(hours=1))
+    body = json.loads((YT / fixture).read_text())
+    # the error comes on the second videos.list call: the first page was fetched and saved
+    seen = {"videos": 0}
+
+    def fail(name: str, _req: object) -> tuple[int, object] | None:
+        if name == "videos":
+            seen["videos"] += 1
+            if seen["videos"] == 2:
+                return status, body
+        return None
+
+    youtube.fail = fail
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("engage: error: youtube account @museedulouvre: ")
+    assert expected in lines[0]
+    # nothing half-imported: the account's pages wait for a complete fetch
+    assert _count(env, "SELECT count(*) FROM posts") == 0
+    assert _count(env, "SELECT count(*) FROM imports") == 0
+    youtube.fail = None
+    assert run(["fetch", "louvre"], capsys)[0] == 0
+    assert _count(env, "SELECT count(*) FROM posts") == 80
+
+
+def test_unknown_handle_and_missing_key(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, _, err = run(["fetch", "youtube", "@nobody", "--museum", "louvre"], capsys)
+    assert code == 1
+    assert err.strip() == (
+        "engage: error: youtube account @nobody: no such channel; check the handle or "
+        "channel id (UC…)"
+    )
+    monkeypatch.delenv("ENGAGE_YOUTUBE_API_KEY")
+    code, _, err = run(["fetch", "louvre"], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "no API key; set ENGAGE_YOUTUBE_API_KEY" in err
+
+
+def test_quota_is_counted_per_call(env: Path, youtube: YouTubeReplay, sleeps: list[float]) -> None:
+    youtube.videos = make_videos(51, NOW - timedelta(hours=1))
+    with _open(env) as store, HttpClient(sleep=sleeps) as client:
+        report = fetch_run.run(
+            store, link=("youtube", "@museedulouvre", "louvre"), client=client, now=NOW
+        )
+    (row,) = report.accounts
+    assert (row.requests, row.quota, row.new_posts, row.status) == (5, 5, 51, "ok")
+    assert youtube.calls == ["channels", "playlistItems", "playlistItems", "videos", "videos"]
+
+
+def test_a_5xx_then_success_inside_a_fetch(
+    env: Path, youtube: YouTubeReplay, sleeps: list[float]
+) -> None:
+    youtube.videos = make_videos(3, NOW - timedelta(hours=1))
+    failed = []
+
+    def fail(name: str, _req: object) -> tuple[int, object] | None:
+        if name == "videos" and not failed:
+            failed.append(name)
+            return 503, {"error": {"code": 503, "message": "Backend Error"}}
+        return None
+
+    youtube.fail = fail
+    with (
+        _open(env) as store,
+        HttpClient(sleep=sleeps, wait_initial=0.001, wait_jitter=0.001) as client,
+    ):
+        report = fetch_run.run(
+            store, link=("youtube", "@museedulouvre", "louvre"), client=client, now=NOW
+        )
+    assert report.accounts[0].status == "ok"
+    assert len(_posts(env)) == 3
+
+
+def test_api_base_flag_and_secret_file(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    youtube.videos = make_videos(2, NOW - timedelta(hours=1))
+    monkeypatch.delenv("ENGAGE_YOUTUBE_API_BASE")
+    monkeypatch.delenv("ENGAGE_YOUTUBE_API_KEY")
+    key = tmp_path / "youtube.key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o640)
+    args = ["fetch", "youtube", "@museedulouvre", "--museum", "louvre"]
+    args += ["--api-base", youtube.base, "--secret-file", str(key)]
+    code, _, err = run(args, capsys)
+    assert code == 2 and youtube.calls == []  # refused before any request
+    assert err.strip() == (
+        f"engage: error: secret file {key}: readable by others (mode 640); make it private "
+        f"with `chmod 600 {key}`"
+    )
+    key.chmod(0o600)
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    assert youtube.calls[0] == "channels" and len(_posts(env)) == 2
+
+
+def test_a_fetcher_of_an_unregistered_network_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engage_youtube
+
+    from engagecore import plugins
+    from engagecore.errors import PluginError
+
+    class Stray(engage_youtube.YouTubeFetcher):
+        network = "myspace"
+
+    def register_fetchers(register: object) -> None:
+        register(Stray())  # type: ignore[operator]
+
+    pm = plugins.get_plugin_manager()
+    (impl,) = [i for i in pm.hook.register_fetchers.get_hookimpls() if i.plugin_name == "youtube"]
+    monkeypatch.setattr(impl, "function", register_fetchers)
+    with pytest.raises(PluginError, match="plugin 'youtube': fetcher for network 'myspace'"):
+        plugins.registry()
+
+
+def test_the_python_api(env: Path, youtube: YouTubeReplay) -> None:
+    import engagecore
+
+    youtube.videos = make_videos(4, NOW - timedelta(hours=1))
+    eng = engagecore.open(env)
+    try:
+        report = eng.fetch(link=("youtube", "@museedulouvre", "louvre"))
+        assert report.errors == [] and report.table()["new posts"].to_list() == [4]
+        report = eng.fetch("louvre", network="youtube", since=NOW.date(), refresh_days=0)
+        assert report.table()["new posts"].to_list() == [0]
+    finally:
+        eng.close()

@@ -1,0 +1,432 @@
+"""The TikTok plugin: TikTok Studio's Content, Followers and Overview tables (CSV), the
+"Download your data" JSON export, its network spec (young prior, views first), and
+``engage ingest`` of each into a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import engage_tiktok
+import pytest
+from cli_run import run
+from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
+
+from engagecore import plugins, schema
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Batch, ReadContext
+from engagecore.sources import Source
+from engagecore.testing import check_importer, check_network
+from engagecore.validate import validate_frame
+
+STUDIO = TikTokStudioImporter()
+EXPORT = TikTokExportImporter()
+API = TikTokApiImporter()
+#: 2025-11-02 10:00:00 UTC: the modification time given to the files read here.
+MTIME = 1762077600
+
+
+@pytest.fixture
+def tt(fixtures: Path, tmp_path: Path) -> Path:
+    """A copy of tests/fixtures/tiktok whose files were modified at MTIME."""
+    out = tmp_path / "tiktok"
+    shutil.copytree(fixtures / "tiktok", out)
+    for f in out.rglob("*"):
+        os.utime(f, (MTIME, MTIME))
+    return out
+
+
+@pytest.fixture
+def registered() -> Iterator[None]:
+    """The plugin registered as its entry point would (the test venv may predate it)."""
+    plugins.reset()
+    pm = plugins.get_plugin_manager()
+    if not pm.has_plugin("tiktok"):
+        pm.register(engage_tiktok, name="tiktok")
+    yield
+    plugins.reset()
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def read(
+    importer: TikTokStudioImporter | TikTokExportImporter, path: Path, **options: str
+) -> Batch:
+    source = Source.open(path)
+    try:
+        assert importer.detect(source) >= 0.85, f"{path} not claimed by {importer.name}"
+        tz = options.pop("timezone", "Europe/Paris")
+        batch = importer.read(source, ReadContext(timezone=tz, options=dict(options)))
+    finally:
+        source.close()
+    for table, df in batch.frames().items():
+        assert df.schema == schema.PRODUCED[table][0], table
+    return batch
+
+
+# -- the network ------------------------------------------------------------------------------
+
+
+def test_the_network_rates_by_views_first_and_brings_its_prior_and_simulation() -> None:
+    check_network(NETWORK)
+    assert NETWORK.basis_order == ("views", "followers")
+    assert dict(NETWORK.interactions) == {
+        "likes": 1.0,
+        "comments": 1.0,
+        "shares": 1.0,
+        "saves": 1.0,
+    }
+    prior = NETWORK.young_prior
+    assert prior is not None and abs(sum(prior.bands.values()) - 1) < 1e-3
+    assert prior.bands["18-24"] == 0.1740 and "Pew" in prior.sources[0]
+    assert NETWORK.simulation["age_basis"] == "viewers"
+    assert NETWORK.simulation["split"] == {
+        "likes": 0.9,
+        "comments": 0.03,
+        "shares": 0.04,
+        "saves": 0.03,
+    }
+
+
+def test_the_importers_claim_no_foreign_file(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
+    other = tmp_path / "Table data.csv"
+    other.write_text('Content,Video title,Video publish time,Views\nabc,t,"Dec 15, 2023",3\n')
+    for importer in (STUDIO, EXPORT, API):
+        check_importer(importer, foreign)
+        check_importer(importer, other)
+
+
+# -- TikTok Studio: Content -------------------------------------------------------------------
+
+
+def test_content_table_counts_times_nulls_and_text(tt: Path) -> None:
+    batch = read(STUDIO, tt / "studio" / "Content.csv")
+    posts = batch.posts
+    assert posts is not None and batch.accounts is not None
+    assert batch.accounts["account_id"].to_list() == ["museedemo"]  # "@MuseeDemo" in a link too
+    assert posts["post_id"].to_list() == [
+        "7400000000000000004",
+        "7488000000000000003",
+        "7565000000000000002",
+        "7567452112981069079",
+    ]
+    assert posts["posted_at"].to_list() == [
+        utc(2024, 8, 1, 7, 0),  # 09:00 in Paris, summer time
+        utc(2025, 3, 30, 1, 15),  # 03:15 just after the clocks went forward
+        utc(2025, 10, 26, 0, 30),  # 02:30 happened twice that night: the first
+        utc(2025, 10, 31, 17, 19, 10),  # winter time again
+    ]
+    by_id = {r["post_id"]: r for r in posts.iter_rows(named=True)}
+    first = by_id["7567452112981069079"]
+    assert (first["views"], first["likes"], first["comments"], first["shares"], first["saves"]) == (
+        12840,
+        1032,
+        41,
+        17,
+        88,
+    )
+    assert first["text"] == "Nocturne au musée ✨ #museum #nuitdesmusées, venez nombreux !"
+    assert first["hashtags"] == ["museum", "nuitdesmusées"]
+    assert first["url"] == "https://www.tiktok.com/@museedemo/video/7567452112981069079"
+    assert first["kind"] == "video" and first["is_own"] is True
+    second = by_id["7565000000000000002"]
+    assert second["likes"] is None and second["comments"] is None  # "--" and "NAN"
+    assert (second["views"], second["shares"], second["saves"]) == (5210, 3, 12)
+    assert "\n" in second["text"] and second["hashtags"] == ["博物馆"]
+    assert second["mentions"] == ["atelier.restauration"]
+    assert by_id["7488000000000000003"]["saves"] is None
+    assert by_id["7400000000000000004"]["text"] is None  # an empty title
+    assert by_id["7400000000000000004"]["likes"] == 0  # 0 stays 0
+    assert set(posts["observed_at"].to_list()) == {datetime.fromtimestamp(MTIME, UTC)}
+    assert posts["quotes"].null_count() == posts.height  # TikTok has none
+    validate_frame("posts", posts, plugin="tiktok", path="Content.csv")
+
+
+def test_content_post_time_is_read_in_the_given_time_zone(tt: Path) -> None:
+    posts = read(STUDIO, tt / "studio" / "Content.csv", timezone="America/New_York").posts
+    assert posts is not None
+    at = dict(zip(posts["post_id"].to_list(), posts["posted_at"].to_list(), strict=True))
+    assert at["7567452112981069079"] == utc(2025, 10, 31, 22, 19, 10)  # EDT, UTC-4
+
+
+def test_content_of_another_account_than_the_one_given_is_refused(tt: Path) -> None:
+    with pytest.raises(FormatError, match=r"Content\.csv: the file is of account @museedemo"):
+        read(STUDIO, tt / "studio" / "Content.csv", account="louvre")
+    assert read(STUDIO, tt / "studio" / "Content.csv", account="@MuseeDemo").posts is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [
+        (
+            "Content_truncated.csv",
+            r"Content_truncated\.csv, record line 4: expected 8 columns as in the header, got 3: "
+            r"the record is cut short",
+        ),
+        (
+            "Content_bad_count.csv",
+            r"Content_bad_count\.csv, record line 3: column 'Video views': expected a count, "
+            r"got '12abc'",
+        ),
+        (
+            "Content_bad_link.csv",
+            r"Content_bad_link\.csv, record line 2: column 'Video link': expected "
+            r"https://www\.tiktok\.com/@handle/video/ID, got 'https://www\.tiktok\.com/@museedemo'",
+        ),
+    ],
+)
+def test_a_bad_content_table_is_refused_naming_file_and_record(
+    tt: Path, name: str, pattern: str
+) -> None:
+    with pytest.raises(FormatError, match=pattern):
+        read(STUDIO, tt / "bad" / name)
+
+
+def test_a_post_time_that_is_no_time_is_refused(tt: Path, tmp_path: Path) -> None:
+    path = tmp_path / "Content.csv"
+    text = (tt / "studio" / "Content.csv").read_text(encoding="utf-8-sig")
+    path.write_text(text.replace("2025/10/31 18:19:10", "31/10/2025 6pm"), encoding="utf-8")
+    with pytest.raises(
+        FormatError,
+        match=r"record line 2: column 'Post time': expected a time like 2025/10/31 18:19:10, "
+        r"got '31/10/2025 6pm'",
+    ):
+        read(STUDIO, path)
+
+
+def test_cells_the_column_parse_leaves_out_are_read_row_by_row(tmp_path: Path) -> None:
+    # a local time the clocks skipped, another spelling of the time, a count with a
+    # thousands separator: parsed as the row-by-row reading does, in their rows' order
+    path = tmp_path / "Content.csv"
+    link = "https://www.tiktok.com/@museedemo/video/"
+    path.write_text(
+        "\ufeffVideo title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\n"
+        f'a,{link}7488000000000000001,2025/03/30 02:30:00,"1,234",1,1,1,1\n'
+        f"b,{link}7488000000000000002,2025-03-29 10:00,5,NAN,1,1,1\n"
+        f"c,{link}7488000000000000003,2025/03/29 09:00:00,7,2,1,1,1\n",
+        encoding="utf-8",
+    )
+    posts = read(STUDIO, path).posts
+    assert posts is not None
+    rows = {r["text"]: r for r in posts.iter_rows(named=True)}
+    assert rows["a"]["posted_at"] == utc(2025, 3, 30, 1, 30)  # read with the offset before
+    assert rows["a"]["views"] == 1234
+    assert rows["b"]["posted_at"] == utc(2025, 3, 29, 9, 0) and rows["b"]["likes"] is None
+    assert rows["c"]["posted_at"] == utc(2025, 3, 29, 8, 0) and rows["c"]["views"] == 7
+    assert posts["text"].to_list() == ["c", "b", "a"]  # sorted by time
+
+
+def test_a_row_with_too_many_cells_is_refused_naming_its_line(tt: Path, tmp_path: Path) -> None:
+    path = tmp_path / "Content.csv"
+    text = (tt / "studio" / "Content.csv").read_text(encoding="utf-8-sig")
+    path.write_text(
+        text + "x,https://www.tiktok.com/@museedemo/video/7400000000000000009,"
+        "2024/08/01 09:00:00,1,1,1,1,1,1\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        FormatError, match=r"Content\.csv, record line 7: expected 8 columns, got 9"
+    ):
+        read(STUDIO, path)
+
+
+# -- TikTok Studio: Followers and Overview ----------------------------------------------------
+
+
+def test_followers_table_gives_a_snapshot_at_the_end_of_each_day(tt: Path) -> None:
+    batch = read(STUDIO, tt / "studio" / "Followers.csv", account="MuseeDemo")
+    snaps = batch.follower_snapshots
+    assert snaps is not None and batch.posts is not None and batch.posts.height == 0
+    assert snaps["account_id"].unique().to_list() == ["museedemo"]
+    assert snaps["observed_at"].to_list() == [
+        utc(2025, 10, 29, 22, 59, 59),  # 23:59:59 in Paris (UTC+1)
+        utc(2025, 10, 31, 22, 59, 59),
+    ]  # 2025/10/30 says NAN: no snapshot, not 0
+    assert snaps["followers"].to_list() == [4810, 4845]
+
+
+def test_followers_table_alone_needs_the_account(tt: Path) -> None:
+    with pytest.raises(FormatError, match=r"name no account: pass (--account |account=)HANDLE"):
+        read(STUDIO, tt / "studio" / "Followers.csv")
+
+
+def test_the_three_tables_together_take_the_account_from_the_content_links(tt: Path) -> None:
+    batch = read(STUDIO, tt / "studio")
+    assert batch.posts is not None and batch.posts.height == 4
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["account_id"].to_list() == ["museedemo", "museedemo"]
+    assert batch.empty_reason is None
+
+
+def test_overview_alone_is_an_import_of_nothing_that_says_why(tt: Path) -> None:
+    batch = read(STUDIO, tt / "studio" / "Overview.csv", account="museedemo")
+    assert batch.rows() == 1  # the account only
+    assert batch.empty_reason is not None and "Overview" in batch.empty_reason
+
+
+def test_the_same_tables_as_xlsx_give_the_same_rows(tt: Path) -> None:
+    pytest.importorskip("openpyxl", reason="openpyxl is a dependency: reinstall engagecore")
+    from_csv = read(STUDIO, tt / "studio" / "Content.csv")
+    from_xlsx = read(STUDIO, tt / "studio_xlsx" / "Content.xlsx")
+    assert from_csv.posts is not None and from_xlsx.posts is not None
+    assert from_xlsx.posts.equals(from_csv.posts)  # times, NULLs ("--", "NAN") and counts
+    both = read(STUDIO, tt / "studio_xlsx")
+    assert both.follower_snapshots is not None
+    assert both.follower_snapshots["followers"].to_list() == [4810, 4845]
+    assert both.follower_snapshots["account_id"].to_list() == ["museedemo", "museedemo"]
+
+
+def test_a_damaged_xlsx_is_refused_naming_the_file(tt: Path, tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl", reason="openpyxl is a dependency: reinstall engagecore")
+    path = tmp_path / "Content.xlsx"
+    data = (tt / "studio_xlsx" / "Content.xlsx").read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # cut: its zip directory is gone
+    source = Source.open(path)
+    assert STUDIO.detect(source) == 0.0
+    with pytest.raises(FormatError, match=r"Content\.xlsx: expected a TikTok Studio table"):
+        STUDIO.read(source, ReadContext())
+
+
+# -- "Download your data" ---------------------------------------------------------------------
+
+
+def test_download_your_data_gives_posts_with_likes_only(tt: Path) -> None:
+    batch = read(EXPORT, tt / "export")
+    posts = batch.posts
+    assert posts is not None and batch.accounts is not None
+    assert batch.accounts["account_id"].to_list() == ["museedemo"]  # userName "MuseeDemo"
+    assert posts["post_id"].to_list() == [
+        "7488000000000000003",
+        "7499000000000000001",
+        "7516000000000000004",
+    ]
+    assert posts["posted_at"].to_list() == [
+        utc(2025, 3, 30, 1, 30),
+        utc(2025, 5, 1, 12, 0),
+        utc(2025, 6, 15, 8, 5, 9),
+    ]  # the export's times are UTC, whatever --timezone says
+    assert posts["likes"].to_list() == [0, 1204, 12500]
+    for column in ("views", "comments", "shares", "saves"):
+        assert posts[column].null_count() == 3, column
+    assert posts["text"].to_list()[0] is None
+    assert posts["hashtags"].to_list()[1] == ["rodin", "museum"]
+    assert posts["mentions"].to_list()[2] == ["guide.officiel"]
+    assert (
+        posts["url"].to_list()[1] == "https://www.tiktok.com/@museedemo/video/7499000000000000001"
+    )
+    assert set(posts["observed_at"].to_list()) == {datetime.fromtimestamp(MTIME, UTC)}
+    assert batch.empty_reason is None
+
+
+def test_download_your_data_of_2022_has_its_videos_under_video(tt: Path) -> None:
+    posts = read(EXPORT, tt / "export_2022" / "user_data.json").posts
+    assert posts is not None
+    assert posts["account_id"].unique().to_list() == ["musee.ancien"]
+    assert posts["posted_at"].to_list() == [utc(2020, 2, 14, 9), utc(2021, 11, 2, 17, 45)]
+    assert posts["likes"].to_list() == [3, 87]
+
+
+def test_an_export_of_an_account_that_never_posted_is_zero_posts_with_a_note(tt: Path) -> None:
+    batch = read(EXPORT, tt / "export_no_posts")
+    assert batch.posts is not None and batch.posts.height == 0
+    assert batch.accounts is not None and batch.accounts["account_id"].to_list() == [
+        "musee.discret"
+    ]
+    assert batch.empty_reason is not None and "no posted video" in batch.empty_reason
+
+
+def test_a_truncated_export_is_refused_naming_the_file(tt: Path) -> None:
+    source = Source.open(tt / "bad" / "user_data_tiktok_truncated.json")
+    with pytest.raises(FormatError, match=r"user_data_tiktok_truncated\.json: not valid JSON"):
+        EXPORT.read(source, ReadContext())
+
+
+def test_a_video_without_its_link_is_refused_naming_the_record(tt: Path, tmp_path: Path) -> None:
+    data = json.loads((tt / "export" / "user_data_tiktok.json").read_text(encoding="utf-8"))
+    data["Post"]["Posts"]["VideoList"][1]["Link"] = ""
+    path = tmp_path / "user_data_tiktok.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(
+        FormatError, match=r"record VideoList\[1\]: 'Link': expected a TikTok video link, got ''"
+    ):
+        read(EXPORT, path)
+    data["Post"]["Posts"]["VideoList"][1]["Link"] = "https://www.tiktokv.com/share/video/7/"
+    data["Post"]["Posts"]["VideoList"][1]["Likes"] = "beaucoup"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(FormatError):
+        read(EXPORT, path)
+
+
+# -- API v2 responses --------------------------------------------------------------------------
+
+
+def test_display_api_pages_and_user_info_give_posts_and_a_follower_snapshot(tt: Path) -> None:
+    batch = read(API, tt / "api")
+    posts, snaps = batch.posts, batch.follower_snapshots
+    assert posts is not None and snaps is not None and batch.accounts is not None
+    assert posts["post_id"].to_list() == ["7565000000000000002", "7567452112981069079"]
+    assert posts["posted_at"].to_list() == [utc(2025, 10, 26, 0, 30), utc(2025, 10, 31, 17, 19, 10)]
+    assert posts["views"].to_list() == [5210, 12840]
+    assert posts["likes"].to_list() == [310, 1032]
+    assert posts["comments"].to_list() == [None, 41]  # left out of the response: NULL
+    assert posts["shares"].to_list() == [None, 17]
+    assert posts["text"].to_list() == [
+        "Les coulisses 🖼️ @atelier.restauration",  # the description when the title is empty
+        "Nocturne au musée ✨ #museum",
+    ]
+    assert (
+        posts["url"].to_list()[1] == "https://www.tiktok.com/@museedemo/video/7567452112981069079"
+    )
+    assert posts["account_id"].unique().to_list() == ["museedemo"]
+    assert snaps["followers"].to_list() == [4845]
+    assert snaps["observed_at"].to_list() == [datetime.fromtimestamp(MTIME, UTC)]
+    assert batch.accounts["display_name"].to_list() == ["Musée Démo"]
+    assert batch.museum_hints == {"museedemo": "Musée Démo"}
+
+
+def test_a_page_past_the_last_result_is_an_import_of_nothing(tt: Path) -> None:
+    batch = read(API, tt / "api" / "video_list_page2.json", account="museedemo")
+    assert batch.posts is not None and batch.posts.height == 0
+    assert batch.empty_reason is not None
+
+
+def test_an_error_response_is_refused_with_tiktoks_code(tt: Path) -> None:
+    with pytest.raises(
+        FormatError,
+        match=r"video_list_error\.json, record 0: the response is an error: "
+        r"access_token_invalid: The access token is invalid",
+    ):
+        read(API, tt / "bad" / "video_list_error.json")
+
+
+# -- engage ingest ----------------------------------------------------------------------------
+
+
+def test_engage_ingest_stores_studio_tables_and_an_empty_export(
+    tt: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "s.duckdb"
+    code, _, err = run(["ingest", str(tt / "studio"), "--db", str(db)], capsys)
+    assert code == 0, err
+    code, _, err = run(["ingest", str(tt / "export_no_posts"), "--db", str(db)], capsys)
+    assert code == 0, err
+    with duckdb.connect(str(db), read_only=True) as con:
+        posts = con.sql(
+            "SELECT post_id, posted_at, views, likes, saves FROM posts WHERE network = 'tiktok' "
+            "ORDER BY posted_at"
+        ).pl()
+        snaps = con.sql("SELECT followers FROM follower_snapshots ORDER BY observed_at").pl()
+        accounts = con.sql("SELECT account_id FROM accounts WHERE network='tiktok' ORDER BY 1").pl()
+    assert posts.height == 4 and posts["views"].to_list() == [0, 980, 5210, 12840]
+    assert posts["likes"].to_list()[2] is None
+    assert snaps["followers"].to_list() == [4810, 4845]
+    assert accounts["account_id"].to_list() == ["musee.discret", "museedemo"]
