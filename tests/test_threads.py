@@ -621,3 +621,41 @@ def test_a_failed_import_leaves_the_store_as_it_was(
         ((n, likes),) = con.sql("SELECT count(*), count(likes) FROM posts").fetchall()
         (snaps,) = con.sql("SELECT count(*) FROM follower_snapshots").fetchall()
     assert (n, likes) == (4, 0) and snaps == (0,)
+
+
+def test_a_single_post_without_timestamp_is_a_post_not_a_profile(tmp_path: Path) -> None:
+    # GET /{media-id}?fields=id,media_type,username,text: a post asked without its timestamp
+    path = tmp_path / "media.json"
+    doc = {"id": "18050000000000009", "media_type": "IMAGE", "username": USER, "text": "Salle 3"}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FormatError) as err:
+        _read(path)
+    assert "record id 18050000000000009: expected timestamp" in str(err.value)
+
+
+def test_a_single_post_with_an_offset_is_stored_in_utc(tmp_path: Path) -> None:
+    path = tmp_path / "media.json"
+    doc = {
+        "id": "18050000000000009",
+        "media_product_type": "THREADS",
+        "media_type": "IMAGE",
+        "username": "MBA_Lyon_Demo",
+        "timestamp": "2024-03-31T03:30:00+0200",
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    (row,) = _read(path).posts.to_dicts()  # type: ignore[union-attr]
+    assert row["posted_at"] == utc(2024, 3, 31, 1, 30)
+    assert row["account_id"] == USER and row["text"] is None and row["hashtags"] == []
+
+
+def test_user_insights_without_metric_ids_belong_to_the_sources_profile(tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    shutil.copy(THREADS / "fetch" / "me.json", folder)
+    doc = json.loads((THREADS / "fetch" / "threads_insights.json").read_text(encoding="utf-8"))
+    for metric in doc["data"]:
+        del metric["id"]
+    (folder / "threads_insights.json").write_text(json.dumps(doc), encoding="utf-8")
+    batch = _read(folder)
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots.select("account_id", "followers").rows() == [(USER, 4821)]

@@ -201,7 +201,7 @@ class _Reader:
                 self.empty_pages += 1
             for j, item in enumerate(data, start=1):
                 self._item(item, page, where, f"{prefix}#{j}", observed)
-        elif "username" in page and "timestamp" not in page:
+        elif "username" in page and not ({"timestamp", "media_type", "text"} & page.keys()):
             self._profile(page, where, prefix)
         elif "timestamp" in page or "media_type" in page:
             self._media(page, where, prefix, observed)
@@ -359,6 +359,8 @@ class _Reader:
         for p in self.profiles:
             if metric.owner is not None and p.user_id == metric.owner:
                 return p.username
+        if metric.owner is None and len({p.username for p in self.profiles}) == 1:
+            return self.profiles[0].username  # metrics saved without their ids: the profile's
         given = account_option(self.ctx)
         if given:
             return given
