@@ -55,6 +55,9 @@ FB_COUNTS = ("likes", "comments", "shares", "views", "impressions", "reach")
 # YouTube: views, likes, comments, shares, impressions
 YT_COUNTS = ("views", "likes", "comments", "shares", "impressions")
 LOUVRE_YT = "UCfVvGxNuFTd9ktLB7jTu3Wg"
+# Threads: likes, comments (replies), shares (reposts), quotes, views
+TH_COUNTS = ("likes", "comments", "shares", "quotes", "views")
+TH_NONE = (None,) * len(TH_COUNTS)
 # TikTok: likes, comments, shares, saves ("Add to Favorites"), views
 TT_COUNTS = ("likes", "comments", "shares", "saves", "views")
 # Bluesky: likes, replies, reposts, quotes, bookmarks
@@ -526,6 +529,54 @@ CASES = [
                     "shares": 50,
                     "is_own": False,
                 },
+            ],
+        },
+    ),
+    # a Threads fetch: the profile, two /threads pages, media insights (values and
+    # total_value forms; one named by engagecore_media_id and without views; a repost's
+    # empty), the user insights (followers_count, follower_demographics by age, 13-17
+    # withheld); replies are comments, reposts shares; posts without insights have NULL counts
+    Case(
+        "threads-api",
+        "threads/fetch",
+        {
+            "accounts": [
+                {
+                    "account_id": "mba_lyon_demo",
+                    "handle": "mba_lyon_demo",
+                    "display_name": "Musée des Beaux-Arts de Lyon (démo)",
+                }
+            ],
+            "posts": _posts(
+                "threads",
+                TH_COUNTS,
+                [
+                    ("18050000000000001", "2024-11-05T17:45:12+00:00", 214, 18, 12, 3, 5230),
+                    ("18050000000000002", "2024-10-28T09:00:00+00:00", 402, 25, 31, 0, 8120),
+                    ("18050000000000003", "2024-10-20T14:30:00+00:00", 77, 4, 2, 1, None),
+                    ("18050000000000004", "2024-10-15T08:05:00+00:00", *TH_NONE),
+                    ("18050000000000005", "2024-09-30T16:00:00+00:00", 530, 41, 22, 5, 12044),
+                    ("18050000000000006", "2024-09-01T07:30:00+00:00", *TH_NONE),
+                    ("18050000000000007", "2023-07-06T08:15:00+00:00", *TH_NONE),
+                ],
+            ),
+            "follower_snapshots": [
+                {
+                    "account_id": "mba_lyon_demo",
+                    "observed_at": "2024-11-10T06:00:00Z",
+                    "followers": 4821,
+                }
+            ],
+            "audience_age": [
+                {"account_id": "mba_lyon_demo", "age_band": band, "share": n / 4721}
+                for band, n in (
+                    ("18-24", 610),
+                    ("25-34", 1540),
+                    ("35-44", 1205),
+                    ("45-54", 702),
+                    ("55-64", 398),
+                    ("65+", 266),
+                )
             ],
         },
     ),
