@@ -54,6 +54,9 @@ class Seed:
 
 
 SEEDS: dict[str, Seed] = {
+    "bluesky-feed": Seed("bluesky/feed", ("page-0001.json", "page-0002.json")),
+    "bluesky-profile": Seed("bluesky/profile.json"),
+    "bluesky-repo": Seed("bluesky/repo.car"),
     "x-archive": Seed(
         "x/archive", ("data/tweets.js", "data/manifest.js", "data/note-tweet.js", "data/account.js")
     ),

@@ -55,8 +55,14 @@ FB_COUNTS = ("likes", "comments", "shares", "views", "impressions", "reach")
 # YouTube: views, likes, comments, shares, impressions
 YT_COUNTS = ("views", "likes", "comments", "shares", "impressions")
 LOUVRE_YT = "UCfVvGxNuFTd9ktLB7jTu3Wg"
+# Threads: likes, comments (replies), shares (reposts), quotes, views
+TH_COUNTS = ("likes", "comments", "shares", "quotes", "views")
+TH_NONE = (None,) * len(TH_COUNTS)
 # TikTok: likes, comments, shares, saves ("Add to Favorites"), views
 TT_COUNTS = ("likes", "comments", "shares", "saves", "views")
+# Bluesky: likes, replies, reposts, quotes, bookmarks
+BSKY_COUNTS = ("likes", "comments", "shares", "quotes", "saves")
+MBA_BSKY = "did:plc:q6gjnaw2blty4crticxkmujt"
 
 CASES = [
     # tweets.js + tweets-part1.js; manifest.js dates the archive (generationDate) and counts
@@ -526,6 +532,54 @@ CASES = [
             ],
         },
     ),
+    # a Threads fetch: the profile, two /threads pages, media insights (values and
+    # total_value forms; one named by engagecore_media_id and without views; a repost's
+    # empty), the user insights (followers_count, follower_demographics by age, 13-17
+    # withheld); replies are comments, reposts shares; posts without insights have NULL counts
+    Case(
+        "threads-api",
+        "threads/fetch",
+        {
+            "accounts": [
+                {
+                    "account_id": "mba_lyon_demo",
+                    "handle": "mba_lyon_demo",
+                    "display_name": "Musée des Beaux-Arts de Lyon (démo)",
+                }
+            ],
+            "posts": _posts(
+                "threads",
+                TH_COUNTS,
+                [
+                    ("18050000000000001", "2024-11-05T17:45:12+00:00", 214, 18, 12, 3, 5230),
+                    ("18050000000000002", "2024-10-28T09:00:00+00:00", 402, 25, 31, 0, 8120),
+                    ("18050000000000003", "2024-10-20T14:30:00+00:00", 77, 4, 2, 1, None),
+                    ("18050000000000004", "2024-10-15T08:05:00+00:00", *TH_NONE),
+                    ("18050000000000005", "2024-09-30T16:00:00+00:00", 530, 41, 22, 5, 12044),
+                    ("18050000000000006", "2024-09-01T07:30:00+00:00", *TH_NONE),
+                    ("18050000000000007", "2023-07-06T08:15:00+00:00", *TH_NONE),
+                ],
+            ),
+            "follower_snapshots": [
+                {
+                    "account_id": "mba_lyon_demo",
+                    "observed_at": "2024-11-10T06:00:00Z",
+                    "followers": 4821,
+                }
+            ],
+            "audience_age": [
+                {"account_id": "mba_lyon_demo", "age_band": band, "share": n / 4721}
+                for band, n in (
+                    ("18-24", 610),
+                    ("25-34", 1540),
+                    ("35-44", 1205),
+                    ("45-54", 702),
+                    ("55-64", 398),
+                    ("65+", 266),
+                )
+            ],
+        },
+    ),
     # TikTok Studio's Content table: local times without zone read in Europe/Paris (one
     # after the end of summer time, 02:30 on 2025-10-26 repeated: the first, summer time,
     # is taken), "--" and "NAN" are NULL, a mixed-case handle in one link
@@ -583,6 +637,82 @@ CASES = [
                 ],
             ),
             "follower_snapshots": [{"account_id": "museedemo", "followers": 4845}],
+        },
+    ),
+    # Bluesky getAuthorFeed, two pages: the pinned post is own; a repost by the museum is a
+    # not-own row without counts, named by its repost record when the reason gives it; a post
+    # imported from another network (createdAt 2015) dated when Bluesky indexed it; a
+    # +02:00 createdAt; quoteCount / bookmarkCount absent in older responses are NULL
+    Case(
+        "bluesky-feed",
+        "bluesky/feed",
+        {
+            "accounts": [
+                {
+                    "account_id": MBA_BSKY,
+                    "handle": "musee-des-beaux-arts-lyon.bsky.social",
+                    "display_name": "Musée des Beaux-Arts de Lyon",
+                }
+            ],
+            "posts": [
+                r | {"account_id": MBA_BSKY}
+                for r in _posts(
+                    "bluesky",
+                    BSKY_COUNTS,
+                    [
+                        ("3kqwxyyxtvs2c", "2023-09-14T08:30:00Z", 120, 11, 30, 2, None),
+                        ("3kqyb5ch5sk2q", "2024-05-02T18:21:07Z", 3, 0, 0, 0, None),
+                        (
+                            "repost:did:plc:7xkqv3mzl2ylf5wq4onhbrrd/3kqvdx2yyyc2z",
+                            "2024-05-10T09:15:00Z",
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                        ),
+                        ("3kqzqkz6l3c2w", "2024-05-16T10:00:00Z", 64, 3, 12, None, None),
+                        ("3lbnq2vsoq22e", "2025-06-12T14:00:00Z", 52, 0, 3, 1, 2),
+                        ("3lbpxk4c2bd2q", "2025-06-17T07:02:41.877Z", 6, 1, 0, 0, 0),
+                        ("3lbqc2p4uzk2d", "2025-06-18T12:10:44.512Z", None, None, None, None, None),
+                        ("3lbqzvy2x7k2a", "2025-06-20T16:30:05.120Z", 187, 4, 21, 3, 9),
+                    ],
+                )
+            ],
+        },
+    ),
+    Case(
+        "bluesky-profile",
+        "bluesky/profile.json",
+        {
+            "accounts": [
+                {
+                    "account_id": MBA_BSKY,
+                    "handle": "musee-des-beaux-arts-lyon.bsky.social",
+                    "display_name": "Musée des Beaux-Arts de Lyon",
+                }
+            ],
+            "follower_snapshots": [{"account_id": MBA_BSKY, "followers": 4812}],
+        },
+    ),
+    # the repository (CAR): what the account wrote, so every count NULL; no handle in it;
+    # a record without createdAt dated by its TID record key
+    Case(
+        "bluesky-repo",
+        "bluesky/repo.car",
+        {
+            "accounts": [{"account_id": MBA_BSKY, "handle": None}],
+            "posts": _posts(
+                "bluesky",
+                BSKY_COUNTS,
+                [
+                    ("3kqwxyyxtvs2c", "2023-09-14T08:30:00Z", None, None, None, None, None),
+                    ("3kqyb5ch5sk2q", "2024-04-25T20:38:53.900560Z", None, None, None, None, None),
+                    ("3lbpxk4c2bd2q", "2025-06-17T07:02:41.877Z", None, None, None, None, None),
+                    ("3lbqc2p4uzk2d", "2025-06-18T12:10:44Z", None, None, None, None, None),
+                    ("3lbqzvy2x7k2a", "2025-06-20T16:30:05.120Z", None, None, None, None, None),
+                ],
+            ),
         },
     ),
 ]

@@ -238,16 +238,16 @@ def test_the_guide_covers_the_store_followers_priors_errors_and_the_kit() -> Non
 def test_the_worked_example_names_every_file_the_generator_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "engage-tiktok"
-    code, _, err = run(["plugins", "new", "tiktok", "--dir", str(folder)], capsys)
+    folder = tmp_path / "engage-pixelfed"
+    code, _, err = run(["plugins", "new", "pixelfed", "--dir", str(folder)], capsys)
     assert code == 0, err
     example = _guide_sections()["A worked example: the generated skeleton"]
     for path in folder.rglob("*"):
         if path.is_file():
             assert path.name in example, path.relative_to(folder)
-    init = (folder / "src" / "engage_tiktok" / "__init__.py").read_text("utf-8")
-    importer = (folder / "src" / "engage_tiktok" / "posts_csv.py").read_text("utf-8")
-    for shown in ('name = "tiktok-posts-csv"', "TiktokPostsCsvImporter", "ENGAGE_PLUGIN_API = 1"):
+    init = (folder / "src" / "engage_pixelfed" / "__init__.py").read_text("utf-8")
+    importer = (folder / "src" / "engage_pixelfed" / "posts_csv.py").read_text("utf-8")
+    for shown in ('name = "pixelfed-posts-csv"', "PixelfedPostsCsvImporter", "ENGAGE_PLUGIN_API = 1"):
         assert shown in example and shown in init + importer, shown
     assert (
         'basis_order=("views", "followers")' in example

@@ -54,10 +54,19 @@ _MEDIA_INSIGHT_ID = re.compile(
 )
 _IG_TIMESTAMP = re.compile(rb'"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000"')
 _MAX_MEMBERS = 200
+#: Fields only a Threads API response has (the same Graph shapes otherwise): not ours.
+_THREADS = re.compile(
+    rb'"media_product_type":"THREADS"|"media_type":"(?:TEXT_POST|REPOST_FACADE)"'
+    rb'|"is_quote_post":|"threads_biography"|"permalink":"https://(?:www\.)?threads\.(?:net|com)/'
+    rb'|"id":"\d+/insights/(?:replies|reposts|quotes|followers_count)/'
+    rb'|"name":"(?:followers_count|reposts|quotes)"'
+)
 
 
 def signature(head: bytes) -> float:
     """How surely whitespace-free first bytes are an Instagram Graph API response."""
+    if _THREADS.search(head):
+        return 0.0
     if b'"business_discovery"' in head or b'"follower_demographics"' in head:
         return 0.95
     if _MEDIA_TYPE.search(head) or b'"media_product_type"' in head:

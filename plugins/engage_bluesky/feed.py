@@ -1,0 +1,292 @@
+"""Saved ``app.bsky.feed.getAuthorFeed`` responses: an account's posts, replies and reposts.
+
+A page is ``{"feed": [{"post": postView, "reply"?: …, "reason"?: …}], "cursor"?: "…"}``. A
+source is one page, a file holding a JSON array of pages, or a folder or zip in which every
+member is such a file (the pages of a cursor walk).
+
+* An item without a ``reason`` (or with ``#reasonPin``, the pinned post shown first) is the
+  account's own post — replies included — with its counts: ``likeCount`` → likes,
+  ``repostCount`` → shares, ``replyCount`` → comments, ``quoteCount`` → quotes, ``bookmarkCount`` → saves
+  (an absent count — ``quoteCount`` before 2024, ``bookmarkCount`` before September 2025 —
+  is NULL, never 0).
+* An item with a ``#reasonRepost`` is a repost **by** the account (``reason.by``) of another
+  account's post. It is stored as one row of the reposting account, ``is_own`` false: its
+  ``post_id`` is the repost record's key (``reason.uri``, given by the AppView since late
+  2024; older pages lack it, and the id is then ``repost:{author did}/{post rkey}``), its time
+  ``reason.indexedAt``, its text, kind, hashtags and URL the reposted post's, its counts NULL
+  (they are the original's, not the museum's). The reposted post and its author are not
+  stored: they are not the museum's.
+* The ``reply`` context (parent and root posts, often of other accounts) is not read.
+
+A page whose items come from more than one account (``getTimeline``, a custom feed) is
+refused: its posts are not one account's. ``observed_at`` is the page's
+``engagecore_observed_at``, else the file's modification time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from engagecore.plugin import (
+    POSTS,
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    check_named,
+    count_at,
+    frame,
+    observed_at,
+    text_at,
+)
+
+from .common import (
+    NETWORK,
+    POST,
+    REASON_PIN,
+    REASON_REPOST,
+    REPOST,
+    embed_kind,
+    language,
+    load,
+    parse_time,
+    posted_at,
+    record_text,
+    split_uri,
+    tags_and_mentions,
+    web_url,
+)
+
+#: postView count → model column.
+COUNTS = (
+    ("likeCount", "likes"),
+    ("repostCount", "shares"),
+    ("replyCount", "comments"),
+    ("quoteCount", "quotes"),
+    ("bookmarkCount", "saves"),  # bookmarks, in post views since September 2025
+)
+
+
+def _detect_member(source: Source, member: str) -> float:
+    head = source.head(member, 8192).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n[")
+    if not head.startswith("{"):
+        return 0.0
+    if '"feed"' in head and (
+        "/app.bsky.feed.post/" in head or '"feed":[]' in head.replace(" ", "")
+    ):
+        return 0.95
+    return 0.0
+
+
+@dataclass
+class _Collected:
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    last_page_empty: bool = False
+
+    def add_account(self, profile: dict[str, Any], where: str, record: str) -> str:
+        did = text_at(profile.get("did"), "author.did", where, record)
+        if not did:
+            raise FormatError(where, "expected the account's did", record)
+        handle = text_at(profile.get("handle"), "author.handle", where, record)
+        name = text_at(profile.get("displayName"), "author.displayName", where, record)
+        self.accounts[did] = {
+            "network": NETWORK,
+            "account_id": did,
+            "handle": handle,
+            "display_name": name or None,
+        }
+        if name:
+            self.hints[did] = name
+        return did
+
+    def add_post(self, row: dict[str, Any]) -> None:
+        old = self.posts.get(row["post_id"])
+        if old is None or row["observed_at"] >= old["observed_at"]:
+            self.posts[row["post_id"]] = row
+
+
+def _content(post: dict[str, Any], where: str, record: str) -> dict[str, Any]:
+    """The columns a post view gives whoever stores it: text, kind, language, tags, URL."""
+    author = post.get("author")
+    if not isinstance(author, dict):
+        raise FormatError(where, "expected post.author to be a profile object", record)
+    did, collection, rkey = split_uri(post.get("uri"), where, record)
+    if collection != POST:
+        raise FormatError(where, f"expected a {POST} URI, got {post.get('uri')!r}", record)
+    rec = post.get("record")
+    text = record_text(rec, where, record)
+    assert isinstance(rec, dict)
+    created = parse_time(rec.get("createdAt"), where, record, "record.createdAt")
+    indexed = post.get("indexedAt")
+    indexed_at = parse_time(indexed, where, record, "indexedAt") if indexed else None
+    tags, mentioned = tags_and_mentions(text, rec.get("facets"), rec.get("tags"), where, record)
+    handle = text_at(author.get("handle"), "author.handle", where, record)
+    return {
+        "did": did,
+        "rkey": rkey,
+        "posted_at": posted_at(created, indexed_at),
+        "kind": embed_kind(post.get("embed") or rec.get("embed")),
+        "text": text or None,
+        "language": language(rec),
+        "hashtags": tags,
+        "mentions": mentioned,
+        "url": web_url(handle, did, rkey),
+    }
+
+
+def _read_item(item: Any, where: str, record: str, seen: datetime, out: _Collected) -> str:
+    """Store one feed item; returns the DID of the account whose feed it belongs to."""
+    if not isinstance(item, dict) or not isinstance(item.get("post"), dict):
+        raise FormatError(where, "expected a feed item with a 'post' object", record)
+    post: dict[str, Any] = item["post"]
+    reason = item.get("reason")
+    reason_type = reason.get("$type") if isinstance(reason, dict) else None
+    content = _content(post, where, record)
+    row: dict[str, Any] = {
+        "network": NETWORK,
+        "kind": content["kind"],
+        "text": content["text"],
+        "language": content["language"],
+        "hashtags": content["hashtags"],
+        "mentions": content["mentions"],
+        "url": content["url"],
+        "observed_at": seen,
+    }
+    if reason_type == REASON_REPOST:
+        assert isinstance(reason, dict)
+        by = reason.get("by")
+        if not isinstance(by, dict):
+            raise FormatError(where, "expected reason.by, the reposting account", record)
+        actor = out.add_account(by, where, record)
+        repost_uri = reason.get("uri")
+        if repost_uri is not None:
+            did, collection, rkey = split_uri(repost_uri, where, record)
+            if collection != REPOST or did != actor:
+                raise FormatError(
+                    where,
+                    f"expected reason.uri to be a repost by {actor}, got {repost_uri!r}",
+                    record,
+                )
+            post_id = rkey
+        else:
+            post_id = f"repost:{content['did']}/{content['rkey']}"
+        row.update(
+            post_id=post_id,
+            account_id=actor,
+            posted_at=parse_time(reason.get("indexedAt"), where, record, "reason.indexedAt"),
+            is_own=False,
+        )
+    elif reason_type in (None, REASON_PIN):
+        actor = out.add_account(post["author"], where, record)
+        if actor != content["did"]:
+            raise FormatError(
+                where, f"expected post.author.did to be the author of {post.get('uri')!r}", record
+            )
+        row.update(
+            post_id=content["rkey"],
+            account_id=actor,
+            posted_at=content["posted_at"],
+            is_own=True,
+        )
+        for key, column in COUNTS:
+            row[column] = count_at(post.get(key), f"post.{key}", where, record)
+    else:
+        raise FormatError(
+            where,
+            f"expected a feed item reason of {REASON_REPOST} or {REASON_PIN}, got {reason_type!r}",
+            record,
+        )
+    out.add_post(row)
+    return actor
+
+
+def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collected) -> None:
+    if not isinstance(page, dict):
+        raise FormatError(where, "expected a getAuthorFeed response object", prefix or None)
+    if "error" in page and "feed" not in page:
+        raise FormatError(
+            where,
+            f"is a saved XRPC error ({page.get('error')}: {page.get('message', '')}), not a feed",
+            prefix or None,
+        )
+    feed = page.get("feed")
+    if not isinstance(feed, list):
+        raise FormatError(
+            where,
+            "expected an app.bsky.feed.getAuthorFeed response with a 'feed' list",
+            prefix or None,
+        )
+    actors = {
+        _read_item(item, where, f"{prefix}feed[{i}]", seen, out) for i, item in enumerate(feed)
+    }
+    if len(actors) > 1:
+        raise FormatError(
+            where,
+            f"expected the feed of one account (getAuthorFeed), found posts of {len(actors)} "
+            "accounts (a timeline or a custom feed?)",
+            prefix or None,
+        )
+    out.last_page_empty = not feed
+
+
+class BlueskyFeedImporter(Importer):
+    """Reads saved ``app.bsky.feed.getAuthorFeed`` pages."""
+
+    name = "bluesky-feed"
+    network = NETWORK
+    description = (
+        "Bluesky app.bsky.feed.getAuthorFeed JSON: posts with counts, replies, reposts by the "
+        "account (not own); a page, a JSON array of pages, or a folder/zip of pages"
+    )
+
+    def detect(self, source: Source) -> float:
+        names = source.names()
+        if not names:
+            return 0.0
+        if source.kind == "file":
+            return _detect_member(source, names[0])
+        # A folder or zip is ours only when every member is a feed page (module docstring of
+        # youtube's data_api: stop at the first member that is not one).
+        lowest = 1.0
+        for n in names:
+            lowest = min(lowest, _detect_member(source, n) if n.endswith(".json") else 0.0)
+            if lowest == 0.0:
+                break
+        return lowest
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        names = source.names()
+        if source.kind != "file":
+            names = [n for n in names if n.endswith(".json")]
+            if not names:
+                raise FormatError(source.display(), "expected getAuthorFeed pages (*.json)")
+        out = _Collected()
+        for member in names:
+            where = source.display(member)
+            doc = load(source, member, "post")
+            if isinstance(doc, list):
+                for p, page in enumerate(doc):
+                    _read_page(page, where, f"[{p}].", observed_at(source, member, page), out)
+            else:
+                _read_page(doc, where, "", observed_at(source, member, doc), out)
+        accounts = [(a["account_id"], a["handle"]) for a in out.accounts.values()]
+        check_named(ctx, source.display(), accounts)
+        rows = sorted(out.posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
+        return Batch(
+            accounts=frame("accounts", list(out.accounts.values())) if out.accounts else None,
+            posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
+            museum_hints=dict(out.hints),
+            empty_reason=(
+                None
+                if rows
+                else "the feed pages hold no post (an account that never posted, "
+                "or a page past the last one)"
+            ),
+        )

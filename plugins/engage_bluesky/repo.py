@@ -1,0 +1,347 @@
+"""The repository export (``com.atproto.sync.getRepo``, "Export my data" in the app's
+settings): a CAR file holding the account's records as DAG-CBOR blocks.
+
+A CAR v1 file is a header (``{"version": 1, "roots": [commit]}``) then blocks, each a CID and
+its bytes. The commit names the account (``did``) and the root of a Merkle search tree whose
+keys are ``collection/rkey`` and whose values are the records. This importer frames the
+blocks itself (so that a file cut short names the block it ends in, and a block whose bytes
+do not match its CID is refused as damaged) and decodes each with ``libipld`` (the DAG-CBOR
+codec of the AT Protocol Python SDK's author).
+
+What it gives: every ``app.bsky.feed.post`` record as an own post (text, time, kind,
+language, hashtags and mentions from facets and tags, as the feed importer reads them) and
+every ``app.bsky.feed.repost`` as a not-own row (its key the repost record's, as in the feed
+importer, no text: the reposted post is not in the repository). **No counts**: a repository
+holds what the account wrote, not what others did (likes, reposts, replies of others live in
+their repositories): every count is NULL. The account is the commit's DID with the display
+name of its ``app.bsky.actor.profile`` record; the handle is not in the repository: an
+``--account`` handle names it. ``observed_at`` is the file's modification time.
+
+A ``createdAt`` before Bluesky existed (a backdated import) is replaced by the time in the
+record key when the key is a TID (the time its record was written, to the microsecond).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from engagecore.plugin import (
+    POSTS,
+    Batch,
+    FormatError,
+    Importer,
+    ReadContext,
+    Source,
+    UsageError,
+    check_named,
+    frame,
+    given_account,
+    modified_at,
+    text_at,
+)
+
+from .common import (
+    LAUNCHED,
+    NETWORK,
+    POST,
+    REPOST,
+    embed_kind,
+    language,
+    parse_time,
+    record_text,
+    split_uri,
+    tags_and_mentions,
+    web_url,
+)
+
+PROFILE = "app.bsky.actor.profile"
+_DAG_CBOR = 0x71
+_SHA256 = 0x12
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+#: The CAR v1 header, as DAG-CBOR writes it: a two-entry map with "roots" first.
+_HEADER_START = b"\xa2eroots"
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """An unsigned LEB128 varint at ``pos``: (value, position after it); ValueError if cut."""
+    value = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("a varint runs past the end")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+
+
+def _cid_end(data: bytes, pos: int) -> tuple[int, int, bytes]:
+    """The end of the CIDv1 at ``pos``, its multihash code and digest."""
+    version, p = _varint(data, pos)
+    if version != 1:
+        raise ValueError(f"a CID of version {version} (expected 1)")
+    _, p = _varint(data, p)  # codec
+    code, p = _varint(data, p)
+    size, p = _varint(data, p)
+    if p + size > len(data):
+        raise ValueError("a CID runs past the end")
+    return p + size, code, data[p : p + size]
+
+
+def _detect(head: bytes) -> float:
+    try:
+        size, pos = _varint(head, 0)
+    except ValueError:
+        return 0.0
+    header = head[pos : pos + size]
+    if not (0 < size < 512 and header.startswith(_HEADER_START) and b"gversion\x01" in header):
+        return 0.0
+    return 0.9 if b"did:" in head else 0.6
+
+
+def _blocks(data: bytes, where: str) -> tuple[list[bytes], Iterator[tuple[int, bytes, bytes]]]:
+    """The header's roots and an iterator of (block number, CID bytes, block bytes)."""
+    codec = _codec()
+    try:
+        size, pos = _varint(data, 0)
+        header = codec.decode_dag_cbor(data[pos : pos + size])
+    except ValueError as exc:
+        raise FormatError(where, f"expected a CAR file header ({exc})") from None
+    roots = header.get("roots") if isinstance(header, dict) else None
+    if not isinstance(header, dict) or header.get("version") != 1 or not isinstance(roots, list):
+        raise FormatError(where, "expected a CAR v1 header with 'version' 1 and 'roots'")
+
+    def walk(pos: int) -> Iterator[tuple[int, bytes, bytes]]:
+        n = 0
+        while pos < len(data):
+            try:
+                length, start = _varint(data, pos)
+                end = start + length
+                if end > len(data):
+                    raise ValueError("the file ends inside it (cut short?)")
+                cid_end, code, digest = _cid_end(data, start)
+                if cid_end > end:
+                    raise ValueError("its CID runs past the block")
+            except ValueError as exc:
+                raise FormatError(
+                    where, f"expected a whole CAR block: {exc}", f"block {n}"
+                ) from None
+            body = data[cid_end:end]
+            if code == _SHA256 and hashlib.sha256(body).digest() != digest:
+                raise FormatError(
+                    where,
+                    "expected the block's bytes to match its CID (a damaged file)",
+                    f"block {n}",
+                )
+            yield n, data[start:cid_end], body
+            n, pos = n + 1, end
+
+    return [bytes(r) for r in roots], walk(pos + size)
+
+
+def _codec() -> Any:
+    try:
+        return importlib.import_module("libipld")
+    except ImportError:
+        raise UsageError(
+            "reading a Bluesky repository (CAR) export needs the libipld package: "
+            "pip install libipld"
+        ) from None
+
+
+def tid_time(rkey: str) -> datetime | None:
+    """The time a TID record key encodes (microseconds since 1970, then a clock id), or None
+    when the key is not a TID."""
+    if len(rkey) != 13 or any(c not in _TID_ALPHABET for c in rkey):
+        return None
+    n = 0
+    for c in rkey:
+        n = n * 32 + _TID_ALPHABET.index(c)
+    if n >> 63:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=n >> 10)
+
+
+def _when(value: Any, rkey: str, where: str, record: str) -> datetime:
+    created = parse_time(value, where, record, "createdAt")
+    launched = datetime(LAUNCHED.year, LAUNCHED.month, LAUNCHED.day, tzinfo=UTC)
+    if created >= launched:
+        return created
+    written = tid_time(rkey)
+    if written is None or written < launched:
+        raise FormatError(
+            where,
+            f"expected createdAt after Bluesky's launch ({LAUNCHED}), got {value!r}, and the "
+            "record key is no TID to date it by",
+            record,
+        )
+    return written
+
+
+class _Tree:
+    """The records of a repository: the Merkle search tree walked from the commit."""
+
+    def __init__(self, blocks: dict[bytes, Any], where: str) -> None:
+        self.blocks = blocks
+        self.where = where
+
+    def node(self, cid: Any, what: str) -> Any:
+        if not isinstance(cid, bytes) or cid not in self.blocks:
+            raise FormatError(self.where, f"expected the {what} block the tree links to (missing)")
+        return self.blocks[cid]
+
+    def entries(self, cid: bytes) -> Iterator[tuple[str, bytes]]:
+        """(key, record CID) in key order; iterative, so a deep tree does not recurse."""
+        stack: list[tuple[str, Any]] = [("node", cid)]
+        while stack:
+            kind, item = stack.pop()
+            if kind == "entry":
+                yield item
+                continue
+            node = self.node(item, "tree node")
+            entries = node.get("e") if isinstance(node, dict) else None
+            if not isinstance(entries, list):
+                raise FormatError(self.where, "expected a tree node with entries 'e'")
+            todo: list[tuple[str, Any]] = []
+            if node.get("l") is not None:
+                todo.append(("node", node["l"]))
+            key = b""
+            for e in entries:
+                if not isinstance(e, dict) or not isinstance(e.get("k"), bytes):
+                    raise FormatError(self.where, "expected tree entries with a key 'k'")
+                prefix = e.get("p", 0)
+                key = key[: prefix if isinstance(prefix, int) else 0] + e["k"]
+                try:
+                    name = key.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise FormatError(self.where, f"expected a text key, got {key!r}") from None
+                todo.append(("entry", (name, e.get("v"))))
+                if e.get("t") is not None:
+                    todo.append(("node", e["t"]))
+            stack.extend(reversed(todo))
+
+
+class BlueskyRepoImporter(Importer):
+    """Reads a Bluesky repository export (CAR of DAG-CBOR records): posts without counts."""
+
+    name = "bluesky-repo"
+    network = NETWORK
+    description = (
+        "Bluesky repository export (com.atproto.sync.getRepo, a .car file): the account's "
+        "posts and reposts, without counts (NULL)"
+    )
+
+    def detect(self, source: Source) -> float:
+        names = source.names()
+        if source.kind != "file" or len(names) != 1:
+            return 0.0
+        return _detect(source.head(names[0], 1024))
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        member = source.names()[0]
+        where = source.display(member)
+        data = source.read_bytes(member)
+        roots, walk = _blocks(data, where)
+        codec = _codec()
+        blocks: dict[bytes, Any] = {}
+        for n, cid, body in walk:
+            try:
+                blocks[cid] = codec.decode_dag_cbor(body)
+            except (ValueError, RecursionError) as exc:
+                raise FormatError(
+                    where, f"expected a DAG-CBOR record ({exc})", f"block {n}"
+                ) from None
+        if len(roots) != 1 or not isinstance(blocks.get(roots[0]), dict):
+            raise FormatError(where, "expected the header's root to be the repository's commit")
+        commit = blocks[roots[0]]
+        did = text_at(commit.get("did"), "the commit's did", where, "commit")
+        if not did or not did.startswith("did:"):
+            raise FormatError(where, f"expected the commit to name a did, got {did!r}", "commit")
+        tree = _Tree(blocks, where)
+        seen = modified_at(source, member)
+        given = given_account(ctx)
+        handle = given.lstrip("@") if given and not given.startswith("did:") else None
+        rows: list[dict[str, Any]] = []
+        display_name: str | None = None
+        root = commit.get("data")
+        tree.node(root, "tree root")
+        for key, value in tree.entries(root):
+            collection, _, rkey = key.partition("/")
+            if collection not in (POST, REPOST, PROFILE):
+                continue  # likes given, follows, lists…: not the account's posts
+            rec = tree.node(value, f"record {key}")
+            if collection == PROFILE:
+                if isinstance(rec, dict):
+                    display_name = (
+                        text_at(rec.get("displayName"), "displayName", where, key) or None
+                    )
+                continue
+            if not isinstance(rec, dict):
+                raise FormatError(where, "expected a record object", key)
+            rows.append(self._row(collection, rec, did, rkey, handle, where, key, seen))
+        check_named(ctx, where, [(did, handle)])
+        rows.sort(key=lambda r: (r["posted_at"], r["post_id"]))
+        account = {
+            "network": NETWORK,
+            "account_id": did,
+            "handle": handle,
+            "display_name": display_name,
+        }
+        return Batch(
+            accounts=frame("accounts", [account]),
+            posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
+            museum_hints={did: display_name} if display_name else {},
+            empty_reason=None
+            if rows
+            else "the repository holds no post (an account that never posted)",
+        )
+
+    @staticmethod
+    def _row(
+        collection: str,
+        rec: dict[str, Any],
+        did: str,
+        rkey: str,
+        handle: str | None,
+        where: str,
+        key: str,
+        seen: datetime,
+    ) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "network": NETWORK,
+            "post_id": rkey,
+            "account_id": did,
+            "posted_at": _when(rec.get("createdAt"), rkey, where, key),
+            "observed_at": seen,
+        }
+        if collection == REPOST:
+            subject = rec.get("subject")
+            uri = subject.get("uri") if isinstance(subject, dict) else None
+            author, _, post_rkey = split_uri(uri, where, key)
+            row.update(
+                is_own=False,
+                kind="other",
+                url=web_url(None, author, post_rkey),
+                hashtags=[],
+                mentions=[],
+            )
+            return row
+        text = record_text(rec, where, key)
+        tags, mentioned = tags_and_mentions(text, rec.get("facets"), rec.get("tags"), where, key)
+        row.update(
+            is_own=True,
+            kind=embed_kind(rec.get("embed")),
+            text=text or None,
+            language=language(rec),
+            hashtags=tags,
+            mentions=mentioned,
+            url=web_url(handle, did, rkey),
+        )
+        return row
