@@ -149,10 +149,10 @@ class FacebookFetcher(Fetcher):
                     break
                 url, query = _follow(nxt)
         except Exception as exc:
-            if _refused(exc, _EXPIRED, _RATE):
-                raise
-            # no pages_show_list, or the token is itself a Page's (no /me/accounts): the
-            # token's Pages are not known, their posts are fetched with public figures
+            if not _refused(exc, _PERMISSION, "Graph API error 100:"):
+                raise  # an expired token, a rate limit, the network down: as for any request
+            # no pages_show_list, or the token is itself a Page's ("nonexisting field
+            # (accounts) on node type (Page)"): no managed Page known, public figures only
         session.shared["pages"] = pages
         return dict(pages)
 

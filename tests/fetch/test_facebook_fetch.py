@@ -408,6 +408,70 @@ def test_insights_not_permitted_still_stores_the_posts(
     assert ["insights.metric(" in f for f in fields] == [True, True, False]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        _fb("error_permission.json"),  # no pages_show_list
+        {
+            "error": {
+                "message": "(#100) Tried accessing nonexisting field (accounts) on node type (Page)",
+                "type": "OAuthException",
+                "code": 100,
+                "fbtrace_id": "AcD4fG6hJ8kL0mN2pQ4rS6t",
+            }
+        },  # the token is a Page's own
+    ],
+)
+def test_no_managed_pages_known_still_fetches_public_figures(
+    env: Path, fb: FacebookReplay, capsys: pytest.CaptureFixture[str], body: Any
+) -> None:
+    page = fb.add(_lyon(posts=make_posts(4, NOW - timedelta(hours=3))))
+    fb.owned.add(page.id)
+    fb.fail = lambda name, req: (400, body) if name == "accounts" else None
+    code, _, err = run(["fetch", "facebook", "mbalyon", "--museum", "mba-lyon"], capsys)
+    assert code == 0, err
+    assert fb.names() == ["accounts", "page", "posts"]
+    assert _q(env, "SELECT count(*), count(reach), sum(comments) FROM posts") == [(4, 0, 16)]
+
+
+def test_an_expired_token_met_on_me_accounts_stops_the_network(
+    env: Path, fb: FacebookReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fb.add(_lyon(posts=make_posts(4, NOW - timedelta(hours=3))))
+    body = _fb("error_expired_token.json")
+    fb.fail = lambda name, req: (400, body) if name == "accounts" else None
+    code, _, err = run(["fetch", "facebook", "mbalyon", "--museum", "mba-lyon"], capsys)
+    assert code == 1
+    assert err.strip() == (
+        "engage: error: facebook account @mbalyon: the Meta access token has expired or is "
+        "invalid; create a new one and set ENGAGE_META_TOKEN (docs/fetch.md)"
+    )
+    assert fb.names() == ["accounts"]
+    assert _q(env, "SELECT count(*) FROM posts") == [(0,)]
+
+
+def test_me_accounts_failing_is_an_error_not_a_silent_fetch_without_insights(
+    env: Path, fb: FacebookReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = fb.add(_lyon(posts=make_posts(4, NOW - timedelta(hours=3))))
+    fb.owned.add(page.id)
+    body = {
+        "error": {
+            "message": "An unexpected error has occurred. Please retry your request later.",
+            "type": "OAuthException",
+            "is_transient": True,
+            "code": 2,
+            "fbtrace_id": "AbC1dE3fG5hI7jK9lM1nO3p",
+        }
+    }
+    fb.fail = lambda name, req: (500, body) if name == "accounts" else None
+    code, _, err = run(["fetch", "facebook", "mbalyon", "--museum", "mba-lyon"], capsys)
+    assert code == 1
+    assert err.startswith("engage: error: facebook account @mbalyon: Graph API error 2: ")
+    assert fb.names() == ["accounts"] * 3  # retried (3 attempts in the tests), then given up
+    assert _q(env, "SELECT count(*) FROM posts") == [(0,)]
+
+
 # -- errors -------------------------------------------------------------------------------------
 
 
