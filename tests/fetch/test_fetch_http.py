@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -95,29 +96,49 @@ def test_500_every_time_returns_the_last_answer(httpserver: HTTPServer, client: 
     assert client.sent == 3  # every attempt
 
 
-def test_timeout_then_success(httpserver: HTTPServer, sleeps: list[float]) -> None:
+def test_timeout_then_success(sleeps: list[float]) -> None:
+    # a threaded server: the retry is answered while the first request still sleeps
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    release = threading.Event()
+
     def slow(_: Request) -> Response:
-        time.sleep(0.6)
+        release.wait(5)
         return Response(json.dumps({"late": True}), content_type="application/json")
 
-    httpserver.expect_ordered_request("/x").respond_with_handler(slow)
-    httpserver.expect_ordered_request("/x").respond_with_json({"ok": True})
-    with HttpClient(timeout=0.2, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
-        assert c.get(httpserver.url_for("/x")).json() == {"ok": True}
-        assert c.sent == 2
+    server.expect_ordered_request("/x").respond_with_handler(slow)
+    server.expect_ordered_request("/x").respond_with_json({"ok": True})
+    server.start()
+    try:
+        with HttpClient(timeout=0.3, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
+            assert c.get(server.url_for("/x")).json() == {"ok": True}
+            assert c.sent == 2
+    finally:
+        release.set()
+        server.clear()
+        server.stop()
 
 
-def test_timeout_every_time_is_one_line_without_the_key(httpserver: HTTPServer) -> None:
+def test_timeout_every_time_is_one_line_without_the_key() -> None:
+    # its own threaded server: no request left hanging on the shared one for the next test
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    release = threading.Event()
+
     def slow(_: Request) -> Response:
-        time.sleep(0.3)
+        release.wait(5)
         return Response("{}", content_type="application/json")
 
-    httpserver.expect_request("/x").respond_with_handler(slow)
-    with (
-        HttpClient(timeout=0.1, attempts=2, wait_initial=0.001, secrets=[SECRET]) as c,
-        pytest.raises(NetworkError) as err,
-    ):
-        c.get(httpserver.url_for("/x"), params={"key": SECRET})
+    server.expect_request("/x").respond_with_handler(slow)
+    server.start()
+    try:
+        with (
+            HttpClient(timeout=0.1, attempts=2, wait_initial=0.001, secrets=[SECRET]) as c,
+            pytest.raises(NetworkError) as err,
+        ):
+            c.get(server.url_for("/x"), params={"key": SECRET})
+    finally:
+        release.set()
+        server.clear()
+        server.stop()
     msg = str(err.value)
     assert "\n" not in msg and "127.0.0.1" in msg and "2 attempts" in msg
     assert SECRET not in msg
@@ -185,8 +206,6 @@ def test_budget(httpserver: HTTPServer) -> None:
 
 
 def test_per_host_concurrency_limit(httpserver: HTTPServer) -> None:
-    import threading
-
     active = [0, 0]
     lock = threading.Lock()
 
@@ -249,8 +268,8 @@ def test_secrets_never_reach_the_logs(
 
 
 def test_read_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ENGAGE_TEST_KEY", " k1 \n")
-    assert read_secret("ENGAGE_TEST_KEY") == "k1"
+    monkeypatch.setenv("ENGAGE_TEST_KEY", " key-0123456789 \n")
+    assert read_secret("ENGAGE_TEST_KEY") == "key-0123456789"
     monkeypatch.delenv("ENGAGE_TEST_KEY")
     assert read_secret("ENGAGE_TEST_KEY") is None
     f = tmp_path / "key.txt"
@@ -263,6 +282,24 @@ def test_read_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_secret("ENGAGE_TEST_KEY", f) == SECRET
     with pytest.raises(UsageError, match="cannot be read"):
         read_secret("X", tmp_path / "none")
+    monkeypatch.setenv("ENGAGE_TEST_KEY", "k")  # would be redacted out of every word
+    with pytest.raises(UsageError, match=r"ENGAGE_TEST_KEY: expected a key or token .* got 1 "):
+        read_secret("ENGAGE_TEST_KEY")
+
+
+def test_stamina_retries_print_nothing(httpserver: HTTPServer) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from engagecore.fetch.http import HttpClient\n"
+        f"c = HttpClient(attempts=2, wait_initial=0.001, wait_jitter=0.001)\n"
+        f"print(c.get({httpserver.url_for('/x')!r}).status)\n"
+    )
+    httpserver.expect_request("/x").respond_with_data("", status=503)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "503"
+    assert done.stderr == ""
 
 
 def test_waits_are_short_in_tests() -> None:

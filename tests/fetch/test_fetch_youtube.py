@@ -289,3 +289,55 @@ def test_the_python_api(env: Path, youtube: YouTubeReplay) -> None:
         assert report.table()["new posts"].to_list() == [0]
     finally:
         eng.close()
+
+
+def test_an_account_of_a_network_without_fetcher_is_listed_not_fetched(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(2, NOW - timedelta(hours=1))
+    with _open(env) as store:
+        from engagecore.museums import Museums
+
+        # mastodon: the example plugin's network (tests/conftest.py), which has no fetcher
+        Museums(store).link("louvre", "mastodon", "museedulouvre")
+        Museums(store).link("louvre", "youtube", "museedulouvre")
+    code, out, err = run(["fetch", "louvre", "--format", "json"], capsys)
+    assert code == 0, err
+    rows = {r["network"]: r["status"] for r in json.loads(out)}
+    assert rows == {"mastodon": "no fetcher", "youtube": "ok"}
+
+
+def test_the_time_budget_stops_a_fetch_in_one_line(
+    env: Path, youtube: YouTubeReplay, sleeps: list[float]
+) -> None:
+    youtube.videos = make_videos(120, NOW - timedelta(hours=1))
+    clock = [0.0]
+
+    def tick() -> float:
+        clock[0] += 1.0  # every look at the clock: one second later
+        return clock[0]
+
+    with _open(env) as store, HttpClient(budget=6, clock=tick, sleep=sleeps) as client:
+        report = fetch_run.run(
+            store, link=("youtube", "@museedulouvre", "louvre"), client=client, now=NOW
+        )
+        (row,) = report.accounts
+        assert row.status == "failed" and row.error is not None
+        assert "time budget of 6 s is spent" in row.error and "\n" not in row.error
+        assert store.fetchall("SELECT count(*) FROM posts") == [(0,)]
+
+
+def test_a_response_the_importer_refuses_stores_nothing_and_says_what_to_do(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    youtube.videos = make_videos(3, NOW - timedelta(hours=1))
+    youtube.videos[1].published = datetime(1970, 1, 1, tzinfo=UTC)  # an unset date upstream
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith(
+        "engage: error: youtube account @museedulouvre: the saved responses could not be imported ("
+    )
+    assert "responses/youtube/museedulouvre/" in line and "1970" in line
+    assert line.endswith("move the file named aside (and report it), then run again")
+    assert _count(env, "SELECT count(*) FROM posts") == 0

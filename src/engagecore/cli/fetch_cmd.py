@@ -167,7 +167,7 @@ def _print(report: fetch_run.FetchReport, fmt: Format) -> None:
     emit(
         table,
         fmt,
-        title="dry run: nothing fetched" if report.dry_run else "fetched",
+        title="dry run" if report.dry_run else "fetched",
         priority=("account", "status", "new posts", "network", "quota", "refreshed", "requests"),
     )
 

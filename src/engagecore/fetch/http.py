@@ -45,6 +45,12 @@ SECRET_PARAMS: frozenset[str] = frozenset(
 USAGE_SLOWDOWN_PERCENT = 90.0
 
 USER_AGENT = "engagecore-fetch (+https://github.com/engagecore/engagecore)"
+#: a key or token shorter than this is a mistake (and could not be redacted safely)
+MIN_SECRET_CHARS = 8
+
+# stamina reports each scheduled retry as a logging warning: with no logging configured,
+# Python would print it to stderr, which holds only the one-line errors
+logging.getLogger("stamina").addHandler(logging.NullHandler())
 
 
 class FetchError(EngageError):
@@ -130,9 +136,18 @@ def read_secret(env_var: str, file: Path | None = None) -> str | None:
         value = file.read_text(encoding="utf-8").strip()
         if not value:
             raise UsageError(f"secret file {file}: empty; expected the key or token on one line")
-        return value
+        return _checked(value, f"secret file {file}")
     value = os.environ.get(env_var, "").strip()
-    return value or None
+    return _checked(value, env_var) if value else None
+
+
+def _checked(value: str, where: str) -> str:
+    if len(value) < MIN_SECRET_CHARS or any(c.isspace() for c in value):
+        raise UsageError(
+            f"{where}: expected a key or token (one word of {MIN_SECRET_CHARS} characters or "
+            f"more), got {len(value)} character(s)"
+        )
+    return value
 
 
 _UNSET: Any = object()

@@ -260,7 +260,8 @@ def _generic(status: int) -> str:
 @dataclass
 class _Target:
     account: FetchAccount
-    fetcher: Fetcher
+    #: None: no plugin fetches this network (listed, not fetched)
+    fetcher: Fetcher | None
 
 
 def _targets(
@@ -292,10 +293,7 @@ def _targets(
     for net, acc, handle, museum in rows:
         if networks and net not in networks:
             continue
-        fetcher = fetchers.get(net)
-        if fetcher is None:
-            continue
-        out.append(_Target(FetchAccount(net, acc, handle, museum), fetcher))
+        out.append(_Target(FetchAccount(net, acc, handle, museum), fetchers.get(net)))
     return out
 
 
@@ -412,7 +410,7 @@ def run(
         if not museums and not all_museums:
             raise UsageError("name the museums to fetch, or --all")
         targets = _targets(store, museums, all_museums, networks, fetchers)
-    if api_base and len({t.account.network for t in targets}) > 1:
+    if api_base and len({t.account.network for t in targets if t.fetcher}) > 1:
         raise UsageError("--api-base replaces one network's API host: add --network NAME")
     root = store.path.parent
     report = FetchReport(dry_run=dry_run)
@@ -443,6 +441,9 @@ def run(
             if acc.network in stopped:
                 row.status = "not tried"
                 row.error = None
+                continue
+            if fetcher is None:
+                row.status = "no fetcher"  # the network's plugin has none (yet): no error
                 continue
             plan = _plan(store, acc, now, since, max_posts, refresh_days)
             if dry_run:
@@ -513,7 +514,7 @@ def run(
                         row,
                         f"{acc.network} account {acc.label}: the saved responses could not be "
                         f"imported ({redact(str(exc), client.secrets)}); nothing of this account "
-                        "was stored",
+                        "was stored: move the file named aside (and report it), then run again",
                         stopped,
                         acc.network,
                         wide=False,
