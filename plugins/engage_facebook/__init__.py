@@ -8,8 +8,9 @@ from typing import Any
 
 from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
 from engage_facebook.demo import FacebookDemoWriter
+from engage_facebook.fetch import FacebookFetcher
 from engage_facebook.graph import FacebookGraphImporter
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -85,3 +86,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(FacebookDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(FacebookFetcher())

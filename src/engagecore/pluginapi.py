@@ -344,6 +344,8 @@ class FetchResult:
     :param refreshed_posts: stored posts whose counts were fetched again.
     :param import_account: the account to import the saved responses as, for responses
         that do not name theirs (``engage ingest --account``); None: they name it.
+    :param note: a few words the summary table shows after the status ("ok: insights not
+        permitted"): what was fetched but not everything the user might expect.
     """
 
     account_id: str | None = None
@@ -351,6 +353,7 @@ class FetchResult:
     new_posts: int = 0
     refreshed_posts: int = 0
     import_account: str | None = None
+    note: str | None = None
 
 
 class FetchSession(ABC):
@@ -405,6 +408,12 @@ class FetchSession(ABC):
     @abstractmethod
     def posts(self, n: int) -> None:
         """Report ``n`` more posts fetched (the progress bar)."""
+
+    def use_secret(self, secret: str) -> None:
+        """From now on send ``secret`` instead of the run's key or token (as
+        :meth:`Fetcher.authorize` says), and redact it like the run's: a token the API gave
+        for the run's one, such as a Facebook Page's access token from ``/me/accounts``."""
+        raise NotImplementedError
 
 
 class Fetcher(ABC):

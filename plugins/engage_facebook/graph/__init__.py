@@ -83,16 +83,17 @@ class _Reader:
         self._kind = source.kind
         self._prefix = source.display("") if self._kind != "file" else ""
         self._zip_modified = plugin.modified_at(source, "") if self._kind == "zip" else None
+        # a zip member or a gzip file (as ``engage fetch`` saves responses): no path to read
+        self._packed = self._kind == "zip" or source.gzipped
 
     def _display(self, name: str) -> str:
         return self._prefix + name if self._kind != "file" else self.source.display(name)
 
     def _local(self, name: str) -> Path:
-        """The member on disk (a zip member is extracted to the work folder)."""
-        if self._kind == "folder":
-            return self.source.path / name
-        if self._kind == "file":
-            return self.source.path
+        """The member on disk (a zip member or a gzip file's content is extracted to the work
+        folder)."""
+        if not self._packed:
+            return self.source.path / name if self._kind == "folder" else self.source.path
         self._extracted += 1
         target = self.workdir / f"member-{self._extracted}.json"
         plugin.copy_range(self.source, target, name=name)
@@ -101,7 +102,7 @@ class _Reader:
     def _head(self, name: str) -> tuple[bytes, Path | None, os.stat_result | None]:
         """The member's first bytes, and its path and status when it is a file on disk
         (one open)."""
-        if self._kind == "zip":
+        if self._packed:
             return detect.member_head(self.source, name), None, None
         path = self._local(name)
         head, stat = detect.file_head(path)
@@ -117,7 +118,7 @@ class _Reader:
                 "expected a Facebook Graph API response (a posts page, insights or a page object)",
             )
         if found.kind == "posts":
-            if path is None or stat is None:  # a zip member: extracted, the zip's time
+            if path is None or stat is None:  # packed: extracted, the zip's (or file's) time
                 path = self._local(name)
                 size = path.stat().st_size
                 modified = self._zip_modified or plugin.modified_at(self.source, name)

@@ -165,6 +165,10 @@ class Session(FetchSession):
         if self._on_posts is not None and n:
             self._on_posts(n)
 
+    def use_secret(self, secret: str) -> None:
+        self.client.add_secret(secret)
+        self._params, self._headers = self.fetcher.authorize(secret)
+
     def get(
         self,
         official: str,
@@ -484,6 +488,8 @@ def run(
                 continue
             _count(row, session)
             row.new_posts, row.refreshed_posts = result.new_posts, result.refreshed_posts
+            if result.note:
+                row.status = f"ok: {result.note}"
             if result.handle:
                 row.account = f"@{result.handle}"
             files = pending + [p for p in session.saved if p not in pending]
