@@ -16,7 +16,9 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
 - ``graph-big``: a Facebook Graph ``{"data": [...]}`` dump of about ``--size`` MB;
 - ``graph-big-zip``: the same dump inside a zip;
 - ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
-- ``x-archive-zip``: the same archive as a zip.
+- ``x-archive-zip``: the same archive as a zip;
+- ``youtube-api-big``: one YouTube Data API ``videos.list`` response of about ``--size`` MB
+  (the importers of saved API responses parse a file whole: their worst case).
 
 Each runs ``engage ingest INPUT --db NEW`` as the child of a fresh measuring process, which
 reports the child's peak RSS (``getrusage(RUSAGE_CHILDREN)``, the largest resident set the
@@ -191,6 +193,37 @@ def instagram_big(path: Path, size: int) -> Path:
     return export
 
 
+def youtube_api_big(path: Path, size: int) -> Path:
+    """One YouTube Data API ``videos.list`` response of about ``size`` bytes of ordinary
+    videos (a real page holds at most 50; a file of many pages merged is what this stands
+    for). Importers of saved API responses parse the whole file: this is their worst case."""
+    out = path / "videos.json"
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write('{"kind": "youtube#videoListResponse", "etag": "e", "items": [')
+        written, i = 0, 0
+        while written < size:
+            video = {
+                "kind": "youtube#video",
+                "etag": "e",
+                "id": f"v{i:010d}",
+                "snippet": {
+                    "publishedAt": "2024-03-04T09:30:00Z",
+                    "channelId": "UCfVvGxNuFTd9ktLB7jTu3Wg",
+                    "title": f"Visite {i}",
+                    "description": "Les coulisses du musée #louvre #museum, la grande galerie",
+                    "tags": ["louvre", "musée"],
+                },
+                "contentDetails": {"duration": "PT1M30S"},
+                "statistics": {"viewCount": "1234", "likeCount": "56", "commentCount": "7"},
+            }
+            text = ("," if i else "") + json.dumps(video)
+            fh.write(text)
+            written += len(text.encode())
+            i += 1
+        fh.write(f'], "pageInfo": {{"totalResults": {i}, "resultsPerPage": {i}}}}}')
+    return out
+
+
 def largest_member(path: Path) -> int:
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
@@ -232,6 +265,7 @@ CASES = (
     "graph-big-zip",
     "x-archive",
     "x-archive-zip",
+    "youtube-api-big",
 )
 
 
@@ -250,6 +284,8 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return instagram_big_string(folder, size)
     if name == "instagram-big":
         return instagram_big(folder, size)
+    if name == "youtube-api-big":
+        return youtube_api_big(folder, size)
     if name.startswith("graph-big"):
         dump = graph_dump(folder / "graph", size)
         return zipped(dump.parent, folder / "graph.zip") if name.endswith("zip") else dump
