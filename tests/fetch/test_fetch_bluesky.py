@@ -351,3 +351,18 @@ def test_the_appviews_errors_are_one_line_and_write_nothing(
     assert _q(env, "SELECT count(*) FROM posts") == [(0,)]
     assert _q(env, "SELECT count(*) FROM follower_snapshots") == [(0,)]
     assert _q(env, "SELECT count(*) FROM imports") == [(0,)]
+
+
+def test_a_truncated_feed_page_fails_the_account_and_keeps_nothing_half_imported(
+    env: Path, bsky: BskyReplay, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.clear_all_handlers()
+    httpserver.expect_request(PROFILE_PATH).respond_with_handler(bsky)
+    httpserver.expect_request(FEED_PATH).respond_with_data(
+        '{"feed": [{"post": {"uri": "at://did:plc:x/app.bsky.feed.post/3l',
+        content_type="application/json",
+    )
+    code, out, err = run(["fetch", "bluesky", HANDLE, "--museum", "mba-lyon"], capsys)
+    assert code != 0 and "bluesky account @" in out + err
+    assert _q(env, "SELECT count(*) FROM posts") == [(0,)]
+    assert _q(env, "SELECT count(*) FROM follower_snapshots") == [(0,)]
