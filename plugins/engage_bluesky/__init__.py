@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .common import LAUNCHED
 from .demo import BlueskyDemoWriter
 from .feed import BlueskyFeedImporter
+from .fetch import BlueskyFetcher
 from .profile import BlueskyProfileImporter
 from .repo import BlueskyRepoImporter
 
@@ -85,3 +86,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
 @hookimpl
 def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
     register(BlueskyDemoWriter())
+
+
+@hookimpl
+def register_fetchers(register: Callable[[Fetcher], None]) -> None:
+    register(BlueskyFetcher())

@@ -71,6 +71,22 @@ def test_429_retry_after_date_and_x_reset(httpserver: HTTPServer, sleeps: list[f
     assert sleeps == [20.0, 45.0]
 
 
+def test_429_bluesky_ratelimit_reset_is_honoured(
+    httpserver: HTTPServer, sleeps: list[float]
+) -> None:
+    now = 1_800_000_000.0
+    httpserver.expect_ordered_request("/x").respond_with_json(
+        {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        status=429,
+        headers={"ratelimit-limit": "3000", "ratelimit-remaining": "0",
+                 "ratelimit-reset": str(int(now + 30)), "ratelimit-policy": "3000;w=300"},
+    )  # fmt: skip
+    httpserver.expect_ordered_request("/x").respond_with_json({"ok": 1})
+    with HttpClient(attempts=4, wait_initial=0.001, sleep=sleeps, wall=lambda: now) as c:
+        assert c.get(httpserver.url_for("/x")).json() == {"ok": 1}
+    assert sleeps == [30.0]
+
+
 def test_429_longer_than_the_budget_gives_up(httpserver: HTTPServer, sleeps: list[float]) -> None:
     httpserver.expect_request("/x").respond_with_data(
         "", status=429, headers={"Retry-After": "3600"}

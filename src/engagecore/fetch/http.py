@@ -2,8 +2,8 @@
 
 - retries with exponential backoff and jitter on timeouts, connection errors, truncated
   bodies and 5xx answers, through :mod:`stamina` (no hand-written loop);
-- HTTP 429 honoured: ``Retry-After`` (seconds or an HTTP date) or X's ``x-rate-limit-reset``
-  (epoch seconds); a wait longer than the time budget left gives up with a
+- HTTP 429 honoured: ``Retry-After`` (seconds or an HTTP date) X's ``x-rate-limit-reset`` or
+  Bluesky's ``ratelimit-reset`` (epoch seconds); a wait longer than the time budget left gives up with a
   :class:`RateLimited` error instead of sleeping for hours;
 - Graph's ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` above 90 % slow the next request to
   that host down;
@@ -200,7 +200,8 @@ class _Redacting(logging.Filter):
 
 
 def _retry_after(headers: httpx.Headers, now: float) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or date) or ``x-rate-limit-reset``."""
+    """Seconds to wait from ``Retry-After`` (seconds or date), ``x-rate-limit-reset`` (X) or
+    ``ratelimit-reset`` (Bluesky)."""
     raw = headers.get("retry-after")
     if raw:
         raw = raw.strip()
@@ -214,7 +215,8 @@ def _retry_after(headers: httpx.Headers, now: float) -> float | None:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=UTC)
             return max(0.0, when.timestamp() - now)
-    reset = headers.get("x-rate-limit-reset")
+    # X's x-rate-limit-reset, Bluesky's ratelimit-reset: the window's end, epoch seconds
+    reset = headers.get("x-rate-limit-reset") or headers.get("ratelimit-reset")
     if reset and reset.strip().isdigit():
         return max(0.0, float(reset) - now)
     return None
