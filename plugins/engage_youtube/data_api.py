@@ -9,10 +9,18 @@ not read (detection says 0); the error message says to pass their ids to ``video
 
 A source is one response file, a file holding a JSON array of response pages, or a folder or
 zip in which every member is such a file.
+
+A response file on disk larger than :data:`STREAM_OVER` bytes is read item by item
+(:class:`engagecore.plugin.JsonStream`) and its posts kept in frames of :data:`_CHUNK` rows:
+parsed whole, a 200 MB ``videos.list`` response cost 12× its size. Its ``kind`` must come
+before ``items`` (as the API writes it), and so must ``engagecore_observed_at`` when there is
+one; otherwise (``engage fetch`` writes that field last, in small gzipped pages), and for a
+JSON array of pages, a gzipped file or a zip member, the file is read whole.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,10 +29,12 @@ from typing import Any
 import polars as pl
 
 from engagecore.plugin import (
+    OBSERVED_AT_KEY,
     POSTS,
     Batch,
     FormatError,
     Importer,
+    JsonStream,
     ReadContext,
     Source,
     count_at,
@@ -56,6 +66,14 @@ _FOREIGN_HELP = (
     "that response instead"
 )
 _STAT_COLUMNS = (("viewCount", "views"), ("likeCount", "likes"), ("commentCount", "comments"))
+#: A response file larger than this (bytes) is read item by item.
+STREAM_OVER = 4 * 1024 * 1024
+#: Posts kept as Python rows before they become a frame.
+_CHUNK = 5000
+#: The longest item (characters) a streamed response may hold.
+MAX_ITEM_CHARS = 64 * 1024 * 1024
+#: The longest other top-level value of a streamed response.
+MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 
 def _detect_member(source: Source, member: str) -> float:
@@ -79,9 +97,15 @@ def _detect_member(source: Source, member: str) -> float:
 
 @dataclass
 class _Collected:
-    """Rows gathered over every page of a source, deduplicated by key."""
+    """Rows gathered over every page of a source, deduplicated by key.
 
-    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    Posts are kept in arrival order, as frames of at most :data:`_CHUNK` rows (``seq`` posts
+    in all, a post's number its place in them); the batch keeps,
+    per video, the row observed last (the later one of two observed at the same time)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    chunks: list[pl.DataFrame] = field(default_factory=list)
+    seq: int = 0
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     snapshots: dict[tuple[str, datetime], int] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
@@ -107,15 +131,61 @@ class _Collected:
             self.channel_hints.add(account_id)
 
     def add_post(self, row: dict[str, Any]) -> None:
-        old = self.posts.get(row["post_id"])
-        if old is None or row["observed_at"] >= old["observed_at"]:
-            self.posts[row["post_id"]] = row
+        self.rows.append(row)
+        if len(self.rows) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """The rows gathered so far become a frame (their Python objects are freed)."""
+        if not self.rows:
+            return
+        rows, self.rows = self.rows, []
+        self.seq += len(rows)
+        self.chunks.append(frame("posts", rows))
+
+    def state(self) -> _Collected:
+        """A copy to come back to (:meth:`restore`): the frames are shared, not copied."""
+        return _Collected(
+            rows=list(self.rows),
+            chunks=list(self.chunks),
+            seq=self.seq,
+            accounts=copy.deepcopy(self.accounts),
+            snapshots=dict(self.snapshots),
+            hints=dict(self.hints),
+            channel_hints=set(self.channel_hints),
+            saw_videos=self.saw_videos,
+            saw_channels=self.saw_channels,
+        )
+
+    def restore(self, saved: _Collected) -> None:
+        self.__dict__.update(saved.__dict__)
+
+    def posts(self) -> pl.DataFrame:
+        """Every post once (the row observed last; the later one on a tie), by time then id."""
+        self.flush()
+        if not self.chunks:
+            return pl.DataFrame(schema=POSTS)
+        chunks, self.chunks = self.chunks, []
+        every = pl.concat(chunks, how="vertical", rechunk=False)
+        del chunks
+        # a row's number is its arrival order; which rows to keep, in which order, is decided
+        # on three columns, then the rows are copied a column at a time (a 200 MB response's
+        # frame is not held twice)
+        keys = every.select("post_id", "observed_at", "posted_at").with_row_index("row")
+        if keys.get_column("post_id").is_duplicated().any():
+            keys = keys.sort("observed_at", "row").unique("post_id", keep="last")
+        keep = keys.sort("posted_at", "post_id").get_column("row")
+        del keys
+        if keep.len() == every.height and bool((keep.diff().fill_null(1) == 1).all()):
+            return every  # already in order
+        columns: dict[str, pl.Series] = {}
+        for name in every.columns:
+            columns[name] = every.get_column(name).gather(keep)
+            every = every.drop(name)
+        return pl.DataFrame(columns)
 
     def batch(self) -> Batch:
-        posts = None
-        if self.saw_videos:
-            rows = sorted(self.posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
-            posts = frame("posts", rows) if rows else pl.DataFrame(schema=POSTS)
+        posts = self.posts() if self.saw_videos else None
         snapshots = None
         if self.saw_channels:
             snapshots = frame(
@@ -268,29 +338,120 @@ def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collect
             prefix or None,
         )
     for i, item in enumerate(items):
-        record = f"{prefix}items[{i}]"
-        if not isinstance(item, dict):
-            raise FormatError(where, "expected a video or channel object", record)
-        kind = _item_kind(item, page_kind)
-        if kind == "youtube#video":
-            out.saw_videos = True
-            _read_video(item, where, record, seen, out)
-        elif kind == "youtube#channel":
-            out.saw_channels = True
-            _read_channel(item, where, record, seen, out)
-        elif kind in ("youtube#searchResult", "youtube#playlistItem"):
-            what = "search.list" if kind == "youtube#searchResult" else "playlistItems.list"
-            raise FormatError(where, "this " + _FOREIGN_HELP.format(what=what), record)
-        else:
-            raise FormatError(
-                where,
-                f"expected a youtube#video or youtube#channel resource, got kind {kind or None!r}",
-                record,
-            )
+        _read_item(item, where, f"{prefix}items[{i}]", page_kind, seen, out)
+    _saw_page(page_kind, out)
+
+
+def _saw_page(page_kind: str, out: _Collected) -> None:
     if page_kind == "youtube#videoListResponse":
         out.saw_videos = True
     elif page_kind == "youtube#channelListResponse":
         out.saw_channels = True
+
+
+def _read_item(
+    item: Any, where: str, record: str, page_kind: str, seen: datetime, out: _Collected
+) -> None:
+    if not isinstance(item, dict):
+        raise FormatError(where, "expected a video or channel object", record)
+    kind = _item_kind(item, page_kind)
+    if kind == "youtube#video":
+        out.saw_videos = True
+        _read_video(item, where, record, seen, out)
+    elif kind == "youtube#channel":
+        out.saw_channels = True
+        _read_channel(item, where, record, seen, out)
+    elif kind in ("youtube#searchResult", "youtube#playlistItem"):
+        what = "search.list" if kind == "youtube#searchResult" else "playlistItems.list"
+        raise FormatError(where, "this " + _FOREIGN_HELP.format(what=what), record)
+    else:
+        raise FormatError(
+            where,
+            f"expected a youtube#video or youtube#channel resource, got kind {kind or None!r}",
+            record,
+        )
+
+
+def _streamable(source: Source, member: str) -> bool:
+    """Whether a member is a response file on disk large enough to be read item by item."""
+    path = source.local_path(member)
+    if path is None or source.gzipped:
+        return False
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if size <= STREAM_OVER:
+        return False
+    head = source.head(member, 64).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    return head.startswith("{")
+
+
+def _stream_response(source: Source, member: str, out: _Collected) -> bool:
+    """Read one response object, its ``items`` one at a time; False (``out`` untouched) when
+    it must be read whole: ``kind`` or ``engagecore_observed_at`` after ``items``, no
+    ``items`` list, ``items`` twice, or a page that is not plainly a videos.list or
+    channels.list response (the whole read gives its message)."""
+    where = source.display(member)
+    saved = out.state()
+    with source.stream(member) as fh:
+        doc = JsonStream(fh, where)
+        doc.take("{")
+        top: dict[str, Any] = {}
+        streamed = False
+        if doc.peek() == "}":
+            out.restore(saved)
+            return False
+        while True:
+            key = doc.value(MAX_VALUE_CHARS, "a key")
+            if not isinstance(key, str):
+                raise FormatError(where, f"not valid JSON (a key that is not text: {key!r})")
+            doc.take(":")
+            if key == "items" and not streamed and doc.peek() == "[":
+                page_kind = top.get("kind")
+                if not isinstance(page_kind, str) or page_kind not in _STRONG:
+                    out.restore(saved)
+                    return False
+                seen = observed_at(source, member, top)
+                doc.take("[")
+                streamed = True
+                _stream_items(doc, where, page_kind, seen, out)
+            elif streamed and key in ("items", "kind", OBSERVED_AT_KEY):
+                out.restore(saved)
+                return False
+            else:
+                top[key] = doc.value(MAX_VALUE_CHARS, f"the value of {key!r}")
+            if doc.take(",}") == "}":
+                break
+        doc.end()
+    if not streamed:
+        out.restore(saved)
+        return False
+    _saw_page(str(top["kind"]), out)
+    return True
+
+
+def _stream_items(
+    doc: JsonStream, where: str, page_kind: str, seen: datetime, out: _Collected
+) -> None:
+    """The items of a response, the '[' read."""
+    if doc.peek() == "]":
+        doc.take("]")
+        return
+    i = 0
+    while True:
+        record = f"items[{i}]"
+        doc.record = record
+        item = doc.value(MAX_ITEM_CHARS, "an item")
+        doc.record = None
+        _read_item(item, where, record, page_kind, seen, out)
+        del item
+        i += 1
+        doc.record = record
+        if doc.take(",]") == "]":
+            doc.record = None
+            break
+        doc.record = None
 
 
 class YouTubeDataApiImporter(Importer):
@@ -329,6 +490,8 @@ class YouTubeDataApiImporter(Importer):
         out = _Collected()
         for member in names:
             where = source.display(member)
+            if _streamable(source, member) and _stream_response(source, member, out):
+                continue
             doc = load_json(source, member)
             if isinstance(doc, list):
                 for p, page in enumerate(doc):

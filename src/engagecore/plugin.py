@@ -16,6 +16,7 @@ from engagecore.accountopt import matches as account_matches
 from engagecore.detection import choose_importer
 from engagecore.errors import EngageError, FormatError, PluginError, UsageError, option
 from engagecore.hookspecs import PLUGIN_API, hookimpl
+from engagecore.jsonstream import JsonStream
 from engagecore.limits import human as human_size
 from engagecore.pluginapi import (
     RATE_BASES,
@@ -108,6 +109,7 @@ __all__ = [
     "Fetcher",
     "FormatError",
     "Importer",
+    "JsonStream",
     "NetworkSpec",
     "PluginError",
     "ReadContext",

@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from engage_instagram import export
 from engage_instagram.export import InstagramExportImporter
-from engage_instagram.export import stream as export_stream
 
+from engagecore import jsonstream as export_stream
 from engagecore import limits
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext

@@ -11,7 +11,7 @@ and insights entries), or the export's date when its zip or folder keeps Meta's 
 modification time. The export holds no generation time of its own.
 
 Posts files (a posts list, or ``{"ig_reels_media"|"ig_stories"|"ig_igtv_media": [...]}``)
-are read post by post from the file (:mod:`engage_instagram.export.stream`) into frames of
+are read post by post from the file (:class:`engagecore.plugin.JsonStream`) into frames of
 at most :data:`_CHUNK` posts: their memory is that of the frames, whatever the file's size;
 a post larger than :data:`MAX_POST_CHARS` is refused. The other files (insights, profile,
 the ≤2020 ``media.json``) are small and parsed whole.
@@ -47,12 +47,12 @@ from engage_instagram.export.posts import (
     posts_from_legacy,
     posts_from_list,
 )
-from engage_instagram.export.stream import JsonStream
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
     FormatError,
     Importer,
+    JsonStream,
     ReadContext,
     Source,
     check_named,

@@ -1,8 +1,9 @@
-"""A JSON document read value by value from a byte stream: a posts file of any size is read
-one post at a time, never whole.
+"""A JSON document read value by value from a byte stream: a file of any size is read one
+record at a time (an Instagram posts file post by post, a YouTube Data API response item by
+item), never whole.
 
-Parsed whole, a posts file costs ~5× its size in memory (its bytes, its text, then ~2.5×
-in Python objects); read here, the memory is one post and a read buffer of ~1 MiB.
+Parsed whole, a JSON file costs ~5× its size in memory or more (its bytes, its text, then
+~2.5× in Python objects); read here, the memory is one record and a read buffer of ~1 MiB.
 
 Each value is decoded by the standard library's C scanner (``JSONDecoder.raw_decode``) on
 a text buffer that grows only while a value is not complete in it. A value larger than the
@@ -21,7 +22,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from engagecore.plugin import FormatError, human_size
+from engagecore.errors import FormatError
+from engagecore.limits import human as human_size
 
 #: How many bytes one read takes from the file.
 _READ_SIZE = 1 << 20
@@ -68,6 +70,8 @@ class JsonStream:
 
     Errors are :class:`FormatError` naming ``where`` with the line and column, as
     :meth:`Source.read_json` gives them, and the record being read when there is one.
+
+    .. versionadded:: 1
     """
 
     def __init__(self, fh: Readable, where: str) -> None:
