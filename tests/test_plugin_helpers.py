@@ -31,8 +31,10 @@ from engagecore.plugin import (
     Source,
     choose_importer,
     copy_range,
+    detect_each,
     fold,
     hookimpl,
+    member_files,
     modified_at,
     observed_at,
     parse_observed_at,
@@ -444,3 +446,46 @@ def test_a_broken_parquet_template_is_a_format_error(tmp_path: Path) -> None:
         FormatError, match=r"posts\.parquet: expected a CSV or Parquet post template \("
     ):
         imp.read(Source.open(path), ReadContext())
+
+
+# --- detect_each / member_files ------------------------------------------------------------
+
+
+def test_detect_each_takes_the_lowest_member_and_stops_at_the_first_zero(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("a.json", "b.json", "c.json", "d.json"):
+        (folder / name).write_text("{}", encoding="utf-8")
+    scores = {"a.json": 0.9, "b.json": 0.7, "c.json": 0.0, "d.json": 0.95}
+    asked: list[str] = []
+
+    def member(source: Source, name: str) -> float:
+        asked.append(name)
+        return scores[name]
+
+    src = Source.open(folder)
+    assert detect_each(src, member) == 0.0
+    assert asked == ["a.json", "b.json", "c.json"]  # d.json never read
+    scores["c.json"] = 0.8
+    asked.clear()
+    assert detect_each(src, member) == 0.7 and len(asked) == 4
+    (folder / "notes.txt").write_text("x", encoding="utf-8")  # another kind of file: 0
+    assert detect_each(Source.open(folder), member) == 0.0
+    # a plain file is its own member, whatever its name
+    plain = tmp_path / "page.txt"
+    plain.write_text("{}", encoding="utf-8")
+    assert detect_each(Source.open(plain), lambda s, n: 0.6) == 0.6
+
+
+def test_member_files_are_the_suffixed_members_or_a_one_line_error(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "page.json").write_text("{}", encoding="utf-8")
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    assert member_files(Source.open(folder), "pages") == ["page.json"]
+    plain = tmp_path / "page.txt"
+    plain.write_text("{}", encoding="utf-8")
+    assert member_files(Source.open(plain), "pages") == ["page.txt"]
+    (folder / "page.json").unlink()
+    with pytest.raises(FormatError, match=r"pages: expected getProfile responses \(\*\.json\)"):
+        member_files(Source.open(folder), "getProfile responses (*.json)")

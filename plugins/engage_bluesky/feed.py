@@ -40,7 +40,9 @@ from engagecore.plugin import (
     Source,
     check_named,
     count_at,
+    detect_each,
     frame,
+    member_files,
     observed_at,
     text_at,
 )
@@ -247,26 +249,10 @@ class BlueskyFeedImporter(Importer):
     )
 
     def detect(self, source: Source) -> float:
-        names = source.names()
-        if not names:
-            return 0.0
-        if source.kind == "file":
-            return _detect_member(source, names[0])
-        # A folder or zip is ours only when every member is a feed page (module docstring of
-        # youtube's data_api: stop at the first member that is not one).
-        lowest = 1.0
-        for n in names:
-            lowest = min(lowest, _detect_member(source, n) if n.endswith(".json") else 0.0)
-            if lowest == 0.0:
-                break
-        return lowest
+        return detect_each(source, _detect_member)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
-        names = source.names()
-        if source.kind != "file":
-            names = [n for n in names if n.endswith(".json")]
-            if not names:
-                raise FormatError(source.display(), "expected getAuthorFeed pages (*.json)")
+        names = member_files(source, "getAuthorFeed pages (*.json)")
         out = _Collected()
         for member in names:
             where = source.display(member)

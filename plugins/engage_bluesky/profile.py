@@ -24,7 +24,9 @@ from engagecore.plugin import (
     Source,
     check_named,
     count_at,
+    detect_each,
     frame,
+    member_files,
     observed_at,
     text_at,
 )
@@ -78,24 +80,10 @@ class BlueskyProfileImporter(Importer):
     )
 
     def detect(self, source: Source) -> float:
-        names = source.names()
-        if not names:
-            return 0.0
-        if source.kind == "file":
-            return _detect_member(source, names[0])
-        lowest = 1.0
-        for n in names:
-            lowest = min(lowest, _detect_member(source, n) if n.endswith(".json") else 0.0)
-            if lowest == 0.0:
-                break
-        return lowest
+        return detect_each(source, _detect_member)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
-        names = source.names()
-        if source.kind != "file":
-            names = [n for n in names if n.endswith(".json")]
-            if not names:
-                raise FormatError(source.display(), "expected getProfile responses (*.json)")
+        names = member_files(source, "getProfile responses (*.json)")
         accounts: dict[str, dict[str, Any]] = {}
         snapshots: dict[tuple[str, datetime], int] = {}
         hints: dict[str, str] = {}

@@ -38,8 +38,10 @@ from engagecore.plugin import (
     ReadContext,
     Source,
     count_at,
+    detect_each,
     frame,
     hashtags,
+    member_files,
     mentions,
     observed_at,
     text_at,
@@ -465,28 +467,10 @@ class YouTubeDataApiImporter(Importer):
     )
 
     def detect(self, source: Source) -> float:
-        names = source.names()
-        if not names:
-            return 0.0
-        if source.kind == "file":
-            return _detect_member(source, names[0])
-        # A folder or zip is ours only when every member is a Data API response; otherwise
-        # the ingest walks into it and each file is detected on its own.
-        # Stop at the first member that is not one (a folder of 10,000 pages of another
-        # network must not cost 10,000 reads).
-        lowest = 1.0
-        for n in names:
-            lowest = min(lowest, _detect_member(source, n) if n.endswith(".json") else 0.0)
-            if lowest == 0.0:
-                break
-        return lowest
+        return detect_each(source, _detect_member)
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
-        names = source.names()
-        if source.kind != "file":
-            names = [n for n in names if n.endswith(".json")]
-            if not names:
-                raise FormatError(source.display(), "expected Data API response files (*.json)")
+        names = member_files(source, "Data API response files (*.json)")
         out = _Collected()
         for member in names:
             where = source.display(member)

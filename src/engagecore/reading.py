@@ -11,7 +11,7 @@ import csv
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,40 @@ from engagecore.sources import Source
 
 #: The top-level field a saved API response may carry to say when it was fetched (ISO 8601).
 OBSERVED_AT_KEY = "engagecore_observed_at"
+
+def detect_each(
+    source: Source, detect_member: Callable[[Source, str], float], suffix: str = ".json"
+) -> float:
+    """An importer's confidence in a source whose every member is one of its files.
+
+    A plain file: ``detect_member(source, name)``. A folder or zip: the lowest confidence of
+    its members, a member not ending in ``suffix`` counting 0, stopping at the first 0 (a
+    folder of 10,000 files of another network must not cost 10,000 reads) — so a folder
+    holding anything else is left to the ingest's walk, which detects each file on its own.
+    """
+    names = source.names()
+    if not names:
+        return 0.0
+    if source.kind == "file":
+        return detect_member(source, names[0])
+    lowest = 1.0
+    for name in names:
+        lowest = min(lowest, detect_member(source, name) if name.endswith(suffix) else 0.0)
+        if lowest == 0.0:
+            break
+    return lowest
+
+
+def member_files(source: Source, expected: str, suffix: str = ".json") -> list[str]:
+    """The members to read: a plain file's own, else those ending in ``suffix``; none is the
+    ``FormatError`` "``{source}: expected {expected}``"."""
+    names = source.names()
+    if source.kind != "file":
+        names = [n for n in names if n.endswith(suffix)]
+        if not names:
+            raise FormatError(source.display(), f"expected {expected}")
+    return names
+
 
 #: Bytes copied per read or per kernel call.
 _CHUNK = 1 << 20
