@@ -29,6 +29,7 @@ from engagecore.plugin import (
     ReadContext,
     RegistryReader,
     Source,
+    api_time,
     choose_importer,
     copy_range,
     detect_each,
@@ -489,3 +490,13 @@ def test_member_files_are_the_suffixed_members_or_a_one_line_error(tmp_path: Pat
     (folder / "page.json").unlink()
     with pytest.raises(FormatError, match=r"pages: expected getProfile responses \(\*\.json\)"):
         member_files(Source.open(folder), "getProfile responses (*.json)")
+
+
+def test_api_time_reads_zones_and_gives_none_for_what_is_not_a_time() -> None:
+    z = datetime(2025, 6, 17, 7, 2, 41, 877000, tzinfo=UTC)
+    assert api_time("2025-06-17T07:02:41.877Z") == z
+    assert api_time("2025-06-17T09:02:41.877+02:00") == z
+    assert api_time("2025-06-17T07:02:41.877") == z  # no zone: UTC
+    assert api_time("2026-04-06T17:50:09+0000") == datetime(2026, 4, 6, 17, 50, 9, tzinfo=UTC)
+    for bad in (None, "", "yesterday", 1718611361, "2025-13-01T00:00:00Z"):
+        assert api_time(bad) is None

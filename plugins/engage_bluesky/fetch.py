@@ -18,10 +18,10 @@ a 429 carries ``ratelimit-reset`` (epoch seconds), which the core's client waits
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession
+from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
 
 from .common import REASON_REPOST, posted_at
 
@@ -49,16 +49,6 @@ def _words(body: Any) -> tuple[str, str]:
     return str(body.get("error") or ""), str(body.get("message") or "")
 
 
-def _time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def _is_repost(item: Any) -> bool:
     reason = item.get("reason") if isinstance(item, dict) else None
     return isinstance(reason, dict) and reason.get("$type") == REASON_REPOST
@@ -71,13 +61,13 @@ def item_time(item: Any) -> datetime | None:
     if not isinstance(item, dict):
         return None
     if _is_repost(item):
-        return _time(item["reason"].get("indexedAt"))
+        return api_time(item["reason"].get("indexedAt"))
     post = item.get("post")
     if not isinstance(post, dict):
         return None
     record = post.get("record")
-    created = _time(record.get("createdAt")) if isinstance(record, dict) else None
-    indexed = _time(post.get("indexedAt"))
+    created = api_time(record.get("createdAt")) if isinstance(record, dict) else None
+    indexed = api_time(post.get("indexedAt"))
     return posted_at(created, indexed) if created is not None else indexed
 
 

@@ -23,10 +23,10 @@ The ``instagram-graph`` importer reads every response saved.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession
+from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
 
 GRAPH_VERSION = "v23.0"
 API = "https://graph.facebook.com"
@@ -64,16 +64,6 @@ def _error(body: Any) -> dict[str, Any]:
 def _code(body: Any) -> int | None:
     code = _error(body).get("code")
     return code if isinstance(code, int) else None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        ts = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 class InstagramFetcher(Fetcher):
@@ -166,7 +156,7 @@ class InstagramFetcher(Fetcher):
         for m in media:
             if not isinstance(m, dict):
                 continue
-            ts = _time(m.get("timestamp"))
+            ts = api_time(m.get("timestamp"))
             if ts is None:
                 continue
             if plan.wants(ts):

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession
+from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
 
 API = "https://api.x.com"
 USER_BY_NAME = API + "/2/users/by/username/{}"
@@ -98,14 +98,7 @@ def _data_first(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _posted(t: Any) -> datetime | None:
-    raw = t.get("created_at") if isinstance(t, dict) else None
-    if not isinstance(raw, str):
-        return None
-    try:
-        ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+    return api_time(t.get("created_at") if isinstance(t, dict) else None)
 
 
 class XFetcher(Fetcher):

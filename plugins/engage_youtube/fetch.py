@@ -18,10 +18,9 @@ the ``youtube-data-api`` importer; the playlistItems pages only list ids and are
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession
+from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
 
 API = "https://www.googleapis.com"
 CHANNELS = API + "/youtube/v3/channels"
@@ -70,16 +69,6 @@ def _reasons(body: Any) -> list[str]:
         if isinstance(d, dict) and isinstance(d.get("reason"), str):
             out.append(d["reason"])
     return [r for r in out if isinstance(r, str)]
-
-
-def _published(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        ts = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 class YouTubeFetcher(Fetcher):
@@ -163,7 +152,7 @@ class YouTubeFetcher(Fetcher):
                 details = item.get("contentDetails") if isinstance(item, dict) else None
                 if not isinstance(details, dict) or not isinstance(details.get("videoId"), str):
                     continue
-                published = _published(details.get("videoPublishedAt"))
+                published = api_time(details.get("videoPublishedAt"))
                 if published is None:  # a private or deleted video: no date, no counts
                     continue
                 if not plan.wants(published):

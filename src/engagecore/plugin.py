@@ -38,6 +38,7 @@ from engagecore.pluginapi import (
 from engagecore.plugins import ANY_NETWORK
 from engagecore.reading import (
     OBSERVED_AT_KEY,
+    api_time,
     copy_range,
     detect_each,
     member_files,
@@ -120,6 +121,7 @@ __all__ = [
     "UsageError",
     "YoungPrior",
     "account_matches",
+    "api_time",
     "check_csv_records",
     "check_named",
     "check_time",

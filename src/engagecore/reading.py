@@ -85,6 +85,19 @@ def parse_observed_at(value: Any, where: str) -> datetime | None:
     raise FormatError(where, f"expected {OBSERVED_AT_KEY} as an ISO 8601 date-time, got {value!r}")
 
 
+def api_time(value: Any) -> datetime | None:
+    """A time an API response gives (ISO 8601: ``Z``, an offset, or none, which is UTC) as
+    an aware UTC ``datetime``; ``None`` when absent or not a time. For a fetcher deciding
+    what to ask next — never for what is stored: the importers check what they read."""
+    if not isinstance(value, str):
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
 def modified_at(source: Source, name: str | None = None) -> datetime:
     """When a member of ``source`` was last modified, as an aware UTC time to the microsecond:
     the file's own time on disk, or for a zip member the zip file's (the time members carry
