@@ -1,7 +1,8 @@
 """``tiktok-studio``: TikTok Studio's analytics exports, CSV (UTF-8 with a BOM).
 
 Three tables, each a file of its own, recognised by its header wherever it is (a file, or a
-folder or zip holding only Studio tables):
+folder or zip holding only Studio tables, all in one folder: a folder of one subfolder per
+account is walked into, each subfolder one import):
 
 - **Content**, one row per video: ``Video title,Video link,Post time,Video views,Likes,
   Comments,Shares,Add to Favorites``. ``Post time`` is local time without a zone
@@ -454,6 +455,10 @@ class TikTokStudioImporter(Importer):
         if source.kind == "file":
             kind = head_kind(source, names[0]) if names else None
             return {names[0]: kind} if kind else {}
+        if len({name.rpartition("/")[0] for name in names}) > 1:
+            # tables in several folders (one per account, as `engage demo` keeps them): each
+            # folder is an export of its own, walked into
+            return {}
         found = {}
         for name in names:
             kind = head_kind(source, name)
