@@ -360,5 +360,5 @@ def test_compare_and_explain_fit_the_terminal(
         # one block of network columns per width's worth (the demo's seven networks make
         # three at 60 columns): each block stays short
         blocks = sum(line.startswith("step input") for line in out.splitlines())
-        assert 1 <= blocks and len(out.splitlines()) < 100 * blocks
+        assert blocks >= 1 and len(out.splitlines()) < 100 * blocks
         assert "engagement" in out and "meaning" in out
