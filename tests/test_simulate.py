@@ -373,3 +373,28 @@ def test_a_network_spec_brings_its_simulation_parameters() -> None:
     cohort = simulate_cohort(30, 2, {"newnet": mine}, start=START, end=END, posts_per_account=5)
     handles = cohort.accounts.get_column("handle").to_list()
     assert handles and all(h[0].isupper() for h in handles)  # camel, as the spec says
+
+
+def _only(cohort: Cohort, network: str) -> dict[str, pl.DataFrame]:
+    frames = ("accounts", "posts", "followers", "audience_age", "truth")
+    return {f: getattr(cohort, f).filter(pl.col("network") == network) for f in frames}
+
+
+@pytest.mark.parametrize("left_out", ["facebook", "instagram"])
+def test_a_networks_data_does_not_depend_on_the_other_networks(left_out: str) -> None:
+    """Each network draws from its own stream (seeded by the seed and its name), so adding or
+    removing a network leaves the others' data identical for the same seed."""
+    everything = simulate_cohort(60, 4, NETWORKS, start=START, end=END, posts_per_account=15)
+    fewer = {k: v for k, v in NETWORKS.items() if k != left_out}
+    without = simulate_cohort(60, 4, fewer, start=START, end=END, posts_per_account=15)
+    assert everything.museums.equals(without.museums)
+    for network in fewer:
+        a, b = _only(everything, network), _only(without, network)
+        assert a["posts"].height > 0, network
+        for name in a:
+            assert a[name].equals(b[name]), (network, name)
+    # natural paces too
+    natural = simulate_cohort(30, 4, NETWORKS, start=START, end=END)
+    natural_fewer = simulate_cohort(30, 4, fewer, start=START, end=END)
+    for network in fewer:
+        assert _only(natural, network)["posts"].equals(_only(natural_fewer, network)["posts"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import types
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from engage_threads.demo import ThreadsDemoWriter
 
 from engagecore import plugins
 from engagecore.errors import FormatError
-from engagecore.plugin import Batch, ReadContext, Source, hookimpl
+from engagecore.plugin import Batch, ReadContext, Source
 from engagecore.testing import check_demo_roundtrip, check_importer, check_network, check_read
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -227,9 +226,9 @@ def test_the_plugin_registers_its_network_and_importer(registered: None) -> None
     assert importer.networks == frozenset({"threads"})
     owner = reg.owner(importer)
     assert owner is not None and owner.name == "threads"
-    # the demo writer is not registered: adding a network to `engage demo` would change every
-    # other network's simulated accounts (docs/importers.md, Threads)
-    assert "threads" not in reg.demo_writers
+    # its demo writer too: each network has its own random stream in the simulator, so
+    # adding Threads to `engage demo` leaves the other networks' data as it was
+    assert isinstance(reg.demo_writers["threads"], ThreadsDemoWriter)
 
 
 def test_the_importer_claims_no_other_networks_file(tmp_path: Path) -> None:
@@ -411,7 +410,7 @@ def test_the_profile_alone_is_the_account_and_says_why_it_holds_no_posts() -> No
     batch = _read(THREADS / "fetch" / "me.json")
     assert batch.posts is None and batch.follower_snapshots is None
     assert batch.accounts is not None
-    assert batch.accounts.to_dicts() == [
+    assert batch.accounts.drop("created_at").to_dicts() == [
         {"network": "threads", "account_id": USER, "handle": USER, "display_name": MUSEUM}
     ]
     assert batch.museum_hints == {USER: MUSEUM}
@@ -544,33 +543,17 @@ def test_a_truncated_page_in_a_folder_names_the_file(tmp_path: Path) -> None:
 # -- the demo writer ---------------------------------------------------------------------------
 
 
-def test_the_demo_writer_round_trips(tmp_path: Path) -> None:
-    """The writer is not registered by the plugin (see above): registered here for the kit."""
-    plugins.reset()
-    pm = plugins.get_plugin_manager()
-    if not pm.has_plugin("threads"):
-        pm.register(engage_threads, name="threads")
-    demo = types.ModuleType("threads_demo_for_tests")
-
-    @hookimpl
-    def register_demo_writers(register: object) -> None:
-        register(ThreadsDemoWriter())  # type: ignore[operator]
-
-    demo.register_demo_writers = register_demo_writers  # type: ignore[attr-defined]
-    pm.register(demo, name="threads-demo-for-tests")
-    try:
-        posts = check_demo_roundtrip("threads", tmp_path)
-        assert posts["network"].unique().to_list() == ["threads"]
-        # the sample account's counts come back through the media insights
-        assert posts.sort("post_id")["likes"].to_list() == [100, 110, 120, 130, 140]
-        assert posts.sort("post_id")["views"].to_list() == [1000, 1100, 1200, 1300, 1400]
-        assert posts.sort("post_id")["comments"].to_list() == [5, 6, 7, 8, 9]
-        batch = _read(tmp_path / "threads-mba_test")
-        assert batch.follower_snapshots is not None
-        assert batch.follower_snapshots["followers"].to_list() == [12345]
-        assert batch.audience_age is not None and batch.audience_age.height == 7
-    finally:
-        plugins.reset()
+def test_the_demo_writer_round_trips(registered: None, tmp_path: Path) -> None:
+    posts = check_demo_roundtrip("threads", tmp_path)
+    assert posts["network"].unique().to_list() == ["threads"]
+    # the sample account's counts come back through the media insights
+    assert posts.sort("post_id")["likes"].to_list() == [100, 110, 120, 130, 140]
+    assert posts.sort("post_id")["views"].to_list() == [1000, 1100, 1200, 1300, 1400]
+    assert posts.sort("post_id")["comments"].to_list() == [5, 6, 7, 8, 9]
+    batch = _read(tmp_path / "threads-mba_test")
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [12345]
+    assert batch.audience_age is not None and batch.audience_age.height == 7
 
 
 # -- engage ingest and engage score ------------------------------------------------------------

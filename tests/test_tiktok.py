@@ -16,12 +16,13 @@ import engage_tiktok
 import pytest
 from cli_run import run
 from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
+from engage_tiktok.demo import TikTokDemoWriter
 
 from engagecore import plugins, schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
 from engagecore.sources import Source
-from engagecore.testing import check_importer, check_network
+from engagecore.testing import check_demo_roundtrip, check_importer, check_network, sample_account
 from engagecore.validate import validate_frame
 
 STUDIO = TikTokStudioImporter()
@@ -430,3 +431,100 @@ def test_engage_ingest_stores_studio_tables_and_an_empty_export(
     assert posts["likes"].to_list()[2] is None
     assert snaps["followers"].to_list() == [4810, 4845]
     assert accounts["account_id"].to_list() == ["musee.discret", "museedemo"]
+
+
+def test_a_folder_of_several_accounts_studio_folders_imports_each_on_its_own(
+    tt: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder holding one Studio folder per account (as `engage demo --keep-files` writes
+    them) is walked into: each account's tables are one import, not one import refusing
+    several accounts."""
+    tree = tmp_path / "tree"
+    shutil.copytree(tt / "studio", tree / "museedemo")
+    other = tree / "autre-musee"
+    other.mkdir()
+    text = (tt / "studio" / "Content.csv").read_text(encoding="utf-8")
+    (other / "Content.csv").write_text(
+        text.replace("@museedemo/", "@autre.musee/")
+        .replace("@MuseeDemo/", "@autre.musee/")
+        .replace("/video/75", "/video/85")
+        .replace("/video/74", "/video/84"),
+        encoding="utf-8",
+    )
+    db = tmp_path / "s.duckdb"
+    code, _, err = run(["ingest", str(tree), "--db", str(db)], capsys)
+    assert code == 0, err
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql(
+            "SELECT account_id, count(*) FROM posts WHERE network = 'tiktok' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        ((imports,),) = con.sql(
+            "SELECT count(*) FROM imports WHERE importer = 'tiktok-studio'"
+        ).fetchall()
+    assert rows == [("autre.musee", 4), ("museedemo", 4)]
+    assert imports == 2
+
+
+# -- the demo writer ---------------------------------------------------------------------------
+
+
+def test_the_demo_writer_writes_studio_tables_that_read_back(
+    registered: None, tmp_path: Path
+) -> None:
+    data = sample_account("tiktok")
+    data.handle = "MBA.Test"
+    posts = check_demo_roundtrip("tiktok", tmp_path)
+    root = tmp_path / "tiktok-mba_test"
+    assert sorted(p.name for p in root.iterdir()) == ["Content.csv", "Followers.csv"]
+    raw = (root / "Content.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfVideo title,Video link,Post time,Video views,Likes,")
+    assert b"\r\n" in raw
+    # Post time is Paris local time without zone: 2024-03-04 09:30 UTC is 10:30 in Paris
+    assert ",2024/03/04 10:30:00," in raw.decode("utf-8")
+    written = {p: t for p, t in zip(data.posts["post_id"], data.posts["posted_at"], strict=True)}
+    assert dict(zip(posts["post_id"], posts["posted_at"], strict=True)) == written
+    assert posts.sort("post_id")["views"].to_list() == [1000, 1100, 1200, 1300, 1400]
+    assert posts.sort("post_id")["saves"].to_list() == [0, 3, 6, 9, 12]
+    # the counts are observed when the simulation observed them (the file's time)
+    assert set(posts["observed_at"]) == {datetime(2024, 6, 1, tzinfo=UTC)}
+    batch = STUDIO.read(Source.open(root), ReadContext())
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [12345]
+
+
+def test_the_demo_writer_gives_an_account_without_videos_its_data_export(
+    registered: None, tmp_path: Path
+) -> None:
+    data = sample_account("tiktok", posts=0)
+    paths = TikTokDemoWriter().write(data, tmp_path)
+    assert [p.name for p in paths] == ["user_data_tiktok.json"]
+    batch = read(EXPORT, paths[0])
+    assert batch.rows() == 1 and batch.empty_reason is not None
+    assert batch.accounts is not None and batch.accounts["account_id"].to_list() == ["mba_test"]
+
+
+@pytest.mark.slow
+def test_engage_demo_brings_tiktok_studio_exports_rated_by_views(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "demo.duckdb"
+    kept = tmp_path / "exports"
+    code, _, err = run(
+        ["demo", "--museums", "12", "--seed", "0", "--db", str(db), "--keep-files", str(kept)],
+        capsys,
+    )
+    assert code == 0, err
+    contents = sorted(kept.glob("tiktok/tiktok-*/Content.csv"))
+    assert contents, "some simulated museums are on TikTok"
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((n,),) = con.sql("SELECT count(*) FROM posts WHERE network = 'tiktok'").fetchall()
+        importers = {r[0] for r in con.sql("SELECT importer FROM imports").fetchall()}
+    assert n > 0 and "tiktok-studio" in importers
+    code, out, err = run(
+        ["score", "--db", str(db), "--network", "tiktok", "--format", "json"], capsys
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    rows = rows if isinstance(rows, list) else rows.get("rows", rows)
+    tiktok = [r for r in rows if r.get("network") == "tiktok"]
+    assert tiktok and all(r["rate_basis"] == "views" for r in tiktok)

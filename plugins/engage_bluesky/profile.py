@@ -6,9 +6,9 @@ follower snapshot.
 ``getProfiles`` returns ``{"profiles": [profileViewDetailed, …]}``. Each profile gives the
 account (DID as ``account_id``, handle, display name) and, when ``followersCount`` is present,
 the follower count observed at the response's ``engagecore_observed_at`` (else the file's
-modification time). The model's accounts have no creation date (``ACCOUNTS``): the
-profile's ``createdAt`` is checked as a time but not stored; the adoption timeline counts the
-first post instead. A source is one response, a JSON array of them, or a folder or zip of them.
+modification time). The profile's ``createdAt`` is the account's creation date
+(``accounts.created_at``, schema version 4); the AppView gives ``0001-01-01T00:00:00.000Z``
+for accounts older than the field, read as unknown (NULL). A source is one response, a JSON array of them, or a folder or zip of them.
 """
 
 from __future__ import annotations
@@ -59,9 +59,18 @@ def _read_profile(
         raise FormatError(where, f"expected the account's did (did:plc:…), got {did!r}", record)
     handle = text_at(profile.get("handle"), "handle", where, record)
     name = text_at(profile.get("displayName"), "displayName", where, record) or None
+    created = None
     if profile.get("createdAt") is not None:
-        parse_time(profile["createdAt"], where, record or did, "createdAt")
-    accounts[did] = {"network": NETWORK, "account_id": did, "handle": handle, "display_name": name}
+        created = parse_time(profile["createdAt"], where, record or did, "createdAt")
+        if created.year == 1:  # the AppView's "not recorded" (accounts older than the field)
+            created = None
+    accounts[did] = {
+        "network": NETWORK,
+        "account_id": did,
+        "handle": handle,
+        "display_name": name,
+        "created_at": created,
+    }
     if name:
         hints[did] = name
     followers = count_at(profile.get("followersCount"), "followersCount", where, record)

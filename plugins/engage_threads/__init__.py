@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .api import ThreadsApiImporter
+from .demo import ThreadsDemoWriter
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -103,3 +104,8 @@ def register_networks(register: Callable[[NetworkSpec], None]) -> None:
 @hookimpl
 def register_importers(register: Callable[[Importer], None]) -> None:
     register(ThreadsApiImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
+    register(ThreadsDemoWriter())

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .api import TikTokApiImporter
+from .demo import TikTokDemoWriter
 from .export import TikTokExportImporter
 from .studio import TikTokStudioImporter
 
@@ -87,3 +88,8 @@ def register_importers(register: Callable[[Importer], None]) -> None:
     register(TikTokStudioImporter())
     register(TikTokExportImporter())
     register(TikTokApiImporter())
+
+
+@hookimpl
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
+    register(TikTokDemoWriter())

@@ -1,7 +1,8 @@
 """``tiktok-studio``: TikTok Studio's analytics exports, CSV (UTF-8 with a BOM).
 
 Three tables, each a file of its own, recognised by its header wherever it is (a file, or a
-folder or zip holding only Studio tables):
+folder or zip holding only Studio tables, all in one folder: a folder of one subfolder per
+account is walked into, each subfolder one import):
 
 - **Content**, one row per video: ``Video title,Video link,Post time,Video views,Likes,
   Comments,Shares,Add to Favorites``. ``Post time`` is local time without a zone
@@ -347,11 +348,10 @@ class _Tables:
         counts = []
         for column, field in METRICS.items():
             v = pl.col(column).str.strip_chars()
+            number = v.cast(pl.Int64, strict=False)  # NULL for "--", "NAN", "" and the bad
+            counts.append(number.alias(field))
             na = v.str.to_lowercase().is_in(sorted(_NOT_AVAILABLE))
-            counts.append(
-                pl.when(na).then(None).otherwise(v.cast(pl.Int64, strict=False)).alias(field)
-            )
-            counts.append((~na & v.cast(pl.Int64, strict=False).is_null()).alias(f"_bad_{field}"))
+            counts.append((number.is_null() & ~na).alias(f"_bad_{field}"))
         df = df.with_columns(
             link.struct.field("handle").str.to_lowercase().alias("account_id"),
             link.struct.field("id").alias("post_id"),
@@ -370,16 +370,17 @@ class _Tables:
         seen = modified_at(self.source, name)
         if bad.height:
             # cells polars' parse leaves out: refused (naming the line) or parsed row by row
-            # ("1,234", a local time the clocks skipped)
-            lines = _csv_lines(self.source.read_text(name))
-            fixed = [
-                {
-                    "_row": r["_row"],
-                    "Video title": r["Video title"],
-                    **self._post(where, lines[r["_row"]], [r[h] for h in CONTENT], seen),
-                }
-                for r in bad.iter_rows(named=True)
-            ]
+            # ("1,234", a local time the clocks skipped). The rows' line numbers, a pass of
+            # Python's csv reader over the whole file, are only worked out for an error.
+            fixed = []
+            for r in bad.iter_rows(named=True):
+                values = [r[h] for h in CONTENT]
+                try:
+                    post = self._post(where, f"row {r['_row'] + 1}", values, seen)
+                except FormatError:
+                    lines = _csv_lines(self.source.read_text(name))
+                    post = self._post(where, lines[r["_row"]], values, seen)  # raises again
+                fixed.append({"_row": r["_row"], "Video title": r["Video title"], **post})
             redo = pl.DataFrame(
                 [{k: p[k] for k in _FAST_COLUMNS} for p in fixed],
                 schema={k: df.schema[k] for k in _FAST_COLUMNS},
@@ -454,6 +455,10 @@ class TikTokStudioImporter(Importer):
         if source.kind == "file":
             kind = head_kind(source, names[0]) if names else None
             return {names[0]: kind} if kind else {}
+        if len({name.rpartition("/")[0] for name in names}) > 1:
+            # tables in several folders (one per account, as `engage demo` keeps them): each
+            # folder is an export of its own, walked into
+            return {}
         found = {}
         for name in names:
             kind = head_kind(source, name)

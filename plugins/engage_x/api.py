@@ -105,6 +105,7 @@ class XApiImporter(Importer):
 def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Batch:
     accounts: dict[str, list[Any]] = {"account_id": [], "handle": [], "display_name": []}
     snaps: dict[str, list[Any]] = {"account_id": [], "followers": []}
+    created: list[datetime | None] = []
     hints = {}
     for i, u in enumerate(items, start=1):
         if not u.get("id"):
@@ -113,6 +114,8 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
         accounts["account_id"].append(uid)
         accounts["handle"].append(text_at(u.get("username"), "'username'", display, f"id {uid}"))
         accounts["display_name"].append(text_at(u.get("name"), "'name'", display, f"id {uid}"))
+        # with user.fields=created_at (engage fetch asks for it)
+        created.append(C.created_time(u.get("created_at"), display, f"id {uid}", "'created_at'"))
         if u.get("name"):
             hints[uid] = u["name"]
         metrics = u.get("public_metrics") or {}
@@ -123,7 +126,9 @@ def _users(items: list[dict[str, Any]], observed: datetime, display: str) -> Bat
             snaps["account_id"].append(uid)
             snaps["followers"].append(followers)
     return Batch(
-        accounts=_frame("accounts", accounts, observed=None),
+        accounts=_frame("accounts", accounts, observed=None).with_columns(
+            pl.Series("created_at", created, dtype=pl.Datetime("us", "UTC"))
+        ),
         follower_snapshots=_frame("follower_snapshots", snaps, observed=observed),
         museum_hints=hints,
     )

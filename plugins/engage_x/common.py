@@ -9,12 +9,29 @@ handled on their own.
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 
 from engagecore.plugin import FormatError
 
 NETWORK = "x"
+
+
+def created_time(value: Any, where: str, record: str, what: str) -> datetime | None:
+    """An account's creation time (``2013-03-29T09:20:04.000Z``; no zone is UTC) as an aware
+    UTC datetime; None when the source leaves it out; anything else is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            ts = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    raise FormatError(where, f"expected {what} as an ISO 8601 date-time, got {value!r}", record)
 
 # A count string: "12", " 12 ", or with thousands separators ("12,400", "12.400", "12 400").
 _GROUPED = r"^\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+$"

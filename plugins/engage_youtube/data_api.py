@@ -3,7 +3,8 @@
 ``videos.list?part=snippet,contentDetails,statistics`` gives the posts: counts are strings,
 and ``likeCount`` / ``commentCount`` are absent when the owner hides likes or disables
 comments (NULL here, never 0). ``channels.list?part=snippet,statistics`` gives the channel
-(handle, title) and a subscriber snapshot, unless ``hiddenSubscriberCount`` is true.
+(handle, title, ``snippet.publishedAt`` as the account's creation date) and a subscriber
+snapshot, unless ``hiddenSubscriberCount`` is true.
 ``search.list`` and ``playlistItems.list`` responses list video ids without statistics: they are
 not read (detection says 0); the error message says to pass their ids to ``videos.list``.
 
@@ -116,13 +117,27 @@ class _Collected:
     saw_channels: bool = False
 
     def add_account(
-        self, account_id: str, handle: str | None, name: str | None, *, from_channel: bool
+        self,
+        account_id: str,
+        handle: str | None,
+        name: str | None,
+        *,
+        from_channel: bool,
+        created: datetime | None = None,
     ) -> None:
         """Record a channel; channels.list values win over a video's ``channelTitle``."""
         row = self.accounts.setdefault(
             account_id,
-            {"network": NETWORK, "account_id": account_id, "handle": None, "display_name": None},
+            {
+                "network": NETWORK,
+                "account_id": account_id,
+                "handle": None,
+                "display_name": None,
+                "created_at": None,
+            },
         )
+        if created is not None and (row["created_at"] is None or created < row["created_at"]):
+            row["created_at"] = created
         if handle and (from_channel or row["handle"] is None):
             row["handle"] = handle
         if name and (from_channel or row["display_name"] is None):
@@ -291,7 +306,12 @@ def _read_channel(
     handle = _text(snippet, "customUrl", where, record)
     if handle is not None:
         handle = handle.strip().removeprefix("@") or None
-    out.add_account(cid, handle, _text(snippet, "title", where, record), from_channel=True)
+    created = None
+    if snippet.get("publishedAt") is not None:  # when the channel was created
+        created = parse_timestamp(snippet["publishedAt"], where, record, "snippet.publishedAt")
+    out.add_account(
+        cid, handle, _text(snippet, "title", where, record), from_channel=True, created=created
+    )
     hidden = stats.get("hiddenSubscriberCount") in (True, "true")
     if not hidden:
         subscribers = _count(stats, "subscriberCount", where, record)

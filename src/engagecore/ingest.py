@@ -750,6 +750,7 @@ def _accounts_with_museums(
                 .with_columns(
                     pl.lit(None, pl.Utf8).alias("handle"),
                     pl.lit(None, pl.Utf8).alias("display_name"),
+                    pl.lit(None, schema.UTC_TS).alias("created_at"),
                 )
             )
     if not parts:
@@ -757,10 +758,14 @@ def _accounts_with_museums(
     acc = (
         pl.concat(parts, how="vertical_relaxed")
         .group_by("network", "account_id", maintain_order=True)
-        .agg(pl.col("handle").drop_nulls().first(), pl.col("display_name").drop_nulls().first())
+        .agg(
+            pl.col("handle").drop_nulls().first(),
+            pl.col("display_name").drop_nulls().first(),
+            pl.col("created_at").min(),
+        )
     )
     slugs: list[str | None] = []
-    for net, acc_id, handle, display in acc.iter_rows():
+    for net, acc_id, handle, display, _created in acc.iter_rows():
         if museum_slug is not None:
             slugs.append(museum_slug)
             continue
@@ -796,5 +801,5 @@ def _accounts_with_museums(
         if slug is not None or (net, acc_id) not in known:
             known[(net, acc_id)] = slug
     return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(
-        "network", "account_id", "museum", "handle", "display_name"
+        "network", "account_id", "museum", "handle", "display_name", "created_at"
     )

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -63,9 +63,14 @@ ACCOUNTS: Final = pl.Schema(
             "account_id": pl.Utf8,
             "handle": pl.Utf8,
             "display_name": pl.Utf8,
+            "created_at": UTC_TS,
         }
     )
 )
+
+#: Columns a plugin's frame may leave out (schema version 4 added them): validation adds
+#: them as NULL, so a plugin written before them keeps working.
+OPTIONAL: Final[dict[str, tuple[str, ...]]] = {"accounts": ("created_at",)}
 
 POSTS: Final = pl.Schema(
     _cols(
@@ -252,6 +257,11 @@ WHERE museum IS NOT NULL AND account_id = handle
   AND NOT EXISTS (SELECT 1 FROM follower_snapshots f
                   WHERE f.network = accounts.network AND f.account_id = accounts.account_id)""",
 )
+
+#: Schema version 4: when each account was created on its network (``accounts.created_at``),
+#: where the source gives it (X ``createdAt`` / ``created_at``, Bluesky ``createdAt``, YouTube
+#: ``snippet.publishedAt``); NULL when unknown. The earliest known value is kept.
+DDL_V4: Final = ("ALTER TABLE accounts ADD COLUMN created_at TIMESTAMPTZ",)
 
 #: How a link was made (``accounts.linked_by``; NULL: by an ingest).
 LINK_ORIGINS: Final = ("user", "import", "discover")

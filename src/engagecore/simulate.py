@@ -14,6 +14,13 @@ rare viral boosts, and a maturity factor (counts still growing near the export d
 ``Cohort.truth`` holds the planted quality and young-audience share: benchmarks may compare
 scores with it; scoring code must never read it. Deterministic for a seed; vectorized (numpy
 draws, polars assembly), so ten million posts take seconds, not minutes.
+
+Random streams: the museums (roster and traits) draw from one stream of the seed, and each
+network from its own, keyed by the seed and the network's name (:func:`network_streams`), its
+account and post ids placed by the same name (:func:`network_key`). Adding or removing a
+network (a plugin's demo writer) therefore leaves every other network's accounts, posts,
+followers and ages identical for the same seed; only ``posts_total`` (an exact total shared
+by all the networks) ties them together.
 """
 
 from __future__ import annotations
@@ -31,11 +38,37 @@ from engagecore._sim import audience, population
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
+from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
 from engagecore.errors import UsageError
 from engagecore.pluginapi import DemoAccountData, NetworkSpec
 
-__all__ = ["AGE_BANDS", "Cohort", "NetworkParams", "default_params", "simulate_cohort"]
+__all__ = [
+    "AGE_BANDS",
+    "Cohort",
+    "NetworkParams",
+    "default_params",
+    "network_key",
+    "simulate_cohort",
+]
+
+
+@dataclass(frozen=True)
+class NetworkStreams:
+    """One network's independent random streams, derived from the seed and its name only."""
+
+    accounts: np.random.Generator
+    counts: np.random.Generator
+    posts: np.random.Generator
+    ages: np.random.Generator
+
+
+def network_streams(seed: int, name: str) -> NetworkStreams:
+    """The streams of network ``name`` for ``seed``: a :class:`numpy.random.SeedSequence`
+    keyed by the network's name, not by its place among the networks simulated, so that
+    adding or removing a network leaves every other network's data as it was."""
+    root = np.random.SeedSequence(seed, spawn_key=(1, network_key(name)))
+    return NetworkStreams(*(np.random.default_rng(s) for s in root.spawn(4)))
 
 
 @dataclass
@@ -120,8 +153,11 @@ def simulate_cohort(
     """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
 
     :param seed: the same seed (and arguments) gives the same cohort.
-    :param posts_total: exactly this many posts in all, spread like the natural paces; or
-        ``posts_per_account`` on average; by default each account posts at its own pace.
+    :param posts_total: exactly this many posts in all, spread like the natural paces (the
+        only option under which one network's posts depend on the others'); or
+        ``posts_per_account``: each network's accounts post this many on average
+        (``round(posts_per_account × its accounts)`` posts per network, spread among them
+        like their natural paces); by default each account posts at its own pace.
     :param params: per network name, a :class:`NetworkParams` or a dict of fields overriding
         :func:`default_params`.
     :param with_post_truth: also give each post's theme, expected interactions and viral flag
@@ -137,19 +173,27 @@ def simulate_cohort(
         raise UsageError("the number of posts cannot be negative")
     specs = [networks[name] for name in sorted(networks)]
     resolved = _resolve(specs, params)
-    r_roster, r_traits, r_accounts, r_counts, r_posts, r_age = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
-    )
+    museum_stream, total_stream = np.random.SeedSequence(seed, spawn_key=(0,)).spawn(2)
+    r_roster, r_traits = (np.random.default_rng(s) for s in museum_stream.spawn(2))
+    streams = [network_streams(seed, spec.name) for spec in specs]
     pool = caption_pool()
     roster = build_roster(n_museums, r_roster)
     traits = population.museum_traits(roster, pool, r_traits)
-    acc = population.accounts(roster, traits, specs, resolved, population.days(end), r_accounts)
+    acc = population.accounts(
+        roster, traits, specs, resolved, population.days(end), [s.accounts for s in streams]
+    )
     export = datetime(end.year, end.month, end.day, 6, tzinfo=UTC)  # the morning after the end
     world = population.World(roster, traits, acc, specs, resolved, pool, start, end, export)
-    if posts_per_account is not None:
-        posts_total = round(posts_per_account * len(acc.net))
-    counts = posts_.post_counts(world, posts_total, r_counts)
-    post_frame, post_truth = posts_.posts(world, counts, r_posts, with_post_truth)
+    counts = posts_.post_counts(
+        world,
+        [s.counts for s in streams],
+        np.random.default_rng(total_stream),
+        posts_total=posts_total,
+        posts_per_account=posts_per_account,
+    )
+    post_frame, post_truth = posts_.posts(
+        world, counts, [s.posts for s in streams], with_post_truth
+    )
     true_age = audience.true_age_profiles(world)
     network = pl.Series("network", [specs[k].name for k in acc.net], dtype=pl.Utf8)
     account_id = pl.Series("account_id", acc.account_id, dtype=pl.Utf8)
@@ -185,7 +229,7 @@ def simulate_cohort(
         ),
         posts=post_frame,
         followers=audience.follower_snapshots(world),
-        audience_age=audience.audience_age(world, true_age, r_age),
+        audience_age=audience.audience_age(world, true_age, [s.ages for s in streams]),
         truth=pl.DataFrame(
             [
                 museum,

@@ -28,6 +28,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: schema.DDL_V1,
     2: (*schema.DDL_V2, followers.refresh_sql(None), followers.account_keys_sql(None)),
     3: schema.DDL_V3,
+    4: schema.DDL_V4,
 }
 
 _COUNTS = schema.COUNT_COLUMNS
@@ -244,28 +245,41 @@ class Store:
         )
 
     def write_accounts(self, accounts: pl.DataFrame) -> None:
-        """Upsert accounts (frame: network, account_id, museum, handle, display_name).
+        """Upsert accounts (frame: network, account_id, museum, handle, display_name and,
+        optionally, created_at).
 
-        A known value is never replaced by NULL; an explicit museum replaces the old one.
+        A known value is never replaced by NULL; an explicit museum replaces the old one; of
+        the creation dates read, the earliest is kept (a date read later, in a newer export,
+        is no truer: an account is created once).
         """
         if accounts.is_empty():
             return
+        if "created_at" not in accounts.columns:
+            accounts = accounts.with_columns(pl.lit(None, schema.UTC_TS).alias("created_at"))
         keys = ["network", "account_id"]
         df = accounts.group_by(keys, maintain_order=True).agg(
-            pl.col(c).drop_nulls().last() for c in accounts.columns if c not in keys
+            pl.col("created_at").min(),
+            *(
+                pl.col(c).drop_nulls().last()
+                for c in accounts.columns
+                if c not in keys and c != "created_at"
+            ),
         )
         with self.registered("_acc", df):
             self.con.execute(
                 """
-                INSERT INTO accounts (network, account_id, museum, handle, display_name)
-                SELECT network, account_id, museum, handle, display_name FROM _acc
+                INSERT INTO accounts (network, account_id, museum, handle, display_name,
+                                      created_at)
+                SELECT network, account_id, museum, handle, display_name, created_at FROM _acc
                 ON CONFLICT (network, account_id) DO UPDATE SET
                     museum = coalesce(excluded.museum, accounts.museum),
                     linked_by = CASE WHEN excluded.museum IS DISTINCT FROM accounts.museum
                                      AND excluded.museum IS NOT NULL THEN NULL
                                      ELSE accounts.linked_by END,
                     handle = coalesce(excluded.handle, accounts.handle),
-                    display_name = coalesce(excluded.display_name, accounts.display_name)
+                    display_name = coalesce(excluded.display_name, accounts.display_name),
+                    created_at = coalesce(least(excluded.created_at, accounts.created_at),
+                                          excluded.created_at, accounts.created_at)
                 """
             )
 

@@ -7,7 +7,7 @@ fault: :class:`FormatError` names the file, the record and the value. Those limi
 checked here, once, for every importer, so that none can forget them (docs/model.md,
 "Limits"):
 
-- a post's ``posted_at`` and every ``observed_at`` between the network's launch day
+- a post's ``posted_at``, an account's ``created_at`` and every ``observed_at`` between the network's launch day
   (``NetworkSpec.launched``, else :data:`schema.EARLIEST_LAUNCH`) and now + 1 day: a year
   3000 observation would stay "the newest reading" forever, a 1970 date is an unset field;
 - counts and followers between 0 and :data:`schema.MAX_COUNT`;
@@ -32,6 +32,7 @@ _TIME_COLUMNS = {
     "posts": ("posted_at", "observed_at"),
     "follower_snapshots": ("observed_at",),
     "audience_age": ("observed_at",),
+    "accounts": ("created_at",),
 }
 #: Count columns of each produced table (0 .. MAX_COUNT).
 _COUNTS = {"posts": schema.COUNT_COLUMNS, "follower_snapshots": ("followers",)}
@@ -88,6 +89,9 @@ def validate_frame(
     """
     target, required = schema.PRODUCED[table]
     where = _where(plugin, path, table)
+    absent = [c for c in schema.OPTIONAL.get(table, ()) if c not in df.columns]
+    if absent:
+        df = df.with_columns(pl.lit(None, dtype=target[c]).alias(c) for c in absent)
     missing = [c for c in target if c not in df.columns]
     if missing:
         raise ValidationError(f"{where}: missing column(s) {missing}; expected {list(target)}")

@@ -81,6 +81,7 @@ def test_archive_account_hint_and_followers_from_manifest(archive: Batch) -> Non
             "account_id": ORSAY,
             "handle": "MuseeOrsay",
             "display_name": "Musée d'Orsay",
+            "created_at": datetime(2013, 3, 29, 9, 20, 4, tzinfo=UTC),  # account.js createdAt
         }
     ]
     assert archive.museum_hints == {ORSAY: "Musée d'Orsay"}
@@ -330,6 +331,7 @@ def test_api_user_lookup(fixtures: Path) -> None:
             "account_id": ORSAY,
             "handle": "MuseeOrsay",
             "display_name": "Musée d'Orsay",
+            "created_at": None,  # the lookup was saved without user.fields=created_at
         }
     ]
     assert batch.follower_snapshots.to_dicts() == [

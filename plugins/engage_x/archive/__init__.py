@@ -165,7 +165,7 @@ class XArchiveImporter(Importer):
 
     def _read_one(self, source: Source, arch: _Archive, ctx: ReadContext) -> Batch:
         manifest = self._manifest(source, arch)
-        account_id, handle, display_name = self._account(source, arch, manifest)
+        account_id, handle, display_name, created = self._account(source, arch, manifest)
         # the archive names its account: a different --account is a mistake, said so
         check_named(ctx, source.display(arch.get("account.js")), [(account_id, handle)])
         generated = _parse_iso(manifest.get("archiveInfo", {}).get("generationDate"))
@@ -200,6 +200,7 @@ class XArchiveImporter(Importer):
                     "account_id": account_id,
                     "handle": handle,
                     "display_name": display_name,
+                    "created_at": created,
                 }
             ],
         )
@@ -234,7 +235,8 @@ class XArchiveImporter(Importer):
 
     def _account(
         self, source: Source, arch: _Archive, manifest: dict[str, Any]
-    ) -> tuple[str, str | None, str | None]:
+    ) -> tuple[str, str | None, str | None, datetime | None]:
+        """The archive's account: id, username, display name and creation time."""
         member = arch.get("account.js")
         if member is not None:
             value = ytd.load(source, member)
@@ -251,6 +253,7 @@ class XArchiveImporter(Importer):
                 str(acc["accountId"]),
                 _text(acc, "username", where),
                 _text(acc, "accountDisplayName", where),
+                C.created_time(acc.get("createdAt"), where, "#1", "'createdAt'"),
             )
         info = manifest.get("userInfo")
         if isinstance(info, dict) and info.get("accountId"):
@@ -259,6 +262,7 @@ class XArchiveImporter(Importer):
                 str(info["accountId"]),
                 _text(info, "userName", where),
                 _text(info, "displayName", where),
+                None,
             )
         raise FormatError(
             source.display(arch.tweets[0] if arch.tweets else None),

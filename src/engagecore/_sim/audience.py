@@ -3,6 +3,7 @@ age distributions for the accounts whose owners can export them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -69,14 +70,25 @@ def true_age_profiles(world: World) -> np.ndarray:
     return shares / shares.sum(axis=1, keepdims=True)
 
 
-def audience_age(world: World, true: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
+def audience_age(
+    world: World, true: np.ndarray, rngs: Sequence[np.random.Generator]
+) -> pl.DataFrame:
     """Owned age data for a share of the accounts (none on networks that expose none), as
-    measured at the export date: the true profile with sampling noise, shares summing to 1."""
+    measured at the export date: the true profile with sampling noise, shares summing to 1.
+    Each network's draws come from its own stream (``rngs``, in the order of the specs)."""
     acc = world.acc
-    which = np.flatnonzero(rng.random(len(acc.net)) < world.per_account("age_share"))
-    measured = rng.gamma(_MEASUREMENT * true[which])
-    measured = measured / measured.sum(axis=1, keepdims=True)
+    bounds = world.network_bounds()
+    chosen: list[np.ndarray] = []
+    shares: list[np.ndarray] = []
+    for k, (spec, rng) in enumerate(zip(world.specs, rngs, strict=True)):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        pick = lo + np.flatnonzero(rng.random(hi - lo) < world.params[spec.name].age_share)
+        drawn = rng.gamma(_MEASUREMENT * true[pick])
+        chosen.append(pick)
+        shares.append(drawn / drawn.sum(axis=1, keepdims=True))
     bands = len(AGE_BANDS)
+    which = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    measured = np.concatenate(shares) if shares else np.zeros((0, bands))
     rows = np.repeat(which, bands)
     band = pl.Series(np.tile(np.arange(bands), len(which)))
     networks = [s.name for s in world.specs]

@@ -4,7 +4,8 @@ when, with how many followers, and how good their engagement really is (the plan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
@@ -19,6 +20,19 @@ from engagecore.pluginapi import NetworkSpec
 
 POPULATION = 1200  # France's "Musées de France": the population a cohort is drawn from
 _SERIES_SHARE = 0.35  # museums with a closing day that run a #jourdefermeture series
+
+
+def network_key(name: str) -> int:
+    """A stable 64-bit number for a network's name (the same on every machine and run, unlike
+    Python's ``hash``): it keys the network's random stream and places its ids."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def id_block(name: str) -> int:
+    """1 to 9000, a network's block of simulated ids, from its name: account ids are
+    ``block × 10^15 + n``, post ids ``10^17 + block × 10^14 + n`` (distinct across networks
+    but for a rare collision, which the store's keys, network first, tolerate)."""
+    return 1 + network_key(name) % 9000
 
 
 def days(d: date) -> int:
@@ -112,14 +126,18 @@ def accounts(
     specs: list[NetworkSpec],
     params: Mapping[str, NetworkParams],
     end_day: int,
-    rng: np.random.Generator,
+    rngs: Sequence[np.random.Generator],
 ) -> Accounts:
     """Who opens an account on each network and when (bigger museums first, listed handles
     before made-up museums; the share of museums on a network by a date follows its adoption
-    curve), with today's followers, growth, quality and audience youth."""
+    curve), with today's followers, growth, quality and audience youth.
+
+    ``rngs``: each network's own stream (in the order of ``specs``); a network's account ids
+    start at a block given by its name (:func:`id_block`), not by its place among the specs.
+    """
     n = len(roster)
     parts: dict[str, list[Any]] = {k: [] for k in Accounts.__dataclass_fields__}
-    for k, spec in enumerate(specs):
+    for k, (spec, rng) in enumerate(zip(specs, rngs, strict=True)):
         p = params[spec.name]
         listed = roster.curated & np.array([spec.name in h for h in roster.handles])
         key = traits.size + rng.normal(0.0, 0.6, n) + 10.0 * listed
@@ -135,7 +153,7 @@ def accounts(
                 listed_handle
                 or make_handle(roster.handle_base[m], p.handle_case, p.handle_max, taken)
             )
-        ids = rng.choice(10**12, size=len(on), replace=False) + 10**15 * (k + 1)
+        ids = rng.choice(10**12, size=len(on), replace=False) + 10**15 * id_block(spec.name)
         parts["account_id"].extend(str(int(i)) for i in ids)
         parts["net"].append(np.full(len(on), k, dtype=np.int16))
         parts["museum"].append(on)
@@ -186,6 +204,11 @@ class World:
     def first_day(self) -> np.ndarray:
         """First day each account may post: the period's start or the day after it opened."""
         return np.maximum(self.start_day, self.acc.adopted + 1)
+
+    def network_bounds(self) -> np.ndarray:
+        """Where each network's accounts start and end (accounts are grouped by network, in
+        the order of the specs): network k's are ``bounds[k]:bounds[k + 1]``."""
+        return np.searchsorted(self.acc.net, np.arange(len(self.specs) + 1))
 
     def reference_followers(self) -> np.ndarray:
         """Per network, the cohort's median of today's followers (the size effect's pivot)."""

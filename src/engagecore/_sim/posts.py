@@ -8,7 +8,8 @@ sorted by time within an account, then assembled into one polars frame of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ import polars as pl
 
 from engagecore import schema
 from engagecore._sim.params import NetworkParams
-from engagecore._sim.population import World, cdf
+from engagecore._sim.population import World, cdf, id_block
 from engagecore.errors import UsageError
 from engagecore.pluginapi import NetworkSpec
 
@@ -38,24 +39,50 @@ _ENGLISH_SHARE = 0.12  # curated museums' posts in English
 _US_PER_DAY = 86_400_000_000
 
 
-def post_counts(world: World, posts_total: int | None, rng: np.random.Generator) -> np.ndarray:
+def post_counts(
+    world: World,
+    rngs: Sequence[np.random.Generator],
+    total_rng: np.random.Generator,
+    *,
+    posts_total: int | None = None,
+    posts_per_account: float | None = None,
+) -> np.ndarray:
     """Posts per account: busier networks, busier museums and bigger audiences post more.
 
-    With ``posts_total``, exactly that many posts, spread in proportion to those paces.
+    By default each account posts at its own pace, drawn from its network's stream (``rngs``,
+    in the order of the specs). With ``posts_per_account``, each network gets
+    ``round(posts_per_account × its accounts)`` posts, spread among its accounts in
+    proportion to their paces (from its own stream too: no network's draw depends on
+    another's). With ``posts_total``, exactly that many posts in all, spread in proportion
+    to every account's pace, from ``total_rng``.
     """
     acc = world.acc
     weeks = np.maximum(world.end_day - world.first_day, 0) / 7.0
     ref = world.reference_followers()[acc.net]
     pace = world.per_account("posts_per_week") * world.traits.activity[acc.museum]
     lam = pace * (acc.followers / ref) ** 0.12 * weeks
-    if posts_total is None:
-        return rng.poisson(lam)
-    if posts_total == 0:
-        return np.zeros(len(lam), dtype=np.int64)
-    if lam.sum() <= 0:
+    if posts_total is not None:
+        if posts_total == 0:
+            return np.zeros(len(lam), dtype=np.int64)
+        if lam.sum() <= 0:
+            raise UsageError("no simulated account is active in the period: widen start/end")
+        pvals = lam / lam.sum()
+        return total_rng.multinomial(posts_total, pvals / pvals.sum())
+    out = np.zeros(len(lam), dtype=np.int64)
+    bounds = world.network_bounds()
+    for k, rng in enumerate(rngs):
+        s = slice(int(bounds[k]), int(bounds[k + 1]))
+        if posts_per_account is None:
+            out[s] = rng.poisson(lam[s])
+            continue
+        quota = round(posts_per_account * (s.stop - s.start))
+        part = lam[s]
+        if quota > 0 and part.sum() > 0:  # a network whose accounts never post gets none
+            pvals = part / part.sum()
+            out[s] = rng.multinomial(quota, pvals / pvals.sum())
+    if posts_per_account and len(lam) and lam.sum() <= 0:
         raise UsageError("no simulated account is active in the period: widen start/end")
-    pvals = lam / lam.sum()
-    return rng.multinomial(posts_total, pvals / pvals.sum())
+    return out
 
 
 def _sample(cdfs: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -100,10 +127,12 @@ class _Design:
     caption: np.ndarray
 
 
-def _design(world: World, counts: np.ndarray, rng: np.random.Generator) -> _Design:
+def _design(world: World, counts: np.ndarray, lo: int, rng: np.random.Generator) -> _Design:
+    """The posts of accounts ``lo, lo + 1, …`` (``counts`` posts each; all of one network),
+    drawn from that network's stream."""
     acc, traits, pool = world.acc, world.traits, world.pool
     first = world.first_day
-    pa = np.repeat(np.arange(len(counts)), counts)
+    pa = lo + np.repeat(np.arange(len(counts)), counts)
     n = len(pa)
     day = first[pa] + np.floor(rng.random(n) * (world.end_day - first[pa])).astype(np.int64)
     # Weekly rhythm: move each post to a weekday drawn from the rhythm, in the same week.
@@ -211,37 +240,54 @@ def _count_frame(
     return pl.DataFrame(series)
 
 
+def _concat(designs: list[_Design]) -> _Design:
+    return _Design(
+        **{
+            f.name: np.concatenate([getattr(d, f.name) for d in designs])
+            if designs
+            else np.zeros(0, dtype=np.int32)
+            for f in fields(_Design)
+        }
+    )
+
+
 def posts(
-    world: World, counts: np.ndarray, rng: np.random.Generator, with_truth: bool
+    world: World,
+    counts: np.ndarray,
+    rngs: Sequence[np.random.Generator],
+    with_truth: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The posts frame (:data:`schema.POSTS` + ``museum``) and, if asked, each post's planted
-    truth (theme, expected interactions, viral)."""
+    truth (theme, expected interactions, viral). Each network's posts are drawn from its own
+    stream (``rngs``, in the order of the specs) and numbered in its own id block."""
     acc, pool, specs = world.acc, world.pool, world.specs
-    d = _design(world, counts, rng)
-    n = len(d.account)
     lifts = np.array([t.lift for t in pool.themes])
     is_video = np.isin(np.arange(len(KINDS)), [KINDS.index(k) for k in _VIDEO_KINDS])
     ref = world.reference_followers()
-    net = acc.net[d.account]
-    bounds = np.searchsorted(net, np.arange(len(specs) + 1))
+    bounds = world.network_bounds()
     frames: list[pl.DataFrame] = []
-    expected = np.full(n if with_truth else 0, np.nan)
-    viral = np.zeros(n if with_truth else 0, dtype=bool)
-    for k, spec in enumerate(specs):
-        s = slice(int(bounds[k]), int(bounds[k + 1]))
-        m = s.stop - s.start
+    designs: list[_Design] = []
+    post_ids: list[np.ndarray] = []
+    expected_parts: list[np.ndarray] = []
+    viral_parts: list[np.ndarray] = []
+    for k, (spec, rng) in enumerate(zip(specs, rngs, strict=True)):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        dk = _design(world, counts[lo:hi], lo, rng)
+        designs.append(dk)
+        m = len(dk.account)
+        post_ids.append(10**17 + id_block(spec.name) * 10**14 + np.arange(m, dtype=np.int64))
         p = world.params[spec.name]
-        own = ~d.repost[s]
-        lift = lifts[d.theme[s]] * np.array([p.kind_lift.get(c, 1.0) for c in KINDS])[d.kind[s]]
-        lift *= np.where(d.weekday[s] >= 5, _WEEKEND_LIFT, 1.0)
+        own = ~dk.repost
+        lift = lifts[dk.theme] * np.array([p.kind_lift.get(c, 1.0) for c in KINDS])[dk.kind]
+        lift *= np.where(dk.weekday >= 5, _WEEKEND_LIFT, 1.0)
         if own.any():
             lift /= lift[own].mean()  # lifts move engagement between posts, not its level
         boost = own & (rng.random(m) < p.viral_share)
         lift *= np.where(boost, np.minimum(5.0 * (1.0 + rng.pareto(1.5, m)), 200.0), 1.0)
-        t_days = d.t_us[s] / _US_PER_DAY
+        t_days = dk.t_us / _US_PER_DAY
         maturity = 1.0 - np.exp(-(world.export_days - t_days) * 24.0 / p.maturity_hours)
-        f = acc.followers_at(d.account[s], t_days, world.export_days)
-        rate = p.typical_rate * acc.quality[d.account[s]] * (f / ref[k]) ** (-p.size_exponent)
+        f = acc.followers_at(dk.account, t_days, world.export_days)
+        rate = p.typical_rate * acc.quality[dk.account] * (f / ref[k]) ** (-p.size_exponent)
         mean = rate * f * lift * maturity
         noise = np.exp(rng.normal(-(_NOISE_SIGMA**2) / 2.0, _NOISE_SIGMA, m))
         columns = _counts(
@@ -251,20 +297,26 @@ def posts(
             followers=f,
             lift=lift,
             maturity=maturity,
-            video=is_video[d.kind[s]],
+            video=is_video[dk.kind],
             rng=rng,
         )
         frames.append(_count_frame(columns, own))
         if with_truth:
-            expected[s] = np.where(own, mean, np.nan)
-            viral[s] = boost
+            expected_parts.append(np.where(own, mean, np.nan))
+            viral_parts.append(boost)
         del columns, lift, maturity, f, rate, mean, noise, t_days
+    d = _concat(designs)
+    del designs
+    n = len(d.account)
+    net = acc.net[d.account] if n else np.zeros(0, dtype=np.int16)
     counts_frame = (
         pl.concat(frames, how="vertical", rechunk=False)
         if frames
         else pl.DataFrame(schema={c: pl.Int64 for c in schema.COUNT_COLUMNS})
     )
     del frames
+    expected = np.concatenate(expected_parts) if expected_parts else np.zeros(0)
+    viral = np.concatenate(viral_parts) if viral_parts else np.zeros(0, dtype=bool)
 
     account = pl.Series(d.account)
     handles = pl.Series(acc.handle, dtype=pl.Utf8)
@@ -280,7 +332,10 @@ def posts(
     frame = pl.DataFrame(
         [
             pl.Series("network", [s.name for s in specs], dtype=pl.Utf8).gather(pl.Series(net)),
-            pl.Series("post_id", np.arange(n, dtype=np.int64) + 10**17).cast(pl.Utf8),
+            pl.Series(
+                "post_id",
+                np.concatenate(post_ids) if post_ids else np.zeros(0, dtype=np.int64),
+            ).cast(pl.Utf8),
             pl.Series("account_id", acc.account_id, dtype=pl.Utf8).gather(account),
             pl.Series("posted_at", d.t_us, dtype=pl.Int64).cast(schema.UTC_TS),
             pl.Series("kind", KINDS, dtype=pl.Utf8).gather(pl.Series(d.kind)),

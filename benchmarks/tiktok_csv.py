@@ -1,0 +1,186 @@
+"""Benchmark: the TikTok Studio Content CSV importer against DuckDB's own ``read_csv``.
+
+Issue 12's target: ingesting the Content table at 1M rows takes at most 2× DuckDB's
+``read_csv`` of the same file, measured in the same run.
+
+Generates ``Content.csv`` in Studio's real format (UTF-8 BOM, CRLF, ``Video title,Video link,
+Post time,Video views,Likes,Comments,Shares,Add to Favorites``; captions with emoji, accents,
+commas and a few newlines in quotes, hashtags and mentions; ``--`` for a few counts), then,
+each in its own subprocess so that nothing is cached between steps:
+
+1. ``duckdb``: ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` in memory, schema
+   auto-detected: the reference;
+2. ``importer``: ``TikTokStudioImporter().read()`` of the file (every check and transform,
+   the posts frame built, hashtags and mentions extracted);
+3. ``engage-ingest``: ``engagecore.open(new file).ingest([file])``, end to end: detection,
+   read, validation and the write into the store.
+
+Each child reports its wall time (the best of ``--repeat`` runs is kept: the machine is
+shared) and its peak RSS. The ratios to ``duckdb`` are printed. Usage::
+
+    python benchmarks/tiktok_csv.py --rows 1000000 [--workdir DIR] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+_CAPTIONS = (
+    "Nocturne au musée ✨ #museum #nuitdesmusées, venez nombreux !",
+    "Les coulisses de l'accrochage 🖼️\nPartie 2 : « le grand tableau » #coulisses @atelier.restauration",
+    "Printemps au jardin 🌸 #jardin #patrimoine",
+    "Quiz : qui a peint ce portrait ? 🧐 Réponse en commentaire #art #quiz",
+    "Restauration en direct, épisode 3 🔍 #restauration #musée @amis_du_musee",
+    "Atelier famille « Petits impressionnistes » : inscriptions ouvertes, places limitées.",
+    "On vous emmène dans les réserves 📦 #réserves #museumtok",
+    "Concert du jeudi 🎶 entrée libre, 19 h #concert",
+)
+HEADER = (
+    "Video title",
+    "Video link",
+    "Post time",
+    "Video views",
+    "Likes",
+    "Comments",
+    "Shares",
+    "Add to Favorites",
+)
+
+
+def generate(path: Path, rows: int, seed: int = 12) -> None:
+    """A Content table of ``rows`` videos of one account, newest first."""
+    rng = random.Random(seed)
+    start = datetime(2025, 10, 31, 18, 0)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("\ufeff")
+        out = csv.writer(fh, lineterminator="\r\n")
+        out.writerow(HEADER)
+        chunk = io.StringIO()
+        w = csv.writer(chunk, lineterminator="\r\n")
+        for i in range(rows):
+            when = start - timedelta(minutes=5 * i, seconds=rng.randrange(240))  # 1M: back to 2016
+            views = rng.randrange(100, 200_000)
+            counts = [
+                str(views),
+                str(views // rng.randrange(8, 40)),
+                str(views // rng.randrange(200, 900)),
+                str(views // rng.randrange(300, 2000)),
+                str(views // rng.randrange(100, 1000)),
+            ]
+            if rng.random() < 0.01:
+                counts[rng.randrange(1, 5)] = "--"
+            w.writerow(
+                [
+                    _CAPTIONS[i % len(_CAPTIONS)],
+                    f"https://www.tiktok.com/@museedemo/video/{7567452112981069079 - i * 1013}",
+                    when.strftime("%Y/%m/%d %H:%M:%S"),
+                    *counts,
+                ]
+            )
+            if i % 50_000 == 49_999:
+                fh.write(chunk.getvalue())
+                chunk = io.StringIO()
+                w = csv.writer(chunk, lineterminator="\r\n")
+        fh.write(chunk.getvalue())
+    stamp = datetime(2025, 11, 2, 10, 0).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _child(step: str, path: str) -> None:
+    """One measured step in this fresh process, as a JSON line (imports before the clock)."""
+    import duckdb
+    from engage_tiktok.studio import TikTokStudioImporter
+
+    import engagecore
+    from engagecore.pluginapi import ReadContext
+    from engagecore.sources import Source
+
+    scratch = Path(tempfile.mkdtemp(prefix="engage-bench-tiktok-"))
+    t0 = time.perf_counter()
+    if step == "duckdb":
+        con = duckdb.connect()
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
+        rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    elif step == "importer":
+        batch = TikTokStudioImporter().read(Source.open(Path(path)), ReadContext())
+        rows = batch.posts.height if batch.posts is not None else 0
+    else:
+        with engagecore.open(scratch / "store.duckdb") as eng:
+            report = eng.ingest([path])
+        rows = report.units[0].posts
+    seconds = time.perf_counter() - t0
+    shutil.rmtree(scratch, ignore_errors=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"step": step, "seconds": seconds, "peak_rss": peak, "rows": rows}))
+
+
+def _run(step: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the generated file here")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per step; the fastest is kept")
+    ap.add_argument("--steps", default="duckdb,importer,engage-ingest")
+    ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    tmp = None
+    if args.workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="engage-bench-tiktok-")
+        workdir = Path(tmp.name)
+    else:
+        workdir = args.workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = workdir / f"Content-{args.rows}.csv"
+        t0 = time.perf_counter()
+        verb = "reused"
+        if not path.exists():
+            generate(path, args.rows)
+            verb = "generated"
+        size = path.stat().st_size
+        print(
+            f"{verb} {args.rows:,} videos: {size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s"
+        )
+        results: dict[str, dict[str, float]] = {}
+        for step in args.steps.split(","):
+            runs = [_run(step, path) for _ in range(max(args.repeat, 1))]
+            best = min(runs, key=lambda r: r["seconds"])
+            results[step] = best
+            assert int(best["rows"]) == args.rows, (step, best["rows"])
+        ref = results.get("duckdb", {}).get("seconds")
+        print(f"{'step':<15}{'seconds':>9}{'× duckdb':>10}{'peak RSS':>11}")
+        for step, r in results.items():
+            ratio = f"{r['seconds'] / ref:.2f}" if ref else "-"
+            print(f"{step:<15}{r['seconds']:>9.2f}{ratio:>10}{r['peak_rss'] / 1e6:>9.0f} MB")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Writes a simulated TikTok account as the TikTok Studio analytics exports its owner downloads.
+
+Layout under ``folder/tiktok-<handle>/`` (one import unit, read by ``tiktok-studio``):
+
+- ``Content.csv``: one row per video, newest first, in Studio's real format (UTF-8 with a
+  BOM, CRLF line ends; ``Video title,Video link,Post time,Video views,Likes,Comments,Shares,
+  Add to Favorites``; ``Post time`` local time without zone, written in
+  :data:`TIMEZONE`, the ``--timezone`` ``engage ingest`` reads it in by default; a count the
+  simulation has not is ``--``). Studio's table states no date, so the file's modification
+  time is set to when the counts were observed: the importer reads them as of then.
+- ``Followers.csv``: one row per day holding a follower snapshot (``Date,New followers,Total
+  followers,Reached audience,Engaged audience``; audiences the simulation does not model are
+  ``--``, as Studio writes a figure it does not have).
+
+An account that never posted has no Content table to name it (Studio's Followers table names
+no account), so it is written as what such an account can download: the "Download your
+data" JSON, ``user_data_tiktok.json``, its profile and no video (an import of zero posts;
+its follower counts are not in that export). Only the account's own videos are written (a
+Studio export lists no repost). Studio's viewers-by-age table is not written: no importer
+reads it yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from engagecore.plugin import DemoAccountData, DemoWriter
+
+from .common import NETWORK_NAME, handle_of
+from .studio import CONTENT, METRICS
+
+#: The time zone the Content table's ``Post time`` is written in: ``engage ingest``'s default
+#: ``--timezone`` (a museum's Studio shows its own local time).
+TIMEZONE = "Europe/Paris"
+_FOLLOWERS_HEADER = (
+    "Date",
+    "New followers",
+    "Total followers",
+    "Reached audience",
+    "Engaged audience",
+)
+_NOT_AVAILABLE = "--"
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text("\ufeff" + out.getvalue(), encoding="utf-8", newline="")
+
+
+def _cell(value: Any) -> str:
+    return _NOT_AVAILABLE if value is None else str(int(value))
+
+
+def _handle(data: DemoAccountData) -> str:
+    handle = handle_of(data.handle)
+    if not re.fullmatch(r"[a-z0-9._]{1,64}", handle):
+        raise ValueError(f"@{data.handle} is not a TikTok username (letters, digits, '.', '_')")
+    return handle
+
+
+class TikTokDemoWriter(DemoWriter):
+    """Writes one simulated account as TikTok Studio's Content and Followers tables."""
+
+    network = NETWORK_NAME
+
+    def write(self, data: DemoAccountData, folder: Path) -> list[Path]:
+        handle = _handle(data)
+        root = Path(folder) / f"tiktok-{handle}"
+        root.mkdir(parents=True, exist_ok=True)
+        own = data.posts.filter(pl.col("is_own"))
+        if own.is_empty():
+            return [self._profile_only(data, handle, root)]
+        tz = ZoneInfo(TIMEZONE)
+        rows = []
+        for post in own.sort("posted_at", "post_id", descending=[True, False]).iter_rows(
+            named=True
+        ):
+            local = _aware(post["posted_at"]).astimezone(tz)
+            rows.append(
+                [
+                    post["text"] or "",
+                    f"https://www.tiktok.com/@{handle}/video/{post['post_id']}",
+                    local.strftime("%Y/%m/%d %H:%M:%S"),
+                    *(_cell(post[METRICS[column]]) for column in CONTENT[3:]),
+                ]
+            )
+        content = root / "Content.csv"
+        _csv(content, CONTENT, rows)
+        seen = own["observed_at"].max()
+        when = _aware(seen if isinstance(seen, datetime) else data.export_date).timestamp()
+        os.utime(content, (when, when))
+        self._followers(data, tz, root)
+        return [root]
+
+    def _followers(self, data: DemoAccountData, tz: ZoneInfo, root: Path) -> None:
+        """One row per local day holding a snapshot (the day's last), oldest first."""
+        days: dict[str, int] = {}
+        for row in data.followers.sort("observed_at").iter_rows(named=True):
+            if row["followers"] is not None:
+                day = _aware(row["observed_at"]).astimezone(tz).strftime("%Y/%m/%d")
+                days[day] = int(row["followers"])
+        if not days:
+            return
+        rows, before = [], None
+        for day, total in days.items():
+            new = _NOT_AVAILABLE if before is None else str(max(total - before, 0))
+            rows.append([day, new, str(total), _NOT_AVAILABLE, _NOT_AVAILABLE])
+            before = total
+        _csv(root / "Followers.csv", _FOLLOWERS_HEADER, rows)
+
+    def _profile_only(self, data: DemoAccountData, handle: str, root: Path) -> Path:
+        """The "Download your data" export of an account without videos."""
+        doc = {
+            "Activity": None,
+            "Post": {"Posts": {"VideoList": None}},
+            "Profile": {
+                "Profile Information": {
+                    "ProfileMap": {
+                        "userName": handle,
+                        "bioDescription": f"{data.museum_name} sur TikTok",
+                    }
+                }
+            },
+        }
+        path = root / "user_data_tiktok.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        when = _aware(data.export_date).timestamp()
+        os.utime(path, (when, when))
+        return path
