@@ -86,6 +86,13 @@ def register_importers(register: Callable[[Importer], None]) -> None:
     register(MastodonApiImporter())
 
 
+# demo.py's MastodonDemoWriter (the archive and API responses of a simulated account) is not
+# registered yet: registering a demo writer adds Mastodon to `engage demo`'s simulated
+# networks, which today changes the other networks' simulated data (one random stream for
+# all; tests/test_demo*.py). Register it with `register_demo_writers` once each network has
+# its own stream.
+
+
 @hookimpl
 def register_fetchers(register: Callable[[Fetcher], None]) -> None:
     register(MastodonFetcher())
