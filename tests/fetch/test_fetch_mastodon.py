@@ -302,3 +302,22 @@ def test_an_account_linked_without_its_instance_is_refused(
     assert row.status == "failed" and row.error is not None
     assert "expected a Mastodon address like @user@instance" in row.error
     assert masto.asked == []
+
+
+def test_a_rerun_refreshes_the_counts_of_young_statuses_as_new_observations(
+    env: Path, masto: MastodonReplay, sleeps: list[float]
+) -> None:
+    with _open(env) as store:
+        Museums(store).link("pompidou", "mastodon", ADDRESS)
+    masto.statuses = make_statuses(45, NOW - timedelta(hours=1), boost=None)
+    _fetch(env, sleeps, now=NOW - timedelta(minutes=30), refresh_days=0)
+    top = masto.statuses[0]["id"]
+    masto.statuses[0] = {**masto.statuses[0], "favourites_count": 500}
+    masto.asked.clear()
+    report = _fetch(env, sleeps, refresh_days=1)
+    (row,) = report.accounts
+    # statuses younger than a day (the 24 of the last day) read again; none is new
+    assert (row.status, row.new_posts, row.refreshed_posts) == ("ok", 0, 24)
+    assert len(_pages(masto)) == 1
+    assert _q(env, f"SELECT likes FROM posts WHERE post_id = '{top}'") == [(500,)]
+    assert _q(env, f"SELECT count(*) FROM post_observations WHERE post_id = '{top}'") == [(2,)]
