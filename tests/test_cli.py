@@ -32,7 +32,8 @@ def test_plugins_json(capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(out)
     assert code == 0 and isinstance(rows, list)
     by_name = {r["name"]: r for r in rows}
-    assert by_name["mastodon"]["distribution"] == "engagecore-example"
+    assert by_name["peertube"]["distribution"] == "engagecore-example"
+    assert by_name["mastodon"]["distribution"] == "engagecore"
     assert set(by_name["x"]) == {"name", "version", "distribution", "module", "hooks"}
     code, out, _ = run(["plugins", "--all", "--format", "json"], capsys)
     by_name = {r["name"]: r for r in json.loads(out)}

@@ -370,6 +370,7 @@ def test_networks_claim_their_property() -> None:
     assert props["P2002"] == ("X username", "x")
     assert props["P2003"][1] == "instagram" and props["P2013"][1] == "facebook"
     assert props["P2397"][1] == "youtube"
+    assert props["P4033"] == ("Mastodon address", "mastodon")  # user@instance, the plugin's key
     with pytest.raises(ValueError, match="wikidata_property 'X2002'"):
         NetworkSpec(
             name="n", display_name="N", interactions={}, provides=frozenset(),

@@ -89,7 +89,9 @@ SEEDS: dict[str, Seed] = {
     "youtube-analytics": Seed("youtube/analytics_age_gender.json", (), (("account", CHANNEL),)),
     "youtube-studio-csv": Seed("youtube/table_data_engagement.csv", (), (("account", CHANNEL),)),
     "spreadsheet": Seed("spreadsheet/posts.csv"),
-    "mastodon": Seed("example/statuses.json"),
+    "mastodon": Seed("mastodon/api/statuses.json"),
+    "mastodon-archive": Seed("mastodon/archive/outbox.json"),
+    "peertube": Seed("example/videos.json"),
 }
 
 #: What replaces a number, a quoted string or a date found in the seed.
@@ -268,7 +270,7 @@ def _fuzz_one(
         before = _dump(eng)
         network = None
         if forced:
-            network = {"mastodon": "mastodon-api"}.get(name, name.split("-20")[0])
+            network = {"mastodon": "mastodon-api", "peertube": "peertube-videos"}.get(name, name.split("-20")[0])
             if network not in plugins.registry().importers:
                 network = None
         try:
@@ -326,7 +328,7 @@ def test_bare_cr_in_a_file_does_not_crash_studio_detection(tmp_path: Path) -> No
     from engagecore.sources import Source
 
     path = tmp_path / "statuses.json"
-    path.write_bytes(b"\r" + (FIXTURES / "example" / "statuses.json").read_bytes())
+    path.write_bytes(b"\r" + (FIXTURES / "mastodon" / "api" / "statuses.json").read_bytes())
     assert YouTubeStudioCsvImporter().detect(Source.open(path)) == 0.0
     with engagecore.open(tmp_path / "e.duckdb") as eng:
         report = eng.ingest([path])
@@ -393,7 +395,7 @@ def test_polars_csv_error_is_one_line(tmp_path: Path) -> None:
         # a boolean where a name was expected: stored as the text "true" before
         ("x/api/user.json", '"Musée d\'Orsay"', "true", {}),
         # a lone UTF-16 surrogate: no character, polars could not encode it
-        ("example/statuses.json", '"<p>Nocturne', '"\\ud800<p>Nocturne', {}),
+        ("mastodon/api/statuses.json", '"<p>Nocturne', '"\\ud800<p>Nocturne', {}),
         # a list where an age group was expected: "unhashable type: 'list'"
         ("youtube/analytics_age_gender.json", '"age13-17"', "[]", {"account": CHANNEL}),
     ],

@@ -100,4 +100,4 @@ def test_every_hook_is_implemented_and_called_when_engage_starts(
     # and what each hook registered is there
     assert reg.networks and reg.importers and reg.registry_readers and reg.demo_writers
     commands = {c.name for c in app.registered_commands}
-    assert "mastodon-handle" in commands  # the example plugin's register_commands
+    assert "peertube-url" in commands  # the example plugin's register_commands

@@ -504,31 +504,151 @@ CASES = [
         },
         account=LOUVRE_YT,
     ),
-    # the example plugin's Mastodon statuses: a boost carries the boosted status's counts
+    # the example plugin's PeerTube videos list: views and likes, a live video with zeros
     Case(
-        "mastodon-api",
-        "example/statuses.json",
+        "peertube-videos",
+        "example/videos.json",
         {
             "accounts": [
-                {"account_id": "9001", "handle": "louvre", "display_name": "Musée du Louvre"}
+                {
+                    "account_id": "mucem@peertube.example.org",
+                    "handle": "mucem@peertube.example.org",
+                    "display_name": "Mucem",
+                }
+            ],
+            "posts": _posts(
+                "peertube",
+                ("views", "likes"),
+                [
+                    ("9c9de5e8-0a1b-4c7d-9e2f-1a2b3c4d5e6f", "2024-05-02T10:15:00Z", 1240, 83),
+                    ("0f1e2d3c-4b5a-4978-8766-554433221100", "2024-04-20T17:00:00Z", 0, 0),
+                    ("5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d", "2024-03-31T08:30:00Z", 20311, 402),
+                ],
+            ),
+        },
+    ),
+    # a Mastodon account archive (folder): outbox.json with its key orderedItems twice (an
+    # empty list first), actor.json without a follower count (no snapshot); no counts (NULL);
+    # a boost (Announce, not own), a direct message (left out), a followers-only status kept
+    Case(
+        "mastodon-archive",
+        "mastodon/archive",
+        {
+            "accounts": [
+                {
+                    "account_id": "centrepompidou@mastodon.social",
+                    "handle": "CentrePompidou@mastodon.social",
+                    "display_name": "Centre Pompidou",
+                }
             ],
             "posts": [
                 {
-                    "post_id": "111",
+                    "post_id": "112401234567890123",
+                    "posted_at": "2024-05-02T10:15:00Z",
+                    "likes": None,
+                    "comments": None,
+                    "shares": None,
+                    "is_own": True,
+                    "kind": "text",
+                    "language": "fr",
+                    "text": "Nocturne ce soir & demain jusqu'à 23h ! 🌙 #musée #Art\n\nAvec @amisdumusee",
+                    "hashtags": ["musée", "Art"],
+                    "mentions": ["amisdumusee@piaille.fr"],
+                    "url": "https://mastodon.social/@CentrePompidou/112401234567890123",
+                },
+                {
+                    "post_id": "112409876543210987",
+                    "posted_at": "2024-05-03T16:40:12Z",
+                    "likes": None,
+                    "comments": None,
+                    "shares": None,
+                    "kind": "carousel",
+                    "text": "Accrochage en cours…\nSalle 4",
+                },
+                {
+                    "post_id": "112412345678901234",
+                    "posted_at": "2024-05-04T08:00:00Z",
+                    "likes": None,
+                    "comments": None,
+                    "shares": None,
+                    "is_own": False,
+                    "url": "https://mastodon.art/users/expo/statuses/112411111111111111",
+                },
+                {
+                    "post_id": "112420000000000001",
+                    "posted_at": "2024-05-06T07:30:00Z",
+                    "likes": None,
+                    "comments": None,
+                    "shares": None,
+                    "is_own": True,
+                    "kind": "video",
+                    "language": "en",
+                    "hashtags": ["Kandinsky"],
+                },
+            ],
+        },
+    ),
+    # Mastodon API responses (folder): a statuses page (own statuses with their counts, a
+    # boost whose counts are the boosted status's: NULL on the museum's row; a link card)
+    # and the account lookup (followers, with engagecore_observed_at)
+    Case(
+        "mastodon-api",
+        "mastodon/api",
+        {
+            "accounts": [
+                {
+                    "account_id": "centrepompidou@mastodon.social",
+                    "handle": "CentrePompidou@mastodon.social",
+                    "display_name": "Centre Pompidou",
+                }
+            ],
+            "posts": [
+                {
+                    "post_id": "112420000000000001",
+                    "posted_at": "2024-05-06T07:30:00.123Z",
+                    "likes": 140,
+                    "comments": 2,
+                    "shares": 31,
+                    "kind": "video",
+                    "language": "en",
+                    "hashtags": ["kandinsky"],
+                },
+                {
+                    "post_id": "112412345678901234",
+                    "posted_at": "2024-05-04T08:00:00.508Z",
+                    "likes": None,
+                    "comments": None,
+                    "shares": None,
+                    "is_own": False,
+                    "kind": "photo",
+                    "text": "Opening tonight #art",
+                    "url": "https://mastodon.art/@expo/112411111111111111",
+                },
+                {
+                    "post_id": "112409876543210987",
+                    "posted_at": "2024-05-03T16:40:12Z",
+                    "likes": 35,
+                    "comments": 0,
+                    "shares": 7,
+                    "kind": "carousel",
+                },
+                {
+                    "post_id": "112401234567890123",
                     "posted_at": "2024-05-02T10:15:00Z",
                     "likes": 21,
                     "comments": 3,
                     "shares": 7,
                     "is_own": True,
+                    "kind": "link",
+                    "mentions": ["amisdumusee@piaille.fr"],
                 },
+            ],
+            "follower_snapshots": [
                 {
-                    "post_id": "112",
-                    "posted_at": "2024-05-03T08:00:00Z",
-                    "likes": 90,
-                    "comments": 4,
-                    "shares": 50,
-                    "is_own": False,
-                },
+                    "account_id": "centrepompidou@mastodon.social",
+                    "observed_at": "2024-05-06T12:00:00Z",
+                    "followers": 18342,
+                }
             ],
         },
     ),

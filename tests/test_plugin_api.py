@@ -169,8 +169,10 @@ def test_registry_records_owners_without_writing_onto_objects() -> None:
     assert x is not None and x.name == "x" and x.version == plugins.plugin_version("x")
     archive = reg.owner(reg.importers["x-archive"])
     assert archive is not None and archive.name == "x"
+    peertube = reg.owner(reg.importers["peertube-videos"])
+    assert peertube is not None and peertube.distribution == "engagecore-example"
     mastodon = reg.owner(reg.importers["mastodon-api"])
-    assert mastodon is not None and mastodon.distribution == "engagecore-example"
+    assert mastodon is not None and mastodon.name == "mastodon"
     readers = {reg.owner(r).name for r in reg.registry_readers.values()}  # type: ignore[union-attr]
     assert readers == {"registry"}
 
@@ -185,11 +187,11 @@ def test_unregistered_object_has_no_owner() -> None:
 
 def test_check_importer_accepts_an_importer_built_by_hand(tmp_path: Path) -> None:
     from engage_x.archive import XArchiveImporter
-    from engagecore_example import MastodonStatusesImporter
+    from engagecore_example import PeerTubeVideosImporter
 
     foreign = tmp_path / "notes.txt"
     foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
-    check_importer(MastodonStatusesImporter(), foreign)
+    check_importer(PeerTubeVideosImporter(), foreign)
     check_importer(XArchiveImporter(), foreign)
 
 

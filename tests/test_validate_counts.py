@@ -139,14 +139,14 @@ BAD_COUNTS: dict[str, tuple[str, str, str, str, dict[str, str]]] = {
         {},
     ),
     "mastodon-nan": (
-        "example/statuses.json",
+        "mastodon/api/statuses.json",
         "",
         '"favourites_count": 21',
         '"favourites_count": NaN',
         {},
     ),
     "mastodon-true": (
-        "example/statuses.json",
+        "mastodon/api/statuses.json",
         "",
         '"favourites_count": 21',
         '"favourites_count": true',

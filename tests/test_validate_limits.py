@@ -94,7 +94,7 @@ CASES: dict[str, tuple[str, str, str, Any, dict[str, str]]] = {
         {},
     ),
     "mastodon-api": (
-        "example/statuses.json",
+        "mastodon/api/statuses.json",
         "",
         '"2024-05-02T10:15:00.000Z"',
         lambda y: f'"{y}-05-02T10:15:00.000Z"',
@@ -207,7 +207,7 @@ def test_graph_count_above_the_limit_is_refused(fixtures: Path, tmp_path: Path) 
 
 def test_nul_character_in_text_is_refused(fixtures: Path, tmp_path: Path) -> None:
     page = tmp_path / "statuses.json"
-    text = (fixtures / "example" / "statuses.json").read_text(encoding="utf-8")
+    text = (fixtures / "mastodon" / "api" / "statuses.json").read_text(encoding="utf-8")
     m = re.search(r'"content": "', text)
     assert m
     page.write_text(text.replace(m.group(0), m.group(0) + "Hello\\u0000", 1), "utf-8")

@@ -298,13 +298,13 @@ def test_an_account_of_a_network_without_fetcher_is_listed_not_fetched(
     with _open(env) as store:
         from engagecore.museums import Museums
 
-        # mastodon: the example plugin's network (tests/conftest.py), which has no fetcher
-        Museums(store).link("louvre", "mastodon", "museedulouvre")
+        # peertube: the example plugin's network (tests/conftest.py), which has no fetcher
+        Museums(store).link("louvre", "peertube", "museedulouvre@peertube.example.org")
         Museums(store).link("louvre", "youtube", "museedulouvre")
     code, out, err = run(["fetch", "louvre", "--format", "json"], capsys)
     assert code == 0, err
     rows = {r["network"]: r["status"] for r in json.loads(out)}
-    assert rows == {"mastodon": "no fetcher", "youtube": "ok"}
+    assert rows == {"peertube": "no fetcher", "youtube": "ok"}
 
 
 def test_the_time_budget_stops_a_fetch_in_one_line(

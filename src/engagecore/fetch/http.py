@@ -200,8 +200,8 @@ class _Redacting(logging.Filter):
 
 
 def _retry_after(headers: httpx.Headers, now: float) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or date), ``x-rate-limit-reset`` (X) or
-    ``ratelimit-reset`` (Bluesky)."""
+    """Seconds to wait from ``Retry-After`` (seconds or date), ``x-rate-limit-reset`` (X),
+    ``ratelimit-reset`` (Bluesky) or ``X-RateLimit-Reset`` (Mastodon, an ISO 8601 time)."""
     raw = headers.get("retry-after")
     if raw:
         raw = raw.strip()
@@ -215,10 +215,22 @@ def _retry_after(headers: httpx.Headers, now: float) -> float | None:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=UTC)
             return max(0.0, when.timestamp() - now)
-    # X's x-rate-limit-reset, Bluesky's ratelimit-reset: the window's end, epoch seconds
-    reset = headers.get("x-rate-limit-reset") or headers.get("ratelimit-reset")
+    # X's x-rate-limit-reset, Bluesky's ratelimit-reset: the window's end, epoch seconds;
+    # Mastodon's X-RateLimit-Reset: the same end as an ISO 8601 time
+    reset = (
+        headers.get("x-rate-limit-reset")
+        or headers.get("ratelimit-reset")
+        or headers.get("x-ratelimit-reset")
+    )
     if reset and reset.strip().isdigit():
         return max(0.0, float(reset) - now)
+    if reset:
+        try:
+            end = datetime.fromisoformat(reset.strip())
+        except ValueError:
+            return None
+        end = end.replace(tzinfo=UTC) if end.tzinfo is None else end
+        return max(0.0, end.timestamp() - now)
     return None
 
 
