@@ -285,6 +285,56 @@ class Engine:
         scores, metrics, _ = self._scores_and_metrics(**kwargs)
         return scoring.explain(scores, metrics, slug)
 
+    # analyses over time (docs/analyses.md) -------------------------------------------------------
+    def growth(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        networks: Sequence[str] | None = None,
+        period: str = "quarter",
+        gaps: bool = True,
+    ) -> pl.DataFrame:
+        """Followers per account and period (the last snapshot in each), with the absolute
+        and relative change since the previous period that has one; periods without a
+        snapshot are gap rows (``gaps=False`` leaves them out). Columns:
+        :data:`engagecore.analysis.growth.GROWTH_COLUMNS`."""
+        from engagecore.analysis import growth as gr
+
+        gr.check_period(period)
+        snaps = gr.load_snapshots(
+            self.store.con,
+            museums=[self._slug(m) for m in museums] if museums else None,
+            networks=[self._known_network(n) for n in networks] if networks else None,
+        )
+        return gr.growth(snaps, period, gaps=gaps)
+
+    def adoption(
+        self, *, networks: Sequence[str] | None = None, region: str | None = None
+    ) -> pl.DataFrame:
+        """Per network and year: how many museums of the store's registry are present on
+        the network by the year's end, and their share of the registry (``region``: only the
+        registry's museums of that region). Columns:
+        :data:`engagecore.analysis.adoption.ADOPTION_COLUMNS`."""
+        from engagecore.analysis import adoption as ad
+
+        nets = [self._known_network(n) for n in networks] if networks else None
+        return ad.adoption(self.store.con, networks=nets, region=region)
+
+    def young(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        period: str = "quarter",
+        **kwargs: Any,
+    ) -> pl.DataFrame:
+        """Young share and young reach per museum × network × period, measured or estimated
+        (``young_basis``): the figures :meth:`score` gives for the same period and options
+        (``networks``, ``since``, ``until``, ``young_band``...). Columns:
+        :data:`engagecore.analysis.young.YOUNG_COLUMNS`."""
+        from engagecore.analysis.young import young_over_time
+
+        return young_over_time(self.score(museums=museums, period=period, **kwargs))
+
     # followers by hand ---------------------------------------------------------------------------
     def _known_network(self, network: str) -> str:
         from engagecore.errors import UsageError

@@ -71,7 +71,9 @@ def build_app() -> typer.Typer:
     ingest_cmd.register(app)
     plugins_cmd.register(app)
     museums_cmd.register(app)
-    for name in ("score_cmd", "demo_cmd", "followers_cmd", "sql_cmd", "fetch_cmd"):
+    names = ["score_cmd", "demo_cmd", "followers_cmd", "sql_cmd", "fetch_cmd"]
+    names.append("analysis_trends_cmd")  # growth, adoption, young (issue 13)
+    for name in names:
         try:
             module = __import__(f"engagecore.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError:
