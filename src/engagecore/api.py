@@ -294,6 +294,43 @@ class Engine:
             breakouts=breakouts,
         )
 
+    def themes(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        themes: str | Path | None = None,
+        timezone: str = "Europe/Paris",
+        min_posts: int = 10,
+        with_model: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """What works (``engage themes``): the lift of each theme (rules and text model),
+        format, weekday, hour, caption length and question, against the same account's other
+        posts, pooled over ``museums`` (None: every museum). ``themes``: a user's themes file
+        merged over ``data/themes.toml``; ``timezone``: the zone of weekdays and hours (the
+        store keeps no zone per museum). Other keywords as :meth:`post_metrics` (``networks``,
+        ``since``, ``until``). Returns a :class:`~engagecore.analysis.themes.ThemeReport`
+        (``.lifts``, ``.labels``, ``.model``: its held-out precision)."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from engagecore.analysis.themes import load_themes, what_works
+        from engagecore.errors import UsageError
+
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(
+                f"unknown time zone {timezone!r}: expected an IANA name such as Europe/Paris"
+            ) from None
+        chosen = load_themes(themes)
+        metrics = self.post_metrics(**kwargs)
+        if museums:
+            slugs = [self._slug(m) for m in museums]
+            metrics = metrics.filter(pl.col("museum").is_in(slugs))
+        return what_works(
+            metrics, chosen, timezone=timezone, min_posts=min_posts, with_model=with_model
+        )
+
     def _own_posts(
         self,
         museums: Sequence[str] | None,
