@@ -12,16 +12,21 @@ import pytest
 from cli_run import run
 
 import engagecore
-from engagecore.analysis.risks import (
-    load_rules,
-    matched_terms,
-    normalize,
-    policy_risks,
-    prefilter_pattern,
-)
+from engagecore.analysis.risks import load_rules, matched_terms, policy_risks
+from engagecore.analysis.text import normalize, normalized, terms_regex
 from engagecore.errors import UsageError
 
 RULES = load_rules()
+
+
+def _prefilter(texts: pl.Series) -> pl.Series:
+    """The first pass of policy_risks over many captions (polars)."""
+    return (
+        pl.DataFrame({"t": texts})
+        .select(normalized(pl.col("t")).str.contains(terms_regex(RULES.terms)))
+        .to_series()
+    )
+
 
 FLAGGED = {
     "Étude de NU au fusain, salle 4": ["nu"],
@@ -52,7 +57,7 @@ NOT_FLAGGED = [
 @pytest.mark.parametrize(("text", "words"), FLAGGED.items())
 def test_nudity_words_are_found_whole_any_case_any_accent(text: str, words: list[str]) -> None:
     assert matched_terms(text, RULES) == words
-    assert pl.Series([text]).str.contains(prefilter_pattern(RULES.terms)).item()
+    assert _prefilter(pl.Series([text])).item()
 
 
 @pytest.mark.parametrize("text", NOT_FLAGGED)
@@ -62,7 +67,7 @@ def test_no_false_positive_on_nuit_menu_nuage_and_harmless_phrases(text: str) ->
 
 def test_the_prefilter_never_misses_a_match() -> None:
     texts = pl.Series([*FLAGGED, *NOT_FLAGGED, "NU", "Un nu. Une nue!", "(Vénus)", "odalisques"])
-    hits = texts.str.contains(prefilter_pattern(RULES.terms)).to_list()
+    hits = _prefilter(texts).to_list()
     for text, hit in zip(texts.to_list(), hits, strict=True):
         if matched_terms(text, RULES):
             assert hit, text

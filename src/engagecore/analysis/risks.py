@@ -11,7 +11,6 @@ is a warning to look at the post ("may"), never a prediction. Columns: docs/anal
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ from typing import Any
 import polars as pl
 
 from engagecore.analysis.posts import excerpt
+from engagecore.analysis.text import normalize, normalized, terms_regex
 from engagecore.errors import UsageError
 from engagecore.pluginapi import NetworkSpec
-from engagecore.textutil import fold
 
 #: The columns of :func:`policy_risks`, in order.
 RISK_COLUMNS: tuple[str, ...] = (
@@ -89,16 +88,6 @@ class PolicyRules:
                 "consequence": pl.Utf8,
             },
         )
-
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
-
-
-def normalize(text: str) -> str:
-    """``text`` as the matching reads it: accents and case folded (:func:`textutil.fold`),
-    œ/æ spelt oe/ae, every run of non-word characters (punctuation, ``#``, apostrophes) one
-    space. ``normalize("#Vénus, l’Œil NU") == "venus l oeil nu"``."""
-    return " ".join(re.sub(r"[\W_]+", " ", fold(text).translate(_LIGATURES)).split())
 
 
 def _network_rule(name: str, r: Any) -> NetworkRule:
@@ -169,33 +158,6 @@ def matched_terms(text: str | None, rules: PolicyRules) -> list[str]:
     return [t for t in rules.terms if f" {t} " in padded]
 
 
-_ACCENTED = {
-    "a": "aàáâãäåā",
-    "e": "eèéêëē",
-    "i": "iìíîïī",
-    "o": "oòóôõöō",
-    "u": "uùúûüū",
-    "c": "cç",
-    "n": "nñ",
-    "y": "yýÿ",
-}
-
-
-def prefilter_pattern(terms: tuple[str, ...]) -> str:
-    """A case-insensitive regex (Rust syntax, for polars) matching at least every caption in
-    which :func:`matched_terms` may find one of ``terms``: a cheap first pass over many posts."""
-
-    def word(w: str) -> str:
-        out = []
-        for ch in w:
-            cls = _ACCENTED.get(ch)
-            out.append((f"[{cls}]" if cls else re.escape(ch)) + r"\p{M}*")
-        return "".join(out)
-
-    alts = [r"[\W_]+".join(word(w) for w in t.split(" ")) for t in terms]
-    return r"(?i)\b(?:" + "|".join(alts) + r")\b"
-
-
 def policy_risks(posts: pl.DataFrame, rules: PolicyRules | None = None) -> pl.DataFrame:
     """The posts that MAY be removed or restricted (:data:`RISK_COLUMNS`), newest first.
 
@@ -211,7 +173,7 @@ def policy_risks(posts: pl.DataFrame, rules: PolicyRules | None = None) -> pl.Da
         orient="row",
     )
     candidates = posts.join(kinds, on=["network", "kind"], how="semi").filter(
-        pl.col("text").str.contains(prefilter_pattern(rules.terms))
+        normalized(pl.col("text")).str.contains(terms_regex(rules.terms))
     )
     matched = [matched_terms(t, rules) for t in candidates["text"].to_list()]
     info = rules.table().select(

@@ -11,7 +11,6 @@ Formulas and columns: docs/analyses.md, "What works: themes and formats".
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from engagecore.analysis.risks import normalize
+from engagecore.analysis.text import normalized, terms_regex
 from engagecore.errors import UsageError
 
 #: The columns of :attr:`ThemeReport.lifts`, in order.
@@ -66,45 +65,6 @@ class Theme:
     def pattern(self) -> str:
         """A case- and accent-insensitive regex (polars) matching any of its terms."""
         return terms_regex((*self.hashtags, *self.keywords))
-
-
-_FOLD = {
-    **{c: "a" for c in "àáâãäåā"},
-    **{c: "e" for c in "èéêëē"},
-    **{c: "i" for c in "ìíîïī"},
-    **{c: "o" for c in "òóôõöōø"},
-    **{c: "u" for c in "ùúûüū"},
-    "ç": "c",
-    "ñ": "n",
-    "ý": "y",
-    "ÿ": "y",
-    "œ": "oe",
-    "æ": "ae",
-    "ß": "ss",
-    "’": "'",
-}
-
-
-def normalized(text: pl.Expr) -> pl.Expr:
-    """:func:`~engagecore.analysis.risks.normalize` in polars, for many captions at once:
-    lower case, accents and combining marks removed, œ/æ as oe/ae, every run of non-word
-    characters one space, with a space at both ends."""
-    low = text.fill_null("").str.to_lowercase().str.replace_all(r"\p{M}+", "")
-    folded = low.str.replace_many(list(_FOLD), list(_FOLD.values()))
-    return pl.lit(" ") + folded.str.replace_all(r"[\W_]+", " ") + pl.lit(" ")
-
-
-def terms_regex(terms: Sequence[str]) -> str:
-    """A regex matching, in a :func:`normalized` text, any of ``terms`` as whole words or
-    phrases (``word*``: any word it starts)."""
-    alts = []
-    for term in terms:
-        words = normalize(term).split(" ")
-        if words == [""]:
-            continue
-        body = " ".join(re.escape(w) for w in words)
-        alts.append(body + (r"\w*" if term.strip().endswith("*") else ""))
-    return r" (?:" + "|".join(sorted(set(alts))) + r") " if alts else r"(?!x)x"
 
 
 def load_themes(path: str | Path | None = None) -> list[Theme]:
