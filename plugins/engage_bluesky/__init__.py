@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 from .common import LAUNCHED
 from .demo import BlueskyDemoWriter
@@ -56,6 +64,18 @@ SIMULATION: dict[str, Any] = {
     "age_share": 0.0,  # Bluesky gives an account no audience age
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="Bluesky moderation: adult-content labels (nudity)",
+    wording=(
+        "Nudity may be posted with a self-applied label; unlabelled nudity may be labelled by"
+        " Bluesky's moderation, and readers who chose to hide it do not see it."
+    ),
+    quoted=False,
+    source="https://bsky.social/about/support/community-guidelines",
+    consequence="may be labelled and hidden from readers who hide nudity",
+)
+
 NETWORK = NetworkSpec(
     name="bluesky",
     display_name="Bluesky",
@@ -66,6 +86,7 @@ NETWORK = NetworkSpec(
     rate_source="",
     launched=LAUNCHED,
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     basis_order=("followers",),  # the only basis Bluesky gives: no reach, no views
     simulation=SIMULATION,
 )

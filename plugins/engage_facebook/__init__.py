@@ -10,7 +10,15 @@ from engage_facebook.business_csv import MetaBusinessSuiteCsvImporter
 from engage_facebook.demo import FacebookDemoWriter
 from engage_facebook.fetch import FacebookFetcher
 from engage_facebook.graph import FacebookGraphImporter
-from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -58,6 +66,19 @@ SIMULATION: dict[str, Any] = {
     "age_profile": (0.01, 0.06, 0.17, 0.21, 0.21, 0.18, 0.16),
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="Meta Community Standards: Adult Nudity and Sexual Activity",
+    wording=(
+        "We restrict the display of nudity or sexual activity because some people in our "
+        "community may be sensitive to this type of content. [...] We also allow photographs "
+        "of paintings, sculptures and other art that depicts nude figures."
+    ),
+    quoted=True,
+    source="https://transparency.meta.com/policies/community-standards/adult-nudity-sexual-activity/",
+    consequence="may be removed or have its reach restricted",
+)
+
 NETWORK = NetworkSpec(
     name="facebook",
     display_name="Facebook",
@@ -67,6 +88,7 @@ NETWORK = NetworkSpec(
     rate_source="Rival IQ 2023 all-industry median (0.06 %)",
     launched=date(2004, 2, 4),  # launch
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     simulation=SIMULATION,
     wikidata_property="P2013",  # Wikidata's Facebook username: `engage museums discover`
 )

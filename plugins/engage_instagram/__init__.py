@@ -10,7 +10,15 @@ from engage_instagram.demo import InstagramDemoWriter
 from engage_instagram.export import InstagramExportImporter
 from engage_instagram.fetch import InstagramFetcher
 from engage_instagram.graph import InstagramGraphImporter
-from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -58,6 +66,19 @@ SIMULATION: dict[str, Any] = {
     "age_profile": (0.02, 0.16, 0.33, 0.22, 0.13, 0.08, 0.06),
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="Meta Community Standards: Adult Nudity and Sexual Activity (Instagram applies them)",
+    wording=(
+        "We restrict the display of nudity or sexual activity because some people in our "
+        "community may be sensitive to this type of content. [...] We also allow photographs "
+        "of paintings, sculptures and other art that depicts nude figures."
+    ),
+    quoted=True,
+    source="https://transparency.meta.com/policies/community-standards/adult-nudity-sexual-activity/",
+    consequence="may be removed or have its reach restricted",
+)
+
 NETWORK = NetworkSpec(
     name="instagram",
     display_name="Instagram",
@@ -67,6 +88,7 @@ NETWORK = NetworkSpec(
     rate_source="Rival IQ 2023 all-industry median (0.47 %)",
     launched=date(2010, 10, 6),  # public launch
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     simulation=SIMULATION,
     wikidata_property="P2003",  # Wikidata's Instagram username: `engage museums discover`
 )

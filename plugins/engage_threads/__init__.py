@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, NudityRule, YoungPrior, hookimpl
 
 from .api import ThreadsApiImporter
 from .demo import ThreadsDemoWriter
@@ -75,6 +75,18 @@ SIMULATION: dict[str, Any] = {
     "age_profile": (0.02, 0.14, 0.32, 0.26, 0.14, 0.08, 0.04),
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="Threads follows Instagram's Community Guidelines, hence Meta's nudity standard",
+    wording=(
+        "Meta's standard restricts the display of nudity and allows photographs of paintings,"
+        " sculptures and other art that depicts nude figures."
+    ),
+    quoted=False,
+    source="https://transparency.meta.com/policies/community-standards/adult-nudity-sexual-activity/",
+    consequence="may be removed or have its reach restricted",
+)
+
 NETWORK = NetworkSpec(
     name="threads",
     display_name="Threads",
@@ -86,6 +98,7 @@ NETWORK = NetworkSpec(
     rate_source="",
     launched=date(2023, 7, 5),  # public launch
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     # Views first: every count Threads gives comes from a post's media insights, which give
     # its views in the same response, observed at the same moment; followers come from a
     # separate user-insights call, a snapshot of today (not of the day of the post), and

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Importer, NetworkSpec, NudityRule, YoungPrior, hookimpl
 
 from .api import TikTokApiImporter
 from .demo import TikTokDemoWriter
@@ -57,6 +57,18 @@ SIMULATION: dict[str, Any] = {
     "age_profile": (0.08, 0.3, 0.3, 0.15, 0.09, 0.05, 0.03),
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="TikTok Community Guidelines: Sensitive and Mature Themes (nudity and body exposure)",
+    wording=(
+        "Nudity and sexual content are not allowed; some body exposure is kept out of the For"
+        " You feed; art and education are considered as context."
+    ),
+    quoted=False,
+    source="https://www.tiktok.com/community-guidelines/en/sensitive-mature-themes",
+    consequence="may be removed or kept out of the For You feed",
+)
+
 NETWORK = NetworkSpec(
     name="tiktok",
     display_name="TikTok",
@@ -70,6 +82,7 @@ NETWORK = NetworkSpec(
     # August 2014: an account's oldest videos can be that old.
     launched=date(2014, 8, 1),
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     # TikTok's reach is not follower-driven: rates by views first (Rival IQ rates TikTok by
     # views).
     basis_order=("views", "followers"),

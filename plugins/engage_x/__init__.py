@@ -15,6 +15,7 @@ from engagecore.plugin import (
     Fetcher,
     Importer,
     NetworkSpec,
+    NudityRule,
     YoungPrior,
     hookimpl,
 )
@@ -65,6 +66,18 @@ SIMULATION: dict[str, Any] = {
     "age_share": 0.0,
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="X Rules: Adult Content",
+    wording=(
+        "You may share consensually produced and distributed adult nudity or sexual behavior,"
+        " provided it's properly labeled and not prominently displayed."
+    ),
+    quoted=True,
+    source="https://help.x.com/en/rules-and-policies/adult-content",
+    consequence="may be hidden behind an adult-content warning (restricted reach)",
+)
+
 NETWORK = NetworkSpec(
     name="x",
     display_name="X (Twitter)",
@@ -74,6 +87,7 @@ NETWORK = NetworkSpec(
     rate_source="Rival IQ 2023 all-industry median (0.035 %)",
     launched=date(2006, 3, 21),  # first post on the network
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     simulation=SIMULATION,
     wikidata_property="P2002",  # Wikidata's X username: `engage museums discover`
 )

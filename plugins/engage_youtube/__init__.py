@@ -6,7 +6,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 from .analytics import YouTubeAnalyticsImporter
 from .data_api import YouTubeDataApiImporter
@@ -65,6 +73,20 @@ SIMULATION: dict[str, Any] = {
     "age_profile": (0.04, 0.17, 0.25, 0.19, 0.14, 0.11, 0.10),
 }
 
+#: engage risks: the network's rule on nudity (docs/analyses.md, "Policy risk").
+NUDITY_RULE = NudityRule(
+    rule="YouTube Community Guidelines: Nudity and sexual content",
+    wording=(
+        "Explicit content meant to be sexually gratifying is not allowed; nudity may be "
+        "allowed when the main purpose is educational, documentary, scientific or artistic, "
+        "and such videos may be age-restricted."
+    ),
+    quoted=False,
+    source="https://support.google.com/youtube/answer/2802002",
+    consequence="may be age-restricted or removed",
+    kinds=("video", "reel", "live", "story", "other", "photo"),
+)
+
 NETWORK = NetworkSpec(
     name="youtube",
     display_name="YouTube",
@@ -75,6 +97,7 @@ NETWORK = NetworkSpec(
     rate_source="",
     launched=date(2005, 4, 23),  # first video uploaded
     young_prior=YOUNG_PRIOR,
+    nudity_rule=NUDITY_RULE,
     simulation=SIMULATION,
     wikidata_property="P2397",  # Wikidata's YouTube channel ID: `engage museums discover`
 )

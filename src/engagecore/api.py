@@ -6,6 +6,7 @@ Every operation returns plain data or polars frames, ready for a notebook.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC as _UTC
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -264,6 +265,124 @@ class Engine:
 
         inputs, cfg, specs = self._scoring(**kwargs)
         return scoring.post_metrics(inputs, specs, cfg)
+
+    # analyses (docs/analyses.md) ---------------------------------------------------------------
+    def top_posts(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        top: int | None = 20,
+        breakouts: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        **kwargs: Any,
+    ) -> pl.DataFrame:
+        """Own posts ranked by overperformance (``engage posts``), with an excerpt, the kind,
+        the link and the rate basis; ``breakouts`` keeps only breakouts. ``since``/``until``
+        select posts (their expectation still reads the posts before ``since``); other
+        keywords as :meth:`post_metrics` (``networks``…). Columns: docs/analyses.md."""
+        from engagecore.analysis.posts import top_posts
+
+        slugs = [self._slug(m) for m in museums] if museums else None
+        return top_posts(
+            self.post_metrics(**kwargs),
+            self.store.frame("SELECT network, post_id, url FROM posts WHERE url IS NOT NULL"),
+            museums=slugs,
+            since=since,
+            until=until,
+            top=top,
+            breakouts=breakouts,
+        )
+
+    def themes(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        themes: str | Path | None = None,
+        timezone: str = "Europe/Paris",
+        min_posts: int = 10,
+        with_model: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """What works (``engage themes``): the lift of each theme (rules and text model),
+        format, weekday, hour, caption length and question, against the same account's other
+        posts, pooled over ``museums`` (None: every museum). ``themes``: a user's themes file
+        merged over ``data/themes.toml``; ``timezone``: the zone of weekdays and hours (the
+        store keeps no zone per museum). Other keywords as :meth:`post_metrics` (``networks``,
+        ``since``, ``until``). Returns a :class:`~engagecore.analysis.themes.ThemeReport`
+        (``.lifts``, ``.labels``, ``.model``: its held-out precision)."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from engagecore.analysis.themes import load_themes, what_works
+        from engagecore.errors import UsageError
+
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(
+                f"unknown time zone {timezone!r}: expected an IANA name such as Europe/Paris"
+            ) from None
+        chosen = load_themes(themes)
+        metrics = self.post_metrics(**kwargs)
+        if museums:
+            slugs = [self._slug(m) for m in museums]
+            metrics = metrics.filter(pl.col("museum").is_in(slugs))
+        return what_works(
+            metrics, chosen, timezone=timezone, min_posts=min_posts, with_model=with_model
+        )
+
+    def _own_posts(
+        self,
+        museums: Sequence[str] | None,
+        networks: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> pl.DataFrame:
+        """Own posts with their museum (an unlinked account's label, as in the scores)."""
+        from engagecore.errors import UsageError
+        from engagecore.scoring.inputs import labelled_accounts_sql
+
+        known = plugins.registry().networks
+        unknown = [n for n in networks or () if n not in known]
+        if unknown:
+            raise UsageError(
+                f"unknown network(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        where: list[str] = ["p.is_own"]
+        params: list[Any] = []
+        if museums:
+            slugs = [self._slug(m) for m in museums]
+            where.append(f"a.museum IN ({', '.join('?' for _ in slugs)})")
+            params += slugs
+        if networks:
+            where.append(f"p.network IN ({', '.join('?' for _ in networks)})")
+            params += list(networks)
+        for op, when in ((">=", since), ("<", until)):
+            if when is not None:
+                where.append(f"p.posted_at {op} ?")
+                params.append(when if when.tzinfo else when.replace(tzinfo=_UTC))
+        return self.store.frame(
+            "SELECT a.museum, p.network, p.account_id, p.post_id, p.posted_at, p.kind, p.text, "
+            f"p.url FROM posts p JOIN ({labelled_accounts_sql('accounts')}) a "
+            f"USING (network, account_id) WHERE {' AND '.join(where)}",
+            params,
+        )
+
+    def risks(
+        self,
+        museums: Sequence[str] | None = None,
+        *,
+        networks: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        rules: str | Path | None = None,
+    ) -> pl.DataFrame:
+        """Own posts that MAY be removed or restricted under their network's nudity rule
+        (``engage risks``): the caption's matched words, the rule and its source address.
+        ``rules``: another rules file than the packaged ``data/policy_risks.toml``."""
+        from engagecore.analysis.risks import load_rules, policy_risks
+
+        return policy_risks(self._own_posts(museums, networks, since, until), load_rules(rules))
 
     def compare(self, museums: Sequence[str], **kwargs: Any) -> Any:
         """Museums side by side (``.table``) and the posts driving the gap (``.drivers``).

@@ -48,6 +48,31 @@ class YoungPrior:
 
 
 @dataclass(frozen=True)
+class NudityRule:
+    """A network's rule on nudity, for ``engage risks`` (docs/analyses.md, "Policy risk").
+
+    :param rule: the policy's name.
+    :param wording: a short extract of it.
+    :param quoted: True when ``wording`` is the network's own words; False for a summary
+        (to be checked at ``source``).
+    :param source: the address of the policy.
+    :param consequence: what may happen to a post, said with "may" ("may be removed or have
+        its reach restricted").
+    :param kinds: the post kinds that carry an image or a video on this network (a flagged
+        caption on another kind is not flagged).
+
+    .. versionadded:: 1
+    """
+
+    rule: str
+    wording: str
+    quoted: bool
+    source: str
+    consequence: str
+    kinds: tuple[str, ...] = ("photo", "video", "reel", "carousel", "live", "story", "other")
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """A social network as the scoring needs to know it.
 
@@ -76,6 +101,8 @@ class NetworkSpec:
     :param wikidata_property: the Wikidata property whose value names an item's account on
         this network (``"P2002"``, X username): ``engage museums discover`` proposes the
         accounts of the store's museums from it. Empty: none.
+    :param nudity_rule: the network's rule on nudity (:class:`NudityRule`), for ``engage
+        risks``; ``None``: its posts are not flagged.
     """
 
     name: str
@@ -89,6 +116,7 @@ class NetworkSpec:
     basis_order: tuple[str, ...] = ()
     simulation: Mapping[str, Any] = field(default_factory=dict)
     wikidata_property: str = ""
+    nudity_rule: NudityRule | None = None
 
     def __post_init__(self) -> None:
         if self.wikidata_property and not re.fullmatch(r"P[1-9][0-9]*", self.wikidata_property):

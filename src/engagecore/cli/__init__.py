@@ -71,9 +71,15 @@ def build_app() -> typer.Typer:
     ingest_cmd.register(app)
     plugins_cmd.register(app)
     museums_cmd.register(app)
-    names = ["score_cmd", "demo_cmd", "followers_cmd", "sql_cmd", "fetch_cmd"]
-    names.append("analysis_trends_cmd")  # growth, adoption, young (issue 13)
-    for name in names:
+    for name in (
+        "score_cmd",
+        "demo_cmd",
+        "followers_cmd",
+        "sql_cmd",
+        "fetch_cmd",
+        "analysis_posts_cmd",  # posts, themes, risks (issue 13)
+        "analysis_trends_cmd",  # growth, adoption, young (issue 13)
+    ):
         try:
             module = __import__(f"engagecore.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError:

@@ -1,0 +1,186 @@
+"""``engage posts``, ``engage themes`` and ``engage risks``: thin wrappers over the
+:class:`~engagecore.api.Engine` analyses (docs/analyses.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engagecore.api import Engine
+from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
+
+MuseumsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Museums (names resolve; @handle for an unlinked account). None: every museum.",
+        show_default=False,
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("posts")
+    def posts(
+        museums: MuseumsArg = None,
+        network: NetworkOpt = None,
+        top: Annotated[int, typer.Option(min=1, help="How many posts to show.")] = 20,
+        breakouts: Annotated[
+            bool,
+            typer.Option(
+                "--breakouts", help="Only breakouts (rate above 2 × the 90th percentile)."
+            ),
+        ] = False,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
+        """Top posts: own posts ranked by overperformance (rate ÷ what the account's previous
+        posts of the same kind led to expect), with an excerpt, the kind, the link and the
+        rate's basis. --breakouts keeps only breakouts."""
+        with Engine(db, read_only=True) as eng:
+            frame = eng.top_posts(
+                museums,
+                networks=network,
+                top=top,
+                breakouts=breakouts,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+            )
+        if frame.is_empty():
+            err_console.print(
+                "no ranked post: a post needs 10 earlier posts of the same account and kind "
+                "for an expectation (import more with `engage ingest`, or run `engage demo`)"
+            )
+        emit(
+            frame,
+            fmt,
+            title="breakouts" if breakouts else "top posts",
+            output=output,
+            priority=(
+                "rank",
+                "museum",
+                "overperformance",
+                "excerpt",
+                "network",
+                "kind",
+                "posted_at",
+                "rate_basis",
+                "breakout",
+                "link",
+            ),
+            caption="overperformance = rate ÷ expected (mean of the middle 50 % of the "
+            "account's previous 100 posts of the same kind and basis)",
+        )
+
+    @app.command("themes")
+    def themes(
+        museums: MuseumsArg = None,
+        network: NetworkOpt = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        themes_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--themes",
+                help="Your themes file (TOML), merged over the packaged data/themes.toml.",
+            ),
+        ] = None,
+        timezone: Annotated[
+            str, typer.Option(help="Time zone of weekdays and hours (IANA name).")
+        ] = "Europe/Paris",
+        min_posts: Annotated[
+            int, typer.Option(min=1, help="Leave out levels with fewer posts compared.")
+        ] = 10,
+        model: Annotated[
+            bool,
+            typer.Option(
+                "--model/--no-model",
+                help="Also label, with a text model, the posts no rule labels.",
+            ),
+        ] = True,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
+        """What works: the lift of each theme, format, weekday, hour, caption length and
+        question on the size-adjusted rate, against the same account's other posts, with a
+        95 % interval (1.8 = 80 % more engagement than the museum's other posts). Themes from
+        hashtags and keywords (source rules) and from a text model for the posts the rules
+        miss (source model, with its held-out precision)."""
+        from engagecore.analysis.themes import summarize_precision
+
+        with Engine(db, read_only=True) as eng:
+            report = eng.themes(
+                museums,
+                networks=network,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+                themes=themes_file,
+                timezone=timezone,
+                min_posts=min_posts,
+                with_model=model,
+            )
+        frame = report.lifts
+        if frame.is_empty():
+            err_console.print(
+                "no lift: too few rated posts (import more with `engage ingest`, or run "
+                "`engage demo`)"
+            )
+        precision = summarize_precision(report.model) if model else "text model: off"
+        if fmt is not Format.table or output is not None:
+            err_console.print(precision, highlight=False)
+        if fmt is Format.table:  # the label says what the level is
+            frame = frame.drop("level")
+        emit(
+            frame,
+            fmt,
+            title="what works",
+            output=output,
+            priority=("factor", "label", "lift", "lift_low", "lift_high", "posts", "source"),
+            caption="lift = the posts' size-adjusted rate ÷ that of the same account's other "
+            f"posts (95 % interval: lift_low-lift_high); times in {timezone}. {precision}",
+        )
+
+    @app.command("risks")
+    def risks(
+        museums: MuseumsArg = None,
+        network: NetworkOpt = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        rules: Annotated[
+            Path | None,
+            typer.Option(help="Another rules file (default: the packaged policy_risks.toml)."),
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
+        """Posts that MAY be removed or restricted under their network's nudity rules: the
+        caption names nudity or a famous nude (nu, nue, nudité, Vénus, Olympia, odalisque,
+        nude, naked…) and the post has an image or a video. A warning to look, never a
+        prediction: the matched words and the rule's source are listed."""
+        with Engine(db, read_only=True) as eng:
+            frame = eng.risks(
+                museums,
+                networks=network,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
+                rules=rules,
+            )
+        if frame.is_empty():
+            err_console.print("no post names nudity in its caption: nothing flagged")
+        emit(
+            frame,
+            fmt,
+            title="posts that may be removed or restricted",
+            output=output,
+            priority=("museum", "network", "matched", "risk", "excerpt", "posted_at", "kind"),
+            caption='"may": the caption names nudity; most networks allow art, but automated '
+            "review has removed museum posts before. Rules and sources: --format json|csv "
+            "(rule, rule_source) or docs/analyses.md",
+        )
