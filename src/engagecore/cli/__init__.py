@@ -71,7 +71,7 @@ def build_app() -> typer.Typer:
     ingest_cmd.register(app)
     plugins_cmd.register(app)
     museums_cmd.register(app)
-    for name in ("score_cmd", "demo_cmd", "followers_cmd", "sql_cmd", "fetch_cmd"):
+    for name in ("score_cmd", "demo_cmd", "followers_cmd", "sql_cmd", "fetch_cmd", "report_cmd"):
         try:
             module = __import__(f"engagecore.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError:
