@@ -186,9 +186,9 @@ EN: dict[str, str] = {
     "cohort_card_rate": "Median engagement rate {rate} per post ({basis}).",
     "cohort_card_followers": "{followers} followers in all.",
     "cohort_card_young": "About {reach} young people reached; {measured} of {n} museums measured, the others estimated.",
-    "truncated": "{shown} of {total} shown.",
+    "truncated": "Charts draw the first {shown} of the {total} museums named.",
     "compared_note": "Charts compare: {names}.",
-    "compared_top": "Charts compare the {n} museums with the highest score.",
+    "compared_top": "Charts draw the {n} museums with the highest score one by one; the leaderboard lists every museum.",
     "unknown": "unknown",
     "none": "—",
 }
@@ -365,9 +365,9 @@ FR: dict[str, str] = {
     "cohort_card_rate": "Taux d'engagement médian {rate} par publication ({basis}).",
     "cohort_card_followers": "{followers} abonnés au total.",
     "cohort_card_young": "Environ {reach} jeunes atteints ; {measured} musées sur {n} mesurés, les autres estimés.",
-    "truncated": "{shown} sur {total} affichés.",
+    "truncated": "Les graphiques détaillent les {shown} premiers des {total} musées demandés.",
     "compared_note": "Les graphiques comparent : {names}.",
-    "compared_top": "Les graphiques comparent les {n} musées au meilleur score.",
+    "compared_top": "Les graphiques détaillent les {n} musées au meilleur score ; le classement les liste tous.",
     "unknown": "inconnu",
     "none": "—",
 }

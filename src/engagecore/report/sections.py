@@ -79,8 +79,8 @@ def headline(data: ReportData, t: Texts) -> Section:
             section.notes.append(t("compared_top", n=len(data.focus)))
         else:
             section.notes.append(t("compared_note", names=_who(data)))
-        if len(data.museums) > len(data.focus):
-            section.notes.append(t("truncated", shown=len(data.focus), total=len(data.museums)))
+            if len(data.museums) > len(data.focus):
+                section.notes.append(t("truncated", shown=len(data.focus), total=len(data.museums)))
     return section
 
 
