@@ -15,7 +15,7 @@ from engagecore.demo import run_demo
 @pytest.fixture(scope="session")
 def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("report") / "demo.duckdb"
-    run_demo(db, museums=6, seed=2)
+    run_demo(db, museums=12, seed=2)  # ≥ 10 per network: the size curves are fitted
     con = duckdb.connect(str(db))
     try:
         louvre = "SELECT network, account_id FROM accounts WHERE museum = 'louvre'"

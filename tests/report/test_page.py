@@ -28,8 +28,8 @@ COHORT_SECTIONS = [
     "posts",
     "how-to-read",
 ]
-EN_TITLES = {v for k, v in i18n.EN.items() if k.startswith("s_")}
-FR_TITLES = {v for k, v in i18n.FR.items() if k.startswith("s_")}
+EN_TITLES = {" ".join(v.split()) for k, v in i18n.EN.items() if k.startswith("s_")}
+FR_TITLES = {" ".join(v.split()) for k, v in i18n.FR.items() if k.startswith("s_")}
 
 
 def _sections(root: Node) -> list[str]:
@@ -54,7 +54,7 @@ def test_every_chart_has_alt_text_and_a_caption(pages: Pages, which: str) -> Non
         assert svg.attrs.get("role") == "img"
         assert len(svg.attrs.get("aria-label", "")) > 20
         titles = [c for c in svg.children if c.tag == "title"]
-        assert titles and titles[0].text() == svg.attrs["aria-label"]
+        assert titles and titles[0].text() == " ".join(svg.attrs["aria-label"].split())
         assert "viewbox" in svg.attrs and "width" not in svg.attrs  # scales with the page
         figure = svg.parent
         assert figure is not None and figure.tag == "figure"
@@ -68,7 +68,7 @@ def test_every_figure_names_its_basis(pages: Pages, which: str) -> None:
     lang = root.iter("html")[0].attrs["lang"]
     word = "Basis" if lang == "en" else "Base"
     for fig in root.iter("figure"):
-        caption = fig.iter("figcaption")[0].text()
+        caption = fig.iter("figcaption")[0].text().replace("\u00a0", " ")
         assert f"{word}:" in caption or f"{word} :" in caption, caption
 
 
@@ -219,6 +219,29 @@ def test_size_chart_draws_the_curve_the_scoring_fitted(report_store: Path) -> No
         )
         checked += 1
     assert checked == rows.height
+    fitted = rows.filter(pl.col("size_fit") == "huber")
+    assert fitted.height > 10 and (fitted["size_slope"].abs() > 0.01).any()  # b ≠ 0 checked
+
+
+def test_size_caption_gives_each_slope_or_why_none(pages: Pages) -> None:
+    with engagecore.open(pages.db, read_only=True) as eng:
+        rows = eng.score().filter(pl.col("network") != "all", pl.col("engagement_rate") > 0)
+    caption = parse(pages.single_en).iter("section")[3].iter("figcaption")[0].text()
+    for (net,), part in rows.group_by("network"):
+        first = part.row(0, named=True)
+        name = engagecore.plugins.registry().networks[str(net)].display_name
+        if first["size_fit"] == "huber":
+            assert f"{name} {first['size_slope']:.2f}" in caption
+        else:
+            assert f"{name} flat, no size adjustment" in caption
+
+
+def test_french_page_names_kinds_in_french(pages: Pages) -> None:
+    root = parse(pages.cohort_fr)
+    table = next(s for s in root.iter("section") if s.attrs["id"] == "posts").iter("table")[0]
+    kinds = {row.iter("td")[3].text() for row in table.iter("tbody")[0].iter("tr")}
+    assert kinds and not kinds & {"text", "video", "link", "carousel"}
+    assert kinds <= set(i18n.KINDS_FR.values())
 
 
 def test_large_cohort_page_stays_bounded(pages: Pages) -> None:

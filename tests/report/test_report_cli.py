@@ -82,3 +82,14 @@ def test_out_in_a_missing_folder_fails_before_any_work(
     out = tmp_path / "missing" / "r.html"
     code, _, stderr = run(["report", "louvre", "--db", str(pages.db), "--out", str(out)], capsys)
     assert code != 0 and "does not exist" in stderr
+
+
+def test_empty_store_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import engagecore
+
+    db = tmp_path / "empty.duckdb"
+    engagecore.open(db).close()
+    out = tmp_path / "r.html"
+    code, _, stderr = run(["report", "--all", "--db", str(db), "--out", str(out)], capsys)
+    assert code != 0 and "engage ingest" in stderr and len(stderr.strip().splitlines()) == 1
+    assert not out.exists()

@@ -186,6 +186,7 @@ EN: dict[str, str] = {
     "cohort_card_rate": "Median engagement rate {rate} per post ({basis}).",
     "cohort_card_followers": "{followers} followers in all.",
     "cohort_card_young": "About {reach} young people reached; {measured} of {n} museums measured, the others estimated.",
+    "no_fit": "flat, no size adjustment ({why})",
     "truncated": "Charts draw the first {shown} of the {total} museums named.",
     "compared_note": "Charts compare: {names}.",
     "compared_top": "Charts draw the {n} museums with the highest score one by one; the leaderboard lists every museum.",
@@ -365,11 +366,35 @@ FR: dict[str, str] = {
     "cohort_card_rate": "Taux d'engagement médian {rate} par publication ({basis}).",
     "cohort_card_followers": "{followers} abonnés au total.",
     "cohort_card_young": "Environ {reach} jeunes atteints ; {measured} musées sur {n} mesurés, les autres estimés.",
+    "no_fit": "plate, pas d'ajustement de taille ({why})",
     "truncated": "Les graphiques détaillent les {shown} premiers des {total} musées demandés.",
     "compared_note": "Les graphiques comparent : {names}.",
     "compared_top": "Les graphiques détaillent les {n} musées au meilleur score ; le classement les liste tous.",
     "unknown": "inconnu",
     "none": "—",
+}
+
+# French typography: a thin no-break space before % and ;, a no-break space before : ? !
+FR = {
+    k: v.replace(" %", "\u202f%")
+    .replace(" ;", "\u202f;")
+    .replace(" :", "\u00a0:")
+    .replace(" ?", "\u202f?")
+    .replace(" !", "\u202f!")
+    for k, v in FR.items()
+}
+# Kinds of post as the store writes them (docs/model.md), in French; others shown as stored.
+KINDS_FR = {
+    "text": "texte",
+    "photo": "photo",
+    "video": "vidéo",
+    "reel": "reel",
+    "story": "story",
+    "live": "direct",
+    "link": "lien",
+    "carousel": "carrousel",
+    "short": "short",
+    "album": "album",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}
@@ -401,6 +426,12 @@ class Texts:
     def __call__(self, key: str, **fields: object) -> str:
         text = self.words[key]
         return text.format(**fields) if fields else text
+
+    def kind(self, kind: str | None) -> str:
+        """A post's kind in the page's language."""
+        if not kind:
+            return self.words["none"]
+        return KINDS_FR.get(kind, kind) if self.lang == "fr" else kind
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         """A number with the language's separators: 12,345.6 / 12 345,6."""

@@ -439,7 +439,11 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
                 .mark_line(color="#111827", strokeWidth=2, aria=False)
                 .encode(x="size:Q", y="rate:Q")
             )
-            slopes.append(f"{data.network(str(net))} {t.number(b, 2)}")
+            fit = str(first["size_fit"] or "")
+            slope = (
+                t.number(b, 2) if fit == "huber" else t("no_fit", why=fit.removeprefix("none: "))
+            )
+            slopes.append(f"{data.network(str(net))} {slope}")
         marked = (
             points.filter(pl.col("museum").is_in(list(focus_names)))
             .with_columns(
@@ -633,7 +637,7 @@ def top_posts(data: ReportData, t: Texts) -> Section | None:
         cells += [
             data.network(r["network"]),
             r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
-            r["kind"] or t("none"),
+            t.kind(r["kind"]),
             excerpt,
             over,
             basis_word(t, r["rate_basis"]),
