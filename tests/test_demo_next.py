@@ -70,5 +70,8 @@ def test_every_printed_next_command_runs_as_printed(
         code, out, err = _run(argv[1:], capsys)
         assert code == 0, f"{command}: {err}"
         assert any(ch.isdigit() for ch in out), f"{command} printed no data: {out!r}"
+    # the report is among them, and wrote its page where it said
+    assert any(c.startswith("engage report --all") for c in commands)
+    assert (tmp_path / "report.html").stat().st_size > 10_000
     # none of them touched the default store
     assert not (tmp_path / "engage.duckdb").exists()

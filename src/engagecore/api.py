@@ -454,6 +454,30 @@ class Engine:
 
         return young_over_time(self.score(museums=museums, period=period, **kwargs))
 
+    def report(
+        self,
+        museums: Sequence[str] = (),
+        *,
+        all_museums: bool = False,
+        period: str = "quarter",
+        lang: str | None = None,
+        out: str | Path | None = None,
+        young_band: tuple[int, int] = (13, 24),
+    ) -> str:
+        """The HTML report (docs/reading-the-report.md): one museum, several, or every
+        museum (``all_museums``); score history per ``period``; ``lang`` en or fr (default:
+        from the locale). Returns the page; with ``out``, also writes it there.
+        """
+        from engagecore import report
+
+        data = report.collect(
+            self, list(museums), all_museums=all_museums, period=period, young_band=young_band
+        )
+        page = report.build_html(data, lang or report.lang_from_env())
+        if out is not None:
+            Path(out).write_text(page, encoding="utf-8")
+        return page
+
     # followers by hand ---------------------------------------------------------------------------
     def _known_network(self, network: str) -> str:
         from engagecore.errors import UsageError

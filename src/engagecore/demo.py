@@ -139,6 +139,7 @@ def _next_commands(db: Path, cohort: Cohort, export_dir: Path | None = None) -> 
     commands = [
         f"engage score --db {q}",
         f"engage compare {pair} --db {q}",
+        f"engage report --all --db {q} --out report.html",
         f"engage museums list --db {q}",
         f"engage score --explain {slugs[0]} --db {q}" if slugs else "engage plugins --all",
         f'engage query "SELECT network, count(*) FROM posts GROUP BY 1" --db {q}',

@@ -79,6 +79,7 @@ def build_app() -> typer.Typer:
         "fetch_cmd",
         "analysis_posts_cmd",  # posts, themes, risks (issue 13)
         "analysis_trends_cmd",  # growth, adoption, young (issue 13)
+        "report_cmd",  # the HTML page (issue 13)
     ):
         try:
             module = __import__(f"engagecore.cli.{name}", fromlist=["register"])

@@ -1,0 +1,144 @@
+"""The frames a report reads, gathered once from the store (one scoring pass per grain)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from engagecore.errors import UsageError
+
+if TYPE_CHECKING:
+    from engagecore.api import Engine
+
+PERIODS = ("month", "quarter", "year")
+FOCUS_MAX = 10  # museums drawn one by one in the compared charts
+
+
+@dataclass
+class ReportData:
+    """Everything a section may read.
+
+    :param scores: ``Engine.score(period="all")`` for the whole store (cohorts are whole).
+    :param history: the same per ``period``, for the focus museums only.
+    :param posts: ``Engine.post_metrics()`` rows of the report's museums, with ``url``.
+    :param followers: the follower snapshots of the report's museums.
+    :param leaderboard: the ranking of the report's museums (composite rows).
+    :param names: museum → display name (the full name, else the slug or label).
+    :param networks: network key → display name.
+    :param museums: the report's museums; ``focus``: those drawn one by one.
+    """
+
+    scores: pl.DataFrame
+    history: pl.DataFrame
+    posts: pl.DataFrame
+    followers: pl.DataFrame
+    leaderboard: pl.DataFrame
+    names: dict[str, str]
+    networks: dict[str, str]
+    museums: list[str]
+    focus: list[str]
+    all_museums: bool
+    period: str
+    young_band: tuple[int, int]
+    store: str
+
+    @property
+    def single(self) -> bool:
+        return len(self.museums) == 1
+
+    def name(self, museum: str) -> str:
+        return self.names.get(museum) or museum
+
+    def network(self, key: str) -> str:
+        return self.networks.get(key, key)
+
+
+def collect(
+    engine: Engine,
+    museums: list[str] | None = None,
+    *,
+    all_museums: bool = False,
+    period: str = "quarter",
+    young_band: tuple[int, int] = (13, 24),
+    top_posts: int | None = None,
+) -> ReportData:
+    """Score the store once per grain and keep what the page shows."""
+    from engagecore import scoring
+    from engagecore.scoring.leaderboard import leaderboard
+
+    if period not in PERIODS:
+        raise UsageError(f"--period {period!r}: expected one of {', '.join(PERIODS)}")
+    if museums and all_museums:
+        raise UsageError("name museums or pass --all, not both")
+    if not museums and not all_museums:
+        raise UsageError("name at least one museum, or pass --all for every museum of the store")
+    inputs, cfg_period, specs = engine._scoring(period=period, young_band=young_band)
+    cfg_all = dataclasses.replace(cfg_period, period="all")
+    scores = scoring.score(inputs, specs, cfg_all)
+    ranked = leaderboard(
+        scores,
+        "score",
+        None,
+        engine.museums.list().select(pl.col("slug").alias("museum"), "name"),
+    )
+    names = {
+        m: n for m, n in zip(ranked["museum"].to_list(), ranked["name"].to_list(), strict=True) if n
+    }
+    present = scores.filter(pl.col("posts") > 0)["museum"].unique().to_list()
+    if all_museums:
+        selected = sorted(present)
+        if not selected:
+            raise UsageError("the store has no scored posts: import some with `engage ingest`")
+    else:
+        selected = []
+        for name in museums or []:
+            slug = engine._slug(name)
+            if slug not in present:
+                raise UsageError(f"museum {name!r} has no post in the store: nothing to report")
+            if slug not in selected:
+                selected.append(slug)
+    for row in engine.museums.list().select("slug", "name").iter_rows():
+        names.setdefault(row[0], row[1] or row[0])
+    board = ranked.filter(pl.col("museum").is_in(selected))
+    # --all: the best-scored museums are drawn one by one; a list: its first museums
+    focus = board["museum"].head(FOCUS_MAX).to_list() if all_museums else selected[:FOCUS_MAX]
+    history = scoring.score(inputs, specs, cfg_period).filter(pl.col("museum").is_in(focus))
+    metrics = scoring.post_metrics(inputs, specs, cfg_all).filter(
+        pl.col("museum").is_in(selected), pl.col("overperformance").is_not_null()
+    )
+    limit = top_posts if top_posts is not None else (10 if len(selected) == 1 else 20)
+    top = metrics.sort(["overperformance", "posted_at"], descending=[True, False]).head(limit)
+    top = _with_urls(engine, top)
+    followers = engine.followers()
+    followers = followers.filter(pl.col("museum").is_in(selected))
+    return ReportData(
+        scores=scores,
+        history=history,
+        posts=top,
+        followers=followers,
+        leaderboard=board,
+        names=names,
+        networks={k: spec.display_name for k, spec in specs.items()},
+        museums=selected,
+        focus=focus,
+        all_museums=all_museums,
+        period=period,
+        young_band=young_band,
+        store=engine.path.name,
+    )
+
+
+def _with_urls(engine: Engine, top: pl.DataFrame) -> pl.DataFrame:
+    """The posts' own addresses, read for just the posts shown."""
+    if top.is_empty():
+        return top.with_columns(url=pl.lit(None, dtype=pl.Utf8))
+    ids = top["post_id"].to_list()
+    urls: Any = engine.store.frame(
+        "SELECT network, post_id, url FROM posts WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    )
+    urls = urls.unique(["network", "post_id"])
+    return top.join(urls, on=["network", "post_id"], how="left")

@@ -1,0 +1,682 @@
+"""The page's sections, one small function each: ``(ReportData, Texts) -> Section | None``.
+
+A section reads frames, draws its charts with altair (rendered by :mod:`.charts`), and says
+in words what each figure is and on which basis. To add a section (an analysis of
+``engagecore.analysis``), write one more function of this shape and list it in
+:data:`SECTIONS` (or pass ``sections=`` to :func:`engagecore.report.build_html`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import altair as alt
+import polars as pl
+
+from engagecore.report.charts import WIDTH, to_svg
+from engagecore.report.data import ReportData
+from engagecore.report.i18n import Texts
+from engagecore.report.model import Card, Cell, Figure, Link, Section, Table
+
+SectionFn = Callable[[ReportData, Texts], Section | None]
+
+
+# words --------------------------------------------------------------------------------------
+def basis_word(t: Texts, basis: str | None) -> str:
+    return (
+        t(f"basis_{basis}") if basis in ("followers", "reach", "views", "mixed") else t("unknown")
+    )
+
+
+def young_basis_word(t: Texts, basis: str | None) -> str:
+    return t(basis) if basis in ("measured", "estimated", "mixed") else t("unknown")
+
+
+def in_ten(score: float) -> int:
+    """A 0–100 score as "k in 10" (rounded to the nearest tenth)."""
+    return max(0, min(10, math.floor(score / 10 + 0.5)))
+
+
+def score_sentence(t: Texts, score: float, network: str | None) -> str:
+    """ "Better than about 7 in 10 comparable museums on Instagram" (network None: all)."""
+    k = in_ten(score)
+    suffix = "_all" if network is None else ""
+    if k == 0:
+        return t("better_almost_none" + suffix, network=network)
+    if k == 10:
+        return t("better_almost_all" + suffix, network=network)
+    if network is None:
+        return t("better_than_all", k=k)
+    return t("better_than", k=k, network=network)
+
+
+def _who(data: ReportData) -> str:
+    return ", ".join(data.name(m) for m in data.focus)
+
+
+def _fig(chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: str) -> Figure:
+    return Figure(svg=to_svg(chart, uid, alt_text), alt=alt_text, caption=caption)
+
+
+def _net_label(data: ReportData, t: Texts, key: str) -> str:
+    return t("all_networks") if key == "all" else data.network(key)
+
+
+# headline -----------------------------------------------------------------------------------
+def headline(data: ReportData, t: Texts) -> Section:
+    section = Section(id="headline", title=t("s_headline"))
+    if data.single:
+        museum = data.museums[0]
+        rows = data.scores.filter(pl.col("museum") == museum).sort(
+            pl.col("network") == "all", "network", descending=[True, False]
+        )
+        for row in rows.iter_rows(named=True):
+            section.cards.append(_museum_card(data, t, row))
+    else:
+        section.cards.extend(_cohort_cards(data, t))
+        if data.all_museums:
+            section.notes.append(t("compared_top", n=len(data.focus)))
+        else:
+            section.notes.append(t("compared_note", names=_who(data)))
+            if len(data.museums) > len(data.focus):
+                section.notes.append(t("truncated", shown=len(data.focus), total=len(data.museums)))
+    return section
+
+
+def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
+    key = str(row["network"])
+    is_all = key == "all"
+    network = _net_label(data, t, key)
+    score = row["engagement_score"]
+    lines: list[str] = []
+    if not isinstance(score, float):
+        reason = str(row["reason"] or t("no_score_reason"))
+        return Card(
+            title=network,
+            figure=t("none"),
+            lines=[t("no_score", network=network, reason=reason)],
+            tone="muted",
+        )
+    low_v, high_v = row["engagement_score_low"], row["engagement_score_high"]
+    low = float(low_v) if isinstance(low_v, float) else score  # 0 is a bound, not a gap
+    high = float(high_v) if isinstance(high_v, float) else score
+    lines.append(score_sentence(t, score, None if is_all else network))
+    lines.append(
+        t(
+            "interval_words",
+            score=round(score),
+            low=round(low),
+            high=round(high),
+            klow=in_ten(low),
+            khigh=in_ten(high),
+        )
+    )
+    basis = basis_word(t, row["rate_basis"])  # type: ignore[arg-type]
+    if is_all:
+        lines.append(t("cohort_words_all"))
+    else:
+        cohort = row["cohort_size"]
+        lines.append(t("cohort_words", n=cohort, network=network, basis=basis))
+    lines.append(
+        t(
+            "headline_rate",
+            rate=t.percent(row["engagement_rate"], 2),  # type: ignore[arg-type]
+            basis=basis,
+            posts=t.number(row["posts"]),  # type: ignore[arg-type]
+            followers=t.number(row["followers"]),  # type: ignore[arg-type]
+        )
+    )
+    if row["young_share"] is not None:
+        lines.append(
+            t(
+                "young_band_words",
+                lo=data.young_band[0],
+                hi=data.young_band[1],
+                share=t.percent(row["young_share"], 0),  # type: ignore[arg-type]
+                reach=t.number(row["young_reach"]),  # type: ignore[arg-type]
+                young_basis=young_basis_word(t, row["young_basis"]),  # type: ignore[arg-type]
+            )
+        )
+    if row["small_sample"]:
+        lines.append(t("small_sample"))
+    return Card(title=network, figure=f"{round(score)}/100", lines=lines)
+
+
+def _cohort_cards(data: ReportData, t: Texts) -> list[Card]:
+    rows = data.scores.filter(
+        pl.col("museum").is_in(data.museums), pl.col("network") != "all", pl.col("posts") > 0
+    )
+    cards = []
+    for (key,), part in sorted(rows.group_by("network"), key=lambda g: str(g[0][0])):
+        scored = part.filter(pl.col("engagement_rate").is_not_null())
+        main_basis = scored["rate_basis"].mode().sort().first() if scored.height else None
+        same = scored.filter(pl.col("rate_basis") == main_basis)
+        measured = part.filter(pl.col("young_basis") == "measured").height
+        lines = [
+            t(
+                "cohort_card_rate",
+                rate=t.percent(same["engagement_rate"].median() if same.height else None, 2),  # type: ignore[arg-type]
+                basis=basis_word(t, main_basis),  # type: ignore[arg-type]
+            ),
+            t("cohort_card_followers", followers=t.number(float(part["followers"].sum()))),
+            t(
+                "cohort_card_young",
+                reach=t.number(float(part["young_reach"].sum())),
+                measured=measured,
+                n=part.height,
+            ),
+        ]
+        cards.append(
+            Card(
+                title=data.network(str(key)),
+                figure=t("cohort_card_museums", n=part.height),
+                lines=lines,
+            )
+        )
+    return cards
+
+
+# leaderboard --------------------------------------------------------------------------------
+def leaderboard(data: ReportData, t: Texts) -> Section | None:
+    if data.single:
+        return None
+    board = data.leaderboard.join(
+        data.scores.filter(pl.col("network") == "all").select("museum", "rate_basis"),
+        on="museum",
+        how="left",
+    ).sort("rank")
+    rows: list[list[Cell]] = []
+    for i, r in enumerate(board.iter_rows(named=True), start=1):
+        star = "*" if r["small_sample"] else ""
+        rows.append(
+            [
+                str(i),
+                (r["name"] or r["museum"]) + star,
+                t.number(r["engagement_score"]),
+                f"{t.number(r['engagement_score_low'])}–{t.number(r['engagement_score_high'])}",
+                f"{t.percent(r['engagement_rate'], 2)} ({basis_word(t, r['rate_basis'])})",
+                t.number(r["followers"]),
+                t.percent(r["young_share"], 0),
+                t.number(r["young_reach"]),
+                t.number(r["posts"]),
+            ]
+        )
+    table = Table(
+        columns=[
+            t("col_rank"),
+            t("col_museum"),
+            t("col_score"),
+            t("col_interval"),
+            t("col_rate"),
+            t("col_followers"),
+            t("col_young_share"),
+            t("col_young_reach"),
+            t("col_posts"),
+        ],
+        rows=rows,
+        caption=t("leaderboard_caption"),
+        numeric=frozenset({0, 2, 3, 4, 5, 6, 7, 8}),
+    )
+    return Section(
+        id="leaderboard",
+        title=t("s_leaderboard"),
+        intro=t("leaderboard_intro"),
+        tables=[table],
+        notes=[t("star_small")],
+    )
+
+
+# score history ------------------------------------------------------------------------------
+def history(data: ReportData, t: Texts) -> Section | None:
+    rows = data.history.filter(pl.col("engagement_score").is_not_null())
+    if rows.is_empty():
+        return None
+    period = t(f"period_{data.period}")
+    frame = rows.select(
+        pl.col("museum").replace_strict(data.names, default=pl.col("museum")).alias("who"),
+        pl.col("network")
+        .replace_strict(
+            {k: _net_label(data, t, k) for k in rows["network"].unique().to_list()},
+            default=pl.col("network"),
+        )
+        .alias("net"),
+        pl.col("period"),
+        pl.col("period_key"),
+        pl.col("engagement_score").round(1).alias("score"),
+        pl.col("engagement_score_low").round(1).alias("low"),
+        pl.col("engagement_score_high").round(1).alias("high"),
+    ).sort("period_key")
+    x = alt.X("period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45))
+    colour = "net:N" if data.single else "who:N"
+    legend_title = t("axis_network") if data.single else t("axis_museum")
+    band = (
+        alt.Chart()
+        .mark_area(opacity=0.15, aria=False)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 100])),
+            y2="high:Q",
+            color=alt.Color(colour, legend=None),
+        )
+    )
+    line = (
+        alt.Chart()
+        .mark_line(point=True, aria=False)
+        .encode(
+            x=x,
+            y=alt.Y("score:Q", title=t("axis_score"), scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(colour, title=legend_title),
+        )
+    )
+    nets = frame["net"].n_unique()
+    chart = (
+        alt.layer(band, line, data=frame)
+        .properties(width=WIDTH // 2 - 40 if nets > 1 else WIDTH, height=150)
+        .facet(facet=alt.Facet("net:N", title=None), columns=2 if nets > 1 else 1)
+    )
+    bases = sorted({basis_word(t, b) for b in rows["rate_basis"].drop_nulls().to_list()})
+    who = _who(data)
+    caption = t("history_caption", period=period, bases=", ".join(bases))
+    fig = _fig(chart, "chart-history", t("history_alt", period=period, who=who), caption)
+    return Section(
+        id="history",
+        title=t("s_history"),
+        intro=t("history_intro", period=period),
+        figures=[fig],
+    )
+
+
+# followers ----------------------------------------------------------------------------------
+def followers(data: ReportData, t: Texts) -> Section | None:
+    snaps = data.followers
+    section = Section(id="followers", title=t("s_followers"))
+    if snaps.is_empty():
+        section.paragraphs.append(t("followers_none"))
+        return section
+    nets = {k: data.network(k) for k in snaps["network"].unique().to_list()}
+    if data.all_museums:
+        frame = _monthly_totals(snaps).with_columns(
+            pl.col("network").replace_strict(nets, default=pl.col("network")).alias("net")
+        )
+        chart = (
+            alt.Chart(frame)
+            .mark_line(point=True, aria=False)
+            .encode(
+                x=alt.X("month:T", title=t("axis_date")),
+                y=alt.Y("followers:Q", title=t("axis_followers")),
+                color=alt.Color("net:N", title=t("axis_network")),
+            )
+            .properties(width=WIDTH, height=260)
+        )
+        section.intro = t("followers_cohort_intro")
+        alt_text = t("followers_cohort_alt")
+    else:
+        frame = snaps.filter(pl.col("museum").is_in(data.focus)).select(
+            pl.col("observed_at").dt.strftime("%Y-%m-%d").alias("date"),
+            "followers",
+            pl.col("account").cast(pl.Utf8),
+            pl.col("network").replace_strict(nets, default=pl.col("network")).alias("net"),
+            pl.col("museum").replace_strict(data.names, default=pl.col("museum")).alias("who"),
+        )
+        base = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=12), aria=False)
+        if data.single:
+            chart = base.encode(
+                x=alt.X("date:T", title=t("axis_date")),
+                y=alt.Y("followers:Q", title=t("axis_followers")),
+                color=alt.Color("net:N", title=t("axis_network")),
+                detail="account:N",
+            ).properties(width=WIDTH, height=260)
+        else:
+            chart = (
+                base.encode(
+                    x=alt.X("date:T", title=t("axis_date")),
+                    y=alt.Y("followers:Q", title=t("axis_followers"), scale=alt.Scale(type="log")),
+                    color=alt.Color("who:N", title=t("axis_museum")),
+                    detail="account:N",
+                )
+                .properties(width=WIDTH // 2 - 40, height=160)
+                .facet(facet=alt.Facet("net:N", title=None), columns=2)
+            )
+        section.intro = t("followers_intro")
+        alt_text = t("followers_alt", who=_who(data))
+    section.figures.append(_fig(chart, "chart-followers", alt_text, t("followers_caption")))
+    return section
+
+
+def _monthly_totals(snaps: pl.DataFrame) -> pl.DataFrame:
+    """Per network and month: the sum over accounts of each account's latest snapshot at or
+    before the month's end (an account counts from its first snapshot on)."""
+    last = (
+        snaps.with_columns(
+            month=pl.col("observed_at").dt.replace_time_zone(None).dt.truncate("1mo")
+        )
+        .sort("observed_at")
+        .group_by("network", "account_id", "month")
+        .agg(pl.col("followers").last())
+    )
+    months = last.select(pl.col("month").unique().sort())
+    grid = last.select("network", "account_id").unique().join(months, how="cross")
+    filled = (
+        grid.join(last, on=["network", "account_id", "month"], how="left")
+        .sort("network", "account_id", "month")
+        .with_columns(pl.col("followers").forward_fill().over("network", "account_id"))
+        .drop_nulls("followers")
+    )
+    return (
+        filled.group_by("network", "month")
+        .agg(pl.col("followers").sum())
+        .sort("network", "month")
+        .with_columns(pl.col("month").dt.strftime("%Y-%m-%d"))
+    )
+
+
+# size curve ---------------------------------------------------------------------------------
+def fitted_curve(
+    a: float, b: float, c: float, lo: float, hi: float, points: int = 25
+) -> pl.DataFrame:
+    """The cohort's size curve of docs/scoring.md §2.4, ``log R = a + b (log S − x̃)``, as
+    ``size``/``rate`` points from log size ``lo`` to ``hi``."""
+    step = (hi - lo) / (points - 1) if points > 1 else 0.0
+    xs = [lo + step * i for i in range(points)]
+    return pl.DataFrame(
+        {"size": [math.exp(x) for x in xs], "rate": [math.exp(a + b * (x - c)) for x in xs]}
+    )
+
+
+def size_curve(data: ReportData, t: Texts) -> Section | None:
+    rows = data.scores.filter(
+        pl.col("network") != "all",
+        pl.col("engagement_rate") > 0,
+        pl.col("log_size").is_not_null(),
+        pl.col("rate_basis").is_not_null(),
+    )
+    section = Section(id="size", title=t("s_size"), intro=t("size_intro"))
+    if rows.is_empty():
+        section.paragraphs.append(t("size_none"))
+        return section
+    charts = []
+    slopes = []
+    bases = set()
+    focus_names = {m: data.name(m) for m in data.focus}
+    for (net, basis), part in sorted(
+        rows.group_by("network", "rate_basis"), key=lambda g: str(g[0])
+    ):
+        if part.height < 2:
+            continue
+        label = f"{data.network(str(net))} — {basis_word(t, str(basis))}"
+        bases.add(basis_word(t, str(basis)))
+        first = part.row(0, named=True)
+        a, b, c = first["size_intercept"], first["size_slope"], first["size_center"]
+        points = part.select(
+            pl.col("log_size").exp().alias("size"),
+            pl.col("engagement_rate").alias("rate"),
+            pl.col("museum"),
+        )
+        layers = [
+            alt.Chart(points.select("size", "rate"))
+            .mark_circle(size=14, opacity=0.35, color="#9ca3af", aria=False)
+            .encode(
+                x=alt.X(
+                    "size:Q",
+                    scale=alt.Scale(type="log", nice=False),
+                    title=t("axis_size", basis=basis_word(t, str(basis))),
+                    axis=alt.Axis(format="~s", tickCount=4, grid=False),
+                ),
+                y=alt.Y(
+                    "rate:Q",
+                    scale=alt.Scale(type="log", nice=False),
+                    title=t("axis_rate"),
+                    axis=alt.Axis(format=".2~%", tickCount=4),
+                ),
+            )
+        ]
+        if a is not None and b is not None and c is not None:
+            lo, hi = float(part["log_size"].min()), float(part["log_size"].max())  # type: ignore[arg-type]
+            curve = fitted_curve(a, b, c, lo, hi)
+            layers.append(
+                alt.Chart(curve)
+                .mark_line(color="#111827", strokeWidth=2, aria=False)
+                .encode(x="size:Q", y="rate:Q")
+            )
+            fit = str(first["size_fit"] or "")
+            slope = (
+                t.number(b, 2) if fit == "huber" else t("no_fit", why=fit.removeprefix("none: "))
+            )
+            slopes.append(f"{data.network(str(net))} {slope}")
+        marked = (
+            points.filter(pl.col("museum").is_in(list(focus_names)))
+            .with_columns(
+                pl.col("museum").replace_strict(focus_names, default=pl.col("museum")).alias("who")
+            )
+            .select("size", "rate", "who")
+        )
+        if marked.height:
+            layers.append(
+                alt.Chart(marked)
+                .mark_point(size=90, filled=True, color="#c2410c", aria=False)
+                .encode(x="size:Q", y="rate:Q")
+            )
+            layers.append(
+                alt.Chart(marked)
+                .mark_text(align="right", dx=-8, dy=-9, fontSize=11, color="#7c2d12", aria=False)
+                .encode(x="size:Q", y="rate:Q", text="who:N")
+            )
+        charts.append(alt.layer(*layers).properties(title=label, width=WIDTH // 2 - 40, height=200))
+    if not charts:
+        section.paragraphs.append(t("size_none"))
+        return section
+    chart = alt.concat(*charts, columns=2)
+    caption = t("size_caption", slopes="; ".join(slopes), bases=", ".join(sorted(bases)))
+    who = _who(data) if data.focus else t("none")
+    section.figures.append(_fig(chart, "chart-size", t("size_alt", who=who), caption))
+    return section
+
+
+# young audience -----------------------------------------------------------------------------
+def young(data: ReportData, t: Texts) -> Section | None:
+    lo, hi = data.young_band
+    rows = data.scores.filter(
+        pl.col("museum").is_in(data.focus),
+        pl.col("network") != "all",
+        pl.col("young_share").is_not_null(),
+    )
+    section = Section(id="young", title=t("s_young"), intro=t("young_intro", lo=lo, hi=hi))
+    if rows.is_empty():
+        section.paragraphs.append(t("young_none"))
+        return section
+    frame = rows.select(
+        pl.col("network").replace_strict(data.networks, default=pl.col("network")).alias("net"),
+        pl.col("museum").replace_strict(data.names, default=pl.col("museum")).alias("who"),
+        pl.col("young_share").alias("share"),
+        pl.col("young_share_low").fill_null(pl.col("young_share")).alias("low"),
+        pl.col("young_share_high").fill_null(pl.col("young_share")).alias("high"),
+        pl.col("young_basis")
+        .replace_strict(
+            {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")},
+            default=t("unknown"),
+        )
+        .alias("basis"),
+    )
+    y_field = "net:N" if data.single else "who:N"
+    y_title = t("axis_network") if data.single else t("axis_museum")
+    colours = alt.Scale(
+        domain=[t("measured"), t("estimated"), t("mixed")], range=["#1f5fa8", "#bcd0ea", "#6d93c8"]
+    )
+    bars = (
+        alt.Chart()
+        .mark_bar(aria=False)
+        .encode(
+            x=alt.X("share:Q", title=t("axis_young_share"), axis=alt.Axis(format="%")),
+            y=alt.Y(y_field, title=y_title),
+            color=alt.Color("basis:N", title=t("axis_basis"), scale=colours),
+        )
+    )
+    rules = (
+        alt.Chart()
+        .mark_rule(color="#111827", aria=False)
+        .encode(x="low:Q", x2="high:Q", y=alt.Y(y_field))
+    )
+    layered = alt.layer(bars, rules, data=frame)
+    if data.single:
+        chart = layered.properties(width=WIDTH - 120, height=alt.Step(26))
+    else:
+        chart = layered.properties(width=WIDTH // 2 - 120, height=alt.Step(18)).facet(
+            facet=alt.Facet("net:N", title=None), columns=2
+        )
+    section.figures.append(
+        _fig(chart, "chart-young", t("young_alt", who=_who(data)), t("young_caption"))
+    )
+    table_rows: list[list[Cell]] = []
+    for r in rows.sort("museum", "network").iter_rows(named=True):
+        lead: list[Cell] = [] if data.single else [data.name(r["museum"])]
+        table_rows.append(
+            [
+                *lead,
+                data.network(r["network"]),
+                t.percent(r["young_share"], 0),
+                f"{t.percent(r['young_share_low'], 0)}–{t.percent(r['young_share_high'], 0)}",
+                t.number(r["young_reach"]),
+                young_basis_word(t, r["young_basis"]),
+            ]
+        )
+    first = [] if data.single else [t("col_museum")]
+    shift = len(first)
+    section.tables.append(
+        Table(
+            columns=[
+                *first,
+                t("col_network"),
+                t("col_young_share"),
+                t("col_interval"),
+                t("col_young_reach"),
+                t("col_young_basis"),
+            ],
+            rows=table_rows,
+            caption=t("young_table_caption"),
+            numeric=frozenset({shift + 1, shift + 2, shift + 3}),
+        )
+    )
+    return section
+
+
+def young_cohort(data: ReportData, t: Texts) -> Section | None:
+    if data.single:
+        return None
+    rows = data.scores.filter(
+        pl.col("museum").is_in(data.museums),
+        pl.col("network") != "all",
+        pl.col("young_reach").is_not_null(),
+    )
+    section = Section(id="young-cohort", title=t("s_young_cohort"), intro=t("young_cohort_intro"))
+    if rows.is_empty():
+        section.paragraphs.append(t("young_none"))
+        return section
+    basis_names = {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")}
+    sums = (
+        rows.group_by("network", "young_basis")
+        .agg(pl.col("young_reach").sum().alias("reach"), pl.len().alias("museums"))
+        .with_columns(
+            pl.col("network").replace_strict(data.networks, default=pl.col("network")).alias("net"),
+            pl.col("young_basis").replace_strict(basis_names, default=t("unknown")).alias("basis"),
+        )
+        .sort("network", "young_basis")
+    )
+    colours = alt.Scale(
+        domain=[t("measured"), t("estimated"), t("mixed")], range=["#1f5fa8", "#bcd0ea", "#6d93c8"]
+    )
+    chart = (
+        alt.Chart(sums.select("net", "basis", "reach"))
+        .mark_bar(aria=False)
+        .encode(
+            x=alt.X("reach:Q", title=t("axis_young_reach")),
+            y=alt.Y("net:N", title=t("axis_network")),
+            color=alt.Color("basis:N", title=t("axis_basis"), scale=colours),
+        )
+        .properties(width=WIDTH - 120, height=alt.Step(26))
+    )
+    section.figures.append(
+        _fig(chart, "chart-young-cohort", t("young_cohort_alt"), t("young_cohort_caption"))
+    )
+    table_rows: list[list[Cell]] = [
+        [str(r["net"]), str(r["basis"]), t.number(r["museums"]), t.number(r["reach"])]
+        for r in sums.iter_rows(named=True)
+    ]
+    section.tables.append(
+        Table(
+            columns=[
+                t("col_network"),
+                t("col_young_basis"),
+                t("col_museums"),
+                t("col_young_reach"),
+            ],
+            rows=table_rows,
+            caption=t("young_cohort_caption"),
+            numeric=frozenset({2, 3}),
+        )
+    )
+    return section
+
+
+# top posts ----------------------------------------------------------------------------------
+def top_posts(data: ReportData, t: Texts) -> Section | None:
+    section = Section(id="posts", title=t("s_posts"), intro=t("posts_intro"))
+    if data.posts.is_empty():
+        section.paragraphs.append(t("posts_none"))
+        return section
+    rows: list[list[Cell]] = []
+    for r in data.posts.iter_rows(named=True):
+        text = " ".join((r["text"] or "").split())
+        excerpt = text if len(text) <= 160 else text[:157].rstrip() + "…"
+        over = f"×{t.number(r['overperformance'], 1)}"
+        if r["breakout"]:
+            over += f" ({t('breakout')})"
+        url = r.get("url")
+        link: Cell = Link(t("open_post"), url) if url else t("none")
+        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
+        cells += [
+            data.network(r["network"]),
+            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
+            t.kind(r["kind"]),
+            excerpt,
+            over,
+            basis_word(t, r["rate_basis"]),
+            link,
+        ]
+        rows.append(cells)
+    first = [] if data.single else [t("col_museum")]
+    section.tables.append(
+        Table(
+            columns=[
+                *first,
+                t("col_network"),
+                t("col_date"),
+                t("col_kind"),
+                t("col_text"),
+                t("col_over"),
+                t("col_basis"),
+                t("col_link"),
+            ],
+            rows=rows,
+            caption=t("posts_caption"),
+            numeric=frozenset({len(first) + 4}),
+        )
+    )
+    return section
+
+
+def how_to_read(data: ReportData, t: Texts) -> Section:
+    return Section(id="how-to-read", title=t("s_howto"), html=t("howto"))
+
+
+SECTIONS: list[SectionFn] = [
+    headline,
+    leaderboard,
+    history,
+    followers,
+    size_curve,
+    young,
+    young_cohort,
+    top_posts,
+    how_to_read,
+]
