@@ -172,6 +172,15 @@ def test_youtube_channels_list_gives_it(tmp_path: Path, fixtures: Path) -> None:
     assert created[("youtube", "UCh1ddenSubs0000000000aa")] == utc(2014, 2, 3, 10)
 
 
+@pytest.mark.parametrize("source", ["api/lookup.json", "archive"])
+def test_mastodon_lookup_and_archive_actor_give_it(
+    tmp_path: Path, fixtures: Path, source: str
+) -> None:
+    # the lookup's created_at and the archive actor's published: the same day
+    db = _ingest(tmp_path, fixtures / "mastodon" / source)
+    assert _created(db)[("mastodon", "centrepompidou@mastodon.social")] == utc(2022, 11, 8)
+
+
 def test_an_older_export_without_it_keeps_the_known_date(tmp_path: Path, fixtures: Path) -> None:
     """The archive gives the date; a later API response without it leaves it."""
     archive = tmp_path / "archive"

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engagecore.plugin import Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
 
 from .api import MastodonApiImporter
 from .archive import MastodonArchiveImporter
 from .common import LAUNCHED
 from .common import NETWORK as NAME
+from .demo import MastodonDemoWriter
 from .fetch import MastodonFetcher
 
 # The young-audience prior. What is known: very little. No survey measures Mastodon use by
@@ -86,11 +87,9 @@ def register_importers(register: Callable[[Importer], None]) -> None:
     register(MastodonApiImporter())
 
 
-# demo.py's MastodonDemoWriter (the archive and API responses of a simulated account) is not
-# registered yet: registering a demo writer adds Mastodon to `engage demo`'s simulated
-# networks, which today changes the other networks' simulated data (one random stream for
-# all; tests/test_demo*.py). Register it with `register_demo_writers` once each network has
-# its own stream.
+@hookimpl
+def register_demo_writers(register: Callable[[DemoWriter], None]) -> None:
+    register(MastodonDemoWriter())
 
 
 @hookimpl

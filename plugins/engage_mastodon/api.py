@@ -16,8 +16,8 @@ files; a file may also be a page ``engage fetch`` saved: ``{"statuses": [...],
   boosted status's counts belong to that status and its author, not to the museum.
 * A direct message (``visibility`` ``direct``) is no post: left out.
 * An account (the lookup) gives the account and its ``followers_count`` observed at the
-  response's ``engagecore_observed_at``, else the file's time. Its ``created_at`` is
-  checked, not stored.
+  response's ``engagecore_observed_at``, else the file's time. Its ``created_at`` is the
+  account's creation date (``accounts.created_at``).
 
 Statuses pages are read status by status (``JsonStream``). A page whose statuses come from
 more than one account (a timeline) is refused: they are not one account's posts.
@@ -110,16 +110,19 @@ class _Collected:
             handle = address(acct, host)
         key = account_key(handle)
         name = text_at(acc.get("display_name"), f"{what}.display_name", where, record) or None
+        created = acc.get("created_at")
         self.accounts[key] = {
             "network": NETWORK,
             "account_id": key,
             "handle": handle,
             "display_name": name,
+            # the account's creation (accounts.created_at): the day it joined its instance
+            "created_at": None
+            if created is None
+            else parse_time(created, where, record, f"{what}.created_at"),
         }
         if name:
             self.hints[key] = name
-        if acc.get("created_at") is not None:  # the account's creation: checked, not stored
-            parse_time(acc["created_at"], where, record, f"{what}.created_at")
         return key
 
     def add_post(self, row: dict[str, Any]) -> None:

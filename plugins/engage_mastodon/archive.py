@@ -131,14 +131,16 @@ class MastodonArchiveImporter(Importer):
                 "expected an actor with 'id' (https://instance/users/NAME) and "
                 f"'preferredUsername', got id {actor_id!r}",
             )
-        if doc.get("published") is not None:  # the account's creation: checked, not stored
-            parse_time(doc["published"], where, None, "published")
+        published = doc.get("published")  # the account's creation (accounts.created_at)
         handle = address(username, host)
         return {
             "network": NETWORK,
             "account_id": account_key(handle),
             "handle": handle,
             "display_name": text_at(doc.get("name"), "name", where) or None,
+            "created_at": None
+            if published is None
+            else parse_time(published, where, None, "published"),
             "_uri": actor_id,
         }
 

@@ -169,10 +169,41 @@ def test_without_a_registry_every_museum_of_the_store_is_counted(tmp_path: Path)
 
 
 def test_the_presence_date_is_defined_in_one_place() -> None:
-    assert PRESENT_AT == "min(p.posted_at)"
-    assert presence_sql().count(PRESENT_AT) == 2 and "posted_at" not in presence_sql().replace(
-        PRESENT_AT, ""
-    )
+    assert PRESENT_AT == "least(min(p.posted_at), min(a.created_at))"
+    rest = presence_sql().replace(PRESENT_AT, "")
+    assert presence_sql().count(PRESENT_AT) == 2
+    assert "posted_at" not in rest and "created_at" not in rest
+
+
+def test_an_accounts_creation_date_counts_when_earlier_than_its_first_post(
+    tmp_path: Path,
+) -> None:
+    """M7004's x account was created in 2010 (first post 2013); M7006's was created in 2011
+    and has no post in the store; M7002's creation date (2015) is after its first post."""
+    db = _planted_store(tmp_path / "s.duckdb")
+    with engagecore.open(db) as eng:
+        con = eng.store.con
+        con.execute(
+            "UPDATE accounts SET created_at = TIMESTAMPTZ '2010-02-01 00:00:00+00' "
+            "WHERE account_id = 'x-M7004-0'"
+        )
+        con.execute(
+            "UPDATE accounts SET created_at = TIMESTAMPTZ '2015-01-01 00:00:00+00' "
+            "WHERE account_id = 'x-M7002-0'"
+        )
+        slug = eng.store.fetchall("SELECT slug FROM museums WHERE museofile_id = 'M7006'")[0][0]
+        con.execute(
+            "INSERT INTO accounts (network, account_id, museum, handle, created_at) VALUES "
+            "('x', 'x-M7006-0', ?, 'x-M7006-0', TIMESTAMPTZ '2011-07-01 00:00:00+00')",
+            [slug],
+        )
+        frame = eng.adoption(networks=["x"])
+    planted = {**PLANTED, "M7004": {"x": [2010]}, "M7006": {"x": [2011]}}
+    rows = frame.sort("year")
+    years = range(2009, 2015)
+    assert rows["year"].to_list() == list(years)
+    assert rows["present"].to_list() == _expected(planted, "x", years, None)
+    assert rows["present"].to_list() == [2, 4, 6, 6, 7, 7]
 
 
 def test_the_real_registry_sizes_the_share(tmp_path: Path, shared_data: Path) -> None:

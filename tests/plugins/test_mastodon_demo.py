@@ -1,8 +1,10 @@
 """The Mastodon demo writer (plugins/engage_mastodon/demo.py): a simulated account written as
 its real archive and API responses, read back by the plugin's own importers.
 
-The writer is not registered (``register_demo_writers``): registering it would add Mastodon
-to ``engage demo``'s simulated networks and change the other networks' simulated data."""
+The writer is registered (``register_demo_writers``): ``engage demo`` gives some simulated
+museums a Mastodon account, written in these formats and imported by the real importers. Each
+network has its own random stream in the simulator, so this leaves the other networks'
+simulated data as it was (tests/test_simulate.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from engage_mastodon.demo import MastodonDemoWriter
 
 import engagecore
 from engagecore import plugins
+from engagecore.demo import run_demo
 from engagecore.plugin import ReadContext, Source, choose_importer
 from engagecore.testing import sample_account
 
@@ -31,8 +34,17 @@ def _account() -> engagecore.plugin.DemoAccountData:
     return data
 
 
-def test_the_writer_is_not_registered() -> None:
-    assert "mastodon" not in plugins.registry().demo_writers
+def test_engage_demo_brings_mastodon_archives_and_api_responses(tmp_path: Path) -> None:
+    assert "mastodon" in plugins.registry().demo_writers
+    db = tmp_path / "demo.duckdb"
+    run_demo(db, museums=12, seed=0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql(
+            "SELECT i.importer, count(*) FROM posts p JOIN imports i USING (import_id) "
+            "WHERE p.network = 'mastodon' GROUP BY 1"
+        ).fetchall()
+    assert {name for name, n in rows if n > 0} <= {"mastodon-archive", "mastodon-api"}
+    assert sum(n for _, n in rows) > 0
 
 
 def test_each_file_written_is_claimed_and_read_back(tmp_path: Path) -> None:

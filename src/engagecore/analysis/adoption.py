@@ -7,8 +7,8 @@ museum has one (no registry imported, e.g. a demo store) counts every museum of 
 instead, and says so in ``registry_basis``.
 
 **Presence**: a museum is present on a network from its presence date there, the earliest
-over its accounts on that network of :data:`PRESENT_AT` (today the account's first post in
-the store). That expression is the only place the presence date is defined.
+over its accounts on that network of :data:`PRESENT_AT` (the account's first post in the
+store, or its creation date on the network when that is earlier). That expression is the only place the presence date is defined.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from engagecore.museums import fold
 from engagecore.scoring.inputs import sql_list
 
 #: An account's presence date on its network, as a SQL aggregate over its posts ``p``
-#: joined (LEFT) to the account ``a``: the first post in the store. An account's creation
-#: date, once stored, joins it as ``least(min(p.posted_at), min(a.created_at))``.
-PRESENT_AT = "min(p.posted_at)"
+#: joined (LEFT) to the account ``a``: the earlier of the account's first post in the store
+#: and its creation date on the network (``accounts.created_at``, where the source gives it;
+#: ``least`` skips a NULL, so either alone is enough).
+PRESENT_AT = "least(min(p.posted_at), min(a.created_at))"
 
 #: The network label of the rows counting a museum present on any network.
 ANY_NETWORK = "any"
