@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Fetcher, Importer, NetworkSpec, YoungPrior, hookimpl
+from engagecore.plugin import (
+    DemoWriter,
+    Fetcher,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 from .api import MastodonApiImporter
 from .archive import MastodonArchiveImporter
@@ -60,6 +68,22 @@ SIMULATION: dict[str, Any] = {
     "age_share": 0.0,  # Mastodon gives an account no audience age
 }
 
+# Mastodon has no network-wide rule: each instance (server) sets its own. The largest,
+# mastodon.social (where most museums' accounts are), asks that such media be marked
+# sensitive; its moderators may hide or remove what is not. A summary, not a quote: check the
+# rules of the account's own instance (its /about page).
+NUDITY_RULE = NudityRule(
+    rule="Mastodon: the rules of each instance (mastodon.social: sensitive media)",
+    wording=(
+        "Each server sets its own rules; on mastodon.social, sexually explicit media must be"
+        " marked as sensitive, and its moderators may hide or remove media that is not."
+    ),
+    quoted=False,
+    source="https://mastodon.social/about",
+    consequence="may be hidden behind a sensitive-media warning or removed by the instance's"
+    " moderators",
+)
+
 NETWORK = NetworkSpec(
     name=NAME,
     display_name="Mastodon",
@@ -73,6 +97,7 @@ NETWORK = NetworkSpec(
     basis_order=("followers",),  # the only basis Mastodon gives: no reach, no views
     simulation=SIMULATION,
     wikidata_property="P4033",  # Mastodon address (user@instance)
+    nudity_rule=NUDITY_RULE,
 )
 
 

@@ -87,8 +87,10 @@ def test_rules_come_from_the_plugins_and_a_user_file_extends_them(tmp_path: Path
         encoding="utf-8",
     )
     rules = load_rules(mine)
-    assert "mastodon" not in RULES.networks  # its plugin ships no rule
+    # the user's file replaces the rule Mastodon's plugin ships (mastodon.social's)
+    assert RULES.networks["mastodon"].source == "https://mastodon.social/about"
     assert rules.networks["mastodon"].consequence == "may be hidden by the instance"
+    assert rules.networks["mastodon"].kinds == ("photo",)
     assert rules.networks["facebook"] == RULES.networks["facebook"]
     assert matched_terms("Une Académie d'homme", rules) == ["academie"]
     assert matched_terms("La Vénus de Milo", rules) == []
@@ -105,8 +107,13 @@ def test_rules_come_from_the_plugins_and_a_user_file_extends_them(tmp_path: Path
             "url": [None, None],
         }
     )
-    assert policy_risks(posts, RULES).is_empty()  # no rule for the network: never flagged
-    assert policy_risks(posts, rules)["post_id"].to_list() == ["a"]
+    assert policy_risks(posts, RULES)["post_id"].to_list() == ["a"]
+    flagged = policy_risks(posts, rules)
+    assert flagged["post_id"].to_list() == ["a"]
+    assert flagged["rule"].to_list() == ["Instance rules"]
+    # a network with no rule (none shipped, none in the file): never flagged
+    other = posts.with_columns(network=pl.lit("pixelfed"))
+    assert policy_risks(other, rules).is_empty()
 
 
 def test_rules_file_quotes_meta_and_says_may_never_will() -> None:

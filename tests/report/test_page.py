@@ -225,9 +225,15 @@ def test_size_chart_draws_the_curve_the_scoring_fitted(report_store: Path) -> No
 
 def test_size_caption_gives_each_slope_or_why_none(pages: Pages) -> None:
     with engagecore.open(pages.db, read_only=True) as eng:
-        rows = eng.score().filter(pl.col("network") != "all", pl.col("engagement_rate") > 0)
+        rows = eng.score().filter(
+            pl.col("network") != "all",
+            pl.col("engagement_rate") > 0,
+            pl.col("log_size").is_not_null(),  # a size to draw the museum at
+        )
     caption = parse(pages.single_en).iter("section")[3].iter("figcaption")[0].text()
     for (net,), part in rows.group_by("network"):
+        if part.height < 2:  # a network with one museum: no chart (nothing to compare)
+            continue
         first = part.row(0, named=True)
         name = engagecore.plugins.registry().networks[str(net)].display_name
         if first["size_fit"] == "huber":
