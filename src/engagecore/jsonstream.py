@@ -65,6 +65,48 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
+# -- walking a document whose large parts are read item by item ----------------------------
+
+#: A path in a document: object keys and array indexes from the top.
+Path = tuple[str | int, ...]
+
+
+class Streamed:
+    """Stands, in what :meth:`JsonStream.walk` returns, for an array whose items were read
+    one at a time (given to the caller, or dropped): ``count`` of them."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"Streamed({self.count})"
+
+
+class _Skipped:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+#: Stands for a value :meth:`JsonStream.walk` walked through and dropped.
+SKIPPED: Any = _Skipped()
+#: How :meth:`JsonStream.walk` treats a value (what its ``route`` returns for its path).
+KEEP, DESCEND, ITEMS, SKIP = "keep", "descend", "items", "skip"
+#: Objects nested deeper than this inside a skipped value are decoded whole (bounded).
+_SKIP_DEPTH = 32
+
+
+def path_name(path: Path) -> str:
+    """``("data", "videos", 3)`` → ``data.videos[3]``; ``(0, "feed", 2)`` → ``[0].feed[2]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
 class JsonStream:
     """Reads a JSON document's structure token by token and its values whole.
 
@@ -73,6 +115,11 @@ class JsonStream:
 
     .. versionadded:: 1
     """
+
+    #: How :meth:`walk` treats a value, and what stands for one it did not keep.
+    KEEP, DESCEND, ITEMS, SKIP = KEEP, DESCEND, ITEMS, SKIP
+    Streamed = Streamed
+    SKIPPED = SKIPPED
 
     def __init__(self, fh: Readable, where: str) -> None:
         self._fh = fh
@@ -226,3 +273,129 @@ class JsonStream:
 
     def _too_large(self, limit: int, what: str) -> FormatError:
         return FormatError(self.where, f"{what} larger than {human_size(limit)}", self.record)
+
+    # -- walking ------------------------------------------------------------------------------
+
+    def walk(
+        self,
+        route: Callable[[Path], str],
+        on_item: Callable[[Path, int, Any], None] | None = None,
+        *,
+        item_limit: int,
+        value_limit: int,
+    ) -> Any:
+        """The whole document, walked as ``route(path)`` says for each value:
+
+        - ``KEEP`` (or any other answer): decoded whole, refused past ``value_limit`` characters;
+        - ``DESCEND``: an object or array walked member by member (their paths one longer); a
+          value of another type is kept;
+        - ``ITEMS``: an array whose items are decoded one at a time (each refused past
+          ``item_limit``) and given to ``on_item(path, index, item)`` (dropped when it is None):
+          a :class:`Streamed` stands for it; a value of another type is kept;
+        - ``SKIP``: walked through without being kept (an object member by member, an array item
+          by item): :data:`SKIPPED` stands for it.
+
+        So a file of any size costs one item (or one kept value) and the read buffer. While an
+        item is read, ``record`` names it (``data.videos[4127]``): a file cut short is refused
+        naming the item it ends in. Nothing may follow the document.
+
+        .. versionadded:: 1
+        """
+        found = self._walk((), route, on_item, item_limit, value_limit)
+        self.end()
+        return found
+
+    def _walk(
+        self,
+        path: Path,
+        route: Callable[[Path], str],
+        on_item: Callable[[Path, int, Any], None] | None,
+        item_limit: int,
+        value_limit: int,
+    ) -> Any:
+        how = route(path)
+        first = self.peek()
+        if how == SKIP:
+            self._skip(path, item_limit, value_limit, 0)
+            return SKIPPED
+        if how == ITEMS and first == "[":
+            self.take("[")
+            n = 0
+            if self.peek() == "]":
+                self.take("]")
+                return Streamed(0)
+            outer = self.record
+            while True:
+                record = path_name((*path, n))
+                self.record = record
+                item = self.value(item_limit, "an item")
+                self.record = outer
+                if on_item is not None:
+                    on_item(path, n, item)
+                del item
+                n += 1
+                self.record = record
+                end = self.take(",]")
+                self.record = outer
+                if end == "]":
+                    return Streamed(n)
+        if how == DESCEND and first == "{":
+            self.take("{")
+            out: dict[str, Any] = {}
+            if self.peek() == "}":
+                self.take("}")
+                return out
+            while True:
+                key = self._key(value_limit)
+                out[key] = self._walk((*path, key), route, on_item, item_limit, value_limit)
+                if self.take(",}") == "}":
+                    return out
+        if how == DESCEND and first == "[":
+            self.take("[")
+            items: list[Any] = []
+            if self.peek() == "]":
+                self.take("]")
+                return items
+            while True:
+                items.append(
+                    self._walk((*path, len(items)), route, on_item, item_limit, value_limit)
+                )
+                if self.take(",]") == "]":
+                    return items
+        name = path_name(path)
+        return self.value(value_limit, f"the value of {name!r}" if name else "the document")
+
+    def _key(self, limit: int) -> str:
+        if self.peek() != '"':
+            raise self._invalid("Expecting property name enclosed in double quotes", self._pos)
+        key = self.value(limit, "a key")
+        self.take(":")
+        return str(key)
+
+    def _skip(self, path: Path, item_limit: int, value_limit: int, depth: int) -> None:
+        first = self.peek()
+        if first == "{" and depth < _SKIP_DEPTH:
+            self.take("{")
+            if self.peek() == "}":
+                self.take("}")
+                return
+            while True:
+                key = self._key(value_limit)
+                self._skip((*path, key), item_limit, value_limit, depth + 1)
+                if self.take(",}") == "}":
+                    return
+        if first == "[" and depth < _SKIP_DEPTH:
+            self.take("[")
+            if self.peek() == "]":
+                self.take("]")
+                return
+            outer, n = self.record, 0
+            while True:
+                self.record = path_name((*path, n))
+                self.value(item_limit, "an item")
+                end = self.take(",]")
+                self.record = outer
+                n += 1
+                if end == "]":
+                    return
+        self.value(value_limit, f"the value of {path_name(path)!r}")

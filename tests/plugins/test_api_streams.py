@@ -1,0 +1,139 @@
+"""Saved API responses read item by item (issue 15.5: peak memory ≤ 3× the largest file):
+a large response gives the batch its whole read gives, without being parsed whole, and a
+file cut short is refused naming the file and the item it ends in."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from engagecore import jsonstream, rows
+from engagecore.errors import FormatError
+from engagecore.pluginapi import Importer, ReadContext
+from engagecore.sources import Source
+
+MTIME = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
+
+
+def fixture(fixtures: Path, *parts: str) -> Any:
+    return json.loads((fixtures / Path(*parts)).read_text("utf-8"))
+
+
+def write(path: Path, doc: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.utime(path, (MTIME.timestamp(), MTIME.timestamp()))
+    return path
+
+
+def frames(importer: Importer, path: Path, **options: Any) -> dict[str, pl.DataFrame]:
+    source = Source.open(path)
+    try:
+        batch = importer.read(source, ReadContext(options=options))
+    finally:
+        source.close()
+    out = batch.frames()
+    out["hints"] = pl.DataFrame(sorted(batch.museum_hints.items()), orient="row")
+    return out
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], None]]:
+    """``streamed(module)``: every file of ``module`` streamed, 7 bytes a read (inside
+    strings, numbers and the UTF-8 of accents and emoji), rows kept in frames of 2, and
+    nothing parsed whole."""
+
+    def whole(self: Source, name: str) -> Any:
+        raise AssertionError(f"{name} parsed whole")
+
+    def go(module: Any) -> None:
+        monkeypatch.setattr(module, "STREAM_OVER", 0)
+        monkeypatch.setattr(jsonstream, "_READ_SIZE", 7)
+        monkeypatch.setattr(rows, "CHUNK", 2)
+        monkeypatch.setattr(Source, "read_json", whole)
+        monkeypatch.setattr(Source, "read_text", whole)
+        monkeypatch.setattr(Source, "read_bytes", whole)
+
+    yield go
+
+
+def assert_same(whole: dict[str, pl.DataFrame], got: dict[str, pl.DataFrame]) -> None:
+    assert whole.keys() == got.keys()
+    for name, df in whole.items():
+        assert got[name].equals(df), (name, df, got[name])
+
+
+def assert_cut_refused(
+    importer: Importer, path: Path, at: str, record: str, **options: Any
+) -> None:
+    """The file cut just after ``at`` (the last occurrence) is refused in one line naming
+    the file and ``record``."""
+    text = path.read_text("utf-8")
+    path.write_text(text[: text.rindex(at) + len(at)], encoding="utf-8")
+    with pytest.raises(FormatError) as err:
+        frames(importer, path, **options)
+    message = str(err.value)
+    assert str(path) in message and record in message and "\n" not in message, message
+
+
+# -- TikTok API ----------------------------------------------------------------------------
+
+
+def _tiktok_pages(fixtures: Path) -> list[Any]:
+    page = fixture(fixtures, "tiktok", "api", "video_list_page1.json")
+    videos = page["data"]["videos"]
+    pages = []
+    for p in range(3):
+        batch = []
+        for i in range(5):
+            v = dict(videos[i % 2])
+            vid = str(7567452112981069079 - p * 3 - i)  # pages overlap: the later wins
+            v.update(id=vid, create_time=1761931150 - 60 * (p * 3 + i), like_count=p * 100 + i)
+            v["share_url"] = f"https://www.tiktok.com/@museedemo/video/{vid}"
+            batch.append(v)
+        pages.append({**page, "data": {**page["data"], "videos": batch}})
+    return pages
+
+
+def test_tiktok_api_a_large_response_is_read_video_by_video(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_tiktok import api
+    from engage_tiktok.api import TikTokApiImporter
+
+    pages = _tiktok_pages(fixtures)
+    one = write(tmp_path / "one" / "videos.json", pages[0])
+    many = write(tmp_path / "many" / "pages.json", pages)
+    user = fixture(fixtures, "tiktok", "api", "user_info.json")
+    write(tmp_path / "many" / "user.json", user)
+    importer = TikTokApiImporter()
+    whole = {p: frames(importer, p) for p in (one, many.parent)}
+    posts = whole[many.parent]["posts"]
+    assert posts.height == 11  # 15 videos, 4 seen twice: the later page's counts kept
+    assert posts.filter(pl.col("post_id") == "7567452112981069076")["likes"].item() == 100
+    streamed(api)
+    for path, expected in whole.items():
+        assert_same(expected, frames(importer, path))
+
+
+def test_tiktok_api_a_streamed_response_cut_short_or_an_error_is_refused(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_tiktok import api
+    from engage_tiktok.api import TikTokApiImporter
+
+    streamed(api)
+    path = write(tmp_path / "pages.json", _tiktok_pages(fixtures))
+    assert_cut_refused(TikTokApiImporter(), path, '"like_count": 201', "record [2].data.videos[1]")
+    bad = _tiktok_pages(fixtures)[0]
+    bad["error"] = {"code": "access_token_invalid", "message": "expired", "log_id": "x"}
+    write(path, bad)
+    with pytest.raises(FormatError, match="access_token_invalid: expired"):
+        frames(TikTokApiImporter(), path)
