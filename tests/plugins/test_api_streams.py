@@ -137,3 +137,45 @@ def test_tiktok_api_a_streamed_response_cut_short_or_an_error_is_refused(
     write(path, bad)
     with pytest.raises(FormatError, match="access_token_invalid: expired"):
         frames(TikTokApiImporter(), path)
+
+
+# -- TikTok "Download your data" -----------------------------------------------------------
+
+
+def _tiktok_export(fixtures: Path) -> dict[str, Any]:
+    doc = fixture(fixtures, "tiktok", "export", "user_data_tiktok.json")
+    first = doc["Post"]["Posts"]["VideoList"][0]
+    doc["Activity"]["Video Browsing History"] = {
+        "VideoList": [{"Date": "2025-01-01 10:00:00", "Link": "https://x/video/1/"}] * 4
+    }
+    videos = []
+    for i in range(9):
+        vid = 7567452112981069079 - i % 7  # two videos twice: the later kept
+        videos.append(
+            {
+                **first,
+                "Date": f"2025-0{1 + i % 5}-1{i} 12:00:00",
+                "Link": f"https://www.tiktokv.com/share/video/{vid}/",
+                "Likes": str(i),
+            }
+        )
+    doc["Post"]["Posts"]["VideoList"] = videos
+    return doc
+
+
+def test_tiktok_export_a_large_export_is_read_video_by_video(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_tiktok import export
+    from engage_tiktok.export import TikTokExportImporter
+
+    path = write(tmp_path / "user_data_tiktok.json", _tiktok_export(fixtures))
+    old = fixture(fixtures, "tiktok", "export_2022", "user_data.json")
+    older = write(tmp_path / "old" / "user_data.json", old)  # videos under Video.Videos
+    importer = TikTokExportImporter()
+    whole = {p: frames(importer, p) for p in (path, older)}
+    assert whole[path]["posts"].height == 7
+    streamed(export)
+    for p, expected in whole.items():
+        assert_same(expected, frames(importer, p))
+    assert_cut_refused(importer, path, '"Likes": "7"', "record Post.Posts.VideoList[7]")
