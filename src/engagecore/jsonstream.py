@@ -135,6 +135,9 @@ class JsonStream:
         self._line_start = 0  # the offset where that line starts
         #: the record being read, named in errors (set by the caller)
         self.record: int | str | None = None
+        #: while :meth:`walk` runs, the objects and arrays it is inside, from the top, as
+        #: kept so far (an item's page, with the members read before the item)
+        self.parents: list[Any] = []
 
     # -- input -------------------------------------------------------------------------------
 
@@ -295,8 +298,10 @@ class JsonStream:
         - ``SKIP``: walked through without being kept (an object member by member, an array item
           by item): :data:`SKIPPED` stands for it.
 
-        So a file of any size costs one item (or one kept value) and the read buffer. While an
-        item is read, ``record`` names it (``data.videos[4127]``): a file cut short is refused
+        So a file of any size costs one item (or one kept value) and the read buffer. While
+        ``on_item`` runs, ``parents`` holds the objects and arrays around the item as kept so
+        far (``parents[-1]``: the page, with the members before the array). While an item is
+        read, ``record`` names it (``data.videos[4127]``): a file cut short is refused
         naming the item it ends in. Nothing may follow the document.
 
         .. versionadded:: 1
@@ -345,10 +350,12 @@ class JsonStream:
             if self.peek() == "}":
                 self.take("}")
                 return out
+            self.parents.append(out)
             while True:
                 key = self._key(value_limit)
                 out[key] = self._walk((*path, key), route, on_item, item_limit, value_limit)
                 if self.take(",}") == "}":
+                    self.parents.pop()
                     return out
         if how == DESCEND and first == "[":
             self.take("[")
@@ -356,11 +363,13 @@ class JsonStream:
             if self.peek() == "]":
                 self.take("]")
                 return items
+            self.parents.append(items)
             while True:
                 items.append(
                     self._walk((*path, len(items)), route, on_item, item_limit, value_limit)
                 )
                 if self.take(",]") == "]":
+                    self.parents.pop()
                     return items
         name = path_name(path)
         return self.value(value_limit, f"the value of {name!r}" if name else "the document")

@@ -45,6 +45,14 @@ class Rows:
         if len(self._rows) >= self.chunk:
             self._flush()
 
+    def extend(self, other: Rows) -> None:
+        """Takes over ``other``'s rows, after this collection's (``other`` is left empty)."""
+        other._flush()
+        self._flush()
+        self._frames.extend(other._frames)
+        self._count += other._count
+        other._frames, other._count = [], 0
+
     def _flush(self) -> None:
         if self._rows:
             rows, self._rows = self._rows, []

@@ -179,3 +179,30 @@ def test_tiktok_export_a_large_export_is_read_video_by_video(
     for p, expected in whole.items():
         assert_same(expected, frames(importer, p))
     assert_cut_refused(importer, path, '"Likes": "7"', "record Post.Posts.VideoList[7]")
+
+
+# -- Bluesky getAuthorFeed -----------------------------------------------------------------
+
+
+def test_bluesky_feed_large_pages_are_read_item_by_item(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_bluesky import feed
+    from engage_bluesky.feed import BlueskyFeedImporter
+
+    one = fixture(fixtures, "bluesky", "feed", "page-0001.json")
+    two = fixture(fixtures, "bluesky", "feed", "page-0002.json")
+    # the observation time after the feed (read again with it), pages in an array, the
+    # same posts observed twice (the newer observation kept), a page without a time
+    late = {"feed": one["feed"], "cursor": "c", "engagecore_observed_at": "2025-07-01T00:00:00Z"}
+    write(tmp_path / "folder" / "a.json", [late, two])
+    write(tmp_path / "folder" / "b.json", one)
+    single = write(tmp_path / "single.json", late)
+    importer = BlueskyFeedImporter()
+    whole = {p: frames(importer, p) for p in (tmp_path / "folder", single)}
+    posts = whole[tmp_path / "folder"]["posts"]
+    assert posts.height and posts["observed_at"].max() == datetime(2025, 7, 1, tzinfo=UTC)
+    streamed(feed)
+    for p, expected in whole.items():
+        assert_same(expected, frames(importer, p))
+    assert_cut_refused(importer, single, '"likeCount": ', "record feed[3]")
