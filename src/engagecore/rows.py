@@ -53,6 +53,14 @@ class Rows:
         self._count += other._count
         other._frames, other._count = [], 0
 
+    def copy(self) -> Rows:
+        """A collection holding the same rows (their frames shared, not copied)."""
+        self._flush()
+        out = Rows(self.table, self.chunk)
+        out._frames = list(self._frames)
+        out._count = self._count
+        return out
+
     def _flush(self) -> None:
         if self._rows:
             rows, self._rows = self._rows, []

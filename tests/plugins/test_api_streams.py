@@ -206,3 +206,41 @@ def test_bluesky_feed_large_pages_are_read_item_by_item(
     for p, expected in whole.items():
         assert_same(expected, frames(importer, p))
     assert_cut_refused(importer, single, '"likeCount": ', "record feed[3]")
+
+
+# -- Threads API ---------------------------------------------------------------------------
+
+
+def test_threads_large_responses_are_read_item_by_item(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    import shutil
+
+    from engage_threads import api
+    from engage_threads.api import ThreadsApiImporter
+
+    folder = tmp_path / "fetch"
+    shutil.copytree(fixtures / "threads" / "fetch", folder)
+    page = json.loads((folder / "threads-page-1.json").read_text("utf-8"))
+    for post in page["data"]:  # no username: named by the profile of their owner's id
+        post.pop("username", None)
+        post["owner"] = {"id": "17841401234567890"}
+    page["data"].append(dict(page["data"][0], text="the same post again: the first is kept"))
+    page["engagecore_observed_at"] = "2024-11-08T09:00:00Z"  # after the data: read again
+    write(folder / "threads-page-1.json", page)
+    insights = folder / "insights" / "18050000000000001.json"
+    doc = json.loads(insights.read_text("utf-8"))
+    for metric in doc["data"]:
+        metric.pop("id")
+    doc["engagecore_media_id"] = "18050000000000001"  # after the data too
+    write(insights, doc)
+    pages = write(tmp_path / "pages.json", fixture(fixtures, "threads", "threads-pages.json"))
+    importer = ThreadsApiImporter()
+    whole = {p: frames(importer, p) for p in (folder, pages)}
+    posts = whole[folder]["posts"]
+    assert posts.filter(pl.col("post_id") == "18050000000000001")["views"].item() == 5230
+    assert "the first is kept" not in str(posts["text"].to_list())
+    streamed(api)
+    for p, expected in whole.items():
+        assert_same(expected, frames(importer, p))
+    assert_cut_refused(importer, pages, '"timestamp": ', "record [1].data[")
