@@ -562,7 +562,8 @@ class _Reader:
                     ins.record,
                 )
         accounts: dict[str, dict[str, Any]] = {}
-        posts = self.posts.frame(key="post_id", keep="first")
+        # in their order already: sorted a column at a time, not copied whole
+        posts = self.posts.frame(key="post_id", keep="first", order=("posted_at", "post_id"))
         named = {marker: self._post_username(m) for marker, m in self.unnamed.items()}
         if named:
             posts = posts.with_columns(
@@ -606,7 +607,7 @@ class _Reader:
                 ],
             )
         if posts.height:
-            batch.posts = posts.sort("posted_at", "post_id")
+            batch.posts = posts
         if snapshots:
             batch.follower_snapshots = frame("follower_snapshots", snapshots).unique(
                 subset=["account_id", "observed_at"], keep="last", maintain_order=True

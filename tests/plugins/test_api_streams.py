@@ -244,3 +244,37 @@ def test_threads_large_responses_are_read_item_by_item(
     for p, expected in whole.items():
         assert_same(expected, frames(importer, p))
     assert_cut_refused(importer, pages, '"timestamp": ', "record [1].data[")
+
+
+# -- X API v2 ------------------------------------------------------------------------------
+
+
+def test_x_api_a_large_tweets_page_is_read_item_by_item(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_x import api
+    from engage_x.api import XApiImporter
+
+    page = fixture(fixtures, "x", "api", "tweets-page.json")
+    tweets = []
+    for i in range(11):  # its includes after its data, as X writes them
+        t = dict(page["data"][i % len(page["data"])])
+        t["id"] = str(1853800000000000001 - i)
+        tweets.append(t)
+    page["data"] = tweets
+    page["engagecore_observed_at"] = "2024-11-06T10:00:00Z"
+    big = write(tmp_path / "tweets.json", page)
+    user = write(tmp_path / "user.json", fixture(fixtures, "x", "api", "user.json"))
+    empty = write(tmp_path / "empty.json", fixture(fixtures, "x", "api", "empty-page.json"))
+    importer = XApiImporter()
+    whole = {p: frames(importer, p) for p in (big, user, empty)}
+    assert whole[big]["posts"].height == 11
+    streamed(api)
+    monkeypatch_chunk = pytest.MonkeyPatch()
+    monkeypatch_chunk.setattr(api, "_CHUNK", 2)
+    try:
+        for p, expected in whole.items():
+            assert_same(expected, frames(importer, p))
+        assert_cut_refused(importer, big, '"lang": ', "record data[10]")
+    finally:
+        monkeypatch_chunk.undo()
