@@ -278,3 +278,26 @@ def test_x_api_a_large_tweets_page_is_read_item_by_item(
         assert_cut_refused(importer, big, '"lang": ', "record data[10]")
     finally:
         monkeypatch_chunk.undo()
+
+
+# -- YouTube Analytics ---------------------------------------------------------------------
+
+
+def test_youtube_analytics_a_large_report_is_read_row_by_row(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    from engage_youtube import analytics
+    from engage_youtube.analytics import YouTubeAnalyticsImporter
+
+    doc = fixture(fixtures, "youtube", "analytics_age_gender.json")
+    doc["rows"] = [[*r[:2], r[2] / 4] for r in doc["rows"]] * 4  # rows repeated: summed
+    late = write(tmp_path / "late.json", doc)  # rows, then the request echo naming the channel
+    headers = doc.pop("columnHeaders")
+    doc["columnHeaders"] = headers  # after the rows: read again
+    after = write(tmp_path / "after.json", doc)
+    importer = YouTubeAnalyticsImporter()
+    whole = {p: frames(importer, p) for p in (late, after)}
+    streamed(analytics)
+    for p, expected in whole.items():
+        assert_same(expected, frames(importer, p))
+    assert_cut_refused(importer, late, '"age65-",', "record rows[")
