@@ -397,6 +397,86 @@ def x_api_big(path: Path, size: int) -> Path:
     return out
 
 
+def bluesky_repo_big(path: Path, size: int) -> Path:
+    """A Bluesky repository export (CAR v1 of DAG-CBOR blocks) of about ``size`` bytes of
+    posts, in a two-level tree of 1,000 entries a node (needs libipld, as the importer)."""
+    import hashlib
+
+    import libipld
+
+    did = "did:plc:q6gjnaw2blty4crticxkmujt"
+
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            b, n = n & 0x7F, n >> 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def put(fh: Any, obj: Any, links: list[bytes] = ()) -> bytes:  # type: ignore[assignment]
+        raw = libipld.encode_dag_cbor(obj)
+        for cid in links:  # placeholders (the CID as bytes) made tag-42 links
+            raw = raw.replace(b"\x58\x24" + cid, b"\xd8\x2a\x58\x25\x00" + cid)
+        cid = bytes([1, 0x71, 0x12, 0x20]) + hashlib.sha256(raw).digest()
+        fh.write(varint(len(cid) + len(raw)) + cid + raw)
+        return cid
+
+    tid = "234567abcdefghijklmnopqrstuvwxyz"
+    out = path / "repo.car"
+    body = path / "blocks.part"
+    text = "Nocturne au musée ✨ ce soir jusqu'à 22 h, entrée libre #museum " * 3
+    with body.open("wb") as fh:
+        keys: list[tuple[str, bytes]] = []
+        written, i = 0, 0
+        while written < size:
+            rkey = "3l" + "".join(tid[(i >> (5 * k)) & 31] for k in range(10, -1, -1))
+            rec = {
+                "$type": "app.bsky.feed.post",
+                "text": f"{text}{i}",
+                "langs": ["fr"],
+                "createdAt": f"2025-0{1 + i % 9}-1{i % 10}T10:00:00.000Z",
+            }
+            keys.append((f"app.bsky.feed.post/{rkey}", put(fh, rec)))
+            written += 420
+            i += 1
+        leaves: list[tuple[str, bytes]] = []
+        for at in range(0, len(keys), 1000):
+            part = keys[at : at + 1000]
+            entries = [{"p": 0, "k": k.encode(), "v": v, "t": None} for k, v in part]
+            leaves.append((part[0][0], put(fh, {"l": None, "e": entries}, [v for _, v in part])))
+        # the root's own entries: likes (not read), each followed by a leaf of posts
+        root_entries = [
+            {"p": 0, "k": f"app.bsky.feed.like/{n:013d}".encode(), "v": keys[0][1], "t": c}
+            for n, (_, c) in enumerate(leaves[1:])
+        ]
+        root = put(
+            fh,
+            {"l": leaves[0][1], "e": root_entries},
+            [leaves[0][1], keys[0][1], *(c for _, c in leaves[1:])],
+        )
+        commit = put(
+            fh,
+            {
+                "did": did,
+                "version": 3,
+                "data": root,
+                "rev": "3lbqzvy3aaa2a",
+                "prev": None,
+                "sig": b"\x01" * 64,
+            },
+            [root],
+        )
+    header = libipld.encode_dag_cbor({"version": 1, "roots": [commit]})
+    header = header.replace(b"\x58\x24" + commit, b"\xd8\x2a\x58\x25\x00" + commit)
+    with out.open("wb") as fh:
+        fh.write(varint(len(header)) + header)
+        with body.open("rb") as src:
+            shutil.copyfileobj(src, fh)
+    body.unlink()
+    return out
+
+
 def largest_member(path: Path) -> int:
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
@@ -445,6 +525,7 @@ CASES = (
     "bluesky-feed-big",
     "threads-api-big",
     "x-api-big",
+    "bluesky-repo-big",
 )
 
 
@@ -472,6 +553,7 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         "bluesky-feed-big": bluesky_feed_big,
         "threads-api-big": threads_api_big,
         "x-api-big": x_api_big,
+        "bluesky-repo-big": bluesky_repo_big,
     }
     if name in builders:
         return builders[name](folder, size)

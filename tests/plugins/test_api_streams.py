@@ -301,3 +301,35 @@ def test_youtube_analytics_a_large_report_is_read_row_by_row(
     for p, expected in whole.items():
         assert_same(expected, frames(importer, p))
     assert_cut_refused(importer, late, '"age65-",', "record rows[")
+
+
+# -- Bluesky repository (CAR) --------------------------------------------------------------
+
+
+def test_bluesky_repo_a_large_repository_is_read_block_by_block(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    pytest.importorskip("libipld")
+    from engage_bluesky import repo
+    from engage_bluesky.repo import BlueskyRepoImporter
+
+    path = tmp_path / "repo.car"
+    data = (fixtures / "bluesky" / "repo.car").read_bytes()
+    path.write_bytes(data)
+    os.utime(path, (MTIME.timestamp(), MTIME.timestamp()))
+    importer = BlueskyRepoImporter()
+    whole = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    assert whole["posts"].height >= 4
+    streamed(repo)
+    got = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    assert_same(whole, got)
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(FormatError) as err:
+        frames(importer, path)
+    message = str(err.value)
+    assert str(path) in message and "block " in message and "cut short" in message, message
+    damaged = bytearray(data)
+    damaged[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(FormatError, match=r"block \d+"):
+        frames(importer, path)
