@@ -109,3 +109,20 @@ def test_rows_keep_each_key_once_as_asked_and_in_order() -> None:
     got = r.frame(key="post_id", newest="observed_at", order=("post_id",))
     assert got["likes"].to_list() == [newest[k]["likes"] for k in sorted(newest)]
     assert Rows("posts").frame().height == 0
+
+
+def test_offset_is_the_byte_offset_between_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonstream, "_READ_SIZE", 3)
+    items = [{"t": "é✨" * i, "n": i} for i in range(6)]
+    data = ("\ufeff[ " + ", ".join(json.dumps(i, ensure_ascii=False) for i in items) + "]").encode()
+    doc = JsonStream(io.BytesIO(data), "doc.json")
+    doc.take("[")
+    starts = []
+    while True:
+        doc.peek()
+        starts.append(doc.offset())
+        doc.value(1000)
+        if doc.take(",]") == "]":
+            break
+    for item, at in zip(items, starts, strict=True):
+        assert json.loads(data[at:].decode()[: len(json.dumps(item, ensure_ascii=False))]) == item

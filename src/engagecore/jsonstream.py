@@ -124,7 +124,9 @@ class JsonStream:
     def __init__(self, fh: Readable, where: str) -> None:
         self._fh = fh
         self.where = where
-        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._decode = self._decoder.decode
+        self._bytes = 0  # bytes read from the file
         self._scan = json.JSONDecoder().raw_decode
         self._buf = ""
         self._pos = 0
@@ -156,6 +158,8 @@ class JsonStream:
     def _read(self) -> str:
         """The text of the next bytes of the file ("" at its end)."""
         data = self._fh.read(_READ_SIZE)
+        self._bytes += len(data)
+        end = not data
         if not self._started:
             self._started = True
             start = data[:256]
@@ -164,12 +168,12 @@ class JsonStream:
             if start[:3] == b"\xef\xbb\xbf":
                 data = data[3:]  # a byte-order mark, as Source.read_text drops it
         try:
-            text = self._decode(data, final=not data)
+            text = self._decode(data, final=end)
         except UnicodeDecodeError as exc:
             raise FormatError(
                 self.where, f"expected UTF-8 text ({exc.reason}: save it as UTF-8)"
             ) from exc
-        self._eof = not data
+        self._eof = end
         return text
 
     def _fill(self, size: int = 0, limit: int | None = None, what: str = "") -> None:
@@ -228,6 +232,13 @@ class JsonStream:
             raise self._invalid(message, self._pos)
         self._pos += 1
         return found
+
+    def offset(self) -> int:
+        """How many bytes of the file come before the next character to read (a place to
+        cut the file at, between two values). Costs an encoding of the read buffer."""
+        pending = len(self._decoder.getstate()[0])
+        rest = len(self._buf[self._pos :].encode("utf-8"))
+        return self._bytes - pending - rest
 
     def end(self) -> None:
         """Nothing but whitespace may follow the document."""
