@@ -243,6 +243,9 @@ class _FileBlocks:
         at = self.at[cid]
         return self.codec.decode_dag_cbor(os.pread(self.fd, at & 0xFFFFFFFF, at >> 32))
 
+    def clear(self) -> None:
+        self.at.clear()
+
     def get(self, cid: Any) -> Any:
         return self[cid] if isinstance(cid, bytes) and cid in self.at else None
 
@@ -411,6 +414,7 @@ class BlueskyRepoImporter(Importer):
             if not isinstance(rec, dict):
                 raise FormatError(where, "expected a record object", key)
             rows.add(self._row(collection, rec, did, rkey, handle, where, key, seen))
+        blocks.clear()  # the blocks (or where they lie) go before the posts become one frame
         check_named(ctx, where, [(did, handle)])
         posts = rows.frame(order=("posted_at", "post_id"))
         account = {
