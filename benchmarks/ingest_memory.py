@@ -18,7 +18,16 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
 - ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
 - ``x-archive-zip``: the same archive as a zip;
 - ``youtube-api-big``: one YouTube Data API ``videos.list`` response of about ``--size`` MB
-  (the importers of saved API responses parse a file whole: their worst case).
+  (pages merged: a saved API response's worst case);
+- ``youtube-analytics-big``: a YouTube Analytics ageGroup × gender report of ``--size`` MB
+  (its rows repeated, with tiny percentages);
+- ``tiktok-api-big``: one TikTok Display API ``/v2/video/list/`` response (pages merged);
+- ``tiktok-export-big``: TikTok's "Download your data" JSON, three quarters watch history,
+  a quarter posted videos;
+- ``bluesky-feed-big``: one ``getAuthorFeed`` page (pages merged);
+- ``bluesky-repo-big``: a Bluesky repository export (CAR of DAG-CBOR posts, needs libipld);
+- ``threads-api-big``: one Threads ``/me/threads`` page (pages merged);
+- ``x-api-big``: one X API v2 tweets page, its ``includes`` after its ``data`` (pages merged).
 
 Each runs ``engage ingest INPUT --db NEW`` as the child of a fresh measuring process, which
 reports the child's peak RSS (``getrusage(RUSAGE_CHILDREN)``, the largest resident set the
