@@ -257,11 +257,9 @@ def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collect
 
 
 def _streamable(source: Source, member: str) -> bool:
-    path = source.local_path(member)
-    try:
-        return path is not None and path.stat().st_size > STREAM_OVER
-    except OSError:
-        return False
+    """Whether a member (a file, or in a zip or gzip file) is large enough to be read item by
+    item."""
+    return JsonStream.larger(source, member, STREAM_OVER)
 
 
 def _route(path: tuple[str | int, ...]) -> str:

@@ -199,11 +199,7 @@ class _Reader:
 
     def take(self, name: str) -> None:
         where = self.source.display(name)
-        path = self.source.local_path(name)
-        try:
-            large = path is not None and path.stat().st_size > STREAM_OVER
-        except OSError:
-            large = False
+        large = JsonStream.larger(self.source, name, STREAM_OVER)
         if large:
             self._stream(name, where)
             return

@@ -72,12 +72,9 @@ def _score(head: bytes) -> float:
 
 
 def _streamable(source: Source, name: str) -> bool:
-    """Whether a member is a response file on disk large enough to be read video by video."""
-    path = source.local_path(name)
-    try:
-        return path is not None and path.stat().st_size > STREAM_OVER
-    except OSError:
-        return False
+    """Whether a member (a file, or in a zip or gzip file) is large enough to be read item by
+    item."""
+    return JsonStream.larger(source, name, STREAM_OVER)
 
 
 def _route(path: tuple[str | int, ...]) -> str:

@@ -70,11 +70,9 @@ def _route(path: tuple[str | int, ...]) -> str:
 
 
 def _streamable(source: Source, name: str) -> bool:
-    path = source.local_path(name)
-    try:
-        return path is not None and path.stat().st_size > STREAM_OVER
-    except OSError:
-        return False
+    """Whether a member (a file, or in a zip or gzip file) is large enough to be read item by
+    item."""
+    return JsonStream.larger(source, name, STREAM_OVER)
 
 
 class _Posted:

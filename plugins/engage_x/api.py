@@ -93,11 +93,7 @@ class XApiImporter(Importer):
 
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         display = source.display()
-        path = source.local_path(source.name)
-        try:
-            large = path is not None and path.stat().st_size > STREAM_OVER
-        except OSError:
-            large = False
+        large = JsonStream.larger(source, source.name, STREAM_OVER)
         if large:
             return _stream(source, ctx)
         value = source.read_json(source.name)

@@ -121,6 +121,19 @@ class JsonStream:
     Streamed = Streamed
     SKIPPED = SKIPPED
 
+    @staticmethod
+    def larger(source: Any, name: str, size: int) -> bool:
+        """Whether a member of a :class:`~engagecore.plugin.Source` is larger than ``size``
+        bytes (worth reading through a stream): its size on disk, or, in a zip or a gzip
+        file, whether ``size + 1`` bytes of it inflate (they are read, not kept)."""
+        path = source.local_path(name)
+        try:
+            if path is not None:
+                return bool(path.stat().st_size > size)
+            return len(source.head(name, size + 1)) > size
+        except (OSError, FormatError):
+            return False
+
     def __init__(self, fh: Readable, where: str) -> None:
         self._fh = fh
         self.where = where

@@ -383,3 +383,36 @@ def test_facebook_graph_a_large_page_is_read_in_pieces(
     monkeypatch.setattr(graph_posts, "MAX_POST_BYTES", 100)
     with pytest.raises(PluginFormatError, match=r"posts_page1\.json: a post larger than"):
         frames(importer, folder)
+
+
+# -- in a zip or a gzip file ---------------------------------------------------------------
+
+
+def test_responses_in_a_zip_or_gzipped_are_read_item_by_item_too(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    import gzip
+    import zipfile
+
+    from engage_bluesky import feed
+    from engage_bluesky.feed import BlueskyFeedImporter
+    from engage_tiktok import api
+    from engage_tiktok.api import TikTokApiImporter
+
+    pages = write(tmp_path / "api" / "pages.json", _tiktok_pages(fixtures))
+    archive = tmp_path / "api.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(pages, "api/pages.json")
+    one = fixture(fixtures, "bluesky", "feed", "page-0001.json")
+    page = tmp_path / "feed.json.gz"
+    page.write_bytes(gzip.compress(json.dumps(one).encode()))
+    whole = {
+        archive: frames(TikTokApiImporter(), archive),
+        page: frames(BlueskyFeedImporter(), page),
+    }
+    streamed(api)
+    streamed(feed)
+    assert_same(whole[archive], frames(TikTokApiImporter(), archive))
+    got = frames(BlueskyFeedImporter(), page)
+    for name, df in whole[page].items():  # observed at the file's time: the same file
+        assert got[name].equals(df), name
