@@ -18,7 +18,16 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
 - ``x-archive``: an X archive folder whose ``tweets.js`` is about ``--size`` MB;
 - ``x-archive-zip``: the same archive as a zip;
 - ``youtube-api-big``: one YouTube Data API ``videos.list`` response of about ``--size`` MB
-  (the importers of saved API responses parse a file whole: their worst case).
+  (pages merged: a saved API response's worst case);
+- ``youtube-analytics-big``: a YouTube Analytics ageGroup × gender report of ``--size`` MB
+  (its rows repeated, with tiny percentages);
+- ``tiktok-api-big``: one TikTok Display API ``/v2/video/list/`` response (pages merged);
+- ``tiktok-export-big``: TikTok's "Download your data" JSON, three quarters watch history,
+  a quarter posted videos;
+- ``bluesky-feed-big``: one ``getAuthorFeed`` page (pages merged);
+- ``bluesky-repo-big``: a Bluesky repository export (CAR of DAG-CBOR posts, needs libipld);
+- ``threads-api-big``: one Threads ``/me/threads`` page (pages merged);
+- ``x-api-big``: one X API v2 tweets page, its ``includes`` after its ``data`` (pages merged).
 
 Each runs ``engage ingest INPUT --db NEW`` as the child of a fresh measuring process, which
 reports the child's peak RSS (``getrusage(RUSAGE_CHILDREN)``, the largest resident set the
@@ -41,6 +50,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -224,6 +234,258 @@ def youtube_api_big(path: Path, size: int) -> Path:
     return out
 
 
+def _repeated(out: Path, head: str, item: Any, tail: str, size: int) -> int:
+    """Writes ``head``, then ``item(i)`` (JSON text) for i = 0, 1, ... comma-separated until
+    about ``size`` bytes, then ``tail``; returns how many items were written."""
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(head)
+        written, i = len(head.encode()), 0
+        while written < size:
+            text = ("," if i else "") + item(i)
+            fh.write(text)
+            written += len(text.encode())
+            i += 1
+        fh.write(tail)
+    return i
+
+
+def _fixture(*parts: str) -> Any:
+    return json.loads((HERE.parent / "tests" / "fixtures" / Path(*parts)).read_text("utf-8"))
+
+
+def youtube_analytics_big(path: Path, size: int) -> Path:
+    """A YouTube Analytics ageGroup × gender report of about ``size`` bytes: its rows
+    repeated (tiny percentages, so that the shares stay under 100 %)."""
+    out = path / "analytics.json"
+    doc = _fixture("youtube", "analytics_age_gender.json")
+    rows = doc.pop("rows")
+    head = json.dumps(doc)[:-1] + ', "rows": ['
+    _repeated(
+        out,
+        head,
+        lambda i: json.dumps([*rows[i % len(rows)][:2], 1e-7]),
+        "]}",
+        size,
+    )
+    return out
+
+
+def tiktok_api_big(path: Path, size: int) -> Path:
+    """One TikTok Display API /v2/video/list/ response of about ``size`` bytes (pages merged)."""
+    out = path / "video_list.json"
+    video = _fixture("tiktok", "api", "video_list_page1.json")["data"]["videos"][0]
+
+    def item(i: int) -> str:
+        vid = str(7567452112981069079 - i)
+        return json.dumps(
+            {
+                **video,
+                "id": vid,
+                "create_time": 1761931150 - 60 * i,
+                "share_url": f"https://www.tiktok.com/@museedemo/video/{vid}?utm_source=awxxxx",
+                "embed_link": f"https://www.tiktok.com/player/v1/{vid}",
+            },
+            ensure_ascii=False,
+        )
+
+    tail = (
+        '], "cursor": 0, "has_more": false}, "error": {"code": "ok", "message": "", "log_id": "x"}}'
+    )
+    _repeated(out, '{"data": {"videos": [', item, tail, size)
+    return out
+
+
+def tiktok_export_big(path: Path, size: int) -> Path:
+    """TikTok's "Download your data" JSON of about ``size`` bytes: a watch history of
+    three quarters of it (the part that grows in a real export), then posted videos."""
+    out = path / "user_data_tiktok.json"
+    doc = _fixture("tiktok", "export", "user_data_tiktok.json")
+    posted = doc["Post"]["Posts"]["VideoList"][0]
+    history = json.dumps(
+        {
+            "Date": "2025-01-01 10:00:00",
+            "Link": "https://www.tiktokv.com/share/video/7400000000000000000/",
+        }
+    )
+
+    def video(i: int) -> str:
+        vid = 7567452112981069079 - i
+        return json.dumps(
+            {
+                **posted,
+                "Date": f"2025-0{1 + i % 9}-1{i % 10} 12:00:00",
+                "Link": f"https://www.tiktokv.com/share/video/{vid}/",
+            },
+            ensure_ascii=False,
+        )
+
+    part = out.with_suffix(".part")
+    _repeated(part, "", lambda i: history, "", size * 3 // 4)
+    posts = out.with_suffix(".posts")
+    _repeated(posts, "", video, "", size // 4)
+    activity = doc.pop("Activity")
+    doc.pop("Post")
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write('{"Activity": ' + json.dumps(activity)[:-1])
+        fh.write(', "Video Browsing History": {"VideoList": [')
+        with part.open(encoding="utf-8") as src:
+            shutil.copyfileobj(src, fh)
+        fh.write("]}}, " + json.dumps(doc, ensure_ascii=False)[1:-1])
+        fh.write(', "Post": {"Posts": {"VideoList": [')
+        with posts.open(encoding="utf-8") as src:
+            shutil.copyfileobj(src, fh)
+        fh.write("]}}}")
+    part.unlink()
+    posts.unlink()
+    return out
+
+
+def bluesky_feed_big(path: Path, size: int) -> Path:
+    """One app.bsky.feed.getAuthorFeed page of about ``size`` bytes (pages merged)."""
+    out = path / "feed.json"
+    page = _fixture("bluesky", "feed", "page-0001.json")
+    own = next(x for x in page["feed"] if "reason" not in x)
+    text = json.dumps(own, ensure_ascii=False)
+    rkey = own["post"]["uri"].rsplit("/", 1)[1]
+    _TID = "234567abcdefghijklmnopqrstuvwxyz"
+
+    def item(i: int) -> str:
+        key = "3l" + "".join(_TID[(i >> (5 * k)) & 31] for k in range(11))
+        return text.replace(rkey, key)
+
+    head = '{"engagecore_observed_at": "2025-06-21T08:00:00Z", "feed": ['
+    _repeated(out, head, item, '], "cursor": "x"}', size)
+    return out
+
+
+def threads_api_big(path: Path, size: int) -> Path:
+    """One Threads /me/threads page of about ``size`` bytes (pages merged)."""
+    out = path / "threads.json"
+    post = _fixture("threads", "threads-page.json")["data"][1]
+
+    def item(i: int) -> str:
+        return json.dumps(
+            {
+                **post,
+                "id": str(18050000000000001 + i),
+                "timestamp": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T09:00:00+0000",
+            },
+            ensure_ascii=False,
+        )
+
+    _repeated(
+        out, '{"data": [', item, '], "paging": {"cursors": {"before": "a", "after": "b"}}}', size
+    )
+    return out
+
+
+def x_api_big(path: Path, size: int) -> Path:
+    """One X API v2 tweets page of about ``size`` bytes (pages merged), its includes after
+    its data as X writes them."""
+    out = path / "tweets.json"
+    page = _fixture("x", "api", "tweets-page.json")
+    tweet = page["data"][0]
+
+    def item(i: int) -> str:
+        tid = str(1853800000000000001 - i)
+        return json.dumps(
+            {
+                **tweet,
+                "id": tid,
+                "edit_history_tweet_ids": [tid],
+                "conversation_id": tid,
+                "created_at": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T13:24:09.000Z",
+            },
+            ensure_ascii=False,
+        )
+
+    tail = (
+        "], " + json.dumps({k: v for k, v in page.items() if k != "data"}, ensure_ascii=False)[1:]
+    )
+    _repeated(out, '{"data": [', item, tail, size)
+    return out
+
+
+def bluesky_repo_big(path: Path, size: int) -> Path:
+    """A Bluesky repository export (CAR v1 of DAG-CBOR blocks) of about ``size`` bytes of
+    posts, in a two-level tree of 1,000 entries a node (needs libipld, as the importer)."""
+    import hashlib
+
+    import libipld
+
+    did = "did:plc:q6gjnaw2blty4crticxkmujt"
+
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            b, n = n & 0x7F, n >> 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def put(fh: Any, obj: Any, links: list[bytes] = ()) -> bytes:  # type: ignore[assignment]
+        raw = libipld.encode_dag_cbor(obj)
+        for cid in links:  # placeholders (the CID as bytes) made tag-42 links
+            raw = raw.replace(b"\x58\x24" + cid, b"\xd8\x2a\x58\x25\x00" + cid)
+        cid = bytes([1, 0x71, 0x12, 0x20]) + hashlib.sha256(raw).digest()
+        fh.write(varint(len(cid) + len(raw)) + cid + raw)
+        return cid
+
+    tid = "234567abcdefghijklmnopqrstuvwxyz"
+    out = path / "repo.car"
+    body = path / "blocks.part"
+    text = "Nocturne au musée ✨ ce soir jusqu'à 22 h, entrée libre #museum " * 3
+    with body.open("wb") as fh:
+        keys: list[tuple[str, bytes]] = []
+        written, i = 0, 0
+        while written < size:
+            rkey = "3l" + "".join(tid[(i >> (5 * k)) & 31] for k in range(10, -1, -1))
+            rec = {
+                "$type": "app.bsky.feed.post",
+                "text": f"{text}{i}",
+                "langs": ["fr"],
+                "createdAt": f"2025-0{1 + i % 9}-1{i % 10}T10:00:00.000Z",
+            }
+            keys.append((f"app.bsky.feed.post/{rkey}", put(fh, rec)))
+            written += 420
+            i += 1
+        leaves: list[tuple[str, bytes]] = []
+        for at in range(0, len(keys), 1000):
+            part = keys[at : at + 1000]
+            entries = [{"p": 0, "k": k.encode(), "v": v, "t": None} for k, v in part]
+            leaves.append((part[0][0], put(fh, {"l": None, "e": entries}, [v for _, v in part])))
+        # the root's own entries: likes (not read), each followed by a leaf of posts
+        root_entries = [
+            {"p": 0, "k": f"app.bsky.feed.like/{n:013d}".encode(), "v": keys[0][1], "t": c}
+            for n, (_, c) in enumerate(leaves[1:])
+        ]
+        root = put(
+            fh,
+            {"l": leaves[0][1], "e": root_entries},
+            [leaves[0][1], keys[0][1], *(c for _, c in leaves[1:])],
+        )
+        commit = put(
+            fh,
+            {
+                "did": did,
+                "version": 3,
+                "data": root,
+                "rev": "3lbqzvy3aaa2a",
+                "prev": None,
+                "sig": b"\x01" * 64,
+            },
+            [root],
+        )
+    header = libipld.encode_dag_cbor({"version": 1, "roots": [commit]})
+    header = header.replace(b"\x58\x24" + commit, b"\xd8\x2a\x58\x25\x00" + commit)
+    with out.open("wb") as fh:
+        fh.write(varint(len(header)) + header)
+        with body.open("rb") as src:
+            shutil.copyfileobj(src, fh)
+    body.unlink()
+    return out
+
+
 def largest_member(path: Path) -> int:
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
@@ -266,6 +528,13 @@ CASES = (
     "x-archive",
     "x-archive-zip",
     "youtube-api-big",
+    "youtube-analytics-big",
+    "tiktok-api-big",
+    "tiktok-export-big",
+    "bluesky-feed-big",
+    "threads-api-big",
+    "x-api-big",
+    "bluesky-repo-big",
 )
 
 
@@ -286,6 +555,17 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return instagram_big(folder, size)
     if name == "youtube-api-big":
         return youtube_api_big(folder, size)
+    builders = {
+        "youtube-analytics-big": youtube_analytics_big,
+        "tiktok-api-big": tiktok_api_big,
+        "tiktok-export-big": tiktok_export_big,
+        "bluesky-feed-big": bluesky_feed_big,
+        "threads-api-big": threads_api_big,
+        "x-api-big": x_api_big,
+        "bluesky-repo-big": bluesky_repo_big,
+    }
+    if name in builders:
+        return builders[name](folder, size)
     if name.startswith("graph-big"):
         dump = graph_dump(folder / "graph", size)
         return zipped(dump.parent, folder / "graph.zip") if name.endswith("zip") else dump

@@ -21,6 +21,12 @@ member is such a file (the pages of a cursor walk).
 A page whose items come from more than one account (``getTimeline``, a custom feed) is
 refused: its posts are not one account's. ``observed_at`` is the page's
 ``engagecore_observed_at``, else the file's modification time.
+
+A page file on disk larger than :data:`STREAM_OVER` bytes is read item by item
+(:meth:`engagecore.plugin.JsonStream.walk`), its posts kept in frames
+(:class:`engagecore.plugin.Rows`): parsed whole, a 200 MB page cost 8.3× its size. When a
+page's ``engagecore_observed_at`` comes after its ``feed``, the file is read a second time,
+the time known.
 """
 
 from __future__ import annotations
@@ -29,14 +35,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import polars as pl
-
 from engagecore.plugin import (
-    POSTS,
     Batch,
     FormatError,
     Importer,
+    JsonStream,
     ReadContext,
+    Rows,
     Source,
     check_named,
     count_at,
@@ -72,6 +77,14 @@ COUNTS = (
     ("quoteCount", "quotes"),
     ("bookmarkCount", "saves"),  # bookmarks, in post views since September 2025
 )
+#: Keys a streamed page's skeleton gets: the time its items were read with, their accounts.
+_SEEN, _ACTORS = "\0seen", "\0actors"
+#: A page file larger than this (bytes) is read item by item.
+STREAM_OVER = 4 * 1024 * 1024
+#: The longest feed item (characters) a streamed page may hold.
+MAX_ITEM_CHARS = 16 * 1024 * 1024
+#: The longest other value of a streamed page.
+MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 
 def _detect_member(source: Source, member: str) -> float:
@@ -87,7 +100,7 @@ def _detect_member(source: Source, member: str) -> float:
 
 @dataclass
 class _Collected:
-    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    posts: Rows = field(default_factory=lambda: Rows("posts"))
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     last_page_empty: bool = False
@@ -109,9 +122,14 @@ class _Collected:
         return did
 
     def add_post(self, row: dict[str, Any]) -> None:
-        old = self.posts.get(row["post_id"])
-        if old is None or row["observed_at"] >= old["observed_at"]:
-            self.posts[row["post_id"]] = row
+        self.posts.add(row)
+
+    def extend(self, other: _Collected) -> None:
+        """Takes over what ``other`` gathered (a file read apart)."""
+        self.posts.extend(other.posts)
+        self.accounts.update(other.accounts)
+        self.hints.update(other.hints)
+        self.last_page_empty = other.last_page_empty
 
 
 def _content(post: dict[str, Any], where: str, record: str) -> dict[str, Any]:
@@ -238,6 +256,95 @@ def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collect
     out.last_page_empty = not feed
 
 
+def _streamable(source: Source, member: str) -> bool:
+    """Whether a member (a file, or in a zip or gzip file) is large enough to be read item by
+    item."""
+    return JsonStream.larger(source, member, STREAM_OVER)
+
+
+def _route(path: tuple[str | int, ...]) -> str:
+    """A page (or an array of pages): ``feed`` item by item, the rest kept."""
+    if path == () or (len(path) == 1 and isinstance(path[0], int)):
+        return JsonStream.DESCEND
+    return JsonStream.ITEMS if path[-1] == "feed" else JsonStream.KEEP
+
+
+def _stream_file(source: Source, member: str, out: _Collected) -> None:
+    """A page file read item by item (twice when a page's observation time follows its
+    feed: its posts are then read again with it)."""
+    where = source.display(member)
+    sub = _Collected()
+    pages = _stream_pass(source, member, sub, None)
+    listed = pages if isinstance(pages, list) else [pages]
+    finals = [_page_time(source, member, page) for page in listed]
+    if any(
+        _SEEN in page and page[_SEEN] != t
+        for page, t in zip(listed, finals, strict=True)
+        if isinstance(page, dict)
+    ):
+        sub = _Collected()
+        pages = _stream_pass(source, member, sub, finals)
+        listed = pages if isinstance(pages, list) else [pages]
+    for p, page in enumerate(listed):
+        prefix = f"[{p}]." if isinstance(pages, list) else ""
+        _check_page(page, where, prefix, sub)
+    out.extend(sub)
+
+
+def _page_time(source: Source, member: str, page: Any) -> datetime | None:
+    return observed_at(source, member, page) if isinstance(page, dict) else None
+
+
+def _stream_pass(
+    source: Source, member: str, out: _Collected, times: list[datetime | None] | None
+) -> Any:
+    where = source.display(member)
+    actors: dict[int, set[str]] = {}
+
+    def item(path: tuple[str | int, ...], i: int, value: Any) -> None:
+        p = path[0] if isinstance(path[0], int) else 0
+        page = doc.parents[-1]
+        seen = page.get(_SEEN)
+        if seen is None:
+            seen = times[p] if times is not None else observed_at(source, member, page)
+            page[_SEEN] = seen
+        prefix = f"[{p}]." if isinstance(path[0], int) else ""
+        actors.setdefault(p, set()).add(_read_item(value, where, f"{prefix}feed[{i}]", seen, out))
+        page[_ACTORS] = actors[p]
+
+    with source.stream(member) as fh:
+        doc = JsonStream(fh, where)
+        return doc.walk(_route, item, item_limit=MAX_ITEM_CHARS, value_limit=MAX_VALUE_CHARS)
+
+
+def _check_page(page: Any, where: str, prefix: str, out: _Collected) -> None:
+    """The checks of :func:`_read_page` on a page whose feed was streamed."""
+    if not isinstance(page, dict):
+        raise FormatError(where, "expected a getAuthorFeed response object", prefix or None)
+    if "error" in page and "feed" not in page:
+        raise FormatError(
+            where,
+            f"is a saved XRPC error ({page.get('error')}: {page.get('message', '')}), not a feed",
+            prefix or None,
+        )
+    feed = page.get("feed")
+    if not isinstance(feed, JsonStream.Streamed):
+        raise FormatError(
+            where,
+            "expected an app.bsky.feed.getAuthorFeed response with a 'feed' list",
+            prefix or None,
+        )
+    actors = page.get(_ACTORS, set())
+    if len(actors) > 1:
+        raise FormatError(
+            where,
+            f"expected the feed of one account (getAuthorFeed), found posts of {len(actors)} "
+            "accounts (a timeline or a custom feed?)",
+            prefix or None,
+        )
+    out.last_page_empty = not feed.count
+
+
 class BlueskyFeedImporter(Importer):
     """Reads saved ``app.bsky.feed.getAuthorFeed`` pages."""
 
@@ -256,6 +363,9 @@ class BlueskyFeedImporter(Importer):
         out = _Collected()
         for member in names:
             where = source.display(member)
+            if _streamable(source, member):
+                _stream_file(source, member, out)
+                continue
             doc = load(source, member, "post")
             if isinstance(doc, list):
                 for p, page in enumerate(doc):
@@ -264,10 +374,11 @@ class BlueskyFeedImporter(Importer):
                 _read_page(doc, where, "", observed_at(source, member, doc), out)
         accounts = [(a["account_id"], a["handle"]) for a in out.accounts.values()]
         check_named(ctx, source.display(), accounts)
-        rows = sorted(out.posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
+        posts = out.posts.frame(key="post_id", newest="observed_at", order=("posted_at", "post_id"))
+        rows = posts.height
         return Batch(
             accounts=frame("accounts", list(out.accounts.values())) if out.accounts else None,
-            posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
+            posts=posts,
             museum_hints=dict(out.hints),
             empty_reason=(
                 None

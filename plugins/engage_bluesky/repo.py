@@ -19,24 +19,28 @@ name of its ``app.bsky.actor.profile`` record; the handle is not in the reposito
 
 A ``createdAt`` before Bluesky existed (a backdated import) is replaced by the time in the
 record key when the key is a TID (the time its record was written, to the microsecond).
+
+A file on disk larger than :data:`STREAM_OVER` bytes is not held in memory: its blocks are
+read one at a time (each checked against its CID and decoded, as ever), only where each lies
+is kept, and the tree's nodes and records are read again from the file as the tree is walked;
+posts are kept in frames (:class:`engagecore.plugin.Rows`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import polars as pl
-
 from engagecore.plugin import (
-    POSTS,
     Batch,
     FormatError,
     Importer,
     ReadContext,
+    Rows,
     Source,
     UsageError,
     check_named,
@@ -66,6 +70,8 @@ _SHA256 = 0x12
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 #: The CAR v1 header, as DAG-CBOR writes it: a two-entry map with "roots" first.
 _HEADER_START = b"\xa2eroots"
+#: A repository file larger than this (bytes) is read block by block, not held in memory.
+STREAM_OVER = 4 * 1024 * 1024
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -146,6 +152,104 @@ def _blocks(data: bytes, where: str) -> tuple[list[bytes], Iterator[tuple[int, b
     return [bytes(r) for r in roots], walk(pos + size)
 
 
+def _read_varint(fh: Any) -> tuple[int, int] | None:
+    """An unsigned LEB128 varint read from ``fh``: (value, its size in bytes); None at the
+    end of the file; ValueError if cut."""
+    value = shift = size = 0
+    while True:
+        byte = fh.read(1)
+        if not byte:
+            if size == 0:
+                return None
+            raise ValueError("a varint runs past the end")
+        size += 1
+        value |= (byte[0] & 0x7F) << shift
+        if not byte[0] & 0x80:
+            return value, size
+        shift += 7
+        if shift > 63:
+            raise ValueError("a varint runs past the end")
+
+
+class _FileBlocks:
+    """A repository file's blocks by CID, read from the file when asked for: only where
+    each block lies is held (its every block checked and decoded once when indexed)."""
+
+    def __init__(self, path: Any, where: str) -> None:
+        self.where = where
+        self.fd = os.open(path, os.O_RDONLY)
+        self.at: dict[bytes, int] = {}  # CID → body offset << 32 | body length
+        self.codec = _codec()
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def index(self) -> list[bytes]:
+        """Reads every block once; returns the header's roots."""
+        codec, where = self.codec, self.where
+        with os.fdopen(os.dup(self.fd), "rb", buffering=1 << 20) as fh:
+            try:
+                first = _read_varint(fh)
+                if first is None:
+                    raise ValueError("a varint runs past the end")
+                size, pos = first
+                header = codec.decode_dag_cbor(fh.read(size))
+            except ValueError as exc:
+                raise FormatError(where, f"expected a CAR file header ({exc})") from None
+            roots = header.get("roots") if isinstance(header, dict) else None
+            if (
+                not isinstance(header, dict)
+                or header.get("version") != 1
+                or not isinstance(roots, list)
+            ):
+                raise FormatError(where, "expected a CAR v1 header with 'version' 1 and 'roots'")
+            pos += size
+            n = 0
+            while True:
+                try:
+                    found = _read_varint(fh)
+                    if found is None:
+                        break
+                    length, skip = found
+                    data = fh.read(length)
+                    if len(data) < length:
+                        raise ValueError("the file ends inside it (cut short?)")
+                    cid_end, code, digest = _cid_end(data, 0)
+                except ValueError as exc:
+                    raise FormatError(
+                        where, f"expected a whole CAR block: {exc}", f"block {n}"
+                    ) from None
+                body = data[cid_end:]
+                if code == _SHA256 and hashlib.sha256(body).digest() != digest:
+                    raise FormatError(
+                        where,
+                        "expected the block's bytes to match its CID (a damaged file)",
+                        f"block {n}",
+                    )
+                try:
+                    codec.decode_dag_cbor(body)
+                except (ValueError, RecursionError) as exc:
+                    raise FormatError(
+                        where, f"expected a DAG-CBOR record ({exc})", f"block {n}"
+                    ) from None
+                self.at[data[:cid_end]] = (pos + skip + cid_end) << 32 | len(body)
+                n, pos = n + 1, pos + skip + length
+        return [bytes(r) for r in roots]
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self.at
+
+    def __getitem__(self, cid: bytes) -> Any:
+        at = self.at[cid]
+        return self.codec.decode_dag_cbor(os.pread(self.fd, at & 0xFFFFFFFF, at >> 32))
+
+    def clear(self) -> None:
+        self.at.clear()
+
+    def get(self, cid: Any) -> Any:
+        return self[cid] if isinstance(cid, bytes) and cid in self.at else None
+
+
 def _codec() -> Any:
     try:
         return importlib.import_module("libipld")
@@ -188,7 +292,7 @@ def _when(value: Any, rkey: str, where: str, record: str) -> datetime:
 class _Tree:
     """The records of a repository: the Merkle search tree walked from the commit."""
 
-    def __init__(self, blocks: dict[bytes, Any], where: str) -> None:
+    def __init__(self, blocks: Any, where: str) -> None:
         self.blocks = blocks
         self.where = where
 
@@ -247,6 +351,23 @@ class BlueskyRepoImporter(Importer):
     def read(self, source: Source, ctx: ReadContext) -> Batch:
         member = source.names()[0]
         where = source.display(member)
+        path = source.local_path(member)
+        try:
+            large = path is not None and path.stat().st_size > STREAM_OVER
+        except OSError:
+            large = False
+        if not large:
+            return self._read(source, ctx, member, self._load(source, member, where))
+        blocks = _FileBlocks(path, where)
+        try:
+            roots = blocks.index()
+            return self._read(source, ctx, member, (roots, blocks))
+        finally:
+            blocks.close()
+
+    @staticmethod
+    def _load(source: Source, member: str, where: str) -> tuple[list[bytes], Any]:
+        """A small repository read whole: its roots and its decoded blocks."""
         data = source.read_bytes(member)
         roots, walk = _blocks(data, where)
         codec = _codec()
@@ -258,6 +379,13 @@ class BlueskyRepoImporter(Importer):
                 raise FormatError(
                     where, f"expected a DAG-CBOR record ({exc})", f"block {n}"
                 ) from None
+        return roots, blocks
+
+    def _read(
+        self, source: Source, ctx: ReadContext, member: str, found: tuple[list[bytes], Any]
+    ) -> Batch:
+        where = source.display(member)
+        roots, blocks = found
         if len(roots) != 1 or not isinstance(blocks.get(roots[0]), dict):
             raise FormatError(where, "expected the header's root to be the repository's commit")
         commit = blocks[roots[0]]
@@ -268,7 +396,7 @@ class BlueskyRepoImporter(Importer):
         seen = modified_at(source, member)
         given = given_account(ctx)
         handle = given.lstrip("@") if given and not given.startswith("did:") else None
-        rows: list[dict[str, Any]] = []
+        rows = Rows("posts")
         display_name: str | None = None
         root = commit.get("data")
         tree.node(root, "tree root")
@@ -285,9 +413,10 @@ class BlueskyRepoImporter(Importer):
                 continue
             if not isinstance(rec, dict):
                 raise FormatError(where, "expected a record object", key)
-            rows.append(self._row(collection, rec, did, rkey, handle, where, key, seen))
+            rows.add(self._row(collection, rec, did, rkey, handle, where, key, seen))
+        blocks.clear()  # the blocks (or where they lie) go before the posts become one frame
         check_named(ctx, where, [(did, handle)])
-        rows.sort(key=lambda r: (r["posted_at"], r["post_id"]))
+        posts = rows.frame(order=("posted_at", "post_id"))
         account = {
             "network": NETWORK,
             "account_id": did,
@@ -296,10 +425,10 @@ class BlueskyRepoImporter(Importer):
         }
         return Batch(
             accounts=frame("accounts", [account]),
-            posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
+            posts=posts,
             museum_hints={did: display_name} if display_name else {},
             empty_reason=None
-            if rows
+            if posts.height
             else "the repository holds no post (an account that never posted)",
         )
 

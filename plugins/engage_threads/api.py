@@ -27,6 +27,12 @@ else the profile whose id is its ``owner.id``, else the only profile of the sour
 ``--account``, else the only username the source's posts name. ``observed_at`` of a file: its
 top-level ``engagecore_observed_at`` when present, else its modification time
 (:func:`engagecore.plugin.observed_at`); a post's counts are observed when its insights were.
+
+A response file on disk larger than :data:`STREAM_OVER` bytes is read item by item
+(:meth:`engagecore.plugin.JsonStream.walk`) and each post becomes its row as it is read,
+kept in frames (:class:`engagecore.plugin.Rows`): parsed whole, a 200 MB page cost 10× its
+size. When a page's ``engagecore_observed_at`` or ``engagecore_media_id`` comes after its
+``data``, the file is read a second time, that value known.
 """
 
 from __future__ import annotations
@@ -35,11 +41,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import polars as pl
+
 from engagecore.plugin import (
+    OBSERVED_AT_KEY,
     Batch,
     FormatError,
     Importer,
+    JsonStream,
     ReadContext,
+    Rows,
     Source,
     check_named,
     count_at,
@@ -68,15 +79,25 @@ from .common import (
 
 #: A folder with more JSON files than this is not one saved fetch: let the ingest walk in.
 _MAX_MEMBERS = 20_000
+#: A response file larger than this (bytes) is read item by item.
+STREAM_OVER = 4 * 1024 * 1024
+#: The longest item (characters) a streamed response may hold.
+MAX_ITEM_CHARS = 16 * 1024 * 1024
+#: The longest other value of a streamed response.
+MAX_VALUE_CHARS = 16 * 1024 * 1024
+#: A post's account_id until its account is known: this, then its owner's id (if any).
+_UNNAMED = "\0"
+#: The page keys an item's reading depends on: a later one means reading the file again.
+_PAGE_KEYS = (OBSERVED_AT_KEY, MEDIA_ID_FIELD)
 
 
 @dataclass
-class _Media:
-    media_id: str
+class _Unnamed:
+    """The first post of an owner whose username the post does not give."""
+
+    owner_id: str | None
     where: str
     record: str
-    data: dict[str, Any]
-    observed_at: datetime
 
 
 @dataclass
@@ -166,7 +187,9 @@ class _Reader:
     def __init__(self, source: Source, ctx: ReadContext) -> None:
         self.source = source
         self.ctx = ctx
-        self.media: dict[str, _Media] = {}
+        self.media: set[str] = set()
+        self.posts = Rows("posts")
+        self.unnamed: dict[str, _Unnamed] = {}
         self.insights: dict[str, _Insights] = {}
         self.profiles: list[_Profile] = []
         self.user_metrics: list[_UserMetric] = []
@@ -176,6 +199,10 @@ class _Reader:
 
     def take(self, name: str) -> None:
         where = self.source.display(name)
+        large = JsonStream.larger(self.source, name, STREAM_OVER)
+        if large:
+            self._stream(name, where)
+            return
         doc = self.source.read_json(name)  # invalid or cut JSON: a FormatError naming the file
         observed = observed_at(self.source, name, doc)
         if isinstance(doc, list):  # an array of saved responses
@@ -188,6 +215,95 @@ class _Reader:
         else:
             raise FormatError(where, f"expected a Threads API response object, got {doc!r:.40}")
 
+    def _stream(self, name: str, where: str) -> None:
+        """A response file read item by item (twice when a key its items depend on comes
+        after them)."""
+        state = self._state()
+        try:
+            doc, keys = self._stream_pass(name, where, None)
+            pages = doc if isinstance(doc, list) else [doc]
+            late = any(
+                isinstance(page, dict) and any(k in page and k not in got for k in _PAGE_KEYS)
+                for page, got in zip(pages, keys, strict=True)
+                if got is not None
+            )
+        except FormatError:
+            # an item refused for want of a key its page may give after it: read the pages
+            # alone, then again with them if they do
+            self._restore(state)
+            state = self._state()
+            doc, _ = self._stream_pass(name, where, None, items=False)
+            pages = doc if isinstance(doc, list) else [doc]
+            if not any(isinstance(page, dict) and set(_PAGE_KEYS) & page.keys() for page in pages):
+                raise
+            late = True
+        if late:
+            self._restore(state)
+            doc, _ = self._stream_pass(name, where, pages)
+        if isinstance(doc, list):
+            for p, page in enumerate(doc, start=1):
+                if not isinstance(page, dict):
+                    raise FormatError(where, "expected a Threads API response object", f"#{p}")
+                self._page(page, where, f"page {p}, ", observed_at(self.source, name, page))
+        elif isinstance(doc, dict):
+            self._page(doc, where, "", observed_at(self.source, name, doc))
+        else:
+            raise FormatError(where, f"expected a Threads API response object, got {doc!r:.40}")
+
+    def _stream_pass(
+        self, name: str, where: str, pages: list[Any] | None, items: bool = True
+    ) -> tuple[Any, list[set[str] | None]]:
+        """One reading of a file: its pages without their items, and per page the keys it
+        had when its first item was read (None: no item; every key without ``items``)."""
+        keys: list[set[str] | None] = []
+        times: dict[int, datetime] = {}
+
+        def route(path: tuple[str | int, ...]) -> str:
+            if path == () or (len(path) == 1 and isinstance(path[0], int)):
+                return JsonStream.DESCEND
+            return JsonStream.ITEMS if path[-1] == "data" else JsonStream.KEEP
+
+        def item(path: tuple[str | int, ...], j: int, value: Any) -> None:
+            p = path[0] if isinstance(path[0], int) else 0
+            page = pages[p] if pages is not None else doc.parents[-1]
+            if p >= len(keys):
+                keys.extend([None] * (p + 1 - len(keys)))
+            if keys[p] is None:
+                keys[p] = set(doc.parents[-1])
+                times[p] = observed_at(self.source, name, page)
+            prefix = f"page {p + 1}, " if isinstance(path[0], int) else ""
+            self._item(value, page, where, f"{prefix}#{j + 1}", times[p])
+
+        with self.source.stream(name) as fh:
+            doc = JsonStream(fh, where)
+            found = doc.walk(
+                route,
+                item if items else None,
+                item_limit=MAX_ITEM_CHARS,
+                value_limit=MAX_VALUE_CHARS,
+            )
+        count = len(found) if isinstance(found, list) else 1
+        keys.extend([None] * (count - len(keys)))
+        return found, keys
+
+    def _state(self) -> dict[str, Any]:
+        """What reading a file changes, to come back to (the posts' frames are shared)."""
+        return {
+            "media": set(self.media),
+            "posts": self.posts.copy(),
+            "unnamed": dict(self.unnamed),
+            "insights": {
+                k: _Insights(v.where, v.record, v.observed_at, dict(v.counts))
+                for k, v in self.insights.items()
+            },
+            "profiles": list(self.profiles),
+            "user_metrics": list(self.user_metrics),
+            "empty_pages": self.empty_pages,
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def _page(self, page: dict[str, Any], where: str, prefix: str, observed: datetime) -> None:
         if "error" in page:
             error = page["error"]
@@ -196,7 +312,10 @@ class _Reader:
                 where, f"is a Threads API error response: {message!r}", prefix.rstrip(", ") or None
             )
         data = page.get("data")
-        if isinstance(data, list):
+        if isinstance(data, JsonStream.Streamed):  # its items were read as they came
+            if not data.count:
+                self.empty_pages += 1
+        elif isinstance(data, list):
             if not data:
                 self.empty_pages += 1
             for j, item in enumerate(data, start=1):
@@ -250,8 +369,20 @@ class _Reader:
         if mid is None or isinstance(mid, bool | dict | list) or str(mid).strip() == "":
             raise FormatError(where, "expected a post 'id'", record.rstrip(", ") or None)
         mid = str(mid).strip()
-        if mid not in self.media:  # the same post in two saved pages: the first is kept
-            self.media[mid] = _Media(mid, where, f"id {mid}", item, observed)
+        if mid in self.media:  # the same post in two saved pages: the first is kept
+            return
+        self.media.add(mid)
+        record = f"id {mid}"
+        raw = text_at(item.get("username"), "username", where, record)
+        if raw:
+            account = username(raw)
+        else:  # named once the whole source is read: by its owner's profile, or else
+            owner = item.get("owner")
+            owner_id = owner.get("id") if isinstance(owner, dict) else None
+            owner_id = str(owner_id) if owner_id is not None else None
+            account = _UNNAMED + (owner_id or "")
+            self.unnamed.setdefault(account, _Unnamed(owner_id, where, record))
+        self.posts.add(self._post(mid, item, where, record, observed, account))
 
     def _metric(
         self,
@@ -332,16 +463,11 @@ class _Reader:
 
     # -- building frames -------------------------------------------------------------------
 
-    def _post_username(self, m: _Media) -> str:
-        d = m.data
-        raw = text_at(d.get("username"), "username", m.where, m.record)
-        if raw:
-            return username(raw)
-        owner = d.get("owner")
-        owner_id = owner.get("id") if isinstance(owner, dict) else None
-        if owner_id is not None:
+    def _post_username(self, m: _Unnamed) -> str:
+        """The account of posts that give no username."""
+        if m.owner_id is not None:
             for p in self.profiles:
-                if p.user_id == str(owner_id):
+                if p.user_id == m.owner_id:
                     return p.username
         if len({p.username for p in self.profiles}) == 1:
             return self.profiles[0].username
@@ -374,30 +500,32 @@ class _Reader:
             metric.record,
         )
 
-    def _post(self, m: _Media, account: str) -> dict[str, Any]:
-        d = m.data
-        posted = parse_time(d.get("timestamp"), "timestamp", m.where, m.record)
-        media_type = text_at(d.get("media_type"), "media_type", m.where, m.record)
+    @staticmethod
+    def _post(
+        media_id: str,
+        d: dict[str, Any],
+        where: str,
+        record: str,
+        observed: datetime,
+        account: str,
+    ) -> dict[str, Any]:
+        """A post's row, its counts NULL (they come from its insights, if any)."""
+        posted = parse_time(d.get("timestamp"), "timestamp", where, record)
+        media_type = text_at(d.get("media_type"), "media_type", where, record)
         media_type = (media_type or "").upper()
         kind = KINDS.get(media_type, "other")
         if kind == "text" and text_at(
-            d.get("link_attachment_url"), "link_attachment_url", m.where, m.record
+            d.get("link_attachment_url"), "link_attachment_url", where, record
         ):
             kind = "link"
-        text = text_at(d.get("text"), "text", m.where, m.record)
-        topic = text_at(d.get("topic_tag"), "topic_tag", m.where, m.record)
+        text = text_at(d.get("text"), "text", where, record)
+        topic = text_at(d.get("topic_tag"), "topic_tag", where, record)
         # Threads gives a post one tag: the topic tag, else the first #tag of the text (the
         # one Threads made the tag; later '#words' stay plain text on Threads).
         tags = [topic.lstrip("#")] if topic else hashtags(text)[:1]
-        insights = self.insights.get(m.media_id)
-        counts: dict[str, int | None] = dict.fromkeys(MEDIA_METRICS.values())
-        observed = m.observed_at
-        if insights is not None:
-            counts.update(insights.counts)
-            observed = insights.observed_at
         return {
             "network": NETWORK_NAME,
-            "post_id": m.media_id,
+            "post_id": media_id,
             "account_id": account,
             "posted_at": posted,
             "kind": kind,
@@ -405,10 +533,20 @@ class _Reader:
             "text": text or None,
             "hashtags": tags,
             "mentions": mentions(text),
-            "url": text_at(d.get("permalink"), "permalink", m.where, m.record) or None,
+            "url": text_at(d.get("permalink"), "permalink", where, record) or None,
             "observed_at": observed,
-            **counts,
         }
+
+    def _with_insights(self, posts: pl.DataFrame) -> pl.DataFrame:
+        """Posts with the counts of their insights, observed when those were."""
+        if not self.insights or not posts.height:
+            return posts
+        counts = list(MEDIA_METRICS.values())
+        joined = posts.drop(counts).join(
+            _insight_rows(self.insights), on="post_id", how="left", maintain_order="left"
+        )
+        joined = joined.with_columns(observed_at=pl.coalesce("_seen", "observed_at"))
+        return joined.select(posts.columns)
 
     def batch(self) -> Batch:
         for media_id, ins in self.insights.items():
@@ -420,17 +558,22 @@ class _Reader:
                     ins.record,
                 )
         accounts: dict[str, dict[str, Any]] = {}
-        posts = []
-        for m in self.media.values():
-            account = self._post_username(m)
+        # in their order already: sorted a column at a time, not copied whole
+        posts = self.posts.frame(key="post_id", keep="first", order=("posted_at", "post_id"))
+        named = {marker: self._post_username(m) for marker, m in self.unnamed.items()}
+        if named:
+            posts = posts.with_columns(
+                pl.col("account_id").replace(list(named), list(named.values()))
+            )
+        for account in posts.get_column("account_id").unique().sort().to_list():
             accounts.setdefault(account, {"handle": account, "display_name": None})
-            posts.append(self._post(m, account))
+        posts = self._with_insights(posts)
         hints: dict[str, str] = {}
         for p in self.profiles:
             accounts[p.username] = {"handle": p.username, "display_name": p.name}
             if p.name:
                 hints[p.username] = p.name
-        post_users = {row["account_id"] for row in posts}
+        post_users = set(posts.get_column("account_id").to_list())
         snapshots: list[dict[str, Any]] = []
         ages: list[dict[str, Any]] = []
         for metric in self.user_metrics:
@@ -459,8 +602,8 @@ class _Reader:
                     for a, v in sorted(accounts.items())
                 ],
             )
-        if posts:
-            batch.posts = frame("posts", posts).sort("posted_at", "post_id")
+        if posts.height:
+            batch.posts = posts
         if snapshots:
             batch.follower_snapshots = frame("follower_snapshots", snapshots).unique(
                 subset=["account_id", "observed_at"], keep="last", maintain_order=True
@@ -469,7 +612,7 @@ class _Reader:
             batch.audience_age = frame("audience_age", ages).unique(
                 subset=["account_id", "observed_at", "age_band"], keep="last", maintain_order=True
             )
-        if not (posts or snapshots or ages):
+        if not (posts.height or snapshots or ages):
             if self.profiles:
                 batch.empty_reason = (
                     "a profile response: the account only (its posts are in /threads pages, "
@@ -478,6 +621,24 @@ class _Reader:
             elif self.empty_pages:
                 batch.empty_reason = "a page past the last result"
         return batch
+
+
+def _insight_rows(insights: dict[str, _Insights]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "post_id": list(insights),
+            "_seen": [i.observed_at for i in insights.values()],
+            **{
+                column: [i.counts.get(column) for i in insights.values()]
+                for column in MEDIA_METRICS.values()
+            },
+        },
+        schema={
+            "post_id": pl.Utf8,
+            "_seen": pl.Datetime("us", "UTC"),
+            **dict.fromkeys(MEDIA_METRICS.values(), pl.Int64),
+        },
+    )
 
 
 def _age_rows(account: str, metric: _UserMetric) -> list[dict[str, Any]]:

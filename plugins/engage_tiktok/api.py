@@ -13,6 +13,12 @@ One response, an array of responses (pages), or a folder or zip of them. A respo
 an error (``"error": {"code": "access_token_invalid", ...}``) is refused with TikTok's
 code and message. A count the response leaves out is NULL. The responses state no time of
 their own: counts are observed at the file's modification time.
+
+A response file on disk larger than :data:`STREAM_OVER` bytes is read video by video
+(:meth:`engagecore.plugin.JsonStream.walk`), its posts kept in frames
+(:class:`engagecore.plugin.Rows`): parsed whole, a 200 MB response cost 8.7× its size.
+Its error, when it has one, is then found after its videos: a response with both an error and
+a video that is not one is refused for the video.
 """
 
 from __future__ import annotations
@@ -21,12 +27,16 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
+
 from engagecore import plugin
 from engagecore.plugin import (
     Batch,
     FormatError,
     Importer,
+    JsonStream,
     ReadContext,
+    Rows,
     Source,
     check_named,
     given_account,
@@ -42,6 +52,12 @@ _COUNTS = {
     "comment_count": "comments",
     "share_count": "shares",
 }
+#: A response file larger than this (bytes) is read video by video.
+STREAM_OVER = 4 * 1024 * 1024
+#: The longest video object (characters) a streamed response may hold.
+MAX_ITEM_CHARS = 16 * 1024 * 1024
+#: The longest other value of a streamed response.
+MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 
 def _score(head: bytes) -> float:
@@ -53,6 +69,35 @@ def _score(head: bytes) -> float:
     if b'"error":{"code":"' in head and b'"log_id":' in head and b'"data":' in head:
         return 0.85  # an error response: claimed, to say what TikTok answered
     return 0.0
+
+
+def _streamable(source: Source, name: str) -> bool:
+    """Whether a member (a file, or in a zip or gzip file) is large enough to be read item by
+    item."""
+    return JsonStream.larger(source, name, STREAM_OVER)
+
+
+def _route(path: tuple[str | int, ...]) -> str:
+    """A response (or an array of them): ``data.videos`` item by item, the rest kept."""
+    if path and isinstance(path[0], int):
+        path = path[1:]  # a page of an array of pages
+    if path in ((), ("data",)):
+        return JsonStream.DESCEND
+    return JsonStream.ITEMS if path == ("data", "videos") else JsonStream.KEEP
+
+
+def _stream(source: Source, name: str, where: str, seen: datetime, video: Any) -> Any:
+    """A response file read video by video (each given to ``video``); returns the
+    response(s) without their videos (a :class:`JsonStream.Streamed` in their place)."""
+
+    def item(path: tuple[str | int, ...], j: int, value: Any) -> None:
+        i = path[0] if isinstance(path[0], int) else 0
+        video(where, f"{i}, video {j}", seen, value)
+
+    with source.stream(name) as fh:
+        return JsonStream(fh, where).walk(
+            _route, item, item_limit=MAX_ITEM_CHARS, value_limit=MAX_VALUE_CHARS
+        )
 
 
 def _responses(data: Any, where: str) -> list[dict[str, Any]]:
@@ -99,12 +144,30 @@ class TikTokApiImporter(Importer):
         members = self._members(source)
         if not members:
             raise FormatError(source.display(), "expected TikTok API responses (JSON)")
-        posts: dict[str, dict[str, Any]] = {}
+        rows = Rows("posts")
         users: dict[str, tuple[datetime, int | None, str | None]] = {}
         handles: set[str] = set()
+
+        def video(where: str, record: str, seen: datetime, item: Any) -> None:
+            row = self._video(item, where, record, seen)
+            if row["account_id"]:
+                handles.add(row["account_id"])
+            rows.add(row)
+
         for name in sorted(members):
             where = source.display(name)
             seen = modified_at(source, name)
+            if _streamable(source, name):
+                pages = _stream(source, name, where, seen, video)
+                _responses(pages, where)
+                for i, page in enumerate(pages if isinstance(pages, list) else [pages]):
+                    user = page["data"].get("user")
+                    if isinstance(user, dict):
+                        self._user(user, where, i, seen, users)
+                    videos = page["data"].get("videos")
+                    if videos is not None and not isinstance(videos, JsonStream.Streamed):
+                        raise FormatError(where, "expected 'data.videos' to be a list", i)
+                continue
             for i, page in enumerate(_responses(source.read_json(name), where)):
                 data = page["data"]
                 user = data.get("user")
@@ -115,15 +178,13 @@ class TikTokApiImporter(Importer):
                     continue
                 if not isinstance(videos, list):
                     raise FormatError(where, "expected 'data.videos' to be a list", i)
-                for j, video in enumerate(videos):
-                    row = self._video(video, where, f"{i}, video {j}", seen)
-                    if row["account_id"]:
-                        handles.add(row["account_id"])
-                    posts[row["post_id"]] = row
+                for j, item in enumerate(videos):
+                    video(where, f"{i}, video {j}", seen, item)
+        posts = rows.frame(key="post_id", keep="last", order=("posted_at", "post_id"))
         account = self._account(handles | set(users), ctx, source.display())
-        for row in posts.values():
-            row["account_id"] = row["account_id"] or account
-        accounts = sorted({r["account_id"] for r in posts.values()} | set(users) | {account})
+        posts = posts.with_columns(pl.col("account_id").fill_null(account))
+        posted_by = set(posts.get_column("account_id").unique().to_list())
+        accounts = sorted(posted_by | set(users) | {account})
         batch = Batch(
             accounts=plugin.frame(
                 "accounts",
@@ -137,9 +198,7 @@ class TikTokApiImporter(Importer):
                     for a in accounts
                 ],
             ),
-            posts=plugin.frame(
-                "posts", sorted(posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
-            ),
+            posts=posts,
         )
         snaps = [
             {"network": NETWORK_NAME, "account_id": a, "observed_at": at, "followers": n}
@@ -148,7 +207,7 @@ class TikTokApiImporter(Importer):
         ]
         if snaps:
             batch.follower_snapshots = plugin.frame("follower_snapshots", snaps)
-        if not posts and not snaps:
+        if not posts.height and not snaps:
             batch.empty_reason = "the responses hold no video (a page past the last result)"
         for a, (_, _, display) in users.items():
             if display:

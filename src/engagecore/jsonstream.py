@@ -65,6 +65,48 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
+# -- walking a document whose large parts are read item by item ----------------------------
+
+#: A path in a document: object keys and array indexes from the top.
+Path = tuple[str | int, ...]
+
+
+class Streamed:
+    """Stands, in what :meth:`JsonStream.walk` returns, for an array whose items were read
+    one at a time (given to the caller, or dropped): ``count`` of them."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"Streamed({self.count})"
+
+
+class _Skipped:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+#: Stands for a value :meth:`JsonStream.walk` walked through and dropped.
+SKIPPED: Any = _Skipped()
+#: How :meth:`JsonStream.walk` treats a value (what its ``route`` returns for its path).
+KEEP, DESCEND, ITEMS, SKIP = "keep", "descend", "items", "skip"
+#: Objects nested deeper than this inside a skipped value are decoded whole (bounded).
+_SKIP_DEPTH = 32
+
+
+def path_name(path: Path) -> str:
+    """``("data", "videos", 3)`` → ``data.videos[3]``; ``(0, "feed", 2)`` → ``[0].feed[2]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
 class JsonStream:
     """Reads a JSON document's structure token by token and its values whole.
 
@@ -74,10 +116,30 @@ class JsonStream:
     .. versionadded:: 1
     """
 
+    #: How :meth:`walk` treats a value, and what stands for one it did not keep.
+    KEEP, DESCEND, ITEMS, SKIP = KEEP, DESCEND, ITEMS, SKIP
+    Streamed = Streamed
+    SKIPPED = SKIPPED
+
+    @staticmethod
+    def larger(source: Any, name: str, size: int) -> bool:
+        """Whether a member of a :class:`~engagecore.plugin.Source` is larger than ``size``
+        bytes (worth reading through a stream): its size on disk, or, in a zip or a gzip
+        file, whether ``size + 1`` bytes of it inflate (they are read, not kept)."""
+        path = source.local_path(name)
+        try:
+            if path is not None:
+                return bool(path.stat().st_size > size)
+            return len(source.head(name, size + 1)) > size
+        except (OSError, FormatError):
+            return False
+
     def __init__(self, fh: Readable, where: str) -> None:
         self._fh = fh
         self.where = where
-        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._decode = self._decoder.decode
+        self._bytes = 0  # bytes read from the file
         self._scan = json.JSONDecoder().raw_decode
         self._buf = ""
         self._pos = 0
@@ -88,6 +150,9 @@ class JsonStream:
         self._line_start = 0  # the offset where that line starts
         #: the record being read, named in errors (set by the caller)
         self.record: int | str | None = None
+        #: while :meth:`walk` runs, the objects and arrays it is inside, from the top, as
+        #: kept so far (an item's page, with the members read before the item)
+        self.parents: list[Any] = []
 
     # -- input -------------------------------------------------------------------------------
 
@@ -106,6 +171,8 @@ class JsonStream:
     def _read(self) -> str:
         """The text of the next bytes of the file ("" at its end)."""
         data = self._fh.read(_READ_SIZE)
+        self._bytes += len(data)
+        end = not data
         if not self._started:
             self._started = True
             start = data[:256]
@@ -114,12 +181,12 @@ class JsonStream:
             if start[:3] == b"\xef\xbb\xbf":
                 data = data[3:]  # a byte-order mark, as Source.read_text drops it
         try:
-            text = self._decode(data, final=not data)
+            text = self._decode(data, final=end)
         except UnicodeDecodeError as exc:
             raise FormatError(
                 self.where, f"expected UTF-8 text ({exc.reason}: save it as UTF-8)"
             ) from exc
-        self._eof = not data
+        self._eof = end
         return text
 
     def _fill(self, size: int = 0, limit: int | None = None, what: str = "") -> None:
@@ -179,6 +246,13 @@ class JsonStream:
         self._pos += 1
         return found
 
+    def offset(self) -> int:
+        """How many bytes of the file come before the next character to read (a place to
+        cut the file at, between two values). Costs an encoding of the read buffer."""
+        pending = len(self._decoder.getstate()[0])
+        rest = len(self._buf[self._pos :].encode("utf-8"))
+        return self._bytes - pending - rest
+
     def end(self) -> None:
         """Nothing but whitespace may follow the document."""
         if self.peek():
@@ -226,3 +300,135 @@ class JsonStream:
 
     def _too_large(self, limit: int, what: str) -> FormatError:
         return FormatError(self.where, f"{what} larger than {human_size(limit)}", self.record)
+
+    # -- walking ------------------------------------------------------------------------------
+
+    def walk(
+        self,
+        route: Callable[[Path], str],
+        on_item: Callable[[Path, int, Any], None] | None = None,
+        *,
+        item_limit: int,
+        value_limit: int,
+    ) -> Any:
+        """The whole document, walked as ``route(path)`` says for each value:
+
+        - ``KEEP`` (or any other answer): decoded whole, refused past ``value_limit`` characters;
+        - ``DESCEND``: an object or array walked member by member (their paths one longer); a
+          value of another type is kept;
+        - ``ITEMS``: an array whose items are decoded one at a time (each refused past
+          ``item_limit``) and given to ``on_item(path, index, item)`` (dropped when it is None):
+          a :class:`Streamed` stands for it; a value of another type is kept;
+        - ``SKIP``: walked through without being kept (an object member by member, an array item
+          by item): :data:`SKIPPED` stands for it.
+
+        So a file of any size costs one item (or one kept value) and the read buffer. While
+        ``on_item`` runs, ``parents`` holds the objects and arrays around the item as kept so
+        far (``parents[-1]``: the page, with the members before the array). While an item is
+        read, ``record`` names it (``data.videos[4127]``): a file cut short is refused
+        naming the item it ends in. Nothing may follow the document.
+
+        .. versionadded:: 1
+        """
+        found = self._walk((), route, on_item, item_limit, value_limit)
+        self.end()
+        return found
+
+    def _walk(
+        self,
+        path: Path,
+        route: Callable[[Path], str],
+        on_item: Callable[[Path, int, Any], None] | None,
+        item_limit: int,
+        value_limit: int,
+    ) -> Any:
+        how = route(path)
+        first = self.peek()
+        if how == SKIP:
+            self._skip(path, item_limit, value_limit, 0)
+            return SKIPPED
+        if how == ITEMS and first == "[":
+            self.take("[")
+            n = 0
+            if self.peek() == "]":
+                self.take("]")
+                return Streamed(0)
+            outer = self.record
+            while True:
+                record = path_name((*path, n))
+                self.record = record
+                item = self.value(item_limit, "an item")
+                self.record = outer
+                if on_item is not None:
+                    on_item(path, n, item)
+                del item
+                n += 1
+                self.record = record
+                end = self.take(",]")
+                self.record = outer
+                if end == "]":
+                    return Streamed(n)
+        if how == DESCEND and first == "{":
+            self.take("{")
+            out: dict[str, Any] = {}
+            if self.peek() == "}":
+                self.take("}")
+                return out
+            self.parents.append(out)
+            while True:
+                key = self._key(value_limit)
+                out[key] = self._walk((*path, key), route, on_item, item_limit, value_limit)
+                if self.take(",}") == "}":
+                    self.parents.pop()
+                    return out
+        if how == DESCEND and first == "[":
+            self.take("[")
+            items: list[Any] = []
+            if self.peek() == "]":
+                self.take("]")
+                return items
+            self.parents.append(items)
+            while True:
+                items.append(
+                    self._walk((*path, len(items)), route, on_item, item_limit, value_limit)
+                )
+                if self.take(",]") == "]":
+                    self.parents.pop()
+                    return items
+        name = path_name(path)
+        return self.value(value_limit, f"the value of {name!r}" if name else "the document")
+
+    def _key(self, limit: int) -> str:
+        if self.peek() != '"':
+            raise self._invalid("Expecting property name enclosed in double quotes", self._pos)
+        key = self.value(limit, "a key")
+        self.take(":")
+        return str(key)
+
+    def _skip(self, path: Path, item_limit: int, value_limit: int, depth: int) -> None:
+        first = self.peek()
+        if first == "{" and depth < _SKIP_DEPTH:
+            self.take("{")
+            if self.peek() == "}":
+                self.take("}")
+                return
+            while True:
+                key = self._key(value_limit)
+                self._skip((*path, key), item_limit, value_limit, depth + 1)
+                if self.take(",}") == "}":
+                    return
+        if first == "[" and depth < _SKIP_DEPTH:
+            self.take("[")
+            if self.peek() == "]":
+                self.take("]")
+                return
+            outer, n = self.record, 0
+            while True:
+                self.record = path_name((*path, n))
+                self.value(item_limit, "an item")
+                end = self.take(",]")
+                self.record = outer
+                n += 1
+                if end == "]":
+                    return
+        self.value(value_limit, f"the value of {path_name(path)!r}")

@@ -48,6 +48,7 @@ from engagecore.reading import (
     parse_observed_at,
     read_errors,
 )
+from engagecore.rows import Rows
 from engagecore.schema import (
     ACCOUNTS,
     AUDIENCE_AGE,
@@ -119,6 +120,7 @@ __all__ = [
     "PluginError",
     "ReadContext",
     "RegistryReader",
+    "Rows",
     "Source",
     "UsageError",
     "YoungPrior",

@@ -7,8 +7,10 @@ measured); the array alone is parsed element by element with ``format='array'``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engage_facebook.graph.detect import top_level_data
-from engagecore.plugin import copy_range
+from engagecore.plugin import JsonStream, copy_range
 
 _DECODER: Final = json.JSONDecoder()
 
@@ -164,3 +166,173 @@ def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
             copy_range(src, out, start, end)
         except OSError:  # a broken pipe among them: the reader went away
             return
+
+
+#: Bytes of posts DuckDB reads from one pipe: it holds what it reads from a pipe (the whole
+#: array, read in one: +1.2× a 200 MB dump), so a large array goes in pieces of this size.
+CHUNK_BYTES: Final = 16 * 1024 * 1024
+#: Posts read between two looks at how far the piece has come.
+_LOOK_EVERY: Final = 1000
+
+
+class _Done:
+    """The feeder's last word: None when all went well, else what it raised."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+@contextmanager
+def array_chunks(
+    src: Path, start: int, end: int, stem: Path, display: str, limit: int
+) -> Iterator[Iterator[Path]]:
+    """The array at bytes [start, end) of ``src`` as pipes of about :data:`CHUNK_BYTES` of
+    whole posts each (``[`` posts ``]``), fed one after the other by a thread that finds
+    where posts end by reading them (:class:`engagecore.plugin.JsonStream`; a post longer than
+    ``limit`` characters is refused). Reading a pipe to its end gives the next one; an error
+    of the feeder is raised by the iterator. Where there are no named pipes, one piece."""
+    if not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
+        with array_slice(src, start, end, stem) as path:
+            yield iter([path])
+        return
+    handoff: queue.Queue[Path | _Done] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    current: list[Path] = []
+    feeder = threading.Thread(
+        target=_feed_chunks,
+        args=(src, start, end, stem, display, limit, handoff, stop, current),
+        daemon=True,
+    )
+    feeder.start()
+
+    def pipes() -> Iterator[Path]:
+        while True:
+            got = handoff.get()
+            if isinstance(got, _Done):
+                if got.error is not None:
+                    raise got.error
+                return
+            yield got
+
+    try:
+        yield pipes()
+    finally:
+        stop.set()
+        while feeder.is_alive():
+            with contextlib.suppress(queue.Empty):
+                handoff.get_nowait()  # a feeder waiting to hand a pipe over
+            for pipe in list(current):
+                # a feeder waiting for its reader, or writing to one that stopped
+                try:
+                    fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+                except OSError:
+                    continue
+                os.close(fd)
+            feeder.join(0.05)
+        for pipe in current:
+            pipe.unlink(missing_ok=True)
+
+
+def _feed_chunks(
+    src: Path,
+    start: int,
+    end: int,
+    stem: Path,
+    display: str,
+    limit: int,
+    handoff: queue.Queue[Path | _Done],
+    stop: threading.Event,
+    current: list[Path],
+) -> None:
+    error: BaseException | None = None
+    try:
+        with src.open("rb") as fh:
+            fh.seek(start)
+            doc = JsonStream(_Bounded(fh, end - start), display)
+            doc.take("[")
+            first = start + doc.offset()
+            k, n = 0, 0
+            if doc.peek() == "]":
+                _hand(src, first, first, stem, 0, handoff, stop, current)
+                return
+            while not stop.is_set():
+                doc.record = n
+                doc.value(limit, "a post")
+                n += 1
+                last = doc.peek() == "]"
+                if last or n % _LOOK_EVERY == 0:
+                    after = start + doc.offset()
+                    if last or after - first >= CHUNK_BYTES:
+                        _hand(src, first, after, stem, k, handoff, stop, current)
+                        k += 1
+                        if last:
+                            doc.take("]")
+                            doc.end()
+                            return
+                        doc.take(",")
+                        first = start + doc.offset()
+                        continue
+                doc.take(",")
+    except BaseException as exc:  # handed to the reader, raised there
+        error = exc
+    finally:
+        while not stop.is_set():
+            try:
+                handoff.put(_Done(error), timeout=0.05)
+                break
+            except queue.Full:
+                continue
+
+
+def _hand(
+    src: Path,
+    first: int,
+    after: int,
+    stem: Path,
+    k: int,
+    handoff: queue.Queue[Path | _Done],
+    stop: threading.Event,
+    current: list[Path],
+) -> None:
+    """Bytes [first, after) of ``src`` (whole posts) given to the reader as ``[`` them ``]``
+    through a new pipe."""
+    for old in current:
+        old.unlink(missing_ok=True)
+    current.clear()
+    pipe = stem.parent / f"{stem.name}-{k}.pipe"
+    os.mkfifo(pipe, 0o600)
+    current.append(pipe)
+    while True:
+        if stop.is_set():
+            return
+        try:
+            handoff.put(pipe, timeout=0.05)
+            break
+        except queue.Full:
+            continue
+    try:
+        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
+    except OSError:
+        return
+    with out:
+        try:
+            out.write(b"[")
+            copy_range(src, out, first, after)
+            out.write(b"]")
+        except OSError:  # a broken pipe among them: the reader went away
+            return
+
+
+class _Bounded:
+    """The first ``size`` bytes of a file, from where it stands."""
+
+    def __init__(self, fh: Any, size: int) -> None:
+        self.fh = fh
+        self.left = size
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.left <= 0:
+            return b""
+        data = self.fh.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data

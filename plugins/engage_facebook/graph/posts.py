@@ -3,7 +3,7 @@ then normalized to :data:`engagecore.plugin.POSTS` rows.
 
 Small pages are read together by one ``read_json`` over their list of paths. A large page
 (a whole dump in one ``{"data": [...]}``) is sliced to its ``data`` array and streamed with
-``format='array'`` (see :mod:`large_page`): DuckDB then parses post by post, where reading the
+``format='array'`` in pieces of 16 MiB of posts (see :mod:`large_page`): DuckDB then parses post by post, where reading the
 wrapping object holds the whole document in memory at once (5× the file, measured). The
 result crosses into polars as Arrow batches merged into large chunks (DuckDB yields one small
 batch per page file).
@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from engage_facebook.common import MAX_POST_BYTES, POST_METRICS
 from engage_facebook.graph import post_fields
-from engage_facebook.graph.large_page import array_slice, array_span
+from engage_facebook.graph.large_page import array_chunks, array_span
 from engagecore import plugin
 from engagecore.plugin import FormatError, interrupts
 from engagecore.plugin import human_size as human
@@ -124,12 +124,31 @@ class PostsReader:
         paging: dict[str, Any] = paging_raw if isinstance(paging_raw, dict) else {}
         urls = " ".join(str(paging.get(k, "")) for k in ("next", "previous"))
         source = post_fields.array_source(idx, post_fields.shares_requested(urls))
+        stem = self.workdir / f"posts-{idx}"
         try:
-            with array_slice(f.path, span.start, span.end, self.workdir / f"posts-{idx}") as path:
-                rel = self.con.sql(
-                    post_fields.posts_query(source), params={"path": str(path), "page": self.page}
-                )
-                df = _collect(rel)
+            with array_chunks(
+                f.path, span.start, span.end, stem, f.display, MAX_POST_BYTES
+            ) as pipes:
+                # a piece at a time: DuckDB holds what it reads from a pipe
+                parts = [
+                    _collect(
+                        self.con.sql(
+                            post_fields.posts_query(source),
+                            params={"path": str(path), "page": self.page},
+                        )
+                    )
+                    for path in pipes
+                ]
+            df = pl.concat(parts, how="vertical_relaxed", rechunk=False)
+            del parts
+        except FormatError as exc:
+            if "larger than" in str(exc):
+                raise FormatError(
+                    f.display,
+                    f"a post larger than {human(MAX_POST_BYTES)}: no Graph API post is "
+                    "that large (a caption is at most 63,206 characters)",
+                ) from exc
+            return None  # not valid JSON: the whole read names what is wrong
         except duckdb.Error as exc:
             if "maximum_object_size" in str(exc):
                 # one post larger than a whole page should be: refused, never read whole
