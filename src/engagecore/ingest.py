@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -986,7 +986,31 @@ def _write_group(
             by_importer.setdefault(r.unit.importer.name, []).append(r)
         for reads in by_importer.values():
             _write_reads(reads, pending, known, museums, museum_slug, report, ctx)
+    _record_imports(store, pending.imports)
+    pending.imports.clear()
     pending.flush(store)
+
+
+def _record_imports(store: Store, rows: list[dict[str, Any]]) -> None:
+    """The ``imports`` rows of many files in one statement (one each: a millisecond a file)."""
+    if not rows:
+        return
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "import_id": pl.Int64,
+            "plugin": pl.Utf8,
+            "plugin_version": pl.Utf8,
+            "importer": pl.Utf8,
+            "network": pl.Utf8,
+            "path": pl.Utf8,
+            "sha256": pl.Utf8,
+            "rows": pl.Int64,
+        },
+    ).with_columns(pl.lit(datetime.now(UTC), dtype=schema.UTC_TS).alias("imported_at"))
+    with store.registered("_imports", df):
+        cols = ", ".join(df.columns)
+        store.con.execute(f"INSERT INTO imports ({cols}) SELECT {cols} FROM _imports")
 
 
 def _write_reads(
