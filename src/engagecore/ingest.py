@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -460,6 +460,7 @@ def run(
     keep_paths: bool = False,
     now: datetime | None = None,
     relative_to: Path | None = None,
+    together: bool = False,
 ) -> IngestReport:
     """Import every unit under ``paths`` in one transaction (see the module docstring).
 
@@ -472,6 +473,12 @@ def run(
     (:mod:`engagecore.validate`); tests pass a fixed one. ``relative_to`` records paths
     relative to that folder instead (``engage fetch``: ``responses/<network>/…`` beside
     the store).
+
+    ``together`` (``engage fetch``: the responses one account's fetch saved): ``paths`` are
+    plain files read as one unit (see :func:`_run_together`): each file is still digested,
+    skipped when already imported and recorded in ``imports`` with its own rows, but the
+    importer is chosen once per kind of file, and the frames of many files are validated and
+    written together, in batches of :data:`TOGETHER_ROWS` rows.
     """
     memory = limits.ingest_memory_sql()  # a validated size, never raw text
     opts = dict(options or {})
@@ -488,7 +495,9 @@ def run(
         with scratch.run_folder(store.path) as folder:
             tree = folder / "tree"
             tree.mkdir()
-            found = walk(paths, network, workdir=tree)
+            found = (
+                _files_together(paths, network) if together else walk(paths, network, workdir=tree)
+            )
             try:
                 report = IngestReport(skipped_files=found.skipped)
                 museums = Museums(store)
@@ -500,7 +509,7 @@ def run(
                 # 1.9 GB, same time).
                 store.con.execute(memory)
                 try:
-                    return _run_units(
+                    return (_run_together if together else _run_units)(
                         store,
                         found.units,
                         report,
@@ -803,3 +812,264 @@ def _accounts_with_museums(
     return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(
         "network", "account_id", "museum", "handle", "display_name", "created_at"
     )
+
+
+# -- files read together (``engage fetch``) ----------------------------------------------------
+
+#: files read together are validated and written in batches of about this many rows: the
+#: frames of one batch are held at once, never those of every page of a long fetch
+TOGETHER_ROWS = 20_000
+
+
+def _files_together(paths: Sequence[str | Path], network: str | None) -> Discovery:
+    """One unit per plain file of ``paths``, for :func:`_run_together`: the importer is
+    detected once per kind of file (a file the importer chosen for an earlier one claims
+    goes to it without asking every importer again)."""
+    importers = _candidates(network)
+    forced = network is not None
+    found = Discovery()
+    chosen: list[tuple[Importer, float]] = []
+    try:
+        for p in paths:
+            src = Source.open(p)
+            if src.kind != "file":
+                src.close()
+                raise UsageError(f"{src.display()}: expected a file (files are read together)")
+            unit = None
+            for imp, _ in chosen:
+                try:
+                    conf = float(imp.detect(src))
+                except Exception:  # detect_all's rule: a failing detect is no claim
+                    conf = 0.0
+                if conf >= CLAIM or (forced and conf > 0):
+                    unit = Unit(src, imp, conf)
+                    break
+            if unit is None:
+                unit = _choose(src, importers, forced, explicit=True)
+                if unit is None:
+                    raise DetectionError(describe_unread(src, network))
+                chosen.append((unit.importer, unit.confidence))
+            src.forget_head()
+            found.units.append(unit)
+    except BaseException:
+        for u in found.units:
+            u.source.close()
+        raise
+    return found
+
+
+def _check_types(table: str, df: pl.DataFrame, imp: Importer, path: str) -> None:
+    """The checks of :func:`validate_frame` a concatenation would hide (a column missing
+    from one file, a wrong type cast to a common one), per file: a schema comparison."""
+    target, _ = schema.PRODUCED[table]
+    got = df.schema
+    if all(got.get(c) in (t, pl.Null) for c, t in target.items()):
+        return
+    validate_frame(table, df.head(0), plugin=plugins.owner_name(imp), path=path)
+    raise ValidationError(  # pragma: no cover - validate_frame raised on the same check
+        f"plugin {plugins.owner_name(imp)!r}, file {path}, table {table}: unexpected columns"
+    )
+
+
+@dataclass
+class _Read:
+    """One file of a batch: its unit, label, frames (unvalidated) and import number."""
+
+    unit: Unit
+    label: str
+    frames: dict[str, pl.DataFrame]
+    batch: Batch
+    import_id: int
+    result: UnitResult
+
+
+def _run_together(
+    store: Store,
+    units: list[Unit],
+    report: IngestReport,
+    museum_slug: str | None,
+    museums: Museums,
+    ctx: ReadContext,
+    dry_run: bool,
+    progress: Progress | None,
+    recorded: Callable[[str], str],
+    allow_empty: bool = False,
+) -> IngestReport:
+    """:func:`_run_units` for plain files read as one unit.
+
+    Each file is digested (one already imported is skipped) and read by its importer on its
+    own, so that every row keeps the import of the file it came from and each file gets its
+    ``imports`` row (name, digest, rows), exactly as if it had been imported alone. What is
+    done once per batch instead of once per file: the validation (one frame per table, the
+    files' frames concatenated; a refused value is looked for file by file then, so that the
+    error names its file) and the store writes. All in one transaction: a failure anywhere
+    leaves the store as it was.
+    """
+    total = len(units)
+    with store.transaction():
+        recorded_networks: dict[tuple[str, str], str] = {
+            (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
+        }
+        done = set(recorded_networks)
+        known: dict[tuple[str, str], str | None] = {
+            (n, a): m
+            for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
+        }
+        next_id = store.next_import_id()
+        pending = _Pending()
+        group: list[_Read] = []
+        rows = 0
+        for n, unit in enumerate(units, start=1):
+            src, imp = unit.source, unit.importer
+            label = src.display()
+            if progress:
+                progress(n - 1, total, label)
+            digest, batch = _digest_and_read(src, imp, ctx, label, done)
+            if batch is None:
+                wrote = recorded_networks.get((digest, imp.name), imp.network)
+                report.units.append(
+                    UnitResult(label, imp.name, wrote, "skipped (already imported)")
+                )
+                continue
+            done.add((digest, imp.name))
+            frames = batch.frames()
+            for table, df in frames.items():
+                _check_types(table, df, imp, label)
+            wrote = _written_networks(frames, imp)
+            recorded_networks[(digest, imp.name)] = wrote
+            result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
+            if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
+                if not (allow_empty or batch.empty_reason):
+                    raise FormatError(label, _nothing_read(imp, src))
+                result.status += f" (empty: {batch.empty_reason or 'allowed'})"
+            result.posts = frames["posts"].height if "posts" in frames else 0
+            for table in ("follower_snapshots", "audience_age"):
+                setattr(result, table, frames[table].height if table in frames else 0)
+            import_id, next_id = next_id, next_id + 1
+            group.append(_Read(unit, label, frames, batch, import_id, result))
+            pending.imports.append(
+                {
+                    "import_id": import_id,
+                    "plugin": plugins.owner_name(imp),
+                    "plugin_version": plugins.plugin_version(plugins.owner_name(imp)),
+                    "importer": imp.name,
+                    "network": wrote,
+                    "path": recorded(label),
+                    "sha256": digest,
+                    "rows": batch.rows(),
+                }
+            )
+            report.units.append(result)
+            rows += sum(df.height for df in frames.values())
+            if rows >= TOGETHER_ROWS:
+                _write_group(store, group, pending, known, museums, museum_slug, report, ctx)
+                group, rows = [], 0
+        _write_group(store, group, pending, known, museums, museum_slug, report, ctx)
+        if pending.touched:
+            store.refresh_followers(pl.concat(pending.touched))
+        if progress:
+            progress(total, total, "done")
+        if dry_run:
+            raise _DryRun(report)
+    return report
+
+
+def _write_group(
+    store: Store,
+    group: list[_Read],
+    pending: _Pending,
+    known: dict[tuple[str, str], str | None],
+    museums: Museums,
+    museum_slug: str | None,
+    report: IngestReport,
+    ctx: ReadContext,
+) -> None:
+    """Validate the frames of ``group`` table by table, concatenated, and write them."""
+    if group:
+        by_importer: dict[str, list[_Read]] = {}
+        for r in group:
+            by_importer.setdefault(r.unit.importer.name, []).append(r)
+        for reads in by_importer.values():
+            _write_reads(reads, pending, known, museums, museum_slug, report, ctx)
+    _record_imports(store, pending.imports)
+    pending.imports.clear()
+    pending.flush(store)
+
+
+def _record_imports(store: Store, rows: list[dict[str, Any]]) -> None:
+    """The ``imports`` rows of many files in one statement (one each: a millisecond a file)."""
+    if not rows:
+        return
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "import_id": pl.Int64,
+            "plugin": pl.Utf8,
+            "plugin_version": pl.Utf8,
+            "importer": pl.Utf8,
+            "network": pl.Utf8,
+            "path": pl.Utf8,
+            "sha256": pl.Utf8,
+            "rows": pl.Int64,
+        },
+    ).with_columns(pl.lit(datetime.now(UTC), dtype=schema.UTC_TS).alias("imported_at"))
+    with store.registered("_imports", df):
+        cols = ", ".join(df.columns)
+        store.con.execute(f"INSERT INTO imports ({cols}) SELECT {cols} FROM _imports")
+
+
+def _write_reads(
+    reads: list[_Read],
+    pending: _Pending,
+    known: dict[tuple[str, str], str | None],
+    museums: Museums,
+    museum_slug: str | None,
+    report: IngestReport,
+    ctx: ReadContext,
+) -> None:
+    """The files of one importer in a batch: validated together, buffered in ``pending``."""
+    imp = reads[0].unit.importer
+    tables = sorted({t for r in reads for t in r.frames})
+    validated: dict[str, pl.DataFrame] = {}
+    for table in tables:
+        parts = [(r, r.frames[table]) for r in reads if table in r.frames]
+        whole = pl.concat([df for _, df in parts], how="vertical_relaxed")
+        ids = pl.concat(
+            [pl.repeat(r.import_id, df.height, dtype=pl.Int64, eager=True) for r, df in parts]
+        )
+        try:
+            one = _validated(_only(table, whole), imp, parts[0][0].label, ctx.now)[table]
+        except EngageError:
+            # which file: each one's frame on its own, so that the error names it
+            for r, df in parts:
+                _validated(_only(table, df), imp, r.label, ctx.now)
+            raise
+        validated[table] = one.with_columns(ids.alias("import_id"))
+    hints: dict[str, str] = {}
+    for r in reads:
+        for acc, hint in r.batch.museum_hints.items():
+            hints.setdefault(acc, hint)
+    accounts = _accounts_with_museums(
+        known,
+        museums,
+        {t: df.drop("import_id") for t, df in validated.items()},
+        Batch(museum_hints=hints),
+        museum_slug,
+        report,
+        pending.placeholders,
+    )
+    pending.accounts.append(accounts)
+    for r in reads:
+        r.result.accounts = accounts.height
+        r.result.museums = sorted({m for m in accounts["museum"].to_list() if m})
+    for table, df in validated.items():
+        if table != "accounts":
+            pending.tables.setdefault(table, []).append(df)
+            pending.rows += df.height
+
+
+def _only(table: str, df: pl.DataFrame) -> Batch:
+    """A batch of one frame (to validate it alone)."""
+    batch = Batch()
+    setattr(batch, table, df)
+    return batch

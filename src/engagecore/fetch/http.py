@@ -160,9 +160,15 @@ class Response:
     status: int
     headers: httpx.Headers
     content: bytes
-    #: the URL asked, without its secret parameters
-    url: str
+    #: the URL asked (with its secrets: see :attr:`url`)
+    asked: httpx.URL | str
     _doc: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The URL asked, without its secret parameters (built when a message needs it:
+        not once per request)."""
+        return strip_secrets(str(self.asked))
 
     def json(self) -> Any:
         """The body parsed (once); a truncated or malformed body is a :class:`FetchError`."""
@@ -422,7 +428,6 @@ class HttpClient:
         form: Mapping[str, str] | None,
     ) -> Response:
         host = self._host(url)
-        shown = strip_secrets(str(httpx.URL(url, params=dict(params or {}))))
         with self._semaphore(host):
             self._pause_if_slowed(host)
             try:
@@ -435,7 +440,7 @@ class HttpClient:
                     wait_jitter=self.wait_jitter,
                 ):
                     with attempt:
-                        resp = self._once(url, params, headers, shown, method, form)
+                        resp = self._once(url, params, headers, method, form)
             except _Transient as exc:
                 resp = exc.response
             except httpx.TransportError as exc:
@@ -453,7 +458,6 @@ class HttpClient:
         url: str,
         params: Mapping[str, str | int] | None,
         headers: Mapping[str, str] | None,
-        shown: str,
         method: str = "GET",
         form: Mapping[str, str] | None = None,
     ) -> Response:
@@ -465,7 +469,7 @@ class HttpClient:
         else:
             r = self._client.get(url, params=dict(params or {}), headers=dict(headers or {}))
         # the whole body: a connection cut mid-body raises a (retried) transport error
-        resp = Response(r.status_code, r.headers, r.content, shown)
+        resp = Response(r.status_code, r.headers, r.content, r.request.url)
         if r.status_code == 429 or r.status_code >= 500:
             raise _Transient(resp)
         if r.status_code == 200 and not _complete(resp):

@@ -506,6 +506,7 @@ def run(
                             allow_empty=True,
                             account=result.import_account,
                             relative_to=root,
+                            together=True,
                         )
                         if found_id:
                             store.drop_placeholder_account(acc.network, acc.account_id)
