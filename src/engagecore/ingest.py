@@ -557,6 +557,21 @@ def _recorded_path(
     return recorded
 
 
+def _store_state(
+    store: Store,
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str | None]]:
+    """What a run needs to know of the store before it reads: (digest, importer) -> the
+    networks that import wrote (said again when a file is skipped as already imported), and
+    (network, account) -> its museum."""
+    recorded = {
+        (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
+    }
+    known = {
+        (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
+    }
+    return recorded, known
+
+
 def _run_units(
     store: Store,
     units: list[Unit],
@@ -571,15 +586,8 @@ def _run_units(
 ) -> IngestReport:
     total = len(units)
     with store.transaction():
-        # (digest, importer) -> the networks it wrote, said again when skipping it
-        recorded_networks: dict[tuple[str, str], str] = {
-            (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
-        }
+        recorded_networks, known = _store_state(store)
         done = set(recorded_networks)
-        known: dict[tuple[str, str], str | None] = {
-            (n, a): m
-            for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
-        }
         next_id = store.next_import_id()
         pending = _Pending()
         for n, unit in enumerate(units, start=1):
@@ -907,14 +915,8 @@ def _run_together(
     """
     total = len(units)
     with store.transaction():
-        recorded_networks: dict[tuple[str, str], str] = {
-            (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
-        }
+        recorded_networks, known = _store_state(store)
         done = set(recorded_networks)
-        known: dict[tuple[str, str], str | None] = {
-            (n, a): m
-            for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
-        }
         next_id = store.next_import_id()
         pending = _Pending()
         group: list[_Read] = []
