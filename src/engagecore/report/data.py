@@ -137,8 +137,7 @@ def collect(
     followers = engine.followers()
     followers = followers.filter(pl.col("museum").is_in(selected))
     themes = _themes(every)
-    risks = engine.risks(None if all_museums else selected)
-    risks = risks.filter(pl.col("museum").is_in(selected))
+    risks = _risks(every)
     growth = engine.growth(None if all_museums else selected, period=period)
     growth = growth.filter(pl.col("museum").is_in(selected))
     adoption = engine.adoption() if all_museums else None
@@ -157,13 +156,40 @@ def collect(
         young_band=young_band,
         store=engine.path.name,
         themes=themes,
-        risks=risks.head(RISKS_SHOWN),
+        risks=_with_urls(engine, risks.head(RISKS_SHOWN)),
         risks_total=risks.height,
         breakouts=breakouts,
         breakouts_total=broke.height,
         young_time=young_over_time(history),
         growth=growth,
         adoption=adoption,
+    )
+
+
+def _risks(metrics: pl.DataFrame) -> pl.DataFrame:
+    """``Engine.risks`` of the report's posts, newest first, without reading the posts again:
+    the rules run once per distinct network × kind × caption (a caption posted on many
+    accounts is matched once), then every post takes its caption's flags."""
+    from engagecore.analysis.risks import policy_risks
+
+    posts = metrics.select(
+        "museum", "network", "account_id", "post_id", "posted_at", "kind", "text"
+    )
+    key = ["network", "kind", "text"]
+    captions = (
+        posts.select(key)
+        .unique()
+        .with_columns(
+            museum=pl.lit(""),
+            account_id=pl.lit(""),
+            post_id=pl.lit(""),
+            posted_at=pl.lit(None, dtype=posts.schema["posted_at"]),
+            url=pl.lit(None, dtype=pl.Utf8),
+        )
+    )
+    flags = policy_risks(captions).select(*key, "risk", "matched", "rule", "rule_source")
+    return posts.join(flags, on=key, how="inner").sort(
+        ["posted_at", "network", "post_id"], descending=[True, False, False]
     )
 
 

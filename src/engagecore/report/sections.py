@@ -839,7 +839,7 @@ def risks(data: ReportData, t: Texts) -> Section | None:
         rule: Cell = Link(str(r["rule"] or source), source) if source else str(r["rule"] or "")
         if isinstance(rule, Link) and rule.safe_href is None:
             rule = f"{r['rule'] or ''} ({source})"
-        link: Cell = Link(t("open_post"), r["link"]) if r["link"] else t("none")
+        link: Cell = Link(t("open_post"), r["url"]) if r["url"] else t("none")
         cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
         cells += [
             data.network(r["network"]),
