@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -671,12 +672,15 @@ def how_to_read(data: ReportData, t: Texts) -> Section:
 
 
 # what works ---------------------------------------------------------------------------------
-def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -> alt.LayerChart:
+def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -> Any:
     """Dots at each level's lift with its 95 % interval as a line, a rule at 1 (no lift);
     ``frame``: ``what``, ``lift``, ``low``, ``high`` (and ``colour`` when given)."""
     order = frame["what"].to_list()
     y = alt.Y("what:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
-    x_scale = alt.Scale(type="log", nice=False, zero=False)
+    lows = [v for v in frame["low"].to_list() if v is not None and v > 0]
+    highs = [v for v in frame["high"].to_list() if v is not None and v > 0]
+    domain = [min([1.0, *lows]) / 1.05, max([1.0, *highs]) * 1.05]
+    x_scale = alt.Scale(type="log", nice=False, zero=False, domain=domain, clamp=True)
     colour_enc = (
         alt.Color(f"{colour}:N", title=t("axis_source")) if colour else alt.value("#1f5fa8")
     )
@@ -690,7 +694,7 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
         .mark_point(filled=True, size=60, aria=False)
         .encode(
             y=y,
-            x=alt.X("lift:Q", scale=x_scale, title=t("axis_lift")),
+            x=alt.X("lift:Q", scale=x_scale, title=t("axis_lift"), axis=alt.Axis(tickCount=5)),
             color=colour_enc,
         )
     )
@@ -699,7 +703,9 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
         .mark_rule(color="#111827", strokeDash=[4, 3], aria=False)
         .encode(x="one:Q")
     )
-    return alt.layer(interval, dots, data=frame).properties(width=width, height=alt.Step(18)) + one
+    return alt.layer(alt.layer(interval, dots, data=frame), one).properties(
+        width=width, height=alt.Step(18)
+    )
 
 
 def _level_label(t: Texts, factor: str, level: str, label: str) -> str:
@@ -740,7 +746,9 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
             pl.col("lift_high").alias("high"),
             "src",
         )
-        chart = _lift_chart(frame, t, "src", WIDTH - 220)
+        chart = _lift_chart(frame, t, "src", WIDTH - 260).properties(
+            padding={"left": 40, "right": 10, "top": 5, "bottom": 5}
+        )
         section.figures.append(
             _fig(
                 chart,
@@ -815,7 +823,9 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
     if charts:
         section.figures.append(
             _fig(
-                alt.concat(*charts, columns=2),
+                alt.concat(*charts, columns=2).properties(
+                    padding={"left": 30, "right": 60, "top": 5, "bottom": 5}
+                ),
                 "chart-timing",
                 t("timing_alt", who=who),
                 t("timing_caption", basis=basis),
