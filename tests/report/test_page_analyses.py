@@ -85,7 +85,11 @@ def test_french_what_works_names_days_and_sources_in_french(pages: Pages) -> Non
     svg = section.iter("svg")[1].text()
     assert "lundi" in svg or "samedi" in svg
     assert "Monday" not in svg and "Saturday" not in svg
-    assert {r[1] for r in _rows(section)} <= {"règles", "modèle de texte"}
+    rows = _rows(section)
+    assert {r[1] for r in rows} <= {"règles", "modèle de texte"}
+    labels = {r[0] for r in rows}
+    assert "coulisses" in labels and "behind the scenes" not in labels
+    assert labels <= {fr for _, fr in i18n.THEMES_FR.values()}
 
 
 def test_hostile_theme_label_is_text(report_store: Path, tmp_path: Path) -> None:

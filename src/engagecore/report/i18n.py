@@ -617,6 +617,21 @@ KINDS_FR = {
     "album": "album",
 }
 
+# The packaged themes (data/themes.toml) in French, by theme name, while the file's label is
+# the packaged one; a user's own themes are shown with the label of their file.
+THEMES_FR = {
+    "closing_day": ("#jourdefermeture series", "série #jourdefermeture"),
+    "behind_the_scenes": ("behind the scenes", "coulisses"),
+    "collection": ("collection pieces", "œuvres des collections"),
+    "exhibitions": ("exhibitions", "expositions"),
+    "events": ("events", "événements"),
+    "education": ("education and families", "éducation et familles"),
+    "question": ("questions to the audience", "questions au public"),
+    "contest": ("contests", "jeux-concours"),
+    "history": ("history and anniversaries", "histoire et anniversaires"),
+    "practical": ("practical information", "informations pratiques"),
+}
+
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}
 # HTML written by us (never data): the only texts the template inserts unescaped.
 TRUSTED_HTML = frozenset({"howto"})
@@ -652,6 +667,13 @@ class Texts:
         if not kind:
             return self.words["none"]
         return KINDS_FR.get(kind, kind) if self.lang == "fr" else kind
+
+    def theme(self, name: str, label: str) -> str:
+        """A theme's label in the page's language (the packaged themes have a French one)."""
+        packaged = THEMES_FR.get(name)
+        if self.lang == "fr" and packaged is not None and packaged[0] == label:
+            return packaged[1]
+        return label
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         """A number with the language's separators: 12,345.6 / 12 345,6."""

@@ -733,10 +733,18 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
         return section
     who = data.name(data.museums[0]) if data.single else t("pooled", n=len(data.museums))
     basis = t("themes_basis", who=who)
-    themes = lifts.filter(pl.col("factor") == "theme").with_columns(
+    themes = lifts.filter(pl.col("factor") == "theme")
+    themes = themes.with_columns(
         src=pl.col("source").replace_strict(
             {"rules": t("source_rules"), "model": t("source_model")}, default=pl.col("source")
-        )
+        ),
+        label=pl.Series(
+            [
+                t.theme(str(n), str(lb))
+                for n, lb in zip(themes["level"], themes["label"], strict=True)
+            ],
+            dtype=pl.Utf8,
+        ),
     )
     if themes.height:
         frame = themes.select(
