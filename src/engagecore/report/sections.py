@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from engagecore.analysis.themes import MODEL_TRAIN_MAX
-from engagecore.report.charts import WIDTH, to_svg
+from engagecore.report.charts import PALETTE, WIDTH, to_svg
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Section, Table
@@ -1086,6 +1086,12 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
         k: (t("any_network") if k == "any" else data.network(k))
         for k in frame["network"].unique().to_list()
     }
+    # "any network" in black, each network its own colour of the palette
+    nets = sorted(v for k, v in names.items() if k != "any")
+    domain = ([names["any"]] if "any" in names else []) + nets
+    colours = (["#111827"] if "any" in names else []) + [
+        PALETTE[i % len(PALETTE)] for i in range(len(nets))
+    ]
     plotted = frame.select(
         pl.col("network").replace_strict(names, default=pl.col("network")).alias("net"),
         pl.col("year").cast(pl.Utf8),
@@ -1097,7 +1103,12 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
         .encode(
             x=alt.X("year:O", title=t("axis_year"), axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("share:Q", title=t("axis_share_registry"), axis=alt.Axis(format="%")),
-            color=alt.Color("net:N", title=t("axis_network")),
+            color=alt.Color(
+                "net:N",
+                title=t("axis_network"),
+                scale=alt.Scale(domain=domain, range=colours),
+                legend=alt.Legend(columns=4),
+            ),
         )
         .properties(width=WIDTH, height=260)
     )
