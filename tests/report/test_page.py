@@ -13,21 +13,42 @@ from report_data import BAD_URL, IMG, NAME, SCRIPT, Pages
 from report_html import Node, parse
 
 import engagecore
+from engagecore.analysis.risks import load_rules
 from engagecore.report import Link, i18n, sections
 from engagecore.report.charts import finish_svg
 
-SINGLE_SECTIONS = ["headline", "history", "followers", "size", "young", "posts", "how-to-read"]
+SINGLE_SECTIONS = [
+    "headline",
+    "history",
+    "followers",
+    "growth",
+    "size",
+    "young",
+    "young-time",
+    "posts",
+    "breakouts",
+    "themes",
+    "risks",
+    "how-to-read",
+]
 COHORT_SECTIONS = [
     "headline",
     "leaderboard",
     "history",
     "followers",
+    "growth",
     "size",
     "young",
     "young-cohort",
+    "young-time",
     "posts",
+    "breakouts",
+    "themes",
+    "risks",
     "how-to-read",
 ]
+# --all: the adoption curves over the registry come after the leaderboard
+ALL_SECTIONS = [*COHORT_SECTIONS[:2], "adoption", *COHORT_SECTIONS[2:]]
 EN_TITLES = {" ".join(v.split()) for k, v in i18n.EN.items() if k.startswith("s_")}
 FR_TITLES = {" ".join(v.split()) for k, v in i18n.FR.items() if k.startswith("s_")}
 
@@ -42,7 +63,7 @@ def test_single_museum_page_has_every_section(pages: Pages) -> None:
 
 def test_cohort_page_has_leaderboard_and_compared_sections(pages: Pages) -> None:
     assert _sections(parse(pages.cohort_en)) == COHORT_SECTIONS
-    assert _sections(parse(pages.cohort_fr)) == COHORT_SECTIONS
+    assert _sections(parse(pages.cohort_fr)) == ALL_SECTIONS
 
 
 @pytest.mark.parametrize("which", ["single_en", "cohort_fr", "cohort_en"])
@@ -80,6 +101,8 @@ def test_no_outside_resource_and_no_script(pages: Pages, which: str) -> None:
     assert not root.iter("link") and not root.iter("iframe") and not root.iter("img")
     with engagecore.open(pages.db, read_only=True) as eng:
         post_urls = set(eng.query("SELECT url FROM posts WHERE url IS NOT NULL")["url"])
+    # and the policy rules' source addresses (the risks table)
+    post_urls |= {r.source for r in load_rules().networks.values()}
     for node in root.iter():
         for attr in ("src", "href", "xlink:href", "action", "data", "poster"):
             value = node.attrs.get(attr, "")
@@ -230,9 +253,10 @@ def test_size_caption_gives_each_slope_or_why_none(pages: Pages) -> None:
             pl.col("engagement_rate") > 0,
             pl.col("log_size").is_not_null(),  # a size to draw the museum at
         )
-    caption = parse(pages.single_en).iter("section")[3].iter("figcaption")[0].text()
+    size = next(s for s in parse(pages.single_en).iter("section") if s.attrs["id"] == "size")
+    caption = size.iter("figcaption")[0].text()
     for (net,), part in rows.group_by("network"):
-        if part.height < 2:  # a network with one museum: no chart (nothing to compare)
+        if part.height < 2:  # one museum: no panel, no curve
             continue
         first = part.row(0, named=True)
         name = engagecore.plugins.registry().networks[str(net)].display_name
@@ -251,11 +275,12 @@ def test_french_page_names_kinds_in_french(pages: Pages) -> None:
 
 
 def test_large_cohort_page_stays_bounded(pages: Pages) -> None:
-    """One chart per section, whatever the number of museums (charts aggregate)."""
+    """One chart per section (two for what works: themes, then formats and timing),
+    whatever the number of museums (charts aggregate)."""
     for page in (pages.cohort_fr, pages.cohort_en):
         root = parse(page)
         for section in root.iter("section"):
-            assert len(section.iter("svg")) <= 1
+            assert len(section.iter("svg")) <= (2 if section.attrs["id"] == "themes" else 1)
 
 
 def test_lang_from_the_locale() -> None:

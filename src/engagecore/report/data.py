@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 PERIODS = ("month", "quarter", "year")
 FOCUS_MAX = 10  # museums drawn one by one in the compared charts
+RISKS_SHOWN = 30  # rows of the risks table (the newest); the total is stated
+BREAKOUTS_SHOWN = 10  # breakouts listed beside the top posts
 
 
 @dataclass
@@ -29,6 +31,13 @@ class ReportData:
     :param names: museum → display name (the full name, else the slug or label).
     :param networks: network key → display name.
     :param museums: the report's museums; ``focus``: those drawn one by one.
+    :param themes: ``what_works`` over the report's museums (pooled), or None (no post).
+    :param risks: the newest posts that MAY be removed or restricted (``risks_total`` all).
+    :param breakouts: the newest breakouts (``breakouts_total`` all).
+    :param young_time: young share and reach per period of the focus museums, read from
+        ``history`` (no second scoring).
+    :param growth: followers per account and period with the change (``Engine.growth``).
+    :param adoption: per network and year, museums of the registry present (``--all`` only).
     """
 
     scores: pl.DataFrame
@@ -44,6 +53,14 @@ class ReportData:
     period: str
     young_band: tuple[int, int]
     store: str
+    themes: Any = None
+    risks: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    risks_total: int = 0
+    breakouts: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    breakouts_total: int = 0
+    young_time: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    growth: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    adoption: pl.DataFrame | None = None
 
     @property
     def single(self) -> bool:
@@ -67,6 +84,7 @@ def collect(
 ) -> ReportData:
     """Score the store once per grain and keep what the page shows."""
     from engagecore import scoring
+    from engagecore.analysis.young import young_over_time
     from engagecore.scoring.leaderboard import leaderboard
 
     if period not in PERIODS:
@@ -106,14 +124,23 @@ def collect(
     # --all: the best-scored museums are drawn one by one; a list: its first museums
     focus = board["museum"].head(FOCUS_MAX).to_list() if all_museums else selected[:FOCUS_MAX]
     history = scoring.score(inputs, specs, cfg_period).filter(pl.col("museum").is_in(focus))
-    metrics = scoring.post_metrics(inputs, specs, cfg_all).filter(
-        pl.col("museum").is_in(selected), pl.col("overperformance").is_not_null()
-    )
+    every = scoring.post_metrics(inputs, specs, cfg_all).filter(pl.col("museum").is_in(selected))
+    metrics = every.filter(pl.col("overperformance").is_not_null())
     limit = top_posts if top_posts is not None else (10 if len(selected) == 1 else 20)
     top = metrics.sort(["overperformance", "posted_at"], descending=[True, False]).head(limit)
     top = _with_urls(engine, top)
+    broke = metrics.filter(pl.col("breakout"))
+    breakouts = _with_urls(
+        engine,
+        broke.sort(["posted_at", "post_id"], descending=[True, False]).head(BREAKOUTS_SHOWN),
+    )
     followers = engine.followers()
     followers = followers.filter(pl.col("museum").is_in(selected))
+    themes = _themes(every)
+    risks = _risks(every)
+    growth = engine.growth(None if all_museums else selected, period=period)
+    growth = growth.filter(pl.col("museum").is_in(selected))
+    adoption = engine.adoption() if all_museums else None
     return ReportData(
         scores=scores,
         history=history,
@@ -128,7 +155,52 @@ def collect(
         period=period,
         young_band=young_band,
         store=engine.path.name,
+        themes=themes,
+        risks=_with_urls(engine, risks.head(RISKS_SHOWN)),
+        risks_total=risks.height,
+        breakouts=breakouts,
+        breakouts_total=broke.height,
+        young_time=young_over_time(history),
+        growth=growth,
+        adoption=adoption,
     )
+
+
+def _risks(metrics: pl.DataFrame) -> pl.DataFrame:
+    """``Engine.risks`` of the report's posts, newest first, without reading the posts again:
+    the rules run once per distinct network × kind × caption (a caption posted on many
+    accounts is matched once), then every post takes its caption's flags."""
+    from engagecore.analysis.risks import policy_risks
+
+    posts = metrics.select(
+        "museum", "network", "account_id", "post_id", "posted_at", "kind", "text"
+    )
+    key = ["network", "kind", "text"]
+    captions = (
+        posts.select(key)
+        .unique()
+        .with_columns(
+            museum=pl.lit(""),
+            account_id=pl.lit(""),
+            post_id=pl.lit(""),
+            posted_at=pl.lit(None, dtype=posts.schema["posted_at"]),
+            url=pl.lit(None, dtype=pl.Utf8),
+        )
+    )
+    flags = policy_risks(captions).select(*key, "risk", "matched", "rule", "rule_source")
+    return posts.join(flags, on=key, how="inner").sort(
+        ["posted_at", "network", "post_id"], descending=[True, False, False]
+    )
+
+
+def _themes(metrics: pl.DataFrame) -> Any:
+    """What works over the report's posts, pooled (rules on every post; the text model on a
+    bounded sample of captions, see :data:`engagecore.analysis.themes.MODEL_TRAIN_MAX`)."""
+    from engagecore.analysis.themes import what_works
+
+    if metrics.is_empty():
+        return None
+    return what_works(metrics)
 
 
 def _with_urls(engine: Engine, top: pl.DataFrame) -> pl.DataFrame:

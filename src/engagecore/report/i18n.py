@@ -180,8 +180,116 @@ EN: dict[str, str] = {
         "<p><strong>Young audience</strong>: <em>measured</em> when the network gave the "
         "account's own age statistics; <em>estimated</em> otherwise, from the network's typical "
         "age make-up (published surveys), which says nothing about this museum in particular.</p>"
+        "<p><strong>What works</strong>: a lift of ×1.3 means posts of that theme, format "
+        "or hour get 30% more engagement than the same account's other posts; when its "
+        "interval crosses ×1 the difference may be chance. Themes guessed by the text model "
+        "are shown apart from those found by the hashtags and keywords.</p>"
+        "<p><strong>Risks</strong> are warnings: a post whose caption names nudity <em>may</em> "
+        "be removed or restricted by the network; it is a reason to look at it, not a "
+        "prediction.</p>"
+        "<p><strong>Growth</strong> compares the last follower snapshot of each period with "
+        "the previous one; <strong>adoption</strong> counts a museum on a network from its "
+        "first post or its account's creation.</p>"
         "<p>A longer guide: docs/reading-the-report.md in engagecore.</p>"
     ),
+    # new sections (issue 13 analyses)
+    "s_themes": "What works: themes, formats and timing",
+    "s_risks": "Posts that may be removed or restricted",
+    "s_breakouts": "Breakouts",
+    "s_young_time": "Young people reached over time",
+    "s_growth": "Follower growth",
+    "s_adoption": "Who is on which network, and since when",
+    "themes_intro": (
+        "How much more (or less) engagement posts of each theme, format, weekday and hour get "
+        "than the same account's other posts: ×1.5 means half as much again, ×1 no difference. "
+        "The line is the 95% interval: when it crosses 1, the difference may be chance."
+    ),
+    "themes_none": "Too few posts to measure what works.",
+    "pooled": "the {n} museums pooled",
+    "themes_basis": (
+        "size-adjusted engagement rate (each post's rate ÷ its account's mean rate on the same "
+        "basis), against the same account's other posts; posts of {who}"
+    ),
+    "themes_alt": "Dot chart of the lift of each theme with its 95% interval and a line at 1 (no lift), rule labels and text-model labels apart, for {who}.",
+    "themes_caption": "Lift of each theme with its 95% interval; themes found by the rules and by the text model shown apart. Basis: {basis}.",
+    "themes_table_caption": "Lift of each theme, its 95% interval, the posts and museums behind it, and the text model's held-out precision. Basis: {basis}.",
+    "timing_alt": "Dot charts of the lift of each format, weekday and hour of posting with its 95% interval, for {who}.",
+    "timing_caption": "Lift of each format, weekday and hour of posting (Paris time) with its 95% interval. Basis: {basis}.",
+    "model_words": (
+        "Rule labels come from the hashtags and keywords of the themes file; the text model "
+        "(TF-IDF + logistic regression) labels only posts the rules miss, is trained on at most "
+        "{n} captions drawn from the rule-labelled posts and is right {precision} of the time on "
+        "held-out posts."
+    ),
+    "model_none": "Text model: not enough rule-labelled posts to train and test it; rule labels only.",
+    "source_rules": "rules",
+    "source_model": "text model",
+    "axis_source": "Label from",
+    "axis_lift": "Lift (× the account's other posts, log scale)",
+    "col_theme": "Theme",
+    "col_source": "Label from",
+    "col_lift": "Lift",
+    "col_precision": "Model precision",
+    "factor_format": "Format",
+    "factor_weekday": "Day of the week",
+    "factor_hour": "Hour of posting",
+    "day_monday": "Monday",
+    "day_tuesday": "Tuesday",
+    "day_wednesday": "Wednesday",
+    "day_thursday": "Thursday",
+    "day_friday": "Friday",
+    "day_saturday": "Saturday",
+    "day_sunday": "Sunday",
+    "risks_intro": (
+        "Posts whose caption names nudity or a famous nude and that carry an image or a video. "
+        "Under the network's nudity rule they MAY be removed or restricted: this is a warning "
+        "to look at the post, never a prediction. The matched words and the rule are listed."
+    ),
+    "risks_none": "No post matches a nudity rule's words.",
+    "risks_caption": "Posts that may be removed or restricted, newest first, with the matched words and the network's rule (link to its source).",
+    "risks_more": "The {shown} newest of {total} flagged posts are shown; `engage risks` lists them all.",
+    "risk_may": "may be removed or restricted",
+    "col_matched": "Matched words",
+    "col_risk": "What may happen",
+    "col_rule": "Rule",
+    "breakouts_intro": (
+        "{total} posts did more than twice as well as the account's usual top 10% (a "
+        "breakout); the newest are listed."
+    ),
+    "breakouts_caption": "Newest breakouts: overperformance and the account's breakout threshold (actual ÷ expected rate).",
+    "col_threshold": "Breakout threshold",
+    "young_time_intro": (
+        "Young people ({lo}–{hi}) reached per period and network. Measured figures (the "
+        "network's age statistics) and estimated ones (the network's typical age make-up) are "
+        "shown apart."
+    ),
+    "young_time_alt": "Stacked bar charts of young people reached per {period}, one panel per network, measured and estimated parts apart, for {who}.",
+    "young_time_caption": "Young people reached per {period} ({who}). Basis: audience × young share, measured from age statistics or estimated from the network's typical age make-up.",
+    "growth_intro": "Followers at the last snapshot of each {period} and the change since the previous one, per network (every account of the report together).",
+    "growth_alt": "Bar chart of follower growth per {period} in percent, one bar per network.",
+    "growth_caption": "Follower change per {period} as a share of the followers before. Basis: follower snapshots (the last in each period), accounts with a snapshot in both periods.",
+    "growth_table_caption": "Followers per network and {period}, with the change since the previous period (absolute and %).",
+    "axis_growth": "Change in followers",
+    "col_period": "Period",
+    "col_change": "Change",
+    "col_change_rate": "Change (%)",
+    "adoption_intro": (
+        "Per network and year, how many museums of the registry were present (first post or "
+        "account creation) and their share of the registry."
+    ),
+    "adoption_none": "No museum of the registry has a post or an account date in the store.",
+    "adoption_alt": "Line chart of the share of the registry's museums present on each network by year.",
+    "adoption_caption": "Share of the registry present by the end of each year. Basis: {registry} ({n} museums); a museum counts from its first post or its account's creation date.",
+    "adoption_table_caption": "Museums present in the last year, of the registry ({registry}).",
+    "registry_museofile": "museums of the store with a Muséofile id",
+    "registry_store": "every museum of the store",
+    "any_network": "Any network",
+    "axis_year": "Year",
+    "axis_share_registry": "Share of the registry present",
+    "col_year": "Year",
+    "col_present": "Present",
+    "col_registry": "Registry",
+    "col_share": "Share",
     "cohort_card_museums": "{n} museums",
     "cohort_card_rate": "Median engagement rate {rate} per post ({basis}).",
     "cohort_card_followers": "{followers} followers in all.",
@@ -360,8 +468,120 @@ FR: dict[str, str] = {
         "statistiques d'âge du compte lui-même ; <em>estimé</em> sinon, d'après la "
         "composition par âge typique du réseau (enquêtes publiées), qui ne dit rien de ce "
         "musée en particulier.</p>"
+        "<p><strong>Ce qui marche</strong> : un effet de ×1,3 signifie que les publications "
+        "de ce thème, format ou horaire obtiennent 30 % d'engagement de plus que les autres "
+        "publications du même compte ; si son intervalle croise ×1, l'écart peut être dû au "
+        "hasard. Les thèmes devinés par le modèle de texte sont séparés de ceux trouvés par "
+        "les hashtags et mots-clés.</p>"
+        "<p>Les <strong>risques</strong> sont des alertes : une publication dont la légende "
+        "évoque la nudité <em>peut</em> être retirée ou restreinte par le réseau ; c'est une "
+        "raison de la regarder, pas une prédiction.</p>"
+        "<p>La <strong>croissance</strong> compare le dernier relevé d'abonnés de chaque "
+        "période au précédent ; l'<strong>adoption</strong> compte un musée sur un réseau dès "
+        "sa première publication ou la création de son compte.</p>"
         "<p>Un guide plus complet : docs/reading-the-report.md dans engagecore.</p>"
     ),
+    "s_themes": "Ce qui marche : thèmes, formats et horaires",
+    "s_risks": "Publications susceptibles d'être retirées ou restreintes",
+    "s_breakouts": "Percées",
+    "s_young_time": "Jeunes atteints dans le temps",
+    "s_growth": "Croissance des abonnés",
+    "s_adoption": "Qui est sur quel réseau, et depuis quand",
+    "themes_intro": (
+        "Combien d'engagement en plus (ou en moins) obtiennent les publications de chaque "
+        "thème, format, jour et heure par rapport aux autres publications du même compte : ×1,5 "
+        "signifie moitié plus, ×1 aucune différence. Le trait est l'intervalle à 95 % : s'il "
+        "croise 1, l'écart peut être dû au hasard."
+    ),
+    "themes_none": "Trop peu de publications pour mesurer ce qui marche.",
+    "pooled": "les {n} musées réunis",
+    "themes_basis": (
+        "taux d'engagement ajusté à la taille (taux de chaque publication ÷ taux moyen de son "
+        "compte sur la même base), face aux autres publications du même compte ; publications "
+        "de {who}"
+    ),
+    "themes_alt": "Points de l'effet de chaque thème avec son intervalle à 95 % et une ligne à 1 (aucun effet), étiquettes des règles et du modèle de texte séparées, pour {who}.",
+    "themes_caption": "Effet de chaque thème avec son intervalle à 95 % ; thèmes trouvés par les règles et par le modèle de texte séparés. Base : {basis}.",
+    "themes_table_caption": "Effet de chaque thème, son intervalle à 95 %, les publications et musées concernés, et la précision du modèle de texte sur des publications mises de côté. Base : {basis}.",
+    "timing_alt": "Points de l'effet de chaque format, jour et heure de publication avec son intervalle à 95 %, pour {who}.",
+    "timing_caption": "Effet de chaque format, jour et heure de publication (heure de Paris) avec son intervalle à 95 %. Base : {basis}.",
+    "model_words": (
+        "Les étiquettes des règles viennent des hashtags et mots-clés du fichier de thèmes ; le "
+        "modèle de texte (TF-IDF + régression logistique) n'étiquette que les publications que "
+        "les règles manquent, est entraîné sur au plus {n} légendes tirées des publications "
+        "étiquetées par les règles et a raison {precision} du temps sur des publications mises "
+        "de côté."
+    ),
+    "model_none": "Modèle de texte : trop peu de publications étiquetées par les règles pour l'entraîner et le tester ; étiquettes des règles seules.",
+    "source_rules": "règles",
+    "source_model": "modèle de texte",
+    "axis_source": "Étiquette par",
+    "axis_lift": "Effet (× les autres publications du compte, échelle log)",
+    "col_theme": "Thème",
+    "col_source": "Étiquette par",
+    "col_lift": "Effet",
+    "col_precision": "Précision du modèle",
+    "factor_format": "Format",
+    "factor_weekday": "Jour de la semaine",
+    "factor_hour": "Heure de publication",
+    "day_monday": "lundi",
+    "day_tuesday": "mardi",
+    "day_wednesday": "mercredi",
+    "day_thursday": "jeudi",
+    "day_friday": "vendredi",
+    "day_saturday": "samedi",
+    "day_sunday": "dimanche",
+    "risks_intro": (
+        "Publications dont la légende évoque la nudité ou un nu célèbre et qui portent une "
+        "image ou une vidéo. Selon la règle de nudité du réseau, elles PEUVENT être retirées ou "
+        "restreintes : c'est une alerte pour regarder la publication, jamais une prédiction. "
+        "Les mots trouvés et la règle sont indiqués."
+    ),
+    "risks_none": "Aucune publication ne contient les mots d'une règle de nudité.",
+    "risks_caption": "Publications susceptibles d'être retirées ou restreintes, les plus récentes d'abord, avec les mots trouvés et la règle du réseau (lien vers sa source).",
+    "risks_more": "Les {shown} plus récentes des {total} publications signalées sont affichées ; `engage risks` les liste toutes.",
+    "risk_may": "peut être retirée ou restreinte",
+    "col_matched": "Mots trouvés",
+    "col_risk": "Ce qui peut arriver",
+    "col_rule": "Règle",
+    "breakouts_intro": (
+        "{total} publications ont fait plus de deux fois mieux que les 10 % meilleures "
+        "habituelles du compte (une percée) ; les plus récentes sont listées."
+    ),
+    "breakouts_caption": "Percées les plus récentes : surperformance et seuil de percée du compte (taux obtenu ÷ taux attendu).",
+    "col_threshold": "Seuil de percée",
+    "young_time_intro": (
+        "Jeunes ({lo}–{hi} ans) atteints par période et par réseau. Les chiffres mesurés "
+        "(statistiques d'âge du réseau) et estimés (composition par âge typique du réseau) sont "
+        "séparés."
+    ),
+    "young_time_alt": "Barres empilées des jeunes atteints par {period}, un panneau par réseau, parts mesurée et estimée séparées, pour {who}.",
+    "young_time_caption": "Jeunes atteints par {period} ({who}). Base : audience × part de jeunes, mesurée par les statistiques d'âge ou estimée d'après la composition par âge typique du réseau.",
+    "growth_intro": "Les abonnés au dernier relevé de chaque {period} et l'évolution depuis le précédent, par réseau (tous les comptes du rapport ensemble).",
+    "growth_alt": "Barres de la croissance des abonnés par {period} en pourcentage, une barre par réseau.",
+    "growth_caption": "Évolution des abonnés par {period} en part des abonnés d'avant. Base : relevés d'abonnés (le dernier de chaque période), comptes relevés sur les deux périodes.",
+    "growth_table_caption": "Abonnés par réseau et par {period}, avec l'évolution depuis la période précédente (en nombre et en %).",
+    "axis_growth": "Évolution des abonnés",
+    "col_period": "Période",
+    "col_change": "Évolution",
+    "col_change_rate": "Évolution (%)",
+    "adoption_intro": (
+        "Par réseau et par année, combien de musées du registre étaient présents (première "
+        "publication ou création du compte) et leur part du registre."
+    ),
+    "adoption_none": "Aucun musée du registre n'a de publication ni de date de compte dans la base.",
+    "adoption_alt": "Courbes de la part des musées du registre présents sur chaque réseau par année.",
+    "adoption_caption": "Part du registre présente à la fin de chaque année. Base : {registry} ({n} musées) ; un musée compte dès sa première publication ou la création de son compte.",
+    "adoption_table_caption": "Musées présents la dernière année, sur le registre ({registry}).",
+    "registry_museofile": "musées de la base ayant un identifiant Muséofile",
+    "registry_store": "tous les musées de la base",
+    "any_network": "Au moins un réseau",
+    "axis_year": "Année",
+    "axis_share_registry": "Part du registre présente",
+    "col_year": "Année",
+    "col_present": "Présents",
+    "col_registry": "Registre",
+    "col_share": "Part",
     "cohort_card_museums": "{n} musées",
     "cohort_card_rate": "Taux d'engagement médian {rate} par publication ({basis}).",
     "cohort_card_followers": "{followers} abonnés au total.",
@@ -395,6 +615,21 @@ KINDS_FR = {
     "carousel": "carrousel",
     "short": "short",
     "album": "album",
+}
+
+# The packaged themes (data/themes.toml) in French, by theme name, while the file's label is
+# the packaged one; a user's own themes are shown with the label of their file.
+THEMES_FR = {
+    "closing_day": ("#jourdefermeture series", "série #jourdefermeture"),
+    "behind_the_scenes": ("behind the scenes", "coulisses"),
+    "collection": ("collection pieces", "œuvres des collections"),
+    "exhibitions": ("exhibitions", "expositions"),
+    "events": ("events", "événements"),
+    "education": ("education and families", "éducation et familles"),
+    "question": ("questions to the audience", "questions au public"),
+    "contest": ("contests", "jeux-concours"),
+    "history": ("history and anniversaries", "histoire et anniversaires"),
+    "practical": ("practical information", "informations pratiques"),
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}
@@ -432,6 +667,13 @@ class Texts:
         if not kind:
             return self.words["none"]
         return KINDS_FR.get(kind, kind) if self.lang == "fr" else kind
+
+    def theme(self, name: str, label: str) -> str:
+        """A theme's label in the page's language (the packaged themes have a French one)."""
+        packaged = THEMES_FR.get(name)
+        if self.lang == "fr" and packaged is not None and packaged[0] == label:
+            return packaged[1]
+        return label
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         """A number with the language's separators: 12,345.6 / 12 345,6."""

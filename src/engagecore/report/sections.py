@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import polars as pl
 
-from engagecore.report.charts import WIDTH, to_svg
+from engagecore.analysis.themes import MODEL_TRAIN_MAX
+from engagecore.report.charts import PALETTE, WIDTH, to_svg
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Section, Table
@@ -669,14 +671,499 @@ def how_to_read(data: ReportData, t: Texts) -> Section:
     return Section(id="how-to-read", title=t("s_howto"), html=t("howto"))
 
 
+# what works ---------------------------------------------------------------------------------
+def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -> Any:
+    """Dots at each level's lift with its 95 % interval as a line, a rule at 1 (no lift);
+    ``frame``: ``what``, ``lift``, ``low``, ``high`` (and ``colour`` when given)."""
+    order = frame["what"].to_list()
+    y = alt.Y("what:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
+    lows = [v for v in frame["low"].to_list() if v is not None and v > 0]
+    highs = [v for v in frame["high"].to_list() if v is not None and v > 0]
+    domain = [min([1.0, *lows]) / 1.05, max([1.0, *highs]) * 1.05]
+    x_scale = alt.Scale(type="log", nice=False, zero=False, domain=domain, clamp=True)
+    colour_enc = (
+        alt.Color(f"{colour}:N", title=t("axis_source")) if colour else alt.value("#1f5fa8")
+    )
+    interval = (
+        alt.Chart()
+        .mark_rule(strokeWidth=2, aria=False)
+        .encode(y=y, x=alt.X("low:Q", scale=x_scale), x2="high:Q", color=colour_enc)
+    )
+    dots = (
+        alt.Chart()
+        .mark_point(filled=True, size=60, aria=False)
+        .encode(
+            y=y,
+            x=alt.X("lift:Q", scale=x_scale, title=t("axis_lift"), axis=alt.Axis(tickCount=5)),
+            color=colour_enc,
+        )
+    )
+    one = (
+        alt.Chart(pl.DataFrame({"one": [1.0]}))
+        .mark_rule(color="#111827", strokeDash=[4, 3], aria=False)
+        .encode(x="one:Q")
+    )
+    return alt.layer(alt.layer(interval, dots, data=frame), one).properties(
+        width=width, height=alt.Step(18)
+    )
+
+
+def _level_label(t: Texts, factor: str, level: str, label: str) -> str:
+    if factor == "format":
+        return t.kind(level)
+    if factor == "weekday":
+        return t(f"day_{level.lower()}")
+    return label
+
+
+def _lift_words(t: Texts, r: dict[str, object]) -> tuple[str, str]:
+    lift, low, high = r["lift"], r["lift_low"], r["lift_high"]
+    return (
+        f"×{t.number(lift, 2)}",  # type: ignore[arg-type]
+        f"×{t.number(low, 2)}–×{t.number(high, 2)}",  # type: ignore[arg-type]
+    )
+
+
+def what_works(data: ReportData, t: Texts) -> Section | None:
+    report = data.themes
+    section = Section(id="themes", title=t("s_themes"), intro=t("themes_intro"))
+    lifts = report.lifts if report is not None else pl.DataFrame()
+    if lifts.is_empty():
+        section.paragraphs.append(t("themes_none"))
+        return section
+    who = data.name(data.museums[0]) if data.single else t("pooled", n=len(data.museums))
+    basis = t("themes_basis", who=who)
+    themes = lifts.filter(pl.col("factor") == "theme")
+    themes = themes.with_columns(
+        src=pl.col("source").replace_strict(
+            {"rules": t("source_rules"), "model": t("source_model")}, default=pl.col("source")
+        ),
+        label=pl.Series(
+            [
+                t.theme(str(n), str(lb))
+                for n, lb in zip(themes["level"], themes["label"], strict=True)
+            ],
+            dtype=pl.Utf8,
+        ),
+    )
+    if themes.height:
+        frame = themes.select(
+            pl.concat_str(pl.col("label"), pl.lit(" ("), pl.col("src"), pl.lit(")")).alias("what"),
+            "lift",
+            pl.col("lift_low").alias("low"),
+            pl.col("lift_high").alias("high"),
+            "src",
+        )
+        chart = _lift_chart(frame, t, "src", WIDTH - 260).properties(
+            padding={"left": 40, "right": 10, "top": 5, "bottom": 5}
+        )
+        section.figures.append(
+            _fig(
+                chart,
+                "chart-themes",
+                t("themes_alt", who=who),
+                t("themes_caption", basis=basis),
+            )
+        )
+        rows: list[list[Cell]] = []
+        for r in themes.iter_rows(named=True):
+            lift, interval = _lift_words(t, r)
+            precision = t.percent(r["precision"], 0) if r["source"] == "model" else t("none")
+            rows.append(
+                [
+                    str(r["label"]),
+                    str(r["src"]),
+                    lift,
+                    interval,
+                    t.number(r["posts"]),
+                    t.number(r["museums"]),
+                    precision,
+                ]
+            )
+        section.tables.append(
+            Table(
+                columns=[
+                    t("col_theme"),
+                    t("col_source"),
+                    t("col_lift"),
+                    t("col_interval"),
+                    t("col_posts"),
+                    t("col_museums"),
+                    t("col_precision"),
+                ],
+                rows=rows,
+                caption=t("themes_table_caption", basis=basis),
+                numeric=frozenset({2, 3, 4, 5, 6}),
+            )
+        )
+    model = report.model
+    if model is not None and model.overall_precision is not None:
+        section.notes.append(
+            t(
+                "model_words",
+                precision=t.percent(model.overall_precision, 0),
+                n=t.number(MODEL_TRAIN_MAX),
+            )
+        )
+    else:
+        section.notes.append(t("model_none"))
+    others = lifts.filter(pl.col("factor").is_in(["format", "weekday", "hour"]))
+    charts = []
+    for factor in ("format", "weekday", "hour"):
+        part = others.filter(pl.col("factor") == factor)
+        if part.is_empty():
+            continue
+        frame = part.select(
+            pl.Series(
+                "what",
+                [
+                    _level_label(t, factor, str(lv), str(lb))
+                    for lv, lb in zip(part["level"], part["label"], strict=True)
+                ],
+            ),
+            "lift",
+            pl.col("lift_low").alias("low"),
+            pl.col("lift_high").alias("high"),
+        )
+        charts.append(
+            _lift_chart(frame, t, None, WIDTH // 2 - 80).properties(title=t(f"factor_{factor}"))
+        )
+    if charts:
+        section.figures.append(
+            _fig(
+                alt.concat(*charts, columns=2).properties(
+                    padding={"left": 30, "right": 60, "top": 5, "bottom": 5}
+                ),
+                "chart-timing",
+                t("timing_alt", who=who),
+                t("timing_caption", basis=basis),
+            )
+        )
+    return section
+
+
+# risks --------------------------------------------------------------------------------------
+def risks(data: ReportData, t: Texts) -> Section | None:
+    section = Section(id="risks", title=t("s_risks"), intro=t("risks_intro"))
+    if data.risks.is_empty():
+        section.paragraphs.append(t("risks_none"))
+        return section
+    rows: list[list[Cell]] = []
+    for r in data.risks.iter_rows(named=True):
+        text = " ".join((r["text"] or "").split())
+        excerpt = text if len(text) <= 160 else text[:157].rstrip() + "…"
+        what = str(r["risk"] or "") if t.lang == "en" else t("risk_may")
+        source = str(r["rule_source"] or "")
+        rule: Cell = Link(str(r["rule"] or source), source) if source else str(r["rule"] or "")
+        if isinstance(rule, Link) and rule.safe_href is None:
+            rule = f"{r['rule'] or ''} ({source})"
+        link: Cell = Link(t("open_post"), r["url"]) if r["url"] else t("none")
+        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
+        cells += [
+            data.network(r["network"]),
+            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
+            t.kind(r["kind"]),
+            excerpt,
+            ", ".join(r["matched"] or []),
+            what,
+            rule,
+            link,
+        ]
+        rows.append(cells)
+    first = [] if data.single else [t("col_museum")]
+    section.tables.append(
+        Table(
+            columns=[
+                *first,
+                t("col_network"),
+                t("col_date"),
+                t("col_kind"),
+                t("col_text"),
+                t("col_matched"),
+                t("col_risk"),
+                t("col_rule"),
+                t("col_link"),
+            ],
+            rows=rows,
+            caption=t("risks_caption"),
+        )
+    )
+    if data.risks_total > data.risks.height:
+        section.notes.append(t("risks_more", shown=data.risks.height, total=data.risks_total))
+    return section
+
+
+# breakouts ----------------------------------------------------------------------------------
+def breakouts(data: ReportData, t: Texts) -> Section | None:
+    if data.breakouts.is_empty():
+        return None
+    section = Section(
+        id="breakouts",
+        title=t("s_breakouts"),
+        intro=t("breakouts_intro", total=t.number(data.breakouts_total)),
+    )
+    rows: list[list[Cell]] = []
+    for r in data.breakouts.iter_rows(named=True):
+        text = " ".join((r["text"] or "").split())
+        excerpt = text if len(text) <= 120 else text[:117].rstrip() + "…"
+        url = r.get("url")
+        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
+        cells += [
+            data.network(r["network"]),
+            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
+            t.kind(r["kind"]),
+            excerpt,
+            f"×{t.number(r['overperformance'], 1)}",
+            f"×{t.number(r['breakout_threshold'], 1)}",
+            basis_word(t, r["rate_basis"]),
+            Link(t("open_post"), url) if url else t("none"),
+        ]
+        rows.append(cells)
+    first = [] if data.single else [t("col_museum")]
+    section.tables.append(
+        Table(
+            columns=[
+                *first,
+                t("col_network"),
+                t("col_date"),
+                t("col_kind"),
+                t("col_text"),
+                t("col_over"),
+                t("col_threshold"),
+                t("col_basis"),
+                t("col_link"),
+            ],
+            rows=rows,
+            caption=t("breakouts_caption"),
+            numeric=frozenset({len(first) + 4, len(first) + 5}),
+        )
+    )
+    return section
+
+
+# young reach over time ----------------------------------------------------------------------
+def young_time(data: ReportData, t: Texts) -> Section | None:
+    rows = data.young_time.filter(pl.col("young_reach").is_not_null())
+    lo, hi = data.young_band
+    period = t(f"period_{data.period}")
+    section = Section(
+        id="young-time", title=t("s_young_time"), intro=t("young_time_intro", lo=lo, hi=hi)
+    )
+    if rows.is_empty():
+        section.paragraphs.append(t("young_none"))
+        return section
+    basis_names = {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")}
+    frame = (
+        rows.group_by("network", "period", "period_key", "young_basis")
+        .agg(pl.col("young_reach").sum().alias("reach"))
+        .with_columns(
+            pl.col("network").replace_strict(data.networks, default=pl.col("network")).alias("net"),
+            pl.col("young_basis").replace_strict(basis_names, default=t("unknown")).alias("basis"),
+        )
+        .sort("period_key", "network", "young_basis")
+        .select("net", "period", "basis", "reach")
+    )
+    colours = alt.Scale(
+        domain=[t("measured"), t("estimated"), t("mixed")], range=["#1f5fa8", "#bcd0ea", "#6d93c8"]
+    )
+    nets = frame["net"].n_unique()
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(aria=False)
+        .encode(
+            x=alt.X("period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("reach:Q", title=t("axis_young_reach")),
+            color=alt.Color("basis:N", title=t("axis_basis"), scale=colours),
+        )
+        .properties(width=WIDTH // 2 - 40 if nets > 1 else WIDTH, height=150)
+        .facet(
+            facet=alt.Facet("net:N", title=None),
+            columns=2 if nets > 1 else 1,
+        )
+        .resolve_scale(y="independent")
+    )
+    who = _who(data)
+    section.figures.append(
+        _fig(
+            chart,
+            "chart-young-time",
+            t("young_time_alt", period=period, who=who),
+            t("young_time_caption", period=period, who=who),
+        )
+    )
+    return section
+
+
+# growth -------------------------------------------------------------------------------------
+def growth(data: ReportData, t: Texts) -> Section | None:
+    rows = data.growth.filter(pl.col("followers").is_not_null())
+    period = t(f"period_{data.period}")
+    section = Section(id="growth", title=t("s_growth"), intro=t("growth_intro", period=period))
+    if rows.is_empty():
+        section.paragraphs.append(t("followers_none"))
+        return section
+    sums = (
+        rows.group_by("network", "period", "period_key")
+        .agg(
+            pl.col("followers").sum(),
+            pl.col("change").sum().alias("change"),
+            (pl.col("followers") - pl.col("change"))
+            .filter(pl.col("change").is_not_null())
+            .sum()
+            .alias("before"),
+            pl.col("change").is_not_null().sum().alias("accounts"),
+        )
+        .with_columns(
+            rate=pl.when((pl.col("accounts") > 0) & (pl.col("before") > 0)).then(
+                pl.col("change") / pl.col("before")
+            ),
+            change=pl.when(pl.col("accounts") > 0).then(pl.col("change")),
+            net=pl.col("network").replace_strict(data.networks, default=pl.col("network")),
+        )
+        .sort("network", "period_key")
+    )
+    plotted = sums.filter(pl.col("rate").is_not_null()).select("net", "period", "rate")
+    if plotted.height:
+        chart = (
+            alt.Chart(plotted)
+            .mark_bar(aria=False)
+            .encode(
+                x=alt.X(
+                    "period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45)
+                ),
+                xOffset="net:N",
+                y=alt.Y("rate:Q", title=t("axis_growth"), axis=alt.Axis(format="%")),
+                color=alt.Color("net:N", title=t("axis_network")),
+            )
+            .properties(width=WIDTH, height=220)
+        )
+        section.figures.append(
+            _fig(
+                chart,
+                "chart-growth",
+                t("growth_alt", period=period),
+                t("growth_caption", period=period),
+            )
+        )
+    section.tables.append(
+        Table(
+            columns=[
+                t("col_network"),
+                t("col_period"),
+                t("col_followers"),
+                t("col_change"),
+                t("col_change_rate"),
+            ],
+            rows=[
+                [
+                    str(r["net"]),
+                    str(r["period"]),
+                    t.number(r["followers"]),
+                    t("none")
+                    if r["change"] is None
+                    else f"{r['change']:+,}".replace(",", "\u202f" if t.lang == "fr" else ","),
+                    t.percent(r["rate"], 1),
+                ]
+                for r in sums.iter_rows(named=True)
+            ],
+            caption=t("growth_table_caption", period=period),
+            numeric=frozenset({2, 3, 4}),
+        )
+    )
+    return section
+
+
+# adoption -----------------------------------------------------------------------------------
+def adoption(data: ReportData, t: Texts) -> Section | None:
+    if data.adoption is None:
+        return None
+    section = Section(id="adoption", title=t("s_adoption"), intro=t("adoption_intro"))
+    frame = data.adoption
+    if frame.is_empty():
+        section.paragraphs.append(t("adoption_none"))
+        return section
+    names = {
+        k: (t("any_network") if k == "any" else data.network(k))
+        for k in frame["network"].unique().to_list()
+    }
+    # "any network" in black, each network its own colour of the palette
+    nets = sorted(v for k, v in names.items() if k != "any")
+    domain = ([names["any"]] if "any" in names else []) + nets
+    colours = (["#111827"] if "any" in names else []) + [
+        PALETTE[i % len(PALETTE)] for i in range(len(nets))
+    ]
+    plotted = frame.select(
+        pl.col("network").replace_strict(names, default=pl.col("network")).alias("net"),
+        pl.col("year").cast(pl.Utf8),
+        "share",
+    )
+    chart = (
+        alt.Chart(plotted)
+        .mark_line(point=True, aria=False)
+        .encode(
+            x=alt.X("year:O", title=t("axis_year"), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("share:Q", title=t("axis_share_registry"), axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "net:N",
+                title=t("axis_network"),
+                scale=alt.Scale(domain=domain, range=colours),
+                legend=alt.Legend(columns=4),
+            ),
+        )
+        .properties(width=WIDTH, height=260)
+    )
+    basis = str(frame["registry_basis"][0])
+    registry = t("registry_museofile" if basis == "museofile" else "registry_store")
+    size = int(frame["registry"][0])
+    section.figures.append(
+        _fig(
+            chart,
+            "chart-adoption",
+            t("adoption_alt"),
+            t("adoption_caption", registry=registry, n=t.number(size)),
+        )
+    )
+    last = frame.filter(pl.col("year") == pl.col("year").max()).sort("network")
+    section.tables.append(
+        Table(
+            columns=[
+                t("col_network"),
+                t("col_year"),
+                t("col_present"),
+                t("col_registry"),
+                t("col_share"),
+            ],
+            rows=[
+                [
+                    names.get(str(r["network"]), str(r["network"])),
+                    str(r["year"]),
+                    t.number(r["present"]),
+                    t.number(r["registry"]),
+                    t.percent(r["share"], 1),
+                ]
+                for r in last.iter_rows(named=True)
+            ],
+            caption=t("adoption_table_caption", registry=registry),
+            numeric=frozenset({2, 3, 4}),
+        )
+    )
+    return section
+
+
 SECTIONS: list[SectionFn] = [
     headline,
     leaderboard,
+    adoption,
     history,
     followers,
+    growth,
     size_curve,
     young,
     young_cohort,
+    young_time,
     top_posts,
+    breakouts,
+    what_works,
+    risks,
     how_to_read,
 ]
