@@ -672,6 +672,10 @@ def how_to_read(data: ReportData, t: Texts) -> Section:
 
 
 # what works ---------------------------------------------------------------------------------
+#: The lift axis' ticks (those inside the chart's range are drawn): halves to fourfold.
+LIFT_TICKS = (0.25, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
+
+
 def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -> Any:
     """Dots at each level's lift with its 95 % interval as a line, a rule at 1 (no lift);
     ``frame``: ``what``, ``lift``, ``low``, ``high`` (and ``colour`` when given)."""
@@ -681,6 +685,8 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
     highs = [v for v in frame["high"].to_list() if v is not None and v > 0]
     domain = [min([1.0, *lows]) / 1.05, max([1.0, *highs]) * 1.05]
     x_scale = alt.Scale(type="log", nice=False, zero=False, domain=domain, clamp=True)
+    # ticks on both sides of 1 (a log scale's own ticks can leave the gains unlabelled)
+    ticks = [v for v in LIFT_TICKS if domain[0] <= v <= domain[1]]
     colour_enc = (
         alt.Color(f"{colour}:N", title=t("axis_source")) if colour else alt.value("#1f5fa8")
     )
@@ -694,7 +700,12 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
         .mark_point(filled=True, size=60, aria=False)
         .encode(
             y=y,
-            x=alt.X("lift:Q", scale=x_scale, title=t("axis_lift"), axis=alt.Axis(tickCount=5)),
+            x=alt.X(
+                "lift:Q",
+                scale=x_scale,
+                title=t("axis_lift"),
+                axis=alt.Axis(values=ticks, format=".2~f", titleLimit=width),
+            ),
             color=colour_enc,
         )
     )
