@@ -621,6 +621,31 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
 
 
 # top posts ----------------------------------------------------------------------------------
+def _post_cells(data: ReportData, t: Texts, r: dict[str, Any], width: int = 160) -> list[Cell]:
+    """The cells every table of posts starts with: museum (for a cohort), network, date,
+    kind and the text cut to ``width`` characters."""
+    text = " ".join((r["text"] or "").split())
+    excerpt = text if len(text) <= width else text[: width - 3].rstrip() + "…"
+    cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
+    return [
+        *cells,
+        data.network(r["network"]),
+        r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
+        t.kind(r["kind"]),
+        excerpt,
+    ]
+
+
+def _post_columns(data: ReportData, t: Texts) -> list[str]:
+    """The headers of :func:`_post_cells`."""
+    first = [] if data.single else [t("col_museum")]
+    return [*first, t("col_network"), t("col_date"), t("col_kind"), t("col_text")]
+
+
+def _post_link(t: Texts, url: str | None) -> Cell:
+    return Link(t("open_post"), url) if url else t("none")
+
+
 def top_posts(data: ReportData, t: Texts) -> Section | None:
     section = Section(id="posts", title=t("s_posts"), intro=t("posts_intro"))
     if data.posts.is_empty():
@@ -628,40 +653,24 @@ def top_posts(data: ReportData, t: Texts) -> Section | None:
         return section
     rows: list[list[Cell]] = []
     for r in data.posts.iter_rows(named=True):
-        text = " ".join((r["text"] or "").split())
-        excerpt = text if len(text) <= 160 else text[:157].rstrip() + "…"
         over = f"×{t.number(r['overperformance'], 1)}"
         if r["breakout"]:
             over += f" ({t('breakout')})"
-        url = r.get("url")
-        link: Cell = Link(t("open_post"), url) if url else t("none")
-        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
-        cells += [
-            data.network(r["network"]),
-            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
-            t.kind(r["kind"]),
-            excerpt,
-            over,
-            basis_word(t, r["rate_basis"]),
-            link,
-        ]
-        rows.append(cells)
-    first = [] if data.single else [t("col_museum")]
+        rows.append(
+            [
+                *_post_cells(data, t, r),
+                over,
+                basis_word(t, r["rate_basis"]),
+                _post_link(t, r.get("url")),
+            ]
+        )
+    columns = _post_columns(data, t)
     section.tables.append(
         Table(
-            columns=[
-                *first,
-                t("col_network"),
-                t("col_date"),
-                t("col_kind"),
-                t("col_text"),
-                t("col_over"),
-                t("col_basis"),
-                t("col_link"),
-            ],
+            columns=[*columns, t("col_over"), t("col_basis"), t("col_link")],
             rows=rows,
             caption=t("posts_caption"),
-            numeric=frozenset({len(first) + 4}),
+            numeric=frozenset({len(columns)}),
         )
     )
     return section
@@ -861,35 +870,24 @@ def risks(data: ReportData, t: Texts) -> Section | None:
         return section
     rows: list[list[Cell]] = []
     for r in data.risks.iter_rows(named=True):
-        text = " ".join((r["text"] or "").split())
-        excerpt = text if len(text) <= 160 else text[:157].rstrip() + "…"
         what = str(r["risk"] or "") if t.lang == "en" else t("risk_may")
         source = str(r["rule_source"] or "")
         rule: Cell = Link(str(r["rule"] or source), source) if source else str(r["rule"] or "")
         if isinstance(rule, Link) and rule.safe_href is None:
             rule = f"{r['rule'] or ''} ({source})"
-        link: Cell = Link(t("open_post"), r["url"]) if r["url"] else t("none")
-        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
-        cells += [
-            data.network(r["network"]),
-            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
-            t.kind(r["kind"]),
-            excerpt,
-            ", ".join(r["matched"] or []),
-            what,
-            rule,
-            link,
-        ]
-        rows.append(cells)
-    first = [] if data.single else [t("col_museum")]
+        rows.append(
+            [
+                *_post_cells(data, t, r),
+                ", ".join(r["matched"] or []),
+                what,
+                rule,
+                _post_link(t, r["url"]),
+            ]
+        )
     section.tables.append(
         Table(
             columns=[
-                *first,
-                t("col_network"),
-                t("col_date"),
-                t("col_kind"),
-                t("col_text"),
+                *_post_columns(data, t),
                 t("col_matched"),
                 t("col_risk"),
                 t("col_rule"),
@@ -915,30 +913,20 @@ def breakouts(data: ReportData, t: Texts) -> Section | None:
     )
     rows: list[list[Cell]] = []
     for r in data.breakouts.iter_rows(named=True):
-        text = " ".join((r["text"] or "").split())
-        excerpt = text if len(text) <= 120 else text[:117].rstrip() + "…"
-        url = r.get("url")
-        cells: list[Cell] = [] if data.single else [data.name(r["museum"])]
-        cells += [
-            data.network(r["network"]),
-            r["posted_at"].strftime("%Y-%m-%d") if r["posted_at"] else t("none"),
-            t.kind(r["kind"]),
-            excerpt,
-            f"×{t.number(r['overperformance'], 1)}",
-            f"×{t.number(r['breakout_threshold'], 1)}",
-            basis_word(t, r["rate_basis"]),
-            Link(t("open_post"), url) if url else t("none"),
-        ]
-        rows.append(cells)
-    first = [] if data.single else [t("col_museum")]
+        rows.append(
+            [
+                *_post_cells(data, t, r, width=120),
+                f"×{t.number(r['overperformance'], 1)}",
+                f"×{t.number(r['breakout_threshold'], 1)}",
+                basis_word(t, r["rate_basis"]),
+                _post_link(t, r.get("url")),
+            ]
+        )
+    columns = _post_columns(data, t)
     section.tables.append(
         Table(
             columns=[
-                *first,
-                t("col_network"),
-                t("col_date"),
-                t("col_kind"),
-                t("col_text"),
+                *columns,
                 t("col_over"),
                 t("col_threshold"),
                 t("col_basis"),
@@ -946,7 +934,7 @@ def breakouts(data: ReportData, t: Texts) -> Section | None:
             ],
             rows=rows,
             caption=t("breakouts_caption"),
-            numeric=frozenset({len(first) + 4, len(first) + 5}),
+            numeric=frozenset({len(columns), len(columns) + 1}),
         )
     )
     return section
