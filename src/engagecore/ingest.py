@@ -557,6 +557,52 @@ def _recorded_path(
     return recorded
 
 
+def _skipped(label: str, imp: Importer, wrote: str | None) -> UnitResult:
+    """A file already imported by the same importer: said, with the networks it wrote."""
+    return UnitResult(label, imp.name, wrote or imp.network, "skipped (already imported)")
+
+
+def _unit_result(
+    label: str,
+    src: Source,
+    imp: Importer,
+    wrote: str,
+    frames: dict[str, pl.DataFrame],
+    batch: Batch,
+    dry_run: bool,
+    allow_empty: bool,
+) -> UnitResult:
+    """What a read file gives, counted; a file giving nothing is refused unless the importer
+    says why (``empty_reason``) or the run allows it."""
+    result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
+    if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
+        if not (allow_empty or batch.empty_reason):
+            raise FormatError(label, _nothing_read(imp, src))
+        result.status += f" (empty: {batch.empty_reason or 'allowed'})"
+    result.posts = frames["posts"].height if "posts" in frames else 0
+    for table in ("follower_snapshots", "audience_age"):
+        setattr(result, table, frames[table].height if table in frames else 0)
+    return result
+
+
+def _import_row(
+    import_id: int, imp: Importer, wrote: str, path: str, digest: str, batch: Batch
+) -> dict[str, Any]:
+    """A file's ``imports`` row: ``network`` the rows' networks (docs/model.md), ``path`` as
+    recorded (a zip member: a.zip:dir/file)."""
+    owner = plugins.owner_name(imp)
+    return {
+        "import_id": import_id,
+        "plugin": owner,
+        "plugin_version": plugins.plugin_version(owner),
+        "importer": imp.name,
+        "network": wrote,
+        "path": path,
+        "sha256": digest,
+        "rows": batch.rows(),
+    }
+
+
 def _store_state(
     store: Store,
 ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str | None]]:
@@ -597,23 +643,13 @@ def _run_units(
                 progress(n - 1, total, label)
             digest, batch = _digest_and_read(src, imp, ctx, label, done)
             if batch is None:
-                wrote = recorded_networks.get((digest, imp.name), imp.network)
-                report.units.append(
-                    UnitResult(label, imp.name, wrote, "skipped (already imported)")
-                )
+                report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
                 continue
             done.add((digest, imp.name))
             frames = _validated(batch, imp, label, ctx.now)
             wrote = _written_networks(frames, imp)
             recorded_networks[(digest, imp.name)] = wrote
-            result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
-            if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
-                if not (allow_empty or batch.empty_reason):
-                    raise FormatError(label, _nothing_read(imp, src))
-                result.status += f" (empty: {batch.empty_reason or 'allowed'})"
-            result.posts = frames["posts"].height if "posts" in frames else 0
-            for table in ("follower_snapshots", "audience_age"):
-                setattr(result, table, frames[table].height if table in frames else 0)
+            result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
             import_id, next_id = next_id, next_id + 1
             accounts = _accounts_with_museums(
                 known, museums, frames, batch, museum_slug, report, pending.placeholders
@@ -625,16 +661,7 @@ def _run_units(
                 if table != "accounts":
                     pending.add(table, df, import_id)
             pending.imports.append(
-                {
-                    "import_id": import_id,
-                    "plugin": plugins.owner_name(imp),
-                    "plugin_version": plugins.plugin_version(plugins.owner_name(imp)),
-                    "importer": imp.name,
-                    "network": wrote,  # the rows' networks (docs/model.md)
-                    "path": recorded(src.display()),  # a zip member: a.zip:dir/file
-                    "sha256": digest,
-                    "rows": batch.rows(),
-                }
+                _import_row(import_id, imp, wrote, recorded(label), digest, batch)
             )
             report.units.append(result)
             if pending.rows >= FLUSH_ROWS:
@@ -928,10 +955,7 @@ def _run_together(
                 progress(n - 1, total, label)
             digest, batch = _digest_and_read(src, imp, ctx, label, done)
             if batch is None:
-                wrote = recorded_networks.get((digest, imp.name), imp.network)
-                report.units.append(
-                    UnitResult(label, imp.name, wrote, "skipped (already imported)")
-                )
+                report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
                 continue
             done.add((digest, imp.name))
             frames = batch.frames()
@@ -939,27 +963,11 @@ def _run_together(
                 _check_types(table, df, imp, label)
             wrote = _written_networks(frames, imp)
             recorded_networks[(digest, imp.name)] = wrote
-            result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
-            if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
-                if not (allow_empty or batch.empty_reason):
-                    raise FormatError(label, _nothing_read(imp, src))
-                result.status += f" (empty: {batch.empty_reason or 'allowed'})"
-            result.posts = frames["posts"].height if "posts" in frames else 0
-            for table in ("follower_snapshots", "audience_age"):
-                setattr(result, table, frames[table].height if table in frames else 0)
+            result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
             import_id, next_id = next_id, next_id + 1
             group.append(_Read(unit, label, frames, batch, import_id, result))
             pending.imports.append(
-                {
-                    "import_id": import_id,
-                    "plugin": plugins.owner_name(imp),
-                    "plugin_version": plugins.plugin_version(plugins.owner_name(imp)),
-                    "importer": imp.name,
-                    "network": wrote,
-                    "path": recorded(label),
-                    "sha256": digest,
-                    "rows": batch.rows(),
-                }
+                _import_row(import_id, imp, wrote, recorded(label), digest, batch)
             )
             report.units.append(result)
             rows += sum(df.height for df in frames.values())
