@@ -12,7 +12,8 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,35 @@ def _object_rest(text: str, i: int) -> dict[str, Any] | None:
     return None
 
 
+#: How long the end of a read waits for its feeder thread to let go (a daemon thread: past
+#: that, it is left to end with the process).
+RELEASE_SECONDS = 10.0
+
+
+def _release(feeder: threading.Thread, pipes: Callable[[], list[Path]]) -> None:
+    """Let a feeder thread end after DuckDB stopped reading its pipes (an error, an
+    interrupt) or never opened them: open each pipe's reading end ourselves, so that a feeder
+    waiting in ``open`` returns, and drain what is in it, so that one blocked writing to a full
+    pipe that DuckDB still holds open goes on (to the end of its piece: at most
+    :data:`CHUNK_BYTES`, then it sees ``stop``). Never waits more than
+    :data:`RELEASE_SECONDS`."""
+    deadline = time.monotonic() + RELEASE_SECONDS
+    while feeder.is_alive() and time.monotonic() < deadline:
+        for pipe in pipes():
+            try:
+                fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                while os.read(fd, 1 << 20):
+                    pass
+            except BlockingIOError:
+                pass  # drained for now: the writer fills it again while we wait
+            finally:
+                os.close(fd)
+        feeder.join(0.05)
+
+
 @contextmanager
 def array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
     """Bytes [start, end) of ``src`` as a file DuckDB can read: a named pipe fed from
@@ -144,15 +174,7 @@ def array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
     try:
         yield pipe
     finally:
-        # DuckDB may have stopped reading (an error) or never opened the pipe: open the
-        # reading end ourselves so that the feeder's open or write returns, then close it
-        while feeder.is_alive():
-            try:
-                fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-            except OSError:
-                break
-            os.close(fd)
-            feeder.join(0.05)
+        _release(feeder, lambda: [pipe])
         pipe.unlink(missing_ok=True)
 
 
@@ -218,17 +240,13 @@ def array_chunks(
         yield pipes()
     finally:
         stop.set()
-        while feeder.is_alive():
+
+        def waiting() -> list[Path]:
             with contextlib.suppress(queue.Empty):
                 handoff.get_nowait()  # a feeder waiting to hand a pipe over
-            for pipe in list(current):
-                # a feeder waiting for its reader, or writing to one that stopped
-                try:
-                    fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-                except OSError:
-                    continue
-                os.close(fd)
-            feeder.join(0.05)
+            return list(current)
+
+        _release(feeder, waiting)
         for pipe in current:
             pipe.unlink(missing_ok=True)
 
