@@ -166,7 +166,9 @@ def test_demo_score_compare_commands(
         s = r["engagement_score"]
         assert s is None or 0 <= s <= 100
         assert r["rate_basis"] in ("followers", "reach", "views", None)
-        assert r["young_basis"] in ("measured", "estimated", None)
+        assert r["young_basis"] in ("measured", "estimated (platform prior)", None) or r[
+            "young_basis"
+        ].startswith("estimated (museum-adjusted, n = ")
     code, out, _ = run(["score", *db, "--format", "csv", "--museum", "Musée du Louvre"], capsys)
     table = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and table and {r["museum"] for r in table} == {"louvre"}

@@ -35,9 +35,9 @@ import polars as pl
 
 from engagecore import schema
 from engagecore._sim import audience, population
-from engagecore._sim.museum_young import MuseumYoung, plant
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
+from engagecore._sim.museum_young import MuseumYoung, plant
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster

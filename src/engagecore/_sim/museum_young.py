@@ -123,8 +123,10 @@ def plant(
         shares.append(drawn[reported])
     which = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     measured = np.concatenate(shares) if shares else np.zeros((0, len(AGE_BANDS)))
-    return profiles, _age_rows(world, which, measured), _truth(
-        world, share, platform, offsets, measures
+    return (
+        profiles,
+        _age_rows(world, which, measured),
+        _truth(world, share, platform, offsets, measures),
     )
 
 

@@ -69,7 +69,10 @@ def young_table(frame: pl.DataFrame) -> pl.DataFrame:
         "museum",
         "network",
         "period",
-        pl.col("young_basis").alias("basis"),
+        pl.col("young_basis")
+        .str.replace(r"^estimated \(museum-adjusted, (.*)\)$", "adjusted ($1)")
+        .str.replace(r"^estimated \(platform prior\)$", "estimated (prior)")
+        .alias("basis"),
         _percent("young_share").alias("young_share"),
         interval.alias("share_interval_%"),
         pl.col("young_reach").cast(pl.Int64),

@@ -58,6 +58,7 @@ EN: dict[str, str] = {
     "basis_mixed": "mixed bases",
     "measured": "measured",
     "estimated": "estimated",
+    "estimated_adjusted": "estimated, adjusted to the museums that measure",
     "mixed": "partly measured",
     "basis_label": "Basis",
     # leaderboard
@@ -345,6 +346,7 @@ FR: dict[str, str] = {
     "basis_mixed": "bases mêlées",
     "measured": "mesuré",
     "estimated": "estimé",
+    "estimated_adjusted": "estimé, ajusté sur les musées qui mesurent",
     "mixed": "en partie mesuré",
     "basis_label": "Base",
     "col_rank": "Rang",

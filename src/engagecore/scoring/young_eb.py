@@ -194,7 +194,7 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
     ) ** 2  # fmt: skip
     data = measured.filter(pl.col("network").is_in(nets) & pl.col("measured_share").is_not_null())
     rows: list[dict[str, object]] = []
-    for (key,), part in sorted(data.group_by("period_key"), key=lambda kv: int(kv[0][0])):  # type: ignore[arg-type]
+    for (key,), part in sorted(data.group_by("period_key"), key=lambda kv: int(kv[0][0])):
         g = np.array([index[x] for x in part.get_column("network").to_list()], dtype=np.int64)
         share = part.get_column("measured_share").to_numpy().astype(float)
         v = measured_variance(
@@ -214,7 +214,7 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
             rows.append(
                 {
                     "network": name,
-                    "period_key": int(key),  # type: ignore[call-overload]
+                    "period_key": int(key),
                     "typical_young_share_museums": float(expit(np.array(center))),
                     "museum_young_low": float(expit(np.array(center - half))),
                     "museum_young_high": float(expit(np.array(center + half))),
@@ -229,10 +229,6 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
 
 
 def basis_kind(basis: pl.Expr) -> pl.Expr:
-    """"measured", "estimated" or "mixed" from a ``young_basis`` (whose estimated values say
+    """ "measured", "estimated" or "mixed" from a ``young_basis`` (whose estimated values say
     how: "estimated (platform prior)", "estimated (museum-adjusted, n = …)")."""
-    return (
-        pl.when(basis.str.starts_with("estimated"))
-        .then(pl.lit("estimated"))
-        .otherwise(basis)
-    )
+    return pl.when(basis.str.starts_with("estimated")).then(pl.lit("estimated")).otherwise(basis)
