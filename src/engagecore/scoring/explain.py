@@ -104,7 +104,12 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
         "composite_weight",
         "share of this network in the 'all' row",
     ),
-    ("4 young", "young basis", "young_basis", "measured (owned age data) or estimated (prior)"),
+    (
+        "4 young",
+        "young basis",
+        "young_basis",
+        "measured (owned age data), or estimated: the prior, museum-adjusted where museums measure",
+    ),
     ("4 young", "young source", "young_source", ""),
     ("4 young", "young share", "young_share", ""),
     ("4 young", "young share low", "young_share_low", ""),
@@ -113,6 +118,32 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("4 young", "audience", "audience", "followers at period end, else the size"),
     ("4 young", "young reach", "young_reach", "young share × audience"),
     ("4 young", "young index", "young_index", "young share ÷ typical young share"),
+    (
+        "4.1 museums",
+        "museums measuring n",
+        "young_n_measured",
+        "museums with owned age data on the network (the fit's n)",
+    ),
+    (
+        "4.1 museums",
+        "offset δ",
+        "young_offset",
+        "museum audiences vs the platform prior, logit scale",
+    ),
+    ("4.1 museums", "offset s.e.", "young_offset_se", ""),
+    ("4.1 museums", "spread τ", "young_spread", "between-museum s.d., logit scale"),
+    (
+        "4.1 museums",
+        "museums' typical young share",
+        "typical_young_share_museums",
+        "logit⁻¹(logit prior + δ)",
+    ),
+    (
+        "4.1 museums",
+        "young index vs museums",
+        "young_index_museums",
+        "young share ÷ the museums' typical young share",
+    ),
     ("-", "reason", "reason", "why a figure is missing or to be read with care"),
 )
 
