@@ -368,8 +368,8 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
     young += "; young reach: those people"
     if "young index" not in dropped:
         young += (
-            "; young index: share ÷ the network's typical share (est. from priors, adj. "
-            "adjusted to the museums measuring theirs, meas. from owned age data)"
+            "; young index: share ÷ the network's typical share (meas.: owned age data; est.: "
+            "the network's prior; adj.: the prior adjusted to the museums that measure)"
         )
     if "vs museums" not in dropped:
         young += "; vs museums: share ÷ the museums' typical share on the network"
