@@ -115,8 +115,9 @@ def fit_offsets(y: np.ndarray, v: np.ndarray, group: np.ndarray, k: int) -> Offs
             q_pool, c_pool, df_pool = q_pool + q, c_pool + c, df_pool + len(yg) - 1
             own_tau2[g] = t2
     nan = float("nan")
-    empty = Offsets(n, np.full(k, nan), np.full(k, nan), np.full(k, nan), [""] * k,
-                    int(n.sum()), nan, nan, nan)  # fmt: skip
+    empty = Offsets(
+        n, np.full(k, nan), np.full(k, nan), np.full(k, nan), [""] * k, int(n.sum()), nan, nan, nan
+    )
     if df_pool < DF_MIN or c_pool <= 0:
         return empty
     tau2_pool = max(0.0, (q_pool - df_pool) / c_pool)
@@ -188,10 +189,10 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
     p = priors.get_column("typical_young_share").to_numpy().astype(float)
     lp = logit(p)
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    prior_var = (
-        (logit(priors.get_column("prior_high").to_numpy()) - logit(priors.get_column("prior_low").to_numpy()))
-        / (2 * z)
-    ) ** 2  # fmt: skip
+    # the prior's own variance on the logit scale, from its Beta interval (docs/scoring.md §4)
+    p_high = logit(priors.get_column("prior_high").to_numpy().astype(float))
+    p_low = logit(priors.get_column("prior_low").to_numpy().astype(float))
+    prior_var = ((p_high - p_low) / (2 * z)) ** 2
     data = measured.filter(pl.col("network").is_in(nets) & pl.col("measured_share").is_not_null())
     rows: list[dict[str, object]] = []
     for (key,), part in sorted(data.group_by("period_key"), key=lambda kv: int(kv[0][0])):
@@ -229,6 +230,6 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
 
 
 def basis_kind(basis: pl.Expr) -> pl.Expr:
-    """ "measured", "estimated" or "mixed" from a ``young_basis`` (whose estimated values say
+    """The kind of a ``young_basis`` — "measured", "estimated" or "mixed" — from a ``young_basis`` (whose estimated values say
     how: "estimated (platform prior)", "estimated (museum-adjusted, n = …)")."""
     return pl.when(basis.str.starts_with("estimated")).then(pl.lit("estimated")).otherwise(basis)
