@@ -12,10 +12,12 @@ from scoring_builders import assert_no_nan
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, score
+from engagecore.scoring.young import MEASUREMENT_SD
 from engagecore.scoring.young_eb import (
     K_POOL,
     N_OWN,
     PRIOR_BASIS,
+    V_FLOOR,
     expit,
     fit_offsets,
     logit,
@@ -92,9 +94,10 @@ def test_too_few_measurements_leave_the_platform_prior() -> None:
 def test_withheld_mass_widens_a_measured_share_variance() -> None:
     share = np.array([0.2, 0.2])
     v = measured_variance(share, np.array([0.2, 0.18]), np.array([0.2, 0.25]))
-    assert v[0] == pytest.approx(0.01) and v[1] > 0.01
+    assert v[0] == pytest.approx(V_FLOOR) and v[1] > V_FLOOR
+    assert pytest.approx(V_FLOOR) == MEASUREMENT_SD**2  # the measured rows' own error term
     width = logit(np.array(0.25)) - logit(np.array(0.18))
-    assert v[1] == pytest.approx(width**2 / 12 + 0.01)
+    assert v[1] == pytest.approx(width**2 / 12 + V_FLOOR)
 
 
 @st.composite
