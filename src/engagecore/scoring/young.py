@@ -264,7 +264,9 @@ def measured_young(
     if priors is None:
         priors = load_priors(config)
     keys = ["network", "account_id", "observed_at", "basis"]
-    reported = audience.filter(pl.col("share").is_not_null())
+    # read once: the store's scan runs on one DuckDB cursor, which two concurrent scans of
+    # the same LazyFrame would share (audience-age rows are few: bands × accounts × dates)
+    reported = audience.filter(pl.col("share").is_not_null()).collect().lazy()
     dist = (
         reported.with_columns(
             part=young_part(pl.col("age_min"), pl.col("age_max"), config.young_band)
