@@ -4,8 +4,10 @@ estimated marked apart, the same figures as ``engage score``."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import NormalDist
 
 import polars as pl
 import pytest
@@ -13,6 +15,7 @@ from cli_run import run
 
 import engagecore
 from engagecore.analysis.young import YOUNG_COLUMNS, young_over_time
+from engagecore.scoring.young import MEASUREMENT_SD
 
 T0 = datetime(2024, 1, 3, tzinfo=UTC)
 
@@ -76,18 +79,26 @@ def test_measured_and_estimated_young_reach_per_quarter(tmp_path: Path) -> None:
     louvre = frame.filter(museum="louvre", network="instagram").sort("period_key").to_dicts()
     assert [r["period"] for r in louvre] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
     assert {r["young_basis"] for r in louvre} == {"measured"}
-    # Q1–Q3: the April reading (Q1 has none before its end: the first after it)
-    april = 0.40 / 0.95
+    # Q1–Q3: the April reading (Q1 has none before its end: the first after it); its
+    # withheld 5 % goes to the bands it lacks (45-54, 55-64, 65+), none of them young
+    april = 0.40
     followers = [10_000, 10_000, 12_000, 12_000]
     shares = [april, april, april, 0.5]
     assert [r["young_share"] for r in louvre] == pytest.approx(shares)
     assert [r["young_reach"] for r in louvre] == [
         round(s * f) for s, f in zip(shares, followers, strict=True)
     ]
-    # the withheld 5 %: all old (0.40) or all young (0.45); × the audience for the reach
+    # the withheld 5 %: all old (0.40) or all young (0.45), widened by the platforms'
+    # measurement error on the logit scale (docs/scoring.md §4); × the audience for the reach
+    z = NormalDist().inv_cdf(0.975)
+    low = 1 / (1 + math.exp(-(math.log(0.40 / 0.60) - z * MEASUREMENT_SD)))
+    high = 1 / (1 + math.exp(-(math.log(0.45 / 0.55) + z * MEASUREMENT_SD)))
     q1 = louvre[0]
-    assert (q1["young_share_low"], q1["young_share_high"]) == pytest.approx((0.40, 0.45))
-    assert (q1["young_reach_low"], q1["young_reach_high"]) == (4_000, 4_500)
+    assert (q1["young_share_low"], q1["young_share_high"]) == pytest.approx((low, high))
+    assert (q1["young_reach_low"], q1["young_reach_high"]) == (
+        round(low * 10_000),
+        round(high * 10_000),
+    )
     # the others have no age data: the network's prior, the same share everywhere
     estimated = frame.filter(pl.col("young_basis") == "estimated (platform prior)")
     assert set(zip(estimated["museum"], estimated["network"], strict=True)) == {
@@ -136,7 +147,7 @@ def test_filters_and_the_library_on_a_score_frame(
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run(["young", "louvre", "--db", str(db)], capsys)
     assert code == 0 and all(len(line) <= 80 for line in out.splitlines())
-    assert "measured" in out and "estimated" in out and "42.1%" in out
+    assert "measured" in out and "estimated" in out and "40.0%" in out  # the April reading, §4
     code, out, _ = run(["young", "--db", str(db), "-f", "csv", "--network", "x"], capsys)
     assert code == 0 and out.splitlines()[0].startswith("museum,network,period,young_basis")
     assert len(out.splitlines()) == 1 + 2 * 4

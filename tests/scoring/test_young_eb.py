@@ -12,10 +12,12 @@ from scoring_builders import assert_no_nan
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, score
+from engagecore.scoring.young import MEASUREMENT_SD
 from engagecore.scoring.young_eb import (
     K_POOL,
     N_OWN,
     PRIOR_BASIS,
+    V_FLOOR,
     expit,
     fit_offsets,
     logit,
@@ -92,9 +94,10 @@ def test_too_few_measurements_leave_the_platform_prior() -> None:
 def test_withheld_mass_widens_a_measured_share_variance() -> None:
     share = np.array([0.2, 0.2])
     v = measured_variance(share, np.array([0.2, 0.18]), np.array([0.2, 0.25]))
-    assert v[0] == pytest.approx(0.01) and v[1] > 0.01
+    assert v[0] == pytest.approx(V_FLOOR) and v[1] > V_FLOOR
+    assert pytest.approx(V_FLOOR) == MEASUREMENT_SD**2  # the measured rows' own error term
     width = logit(np.array(0.25)) - logit(np.array(0.18))
-    assert v[1] == pytest.approx(width**2 / 12 + 0.01)
+    assert v[1] == pytest.approx(width**2 / 12 + V_FLOOR)
 
 
 @st.composite
@@ -222,6 +225,35 @@ def test_scored_estimated_accounts_are_museum_adjusted_and_closer_to_the_truth(
     assert measured["young_index_museums"].is_not_null().all()
     ratio = measured["young_share"] / measured["typical_young_share_museums"]
     assert measured["young_index_museums"].to_numpy() == pytest.approx(ratio.to_numpy())
+
+
+@pytest.fixture(scope="module")
+def withheld_run() -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _run(0.3, seed=13)  # bands under 100 people withheld, as Instagram does
+
+
+def test_withheld_bands_leave_the_offsets_unbiased_and_measured_intervals_covering(
+    withheld_run: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """With small bands withheld (often 13-17), the measured shares give the withheld mass
+    to the missing bands (docs/scoring.md §4): δ is recovered as without withholding, and
+    the measured rows' intervals (withheld mass + measurement error) hold the planted share."""
+    scores, truth = withheld_run
+    rows = scores.filter(pl.col("network") != "all").join(truth, on=["museum", "network"])
+    measured = rows.filter(pl.col("young_basis") == "measured")
+    # the case is exercised: some measured rows have a withheld mass (an interval wider than
+    # the measurement error alone gives)
+    assert (measured["young_share_high"] - measured["young_share_low"] > 0.12).any()
+    own = rows.filter(pl.col("young_n_measured") >= N_OWN).unique("network")
+    assert own.height >= 2
+    for r in own.iter_rows(named=True):
+        assert r["young_offset"] == pytest.approx(
+            r["planted_offset"], abs=3 * r["young_offset_se"] + 0.1
+        )
+    inside = (measured["young_share_low"] <= measured["planted"]) & (
+        measured["planted"] <= measured["young_share_high"]
+    )
+    assert measured.height >= 30 and inside.mean() >= 0.85  # type: ignore[operator]
 
 
 def test_the_scored_young_shares_do_not_depend_on_row_order() -> None:

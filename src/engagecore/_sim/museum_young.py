@@ -7,11 +7,12 @@ scale, with a planted offset per network and a planted spread between museums::
     s_i = logit⁻¹(logit(p_k) + δ_k + τ z_i),   δ_k = offset + network_spread · N(0, 1)
 
 A fraction of the museums (``measuring``) emit owned audience-age rows on the networks that
-expose them (``NetworkParams.age_share > 0``), the others none: the true profile with
-sampling noise, and the bands smaller than ``withheld_below`` people left out, as Instagram
-does (the withheld mass). The planted values go to ``Cohort.young_truth``, which scoring
-never reads. Random numbers come from streams of their own, keyed by the seed and this
-module's constant (and each network's name), so the rest of the cohort is unchanged.
+expose them (``NetworkParams.age_share > 0``), the others none: the true profile with the
+platform's measurement noise (a Dirichlet around it, :data:`_MEASUREMENT` gives its size),
+and the bands smaller than ``withheld_below`` people left out, as Instagram does (the
+withheld mass). The planted values go to ``Cohort.young_truth``, which scoring never reads.
+Random numbers come from streams of their own, keyed by the seed and this module's constant
+(and each network's name), so the rest of the cohort is unchanged.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from engagecore.errors import UsageError
 
 _STREAM = (14, 2)  # this module's key in the seed's SeedSequence
 _YOUNG_BANDS = 2  # 13-17 and 18-24: the scorer's default young band, 13-24
-_MEASUREMENT = 400.0  # Dirichlet concentration of a measured age distribution around the truth
+#: Dirichlet concentration of a measured age distribution around the account's true profile:
+#: the platform's own error in what it reports (self-declared and inferred ages). On the logit
+#: young share it is about 1/√(401·s(1 − s)): 0.125 at s = 20 %, 0.17 at 10 %, 0.11 at 30 %,
+#: about ±2.5 points (one s.d.) at 20 % — the size the scorer assumes (``young.MEASUREMENT_SD``
+#: = 0.15, docs/scoring.md §4, reasoned from Ofcom's user-age study and Facebook's 18–24 reach
+#: against the census); this value was set before that term existed and is not tuned to it.
+#: Random error only: no systematic misstatement common to a network is planted (the
+#: scorer's δ_k would absorb one).
+_MEASUREMENT = 400.0
 
 
 @dataclass(frozen=True)

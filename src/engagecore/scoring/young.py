@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import polars as pl
@@ -23,6 +24,15 @@ from engagecore.scoring.config import ScoringConfig
 
 #: The upper age assumed for an open band such as "65+" when apportioning it.
 OPEN_BAND_MAX = 84
+
+#: Standard deviation, on the logit scale, of the platforms' own error in an account's measured
+#: young share (self-declared birth dates, age-inference models), beyond the withheld mass.
+#: No platform publishes it; reasoned in docs/scoring.md §4 ("Measurement error"): about
+#: ±2.4 points (one s.d.) at a 20 % share, uncertain by a factor of two either way.
+MEASUREMENT_SD = 0.15
+
+#: Shares are clipped into [LOGIT_EPS, 1 − LOGIT_EPS] before a logit.
+LOGIT_EPS = 0.005
 
 #: Audience-age bases in order of preference: followers are the audience engagement divides by.
 AGE_BASIS_ORDER = {"followers": 0, "viewers": 1, "engaged": 2}
@@ -173,26 +183,102 @@ def _beta_interval(
     return float(low), float(high)
 
 
+def _logit_expr(p: pl.Expr) -> pl.Expr:
+    q = p.clip(LOGIT_EPS, 1 - LOGIT_EPS)
+    return (q / (1 - q)).log()
+
+
+def _expit_expr(x: pl.Expr) -> pl.Expr:
+    return 1.0 / (1.0 + (-x).exp())
+
+
+def prior_bands(priors: Mapping[str, Prior], config: ScoringConfig) -> pl.DataFrame:
+    """Per network × prior band: its age range (``p_lo``, ``p_hi``, an open band to
+    :data:`OPEN_BAND_MAX`), its prior share ``p_w`` and the part of it inside the young band
+    ``p_young`` (= ``p_w`` × the band's fraction of ages inside the young band)."""
+    rows = []
+    lo_y, hi_y = config.young_band
+    for name, prior in sorted(priors.items()):
+        for band, value in prior.bands.items():
+            lo, hi = parse_band(band, prior.origin)
+            top = OPEN_BAND_MAX if hi is None else hi
+            inside = max(0, min(top, hi_y) - max(lo, lo_y) + 1) / (top - lo + 1)
+            rows.append((name, lo, top, value, value * min(1.0, inside)))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "network": pl.Utf8,
+            "p_lo": pl.Int64,
+            "p_hi": pl.Int64,
+            "p_w": pl.Float64,
+            "p_young": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def _withheld_young_fraction(
+    audience: pl.LazyFrame, bands: pl.DataFrame, keys: list[str]
+) -> pl.LazyFrame:
+    """Per reported distribution (``keys``): the young fraction of the bands the platform's
+    list has but the report lacks (``fill``), in the prior's proportions — the prior bands
+    no reported band overlaps. No row where every prior band is covered."""
+    return (
+        audience.select(*keys, "age_min", "age_max")
+        .join(bands.lazy(), on="network", how="inner")
+        .with_columns(
+            covered=(pl.col("age_min") <= pl.col("p_hi"))
+            & (pl.col("age_max").fill_null(OPEN_BAND_MAX) >= pl.col("p_lo"))
+        )
+        .group_by(*keys, "p_lo")
+        .agg(pl.col("covered").any(), pl.col("p_w").first(), pl.col("p_young").first())
+        .filter(~pl.col("covered"))
+        .group_by(*keys)
+        .agg(miss_w=pl.col("p_w").sum(), miss_young=pl.col("p_young").sum())
+        .filter(pl.col("miss_w") > 0)
+        .select(*keys, fill=pl.col("miss_young") / pl.col("miss_w"))
+    )
+
+
 def measured_young(
-    audience: pl.LazyFrame, accounts: pl.LazyFrame, ends: pl.DataFrame, config: ScoringConfig
+    audience: pl.LazyFrame,
+    accounts: pl.LazyFrame,
+    ends: pl.DataFrame,
+    config: ScoringConfig,
+    priors: Mapping[str, Prior] | None = None,
 ) -> pl.DataFrame:
     """Per museum × network × period: the young share measured in owned audience-age data.
 
     For each account the distribution observed last before the period's end is used (the
     first one after it otherwise), preferring the followers basis over viewers over engaged
-    at the same date. Shares are renormalized over the bands present; the withheld mass
-    (segments a platform does not report) bounds the interval: all of it old, or all young.
+    at the same date. The withheld mass 1 − T (segments a platform does not report) goes to
+    the bands of the network's prior that the report lacks, in the prior's proportions (the
+    reported shares renormalized where no prior band is missing); it bounds the interval
+    (all of it old, or all young), widened by the platforms' own measurement error
+    (:data:`MEASUREMENT_SD` on the logit scale). docs/scoring.md §4.
+
+    ``priors``: the networks' priors (default: :func:`load_priors` with ``config``).
+    ``measured_withheld_low/high`` give the withheld-mass bounds alone (for the fit of
+    :mod:`young_eb`, which adds the measurement error itself).
     """
+    if priors is None:
+        priors = load_priors(config)
+    keys = ["network", "account_id", "observed_at", "basis"]
+    # read once: the store's scan runs on one DuckDB cursor, which two concurrent scans of
+    # the same LazyFrame would share (audience-age rows are few: bands × accounts × dates)
+    reported = audience.filter(pl.col("share").is_not_null()).collect().lazy()
     dist = (
-        audience.with_columns(
+        reported.with_columns(
             part=young_part(pl.col("age_min"), pl.col("age_max"), config.young_band)
         )
-        .group_by("network", "account_id", "observed_at", "basis")
-        .agg(
-            young=(pl.col("share") * pl.col("part")).sum(),
-            total=pl.col("share").sum(),
-        )
+        .group_by(*keys)
+        .agg(young=(pl.col("share") * pl.col("part")).sum(), total=pl.col("share").sum())
         .filter(pl.col("total") > 0)
+        .join(
+            _withheld_young_fraction(reported, prior_bands(priors, config), keys),
+            on=keys,
+            how="left",
+        )
         .with_columns(rank=pl.col("basis").replace_strict(AGE_BASIS_ORDER, default=9))
         .sort("rank")
         .group_by("network", "account_id", "observed_at")
@@ -210,6 +296,8 @@ def measured_young(
         "measured_high": pl.Float64,
         "measured_basis": pl.Utf8,
         "measured_at": pl.Utf8,
+        "measured_withheld_low": pl.Float64,
+        "measured_withheld_high": pl.Float64,
     }
     if dist.is_empty():
         return pl.DataFrame(schema=out_schema)
@@ -237,21 +325,38 @@ def measured_young(
     keys = ["museum", "network", "period_key", "account_id"]
     picked = back.join(fwd, on=keys, how="left", suffix="_f").select(
         *keys,
-        *(pl.coalesce(c, f"{c}_f").alias(c) for c in ("young", "total", "basis", "observed_at")),
+        *(
+            pl.coalesce(c, f"{c}_f").alias(c)
+            for c in ("young", "total", "basis", "observed_at", "fill")
+        ),
     )
+    z = NormalDist().inv_cdf(0.5 + config.interval_level / 2)
+    spread = z * MEASUREMENT_SD
+    scale = pl.max_horizontal(pl.col("total"), pl.lit(1.0))
+    withheld = (1 - pl.col("total")).clip(lower_bound=0)
+    # the withheld mass's young fraction: the missing prior bands', else the reported bands'
+    fill = pl.coalesce("fill", pl.col("young") / pl.col("total"))
     return (
         picked.filter(pl.col("total").is_not_null())
         .with_columns(
-            share=pl.col("young") / pl.col("total"),
-            low=pl.col("young") / pl.max_horizontal(pl.col("total"), pl.lit(1.0)),
-            high=(pl.col("young") + (1 - pl.col("total")).clip(lower_bound=0))
-            / pl.max_horizontal(pl.col("total"), pl.lit(1.0)),
+            share=(pl.col("young") + withheld * fill) / scale,
+            low=pl.col("young") / scale,
+            high=(pl.col("young") + withheld) / scale,
+        )
+        .with_columns(
+            low=pl.min_horizontal("low", "share"), high=pl.max_horizontal("high", "share")
+        )
+        .with_columns(  # never narrower than the withheld-mass bounds (0 and 1 stay)
+            low_m=pl.min_horizontal(_expit_expr(_logit_expr(pl.col("low")) - spread), "low"),
+            high_m=pl.max_horizontal(_expit_expr(_logit_expr(pl.col("high")) + spread), "high"),
         )
         .group_by("museum", "network", "period_key")
         .agg(
             measured_share=pl.col("share").mean(),
-            measured_low=pl.min_horizontal(pl.col("low"), pl.col("share")).mean(),
-            measured_high=pl.max_horizontal(pl.col("high"), pl.col("share")).mean(),
+            measured_low=pl.min_horizontal("low_m", "share").mean(),
+            measured_high=pl.max_horizontal("high_m", "share").mean(),
+            measured_withheld_low=pl.col("low").mean(),
+            measured_withheld_high=pl.col("high").mean(),
             measured_basis=pl.col("basis").sort().unique().str.join(","),
             measured_at=pl.col("observed_at").max().dt.strftime("%Y-%m-%d"),
         )

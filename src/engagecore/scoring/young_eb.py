@@ -8,8 +8,9 @@ prior, and how much museums differ among themselves. Per network *k* and period,
 
     y_i = δ_k + u_i + e_i,   u_i ~ N(0, τ_k²) (between museums),   e_i ~ N(0, v_i) (measurement)
 
-``v_i`` comes from the measured share's own interval (the withheld mass, read as a uniform
-range on the logit scale) plus a floor for the platform's age inference. τ_k² is the
+``v_i`` comes from the measured share's withheld-mass interval (read as a uniform range on
+the logit scale) plus the platforms' measurement error (``young.MEASUREMENT_SD``², the term
+that also widens a measured row's own interval). τ_k² is the
 DerSimonian–Laird method-of-moments estimate (DerSimonian & Laird 1986); δ_k the
 inverse-variance weighted mean with weights 1/(v_i + τ_k²). Networks where fewer than
 :data:`N_OWN` museums measure use the spread pooled over networks (a common τ², subgroup
@@ -28,6 +29,8 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
+from engagecore.scoring.young import LOGIT_EPS, MEASUREMENT_SD
+
 #: A network needs this many measuring museums for its own between-museum spread τ_k² (and an
 #: offset not shrunk toward the other networks'); below, the pooled spread is used.
 N_OWN = 10
@@ -37,12 +40,12 @@ K_POOL = 3
 #: Degrees of freedom (Σ (n_k − 1) over networks) the pooled spread needs: below it (fewer than
 #: about five measuring museums in all), every estimated account keeps the platform prior.
 DF_MIN = 4
-#: Variance floor of a measured logit share: the platforms' own age inference (users' stated
-#: or inferred ages) is not exact even where nothing is withheld; 0.1² on the logit scale is
-#: about ±2 points at a 20 % share.
-V_FLOOR = 0.01
+#: Variance of a measured logit share beyond its withheld mass: the platforms' own age
+#: inference (users' stated or inferred ages) — the same term that widens a measured row's
+#: interval (``young.MEASUREMENT_SD``², docs/scoring.md §4).
+V_FLOOR = MEASUREMENT_SD**2
 #: Shares are clipped into [EPS, 1 − EPS] before the logit.
-EPS = 0.005
+EPS = LOGIT_EPS
 
 PRIOR_BASIS = "estimated (platform prior)"
 
@@ -198,10 +201,17 @@ def museum_adjusted(measured: pl.DataFrame, priors: pl.DataFrame, level: float) 
     for (key,), part in sorted(data.group_by("period_key"), key=lambda kv: int(kv[0][0])):
         g = np.array([index[x] for x in part.get_column("network").to_list()], dtype=np.int64)
         share = part.get_column("measured_share").to_numpy().astype(float)
+        # the withheld-mass bounds alone (measured_low/high already carry the measurement
+        # error, which measured_variance adds once)
+        lo_col, hi_col = (
+            ("measured_withheld_low", "measured_withheld_high")
+            if "measured_withheld_low" in part.columns
+            else ("measured_low", "measured_high")
+        )
         v = measured_variance(
             share,
-            part.get_column("measured_low").to_numpy().astype(float),
-            part.get_column("measured_high").to_numpy().astype(float),
+            part.get_column(lo_col).to_numpy().astype(float),
+            part.get_column(hi_col).to_numpy().astype(float),
         )
         fit = fit_offsets(logit(share) - lp[g], v, g, len(nets))
         for i, name in enumerate(nets):
