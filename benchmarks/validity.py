@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
+from validity_coverage import (  # beside this file
+    add_coverage_arguments,
+    check_coverage,
+    check_lift_coverage,
+)
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
@@ -35,15 +41,8 @@ def spearman(a: pl.Series, b: pl.Series) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--museums", type=int, default=600)
-    parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument(
-        "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
-    )
-    args = parser.parse_args()
-
+def check_rank(args: argparse.Namespace) -> bool:
+    """The engagement score's ρ with the planted quality (the original check)."""
     networks = plugins.registry().networks
     params = None if args.beta is None else {n: {"size_exponent": args.beta} for n in networks}
     start = time.perf_counter()
@@ -107,6 +106,38 @@ def main() -> None:
         f"target ρ ≥ 0.9 and ≥ naive + 0.15: {'met' if ok else 'NOT met'} "
         f"(gain over naive ER {mean[0] - mean[1]:+.3f})"
     )
+    return ok
+
+
+CHECKS: dict[str, Callable[[argparse.Namespace], bool]] = {
+    "rank": check_rank,
+    "coverage": check_coverage,
+    "lift_coverage": check_lift_coverage,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--museums", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
+    )
+    parser.add_argument("--check", choices=[*CHECKS, "all"], default="all")
+    add_coverage_arguments(parser)
+    args = parser.parse_args()
+    names = list(CHECKS) if args.check == "all" else [args.check]
+    results = {}
+    for name in names:
+        print(f"== {name}")
+        results[name] = CHECKS[name](args)
+    if len(names) > 1:
+        print(
+            "summary: "
+            + ", ".join(f"{n} {'met' if ok else 'NOT met'}" for n, ok in results.items())
+        )
+    if not all(results.values()):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
