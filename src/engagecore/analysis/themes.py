@@ -301,8 +301,11 @@ def ratio_lift(
     # with enough strata, the larger of the delta method and the jackknife, whose variance
     # has S − 1 degrees of freedom: Student's quantile instead of the normal one
     jackknife = (pl.col("strata") >= MIN_JACKKNIFE_STRATA) & pl.col("jk_ok")
-    se_log = pl.when(jackknife).then(pl.max_horizontal(se_delta, pl.col("jk").sqrt()))
-    se_log = se_log.otherwise(se_delta)
+    se_log = (
+        pl.when(jackknife)
+        .then(pl.max_horizontal(se_delta, pl.col("jk").sqrt()))
+        .otherwise(se_delta)
+    )
     z = pl.when(jackknife).then(t975(pl.col("strata") - 1)).otherwise(pl.lit(Z95))
     return (
         agg.filter(pl.col("b") > 0)
