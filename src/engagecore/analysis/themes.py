@@ -253,7 +253,9 @@ def ratio_lift(
 
     Lift R = Σ_groups Σy ÷ Σ_strata n_G · ȳ_O (the group's posts against what they would get
     at the rate of their account's other posts). Delta-method variance of log R with the
-    residuals y − R·ȳ_O and the variance of each ȳ_O; strata need ≥ 2 other posts.
+    residuals y − R·ȳ_O and the variance of each ȳ_O; from :data:`MIN_JACKKNIFE_STRATA`
+    strata on, the larger of it and the delete-one-stratum jackknife's, with Student's
+    quantile (docs/analyses.md). Strata need ≥ 2 other posts.
     """
     g = groups.join(totals, on="stratum", suffix="_t")
     if excluded is None:  # the others: every other post of the stratum
