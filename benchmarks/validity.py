@@ -10,16 +10,27 @@ correlation with the planted quality of:
 - naive ER by followers (mean of interactions ÷ followers at post time, per post);
 - a fixed normalization, mean of interactions ÷ followers^0.8 (Unmetric).
 
-Target: ρ ≥ 0.9 for our score, and ≥ 0.15 above naive ER. Usage::
+Target: ρ ≥ 0.9 for our score, and ≥ 0.15 above naive ER.
 
-    python benchmarks/validity.py [--museums 600] [--seed 3] [--beta 0.25]
+``--check young`` (issue 14, docs/scoring.md §4.1): museum young shares planted around the
+platform priors (``simulate_cohort(museum_young=...)``), 20 % of the museums measuring; the
+mean absolute error of the young share on estimated accounts must be ≥ 30 % below the
+platform prior's, no worse when no museum measures, and the 95 % intervals of the estimated
+shares must contain the planted share for 90–98 % of the rows.
+
+``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
+docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
+the engagement score and of the theme lifts against planted values, 90–98 % covered. Usage::
+
+    python benchmarks/validity.py [--check all|engagement|young|coverage|lift_coverage]
+        [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
+        [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -31,7 +42,7 @@ from validity_coverage import (  # beside this file
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
-from engagecore.simulate import simulate_cohort
+from engagecore.simulate import MuseumYoung, simulate_cohort
 
 
 def spearman(a: pl.Series, b: pl.Series) -> float:
@@ -41,8 +52,8 @@ def spearman(a: pl.Series, b: pl.Series) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def check_rank(args: argparse.Namespace) -> bool:
-    """The engagement score's ρ with the planted quality (the original check)."""
+def check_engagement(args: argparse.Namespace) -> bool:
+    """Today's check: the engagement score's ρ with the planted quality."""
     networks = plugins.registry().networks
     params = None if args.beta is None else {n: {"size_exponent": args.beta} for n in networks}
     start = time.perf_counter()
@@ -109,8 +120,115 @@ def check_rank(args: argparse.Namespace) -> bool:
     return ok
 
 
-CHECKS: dict[str, Callable[[argparse.Namespace], bool]] = {
-    "rank": check_rank,
+def _young_run(
+    args: argparse.Namespace, measuring: float
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """Simulate with planted museum young shares, score, and join the truth afterwards:
+    (judged network rows, the planted offsets per network, seconds)."""
+    networks = plugins.registry().networks
+    start = time.perf_counter()
+    cohort = simulate_cohort(
+        args.museums, args.seed, networks, museum_young=MuseumYoung(measuring=measuring)
+    )
+    inputs = ScoringInputs.from_frames(
+        cohort.posts,
+        accounts=cohort.accounts.select("network", "account_id", "museum"),
+        followers=cohort.followers,
+        audience_age=cohort.audience_age,
+    )
+    scores = score(inputs, networks, ScoringConfig())
+    seconds = time.perf_counter() - start
+    # --- judging: the planted truth only now ---
+    assert cohort.young_truth is not None
+    truth = cohort.young_truth.group_by("museum", "network").agg(
+        planted=pl.col("young_share").mean()
+    )
+    offsets = cohort.young_truth.group_by("network").agg(
+        planted_offset=pl.col("planted_offset").first()
+    )
+    judged = (
+        scores.filter((pl.col("network") != "all") & pl.col("young_share").is_not_null())
+        .join(truth, on=["museum", "network"], how="inner")
+        .with_columns(
+            kind=pl.when(pl.col("young_basis") == "measured")
+            .then(pl.lit("measured"))
+            .when(pl.col("young_basis").str.contains("n = 0"))
+            .then(pl.lit("borrowed"))
+            .when(pl.col("young_basis").str.contains("museum-adjusted"))
+            .then(pl.lit("adjusted"))
+            .otherwise(pl.lit("prior")),
+            err=(pl.col("young_share") - pl.col("planted")).abs(),
+            err_prior=(pl.col("typical_young_share") - pl.col("planted")).abs(),
+            inside=(pl.col("young_share_low") <= pl.col("planted"))
+            & (pl.col("planted") <= pl.col("young_share_high")),
+        )
+    )
+    return judged, offsets, seconds
+
+
+def check_young(args: argparse.Namespace) -> bool:
+    """Museum-adjusted young shares: error and coverage against the planted shares."""
+    print(f"\nyoung shares (docs/scoring.md §4.1): {args.museums} museums, seed {args.seed}")
+    results = {}
+    for measuring in (args.measuring, 0.0):
+        judged, offsets, seconds = _young_run(args, measuring)
+        est = judged.filter(pl.col("kind") != "measured")
+        results[measuring] = est
+        print(f"\n{measuring:.0%} of museums measuring (simulated and scored in {seconds:.1f} s)")
+        print(
+            f"{'network':<10} {'basis':<9} {'rows':>5} {'δ planted':>9} {'δ fitted':>9} "
+            f"{'τ fitted':>8} {'MAE':>6} {'MAE prior':>9} {'cover':>6}"
+        )
+        table = (
+            judged.join(offsets, on="network", how="left")
+            .group_by("network", "kind")
+            .agg(
+                rows=pl.len(),
+                planted_offset=pl.col("planted_offset").first(),
+                offset=pl.col("young_offset").first(),
+                spread=pl.col("young_spread").first(),
+                mae=pl.col("err").mean(),
+                mae_prior=pl.col("err_prior").mean(),
+                cover=pl.col("inside").mean(),
+            )
+            .sort("network", "kind")
+        )
+        for r in table.iter_rows(named=True):
+            fitted = "—" if r["offset"] is None else f"{r['offset']:+.3f}"
+            spread = "—" if r["spread"] is None else f"{r['spread']:.3f}"
+            print(
+                f"{r['network']:<10} {r['kind']:<9} {r['rows']:>5} {r['planted_offset']:>+9.3f} "
+                f"{fitted:>9} {spread:>8} {r['mae']:>6.3f} {r['mae_prior']:>9.3f} "
+                f"{r['cover']:>6.1%}"
+            )
+        mae, mae_prior = est["err"].mean(), est["err_prior"].mean()
+        print(
+            f"{'estimated':<20} {est.height:>5} {'':>9} {'':>9} {'':>8} {mae:>6.3f} "
+            f"{mae_prior:>9.3f} {est['inside'].mean():>6.1%}"
+        )
+    est, none = results[args.measuring], results[0.0]
+    gain = 1 - float(est["err"].mean()) / float(est["err_prior"].mean())  # type: ignore[arg-type]
+    none_ratio = float(none["err"].mean()) / float(none["err_prior"].mean())  # type: ignore[arg-type]
+    cover = float(est["inside"].mean())  # type: ignore[arg-type]
+    ok_gain, ok_none, ok_cover = gain >= 0.30, none_ratio <= 1.0 + 1e-9, 0.90 <= cover <= 0.98
+    print(
+        f"\ntarget MAE on estimated accounts ≥ 30 % below the platform prior's with "
+        f"{args.measuring:.0%} measuring: {gain:.1%} below — {'met' if ok_gain else 'NOT met'}"
+    )
+    print(
+        f"target no worse when none measure: MAE ÷ prior's MAE = {none_ratio:.3f} — "
+        f"{'met' if ok_none else 'NOT met'}"
+    )
+    print(
+        f"target 95 % intervals of estimated shares cover the planted share for 90–98 % "
+        f"of rows: {cover:.1%} ({est.height} rows) — {'met' if ok_cover else 'NOT met'}"
+    )
+    return ok_gain and ok_none and ok_cover
+
+
+CHECKS = {
+    "engagement": check_engagement,
+    "young": check_young,
     "coverage": check_coverage,
     "lift_coverage": check_lift_coverage,
 }
@@ -118,26 +236,24 @@ CHECKS: dict[str, Callable[[argparse.Namespace], bool]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", choices=["all", *CHECKS], default="all")
     parser.add_argument("--museums", type=int, default=600)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument(
         "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
     )
-    parser.add_argument("--check", choices=[*CHECKS, "all"], default="all")
+    parser.add_argument(
+        "--measuring",
+        type=float,
+        default=0.2,
+        help="--check young: share of museums measuring their audience age (default 0.2)",
+    )
     add_coverage_arguments(parser)
     args = parser.parse_args()
     names = list(CHECKS) if args.check == "all" else [args.check]
-    results = {}
-    for name in names:
-        print(f"== {name}")
-        results[name] = CHECKS[name](args)
-    if len(names) > 1:
-        print(
-            "summary: "
-            + ", ".join(f"{n} {'met' if ok else 'NOT met'}" for n, ok in results.items())
-        )
-    if not all(results.values()):
-        raise SystemExit(1)
+    results = {name: CHECKS[name](args) for name in names}
+    print("\n" + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items()))
+    raise SystemExit(0 if all(results.values()) else 1)
 
 
 if __name__ == "__main__":

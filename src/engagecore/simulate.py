@@ -37,6 +37,7 @@ from engagecore import schema
 from engagecore._sim import audience, population
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
+from engagecore._sim.museum_young import MuseumYoung, plant
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -46,6 +47,7 @@ from engagecore.pluginapi import DemoAccountData, NetworkSpec
 __all__ = [
     "AGE_BANDS",
     "Cohort",
+    "MuseumYoung",
     "NetworkParams",
     "default_params",
     "network_key",
@@ -80,6 +82,9 @@ class Cohort:
     ``accounts``: network, account_id, museum, handle, display_name, adopted_at.
     ``truth``: museum, network, account_id, quality (planted multiplier of the engagement
     rate, median 1), young_share (true share of the audience aged 13-24).
+    ``young_truth`` (with ``museum_young`` only): museum, network, account_id, young_share
+    (planted), platform_share (the platform prior's), planted_offset (δ_k on the logit
+    scale), measured (whether the account emits audience-age rows).
     """
 
     museums: pl.DataFrame
@@ -91,6 +96,7 @@ class Cohort:
     export_date: datetime
     params: dict[str, NetworkParams]
     post_truth: pl.DataFrame | None = None
+    young_truth: pl.DataFrame | None = None
 
     def account_data(self) -> Iterator[tuple[str, DemoAccountData]]:
         """(network, one account's frames) for the networks' demo writers, in account order.
@@ -149,6 +155,7 @@ def simulate_cohort(
     posts_per_account: float | None = None,
     params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
     with_post_truth: bool = False,
+    museum_young: MuseumYoung | None = None,
 ) -> Cohort:
     """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
 
@@ -162,6 +169,9 @@ def simulate_cohort(
         :func:`default_params`.
     :param with_post_truth: also give each post's theme, expected interactions and viral flag
         (``Cohort.post_truth``), for the validity benchmark.
+    :param museum_young: plant museum young shares around the platform priors and let a
+        fraction of the museums measure them (:class:`MuseumYoung`; ``Cohort.young_truth``);
+        off by default, when the cohort is exactly as without it.
     """
     if n_museums < 1:
         raise UsageError(f"the number of museums must be at least 1, not {n_museums}")
@@ -195,6 +205,11 @@ def simulate_cohort(
         world, counts, [s.posts for s in streams], with_post_truth
     )
     true_age = audience.true_age_profiles(world)
+    young_truth = None
+    if museum_young is not None:
+        true_age, age_rows, young_truth = plant(world, seed, museum_young)
+    else:
+        age_rows = audience.audience_age(world, true_age, [s.ages for s in streams])
     network = pl.Series("network", [specs[k].name for k in acc.net], dtype=pl.Utf8)
     account_id = pl.Series("account_id", acc.account_id, dtype=pl.Utf8)
     museum = pl.Series("museum", roster.slug, dtype=pl.Utf8).gather(pl.Series(acc.museum))
@@ -229,7 +244,7 @@ def simulate_cohort(
         ),
         posts=post_frame,
         followers=audience.follower_snapshots(world),
-        audience_age=audience.audience_age(world, true_age, [s.ages for s in streams]),
+        audience_age=age_rows,
         truth=pl.DataFrame(
             [
                 museum,
@@ -242,4 +257,5 @@ def simulate_cohort(
         export_date=export,
         params=resolved,
         post_truth=post_truth,
+        young_truth=young_truth,
     )
