@@ -17,10 +17,15 @@ platform priors (``simulate_cohort(museum_young=...)``), 20 % of the museums mea
 mean absolute error of the young share on estimated accounts must be ≥ 30 % below the
 platform prior's, no worse when no museum measures, and the 95 % intervals must contain the
 planted share for 90–98 % of the rows — estimated rows and measured rows each (a measured
-row's interval: withheld mass plus the platforms' measurement error, §4). Usage::
+row's interval: withheld mass plus the platforms' measurement error, §4).
 
-    python benchmarks/validity.py [--check all|engagement|young] [--museums 600] [--seed 3]
-        [--beta 0.25] [--measuring 0.2]
+``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
+docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
+the engagement score and of the theme lifts against planted values, 90–98 % covered. Usage::
+
+    python benchmarks/validity.py [--check all|engagement|young|coverage|lift_coverage]
+        [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
+        [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ import time
 
 import numpy as np
 import polars as pl
+from validity_coverage import (  # beside this file
+    add_coverage_arguments,
+    check_coverage,
+    check_lift_coverage,
+)
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
@@ -229,7 +239,12 @@ def check_young(args: argparse.Namespace) -> bool:
     return ok_gain and ok_none and ok_cover and ok_meas
 
 
-CHECKS = {"engagement": check_engagement, "young": check_young}
+CHECKS = {
+    "engagement": check_engagement,
+    "young": check_young,
+    "coverage": check_coverage,
+    "lift_coverage": check_lift_coverage,
+}
 
 
 def main() -> None:
@@ -246,6 +261,7 @@ def main() -> None:
         default=0.2,
         help="--check young: share of museums measuring their audience age (default 0.2)",
     )
+    add_coverage_arguments(parser)
     args = parser.parse_args()
     names = list(CHECKS) if args.check == "all" else [args.check]
     results = {name: CHECKS[name](args) for name in names}

@@ -109,11 +109,14 @@ def score_cohort(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_var = np.where(positive, boot_var / safe_rate**2, np.nan)
-    informative = positive & (n >= min_posts) & np.isfinite(rel_var) & (rel_var > 1e-12)
+    informative = positive & (n >= max(min_posts, 2)) & np.isfinite(rel_var) & (rel_var > 1e-12)
     if not informative.any():
         informative = positive & (n >= 2) & np.isfinite(rel_var) & (rel_var > 1e-12)
+    # n·Var*(R) estimates the per-post variance times (n − 1)/n (the bootstrap resamples the
+    # empirical distribution, whose variance is the plug-in one): Bessel's factor n/(n − 1)
+    # undoes it — a factor 2 on the rows of 2 posts a cohort of small rows must rely on
     post_variance = (
-        float(np.median(n[informative] * rel_var[informative]))
+        float(np.median(n[informative] ** 2 / (n[informative] - 1) * rel_var[informative]))
         if informative.any()
         else DEFAULT_POST_VARIANCE
     )
