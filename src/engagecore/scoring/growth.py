@@ -102,12 +102,16 @@ def snapshot_noise(snaps: pl.DataFrame) -> pl.DataFrame:
     ``var d = σ² (1 + (1−λ)² + λ²)``, so ``σ² = median(d² / (1 + (1−λ)² + λ²)) / 0.4549``
     (the median of χ²₁) — robust to a few jumps. Fewer than 10 triples: σ = 1 %.
     """
-    acct = ["network", "account_id"]
-    t1, t3 = pl.col("t").shift(1).over(acct), pl.col("t").shift(-1).over(acct)
-    l1, l3 = pl.col("lf").shift(1).over(acct), pl.col("lf").shift(-1).over(acct)
+    # readings are sorted by account and time: neighbours by plain shifts, kept when all
+    # three readings are the same account's (cheaper than a window per account)
+    same = (pl.col("acct_i").shift(1) == pl.col("acct_i")) & (
+        pl.col("acct_i").shift(-1) == pl.col("acct_i")
+    )
+    t1, t3 = pl.col("t").shift(1), pl.col("t").shift(-1)
+    l1, l3 = pl.col("lf").shift(1), pl.col("lf").shift(-1)
     lam = (pl.col("t") - t1) / (t3 - t1)
     d = pl.col("lf") - ((1 - lam) * l1 + lam * l3)
-    stat = (d * d / (1 + (1 - lam) ** 2 + lam**2)).alias("stat")
+    stat = pl.when(same).then(d * d / (1 + (1 - lam) ** 2 + lam**2)).alias("stat")
     triples = snaps.select("network", stat).filter(pl.col("stat").is_finite())
     est = triples.group_by("network").agg(n=pl.len(), sigma2=pl.col("stat").median() / _CHI2_MEDIAN)
     default = DEFAULT_SNAPSHOT_SD**2
@@ -133,7 +137,11 @@ def _prepare(followers: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("network", "account_id", "t")
         .with_row_index("rid")
-        .with_columns(pl.col("rid").cast(pl.Int64))
+        .with_columns(
+            pl.col("rid").cast(pl.Int64),
+            # an integer per account (consecutive in the sort): cheap neighbour tests
+            acct_i=pl.struct("network", "account_id").rle_id(),
+        )
     )
 
 
@@ -192,9 +200,13 @@ def account_growth(
         )
     keys = ["network", "account_id", "period_key"]
     both = q.join(ends["s"], on=keys).join(ends["e"], on=keys, suffix="_e").sort(keys)
+    # readings inside each period: the periods do not overlap, so each reading falls in the
+    # last period starting at or before it, if it has not ended (no cross join)
     counts = (
-        snaps.join(win, how="cross")
-        .filter((pl.col("t") >= pl.col("s")) & (pl.col("t") <= pl.col("e")))
+        snaps.select("network", "account_id", "t")
+        .sort("t")
+        .join_asof(win.sort("s"), left_on="t", right_on="s", strategy="backward")
+        .filter(pl.col("t") <= pl.col("e"))
         .group_by(keys)
         .agg(growth_readings=pl.len())
     )
