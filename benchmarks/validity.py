@@ -140,7 +140,7 @@ def check_growth(args: argparse.Namespace) -> bool:
         followers=cohort.followers,
         audience_age=cohort.audience_age,
     )
-    config = ScoringConfig()
+    config = ScoringConfig(growth=True)
     start = time.perf_counter()
     scores = score(inputs, networks, config)
     score_s = time.perf_counter() - start

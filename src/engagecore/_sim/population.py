@@ -98,7 +98,8 @@ class Accounts:
     growth: np.ndarray  # yearly log growth of followers
     quality: np.ndarray  # planted engagement quality (multiplier, median 1)
     youth: np.ndarray
-    ramp: bool = True  # False: plain exponential growth (the planted growth, _sim/growth.py)
+    # not a field: False (set by _sim/growth.py) gives plain exponential growth
+    ramp = True
 
     def followers_at(self, a: np.ndarray, t: np.ndarray, export: float) -> np.ndarray:
         """Followers of accounts ``a`` at times ``t`` (days, float): exponential growth up to

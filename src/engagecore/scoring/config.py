@@ -51,9 +51,12 @@ class ScoringConfig:
     :param composite: how networks are weighted in the "all" row: by the museum's audience on
         each network (default), equally, or by ``composite_weights`` per network.
     :param alpha: significance level of ``compare``'s winner test.
-    :param with_growth: also give the composite of engagement and growth,
+    :param growth: compute the follower growth and the growth score (docs/scoring.md §9);
+        off by default, the columns then null: it reads every follower snapshot, a fixed
+        cost the engagement score does not need (benchmarks/score_speed.py).
+    :param with_growth: the growth score and the composite of engagement and growth,
         ``performance_score`` = √(engagement score × growth score) (docs/scoring.md §9.5,
-        after Fanpage Karma's Page Performance Index); the growth score itself is always given.
+        after Fanpage Karma's Page Performance Index); implies ``growth``.
     :param growth_tolerance: when an account has no follower snapshot beyond a period's
         bound, the nearest one inside the period may stand for it if it is at most this
         share of the period away (the growth found is scaled to the whole period).
@@ -77,6 +80,7 @@ class ScoringConfig:
     composite: Weighting = "audience"
     composite_weights: Mapping[str, float] | None = None
     alpha: float = 0.05
+    growth: bool = False
     with_growth: bool = False
     growth_tolerance: float = 0.25
 
@@ -102,6 +106,11 @@ class ScoringConfig:
             raise UsageError("growth_tolerance must lie in [0, 0.5) (a share of the period)")
         if self.composite not in ("audience", "equal"):
             raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
+
+    @property
+    def computes_growth(self) -> bool:
+        """Whether the growth figures are computed (``growth`` or ``with_growth``)."""
+        return self.growth or self.with_growth
 
     def bases_for(self, network: str, preferred: Sequence[str] = ()) -> tuple[Basis, ...]:
         """The rate bases tried for ``network``, in order: the user's ``basis_by_network``,

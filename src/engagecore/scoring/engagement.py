@@ -495,9 +495,10 @@ def _side_figures(
     measured = young.measured_young(
         inputs.audience_age, inputs.accounts_frame().lazy(), museum_ends, config
     )
-    snaps = inputs.followers.collect()
-    per_account = growth_.account_growth(snaps, ends, config.growth_tolerance)
-    grown = growth_.museum_growth(per_account, inputs.accounts_frame(), config.interval_level)
+    if config.computes_growth:
+        grown = growth_.store_growth(con, inputs.sql().with_clause(), ends, config)
+    else:
+        grown = growth_.not_computed()
     return followers, measured, priors, grown
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import duckdb
 import numpy as np
 import polars as pl
 
@@ -73,28 +74,60 @@ GROWTH_SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _days(col: str) -> pl.Expr:
-    return pl.col(col).dt.epoch("us").cast(pl.Float64) / _US_PER_DAY
+_FAR_DAYS = (9000 - 1970) * 365.25  # a bound past the year 9000: an open end
 
 
-def window(bounds: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
-    """The growth window of each period: its bounds in days since 1970; an open bound (the
-    "all" period without --since/--until) is the first / last snapshot's time."""
-    if snapshots.is_empty():
-        lo = hi = 0.0
-    else:
-        t = snapshots.get_column("observed_at").dt.epoch("us")
-        lo, hi = float(t.min()) / _US_PER_DAY, float(t.max()) / _US_PER_DAY  # type: ignore[arg-type]
-    far = 9000 * 365.25 - 1970 * 365.25  # the year 9000, in days since 1970
-    return bounds.select(
-        "period_key",
-        s=pl.when(pl.col("start").is_null()).then(pl.lit(lo)).otherwise(_days("start")),
-        e=pl.when(_days("end") > far).then(pl.lit(hi)).otherwise(_days("end")),
-    )
+@dataclass
+class Readings:
+    """Follower snapshots as arrays sorted by account and time: ``key`` (an integer per
+    account), ``t`` (days since 1970), ``f`` (followers, > 0) and ``net`` (a network code per
+    reading, indexing ``networks``)."""
+
+    key: np.ndarray
+    t: np.ndarray
+    f: np.ndarray
+    net: np.ndarray
+    networks: list[str]
+
+    @classmethod
+    def from_frame(cls, followers: pl.DataFrame) -> tuple[Readings, pl.DataFrame]:
+        """From snapshots (network, account_id, observed_at, followers): the readings, keyed
+        by a rank of (network, account_id), and the frame of keys (account_key, network,
+        account_id)."""
+        df = (
+            followers.filter(pl.col("followers") > 0)
+            .sort("network", "account_id", "observed_at")
+            .with_columns(account_key=pl.struct("network", "account_id").rle_id().cast(pl.Int64))
+        )
+        networks = sorted(df.get_column("network").unique().to_list())
+        code = df.get_column("network").replace_strict(
+            {n: i for i, n in enumerate(networks)}, return_dtype=pl.Int64
+        )
+        readings = cls(
+            df.get_column("account_key").to_numpy(),
+            df.get_column("observed_at").dt.epoch("us").to_numpy() / _US_PER_DAY,
+            df.get_column("followers").cast(pl.Float64).to_numpy(),
+            code.to_numpy(),
+            networks,
+        )
+        keys = df.select("account_key", "network", "account_id").unique("account_key")
+        return readings, keys.sort("account_key")
 
 
-def snapshot_noise(snaps: pl.DataFrame) -> pl.DataFrame:
-    """Per network: the snapshot noise variance σ² of a reading's log.
+def window(bounds: pl.DataFrame, readings: Readings) -> tuple[np.ndarray, np.ndarray]:
+    """The growth window of each period (``bounds``' order), in days since 1970: an open
+    bound (the "all" period without --since/--until) is the first / last snapshot's time."""
+    lo = float(readings.t.min()) if readings.t.size else 0.0
+    hi = float(readings.t.max()) if readings.t.size else 0.0
+    start = bounds.get_column("start").dt.epoch("us").to_numpy().astype(float) / _US_PER_DAY
+    end = bounds.get_column("end").dt.epoch("us").to_numpy().astype(float) / _US_PER_DAY
+    start = np.where(np.isnan(start), lo, start)
+    end = np.where(end > _FAR_DAYS, hi, end)
+    return start, end
+
+
+def snapshot_noise(r: Readings) -> np.ndarray:
+    """Per network (``r.networks``' order): the snapshot noise variance σ² of a reading's log.
 
     For each run of three consecutive readings of an account, ``d = log F₂ − ((1−λ) log F₁ +
     λ log F₃)`` with ``λ = (t₂ − t₁)/(t₃ − t₁)`` is the middle reading's departure from the
@@ -102,206 +135,225 @@ def snapshot_noise(snaps: pl.DataFrame) -> pl.DataFrame:
     ``var d = σ² (1 + (1−λ)² + λ²)``, so ``σ² = median(d² / (1 + (1−λ)² + λ²)) / 0.4549``
     (the median of χ²₁) — robust to a few jumps. Fewer than 10 triples: σ = 1 %.
     """
-    # readings are sorted by account and time: neighbours by plain shifts, kept when all
-    # three readings are the same account's (cheaper than a window per account)
-    same = (pl.col("acct_i").shift(1) == pl.col("acct_i")) & (
-        pl.col("acct_i").shift(-1) == pl.col("acct_i")
-    )
-    t1, t3 = pl.col("t").shift(1), pl.col("t").shift(-1)
-    l1, l3 = pl.col("lf").shift(1), pl.col("lf").shift(-1)
-    lam = (pl.col("t") - t1) / (t3 - t1)
-    d = pl.col("lf") - ((1 - lam) * l1 + lam * l3)
-    stat = pl.when(same).then(d * d / (1 + (1 - lam) ** 2 + lam**2)).alias("stat")
-    triples = snaps.select("network", stat).filter(pl.col("stat").is_finite())
-    est = triples.group_by("network").agg(n=pl.len(), sigma2=pl.col("stat").median() / _CHI2_MEDIAN)
-    default = DEFAULT_SNAPSHOT_SD**2
-    nets = snaps.select("network").unique()
-    return nets.join(est, on="network", how="left").select(
-        "network",
-        sigma2=pl.when(pl.col("n") >= _MIN_TRIPLES)
-        .then(pl.col("sigma2"))
-        .otherwise(pl.lit(default)),
-    )
+    out = np.full(len(r.networks), DEFAULT_SNAPSHOT_SD**2)
+    if r.t.size < 3:
+        return out
+    lf = np.log(r.f)
+    same = (r.key[1:-1] == r.key[:-2]) & (r.key[1:-1] == r.key[2:])
+    span = r.t[2:] - r.t[:-2]
+    ok = same & (span > 0)
+    lam = np.where(ok, (r.t[1:-1] - r.t[:-2]) / np.where(span > 0, span, 1.0), 0.0)
+    d = lf[1:-1] - ((1 - lam) * lf[:-2] + lam * lf[2:])
+    stat = d * d / (1 + (1 - lam) ** 2 + lam**2)
+    net = r.net[1:-1]
+    for k in range(len(r.networks)):
+        sel = ok & (net == k)
+        if sel.sum() >= _MIN_TRIPLES:
+            out[k] = float(np.median(stat[sel])) / _CHI2_MEDIAN
+    return out
 
 
-def _prepare(followers: pl.DataFrame) -> pl.DataFrame:
+def growth_arrays(
+    r: Readings, start: np.ndarray, end: np.ndarray, tolerance: float = 0.25
+) -> dict[str, np.ndarray]:
+    """Per account × period (accounts in key order, periods within): the log growth over
+    the period, its variance and the readings inside it (docs/scoring.md §9.1).
+
+    Vectorized: each account's readings are a block of the sorted arrays, found for every
+    bound at once by a binary search on (account rank, time).
+    """
+    n = r.t.size
+    starts = np.flatnonzero(np.r_[True, r.key[1:] != r.key[:-1]]) if n else np.zeros(0, int)
+    rank = np.cumsum(np.r_[True, r.key[1:] != r.key[:-1]]) - 1 if n else np.zeros(0, int)
+    n_acc, n_per = starts.size, start.size
+    acc = np.repeat(np.arange(n_acc), n_per)
+    s = np.tile(start, n_acc)
+    e = np.tile(end, n_acc)
+    out: dict[str, np.ndarray] = {
+        "account_key": r.key[starts][acc] if n else np.zeros(0, np.int64),
+        "period": np.tile(np.arange(n_per), n_acc),
+    }
+    if not n or not n_per:
+        for c in ("lf_start", "growth_rate", "growth_variance"):
+            out[c] = np.zeros(acc.size)
+        out["growth_readings"] = np.zeros(acc.size, np.int64)
+        return out
+    t0, t1 = float(r.t.min()), float(r.t.max())
+    scale = t1 - t0 + 3.0
+    comb = rank * scale + (r.t - t0 + 1.0)  # increasing: accounts in blocks, time within
+
+    def query(b: np.ndarray) -> np.ndarray:
+        return acc * scale + (np.clip(b, t0 - 1.0, t1 + 1.0) - t0 + 1.0)
+
+    lf = np.log(r.f)
+    noise = snapshot_noise(r)
+    # a reading is at least as uncertain as its rounding to a whole follower
+    sig2 = np.maximum(noise[r.net], 1.0 / (12.0 * r.f**2))
+    period = np.maximum(e - s, 1e-9)
+    tol = tolerance * period
+
+    def endpoint(b: np.ndarray, inward: int) -> tuple[np.ndarray, ...]:
+        q = query(b)
+        prev = np.searchsorted(comb, q, side="right") - 1
+        nxt = np.searchsorted(comb, q, side="left")
+        has_p = (prev >= 0) & (rank[np.clip(prev, 0, n - 1)] == acc)
+        has_n = (nxt < n) & (rank[np.clip(nxt, 0, n - 1)] == acc)
+        prev, nxt = np.clip(prev, 0, n - 1), np.clip(nxt, 0, n - 1)
+        tp, tn = r.t[prev], r.t[nxt]
+        bracket = has_p & has_n
+        gap = tn - tp
+        lam = np.where(bracket & (gap > 0), (b - tp) / np.where(gap > 0, gap, 1.0), 0.0)
+        # else only a reading inside the period, within the tolerance of the bound
+        inner = nxt if inward > 0 else prev
+        has_inner = has_n if inward > 0 else has_p
+        near = ~bracket & has_inner & (np.abs(r.t[inner] - b) <= tol)
+        ok = bracket | near
+        level = np.where(bracket, (1 - lam) * lf[prev] + lam * lf[nxt], lf[inner])
+        when = np.where(bracket, b, r.t[inner])
+        rids = np.stack([np.where(bracket, prev, inner), np.where(bracket, nxt, -1)], axis=1)
+        coefs = np.stack([np.where(bracket, 1 - lam, 1.0), np.where(bracket, lam, 0.0)], axis=1)
+        return level, when, np.where(ok[:, None], rids, -1), coefs * ok[:, None], ok
+
+    ls, ts, rid_s, c_s, ok_s = endpoint(s, +1)
+    le, te, rid_e, c_e, ok_e = endpoint(e, -1)
+    span = te - ts
+    ok = ok_s & ok_e & (span > 0)
+    k = np.where(ok, period / np.where(span > 0, span, 1.0), 0.0)
+    rate = np.where(ok, (le - ls) * k, np.nan)
+    # variance: rate = k (Σ c_e log F − Σ c_s log F) over at most four readings; a reading
+    # used at both bounds (two readings around the whole period) adds its coefficients
+    rids = np.concatenate([rid_s, rid_e], axis=1)
+    coefs = np.concatenate([-c_s, c_e], axis=1) * k[:, None]
+    valid = rids >= 0
+    sig = np.where(valid, sig2[np.where(valid, rids, 0)], 0.0)
+    same = (rids[:, :, None] == rids[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    merged = (same * coefs[:, None, :]).sum(axis=2)  # each reading's total coefficient
+    variance = np.where(ok, (coefs * merged * sig).sum(axis=1), np.nan)
+    inside = np.searchsorted(comb, query(e), side="right") - np.searchsorted(
+        comb, query(s), side="left"
+    )
+    out.update(
+        lf_start=np.where(ok, ls, np.nan),
+        growth_rate=rate,
+        growth_variance=variance,
+        growth_readings=inside.astype(np.int64),
+    )
+    return out
+
+
+def _per_account_frame(arrays: dict[str, np.ndarray], bounds: pl.DataFrame) -> pl.DataFrame:
+    keys = bounds.get_column("period_key").cast(pl.Int64).to_numpy()
+    rate = arrays["growth_rate"]
+    few = arrays["growth_readings"] < 2
+    note = pl.when(pl.col("growth_rate").is_not_null()).then(None)
     return (
-        followers.filter(pl.col("followers") > 0)
-        .select(
-            "network",
-            "account_id",
-            "observed_at",
-            t=_days("observed_at"),
-            lf=pl.col("followers").cast(pl.Float64).log(),
-            f=pl.col("followers").cast(pl.Float64),
+        pl.DataFrame(
+            {
+                "account_key": arrays["account_key"].astype(np.int64),
+                "period_key": keys[arrays["period"]] if keys.size else np.zeros(0, np.int64),
+                "lf_start": arrays["lf_start"],
+                "growth_rate": rate,
+                "growth_variance": arrays["growth_variance"],
+                "growth_readings": arrays["growth_readings"],
+                "_few": few,
+            },
+            schema_overrides={"period_key": pl.Int64},
         )
-        .sort("network", "account_id", "t")
-        .with_row_index("rid")
         .with_columns(
-            pl.col("rid").cast(pl.Int64),
-            # an integer per account (consecutive in the sort): cheap neighbour tests
-            acct_i=pl.struct("network", "account_id").rle_id(),
+            *(pl.col(c).fill_nan(None) for c in ("lf_start", "growth_rate", "growth_variance")),
         )
+        .with_columns(
+            growth_note=note.when(pl.col("_few"))
+            .then(pl.lit("growth: fewer than 2 follower snapshots in the period"))
+            .otherwise(pl.lit("growth: no follower snapshot near the period's start and end"))
+        )
+        .drop("_few")
     )
 
 
 def account_growth(
     followers: pl.DataFrame, bounds: pl.DataFrame, tolerance: float = 0.25
 ) -> pl.DataFrame:
-    """Per account × period: the log growth over the period and its variance.
+    """Per account × period from a frame of snapshots (network, account_id, observed_at,
+    followers) and ``bounds`` (period_key, start, end as :func:`periods.bounds`): network,
+    account_id, account_key, period_key, lf_start (log followers at the start),
+    growth_rate (log growth over the whole period; null when the readings do not reach both
+    bounds), growth_variance, growth_readings (readings inside the period), growth_note."""
+    readings, keys = Readings.from_frame(followers)
+    start, end = window(bounds, readings)
+    frame = _per_account_frame(growth_arrays(readings, start, end, tolerance), bounds)
+    return keys.join(frame, on="account_key", how="inner")
 
-    ``followers``: snapshots (network, account_id, observed_at, followers); ``bounds``:
-    period_key, start, end (as :func:`periods.bounds`). Columns: network, account_id,
-    period_key, lf_start (log followers at the start), growth_rate (log growth over the
-    whole period; null when the readings do not reach both bounds), growth_variance,
-    growth_readings (readings inside the period), growth_note.
-    """
-    snaps = _prepare(followers)
-    schema = pl.Schema(
-        {
-            "network": pl.Utf8,
-            "account_id": pl.Utf8,
-            "period_key": pl.Int64,
-            "lf_start": pl.Float64,
-            "growth_rate": pl.Float64,
-            "growth_variance": pl.Float64,
-            "growth_readings": pl.Int64,
-            "growth_note": pl.Utf8,
-        }
-    )
-    if snaps.is_empty() or bounds.is_empty():
-        return pl.DataFrame(schema=schema)
-    win = window(bounds, snaps)
-    noise = snapshot_noise(snaps)
-    snaps = snaps.join(noise, on="network", how="left").with_columns(
-        # a reading is at least as uncertain as its rounding to a whole follower
-        sig2=pl.max_horizontal(pl.col("sigma2"), 1.0 / (12.0 * pl.col("f") ** 2))
-    )
-    accounts = snaps.select("network", "account_id").unique()
-    q = accounts.join(win, how="cross")
-    right = snaps.select("network", "account_id", "t", "lf", "rid", "sig2")
-    ends: dict[str, pl.DataFrame] = {}
-    for bound in ("s", "e"):
-        left = q.with_columns(tb=pl.col(bound)).sort("tb")
-        by = ["network", "account_id"]
-        r = right.rename({"t": "tr"}).sort("tr")
-        prev = left.join_asof(
-            r, left_on="tb", right_on="tr", by=by, strategy="backward", check_sortedness=False
-        )
-        nxt = left.join_asof(
-            r, left_on="tb", right_on="tr", by=by, strategy="forward", check_sortedness=False
-        )
-        keys = ["network", "account_id", "period_key"]
-        ends[bound] = prev.select(
-            *keys, *(pl.col(c).alias(f"{c}_p") for c in ("tr", "lf", "rid", "sig2"))
-        ).join(
-            nxt.select(*keys, *(pl.col(c).alias(f"{c}_n") for c in ("tr", "lf", "rid", "sig2"))),
-            on=keys,
-        )
-    keys = ["network", "account_id", "period_key"]
-    both = q.join(ends["s"], on=keys).join(ends["e"], on=keys, suffix="_e").sort(keys)
-    # readings inside each period: the periods do not overlap, so each reading falls in the
-    # last period starting at or before it, if it has not ended (no cross join)
-    counts = (
-        snaps.select("network", "account_id", "t")
-        .sort("t")
-        .join_asof(win.sort("s"), left_on="t", right_on="s", strategy="backward")
-        .filter(pl.col("t") <= pl.col("e"))
-        .group_by(keys)
-        .agg(growth_readings=pl.len())
-    )
-    both = both.join(counts, on=keys, how="left").with_columns(
-        pl.col("growth_readings").fill_null(0)
-    )
-    s = both.get_column("s").to_numpy()
-    e = both.get_column("e").to_numpy()
-    period = np.maximum(e - s, 1e-9)
-    tol = tolerance * period
 
-    def arr(name: str) -> np.ndarray:
-        return both.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy()
+#: The snapshots of the scoring's accounts with their integer account key: no strings and no
+#: sort in SQL (sorted by one integer key in numpy, cheaper than DuckDB's ORDER BY here).
+_READINGS_SQL = """
+SELECT a.account_key AS k, epoch_us(f.observed_at) AS us, f.followers::DOUBLE AS f
+FROM in_followers f JOIN in_accounts a USING (network, account_id)
+WHERE f.followers > 0
+"""
 
-    def endpoint(
-        sfx: str, b: np.ndarray, inward: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """log followers at bound b, its effective time, and (rid, coef) pairs (2 each)."""
-        tp, tn = arr(f"tr_p{sfx}"), arr(f"tr_n{sfx}")
-        lp, ln = arr(f"lf_p{sfx}"), arr(f"lf_n{sfx}")
-        rp, rn = arr(f"rid_p{sfx}"), arr(f"rid_n{sfx}")
-        has_p, has_n = np.isfinite(tp), np.isfinite(tn)
-        bracket = has_p & has_n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            lam = np.where(bracket & (tn > tp), (b - tp) / (tn - tp), 0.0)
-        # only a reading inside the period, within the tolerance of the bound
-        inner_t = tn if inward > 0 else tp
-        inner_l = ln if inward > 0 else lp
-        inner_r = rn if inward > 0 else rp
-        has_inner = has_n if inward > 0 else has_p
-        near = ~bracket & has_inner & (np.abs(inner_t - b) <= tol)
-        ok = bracket | near
-        level = np.where(bracket, (1 - lam) * lp + lam * ln, np.where(near, inner_l, np.nan))
-        when = np.where(bracket, b, np.where(near, inner_t, np.nan))
-        rids = np.stack([np.where(bracket, rp, inner_r), np.where(bracket, rn, -1.0)], axis=1)
-        coefs = np.stack([np.where(bracket, 1 - lam, 1.0), np.where(bracket, lam, 0.0)], axis=1)
-        rids = np.where(ok[:, None], rids, -1.0)
-        coefs = np.where(ok[:, None], coefs, 0.0)
-        return level, when, rids, coefs, ok
 
-    ls, ts, rid_s, c_s, ok_s = endpoint("", s, +1)
-    le, te, rid_e, c_e, ok_e = endpoint("_e", e, -1)
-    span = te - ts
-    ok = ok_s & ok_e & (span > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.where(ok, period / np.where(span > 0, span, 1.0), np.nan)
-        rate = np.where(ok, (le - ls) * k, np.nan)
-    # variance: rate = k (Σ c_e log F − Σ c_s log F) over at most four readings; readings
-    # used at both bounds (two readings around the whole period) add their coefficients
-    rids = np.concatenate([rid_s, rid_e], axis=1)
-    coefs = np.concatenate([-c_s, c_e], axis=1) * np.where(ok, k, 0.0)[:, None]
-    sig = np.zeros_like(coefs)
-    sig2_all = snaps.sort("rid").get_column("sig2").to_numpy()
-    valid = rids >= 0
-    sig[valid] = sig2_all[rids[valid].astype(np.int64)]
-    same = (rids[:, :, None] == rids[:, None, :]) & valid[:, :, None] & valid[:, None, :]
-    merged = (same * coefs[:, None, :]).sum(axis=2)  # each reading's total coefficient
-    variance = np.where(ok, (coefs * merged * sig).sum(axis=1), np.nan)
-    n_read = both.get_column("growth_readings").to_numpy()
-    few = pl.col("growth_readings") < 2
-    note = (
-        pl.when(pl.col("growth_rate").is_not_null())
-        .then(None)
-        .when(few)
-        .then(pl.lit("growth: fewer than 2 follower snapshots in the period"))
-        .otherwise(pl.lit("growth: no follower snapshot near the period's start and end"))
+def store_growth(
+    con: duckdb.DuckDBPyConnection,
+    with_clause: str,
+    bounds: pl.DataFrame,
+    config: ScoringConfig,
+) -> pl.DataFrame:
+    """:func:`museum_growth` of the scoring inputs (``con`` and ``with_clause`` as
+    :meth:`ScoringInputs.sql`), per row of ``bounds``."""
+    accounts = con.sql(with_clause + " SELECT account_key, network, museum FROM in_accounts").pl()
+    raw = con.sql(with_clause + _READINGS_SQL).fetchnumpy()
+    key = np.asarray(raw["k"], dtype=np.int64)
+    us = np.asarray(raw["us"], dtype=np.int64)
+    # one int64 sort key: account, then the second of the reading (both fit in 32 bits)
+    order = np.argsort((key << 32) | (us // 1_000_000 - (us.min() // 1_000_000 if us.size else 0)))
+    networks = sorted(accounts.get_column("network").unique().to_list())
+    net_of_key = np.zeros(int(accounts.get_column("account_key").max() or 0) + 1, np.int64)
+    net_of_key[accounts.get_column("account_key").to_numpy()] = (
+        accounts.get_column("network")
+        .replace_strict({n: i for i, n in enumerate(networks)}, return_dtype=pl.Int64)
+        .to_numpy()
     )
-    return (
-        both.select(keys)
-        .with_columns(
-            lf_start=pl.Series(np.where(ok, ls, np.nan)),
-            growth_rate=pl.Series(rate),
-            growth_variance=pl.Series(variance),
-            growth_readings=pl.Series(n_read).cast(pl.Int64),
-        )
-        .with_columns(
-            pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)
-            for c in ("lf_start", "growth_rate", "growth_variance")
-        )
-        .with_columns(growth_note=note)
-        .cast(schema)
+    key = key[order]
+    readings = Readings(
+        key,
+        us[order] / _US_PER_DAY,
+        np.asarray(raw["f"], dtype=float)[order],
+        net_of_key[key],
+        networks,
     )
+    start, end = window(bounds, readings)
+    per = _per_account_frame(growth_arrays(readings, start, end, config.growth_tolerance), bounds)
+    return museum_growth(per, accounts, config.interval_level)
+
+
+def not_computed() -> pl.DataFrame:
+    """The growth rows when growth is not asked for: none (the columns stay null)."""
+    schema: dict[str, pl.DataType] = {
+        "museum": pl.Utf8(),
+        "network": pl.Utf8(),
+        "period_key": pl.Int64(),
+        **{c: pl.Float64() for c in GROWTH_ROW_COLUMNS},
+    }
+    schema["growth_readings"] = pl.Int64()
+    schema["growth_note"] = pl.Utf8()
+    return pl.DataFrame(schema=schema)
 
 
 def museum_growth(
     per_account: pl.DataFrame, accounts: pl.DataFrame, level: float = 0.95
 ) -> pl.DataFrame:
-    """Per museum × network × period, over its accounts with a growth figure: followers at
-    the start ``F_s = Σ F_a,s`` and end ``F_e = Σ F_a,s · exp(g_a)``, the log growth
-    ``g = log(F_e / F_s)`` (one account: its own), its variance by the delta method
-    ``Σ (F_a,e / F_e)² var g_a``, the relative growth ``exp(g) − 1`` with its interval
-    ``exp(g ± z √var) − 1`` and the absolute growth ``F_e − F_s``."""
+    """Per museum × network × period, over its accounts with a growth figure (joined on
+    ``account_key``): followers at the start ``F_s = Σ F_a,s`` and end ``F_e = Σ F_a,s ·
+    exp(g_a)``, the log growth ``g = log(F_e / F_s)`` (one account: its own), its variance by
+    the delta method ``Σ (F_a,e / F_e)² var g_a``, the relative growth ``exp(g) − 1`` with
+    its interval ``exp(g ± z √var) − 1`` and the absolute growth ``F_e − F_s``."""
     z = NormalDist().inv_cdf((1 + level) / 2)
-    acc = accounts.select("network", "account_id", "museum").filter(pl.col("museum").is_not_null())
-    rows = per_account.join(acc, on=["network", "account_id"], how="inner")
+    acc = accounts.select("account_key", "network", "museum").filter(pl.col("museum").is_not_null())
+    rows = per_account.drop("network", "account_id", strict=False).join(
+        acc, on="account_key", how="inner"
+    )
     has = pl.col("growth_rate").is_not_null()
     fs = pl.col("lf_start").exp()
     fe = fs * pl.col("growth_rate").exp()
@@ -407,6 +459,13 @@ def score_cohort_growth(
 def score_growth(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     """Add :data:`GROWTH_SCORE_COLUMNS` to network rows carrying :data:`GROWTH_ROW_COLUMNS`;
     cohorts are network × period (growth has no rate basis)."""
+    if not config.computes_growth:
+        return rows.with_columns(
+            *(pl.lit(None, dtype=pl.Float64).alias(c) for c in GROWTH_SCORE_COLUMNS),
+        ).with_columns(
+            growth_size_fit=pl.lit(None, dtype=pl.Utf8),
+            growth_cohort_size=pl.lit(None, dtype=pl.Int64),
+        )
     rows = rows.with_row_index("_g")
     has = rows.filter(pl.col("growth_rate").is_not_null() & (pl.col("followers_start") > 0))
     out = {c: np.full(rows.height, np.nan) for c in GROWTH_SCORE_COLUMNS if c != "growth_size_fit"}
@@ -433,12 +492,8 @@ def score_growth(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     return (
         rows.drop("_g")
         .with_columns(
-            *(pl.Series(k, v) for k, v in out.items()),
+            *(pl.Series(k, v).fill_nan(None) for k, v in out.items()),
             growth_size_fit=pl.Series(fits.tolist(), dtype=pl.Utf8),
         )
-        .with_columns(
-            pl.when(pl.col("growth_cohort_size").is_finite())
-            .then(pl.col("growth_cohort_size"))
-            .cast(pl.Int64)
-        )
+        .with_columns(pl.col("growth_cohort_size").cast(pl.Int64))
     )
