@@ -146,10 +146,8 @@ def test_the_x_api_user_gives_it_when_asked_for(tmp_path: Path, fixtures: Path) 
     user = tmp_path / "user.json"
     text = (fixtures / "x" / "api" / "user.json").read_text(encoding="utf-8")
     user.write_text(
-        text.replace(
-            '"username": "MuseeOrsay",',
-            '"username": "MuseeOrsay",\n    "created_at": "2013-03-29T09:20:04.000Z",',
-        ),
+        text.replace('"username": "MuseeOrsay",', '"username": "MuseeOrsay",\n    "created_at": '
+        '"2013-03-29T09:20:04.000Z",'),
         encoding="utf-8",
     )
     db = _ingest(tmp_path, user)

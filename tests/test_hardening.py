@@ -270,9 +270,7 @@ def _fuzz_one(
         before = _dump(eng)
         network = None
         if forced:
-            network = {"mastodon": "mastodon-api", "peertube": "peertube-videos"}.get(
-                name, name.split("-20")[0]
-            )
+            network = {"mastodon": "mastodon-api", "peertube": "peertube-videos"}.get(name, name.split("-20")[0])
             if network not in plugins.registry().importers:
                 network = None
         try:

@@ -247,11 +247,7 @@ def test_the_worked_example_names_every_file_the_generator_writes(
             assert path.name in example, path.relative_to(folder)
     init = (folder / "src" / "engage_pixelfed" / "__init__.py").read_text("utf-8")
     importer = (folder / "src" / "engage_pixelfed" / "posts_csv.py").read_text("utf-8")
-    for shown in (
-        'name = "pixelfed-posts-csv"',
-        "PixelfedPostsCsvImporter",
-        "ENGAGE_PLUGIN_API = 1",
-    ):
+    for shown in ('name = "pixelfed-posts-csv"', "PixelfedPostsCsvImporter", "ENGAGE_PLUGIN_API = 1"):
         assert shown in example and shown in init + importer, shown
     assert (
         'basis_order=("views", "followers")' in example

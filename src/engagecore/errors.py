@@ -104,8 +104,6 @@ def cli_options() -> Iterator[None]:
         yield
     finally:
         _CLI_OPTIONS.reset(token)
-
-
 class StoreBusy(StoreError):
     """Another process holds the store (DuckDB allows one writer, or readers only)."""
 
