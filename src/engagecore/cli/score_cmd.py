@@ -332,7 +332,7 @@ def show_scores(
     """The score rows as a reader wants them, fitted to the terminal: the rate in %, the
     score with its interval (or why it is missing), young share and young reach, small
     samples marked; ``with_growth``: the growth score and the performance score (engagement
-    and growth) after the score, kept before the young columns. A column every row shares
+    and growth) after the score, the last columns to leave a narrow terminal. A column every row shares
     (the period, the rate basis) goes to the caption instead. Every figure is in
     ``--format json``."""
     from engagecore.cli.output import console
@@ -346,7 +346,8 @@ def show_scores(
     cols += [Col("posts", drop=2), Col("followers", drop=4), Col("rate", drop=7)]
     cols += [Col("basis", "left", drop=3)] if show_basis else []
     cols += [Col("score")]
-    cols += [Col("growth"), Col("perf.")] if with_growth else []
+    # asked for: they stay after the rate has left (a narrow terminal: the caption names them)
+    cols += [Col("growth", drop=9), Col("perf.", drop=8)] if with_growth else []
     cols += [
         Col("young\nshare", drop=5),
         Col("young\nreach", drop=6),
