@@ -21,6 +21,7 @@ same cohort (the cohort step run on the planted rates, with no sampling variance
 90–98 %. Usage::
 
     python benchmarks/validity.py [--museums 600] [--seed 3] [--beta 0.25] [--check all]
+        [--growth-period all|year|quarter|month]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 import polars as pl
 
 from engagecore import plugins
-from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
+from engagecore.scoring import ScoringConfig, ScoringInputs, periods, post_metrics, score
 from engagecore.simulate import simulate_cohort
 
 
@@ -51,6 +52,12 @@ def main() -> None:
         "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
     )
     parser.add_argument("--check", choices=[*sorted(CHECKS), "all"], default="all")
+    parser.add_argument(
+        "--growth-period",
+        choices=["all", "year", "quarter", "month"],
+        default="all",
+        help="the score period of --check growth (default: all)",
+    )
     args = parser.parse_args()
     chosen = sorted(CHECKS) if args.check == "all" else [args.check]
     results = [CHECKS[name](args) for name in chosen]
@@ -140,7 +147,7 @@ def check_growth(args: argparse.Namespace) -> bool:
         followers=cohort.followers,
         audience_age=cohort.audience_age,
     )
-    config = ScoringConfig(growth=True)
+    config = ScoringConfig(growth=True, period=args.growth_period)
     start = time.perf_counter()
     scores = score(inputs, networks, config)
     score_s = time.perf_counter() - start
@@ -149,25 +156,43 @@ def check_growth(args: argparse.Namespace) -> bool:
     truth = cohort.growth_truth.group_by("museum", "network").agg(
         true_rate=pl.col("growth_rate").first(),
         growth_quality=pl.col("growth_quality").first(),
-        true_start=pl.col("followers_start").first(),
+        opening=pl.col("followers_start").first(),
+        today=pl.col("followers_export").first(),
     )
+    # the true followers at the period's start (or at the account's opening, if later):
+    # the planted trajectory F(t) = F(export) · exp(−g (export − t)), growing
+    ends = periods.bounds(
+        config.period, scores.get_column("period_key").unique(), None, None
+    ).select("period_key", "start")
+    export = cohort.export_date
+    years = (pl.lit(export) - pl.col("start")).dt.total_seconds() / (365.25 * 86400)
     judged = (
         scores.filter((pl.col("network") != "all") & pl.col("growth_score").is_not_null())
         .join(truth, on=["museum", "network"], how="inner")
-        .sort("network", "museum")
+        .join(ends, on="period_key", how="left")
+        .with_columns(
+            true_start=pl.when(pl.col("start").is_null())
+            .then(pl.col("opening"))
+            .otherwise(
+                pl.max_horizontal(
+                    pl.col("opening"), pl.col("today") * (-pl.col("true_rate") * years).exp()
+                )
+            )
+        )
+        .sort("network", "period_key", "museum")
     )
     print(
         f"growth: {args.museums} museums, {cohort.followers.height:,} follower snapshots "
-        f"(simulated in {sim_s:.1f} s, scored in {score_s:.1f} s), period all"
+        f"(simulated in {sim_s:.1f} s, scored in {score_s:.1f} s), period {config.period}"
     )
     print(
         f"{'network':<11} {'rows':>5} {'ρ quality':>9} {'ρ planted':>9} {'coverage':>8} "
         f"{'width':>6} {'slope':>6}"
     )
     stats = []
-    for (net,), part in judged.group_by("network", maintain_order=True):
+    for (net, _), part in judged.group_by("network", "period_key", maintain_order=True):
         if part.height < 3:
-            continue
+            continue  # a cohort of fewer than three rows says little
         # the planted score: the cohort step on the true rates, with no sampling variance
         planted = score_cohort_growth(
             part.get_column("true_rate").to_numpy(),
