@@ -19,13 +19,22 @@ platform prior's, no worse when no museum measures, and the 95 % intervals must 
 planted share for 90–98 % of the rows — estimated rows and measured rows each (a measured
 row's interval: withheld mass plus the platforms' measurement error, §4).
 
+``--check growth`` (docs/scoring.md §9.6): the cohort simulated with planted follower growth
+(``simulate_cohort(growth=True)``: a latent growth quality per account, growth falling with
+size, irregular noisy snapshots); the growth score's Spearman ρ with the planted growth
+quality (target ≥ 0.9), and the coverage of its 95 % interval: the share of rows whose
+interval holds the planted score — the score the account's true growth rate gets within the
+same cohort (the cohort step run on the planted rates, with no sampling variance) — target
+90–98 %.
+
 ``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
 docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
 the engagement score and of the theme lifts against planted values, 90–98 % covered. Usage::
 
-    python benchmarks/validity.py [--check all|engagement|young|coverage|lift_coverage]
+    python benchmarks/validity.py [--check all|engagement|young|growth|coverage|lift_coverage]
         [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
         [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
+        [--growth-period all|year|quarter|month]
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from validity_coverage import (  # beside this file
 )
 
 from engagecore import plugins
-from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
+from engagecore.scoring import ScoringConfig, ScoringInputs, periods, post_metrics, score
 from engagecore.scoring.young import MEASUREMENT_SD
 from engagecore.simulate import MuseumYoung, simulate_cohort
 
@@ -239,9 +248,105 @@ def check_young(args: argparse.Namespace) -> bool:
     return ok_gain and ok_none and ok_cover and ok_meas
 
 
+def check_growth(args: argparse.Namespace) -> bool:
+    """The growth score against the planted growth: ρ ≥ 0.9, 95 % interval coverage 90–98 %."""
+    from engagecore._sim.growth import GrowthPlan
+    from engagecore.scoring.growth import score_cohort_growth
+
+    networks = plugins.registry().networks
+    start = time.perf_counter()
+    cohort = simulate_cohort(args.museums, args.seed, networks, growth=GrowthPlan())
+    sim_s = time.perf_counter() - start
+    inputs = ScoringInputs.from_frames(
+        cohort.posts,
+        accounts=cohort.accounts.select("network", "account_id", "museum"),
+        followers=cohort.followers,
+        audience_age=cohort.audience_age,
+    )
+    config = ScoringConfig(growth=True, period=args.growth_period)
+    start = time.perf_counter()
+    scores = score(inputs, networks, config)
+    score_s = time.perf_counter() - start
+    assert cohort.growth_truth is not None
+    # --- judging: the planted truth joined only now (one account per museum and network) ---
+    truth = cohort.growth_truth.group_by("museum", "network").agg(
+        true_rate=pl.col("growth_rate").first(),
+        growth_quality=pl.col("growth_quality").first(),
+        opening=pl.col("followers_start").first(),
+        today=pl.col("followers_export").first(),
+    )
+    # the true followers at the period's start (or at the account's opening, if later):
+    # the planted trajectory F(t) = F(export) · exp(−g (export − t)), growing
+    ends = periods.bounds(
+        config.period, scores.get_column("period_key").unique(), None, None
+    ).select("period_key", "start")
+    export = cohort.export_date
+    years = (pl.lit(export) - pl.col("start")).dt.total_seconds() / (365.25 * 86400)
+    judged = (
+        scores.filter((pl.col("network") != "all") & pl.col("growth_score").is_not_null())
+        .join(truth, on=["museum", "network"], how="inner")
+        .join(ends, on="period_key", how="left")
+        .with_columns(
+            true_start=pl.when(pl.col("start").is_null())
+            .then(pl.col("opening"))
+            .otherwise(
+                pl.max_horizontal(
+                    pl.col("opening"), pl.col("today") * (-pl.col("true_rate") * years).exp()
+                )
+            )
+        )
+        .sort("network", "period_key", "museum")
+    )
+    print(
+        f"growth: {args.museums} museums, {cohort.followers.height:,} follower snapshots "
+        f"(simulated in {sim_s:.1f} s, scored in {score_s:.1f} s), period {config.period}"
+    )
+    print(
+        f"{'network':<11} {'rows':>5} {'ρ quality':>9} {'ρ planted':>9} {'coverage':>8} "
+        f"{'width':>6} {'slope':>6}"
+    )
+    stats = []
+    for (net, _), part in judged.group_by("network", "period_key", maintain_order=True):
+        if part.height < 3:
+            continue  # a cohort of fewer than three rows says little
+        # the planted score: the cohort step on the true rates, with no sampling variance
+        planted = score_cohort_growth(
+            part.get_column("true_rate").to_numpy(),
+            np.zeros(part.height),
+            np.log(part.get_column("true_start").to_numpy()),
+            config.min_cohort_fit,
+            config.interval_level,
+        ).score
+        low = part.get_column("growth_score_low").to_numpy()
+        high = part.get_column("growth_score_high").to_numpy()
+        cover = float(np.mean((planted >= low - 1e-9) & (planted <= high + 1e-9)))
+        est = part.get_column("growth_score")
+        r_q = spearman(part.get_column("growth_quality"), est)
+        r_p = spearman(pl.Series(planted), est)
+        width = float(np.median(high - low))
+        slope = part.get_column("growth_size_slope").median()
+        stats.append((part.height, r_q, r_p, cover))
+        print(
+            f"{net:<11} {part.height:>5} {r_q:>9.3f} {r_p:>9.3f} {cover:>8.1%} {width:>6.1f} "
+            f"{slope:>6.3f}"
+        )
+    w = np.array([s[0] for s in stats], dtype=float)
+    r_q, r_p, cover = (float(np.average([s[i] for s in stats], weights=w)) for i in (1, 2, 3))
+    print(f"{'weighted':<11} {int(w.sum()):>5} {r_q:>9.3f} {r_p:>9.3f} {cover:>8.1%}")
+    ok_rho = r_q >= 0.9
+    ok_cover = 0.90 <= cover <= 0.98
+    print(
+        f"target ρ(growth score, planted growth) ≥ 0.9: {'met' if ok_rho else 'NOT met'}; "
+        f"coverage of the 95 % intervals in 90–98 %: {'met' if ok_cover else 'NOT met'} "
+        f"(planted size exponent {GrowthPlan().size_exponent})"
+    )
+    return ok_rho and ok_cover
+
+
 CHECKS = {
     "engagement": check_engagement,
     "young": check_young,
+    "growth": check_growth,
     "coverage": check_coverage,
     "lift_coverage": check_lift_coverage,
 }
@@ -260,6 +365,12 @@ def main() -> None:
         type=float,
         default=0.2,
         help="--check young: share of museums measuring their audience age (default 0.2)",
+    )
+    parser.add_argument(
+        "--growth-period",
+        choices=["all", "year", "quarter", "month"],
+        default="all",
+        help="the score period of --check growth (default: all)",
     )
     add_coverage_arguments(parser)
     args = parser.parse_args()

@@ -134,6 +134,8 @@ COMMANDS: dict[str, list[str]] = {
     "score": ["score"],
     "score quarter": ["score", "--period", "quarter"],
     "score month": ["score", "--period", "month"],
+    "score with growth": ["score", "--with-growth"],
+    "score growth quarter": ["score", "--with-growth", "--period", "quarter"],
     "score explain": ["score", "--explain", "louvre"],
     "compare": ["compare", "louvre", "pompidou"],
     "ranking": ["score", "--sort", "young", "--top", "10"],

@@ -35,9 +35,11 @@ import polars as pl
 
 from engagecore import schema
 from engagecore._sim import audience, population
+from engagecore._sim import growth as growth_sim
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
 from engagecore._sim.museum_young import MuseumYoung, plant
+from engagecore._sim.growth import GrowthPlan
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -48,6 +50,7 @@ __all__ = [
     "AGE_BANDS",
     "Cohort",
     "MuseumYoung",
+    "GrowthPlan",
     "NetworkParams",
     "default_params",
     "network_key",
@@ -97,6 +100,10 @@ class Cohort:
     params: dict[str, NetworkParams]
     post_truth: pl.DataFrame | None = None
     young_truth: pl.DataFrame | None = None
+    #: with ``simulate_cohort(growth=...)``: museum, network, account_id, growth_rate (yearly
+    #: log growth), growth_quality (median 1), size_exponent, followers_start (noiseless, at
+    #: the start), followers_export, opened_before_start — for benchmarks only.
+    growth_truth: pl.DataFrame | None = None
 
     def account_data(self) -> Iterator[tuple[str, DemoAccountData]]:
         """(network, one account's frames) for the networks' demo writers, in account order.
@@ -156,6 +163,7 @@ def simulate_cohort(
     params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
     with_post_truth: bool = False,
     museum_young: MuseumYoung | None = None,
+    growth: GrowthPlan | bool | None = None,
 ) -> Cohort:
     """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
 
@@ -172,6 +180,10 @@ def simulate_cohort(
     :param museum_young: plant museum young shares around the platform priors and let a
         fraction of the museums measure them (:class:`MuseumYoung`; ``Cohort.young_truth``);
         off by default, when the cohort is exactly as without it.
+    :param growth: plant follower growth (``True`` or a :class:`GrowthPlan`): a latent growth
+        quality per account, growth falling with size, irregular noisy snapshots, and the
+        truth in ``Cohort.growth_truth`` (:mod:`engagecore._sim.growth`). Off by default;
+        drawn from its own random stream.
     """
     if n_museums < 1:
         raise UsageError(f"the number of museums must be at least 1, not {n_museums}")
@@ -194,6 +206,10 @@ def simulate_cohort(
     )
     export = datetime(end.year, end.month, end.day, 6, tzinfo=UTC)  # the morning after the end
     world = population.World(roster, traits, acc, specs, resolved, pool, start, end, export)
+    plan = GrowthPlan() if growth is True else (growth or None)
+    growth_truth = None
+    if plan is not None:
+        growth_rng, growth_truth = growth_sim.plant(world, seed, plan)
     counts = posts_.post_counts(
         world,
         [s.counts for s in streams],
@@ -243,7 +259,9 @@ def simulate_cohort(
             ]
         ),
         posts=post_frame,
-        followers=audience.follower_snapshots(world),
+        followers=audience.follower_snapshots(world)
+        if plan is None
+        else growth_sim.snapshots(world, growth_rng, plan),
         audience_age=age_rows,
         truth=pl.DataFrame(
             [
@@ -258,4 +276,5 @@ def simulate_cohort(
         params=resolved,
         post_truth=post_truth,
         young_truth=young_truth,
+        growth_truth=growth_truth,
     )

@@ -98,10 +98,14 @@ class Accounts:
     growth: np.ndarray  # yearly log growth of followers
     quality: np.ndarray  # planted engagement quality (multiplier, median 1)
     youth: np.ndarray
+    # not a field: False (set by _sim/growth.py) gives plain exponential growth
+    ramp = True
 
     def followers_at(self, a: np.ndarray, t: np.ndarray, export: float) -> np.ndarray:
         """Followers of accounts ``a`` at times ``t`` (days, float): exponential growth up to
         the export's count, with a faster ramp in the months after the account opened."""
+        if not self.ramp:
+            return self.followers[a] * np.exp(-self.growth[a] * (export - t) / 365.25)
 
         def ramp(age: np.ndarray) -> np.ndarray:
             return 1.0 - 0.7 * np.exp(-np.maximum(age, 0.0) / 120.0)

@@ -78,6 +78,14 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(help="Show the first N museums of the ranking.", show_default=False),
         ] = None,
+        with_growth: Annotated[
+            bool,
+            typer.Option(
+                "--with-growth",
+                help="Also show the growth score and the composite of engagement and growth "
+                "(√(engagement × growth), after Fanpage Karma's PPI).",
+            ),
+        ] = False,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
@@ -85,7 +93,8 @@ def register(app: typer.Typer) -> None:
         """Engagement score (0–100 within each network's cohort) and young-audience reach.
 
         The table shows the main figures (fitted to the terminal); --format json, csv or
-        parquet give every input, --explain MUSEUM the formula step by step.
+        parquet give every input (the growth score too), --explain MUSEUM the formula step
+        by step.
         """
         with Engine(db, read_only=True) as eng:
             kwargs: dict[str, Any] = dict(
@@ -96,6 +105,8 @@ def register(app: typer.Typer) -> None:
                 period=period,
                 young_band=_band(young_band),
             )
+            if with_growth:
+                kwargs["with_growth"] = True
             if explain:
                 frame = eng.explain(explain, **kwargs)
                 if fmt is Format.table and output is None:
@@ -119,12 +130,13 @@ def register(app: typer.Typer) -> None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns
             # of SUMMARY_COLUMNS).
-            show_scores(frame, young_band)
+            show_scores(frame, young_band, with_growth=with_growth)
             return
         if fmt is Format.table:
-            from engagecore.scoring import SUMMARY_COLUMNS
+            from engagecore.scoring import PERFORMANCE_COLUMNS, SUMMARY_COLUMNS
 
-            frame = frame.select([c for c in SUMMARY_COLUMNS if c in frame.columns])
+            summary = [*SUMMARY_COLUMNS, *PERFORMANCE_COLUMNS]
+            frame = frame.select([c for c in summary if c in frame.columns])
         emit(frame, fmt, title="engagement scores", output=output)
 
     @app.command("compare")
@@ -295,6 +307,20 @@ _LINK_NOTE = (
 _DROPPED_NOTE = "not shown: {} — " + LEAVE_OUT
 
 
+def _growth_cell(row: dict[str, Any], column: str, notes: dict[str, str]) -> str:
+    """A growth or performance score with its interval, or "—" (and a note) without one."""
+    score = row.get(column)
+    if score is None:
+        if row.get("growth_score") is None:
+            notes["growth —"] = (
+                "no growth score: fewer than 2 follower snapshots near the period's start "
+                "and end, or alone in the cohort (growth_note in --format json)"
+            )
+        return "—"
+    low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
+    return f"{score:.0f} [{_fmt('{:.0f}', low)}–{_fmt('{:.0f}', high)}]"
+
+
 def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
     """The score with its interval (``*`` on a small sample), or why there is none."""
     score = row.get("engagement_score")
@@ -312,11 +338,15 @@ def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
     return cell
 
 
-def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
+def show_scores(
+    frame: pl.DataFrame, young_band: str = "13-24", *, with_growth: bool = False
+) -> None:
     """The score rows as a reader wants them, fitted to the terminal: the rate in %, the
     score with its interval (or why it is missing), young share and young reach, small
-    samples marked. A column every row shares (the period, the rate basis) goes to the
-    caption instead. Every figure is in ``--format json``."""
+    samples marked; ``with_growth``: the growth score and the performance score (engagement
+    and growth) after the score, the last columns to leave a narrow terminal. A column every row shares
+    (the period, the rate basis) goes to the caption instead. Every figure is in
+    ``--format json``."""
     from engagecore.cli.output import console
 
     periods = frame["period"].unique().to_list() if frame.height else []
@@ -327,8 +357,10 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
     cols += [Col("period", "left")] if show_period else []
     cols += [Col("posts", drop=2), Col("followers", drop=4), Col("rate", drop=7)]
     cols += [Col("basis", "left", drop=3)] if show_basis else []
+    cols += [Col("score")]
+    # asked for: they stay after the rate has left (a narrow terminal: the caption names them)
+    cols += [Col("growth", drop=9), Col("perf.", drop=8)] if with_growth else []
     cols += [
-        Col("score"),
         Col("young\nshare", drop=5),
         Col("young\nreach", drop=6),
         Col("young\nindex", "left", drop=1),
@@ -346,8 +378,13 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
         cells += [r.get("rate_basis") or "—"] if show_basis else []
         index = r.get("young_index")
         museums_index = r.get("young_index_museums")
+        cells += [_score_cell(r, notes)]
+        if with_growth:
+            cells += [
+                _growth_cell(r, "growth_score", notes),
+                _growth_cell(r, "performance_score", notes),
+            ]
         cells += [
-            _score_cell(r, notes),
             _share(r.get("young_share")),
             compact_number(r.get("young_reach")),
             "—"
@@ -364,6 +401,11 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
     if not show_basis and bases:
         lines.append(f"rates by {bases[0]} (winsorized mean per post; peers' ΣI/ΣF in json)")
     lines.append("score: 0–100 within the network's cohort [95 % interval]")
+    if with_growth:
+        lines.append(
+            "growth: follower growth score, 0–100 within the cohort after size; perf.: "
+            "√(score × growth), as Fanpage Karma's PPI (docs/scoring.md §9)"
+        )
     young = f"young share: share of the audience aged {young_band.replace('-', '–')}"
     young += "; young reach: those people"
     if "young index" not in dropped:

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from engagecore.scoring.compare import ComparisonResult, compare, drivers, mann_whitney
 from engagecore.scoring.config import ScoringConfig
-from engagecore.scoring.engagement import SCORE_COLUMNS, SUMMARY_COLUMNS, score
+from engagecore.scoring.engagement import (
+    PERFORMANCE_COLUMNS,
+    SCORE_COLUMNS,
+    SUMMARY_COLUMNS,
+    score,
+)
 from engagecore.scoring.explain import explain
 from engagecore.scoring.inputs import ScoringInputs, load_inputs
 from engagecore.scoring.leaderboard import LEADERBOARD_COLUMNS, SORTS, leaderboard
@@ -21,6 +26,7 @@ from engagecore.scoring.young import load_priors
 
 __all__ = [
     "LEADERBOARD_COLUMNS",
+    "PERFORMANCE_COLUMNS",
     "POST_METRIC_COLUMNS",
     "SCORE_COLUMNS",
     "SORTS",

@@ -38,6 +38,8 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             w / pl.when(scored).then(w).sum().over("museum", "period_key")
         )
     )
+    # growth scores: the same weights, over the networks with a growth score
+    gw = pl.when(pl.col("growth_score").is_not_null()).then(w).otherwise(0.0)
     young_aud = pl.when(pl.col("young_share").is_not_null()).then(pl.col("audience"))
     young_w = young_aud.fill_null(0.0)
     bases = pl.col("rate_basis").drop_nulls().unique()
@@ -86,6 +88,12 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             .then(young_kinds.first())
             .when(young_kinds.len() > 1)
             .then(pl.lit("mixed")),
+            growth_score=_wmean("growth_score", gw),
+            growth_score_low=_wmean("growth_score_low", gw),
+            growth_score_high=_wmean("growth_score_high", gw),
+            followers_start=pl.col("followers_start").sum(),
+            followers_end=pl.col("followers_end").sum(),
+            _grown=pl.col("followers_start").is_not_null().any(),
             small_sample=(pl.col("small_sample") & (pl.col("posts_rated") > 0)).any()
             | (pl.col("posts_rated").sum() < config.min_posts),
             _scored=scored.sum(),
@@ -103,6 +111,28 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             .when(pl.col("_missing") != "")
             .then(pl.format("networks without a score left out: {}", "_missing")),
         )
-        .drop("_scored", "_missing")
+        .with_columns(
+            # over the networks with a growth figure: Σ followers at the end ÷ at the start
+            followers_start=pl.when("_grown").then("followers_start"),
+            followers_end=pl.when("_grown").then("followers_end"),
+        )
+        .with_columns(
+            follower_growth=pl.col("followers_end") / pl.col("followers_start") - 1,
+            follower_growth_abs=pl.col("followers_end") - pl.col("followers_start"),
+        )
+        .drop("_scored", "_missing", "_grown")
     )
     return rows.drop("_w"), all_rows
+
+
+def with_performance(rows: pl.DataFrame) -> pl.DataFrame:
+    """``performance_score`` = √(engagement score × growth score), and its bounds from the
+    bounds (the two intervals treated as fully correlated: conservative) — the geometric
+    mean of two percentiles, as Fanpage Karma's Page Performance Index combines engagement
+    and growth (docs/scoring.md §9.5). Null when either score is."""
+    return rows.with_columns(
+        (pl.col(f"engagement_score{s}") * pl.col(f"growth_score{s}"))
+        .sqrt()
+        .alias(f"performance_score{s}")
+        for s in ("", "_low", "_high")
+    )

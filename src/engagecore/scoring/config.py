@@ -51,6 +51,15 @@ class ScoringConfig:
     :param composite: how networks are weighted in the "all" row: by the museum's audience on
         each network (default), equally, or by ``composite_weights`` per network.
     :param alpha: significance level of ``compare``'s winner test.
+    :param growth: compute the follower growth and the growth score (docs/scoring.md §9);
+        off by default, the columns then null: it reads every follower snapshot, a fixed
+        cost the engagement score does not need (benchmarks/score_speed.py).
+    :param with_growth: the growth score and the composite of engagement and growth,
+        ``performance_score`` = √(engagement score × growth score) (docs/scoring.md §9.5,
+        after Fanpage Karma's Page Performance Index); implies ``growth``.
+    :param growth_tolerance: when an account has no follower snapshot beyond a period's
+        bound, the nearest one inside the period may stand for it if it is at most this
+        share of the period away (the growth found is scaled to the whole period).
     """
 
     period: Period = "all"
@@ -71,6 +80,9 @@ class ScoringConfig:
     composite: Weighting = "audience"
     composite_weights: Mapping[str, float] | None = None
     alpha: float = 0.05
+    growth: bool = False
+    with_growth: bool = False
+    growth_tolerance: float = 0.25
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
@@ -90,8 +102,15 @@ class ScoringConfig:
             raise UsageError("the interval level must lie between 0.5 and 1 (e.g. 0.95)")
         if self.min_posts < 1 or self.min_history < 1 or self.expectation_window < 1:
             raise UsageError("min_posts, min_history and expectation_window must be ≥ 1")
+        if not 0 <= self.growth_tolerance < 0.5:
+            raise UsageError("growth_tolerance must lie in [0, 0.5) (a share of the period)")
         if self.composite not in ("audience", "equal"):
             raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
+
+    @property
+    def computes_growth(self) -> bool:
+        """Whether the growth figures are computed (``growth`` or ``with_growth``)."""
+        return self.growth or self.with_growth
 
     def bases_for(self, network: str, preferred: Sequence[str] = ()) -> tuple[Basis, ...]:
         """The rate bases tried for ``network``, in order: the user's ``basis_by_network``,

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring import composite, periods, young, young_eb
+from engagecore.scoring import growth as growth_
 from engagecore.scoring.cohort import score_cohort
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import ScoringInputs, as_utc, is_unlinked
@@ -48,6 +49,10 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "young_index",
     "young_index_museums",
     "young_basis",
+    "follower_growth",
+    "growth_score",
+    "growth_score_low",
+    "growth_score_high",
     "small_sample",
     "reason",
     "linked",
@@ -91,11 +96,36 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "shrunk",
     "cohort_size",
     "composite_weight",
+    "followers_start",
+    "followers_end",
+    "follower_growth_low",
+    "follower_growth_high",
+    "follower_growth_abs",
+    "growth_rate",
+    "growth_variance",
+    "growth_readings",
+    "growth_note",
+    "growth_index",
+    "growth_shrunk",
+    "growth_size_slope",
+    "growth_size_fit",
+    "growth_tau2",
+    "growth_weight",
+    "growth_cohort_size",
     "period_key",
 )
 
+#: The composite of engagement and growth, only with ``ScoringConfig(with_growth=True)``
+#: (``engage score --with-growth``): placed after ``growth_score_high``.
+PERFORMANCE_COLUMNS: tuple[str, ...] = (
+    "performance_score",
+    "performance_score_low",
+    "performance_score_high",
+)
+
 #: What a person reads first (``engage score``'s table): the columns before the formula's
-#: intermediate values, which ``explain`` and the json/csv/parquet formats show in full.
+#: intermediate values, which ``explain`` and the json/csv/parquet formats show in full
+#: (with ``--with-growth``, :data:`PERFORMANCE_COLUMNS` too, after ``growth_score_high``).
 SUMMARY_COLUMNS: tuple[str, ...] = SCORE_COLUMNS[: SCORE_COLUMNS.index("posts_rated")]
 
 _KEYS = ["museum", "network", "period_key"]
@@ -198,9 +228,10 @@ def score(
         # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
         with threadpool_limits(limits=1, user_api="blas"):
             rows = _finite(_score_cohorts(rows, grid, config))
-        followers, measured, priors = side.result()
+        followers, measured, priors, grown = side.result()
     rows = rows.join(followers, on=_KEYS, how="left")
     rows = _add_young(rows, measured, priors, config)
+    rows = growth_.score_growth(rows.join(grown, on=_KEYS, how="left"), config)
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
     out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
@@ -208,7 +239,12 @@ def score(
         period=periods.label_expr(config.period, pl.col("period_key")),
         linked=~is_unlinked(pl.col("museum")),
     )
-    out = _finite(out.select(SCORE_COLUMNS))
+    columns = list(SCORE_COLUMNS)
+    if config.with_growth:
+        out = composite.with_performance(out)
+        at = columns.index("growth_score_high") + 1
+        columns[at:at] = PERFORMANCE_COLUMNS
+    out = _finite(out.select(columns))
     return out.sort("museum", pl.col("network") == "all", "network", "period_key")
 
 
@@ -450,9 +486,10 @@ def _side_figures(
     config: ScoringConfig,
     ends: pl.DataFrame,
     con: duckdb.DuckDBPyConnection,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Followers as of each period's end, the measured young shares and the young priors
-    (computed in their own thread, querying through ``con``, a cursor of their own)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Followers as of each period's end, the measured young shares, the young priors and
+    the follower growth per museum row (:mod:`growth`) — computed in their own thread,
+    querying through ``con``, a cursor of their own."""
     priors = young.prior_young(young.load_priors(config, networks), config)
     followers = _followers_at_end(inputs, networks, ends, con)
     pairs = inputs.accounts_frame().filter(pl.col("network").is_in(list(networks)))
@@ -464,7 +501,11 @@ def _side_figures(
     measured = young.measured_young(
         inputs.audience_age, inputs.accounts_frame().lazy(), museum_ends, config
     )
-    return followers, measured, priors
+    if config.computes_growth:
+        grown = growth_.store_growth(con, inputs.sql().with_clause(), ends, config)
+    else:
+        grown = growth_.not_computed()
+    return followers, measured, priors, grown
 
 
 def _followers_at_end(

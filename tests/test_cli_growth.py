@@ -1,0 +1,72 @@
+"""``engage score --with-growth``: the growth score and the composite, in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from cli_run import run
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from engagecore.demo import run_demo
+
+    path = tmp_path_factory.mktemp("growth") / "demo.duckdb"
+    run_demo(path, museums=8, seed=2)
+    return str(path)
+
+
+def test_table_shows_growth_and_performance_only_when_asked(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(["score", "--db", db], capsys)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.startswith("museum"))
+    assert "perf." not in out and "growth" not in header
+    code, out, err = run(["score", "--db", db, "--with-growth"], capsys)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.startswith("museum")).split()
+    assert header[header.index("score") + 1 : header.index("score") + 3] == ["growth", "perf."]
+    assert "as Fanpage Karma's PPI" in " ".join(out.split())
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_csv_and_json_carry_the_growth_columns(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["score", "--db", db, "--format", "csv"], capsys)
+    assert code == 0, err
+    head = next(csv.reader(io.StringIO(out)))
+    assert {"growth_score", "growth_score_low", "growth_score_high", "follower_growth"} <= set(head)
+    assert "performance_score" not in head  # and the growth columns empty: not asked for
+    code, out, err = run(["score", "--db", db, "--format", "json", "--with-growth"], capsys)
+    assert code == 0, err
+    rows = json.loads(out)
+    scored = [r for r in rows if r["growth_score"] is not None]
+    assert scored, "the demo's snapshots give some growth scores"
+    for r in scored:
+        assert r["growth_score_low"] <= r["growth_score"] <= r["growth_score_high"]
+        if r["engagement_score"] is not None:
+            assert r["performance_score"] == pytest.approx(
+                (r["engagement_score"] * r["growth_score"]) ** 0.5
+            )
+
+
+def test_explain_shows_the_growth_steps(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "explain.csv"
+    code, _, err = run(
+        [
+            *("score", "--db", db, "--explain", "louvre", "--with-growth"),
+            *("--format", "csv", "--output", str(out_file)),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    rows = list(csv.DictReader(out_file.open()))
+    inputs = {r["input"] for r in rows if r["step"] == "9 growth"}
+    assert {"growth score", "log growth g", "growth index e", "shrinkage weight w"} <= inputs
