@@ -38,8 +38,8 @@ from engagecore._sim import audience, population
 from engagecore._sim import growth as growth_sim
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
-from engagecore._sim.museum_young import MuseumYoung, plant
 from engagecore._sim.growth import GrowthPlan
+from engagecore._sim.museum_young import MuseumYoung, plant
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -49,8 +49,8 @@ from engagecore.pluginapi import DemoAccountData, NetworkSpec
 __all__ = [
     "AGE_BANDS",
     "Cohort",
-    "MuseumYoung",
     "GrowthPlan",
+    "MuseumYoung",
     "NetworkParams",
     "default_params",
     "network_key",
