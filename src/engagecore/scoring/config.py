@@ -51,6 +51,13 @@ class ScoringConfig:
     :param composite: how networks are weighted in the "all" row: by the museum's audience on
         each network (default), equally, or by ``composite_weights`` per network.
     :param alpha: significance level of ``compare``'s winner test.
+    :param maturity_fraction: a post is mature once its network's accrual curve reaches this
+        fraction of its final interactions (docs/scoring.md §1.6); younger posts are left out
+        of rates and scores, and compared at their own age in ``posts``. None: post age is
+        ignored (every post counts as final).
+    :param min_accrual_posts: the fewest posts read more than once (with ≥ 10 interactions
+        at their latest reading) from which a network's accrual curve is estimated; with
+        fewer, the plugin's default curve is used.
     """
 
     period: Period = "all"
@@ -71,6 +78,8 @@ class ScoringConfig:
     composite: Weighting = "audience"
     composite_weights: Mapping[str, float] | None = None
     alpha: float = 0.05
+    maturity_fraction: float | None = 0.9
+    min_accrual_posts: int = 30
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
@@ -90,6 +99,12 @@ class ScoringConfig:
             raise UsageError("the interval level must lie between 0.5 and 1 (e.g. 0.95)")
         if self.min_posts < 1 or self.min_history < 1 or self.expectation_window < 1:
             raise UsageError("min_posts, min_history and expectation_window must be ≥ 1")
+        if self.maturity_fraction is not None and not 0 < self.maturity_fraction < 1:
+            raise UsageError(
+                f"maturity fraction {self.maturity_fraction!r}: expected between 0 and 1 (e.g. 0.9)"
+            )
+        if self.min_accrual_posts < 1:
+            raise UsageError("min_accrual_posts must be ≥ 1")
         if self.composite not in ("audience", "equal"):
             raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
 
