@@ -80,7 +80,7 @@ NUDITY_RULE = NudityRule(
     consequence="may be removed or have its reach restricted",
 )
 
-#: The default accrual curve (docs/scoring.md §1.6): F(a) = 1 - 2^-((a / half-life)^shape),
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
 #: used when the store holds too few repeated readings of this network's posts to estimate it.
 ACCRUAL = AccrualCurve(
     half_life_hours=3.0,

@@ -54,7 +54,7 @@ class AccrualCurve:
     ``F(a) = 1 − 2^(−(a / half_life)^shape)``, the fraction of a post's final interactions
     reached at age ``a`` (a Weibull distribution function written with its median, the
     half-life: ``F(half_life) = 0.5``). ``shape`` < 1 gives the long tail of a feed (most
-    interactions in the first hours, a trickle for weeks). See docs/scoring.md §1.6.
+    interactions in the first hours, a trickle for weeks). See docs/scoring.md §1.5.
 
     :param half_life_hours: the age at which half of the final interactions are reached.
     :param shape: the Weibull shape *k* (> 0).
@@ -154,7 +154,7 @@ class NetworkSpec:
         its posts reach their final interactions, with its sources. The scoring estimates
         the curve from the store's repeated observations of the same posts where there are
         enough, else uses this one; ``None``: every post counts as mature (docs/scoring.md
-        §1.6).
+        §1.5).
     """
 
     name: str

@@ -37,6 +37,7 @@ from engagecore import schema
 from engagecore._sim import audience, population
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
+from engagecore._sim.observation import ObservationPlan, plant
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -47,6 +48,7 @@ __all__ = [
     "AGE_BANDS",
     "Cohort",
     "NetworkParams",
+    "ObservationPlan",
     "default_params",
     "network_key",
     "simulate_cohort",
@@ -91,6 +93,12 @@ class Cohort:
     export_date: datetime
     params: dict[str, NetworkParams]
     post_truth: pl.DataFrame | None = None
+    #: with an :class:`ObservationPlan`: every reading of the posts read more than once
+    #: (network, post_id, observed_at, counts), as the store's ``post_observations`` holds
+    observations: pl.DataFrame | None = None
+    #: with an :class:`ObservationPlan`: per own post, its age at the latest reading
+    #: (``age_hours``), the planted ``accrued_true`` = F_true(age) and ``read_young``
+    observation_truth: pl.DataFrame | None = None
 
     def account_data(self) -> Iterator[tuple[str, DemoAccountData]]:
         """(network, one account's frames) for the networks' demo writers, in account order.
@@ -149,6 +157,7 @@ def simulate_cohort(
     posts_per_account: float | None = None,
     params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
     with_post_truth: bool = False,
+    observation: ObservationPlan | None = None,
 ) -> Cohort:
     """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
 
@@ -162,6 +171,10 @@ def simulate_cohort(
         :func:`default_params`.
     :param with_post_truth: also give each post's theme, expected interactions and viral flag
         (``Cohort.post_truth``), for the validity benchmark.
+    :param observation: plant observation times (:class:`ObservationPlan`): a share of the
+        posts read before maturity under a planted accrual curve, others read several times
+        (``Cohort.observations``, ``Cohort.observation_truth``); drawn from a stream of its
+        own, so that without it the cohort is unchanged.
     """
     if n_museums < 1:
         raise UsageError(f"the number of museums must be at least 1, not {n_museums}")
@@ -194,6 +207,10 @@ def simulate_cohort(
     post_frame, post_truth = posts_.posts(
         world, counts, [s.posts for s in streams], with_post_truth
     )
+    observations = observation_truth = None
+    if observation is not None:
+        by_name = {spec.name: spec for spec in specs}
+        post_frame, observations, observation_truth = plant(post_frame, by_name, observation, seed)
     true_age = audience.true_age_profiles(world)
     network = pl.Series("network", [specs[k].name for k in acc.net], dtype=pl.Utf8)
     account_id = pl.Series("account_id", acc.account_id, dtype=pl.Utf8)
@@ -242,4 +259,6 @@ def simulate_cohort(
         export_date=export,
         params=resolved,
         post_truth=post_truth,
+        observations=observations,
+        observation_truth=observation_truth,
     )

@@ -9,7 +9,7 @@ where at least ``ScoringConfig.min_accrual_posts`` posts were read more than onc
 from the network's plugin (its documented default). The maturity age is the age at which
 ``F`` reaches ``ScoringConfig.maturity_fraction`` (0.9): younger posts are left out of the
 rates and scores (and counted), and a post's expected interactions are compared at its own
-age (docs/scoring.md §1.6).
+age (docs/scoring.md §1.5).
 
 The estimate: every earlier reading of a post is divided by the post's latest reading
 (``r = I(a) / I(a_ref)``), which a curve predicts as ``F(a) / F(a_ref)`` — so that a latest
@@ -39,7 +39,7 @@ MIN_REFERENCE_INTERACTIONS = 10
 
 #: At most this many posts enter the fit (a seeded sample beyond): the curve has two
 #: parameters, and the grid search costs time in proportion.
-MAX_FIT_POSTS = 4000
+MAX_FIT_POSTS = 1500
 
 _US_PER_HOUR = 3_600_000_000
 
@@ -184,7 +184,7 @@ def estimate(
         p.get_column("weight").to_numpy(),
     )
     sources = (f"estimated from {n_posts} posts read more than once in this store",)
-    note = "fitted to the store's own repeated readings (docs/scoring.md §1.6)"
+    note = "fitted to the store's own repeated readings (docs/scoring.md §1.5)"
     if default is not None:
         note += f"; the plugin's default has half-life {default.half_life_hours:g} h"
     return AccrualCurve(half_life_hours=h, shape=k, sources=sources, note=note), n_posts
@@ -216,9 +216,9 @@ def fit_weibull(
     half-lives from 3 minutes to 5 years, shapes 0.15–5, log-spaced, then a finer grid
     around the best point)."""
     la, lr = np.log(age_h), np.log(ref_age_h)
-    log_h = np.linspace(np.log(0.05), np.log(5 * 365 * 24.0), 48)
-    log_k = np.linspace(np.log(0.15), np.log(5.0), 32)
-    for _ in range(3):
+    log_h = np.linspace(np.log(0.05), np.log(5 * 365 * 24.0), 24)
+    log_k = np.linspace(np.log(0.15), np.log(5.0), 16)
+    for _ in range(5):
         gh, gk = np.meshgrid(log_h, log_k, indexing="ij")
         loss = np.stack(
             [_loss(gh[i], np.exp(gk[i]), la, lr, ratio, weight) for i in range(gh.shape[0])]
@@ -227,8 +227,8 @@ def fit_weibull(
         best_h, best_k = log_h[i], log_k[j]
         step_h = (log_h[1] - log_h[0]) * 1.5
         step_k = (log_k[1] - log_k[0]) * 1.5
-        log_h = np.linspace(best_h - step_h, best_h + step_h, 16)
-        log_k = np.linspace(best_k - step_k, best_k + step_k, 16)
+        log_h = np.linspace(best_h - step_h, best_h + step_h, 8)
+        log_k = np.linspace(best_k - step_k, best_k + step_k, 8)
     return float(np.exp(best_h)), float(np.exp(best_k))
 
 

@@ -52,7 +52,7 @@ class ScoringConfig:
         each network (default), equally, or by ``composite_weights`` per network.
     :param alpha: significance level of ``compare``'s winner test.
     :param maturity_fraction: a post is mature once its network's accrual curve reaches this
-        fraction of its final interactions (docs/scoring.md §1.6); younger posts are left out
+        fraction of its final interactions (docs/scoring.md §1.5); younger posts are left out
         of rates and scores, and compared at their own age in ``posts``. None: post age is
         ignored (every post counts as final).
     :param min_accrual_posts: the fewest posts read more than once (with ≥ 10 interactions

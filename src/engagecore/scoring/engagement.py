@@ -188,7 +188,7 @@ def score(
     config = config or ScoringConfig()
     networks = dict(networks)
     # each network's accrual curve and maturity age (estimated from repeated readings, or
-    # the plugin's default): posts read younger are counted, not rated (docs/scoring.md §1.6)
+    # the plugin's default): posts read younger are counted, not rated (docs/scoring.md §1.5)
     curves = accrual.resolve(inputs, networks, config)
     groups = _sorted_rates(_group_rows(inputs, networks, config, curves))
     ends = _ends(groups.get_column("period_key"), inputs, config)

@@ -156,7 +156,7 @@ acc AS (
 #: Integer codes of the rate bases inside the SQL (strings per post cost time).
 BASIS_CODE = {"followers": 1, "reach": 2, "views": 3}
 
-#: The basis code of a post read before its network's maturity age (docs/scoring.md §1.6).
+#: The basis code of a post read before its network's maturity age (docs/scoring.md §1.5).
 TOO_YOUNG = 6
 
 

@@ -56,7 +56,7 @@ YOUNG_PRIOR = YoungPrior(
     note="placeholder prior (the population, not PeerTube's users): no survey exists",
 )
 
-#: The default accrual curve (docs/scoring.md §1.6): F(a) = 1 - 2^-((a / half-life)^shape),
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
 #: used when the store holds too few repeated readings of this network's posts to estimate it.
 ACCRUAL = AccrualCurve(
     half_life_hours=24.0,
