@@ -133,7 +133,9 @@ def check_accrual(args: argparse.Namespace) -> bool:
     """Post age: the engagement score when 30 % of the posts are read before maturity."""
     networks = plugins.registry().networks
     params = None if args.beta is None else {n: {"size_exponent": args.beta} for n in networks}
-    plan = ObservationPlan(young_share=0.3, repeat_share=0.2)
+    plan = ObservationPlan(
+        young_share=0.3, repeat_share=0.2, concentration=args.young_concentration
+    )
     start = time.perf_counter()
     cohort = simulate_cohort(args.museums, args.seed, networks, params=params, observation=plan)
     sim_s = time.perf_counter() - start
@@ -165,7 +167,8 @@ def check_accrual(args: argparse.Namespace) -> bool:
     young_share = float(otruth.get_column("read_young").mean() or 0.0)
     print(
         f"cohort: {args.museums} museums, {cohort.posts.height:,} posts, "
-        f"{young_share:.1%} of own posts read before maturity (planted curve), "
+        f"{young_share:.1%} of own posts read before maturity (planted curve; accounts' "
+        f"propensity Beta, concentration {args.young_concentration:g}), "
         f"{cohort.observations.get_column('post_id').n_unique():,} read more than once "
         f"(simulated in {sim_s:.1f} s, scored with age in {score_s:.1f} s)"
     )
@@ -234,6 +237,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument(
         "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
+    )
+    parser.add_argument(
+        "--young-concentration",
+        type=float,
+        default=10.0,
+        help="accrual check: Beta concentration of the accounts' propensity to be read young "
+        "(lower: young reads concentrated in fewer accounts)",
     )
     args = parser.parse_args()
     chosen = list(CHECKS) if args.check == "all" else [args.check]

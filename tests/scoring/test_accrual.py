@@ -15,8 +15,14 @@ from hypothesis import strategies as st
 
 from engagecore import plugins
 from engagecore.pluginapi import AccrualCurve, NetworkSpec
-from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
-from engagecore.scoring import accrual
+from engagecore.scoring import (
+    ScoringConfig,
+    ScoringInputs,
+    accrual,
+    explain,
+    post_metrics,
+    score,
+)
 
 T0 = datetime(2024, 1, 1, 9, tzinfo=UTC)
 CURVE = AccrualCurve(half_life_hours=10.0, shape=0.8, sources=("test curve (made up)",))
@@ -144,6 +150,9 @@ def test_posts_younger_than_maturity_are_counted_not_rated() -> None:
     assert all("2 post(s) too young left out" in r for r in rows.get_column("reason"))
     everything = frame.filter(pl.col("network") == "all")
     assert everything.get_column("posts_too_young").to_list() == [2, 2, 2]
+    ex = explain(frame, post_metrics(_inputs(ages, [50] * 15), NETS), "museum-0")
+    young = ex.filter((pl.col("network") == "net") & (pl.col("input") == "posts too young"))
+    assert young.get_column("value").to_list() == ["2"]
     # ignoring age: every post counts, as before
     ignored = score(_inputs(ages, [50] * 15), NETS, ScoringConfig(maturity_fraction=None))
     ignored = ignored.filter(pl.col("network") == "net")
@@ -201,8 +210,10 @@ def test_repeated_readings_feed_the_estimate_in_scoring() -> None:
     )
     # the posts themselves: post i posted at T0 (each post's readings are relative to it)
     n = 40
-    ref = readings.group_by("post_id").agg(pl.col("age_h").max()).sort(
-        pl.col("post_id").str.slice(1).cast(pl.Int64)
+    ref = (
+        readings.group_by("post_id")
+        .agg(pl.col("age_h").max())
+        .sort(pl.col("post_id").str.slice(1).cast(pl.Int64))
     )
     posts = pl.DataFrame(
         {

@@ -15,6 +15,14 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("1 posts", "posts", "posts", "own posts in the period (reposts excluded)"),
     ("1 posts", "posts rated", "posts_rated", "posts with a rate on the row's basis"),
     (
+        "1.5 age",
+        "posts too young",
+        "posts_too_young",
+        "read before the network's maturity age: left out of the rate",
+    ),
+    ("1.5 age", "maturity age (hours)", "maturity_hours", "where the accrual curve reaches 90 %"),
+    ("1.5 age", "accrual curve", "accrual_basis", "estimated from repeated readings, or default"),
+    (
         "1 posts",
         "effective posts",
         "n_effective",

@@ -40,8 +40,7 @@ ACCOUNTS_SCHEMA = pl.Schema({"network": pl.Utf8, "account_id": pl.Utf8, "museum"
 FOLLOWERS_SCHEMA = pl.Schema({**schema.FOLLOWER_SNAPSHOTS})
 AUDIENCE_SCHEMA = pl.Schema({**schema.AUDIENCE_AGE})
 OBSERVATIONS_SCHEMA = pl.Schema(
-    {"network": pl.Utf8, "post_id": pl.Utf8, "observed_at": schema.UTC_TS}
-    | {c: pl.Int64 for c in schema.COUNT_COLUMNS}
+    {c: schema.POSTS[c] for c in ("network", "post_id", "observed_at", *schema.COUNT_COLUMNS)}
 )
 
 
