@@ -312,3 +312,32 @@ def test_two_successive_exports_feed_the_estimate_through_engage_ingest(
     # the latest readings are 120 days old: every post is mature, none left out
     assert {r["posts_too_young"] for r in rows} == {0}
     assert {r["posts_rated"] for r in rows} == {12}
+
+
+def test_planted_observation_times_leave_the_rest_of_the_cohort_unchanged() -> None:
+    from engagecore.simulate import ObservationPlan, simulate_cohort
+
+    networks = {n: s for n, s in plugins.registry().networks.items() if n in ("x", "instagram")}
+    plain = simulate_cohort(25, 4, networks)
+    plan = ObservationPlan(young_share=0.3, repeat_share=0.2)
+    planted = simulate_cohort(25, 4, networks, observation=plan)
+    assert plain.observations is None and planted.observations is not None
+    same = ["network", "post_id", "account_id", "posted_at", "kind", "is_own", "text"]
+    assert planted.posts.select(same).equals(plain.posts.select(same))
+    assert planted.truth.equals(plain.truth) and planted.followers.equals(plain.followers)
+    truth = planted.observation_truth
+    assert truth is not None
+    assert 0.2 < truth.get_column("read_young").mean() < 0.4  # type: ignore[operator]
+    # a young reading never has more interactions than the final one, and is read earlier
+    joined = planted.posts.join(plain.posts, on=["network", "post_id"], suffix="_final")
+    own = joined.filter(pl.col("is_own") & pl.col("likes").is_not_null())
+    assert (own["likes"] <= own["likes_final"]).all()
+    young = own.join(truth.filter("read_young"), on=["network", "post_id"])
+    assert young.height and (young["likes"].sum() < young["likes_final"].sum())
+    assert (young["observed_at"] <= young["observed_at_final"]).all()
+    assert (young["observed_at"] > young["posted_at"]).all()
+    # every post read more than once has its latest reading among its readings
+    obs = planted.observations
+    latest = obs.group_by("network", "post_id").agg(pl.col("observed_at").max())
+    back = latest.join(planted.posts, on=["network", "post_id"], suffix="_post")
+    assert (back["observed_at"] == back["observed_at_post"]).all()

@@ -10,8 +10,7 @@ the latest by ``F_true(a') / F_true(a)``), which the scoring may estimate the cu
 Young reads concentrate in some accounts, as in a real store (a museum that exported the
 day after a busy week): each account's propensity is drawn from a Beta distribution whose
 mean is the planted share. The planted curves default to each network's plugin curve with a
-longer half-life and another shape, so that a scoring which ignored the estimate and used the
-default would be caught. Everything draws from its own stream: with no plan, the cohort is
+longer half-life and another shape, so that the estimate can be told from the default. Everything draws from its own stream: with no plan, the cohort is
 byte-identical to one simulated without this module.
 """
 
