@@ -233,29 +233,29 @@ def fit_weibull(
 
 
 def accrual_table_sql(curves: Mapping[str, NetworkAccrual] | None) -> str:
-    """A VALUES table ``acr(network, mature_iv, acr_h, acr_k)`` of the networks with a
-    curve: the maturity age as an INTERVAL (of microseconds), the half-life (hours) and
-    shape. It rides along the posts' join to their account, so a post's age is compared with
-    one column."""
+    """A VALUES table ``acr(network, mature_us, acr_h, acr_k)`` of the networks with a
+    curve: the maturity age in microseconds, the half-life (hours) and shape. It rides along
+    the posts' join to their account, so a post's age is compared with one column."""
     rows = [
-        f"({sql_text(n)}, to_microseconds({round(c.maturity_hours * _US_PER_HOUR)}::BIGINT), "
+        f"({sql_text(n)}, {round(c.maturity_hours * _US_PER_HOUR)}::BIGINT, "
         f"{c.curve.half_life_hours!r}::DOUBLE, {c.curve.shape!r}::DOUBLE)"
         for n, c in (curves or {}).items()
         if c.curve is not None and c.maturity_hours is not None
     ]
     if not rows:
         return (
-            "(SELECT NULL::VARCHAR AS network, NULL::INTERVAL AS mature_iv, "
+            "(SELECT NULL::VARCHAR AS network, NULL::BIGINT AS mature_us, "
             "NULL::DOUBLE AS acr_h, NULL::DOUBLE AS acr_k) acr"
         )
-    return f"(VALUES {', '.join(rows)}) acr(network, mature_iv, acr_h, acr_k)"
+    return f"(VALUES {', '.join(rows)}) acr(network, mature_us, acr_h, acr_k)"
 
 
 def young_sql(post: str = "p", account: str = "a") -> str:
     """True for a post read before its network's maturity age (NULL: age or curve unknown,
-    counted as mature). Written ``posted_at > observed_at − maturity``: one timestamp
-    operation per post (two ``epoch_us`` and a difference cost about twice as much)."""
-    return f"{post}.posted_at > {post}.observed_at - {account}.mature_iv"
+    counted as mature). In integer microseconds: ``posted_at > observed_at − maturity``
+    with an INTERVAL column goes through time-zone-aware arithmetic per post, 2.5 times the
+    cost on the 1M-post benchmark store."""
+    return f"epoch_us({post}.observed_at) - epoch_us({post}.posted_at) < {account}.mature_us"
 
 
 def fraction_sql(post: str = "p", account: str = "a") -> str:

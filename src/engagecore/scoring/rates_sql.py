@@ -172,7 +172,7 @@ def _acc_sql(
 ) -> str:
     """``acc``: the scored accounts with their interaction weights, an integer key ``mk``
     of museum × network and, with ``accrual``, their network's maturity age and curve
-    (``mature_iv``, ``acr_h``, ``acr_k``: :func:`accrual.accrual_table_sql`)."""
+    (``mature_us``, ``acr_h``, ``acr_k``: :func:`accrual.accrual_table_sql`)."""
     nets = sql_list(networks)
     aging = _aging(accrual)
     acr = ", acr.* EXCLUDE (network)" if aging else ""
@@ -352,7 +352,7 @@ def account_aggregates_sql(
     # with maturity ages, each post's age is compared with its account's (one column more
     # read per post, one comparison): basis code TOO_YOUNG, counted by the group-by
     aging = _aging(accrual)
-    acr = ", acr.mature_iv" if aging else ""
+    acr = ", acr.mature_us" if aging else ""
     join = f" LEFT JOIN {accrual_table_sql(accrual)} USING (network)" if aging else ""
     young = f",\n           {young_sql()} AS young" if aging else ""
     return f""",
