@@ -18,10 +18,8 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
         "1.5 age",
         "posts too young",
         "posts_too_young",
-        "read before the network's maturity age: left out of the rate",
+        "read before the maturity age, left out (the age and its curve: reason)",
     ),
-    ("1.5 age", "maturity age (hours)", "maturity_hours", "where the accrual curve reaches 90 %"),
-    ("1.5 age", "accrual curve", "accrual_basis", "estimated from repeated readings, or default"),
     (
         "1 posts",
         "effective posts",
