@@ -12,33 +12,39 @@ correlation with the planted quality of:
 
 Target: ρ ≥ 0.9 for our score, and ≥ 0.15 above naive ER.
 
-``--check accrual`` (docs/scoring.md §1.5): the simulator plants observation times — 30 % of
-the own posts read before maturity under a planted accrual curve that differs from the
-plugins' defaults (young reads concentrated in some accounts), 20 % read more than once —
-and the engagement score, with post age taken into account (curves estimated from the
-repeated readings), must keep ρ ≥ 0.95 with the planted quality; the table also shows what
-ignoring age gives, and what the plugins' default curves give without repeated readings, and
-how young posts fare as over/underperformers at the same age and ignoring it.
+``--check young`` (issue 14, docs/scoring.md §4.1): museum young shares planted around the
+platform priors (``simulate_cohort(museum_young=...)``), 20 % of the museums measuring; the
+mean absolute error of the young share on estimated accounts must be ≥ 30 % below the
+platform prior's, no worse when no museum measures, and the 95 % intervals of the estimated
+shares must contain the planted share for 90–98 % of the rows. Usage::
 
-Usage::
+    python benchmarks/validity.py [--check all|engagement|young] [--museums 600] [--seed 3]
+        [--beta 0.25] [--measuring 0.2]
 
-    python benchmarks/validity.py [--check all|engagement|accrual] [--museums 600] [--seed 3]
-        [--beta 0.25]
+``--check accrual`` (issue 14, docs/scoring.md §1.5): the simulator plants observation
+times — 30 % of the own posts read before maturity under a planted accrual curve that
+differs from the plugins' defaults (young reads concentrated in some accounts), 20 % read
+more than once — and the engagement score, with post age taken into account (curves
+estimated from the repeated readings), must keep ρ ≥ 0.95 with the planted quality; the
+table also shows what ignoring age gives, what the plugins' default curves give without
+repeated readings, and how young posts fare as over/underperformers at the same age and
+ignoring it. Usage::
+
+    python benchmarks/validity.py --check accrual [--museums 600] [--seed 3]
+        [--young-concentration 10]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, post_metrics, score
-from engagecore.simulate import ObservationPlan, simulate_cohort
+from engagecore.simulate import MuseumYoung, ObservationPlan, simulate_cohort
 
 
 def spearman(a: pl.Series, b: pl.Series) -> float:
@@ -49,7 +55,7 @@ def spearman(a: pl.Series, b: pl.Series) -> float:
 
 
 def check_engagement(args: argparse.Namespace) -> bool:
-    """The engagement score against naive ER and a fixed normalization (the first check)."""
+    """Today's check: the engagement score's ρ with the planted quality."""
     networks = plugins.registry().networks
     params = None if args.beta is None else {n: {"size_exponent": args.beta} for n in networks}
     start = time.perf_counter()
@@ -114,6 +120,112 @@ def check_engagement(args: argparse.Namespace) -> bool:
         f"(gain over naive ER {mean[0] - mean[1]:+.3f})"
     )
     return ok
+
+
+def _young_run(
+    args: argparse.Namespace, measuring: float
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """Simulate with planted museum young shares, score, and join the truth afterwards:
+    (judged network rows, the planted offsets per network, seconds)."""
+    networks = plugins.registry().networks
+    start = time.perf_counter()
+    cohort = simulate_cohort(
+        args.museums, args.seed, networks, museum_young=MuseumYoung(measuring=measuring)
+    )
+    inputs = ScoringInputs.from_frames(
+        cohort.posts,
+        accounts=cohort.accounts.select("network", "account_id", "museum"),
+        followers=cohort.followers,
+        audience_age=cohort.audience_age,
+    )
+    scores = score(inputs, networks, ScoringConfig())
+    seconds = time.perf_counter() - start
+    # --- judging: the planted truth only now ---
+    assert cohort.young_truth is not None
+    truth = cohort.young_truth.group_by("museum", "network").agg(
+        planted=pl.col("young_share").mean()
+    )
+    offsets = cohort.young_truth.group_by("network").agg(
+        planted_offset=pl.col("planted_offset").first()
+    )
+    judged = (
+        scores.filter((pl.col("network") != "all") & pl.col("young_share").is_not_null())
+        .join(truth, on=["museum", "network"], how="inner")
+        .with_columns(
+            kind=pl.when(pl.col("young_basis") == "measured")
+            .then(pl.lit("measured"))
+            .when(pl.col("young_basis").str.contains("n = 0"))
+            .then(pl.lit("borrowed"))
+            .when(pl.col("young_basis").str.contains("museum-adjusted"))
+            .then(pl.lit("adjusted"))
+            .otherwise(pl.lit("prior")),
+            err=(pl.col("young_share") - pl.col("planted")).abs(),
+            err_prior=(pl.col("typical_young_share") - pl.col("planted")).abs(),
+            inside=(pl.col("young_share_low") <= pl.col("planted"))
+            & (pl.col("planted") <= pl.col("young_share_high")),
+        )
+    )
+    return judged, offsets, seconds
+
+
+def check_young(args: argparse.Namespace) -> bool:
+    """Museum-adjusted young shares: error and coverage against the planted shares."""
+    print(f"\nyoung shares (docs/scoring.md §4.1): {args.museums} museums, seed {args.seed}")
+    results = {}
+    for measuring in (args.measuring, 0.0):
+        judged, offsets, seconds = _young_run(args, measuring)
+        est = judged.filter(pl.col("kind") != "measured")
+        results[measuring] = est
+        print(f"\n{measuring:.0%} of museums measuring (simulated and scored in {seconds:.1f} s)")
+        print(
+            f"{'network':<10} {'basis':<9} {'rows':>5} {'δ planted':>9} {'δ fitted':>9} "
+            f"{'τ fitted':>8} {'MAE':>6} {'MAE prior':>9} {'cover':>6}"
+        )
+        table = (
+            judged.join(offsets, on="network", how="left")
+            .group_by("network", "kind")
+            .agg(
+                rows=pl.len(),
+                planted_offset=pl.col("planted_offset").first(),
+                offset=pl.col("young_offset").first(),
+                spread=pl.col("young_spread").first(),
+                mae=pl.col("err").mean(),
+                mae_prior=pl.col("err_prior").mean(),
+                cover=pl.col("inside").mean(),
+            )
+            .sort("network", "kind")
+        )
+        for r in table.iter_rows(named=True):
+            fitted = "—" if r["offset"] is None else f"{r['offset']:+.3f}"
+            spread = "—" if r["spread"] is None else f"{r['spread']:.3f}"
+            print(
+                f"{r['network']:<10} {r['kind']:<9} {r['rows']:>5} {r['planted_offset']:>+9.3f} "
+                f"{fitted:>9} {spread:>8} {r['mae']:>6.3f} {r['mae_prior']:>9.3f} "
+                f"{r['cover']:>6.1%}"
+            )
+        mae, mae_prior = est["err"].mean(), est["err_prior"].mean()
+        print(
+            f"{'estimated':<20} {est.height:>5} {'':>9} {'':>9} {'':>8} {mae:>6.3f} "
+            f"{mae_prior:>9.3f} {est['inside'].mean():>6.1%}"
+        )
+    est, none = results[args.measuring], results[0.0]
+    gain = 1 - float(est["err"].mean()) / float(est["err_prior"].mean())  # type: ignore[arg-type]
+    none_ratio = float(none["err"].mean()) / float(none["err_prior"].mean())  # type: ignore[arg-type]
+    cover = float(est["inside"].mean())  # type: ignore[arg-type]
+    ok_gain, ok_none, ok_cover = gain >= 0.30, none_ratio <= 1.0 + 1e-9, 0.90 <= cover <= 0.98
+    print(
+        f"\ntarget MAE on estimated accounts ≥ 30 % below the platform prior's with "
+        f"{args.measuring:.0%} measuring: {gain:.1%} below — {'met' if ok_gain else 'NOT met'}"
+    )
+    print(
+        f"target no worse when none measure: MAE ÷ prior's MAE = {none_ratio:.3f} — "
+        f"{'met' if ok_none else 'NOT met'}"
+    )
+    print(
+        f"target 95 % intervals of estimated shares cover the planted share for 90–98 % "
+        f"of rows: {cover:.1%} ({est.height} rows) — {'met' if ok_cover else 'NOT met'}"
+    )
+    return ok_gain and ok_none and ok_cover
 
 
 def _rho_by_network(scores: pl.DataFrame, truth: pl.DataFrame) -> dict[str, tuple[int, float]]:
@@ -224,10 +336,7 @@ def check_accrual(args: argparse.Namespace) -> bool:
     return ok
 
 
-CHECKS: dict[str, Callable[[argparse.Namespace], bool]] = {
-    "engagement": check_engagement,
-    "accrual": check_accrual,
-}
+CHECKS = {"engagement": check_engagement, "young": check_young, "accrual": check_accrual}
 
 
 def main() -> None:
@@ -239,19 +348,23 @@ def main() -> None:
         "--beta", type=float, default=None, help="size exponent β (default: the simulator's)"
     )
     parser.add_argument(
+        "--measuring",
+        type=float,
+        default=0.2,
+        help="--check young: share of museums measuring their audience age (default 0.2)",
+    )
+    parser.add_argument(
         "--young-concentration",
         type=float,
         default=10.0,
-        help="accrual check: Beta concentration of the accounts' propensity to be read young "
-        "(lower: young reads concentrated in fewer accounts)",
+        help="--check accrual: Beta concentration of the accounts' propensity to be read "
+        "young (lower: young reads concentrated in fewer accounts; default 10)",
     )
     args = parser.parse_args()
-    chosen = list(CHECKS) if args.check == "all" else [args.check]
-    results = []
-    for name in chosen:
-        print(f"== check {name}")
-        results.append(CHECKS[name](args))
-    sys.exit(0 if all(results) else 1)
+    names = list(CHECKS) if args.check == "all" else [args.check]
+    results = {name: CHECKS[name](args) for name in names}
+    print("\n" + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items()))
+    raise SystemExit(0 if all(results.values()) else 1)
 
 
 if __name__ == "__main__":

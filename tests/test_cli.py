@@ -166,10 +166,15 @@ def test_demo_score_compare_commands(
         s = r["engagement_score"]
         assert s is None or 0 <= s <= 100
         assert r["rate_basis"] in ("followers", "reach", "views", None)
-        assert r["young_basis"] in ("measured", "estimated", None)
+        basis = r["young_basis"]
+        assert basis in ("measured", "estimated (platform prior)", "estimated", None) or (
+            basis.startswith("estimated (museum-adjusted, n = ")
+        )
+        assert "young_index_museums" in r and "typical_young_share_museums" in r
     code, out, _ = run(["score", *db, "--format", "csv", "--museum", "Musée du Louvre"], capsys)
     table = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and table and {r["museum"] for r in table} == {"louvre"}
+    assert "young_index" in table[0] and "young_index_museums" in table[0]
     code, out, _ = run(["compare", "louvre", "pompidou", *db, "--format", "json"], capsys)
     comp = json.loads(out)
     assert code == 0 and "louvre score" in comp[0] and "pompidou score" in comp[0]

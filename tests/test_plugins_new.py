@@ -129,7 +129,7 @@ def test_generated_plugin_installs_passes_its_tests_and_scores_with_its_own_prio
     )  # fmt: skip
     assert shipped["basis_order"] == ["views", "followers"]
     young = shipped["bands"]["13-17"] + shipped["bands"]["18-24"]
-    assert row["young_basis"] == "estimated"
+    assert row["young_basis"] == "estimated (platform prior)"
     assert row["typical_young_share"] == pytest.approx(young, abs=1e-6)
     assert row["young_share"] == pytest.approx(young, abs=1e-6)
     assert row["young_source"] == f"zine_stream plugin: {shipped['sources'][0]}"

@@ -35,9 +35,11 @@ import polars as pl
 
 from engagecore import schema
 from engagecore._sim import audience, population
+from engagecore._sim import observation as observation_
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
-from engagecore._sim.observation import ObservationPlan, plant
+from engagecore._sim.museum_young import MuseumYoung, plant
+from engagecore._sim.observation import ObservationPlan
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -47,6 +49,7 @@ from engagecore.pluginapi import DemoAccountData, NetworkSpec
 __all__ = [
     "AGE_BANDS",
     "Cohort",
+    "MuseumYoung",
     "NetworkParams",
     "ObservationPlan",
     "default_params",
@@ -82,6 +85,9 @@ class Cohort:
     ``accounts``: network, account_id, museum, handle, display_name, adopted_at.
     ``truth``: museum, network, account_id, quality (planted multiplier of the engagement
     rate, median 1), young_share (true share of the audience aged 13-24).
+    ``young_truth`` (with ``museum_young`` only): museum, network, account_id, young_share
+    (planted), platform_share (the platform prior's), planted_offset (δ_k on the logit
+    scale), measured (whether the account emits audience-age rows).
     """
 
     museums: pl.DataFrame
@@ -99,6 +105,7 @@ class Cohort:
     #: with an :class:`ObservationPlan`: per own post, its age at the latest reading
     #: (``age_hours``), the planted ``accrued_true`` = F_true(age) and ``read_young``
     observation_truth: pl.DataFrame | None = None
+    young_truth: pl.DataFrame | None = None
 
     def account_data(self) -> Iterator[tuple[str, DemoAccountData]]:
         """(network, one account's frames) for the networks' demo writers, in account order.
@@ -158,6 +165,7 @@ def simulate_cohort(
     params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
     with_post_truth: bool = False,
     observation: ObservationPlan | None = None,
+    museum_young: MuseumYoung | None = None,
 ) -> Cohort:
     """Simulate ``n_museums`` museums on ``networks`` from ``start`` to ``end`` (exclusive).
 
@@ -175,6 +183,9 @@ def simulate_cohort(
         posts read before maturity under a planted accrual curve, others read several times
         (``Cohort.observations``, ``Cohort.observation_truth``); drawn from a stream of its
         own, so that without it the cohort is unchanged.
+    :param museum_young: plant museum young shares around the platform priors and let a
+        fraction of the museums measure them (:class:`MuseumYoung`; ``Cohort.young_truth``);
+        off by default, when the cohort is exactly as without it.
     """
     if n_museums < 1:
         raise UsageError(f"the number of museums must be at least 1, not {n_museums}")
@@ -210,8 +221,15 @@ def simulate_cohort(
     observations = observation_truth = None
     if observation is not None:
         by_name = {spec.name: spec for spec in specs}
-        post_frame, observations, observation_truth = plant(post_frame, by_name, observation, seed)
+        post_frame, observations, observation_truth = observation_.plant(
+            post_frame, by_name, observation, seed
+        )
     true_age = audience.true_age_profiles(world)
+    young_truth = None
+    if museum_young is not None:
+        true_age, age_rows, young_truth = plant(world, seed, museum_young)
+    else:
+        age_rows = audience.audience_age(world, true_age, [s.ages for s in streams])
     network = pl.Series("network", [specs[k].name for k in acc.net], dtype=pl.Utf8)
     account_id = pl.Series("account_id", acc.account_id, dtype=pl.Utf8)
     museum = pl.Series("museum", roster.slug, dtype=pl.Utf8).gather(pl.Series(acc.museum))
@@ -246,7 +264,7 @@ def simulate_cohort(
         ),
         posts=post_frame,
         followers=audience.follower_snapshots(world),
-        audience_age=audience.audience_age(world, true_age, [s.ages for s in streams]),
+        audience_age=age_rows,
         truth=pl.DataFrame(
             [
                 museum,
@@ -261,4 +279,5 @@ def simulate_cohort(
         post_truth=post_truth,
         observations=observations,
         observation_truth=observation_truth,
+        young_truth=young_truth,
     )

@@ -89,7 +89,7 @@ def test_measured_and_estimated_young_reach_per_quarter(tmp_path: Path) -> None:
     assert (q1["young_share_low"], q1["young_share_high"]) == pytest.approx((0.40, 0.45))
     assert (q1["young_reach_low"], q1["young_reach_high"]) == (4_000, 4_500)
     # the others have no age data: the network's prior, the same share everywhere
-    estimated = frame.filter(pl.col("young_basis") == "estimated")
+    estimated = frame.filter(pl.col("young_basis") == "estimated (platform prior)")
     assert set(zip(estimated["museum"], estimated["network"], strict=True)) == {
         ("louvre", "x"),
         ("orsay", "instagram"),

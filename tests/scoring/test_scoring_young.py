@@ -51,7 +51,8 @@ def test_a_network_spec_brings_its_own_prior() -> None:
     posts = posts_frame([{"network": "gamma", "museum": "a", "likes": 3}] * 3)
     fol = followers_frame([("gamma", "a", T0, 100)])
     row = score(inputs(posts, fol), {"gamma": GAMMA}).row(0, named=True)
-    assert row["young_basis"] == "estimated" and row["young_share"] == pytest.approx(0.4)
+    assert row["young_basis"] == "estimated (platform prior)"
+    assert row["young_share"] == pytest.approx(0.4)
     assert row["young_reach"] == 40 and row["young_index"] == pytest.approx(1.0)
 
 
@@ -67,7 +68,8 @@ def test_user_override_replaces_a_network(tmp_path: Path, monkeypatch: pytest.Mo
     assert priors["instagram"].origin == "instagram plugin"  # not named: the plugin's
     posts = posts_frame([{"museum": "a", "likes": 3}] * 3)
     row = score(inputs(posts, followers_frame([("alpha", "a", T0, 100)])), NETS).row(0, named=True)
-    assert row["young_basis"] == "estimated" and row["young_share"] == pytest.approx(0.5)
+    assert row["young_basis"] == "estimated (platform prior)"
+    assert row["young_share"] == pytest.approx(0.5)
     assert row["young_index"] == pytest.approx(1.0) and row["young_reach"] == 50
     # the user's entry replaces the plugin's whole
     mine = load_priors(ScoringConfig(), {"gamma": GAMMA})["gamma"]

@@ -3,8 +3,8 @@
 
 Read off the score frame (:func:`engagecore.scoring.score`, docs/scoring.md §4), never
 re-derived: the figures are those ``engage score`` reports for the same periods, measured
-(owned audience-age data) and estimated (the network's prior) marked apart in
-``young_basis``.
+(owned audience-age data) and estimated (the network's prior, adjusted to the museums that
+measure where there are enough: docs/scoring.md §4.1) marked apart in ``young_basis``.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ YOUNG_COLUMNS: tuple[str, ...] = (
     "young_reach_low",
     "young_reach_high",
     "young_index",
+    "young_index_museums",
     "audience",
     "followers",
     "posts",
     "typical_young_share",
+    "typical_young_share_museums",
     "young_source",
     "linked",
     "period_key",

@@ -69,7 +69,13 @@ def young_table(frame: pl.DataFrame) -> pl.DataFrame:
         "museum",
         "network",
         "period",
-        pl.col("young_basis").alias("basis"),
+        # "adjusted": the prior adjusted to the museums that measure (the full basis in json)
+        pl.when(pl.col("young_basis").str.starts_with("estimated (museum-adjusted"))
+        .then(pl.lit("adjusted"))
+        .when(pl.col("young_basis").str.starts_with("estimated"))
+        .then(pl.lit("estimated"))
+        .otherwise(pl.col("young_basis"))
+        .alias("basis"),
         _percent("young_share").alias("young_share"),
         interval.alias("share_interval_%"),
         pl.col("young_reach").cast(pl.Int64),

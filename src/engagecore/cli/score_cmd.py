@@ -275,6 +275,18 @@ def _share(value: object) -> str:
 
 _YOUNG_BASIS = {"estimated": "est.", "measured": "meas.", "mixed": "mixed"}
 
+
+def _young_basis_short(basis: str | None) -> str:
+    """The young basis in a table cell: "meas.", "est." (the platform prior), "adj." (the
+    prior adjusted to the museums that measure, docs/scoring.md §4.1) or "mixed"."""
+    text = basis or ""
+    if "museum-adjusted" in text:
+        return "adj."
+    if text.startswith("estimated"):
+        return "est."
+    return _YOUNG_BASIS.get(text, "")
+
+
 _LINK_NOTE = (
     "@handle: an account linked to no museum, scored under its own handle; link it with "
     "`engage museums link MUSEUM --network NET --handle HANDLE`"
@@ -355,6 +367,7 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
         Col("young\nshare", drop=5),
         Col("young\nreach", drop=6),
         Col("young\nindex", "left", drop=1),
+        Col("vs\nmuseums", drop=1),
     ]
     notes: dict[str, str] = {}
     rows: list[list[str]] = []
@@ -367,13 +380,15 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
         cells += [_pct(r.get("engagement_rate"))]
         cells += [r.get("rate_basis") or "—"] if show_basis else []
         index = r.get("young_index")
+        museums_index = r.get("young_index_museums")
         cells += [
             _score_cell(r, notes),
             _share(r.get("young_share")),
             compact_number(r.get("young_reach")),
             "—"
             if index is None
-            else f"{index:.2f} {_YOUNG_BASIS.get(r.get('young_basis') or '', '')}".strip(),
+            else f"{index:.2f} {_young_basis_short(r.get('young_basis'))}".strip(),
+            "—" if museums_index is None else f"{museums_index:.2f}",
         ]
         rows.append(cells)
     table, dropped = fit_table(cols, rows, title="engagement scores")
@@ -389,9 +404,11 @@ def show_scores(frame: pl.DataFrame, young_band: str = "13-24") -> None:
     young += "; young reach: those people"
     if "young index" not in dropped:
         young += (
-            "; young index: share ÷ the network's typical share (est. from priors, meas. "
-            "from owned age data)"
+            "; young index: share ÷ the network's typical share (meas.: owned age data; est.: "
+            "the network's prior; adj.: the prior adjusted to the museums that measure)"
         )
+    if "vs museums" not in dropped:
+        young += "; vs museums: share ÷ the museums' typical share on the network"
     lines.append(young)
     lines += [f"{k}: {v}" for k, v in notes.items()]
     if unlinked:

@@ -58,6 +58,7 @@ EN: dict[str, str] = {
     "basis_mixed": "mixed bases",
     "measured": "measured",
     "estimated": "estimated",
+    "estimated_adjusted": "estimated, adjusted to the museums that measure",
     "mixed": "partly measured",
     "basis_label": "Basis",
     # leaderboard
@@ -142,7 +143,8 @@ EN: dict[str, str] = {
     "young_intro": (
         "The share of each network's audience aged {lo}–{hi}, and the number of young people "
         "it means. Measured figures come from the network's own age statistics; estimated "
-        "ones from the network's typical age make-up, not from this museum's data."
+        "ones from the network's typical age make-up, adjusted to the museums of the store "
+        "that measure theirs where there are some — not from this museum's data."
     ),
     "young_alt": "Bar chart of the young share of the audience per network for {who}, measured and estimated shown apart, with the likely range.",
     "young_caption": "Young share of the audience (bars: measured dark, estimated light) with its likely range (line). Basis: the audience's age statistics (measured) or the network's typical age make-up (estimated).",
@@ -345,6 +347,7 @@ FR: dict[str, str] = {
     "basis_mixed": "bases mêlées",
     "measured": "mesuré",
     "estimated": "estimé",
+    "estimated_adjusted": "estimé, ajusté sur les musées qui mesurent",
     "mixed": "en partie mesuré",
     "basis_label": "Base",
     "col_rank": "Rang",
@@ -426,8 +429,8 @@ FR: dict[str, str] = {
     "young_intro": (
         "La part de l'audience de chaque réseau âgée de {lo} à {hi} ans, et le nombre de jeunes "
         "que cela représente. Les chiffres mesurés viennent des statistiques d'âge du réseau ; "
-        "les chiffres estimés de la composition par âge typique du réseau, pas des données de "
-        "ce musée."
+        "les chiffres estimés de la composition par âge typique du réseau, ajustée sur les "
+        "musées de la base qui mesurent la leur s'il y en a — pas des données de ce musée."
     ),
     "young_alt": "Barres de la part de jeunes dans l'audience par réseau pour {who}, mesuré et estimé séparés, avec la fourchette probable.",
     "young_caption": "Part de jeunes dans l'audience (barres : mesuré en foncé, estimé en clair) avec sa fourchette probable (trait). Base : statistiques d'âge de l'audience (mesuré) ou composition par âge typique du réseau (estimé).",

@@ -20,6 +20,7 @@ from engagecore.report.charts import PALETTE, WIDTH, to_svg
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Section, Table
+from engagecore.scoring.young_eb import basis_kind
 
 SectionFn = Callable[[ReportData, Texts], Section | None]
 
@@ -32,7 +33,13 @@ def basis_word(t: Texts, basis: str | None) -> str:
 
 
 def young_basis_word(t: Texts, basis: str | None) -> str:
-    return t(basis) if basis in ("measured", "estimated", "mixed") else t("unknown")
+    """measured, estimated (the platform prior), estimated and adjusted to the museums that
+    measure (docs/scoring.md §4.1), or partly measured."""
+    if basis is not None and basis.startswith("estimated (museum-adjusted"):
+        return t("estimated_adjusted")
+    if basis is not None and basis.startswith("estimated"):
+        return t("estimated")
+    return t(basis) if basis in ("measured", "mixed") else t("unknown")
 
 
 def in_ten(score: float) -> int:
@@ -493,7 +500,7 @@ def young(data: ReportData, t: Texts) -> Section | None:
         pl.col("young_share").alias("share"),
         pl.col("young_share_low").fill_null(pl.col("young_share")).alias("low"),
         pl.col("young_share_high").fill_null(pl.col("young_share")).alias("high"),
-        pl.col("young_basis")
+        basis_kind(pl.col("young_basis"))
         .replace_strict(
             {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")},
             default=t("unknown"),
@@ -576,11 +583,14 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
         return section
     basis_names = {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")}
     sums = (
-        rows.group_by("network", "young_basis")
+        rows.with_columns(basis_kind(pl.col("young_basis")).alias("young_basis"))
+        .group_by("network", "young_basis")
         .agg(pl.col("young_reach").sum().alias("reach"), pl.len().alias("museums"))
         .with_columns(
             pl.col("network").replace_strict(data.networks, default=pl.col("network")).alias("net"),
-            pl.col("young_basis").replace_strict(basis_names, default=t("unknown")).alias("basis"),
+            basis_kind(pl.col("young_basis"))
+            .replace_strict(basis_names, default=t("unknown"))
+            .alias("basis"),
         )
         .sort("network", "young_basis")
     )
@@ -953,11 +963,14 @@ def young_time(data: ReportData, t: Texts) -> Section | None:
         return section
     basis_names = {"measured": t("measured"), "estimated": t("estimated"), "mixed": t("mixed")}
     frame = (
-        rows.group_by("network", "period", "period_key", "young_basis")
+        rows.with_columns(basis_kind(pl.col("young_basis")).alias("young_basis"))
+        .group_by("network", "period", "period_key", "young_basis")
         .agg(pl.col("young_reach").sum().alias("reach"))
         .with_columns(
             pl.col("network").replace_strict(data.networks, default=pl.col("network")).alias("net"),
-            pl.col("young_basis").replace_strict(basis_names, default=t("unknown")).alias("basis"),
+            basis_kind(pl.col("young_basis"))
+            .replace_strict(basis_names, default=t("unknown"))
+            .alias("basis"),
         )
         .sort("period_key", "network", "young_basis")
         .select("net", "period", "basis", "reach")

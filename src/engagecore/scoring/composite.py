@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from engagecore.scoring import young_eb
 from engagecore.scoring.config import ScoringConfig
 
 
@@ -41,6 +42,7 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
     young_w = young_aud.fill_null(0.0)
     bases = pl.col("rate_basis").drop_nulls().unique()
     young_bases = pl.col("young_basis").drop_nulls().unique()
+    young_kinds = young_eb.basis_kind(pl.col("young_basis")).drop_nulls().unique()
     missing = pl.col("network").filter(pl.col("engagement_score").is_null()).sort()
     all_rows = (
         rows.group_by("museum", "period_key")
@@ -71,9 +73,19 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
             young_share_low=_wmean("young_share_low", young_w),
             young_share_high=_wmean("young_share_high", young_w),
             typical_young_share=_wmean("typical_young_share", young_w),
+            # the museums' typical share only where every network with a young share has one
+            typical_young_share_museums=pl.when(
+                (
+                    pl.col("young_share").is_not_null()
+                    & pl.col("typical_young_share_museums").is_null()
+                ).sum()
+                == 0
+            ).then(_wmean("typical_young_share_museums", young_w)),
             young_basis=pl.when(young_bases.len() == 1)
             .then(young_bases.first())
-            .when(young_bases.len() > 1)
+            .when(young_kinds.len() == 1)
+            .then(young_kinds.first())
+            .when(young_kinds.len() > 1)
             .then(pl.lit("mixed")),
             small_sample=(pl.col("small_sample") & (pl.col("posts_rated") > 0)).any()
             | (pl.col("posts_rated").sum() < config.min_posts),
@@ -83,6 +95,7 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
         .with_columns(
             network=pl.lit("all"),
             young_index=pl.col("young_share") / pl.col("typical_young_share"),
+            young_index_museums=pl.col("young_share") / pl.col("typical_young_share_museums"),
             young_index_low=pl.col("young_share_low") / pl.col("typical_young_share"),
             young_index_high=pl.col("young_share_high") / pl.col("typical_young_share"),
             young_source=pl.lit("audience-weighted over the museum's networks"),

@@ -17,7 +17,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from engagecore.pluginapi import NetworkSpec
-from engagecore.scoring import accrual, composite, periods, young
+from engagecore.scoring import accrual, composite, periods, young, young_eb
 from engagecore.scoring.cohort import score_cohort
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import ScoringInputs, as_utc, is_unlinked
@@ -47,6 +47,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "young_share",
     "young_reach",
     "young_index",
+    "young_index_museums",
     "young_basis",
     "small_sample",
     "reason",
@@ -66,6 +67,11 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "young_index_high",
     "young_source",
     "typical_young_share",
+    "typical_young_share_museums",
+    "young_offset",
+    "young_offset_se",
+    "young_spread",
+    "young_n_measured",
     "audience",
     "followers_source",
     "n_effective",
@@ -209,7 +215,7 @@ def score(
             rows = _finite(_score_cohorts(rows, grid, config))
         followers, measured, priors = side.result()
     rows = rows.join(followers, on=_KEYS, how="left")
-    rows = _add_young(rows, measured, priors)
+    rows = _add_young(rows, measured, priors, config)
     rows = _add_reasons(rows, config)
     network_rows, all_rows = composite.combine(rows, config)
     out = pl.concat([network_rows, all_rows], how="diagonal_relaxed")
@@ -583,27 +589,56 @@ def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) 
     return pl.concat([scored, unrated], how="diagonal_relaxed")
 
 
-def _add_young(rows: pl.DataFrame, measured: pl.DataFrame, priors: pl.DataFrame) -> pl.DataFrame:
-    """Young share (measured — see :func:`young.measured_young` —, else estimated from the
-    network's prior — :func:`young.prior_young`), young reach and young index per row."""
-    rows = rows.join(measured, on=_KEYS, how="left").join(priors, on="network", how="left")
+def _add_young(
+    rows: pl.DataFrame, measured: pl.DataFrame, priors: pl.DataFrame, config: ScoringConfig
+) -> pl.DataFrame:
+    """Young share (measured — see :func:`young.measured_young` —, else estimated: the
+    network's prior — :func:`young.prior_young` — adjusted by the museums that measure,
+    :func:`young_eb.museum_adjusted`), young reach and the two young indexes per row."""
+    eb = young_eb.museum_adjusted(measured, priors, config.interval_level)
+    rows = (
+        rows.join(measured, on=_KEYS, how="left")
+        .join(priors, on="network", how="left")
+        .join(eb, on=["network", "period_key"], how="left")
+    )
     is_measured = pl.col("measured_share").is_not_null()
+    adjusted = pl.col("typical_young_share_museums").is_not_null()
+    has_prior = pl.col("typical_young_share").is_not_null()
     audience = pl.coalesce(pl.col("followers").cast(pl.Float64), pl.col("log_size").exp())
     return rows.with_columns(
         audience=audience,
-        young_share=pl.when(is_measured).then("measured_share").otherwise("typical_young_share"),
-        young_share_low=pl.when(is_measured).then("measured_low").otherwise("prior_low"),
-        young_share_high=pl.when(is_measured).then("measured_high").otherwise("prior_high"),
+        young_share=pl.when(is_measured)
+        .then("measured_share")
+        .otherwise(pl.coalesce("typical_young_share_museums", "typical_young_share")),
+        young_share_low=pl.when(is_measured)
+        .then("measured_low")
+        .otherwise(pl.coalesce("museum_young_low", "prior_low")),
+        young_share_high=pl.when(is_measured)
+        .then("measured_high")
+        .otherwise(pl.coalesce("museum_young_high", "prior_high")),
         young_basis=pl.when(is_measured)
         .then(pl.lit("measured"))
-        .when(pl.col("typical_young_share").is_not_null())
-        .then(pl.lit("estimated")),
+        .when(has_prior & adjusted)
+        .then("museum_basis")
+        .when(has_prior)
+        .then(pl.lit(young_eb.PRIOR_BASIS)),
         young_source=pl.when(is_measured)
         .then(pl.format("owned audience age ({}, {})", "measured_basis", "measured_at"))
+        .when(adjusted)
+        .then(
+            pl.format(
+                "platform prior adjusted by the museums measuring their audience age "
+                "(offset {} on the logit scale, spread {}; docs/scoring.md §4.1); prior: {}",
+                pl.col("young_offset").round(3),
+                pl.col("young_spread").round(3),
+                "prior_source",
+            )
+        )
         .otherwise("prior_source"),
     ).with_columns(
         young_reach=(pl.col("young_share") * pl.col("audience")).round(0),
         young_index=pl.col("young_share") / pl.col("typical_young_share"),
+        young_index_museums=pl.col("young_share") / pl.col("typical_young_share_museums"),
         young_index_low=pl.col("young_share_low") / pl.col("typical_young_share"),
         young_index_high=pl.col("young_share_high") / pl.col("typical_young_share"),
     )

@@ -119,6 +119,10 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("4 young", "audience", "audience", "followers at period end, else the size"),
     ("4 young", "young reach", "young_reach", "young share × audience"),
     ("4 young", "young index", "young_index", "young share ÷ typical young share"),
+    ("4.1 museums", "n measuring", "young_n_measured", "museums with age data"),
+    ("4.1 museums", "offset δ", "young_offset", "logit; < 0: older"),
+    ("4.1 museums", "spread τ", "young_spread", "between museums"),
+    ("4.1 museums", "vs museums", "young_index_museums", "share ÷ museums' typical"),
     ("-", "reason", "reason", "why a figure is missing or to be read with care"),
 )
 
