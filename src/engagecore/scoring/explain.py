@@ -15,12 +15,6 @@ _STEPS: tuple[tuple[str, str, str, str], ...] = (
     ("1 posts", "posts", "posts", "own posts in the period (reposts excluded)"),
     ("1 posts", "posts rated", "posts_rated", "posts with a rate on the row's basis"),
     (
-        "1.5 age",
-        "posts too young",
-        "posts_too_young",
-        "read before the maturity age, left out (the age and its curve: reason)",
-    ),
-    (
         "1 posts",
         "effective posts",
         "n_effective",
