@@ -61,7 +61,19 @@ def specs() -> dict[str, object]:
     registered = plugins.registry().networks
     sim = {n: dict(registered[n].simulation) for n in sets if n in registered}
     sim.setdefault("tiktok", TIKTOK_SIMULATION)
-    return {n: NetworkSpec(n, n, w, provides, simulation=sim.get(n, {})) for n, w in sets.items()}
+    # each network's default accrual curve (docs/scoring.md §1.5): the score leaves out the
+    # posts read before maturity, a comparison per post that the timing must include
+    return {
+        n: NetworkSpec(
+            n,
+            n,
+            w,
+            provides,
+            simulation=sim.get(n, {}),
+            accrual=registered[n].accrual if n in registered else None,
+        )
+        for n, w in sets.items()
+    }
 
 
 def generate(path: Path, posts: int, museums: int, seed: int) -> tuple[float, float]:

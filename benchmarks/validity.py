@@ -27,14 +27,23 @@ interval holds the planted score — the score the account's true growth rate ge
 same cohort (the cohort step run on the planted rates, with no sampling variance) — target
 90–98 %.
 
+``--check accrual`` (issue 14, docs/scoring.md §1.5): the simulator plants observation
+times — 30 % of the own posts read before maturity under a planted accrual curve that
+differs from the plugins' defaults (young reads concentrated in some accounts), 20 % read
+more than once — and the engagement score, with post age taken into account (curves
+estimated from the repeated readings), must keep ρ ≥ 0.95 with the planted quality; the
+table also shows what ignoring age gives, what the plugins' default curves give without
+repeated readings, and how young posts fare as over/underperformers at the same age and
+ignoring it.
+
 ``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
 docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
 the engagement score and of the theme lifts against planted values, 90–98 % covered. Usage::
 
-    python benchmarks/validity.py [--check all|engagement|young|growth|coverage|lift_coverage]
+    python benchmarks/validity.py [--check all|engagement|young|accrual|growth|coverage|lift_coverage]
         [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
         [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
-        [--growth-period all|year|quarter|month]
+        [--growth-period all|year|quarter|month] [--young-concentration 10]
 """
 
 from __future__ import annotations
@@ -53,7 +62,7 @@ from validity_coverage import (  # beside this file
 from engagecore import plugins
 from engagecore.scoring import ScoringConfig, ScoringInputs, periods, post_metrics, score
 from engagecore.scoring.young import MEASUREMENT_SD
-from engagecore.simulate import MuseumYoung, simulate_cohort
+from engagecore.simulate import MuseumYoung, ObservationPlan, simulate_cohort
 
 
 def spearman(a: pl.Series, b: pl.Series) -> float:
@@ -343,9 +352,118 @@ def check_growth(args: argparse.Namespace) -> bool:
     return ok_rho and ok_cover
 
 
+def _rho_by_network(scores: pl.DataFrame, truth: pl.DataFrame) -> dict[str, tuple[int, float]]:
+    """Per network, (museums scored, Spearman ρ of the engagement score with the quality)."""
+    judged = scores.filter(
+        (pl.col("network") != "all") & pl.col("engagement_score").is_not_null()
+    ).join(truth, on=["museum", "network"], how="inner")
+    out = {}
+    for (net,), part in judged.group_by("network"):
+        if part.height >= 3:
+            q = part.get_column("quality")
+            out[str(net)] = (part.height, spearman(q, part.get_column("engagement_score")))
+    return out
+
+
+def check_accrual(args: argparse.Namespace) -> bool:
+    """Post age: the engagement score when 30 % of the posts are read before maturity."""
+    networks = plugins.registry().networks
+    params = None if args.beta is None else {n: {"size_exponent": args.beta} for n in networks}
+    plan = ObservationPlan(
+        young_share=0.3, repeat_share=0.2, concentration=args.young_concentration
+    )
+    start = time.perf_counter()
+    cohort = simulate_cohort(args.museums, args.seed, networks, params=params, observation=plan)
+    sim_s = time.perf_counter() - start
+    assert cohort.observations is not None and cohort.observation_truth is not None
+    accounts = cohort.accounts.select("network", "account_id", "museum")
+
+    def inputs(with_readings: bool) -> ScoringInputs:
+        return ScoringInputs.from_frames(
+            cohort.posts,
+            accounts=accounts,
+            followers=cohort.followers,
+            audience_age=cohort.audience_age,
+            observations=cohort.observations if with_readings else None,
+        )
+
+    start = time.perf_counter()
+    full = inputs(True)
+    aged = score(full, networks, ScoringConfig())
+    aged_posts = post_metrics(full, networks, ScoringConfig())
+    score_s = time.perf_counter() - start
+    ignored_inputs = inputs(False)
+    ignored = score(ignored_inputs, networks, ScoringConfig(maturity_fraction=None))
+    ignored_posts = post_metrics(ignored_inputs, networks, ScoringConfig(maturity_fraction=None))
+    default = score(ignored_inputs, networks, ScoringConfig())
+
+    # --- judging: the planted truth only now ---
+    truth = cohort.truth.group_by("museum", "network").agg(pl.col("quality").mean())
+    otruth = cohort.observation_truth
+    young_share = float(otruth.get_column("read_young").mean() or 0.0)
+    print(
+        f"cohort: {args.museums} museums, {cohort.posts.height:,} posts, "
+        f"{young_share:.1%} of own posts read before maturity (planted curve; accounts' "
+        f"propensity Beta, concentration {args.young_concentration:g}), "
+        f"{cohort.observations.get_column('post_id').n_unique():,} read more than once "
+        f"(simulated in {sim_s:.1f} s, scored with age in {score_s:.1f} s)"
+    )
+    rows = {
+        "with age (estimated)": _rho_by_network(aged, truth),
+        "default curves": _rho_by_network(default, truth),
+        "ignoring age": _rho_by_network(ignored, truth),
+    }
+    basis = (
+        aged.filter(pl.col("network") != "all")
+        .group_by("network")
+        .agg(pl.col("accrual_basis").first(), pl.col("maturity_hours").first())
+    )
+    nets = sorted(rows["with age (estimated)"])
+    print(
+        f"{'network':<10} {'museums':>7} {'ρ age':>7} {'ρ default':>9} {'ρ ignore':>8}  curve used"
+    )
+    for net in nets:
+        n, r = rows["with age (estimated)"][net]
+        d = rows["default curves"].get(net, (0, float("nan")))[1]
+        i = rows["ignoring age"].get(net, (0, float("nan")))[1]
+        b = basis.filter(pl.col("network") == net)
+        used = (
+            f"{b['accrual_basis'][0]}, maturity {b['maturity_hours'][0]:.0f} h" if b.height else ""
+        )
+        print(f"{net:<10} {n:>7} {r:>7.3f} {d:>9.3f} {i:>8.3f}  {used}")
+    means = {}
+    for label, by_net in rows.items():
+        w = np.array([v[0] for v in by_net.values()], dtype=float)
+        means[label] = float(np.average([v[1] for v in by_net.values()], weights=w))
+    print(
+        f"{'weighted':<10} {'':>7} {means['with age (estimated)']:>7.3f} "
+        f"{means['default curves']:>9.3f} {means['ignoring age']:>8.3f}"
+    )
+    # same-age overperformance: young posts are not called underperformers
+    for young in (True, False):
+        which = otruth.filter(pl.col("read_young") == young).select("network", "post_id")
+        for label, frame in (("same age", aged_posts), ("ignoring age", ignored_posts)):
+            part = frame.join(which, on=["network", "post_id"]).filter(
+                pl.col("overperformance").is_not_null()
+            )
+            med = part.get_column("overperformance").median()
+            under = (part.get_column("overperformance") < 0.5).mean()
+            print(
+                f"{'young' if young else 'mature'} posts, overperformance {label}: "
+                f"median {med:.2f}, {under:.1%} below 0.5 ({part.height:,} posts)"
+            )
+    ok = means["with age (estimated)"] >= 0.95
+    print(
+        f"target ρ ≥ 0.95 with 30 % of posts read before maturity: {'met' if ok else 'NOT met'} "
+        f"(ignoring age: {means['ignoring age']:.3f})"
+    )
+    return ok
+
+
 CHECKS = {
     "engagement": check_engagement,
     "young": check_young,
+    "accrual": check_accrual,
     "growth": check_growth,
     "coverage": check_coverage,
     "lift_coverage": check_lift_coverage,
@@ -371,6 +489,13 @@ def main() -> None:
         choices=["all", "year", "quarter", "month"],
         default="all",
         help="the score period of --check growth (default: all)",
+    )
+    parser.add_argument(
+        "--young-concentration",
+        type=float,
+        default=10.0,
+        help="--check accrual: Beta concentration of the accounts' propensity to be read "
+        "young (lower: young reads concentrated in fewer accounts; default 10)",
     )
     add_coverage_arguments(parser)
     args = parser.parse_args()

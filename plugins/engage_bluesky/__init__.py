@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engagecore.plugin import (
+    AccrualCurve,
     DemoWriter,
     Fetcher,
     Importer,
@@ -76,6 +77,20 @@ NUDITY_RULE = NudityRule(
     consequence="may be labelled and hidden from readers who hide nudity",
 )
 
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
+#: used when the store holds too few repeated readings of this network's posts to estimate it.
+ACCRUAL = AccrualCurve(
+    half_life_hours=2.0,
+    shape=0.6,
+    sources=(
+        "assumption (no published half-life found): near X's (chronological feeds), Sargsyan, Matter & Pfeffer 2023 (The Half-Life of a Tweet, arXiv:2302.09654): impressions' median half-life ~80 min",
+    ),
+    note=(
+        "evidence thin: chronological feeds as on X, smaller audiences; half-life 2 h, "
+        "maturity (90 %) ~15 h; uncertain within a factor of 5"
+    ),
+)
+
 NETWORK = NetworkSpec(
     name="bluesky",
     display_name="Bluesky",
@@ -89,6 +104,7 @@ NETWORK = NetworkSpec(
     nudity_rule=NUDITY_RULE,
     basis_order=("followers",),  # the only basis Bluesky gives: no reach, no views
     simulation=SIMULATION,
+    accrual=ACCRUAL,
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engagecore.plugin import (
+    AccrualCurve,
     DemoWriter,
     Fetcher,
     Importer,
@@ -84,6 +85,20 @@ NUDITY_RULE = NudityRule(
     " moderators",
 )
 
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
+#: used when the store holds too few repeated readings of this network's posts to estimate it.
+ACCRUAL = AccrualCurve(
+    half_life_hours=4.0,
+    shape=0.6,
+    sources=(
+        "assumption (no published half-life found): slower than X's: boosts cross servers over a day or two",
+    ),
+    note=(
+        "evidence thin: no ranking, federation delays boosts between servers; half-life 4 "
+        "h, maturity (90 %) ~30 h; uncertain within a factor of 5"
+    ),
+)
+
 NETWORK = NetworkSpec(
     name=NAME,
     display_name="Mastodon",
@@ -98,6 +113,7 @@ NETWORK = NetworkSpec(
     simulation=SIMULATION,
     wikidata_property="P4033",  # Mastodon address (user@instance)
     nudity_rule=NUDITY_RULE,
+    accrual=ACCRUAL,
 )
 
 

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engagecore.plugin import DemoWriter, Importer, NetworkSpec, NudityRule, YoungPrior, hookimpl
+from engagecore.plugin import (
+    AccrualCurve,
+    DemoWriter,
+    Importer,
+    NetworkSpec,
+    NudityRule,
+    YoungPrior,
+    hookimpl,
+)
 
 from .api import TikTokApiImporter
 from .demo import TikTokDemoWriter
@@ -69,6 +77,20 @@ NUDITY_RULE = NudityRule(
     consequence="may be removed or kept out of the For You feed",
 )
 
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
+#: used when the store holds too few repeated readings of this network's posts to estimate it.
+ACCRUAL = AccrualCurve(
+    half_life_hours=48.0,
+    shape=0.6,
+    sources=(
+        "assumption (no published half-life found): between Instagram (19 h) and YouTube (6 days), Graffius 2018 (Half-Life for Posts on Different Social Media Platforms, scottgraffius.com)",
+    ),
+    note=(
+        "evidence thin: the For You feed surfaces videos for days; widened to a 2-day "
+        "half-life, maturity (90 %) ~15 days; uncertain within a factor of 5"
+    ),
+)
+
 NETWORK = NetworkSpec(
     name="tiktok",
     display_name="TikTok",
@@ -88,6 +110,7 @@ NETWORK = NetworkSpec(
     basis_order=("views", "followers"),
     simulation=SIMULATION,
     wikidata_property="P7085",  # Wikidata's TikTok username: `engage museums discover`
+    accrual=ACCRUAL,
 )
 
 

@@ -21,6 +21,7 @@ from engagecore.limits import human as human_size
 from engagecore.pluginapi import (
     RATE_BASES,
     REGISTRY_SCHEMA,
+    AccrualCurve,
     Batch,
     DemoAccountData,
     DemoWriter,
@@ -103,6 +104,7 @@ __all__ = [
     "RATE_BASES",
     "REGISTRY_SCHEMA",
     "UTC_TS",
+    "AccrualCurve",
     "Batch",
     "DemoAccountData",
     "DemoWriter",

@@ -48,6 +48,53 @@ class YoungPrior:
 
 
 @dataclass(frozen=True)
+class AccrualCurve:
+    """How a network's posts gather their interactions with age: the accrual curve.
+
+    ``F(a) = 1 − 2^(−(a / half_life)^shape)``, the fraction of a post's final interactions
+    reached at age ``a`` (a Weibull distribution function written with its median, the
+    half-life: ``F(half_life) = 0.5``). ``shape`` < 1 gives the long tail of a feed (most
+    interactions in the first hours, a trickle for weeks). See docs/scoring.md §1.5.
+
+    :param half_life_hours: the age at which half of the final interactions are reached.
+    :param shape: the Weibull shape *k* (> 0).
+    :param sources: where the half-life comes from (studies, reports).
+    :param note: how uncertain it is, and what was widened where evidence is thin.
+
+    .. versionadded:: 1
+    """
+
+    half_life_hours: float
+    shape: float = 0.6
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.half_life_hours > 0 and self.shape > 0):
+            raise ValueError(
+                f"accrual curve: half_life_hours {self.half_life_hours!r} and shape "
+                f"{self.shape!r}; expected positive numbers"
+            )
+
+    def fraction(self, age_hours: Any) -> Any:
+        """F(age): the fraction of the final interactions reached at ``age_hours`` (a number
+        or a numpy array; 0 at age ≤ 0)."""
+        import numpy as np
+
+        a = np.maximum(np.asarray(age_hours, dtype=float), 0.0)
+        out = 1.0 - np.exp2(-((a / self.half_life_hours) ** self.shape))
+        return float(out) if np.ndim(out) == 0 else out
+
+    def age_at(self, fraction: float) -> float:
+        """The age (hours) at which F reaches ``fraction`` (0 < fraction < 1)."""
+        if not 0 < fraction < 1:
+            raise ValueError(f"accrual fraction {fraction!r}; expected between 0 and 1")
+        import math
+
+        return self.half_life_hours * math.log2(1.0 / (1.0 - fraction)) ** (1.0 / self.shape)
+
+
+@dataclass(frozen=True)
 class NudityRule:
     """A network's rule on nudity, for ``engage risks`` (docs/analyses.md, "Policy risk").
 
@@ -103,6 +150,11 @@ class NetworkSpec:
         accounts of the store's museums from it. Empty: none.
     :param nudity_rule: the network's rule on nudity (:class:`NudityRule`), for ``engage
         risks``; ``None``: its posts are not flagged.
+    :param accrual: the network's default accrual curve (:class:`AccrualCurve`): how fast
+        its posts reach their final interactions, with its sources. The scoring estimates
+        the curve from the store's repeated observations of the same posts where there are
+        enough, else uses this one; ``None``: every post counts as mature (docs/scoring.md
+        §1.5).
     """
 
     name: str
@@ -117,6 +169,7 @@ class NetworkSpec:
     simulation: Mapping[str, Any] = field(default_factory=dict)
     wikidata_property: str = ""
     nudity_rule: NudityRule | None = None
+    accrual: AccrualCurve | None = None
 
     def __post_init__(self) -> None:
         if self.wikidata_property and not re.fullmatch(r"P[1-9][0-9]*", self.wikidata_property):

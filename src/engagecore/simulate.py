@@ -36,10 +36,12 @@ import polars as pl
 from engagecore import schema
 from engagecore._sim import audience, population
 from engagecore._sim import growth as growth_sim
+from engagecore._sim import observation as observation_
 from engagecore._sim import posts as posts_
 from engagecore._sim.captions import caption_pool
 from engagecore._sim.growth import GrowthPlan
 from engagecore._sim.museum_young import MuseumYoung, plant
+from engagecore._sim.observation import ObservationPlan
 from engagecore._sim.params import AGE_BANDS, NetworkParams, default_params
 from engagecore._sim.population import network_key
 from engagecore._sim.roster import WEEKDAYS, build_roster
@@ -52,6 +54,7 @@ __all__ = [
     "GrowthPlan",
     "MuseumYoung",
     "NetworkParams",
+    "ObservationPlan",
     "default_params",
     "network_key",
     "simulate_cohort",
@@ -99,6 +102,12 @@ class Cohort:
     export_date: datetime
     params: dict[str, NetworkParams]
     post_truth: pl.DataFrame | None = None
+    #: with an :class:`ObservationPlan`: every reading of the posts read more than once
+    #: (network, post_id, observed_at, counts), as the store's ``post_observations`` holds
+    observations: pl.DataFrame | None = None
+    #: with an :class:`ObservationPlan`: per own post, its age at the latest reading
+    #: (``age_hours``), the planted ``accrued_true`` = F_true(age) and ``read_young``
+    observation_truth: pl.DataFrame | None = None
     young_truth: pl.DataFrame | None = None
     #: with ``simulate_cohort(growth=...)``: museum, network, account_id, growth_rate (yearly
     #: log growth), growth_quality (median 1), size_exponent, followers_start (noiseless, at
@@ -162,6 +171,7 @@ def simulate_cohort(
     posts_per_account: float | None = None,
     params: Mapping[str, NetworkParams | Mapping[str, Any]] | None = None,
     with_post_truth: bool = False,
+    observation: ObservationPlan | None = None,
     museum_young: MuseumYoung | None = None,
     growth: GrowthPlan | bool | None = None,
 ) -> Cohort:
@@ -177,6 +187,10 @@ def simulate_cohort(
         :func:`default_params`.
     :param with_post_truth: also give each post's theme, expected interactions and viral flag
         (``Cohort.post_truth``), for the validity benchmark.
+    :param observation: plant observation times (:class:`ObservationPlan`): a share of the
+        posts read before maturity under a planted accrual curve, others read several times
+        (``Cohort.observations``, ``Cohort.observation_truth``); drawn from a stream of its
+        own, so that without it the cohort is unchanged.
     :param museum_young: plant museum young shares around the platform priors and let a
         fraction of the museums measure them (:class:`MuseumYoung`; ``Cohort.young_truth``);
         off by default, when the cohort is exactly as without it.
@@ -220,6 +234,12 @@ def simulate_cohort(
     post_frame, post_truth = posts_.posts(
         world, counts, [s.posts for s in streams], with_post_truth
     )
+    observations = observation_truth = None
+    if observation is not None:
+        by_name = {spec.name: spec for spec in specs}
+        post_frame, observations, observation_truth = observation_.plant(
+            post_frame, by_name, observation, seed
+        )
     true_age = audience.true_age_profiles(world)
     young_truth = None
     if museum_young is not None:
@@ -275,6 +295,8 @@ def simulate_cohort(
         export_date=export,
         params=resolved,
         post_truth=post_truth,
+        observations=observations,
+        observation_truth=observation_truth,
         young_truth=young_truth,
         growth_truth=growth_truth,
     )

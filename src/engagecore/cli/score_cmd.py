@@ -338,6 +338,41 @@ def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
     return cell
 
 
+def _age(hours: float) -> str:
+    """A maturity age as people say it: 11 h, 4.4 days."""
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def _too_young_lines(frame: pl.DataFrame) -> list[str]:
+    """How many posts were left out as read before their network's maturity age, and the
+    maturity ages and curves used (docs/scoring.md §1.5); nothing when none was."""
+    if "posts_too_young" not in frame.columns or not frame.height:
+        return []
+    rows = frame.filter(pl.col("network") != "all")
+    total = int(rows.get_column("posts_too_young").fill_null(0).sum())
+    if not total:
+        return []
+    per = (
+        rows.filter(pl.col("posts_too_young") > 0)
+        .group_by("network")
+        .agg(
+            pl.col("posts_too_young").sum(),
+            pl.col("maturity_hours").first(),
+            pl.col("accrual_basis").first(),
+        )
+        .sort("network")
+    )
+    parts = [
+        f"{r['network']} {r['posts_too_young']} (maturity {_age(r['maturity_hours'])}, "
+        f"{r['accrual_basis']})"
+        for r in per.iter_rows(named=True)
+    ]
+    return [
+        f"too young: {total} post(s) read before their network's maturity age left out "
+        f"of rates and scores — {'; '.join(parts)}"
+    ]
+
+
 def show_scores(
     frame: pl.DataFrame, young_band: str = "13-24", *, with_growth: bool = False
 ) -> None:
@@ -406,6 +441,7 @@ def show_scores(
             "growth: follower growth score, 0–100 within the cohort after size; perf.: "
             "√(score × growth), as Fanpage Karma's PPI (docs/scoring.md §9)"
         )
+    lines += _too_young_lines(frame)
     young = f"young share: share of the audience aged {young_band.replace('-', '–')}"
     young += "; young reach: those people"
     if "young index" not in dropped:

@@ -51,6 +51,7 @@ def combine(rows: pl.DataFrame, config: ScoringConfig) -> tuple[pl.DataFrame, pl
         .agg(
             posts=pl.col("posts").sum(),
             posts_rated=pl.col("posts_rated").sum(),
+            posts_too_young=pl.col("posts_too_young").sum(),
             n_effective=pl.col("n_effective").sum(),
             interactions=pl.col("interactions").sum(),
             followers=pl.when(pl.col("followers").is_not_null().any()).then(

@@ -60,6 +60,13 @@ class ScoringConfig:
     :param growth_tolerance: when an account has no follower snapshot beyond a period's
         bound, the nearest one inside the period may stand for it if it is at most this
         share of the period away (the growth found is scaled to the whole period).
+    :param maturity_fraction: a post is mature once its network's accrual curve reaches this
+        fraction of its final interactions (docs/scoring.md §1.5); younger posts are left out
+        of rates and scores, and compared at their own age in ``posts``. None: post age is
+        ignored (every post counts as final).
+    :param min_accrual_posts: the fewest posts read more than once (with ≥ 10 interactions
+        at their latest reading) from which a network's accrual curve is estimated; with
+        fewer, the plugin's default curve is used.
     """
 
     period: Period = "all"
@@ -83,6 +90,8 @@ class ScoringConfig:
     growth: bool = False
     with_growth: bool = False
     growth_tolerance: float = 0.25
+    maturity_fraction: float | None = 0.9
+    min_accrual_posts: int = 30
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
@@ -104,6 +113,12 @@ class ScoringConfig:
             raise UsageError("min_posts, min_history and expectation_window must be ≥ 1")
         if not 0 <= self.growth_tolerance < 0.5:
             raise UsageError("growth_tolerance must lie in [0, 0.5) (a share of the period)")
+        if self.maturity_fraction is not None and not 0 < self.maturity_fraction < 1:
+            raise UsageError(
+                f"maturity fraction {self.maturity_fraction!r}: expected between 0 and 1 (e.g. 0.9)"
+            )
+        if self.min_accrual_posts < 1:
+            raise UsageError("min_accrual_posts must be ≥ 1")
         if self.composite not in ("audience", "equal"):
             raise UsageError(f"composite weighting {self.composite!r} is not audience|equal")
 

@@ -17,7 +17,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from engagecore.pluginapi import NetworkSpec
-from engagecore.scoring import composite, periods, young, young_eb
+from engagecore.scoring import accrual, composite, periods, young, young_eb
 from engagecore.scoring import growth as growth_
 from engagecore.scoring.cohort import score_cohort
 from engagecore.scoring.config import ScoringConfig
@@ -25,6 +25,7 @@ from engagecore.scoring.inputs import ScoringInputs, as_utc, is_unlinked
 from engagecore.scoring.rates_sql import (
     BASIS_CODE,
     GRID,
+    TOO_YOUNG,
     account_aggregates_sql,
     followers_at_end_sql,
     group_aggregates_sql,
@@ -57,6 +58,9 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "reason",
     "linked",
     "posts_rated",
+    "posts_too_young",
+    "maturity_hours",
+    "accrual_basis",
     "interactions",
     "engagement_rate_low",
     "engagement_rate_high",
@@ -134,6 +138,11 @@ _KEYS = ["museum", "network", "period_key"]
 #: what it means and what to do) — the first that matches a row's reason applies.
 NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
     ("no posts in the period", "no posts", "no own post in the period"),
+    (
+        "too young",
+        "too young",
+        "every post read before its network's maturity age — refresh or score later",
+    ),
     (
         "the source gives no interaction counts",
         "no counts",
@@ -214,7 +223,10 @@ def score(
     """
     config = config or ScoringConfig()
     networks = dict(networks)
-    groups = _sorted_rates(_group_rows(inputs, networks, config))
+    # each network's accrual curve and maturity age (estimated from repeated readings, or
+    # the plugin's default): posts read younger are counted, not rated (docs/scoring.md §1.5)
+    curves = accrual.resolve(inputs, networks, config)
+    groups = _sorted_rates(_group_rows(inputs, networks, config, curves))
     ends = _ends(groups.get_column("period_key"), inputs, config)
     # Followers at each period's end and the measured young shares are independent of the
     # engagement figures: read on a second DuckDB cursor while this thread scores the
@@ -225,6 +237,9 @@ def score(
         side = pool.submit(_side_figures, inputs, networks, config, ends, side_con)
         agg, grid = _museum_groups(groups, inputs, config)
         rows = _network_rows(agg, inputs, networks, config, ends)
+        rows = rows.join(
+            accrual.summary(curves).drop("half_life_hours", "shape"), on="network", how="left"
+        )
         # many small BLAS calls: worker threads would only contend (and spin on a busy machine)
         with threadpool_limits(limits=1, user_api="blas"):
             rows = _finite(_score_cohorts(rows, grid, config))
@@ -249,7 +264,10 @@ def score(
 
 
 def _aggregates(
-    inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], config: ScoringConfig
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    curves: Mapping[str, accrual.NetworkAccrual] | None = None,
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """One row per museum × network × period × basis code: counts, sizes, rate quantiles.
 
@@ -261,19 +279,23 @@ def _aggregates(
     weighted quantiles come from DuckDB (:func:`group_aggregates_sql`); without, from the
     per-account lists of :func:`account_aggregates_sql`, merged per museum and sorted here.
     """
-    return _museum_groups(_sorted_rates(_group_rows(inputs, networks, config)), inputs, config)
+    groups = _group_rows(inputs, networks, config, curves)
+    return _museum_groups(_sorted_rates(groups), inputs, config)
 
 
 def _group_rows(
-    inputs: ScoringInputs, networks: Mapping[str, NetworkSpec], config: ScoringConfig
+    inputs: ScoringInputs,
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    curves: Mapping[str, accrual.NetworkAccrual] | None = None,
 ) -> pl.DataFrame:
     """DuckDB's per-group rows: per account (with the rates' lists) or, with recency
     weighting, already per museum (see :func:`_aggregates`)."""
     tables = inputs.sql()
     if config.half_life_days is not None:
-        sql = group_aggregates_sql(networks, config)
+        sql = group_aggregates_sql(networks, config, curves)
     else:
-        sql = account_aggregates_sql(networks, config)
+        sql = account_aggregates_sql(networks, config, curves)
     return tables.con.sql(tables.with_clause() + sql).pl()
 
 
@@ -341,8 +363,9 @@ def _museum_groups(
             {c: b for b, c in BASIS_CODE.items()}, default=None, return_dtype=pl.Utf8
         ),
         n=pl.when(rated).then(posts).otherwise(0),
-        n_interactions=pl.when(code == 0).then(0).otherwise(posts),
+        n_interactions=pl.when(code.is_in([0, TOO_YOUNG])).then(0).otherwise(posts),
         n_zero_followers=pl.when(code == 4).then(posts).otherwise(0),
+        n_too_young=pl.when(code == TOO_YOUNG).then(posts).otherwise(0),
         n_followers_after=pl.when(code == 1).then(pl.col("n_after")).otherwise(0),
         n_followers_asof=pl.when(code == 1).then(posts - pl.col("n_after")).otherwise(0),
         posts=posts,
@@ -432,6 +455,7 @@ def _network_rows(
         interactions=pl.col("interactions").sum(),
         n_interactions=pl.col("n_interactions").sum(),
         n_zero_followers=pl.col("n_zero_followers").sum(),
+        posts_too_young=pl.col("n_too_young").sum(),
     )
     chosen = (
         agg.filter(pl.col("basis").is_not_null() & (pl.col("n") > 0))
@@ -465,6 +489,7 @@ def _network_rows(
             pl.col("n_effective").fill_null(0.0),
             pl.col("n_zero_followers").fill_null(0),
             pl.col("n_interactions").fill_null(0),
+            pl.col("posts_too_young").fill_null(0).cast(pl.Int64),
         )
     )
     return rows.sort("network", "period_key", "rate_basis", "museum", nulls_last=True)
@@ -665,14 +690,37 @@ def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     n = pl.col("posts_rated")
     reasons = [
         pl.when(pl.col("posts") == 0).then(pl.lit("no posts in the period")),
-        pl.when((pl.col("posts") > 0) & (n == 0) & (pl.col("n_interactions") == 0)).then(
-            pl.lit("the source gives no interaction counts for these posts")
+        pl.when(
+            (pl.col("posts") > 0) & (n == 0) & (pl.col("posts_too_young") == pl.col("posts"))
+        ).then(
+            pl.format(
+                "too young: all {} post(s) were read before the maturity age ({} h, {})",
+                "posts",
+                pl.col("maturity_hours").round(1),
+                "accrual_basis",
+            )
         ),
+        pl.when(
+            (pl.col("posts") > 0)
+            & (n == 0)
+            & (pl.col("n_interactions") == 0)
+            & (pl.col("posts_too_young") < pl.col("posts"))
+        ).then(pl.lit("the source gives no interaction counts for these posts")),
         pl.when((n == 0) & (pl.col("n_interactions") > 0) & (pl.col("n_zero_followers") > 0)).then(
             pl.lit("zero followers and no reach or views: no rate can be computed")
         ),
         pl.when((n == 0) & (pl.col("n_interactions") > 0) & (pl.col("n_zero_followers") == 0)).then(
             pl.lit("no follower snapshot, reach or views to divide interactions by")
+        ),
+        pl.when(
+            (pl.col("posts_too_young") > 0) & (pl.col("posts_too_young") < pl.col("posts"))
+        ).then(
+            pl.format(
+                "{} post(s) too young left out: read before the maturity age ({} h, {})",
+                "posts_too_young",
+                pl.col("maturity_hours").round(1),
+                "accrual_basis",
+            )
         ),
         pl.when((n > 0) & (pl.col("cohort_size") < 2)).then(
             pl.lit(

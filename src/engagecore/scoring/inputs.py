@@ -30,6 +30,7 @@ POST_COLUMNS: tuple[str, ...] = (
     "text",
     "hashtags",
     *schema.COUNT_COLUMNS,
+    "observed_at",
 )
 
 POSTS_SCHEMA = pl.Schema(
@@ -38,6 +39,9 @@ POSTS_SCHEMA = pl.Schema(
 ACCOUNTS_SCHEMA = pl.Schema({"network": pl.Utf8, "account_id": pl.Utf8, "museum": pl.Utf8})
 FOLLOWERS_SCHEMA = pl.Schema({**schema.FOLLOWER_SNAPSHOTS})
 AUDIENCE_SCHEMA = pl.Schema({**schema.AUDIENCE_AGE})
+OBSERVATIONS_SCHEMA = pl.Schema(
+    {c: schema.POSTS[c] for c in ("network", "post_id", "observed_at", *schema.COUNT_COLUMNS)}
+)
 
 
 @dataclass
@@ -54,6 +58,11 @@ class SqlTables:
     accounts: str
     followers: str
     audience_age: str
+    #: every reading of the posts (network, post_id, observed_at and the counts): the
+    #: store's ``post_observations``; accrual curves are estimated from it
+    observations: str = ""
+    #: a query of one boolean: are there more readings than posts (some post read twice)?
+    repeats: str = "SELECT FALSE"
 
     def with_clause(self) -> str:
         """``WITH`` definitions naming the inputs ``in_posts``, ``in_accounts``, ...
@@ -86,6 +95,8 @@ class ScoringInputs:
     audience_age: pl.LazyFrame
     since: datetime | None = None
     until: datetime | None = None
+    #: the posts' repeated readings (:data:`OBSERVATIONS_SCHEMA`), for inputs from frames
+    observations: pl.LazyFrame | None = None
     _sql: SqlTables | None = field(default=None, repr=False)
     _accounts: pl.DataFrame | None = field(default=None, repr=False)
 
@@ -105,8 +116,13 @@ class ScoringInputs:
         *,
         since: datetime | None = None,
         until: datetime | None = None,
+        observations: pl.DataFrame | pl.LazyFrame | None = None,
     ) -> ScoringInputs:
         """Inputs from frames: ``posts`` carries ``museum`` itself, or ``accounts`` maps it.
+
+        ``observations``: every reading of the posts (``post_observations``' columns:
+        network, post_id, observed_at and the counts), from which accrual curves are
+        estimated (None: none beyond the posts' own readings).
 
         Missing count columns are added as NULL. An account without a museum is scored
         under its own label, as :func:`load_inputs` does (:func:`labelled_accounts_sql`:
@@ -144,7 +160,8 @@ class ScoringInputs:
             audience_age.lazy() if audience_age is not None else AUDIENCE_SCHEMA.to_frame().lazy(),
             AUDIENCE_SCHEMA,
         )
-        return cls(p, accounts_lf, fol, aud, since=since, until=until)
+        obs = None if observations is None else _conform(observations.lazy(), OBSERVATIONS_SCHEMA)
+        return cls(p, accounts_lf, fol, aud, since=since, until=until, observations=obs)
 
     def sql(self) -> SqlTables:
         """The inputs as DuckDB subqueries: the store itself, or the frames registered."""
@@ -176,12 +193,20 @@ class ScoringInputs:
         ).fetchall()
         con.execute("DROP TABLE in_posts_raw").fetchall()
         con.execute("DROP TABLE in_accounts_raw").fetchall()
+        obs = self.observations
+        if obs is None:
+            obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
+        con.register("_frame", obs.collect().to_arrow())
+        con.execute("CREATE TABLE in_observations_frame AS SELECT * FROM _frame").fetchall()
+        con.unregister("_frame")
         self._sql = SqlTables(
             con,
             "SELECT * FROM in_posts_frame",
             "SELECT * FROM in_accounts_frame",
             "SELECT * FROM in_followers_frame",
             "SELECT * FROM in_audience_frame",
+            observations="SELECT * FROM in_observations_frame",
+            repeats="SELECT (SELECT count(*) FROM in_observations_frame) > 0",
         )
         return self._sql
 
@@ -238,6 +263,10 @@ def load_inputs(
         audience_age="SELECT g.network, g.account_id, g.observed_at, g.age_band, g.age_min, "
         "g.age_max, g.share, g.basis FROM audience_age g "
         f"JOIN {labelled} USING (network, account_id) WHERE {acc}",
+        observations="SELECT * EXCLUDE (import_id) FROM post_observations",
+        # every post has one reading at least: more readings than posts means some post
+        # was read twice (two counts of whole tables: DuckDB reads them off its metadata)
+        repeats="SELECT (SELECT count(*) FROM post_observations) > (SELECT count(*) FROM posts)",
     )
     posts_sql = (
         f"SELECT p.*, a.museum FROM ({tables.posts}) p "

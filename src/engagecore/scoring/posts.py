@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from engagecore.pluginapi import NetworkSpec
-from engagecore.scoring import periods
+from engagecore.scoring import accrual, periods
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import ScoringInputs, is_unlinked
 from engagecore.scoring.rates_sql import post_rates_sql
@@ -34,6 +34,8 @@ POST_METRIC_COLUMNS: tuple[str, ...] = (
     "rate_reach",
     "rate_views",
     "history",
+    "accrued",
+    "too_young",
     "expected",
     "overperformance",
     "ct_score",
@@ -53,12 +55,17 @@ def post_metrics(
 ) -> pl.DataFrame:
     """One row per own post (reposts excluded), sorted by museum, network and time.
 
-    ``overperformance`` = rate ÷ expected (NULL without ``min_history`` previous posts of the
-    same account, kind and basis, or when expected is 0); ``breakout`` is NULL likewise.
+    ``overperformance`` = rate ÷ expected (NULL without ``min_history`` previous mature posts
+    of the same account, kind and basis, or when expected is 0); ``breakout`` is NULL
+    likewise. Compared at the same age (docs/scoring.md §1.5): ``accrued`` is F at the post's
+    age when read (its network's accrual curve), ``expected`` the mature peers' final rate ×
+    ``accrued``; ``too_young`` marks a post read before the maturity age (left out of scores).
     """
     config = config or ScoringConfig()
     tables = inputs.sql()
-    raw = tables.con.sql(tables.with_clause() + post_rates_sql(dict(networks), config)).pl()
+    curves = accrual.resolve(inputs, networks, config)
+    sql = post_rates_sql(dict(networks), config, curves)
+    raw = tables.con.sql(tables.with_clause() + sql).pl()
     exp = pl.col("expected")
     rate = pl.col("rate")
     over = pl.when(exp > 0).then(rate / exp)
@@ -68,6 +75,7 @@ def post_metrics(
             pl.col("period_key").cast(pl.Int64),
             pl.col("followers").cast(pl.Int64),
             pl.col("history").cast(pl.Int64),
+            pl.col("accrued").cast(pl.Float64),
         )
         .with_columns(
             period=periods.label_expr(config.period, pl.col("period_key")),

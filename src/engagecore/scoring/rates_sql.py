@@ -15,6 +15,12 @@ import numpy as np
 from engagecore import schema
 from engagecore.errors import UsageError
 from engagecore.pluginapi import NetworkSpec
+from engagecore.scoring.accrual import (
+    NetworkAccrual,
+    accrual_table_sql,
+    fraction_sql,
+    young_sql,
+)
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import sql_list, sql_text
 
@@ -70,13 +76,16 @@ def _weights_sql(weights: Mapping[str, Mapping[str, float]]) -> tuple[str, str, 
     return table, f"CASE WHEN coalesce({', '.join(terms)}) IS NOT NULL THEN {total} END", cols
 
 
-def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+def _by_basis_sql(
+    networks: Mapping[str, NetworkSpec], config: ScoringConfig, *, young: bool = False
+) -> str:
     """``rate``, ``denom`` and ``basis_code``: the first basis, in the configured order,
     whose rate the post has (per-network orders through a CASE on the network).
 
     Codes 1–3 are the bases of :data:`BASIS_CODE`; an unrated post gets 0 (no interaction
-    counts), 4 (zero followers and no other basis) or 5 (nothing to divide by), so that the
-    reasons are counted by the group-by itself.
+    counts), 4 (zero followers and no other basis), 5 (nothing to divide by) or, with
+    ``young`` (the posts carry a ``young`` column), :data:`TOO_YOUNG` (read before its
+    network's maturity age), so that the reasons are counted by the group-by itself.
     """
 
     def pick(order: tuple[str, ...], column: dict[str, str]) -> str:
@@ -84,7 +93,11 @@ def _by_basis_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) ->
 
     def code(order: tuple[str, ...]) -> str:
         whens = " ".join(f"WHEN {_DENOM_COL[b]} IS NOT NULL THEN {BASIS_CODE[b]}" for b in order)
-        return f"CASE WHEN interactions IS NULL THEN 0 {whens} WHEN followers = 0 THEN 4 ELSE 5 END"
+        first = f"WHEN young THEN {TOO_YOUNG} " if young else ""
+        return (
+            f"CASE {first}WHEN interactions IS NULL THEN 0 {whens} "
+            "WHEN followers = 0 THEN 4 ELSE 5 END"
+        )
 
     default = tuple(config.basis_preference)
     overrides = {
@@ -143,16 +156,32 @@ acc AS (
 #: Integer codes of the rate bases inside the SQL (strings per post cost time).
 BASIS_CODE = {"followers": 1, "reach": 2, "views": 3}
 
+#: The basis code of a post read before its network's maturity age (docs/scoring.md §1.5).
+TOO_YOUNG = 6
 
-def _acc_sql(networks: Mapping[str, NetworkSpec], weights_table: str) -> str:
-    """``acc``: the scored accounts with their interaction weights and an integer key ``mk``
-    of museum × network."""
+
+def _aging(accrual: Mapping[str, NetworkAccrual] | None) -> bool:
+    """Whether post age is taken into account: some network has a maturity age."""
+    return any(c.maturity_hours is not None for c in (accrual or {}).values())
+
+
+def _acc_sql(
+    networks: Mapping[str, NetworkSpec],
+    weights_table: str,
+    accrual: Mapping[str, NetworkAccrual] | None = None,
+) -> str:
+    """``acc``: the scored accounts with their interaction weights, an integer key ``mk``
+    of museum × network and, with ``accrual``, their network's maturity age and curve
+    (``mature_us``, ``acr_h``, ``acr_k``: :func:`accrual.accrual_table_sql`)."""
     nets = sql_list(networks)
+    aging = _aging(accrual)
+    acr = ", acr.* EXCLUDE (network)" if aging else ""
+    join = f" LEFT JOIN {accrual_table_sql(accrual)} USING (network)" if aging else ""
     return f""",
 acc AS (
-    SELECT a.network, a.account_id, a.museum, w.* EXCLUDE (network),
+    SELECT a.network, a.account_id, a.museum, w.* EXCLUDE (network){acr},
            dense_rank() OVER (ORDER BY a.museum, a.network) AS mk
-    FROM in_accounts a JOIN {weights_table} USING (network)
+    FROM in_accounts a JOIN {weights_table} USING (network){join}
     WHERE a.museum IS NOT NULL AND a.network IN ({nets})
 )"""
 
@@ -174,21 +203,29 @@ def rated_posts_sql(
     config: ScoringConfig,
     *,
     extra_columns: tuple[str, ...] = (),
+    accrual: Mapping[str, NetworkAccrual] | None = None,
+    fraction: bool = False,
 ) -> str:
     """A query (after the inputs' ``WITH`` clause) of the own posts with their rates.
 
     Columns: museum, mk (integer key of museum × network), network, account_id, period_key,
     posted_at, interactions, followers (as of the post), followers_after (true when the post
     predates every snapshot and the first one was used; NULL without snapshots), the three
-    rates, basis_code (see :func:`_basis_sql`), rate, denom, plus ``extra_columns``.
+    rates, basis_code (see :func:`_basis_sql`), rate, denom, plus ``extra_columns``; with
+    ``accrual``, ``young`` (read before its network's maturity age; its basis code stays its
+    rate's) and, with ``fraction``, ``accrued`` (F at the post's age, 1 when unknown).
     """
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
     extra = "".join(f", p.{c}" for c in extra_columns)
+    aging = _aging(accrual)
     by_basis = _by_basis_sql(networks, config)
-    return f"""{_acc_sql(networks, table)},
+    ages = f",\n           {young_sql()} AS young" if aging else ""
+    if fraction:
+        ages += f",\n           {fraction_sql() if aging else '1.0'} AS accrued"
+    return f"""{_acc_sql(networks, table, accrual)},
 p0 AS (
     SELECT a.museum, a.mk, p.network, p.account_id, p.posted_at{extra},
-           {_post_values_sql(config, interactions)}
+           {_post_values_sql(config, interactions)}{ages}
     FROM in_posts p
     JOIN acc a USING (network, account_id)
     WHERE p.is_own
@@ -211,7 +248,11 @@ def _grid_list() -> str:
     return "[" + ", ".join(f"{p:.3f}" for p in GRID) + "]"
 
 
-def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+def group_aggregates_sql(
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    accrual: Mapping[str, NetworkAccrual] | None = None,
+) -> str:
     """One row per museum × network × period × basis: counts, sizes and the rate quantiles.
 
     Scoring uses it with recency weighting: a weighted quantile function is read off the
@@ -219,7 +260,16 @@ def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringCon
     :func:`account_aggregates_sql` (faster); this query's ``quantile_cont`` form is kept as
     the reference the tests compare that path with.
     """
-    head = rated_posts_sql(networks, config)
+    head = rated_posts_sql(networks, config, accrual=accrual)
+    src = "rated"
+    if _aging(accrual):
+        # a young post's group is its own (basis code TOO_YOUNG): counted, never rated
+        head += f""",
+rated_a AS (
+    SELECT * REPLACE (CASE WHEN young THEN {TOO_YOUNG} ELSE basis_code END AS basis_code)
+    FROM rated
+)"""
+        src = "rated_a"
     # few aggregates: each costs a pass of hash-table updates over every post; the reasons'
     # counts come from the basis codes in the group key instead
     common = """
@@ -236,8 +286,9 @@ def group_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringCon
     decode = f"""SELECT m.museum, m.network, (g.gkey // 8) % 4194304 AS period_key,
        CASE g.gkey % 8 {names} END AS basis,
        CASE WHEN g.gkey % 8 BETWEEN 1 AND 3 THEN g.posts ELSE 0 END AS n,
-       CASE WHEN g.gkey % 8 = 0 THEN 0 ELSE g.posts END AS n_interactions,
+       CASE WHEN g.gkey % 8 IN (0, {TOO_YOUNG}) THEN 0 ELSE g.posts END AS n_interactions,
        CASE WHEN g.gkey % 8 = 4 THEN g.posts ELSE 0 END AS n_zero_followers,
+       CASE WHEN g.gkey % 8 = {TOO_YOUNG} THEN g.posts ELSE 0 END AS n_too_young,
        CASE WHEN g.gkey % 8 = 1 THEN g.n_after ELSE 0 END AS n_followers_after,
        CASE WHEN g.gkey % 8 = 1 THEN g.posts - g.n_after ELSE 0 END AS n_followers_asof,
        g.* EXCLUDE (gkey, n_after)
@@ -248,7 +299,7 @@ g AS (
     SELECT {gkey} AS gkey, {common},
            count(rate) AS n_eff,
            quantile_cont(rate, {_grid_list()}) AS q
-    FROM rated GROUP BY gkey
+    FROM {src} GROUP BY gkey
 )
 {decode}"""
     half_life_us = config.half_life_days * 86_400e6
@@ -256,11 +307,11 @@ g AS (
         f"coalesce(min(rate) FILTER (WHERE cw >= {p:.4f} - 1e-12), max(rate))" for p in GRID
     )
     return f"""{head},
-ends AS (SELECT mk, period_key, max(posted_at) AS t_end FROM rated GROUP BY ALL),
+ends AS (SELECT mk, period_key, max(posted_at) AS t_end FROM {src} GROUP BY ALL),
 weighted AS (
     SELECT r.*, pow(0.5, (epoch_us(e.t_end) - epoch_us(r.posted_at)) / {half_life_us!r})
                AS w
-    FROM rated r JOIN ends e USING (mk, period_key)
+    FROM {src} r JOIN ends e USING (mk, period_key)
 ),
 cum AS (
     SELECT *, CASE WHEN rate IS NOT NULL THEN
@@ -279,7 +330,11 @@ g AS (
 {decode}"""
 
 
-def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+def account_aggregates_sql(
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    accrual: Mapping[str, NetworkAccrual] | None = None,
+) -> str:
     """One row per account × period × basis code, with the rated posts' rates as a list.
 
     The fast path of the unweighted aggregate (the default): posts are grouped by their own
@@ -294,21 +349,27 @@ def account_aggregates_sql(networks: Mapping[str, NetworkSpec], config: ScoringC
     # posts meet their weights through their account's integer key (the store keeps it on
     # each post): that join keeps only the scored networks' accounts attached to a museum
     table, interactions, _ = _weights_sql(interaction_weights(networks, config))
+    # with maturity ages, each post's age is compared with its account's (one column more
+    # read per post, one comparison): basis code TOO_YOUNG, counted by the group-by
+    aging = _aging(accrual)
+    acr = ", acr.mature_us" if aging else ""
+    join = f" LEFT JOIN {accrual_table_sql(accrual)} USING (network)" if aging else ""
+    young = f",\n           {young_sql()} AS young" if aging else ""
     return f""",
 aw AS (
-    SELECT a.account_key, a.network, w.* EXCLUDE (network)
-    FROM in_accounts a JOIN {table} USING (network)
+    SELECT a.account_key, a.network, w.* EXCLUDE (network){acr}
+    FROM in_accounts a JOIN {table} USING (network){join}
     WHERE a.museum IS NOT NULL
 ),
 p0 AS (
     SELECT p.account_key, a.network,  -- the network only read by a per-network basis order
-           {_post_values_sql(config, interactions)}
+           {_post_values_sql(config, interactions)}{young}
     FROM in_posts p JOIN aw a USING (account_key)
     WHERE p.is_own
 ),
 rated AS (
     SELECT *,
-           {_by_basis_sql(networks, config)}
+           {_by_basis_sql(networks, config, young=aging)}
     FROM p0
 )
 SELECT account_key, period_key, basis_code,
@@ -321,21 +382,40 @@ SELECT account_key, period_key, basis_code,
 FROM rated GROUP BY ALL"""
 
 
-def post_rates_sql(networks: Mapping[str, NetworkSpec], config: ScoringConfig) -> str:
+def post_rates_sql(
+    networks: Mapping[str, NetworkSpec],
+    config: ScoringConfig,
+    accrual: Mapping[str, NetworkAccrual] | None = None,
+) -> str:
     """Every own post with its rate, its expectation and its breakout threshold.
 
     The expectation is the mean of the middle 50 % (as the integral of the quantile function
     over [0.25, 0.75]) of the previous ``expectation_window`` posts of the same account, kind
     and basis; the breakout threshold is ``breakout_factor`` × their 90th percentile.
+
+    At the same age (CrowdTangle), with ``accrual``: the window holds only the mature
+    previous posts, each rate brought to its final value (÷ F at its age, ≥ the maturity
+    fraction), and the expectation and threshold are multiplied by F at the post's own age
+    (``accrued``): a post read young is compared with what its peers had at that age.
+    Without, ``accrued`` is 1 and every post counts as final.
     """
-    head = rated_posts_sql(networks, config, extra_columns=("post_id", "kind", "text", "hashtags"))
+    head = rated_posts_sql(
+        networks,
+        config,
+        extra_columns=("post_id", "kind", "text", "hashtags"),
+        accrual=accrual,
+        fraction=True,
+    )
+    aging = _aging(accrual)
+    base = "CASE WHEN young IS NOT TRUE THEN rate / accrued END" if aging else "rate"
+    young_col = "young IS TRUE" if aging else "FALSE"
     probs = [0.25, 0.3125, 0.375, 0.4375, 0.5, 0.5625, 0.625, 0.6875, 0.75, 0.9]
     window = config.expectation_window
     return f"""{head},
 win AS (
     SELECT *,
-        count(rate) OVER w AS history,
-        quantile_cont(rate, {probs}) OVER w AS wq
+        count({base}) OVER w AS history,
+        quantile_cont({base}, {probs}) OVER w AS wq
     FROM rated
     WINDOW w AS (PARTITION BY network, account_id, kind, basis_code ORDER BY posted_at, post_id
                  ROWS BETWEEN {window} PRECEDING AND 1 PRECEDING)
@@ -347,12 +427,12 @@ SELECT museum, network, account_id, post_id, period_key, posted_at, kind, text, 
        CASE basis_code {" ".join(f"WHEN {c} THEN '{b}'" for b, c in BASIS_CODE.items())} END
            AS basis,
        rate_followers, rate_reach, rate_views,
-       rate, denom, history,
-       CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN
+       rate, denom, history, accrued, {young_col} AS too_young,
+       CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN accrued *
            (wq[1] / 2 + wq[2] + wq[3] + wq[4] + wq[5] + wq[6] + wq[7] + wq[8] + wq[9] / 2) / 8
        END AS expected,
        CASE WHEN history >= {config.min_history} AND rate IS NOT NULL THEN
-           {config.breakout_factor!r} * wq[10]
+           {config.breakout_factor!r} * accrued * wq[10]
        END AS breakout_threshold
 FROM win"""
 

@@ -16,6 +16,7 @@ import typer
 
 from engagecore.plugin import (
     POSTS,
+    AccrualCurve,
     Batch,
     FormatError,
     Importer,
@@ -55,6 +56,15 @@ YOUNG_PRIOR = YoungPrior(
     note="placeholder prior (the population, not PeerTube's users): no survey exists",
 )
 
+#: The default accrual curve (docs/scoring.md §1.5): F(a) = 1 - 2^-((a / half-life)^shape),
+#: used when the store holds too few repeated readings of this network's posts to estimate it.
+ACCRUAL = AccrualCurve(
+    half_life_hours=24.0,
+    shape=0.6,
+    sources=("an example: replace by published figures for your network (a half-life study)",),
+    note=("an example value, not a measurement: half-life one day, maturity (90 %) ~7.4 days"),
+)
+
 NETWORK = NetworkSpec(
     name="peertube",
     display_name="PeerTube",
@@ -63,6 +73,7 @@ NETWORK = NetworkSpec(
     launched=date(2015, 3, 1),  # first commits of the project
     young_prior=YOUNG_PRIOR,
     basis_order=("views", "followers"),  # every video has its views; followers are optional
+    accrual=ACCRUAL,
 )
 
 
