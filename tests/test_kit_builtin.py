@@ -759,6 +759,53 @@ CASES = [
             "follower_snapshots": [{"account_id": "museedemo", "followers": 4845}],
         },
     ),
+    # TikTok API for Business /business/get/: the handle in lower case; each metrics day's
+    # followers at the end of that UTC day, followers_count when saved (engagecore_observed_at);
+    # audience_ages as followers' shares, observed when saved, 55+ open-ended
+    Case(
+        "tiktok-business",
+        "tiktok/business/business_get.json",
+        {
+            "accounts": [
+                {"account_id": "museedemo", "handle": "museedemo", "display_name": "Musée Démo"}
+            ],
+            "follower_snapshots": [
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-10-30T23:59:59Z",
+                    "followers": 4838,
+                },
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-10-31T23:59:59Z",
+                    "followers": 4845,
+                },
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-11-02T09:00:12Z",
+                    "followers": 4845,
+                },
+            ],
+            "audience_age": [
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-11-02T09:00:12Z",
+                    "age_band": band,
+                    "age_min": lo,
+                    "age_max": hi,
+                    "share": share,
+                    "basis": "followers",
+                }
+                for band, lo, hi, share in (
+                    ("18-24", 18, 24, 0.3861788617886179),
+                    ("25-34", 25, 34, 0.2926829268292683),
+                    ("35-44", 35, 44, 0.1463414634146341),
+                    ("45-54", 45, 54, 0.0894308943089431),
+                    ("55+", 55, None, 0.0853658536585366),
+                )
+            ],
+        },
+    ),
     # Bluesky getAuthorFeed, two pages: the pinned post is own; a repost by the museum is a
     # not-own row without counts, named after the reposted post and dated by its repost
     # record's key (a TID) when the reason gives it (reason.indexedAt on the older page); a

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import duckdb
 import engage_tiktok
+import polars as pl
 import pytest
 from cli_run import run
 from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
+from engage_tiktok.business import TikTokBusinessImporter
 from engage_tiktok.demo import TikTokDemoWriter
 
+import engagecore
 from engagecore import plugins, schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
@@ -28,6 +31,7 @@ from engagecore.validate import validate_frame
 STUDIO = TikTokStudioImporter()
 EXPORT = TikTokExportImporter()
 API = TikTokApiImporter()
+BUSINESS = TikTokBusinessImporter()
 #: 2025-11-02 10:00:00 UTC: the modification time given to the files read here.
 MTIME = 1762077600
 
@@ -58,7 +62,9 @@ def utc(*args: int) -> datetime:
 
 
 def read(
-    importer: TikTokStudioImporter | TikTokExportImporter, path: Path, **options: str
+    importer: TikTokStudioImporter | TikTokExportImporter | TikTokBusinessImporter,
+    path: Path,
+    **options: str,
 ) -> Batch:
     source = Source.open(path)
     try:
@@ -101,7 +107,7 @@ def test_the_importers_claim_no_foreign_file(tmp_path: Path) -> None:
     foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
     other = tmp_path / "Table data.csv"
     other.write_text('Content,Video title,Video publish time,Views\nabc,t,"Dec 15, 2023",3\n')
-    for importer in (STUDIO, EXPORT, API):
+    for importer in (STUDIO, EXPORT, API, BUSINESS):
         check_importer(importer, foreign)
         check_importer(importer, other)
 
@@ -407,6 +413,171 @@ def test_an_error_response_is_refused_with_tiktoks_code(tt: Path) -> None:
         r"access_token_invalid: The access token is invalid",
     ):
         read(API, tt / "bad" / "video_list_error.json")
+
+
+# -- API for Business: /business/get/ (followers and their ages) ------------------------------
+
+#: tests/fixtures/tiktok/business/business_get.json's audience_ages, read by hand
+BUSINESS_AGES = {
+    "18-24": 0.3861788617886179,
+    "25-34": 0.2926829268292683,
+    "35-44": 0.1463414634146341,
+    "45-54": 0.0894308943089431,
+    "55+": 0.0853658536585366,
+}
+
+
+def test_business_get_gives_followers_and_their_ages(tt: Path, tmp_path: Path) -> None:
+    """As TikTok answers it (the fixture less the engagecore_observed_at a saved response
+    may carry): observed at the file's modification time."""
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    del doc["engagecore_observed_at"]
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    os.utime(path, (MTIME, MTIME))
+    batch = read(BUSINESS, path)
+    assert batch.accounts is not None
+    assert batch.accounts.select("account_id", "handle", "display_name").rows() == [
+        ("museedemo", "museedemo", "Musée Démo")  # "MuseeDemo": a handle is lower case
+    ]
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots.select("observed_at", "followers").rows() == [
+        (utc(2025, 10, 30, 23, 59, 59), 4838),  # metrics[].date is a UTC day: its end
+        (utc(2025, 10, 31, 23, 59, 59), 4845),
+        (datetime.fromtimestamp(MTIME, UTC), 4845),  # followers_count, when saved
+    ]
+    ages = batch.audience_age
+    assert ages is not None
+    assert ages.select("age_band", "age_min", "age_max", "share", "basis").rows() == [
+        (band, lo, hi, BUSINESS_AGES[band], "followers")
+        for band, lo, hi in [
+            ("18-24", 18, 24),
+            ("25-34", 25, 34),
+            ("35-44", 35, 44),
+            ("45-54", 45, 54),
+            ("55+", 55, None),
+        ]
+    ]
+    assert set(ages["observed_at"]) == {datetime.fromtimestamp(MTIME, UTC)}
+    assert batch.posts is None  # no videos in this response
+
+
+def test_each_tiktok_api_response_goes_to_its_importer(tt: Path) -> None:
+    for path, importer in (
+        (tt / "business" / "business_get.json", BUSINESS),
+        (tt / "bad" / "business_get_error.json", BUSINESS),
+        (tt / "api" / "user_info.json", API),
+        (tt / "api" / "video_list_page1.json", API),
+    ):
+        src = Source.open(path)
+        try:
+            claims = {i.name: i.detect(src) for i in (API, BUSINESS)}
+        finally:
+            src.close()
+        assert max(claims, key=lambda k: claims[k]) == importer.name, (path, claims)
+        assert sorted(claims.values())[0] == 0.0, (path, claims)
+
+
+def test_business_get_without_username_needs_the_account(tt: Path, tmp_path: Path) -> None:
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    del doc["data"]["username"], doc["data"]["display_name"]
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FormatError, match=r"business_get\.json: the response names no account"):
+        read(BUSINESS, path)
+    batch = read(BUSINESS, path, account="@MuseeDemo")
+    assert batch.audience_age is not None
+    assert set(batch.audience_age["account_id"]) == {"museedemo"}
+    assert set(batch.audience_age["observed_at"]) == {utc(2025, 11, 2, 9, 0, 12)}
+
+
+def test_business_get_without_demographics_gives_followers_only(tt: Path, tmp_path: Path) -> None:
+    """Under 100 followers TikTok returns no audience_ages: a snapshot, no age rows."""
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    for key in ("audience_ages", "audience_genders", "audience_countries", "metrics"):
+        del doc["data"][key]
+    doc["data"]["followers_count"] = 87
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    batch = read(BUSINESS, path)
+    assert batch.audience_age is None
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [87]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"age": "13-17", "percentage": 0.1},
+            r"business_get\.json, record audience_ages\[5\]: expected an age group among "
+            r"18-24, 25-34, 35-44, 45-54, 55\+, got '13-17'",
+        ),
+        (
+            {"age": "65+", "percentage": 38.6},
+            r"record audience_ages\[5\]: expected an age group",
+        ),
+        (
+            {"age": "55+", "percentage": 38.6},  # a percent, not the documented fraction
+            r"record audience_ages\[5\]: expected a percentage as a fraction between 0 and 1, "
+            r"got 38\.6",
+        ),
+        (
+            {"age": "55+", "percentage": 0.5},
+            r"business_get\.json: expected audience_ages percentages adding up to at most 1, "
+            r"got 1\.5000",
+        ),
+    ],
+)
+def test_bad_audience_ages_are_refused_naming_the_group(
+    tt: Path, tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    doc["data"]["audience_ages"].append(change)
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FormatError, match=message):
+        read(BUSINESS, path)
+
+
+def test_a_business_error_response_is_refused_with_tiktoks_code(tt: Path) -> None:
+    with pytest.raises(
+        FormatError,
+        match=r"business_get_error\.json: the response is an error: code 40105: "
+        r"The access token is invalid",
+    ):
+        read(BUSINESS, tt / "bad" / "business_get_error.json")
+
+
+def test_engage_score_measures_tiktok_young_share_from_business_ages(
+    tt: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Studio's videos (rated by views) and /business/get/'s followers by age: the TikTok row
+    has a measured young share (13-24: TikTok's 18-24 group; the withheld mass, none here)."""
+    db = tmp_path / "s.duckdb"
+    for args in (
+        [str(tt / "business" / "business_get.json")],  # its display name names the museum
+        [str(tt / "studio"), "--timezone", "Europe/Paris"],
+    ):
+        code, _, err = run(["ingest", *args, "--db", str(db)], capsys)
+        assert code == 0, err
+    bad = tt / "bad" / "business_get_error.json"
+    with engagecore.open(db) as eng:
+        before = eng.store.table_digest()
+    code, _, err = run(["ingest", str(bad), "--db", str(db)], capsys)
+    assert code != 0 and "business_get_error.json: the response is an error" in err
+    assert len(err.strip().splitlines()) == 1
+    with engagecore.open(db) as eng:
+        assert eng.store.table_digest() == before  # the refused file changed nothing
+        ages = eng.query("SELECT age_band, share, basis FROM audience_age ORDER BY age_min").rows()
+        score = eng.score().filter(pl.col("network") == "tiktok").to_dicts()
+    assert ages == [(b, s, "followers") for b, s in BUSINESS_AGES.items()]
+    assert len(score) == 1
+    row = score[0]
+    assert (row["museum"], row["posts"], row["rate_basis"]) == ("demo", 4, "views")
+    assert row["young_basis"] == "measured"
+    assert row["young_source"].startswith("owned audience age (followers")
+    assert row["young_share"] == pytest.approx(BUSINESS_AGES["18-24"])
 
 
 # -- engage ingest ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """TikTok network plugin: TikTok Studio analytics exports (CSV, XLSX), the "Download your
-data" JSON and API v2 responses."""
+data" JSON, API v2 responses and the API for Business account endpoint (followers by age)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from engagecore.plugin import DemoWriter, Importer, NetworkSpec, NudityRule, YoungPrior, hookimpl
 
 from .api import TikTokApiImporter
+from .business import TikTokBusinessImporter
 from .demo import TikTokDemoWriter
 from .export import TikTokExportImporter
 from .studio import TikTokStudioImporter
@@ -101,6 +102,7 @@ def register_importers(register: Callable[[Importer], None]) -> None:
     register(TikTokStudioImporter())
     register(TikTokExportImporter())
     register(TikTokApiImporter())
+    register(TikTokBusinessImporter())
 
 
 @hookimpl
