@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -230,6 +231,88 @@ def test_cells_the_column_parse_leaves_out_are_read_row_by_row(tmp_path: Path) -
     assert rows["b"]["posted_at"] == utc(2025, 3, 29, 9, 0) and rows["b"]["likes"] is None
     assert rows["c"]["posted_at"] == utc(2025, 3, 29, 8, 0) and rows["c"]["views"] == 7
     assert posts["text"].to_list() == ["c", "b", "a"]  # sorted by time
+
+
+#: A Content table with every spelling the fast path leaves to the row-by-row reading: a
+#: skipped local time, a repeated one, another time spelling, "1,234", "007", "+5" (refused
+#: row by row: not here), " 12 ", "n/a", "Null", an m. link, a link with a query and an
+#: upper-case handle, a whitespace-only row, a blank line, a caption with a quoted newline
+#: and emoji, and the same video listed twice (the last kept).
+_SPELLINGS = (
+    "\ufeffVideo title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\r\n"
+    'a,https://www.tiktok.com/@museedemo/video/7488000000000000001,2025/03/30 02:30:00,"1,234",'
+    "1,1,1,1\r\n"
+    "b,https://www.tiktok.com/@museedemo/video/7488000000000000002,2025-03-29 10:00,5,NAN,1,1,1\r\n"
+    '"c 🎨\r\n#Été @amis.du.musee",https://m.tiktok.com/@MuseeDemo/video/7488000000000000003?lang=fr,'
+    "2025/10/26 02:30:00, 12 ,007,n/a,Null,--\r\n"
+    "\t, ,,,,,,\r\n"
+    "\r\n"
+    "d,https://www.tiktok.com/@museedemo/video/7488000000000000004,2025/01/05 9:03:04,0,0,0,0,0\r\n"
+    "e,https://www.tiktok.com/@museedemo/video/7488000000000000001,2025/03/30 03:30:00,9,9,9,9,9\r\n"
+)
+
+
+def test_the_duckdb_reading_gives_what_the_other_readings_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path (DuckDB) against the polars path and the row-by-row path (as XLSX
+    rows are read), on every spelling the fast path leaves aside: the same posts."""
+    from engage_tiktok import studio
+
+    path = tmp_path / "Content.csv"
+    path.write_bytes(_SPELLINGS.encode("utf-8"))
+    taken: list[str] = []
+    for reading in ("_content_duckdb", "_content_polars", "_content_rows"):
+        original = getattr(studio._Tables, reading)
+
+        def spy(self: object, name: str, _f: object = original, _n: str = reading) -> object:
+            taken.append(_n)
+            return _f(self, name)  # type: ignore[operator]
+
+        monkeypatch.setattr(studio._Tables, reading, spy)
+    fast = read(STUDIO, path).posts
+    assert taken == ["_content_duckdb"]  # the file is on disk: no other reading
+    monkeypatch.setattr(studio._Tables, "_content_duckdb", lambda self, name: False)
+    by_polars = read(STUDIO, path).posts
+    monkeypatch.setattr(studio._Tables, "_content_csv", studio._Tables._content_rows)
+    by_rows = read(STUDIO, path).posts
+    assert fast is not None and by_polars is not None and by_rows is not None
+    assert fast.equals(by_polars) and fast.equals(by_rows)
+    rows = {r["post_id"][-1]: r for r in fast.iter_rows(named=True)}
+    assert sorted(rows) == ["1", "2", "3", "4"]  # the blank rows are no records
+    assert rows["1"]["text"] == "e" and rows["1"]["views"] == 9  # listed twice: the last
+    c = rows["3"]
+    assert c["account_id"] == "museedemo" and c["text"] == "c 🎨\r\n#Été @amis.du.musee"
+    assert c["posted_at"] == utc(2025, 10, 26, 0, 30)  # repeated: the first (summer time)
+    assert (c["views"], c["likes"], c["comments"], c["shares"], c["saves"]) == (
+        12,
+        7,
+        None,
+        None,
+        None,
+    )
+    assert c["hashtags"] == ["Été"] and c["mentions"] == ["amis.du.musee"]
+    assert rows["4"]["posted_at"] == utc(2025, 1, 5, 8, 3, 4)
+
+
+def test_what_duckdb_would_read_as_a_number_but_is_no_count_is_refused(tmp_path: Path) -> None:
+    """DuckDB reads "+5", "1e3", "0x10", "1_000" as numbers: the row-by-row reading
+    refuses them, naming the line, as before the fast path."""
+    link = "https://www.tiktok.com/@museedemo/video/7488000000000000001"
+    for cell in ("+5", "1e3", "0x10", "1_000"):
+        path = tmp_path / "Content.csv"
+        path.write_text(
+            "Video title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\n"
+            f"ok,{link},2025/03/29 10:00:00,1,1,1,1,1\n"
+            f"x,{link[:-1]}2,2025/03/29 10:00:00,{cell},1,1,1,1\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(
+            FormatError,
+            match=rf"Content\.csv, record line 3: column 'Video views': expected a count, "
+            rf"got '{re.escape(cell)}'",
+        ):
+            read(STUDIO, path)
 
 
 def test_a_row_with_too_many_cells_is_refused_naming_its_line(tt: Path, tmp_path: Path) -> None:
