@@ -658,17 +658,16 @@ class TikTokStudioImporter(Importer):
                 tables.rows(name)  # checked whole, nothing stored
                 tables.overviews += 1
         account = tables.account()
+        posts = pl.concat(
+            [plugin.frame("posts", f) for f in tables.posts_frames] or [plugin.frame("posts", [])]
+        )
+        if posts["post_id"].n_unique() < posts.height:  # a video listed twice: the last
+            posts = posts.unique("post_id", keep="last", maintain_order=True)
         posts = plugin.frame(
             "posts",
-            pl.concat(
-                [plugin.frame("posts", f) for f in tables.posts_frames]
-                or [plugin.frame("posts", [])]
-            )
-            .unique("post_id", keep="last", maintain_order=True)  # a video listed twice: the last
-            .with_columns(
+            posts.with_columns(
                 hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
-            )
-            .sort("posted_at", "post_id"),
+            ).sort("posted_at", "post_id"),
         )
         batch = Batch(
             accounts=plugin.frame(
