@@ -426,8 +426,12 @@ class _Tables:
             return False  # refused by the reading that names the line
         # Rows DuckDB left aside whose every cell is blank (spaces, tabs) are no records.
         raw = [f"_raw{i}" for i in range(len(CONTENT))]
-        blank = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in raw])
-        df = df.filter(~(pl.col("_bad") & blank)).with_row_index("_row")
+        if df["_bad"].any():
+            blank = pl.all_horizontal(
+                [pl.col(c).fill_null("").str.strip_chars() == "" for c in raw]
+            )
+            df = df.filter(~(pl.col("_bad") & blank))
+        df = df.with_row_index("_row")
         local = pl.col("_local")
         df = df.with_columns(
             posted_at=local.dt.replace_time_zone(
