@@ -295,6 +295,21 @@ def test_the_duckdb_reading_gives_what_the_other_readings_give(
     assert rows["4"]["posted_at"] == utc(2025, 1, 5, 8, 3, 4)
 
 
+def test_a_file_name_duckdb_would_read_as_a_pattern_is_read_by_the_other_path(
+    tt: Path, tmp_path: Path
+) -> None:
+    """ "Content [1].csv" as a DuckDB path is a glob (it would match "Content 1.csv"): the
+    table is read without DuckDB, the same posts."""
+    decoy = tmp_path / "Content 1.csv"
+    shutil.copy(tt / "studio" / "Content.csv", decoy)
+    decoy.write_text(decoy.read_text(encoding="utf-8-sig").replace("12840", "99999"))
+    path = tmp_path / "Content [1].csv"
+    shutil.copy(tt / "studio" / "Content.csv", path)
+    posts = read(STUDIO, path).posts
+    assert posts is not None and posts.height == 4
+    assert 12840 in posts["views"].to_list() and 99999 not in posts["views"].to_list()
+
+
 def test_what_duckdb_would_read_as_a_number_but_is_no_count_is_refused(tmp_path: Path) -> None:
     """DuckDB reads "+5", "1e3", "0x10", "1_000" as numbers: the row-by-row reading
     refuses them, naming the line, as before the fast path."""

@@ -417,6 +417,9 @@ class _Tables:
         header = _header_of(self.source.head(name, 4096))
         if path is None or header is None or table_kind(header) != "content":
             return False
+        path = path.absolute()
+        if any(c in str(path) for c in "*?[]{}"):
+            return False  # DuckDB would read the name as a glob pattern
         where = _display(self.source, name)
         try:
             df = _duckdb_content(path, [h.strip() for h in header])
