@@ -576,6 +576,38 @@ def test_each_tiktok_api_response_goes_to_its_importer(tt: Path) -> None:
         assert sorted(claims.values())[0] == 0.0, (path, claims)
 
 
+def test_a_business_video_list_page_is_not_taken_for_a_display_api_page(tmp_path: Path) -> None:
+    """/business/video/list/ (API for Business) also has data.videos and create_time, with
+    other fields (item_id, video_views): neither TikTok API importer claims it."""
+    page = {
+        "code": 0,
+        "message": "OK",
+        "request_id": "20251102091500C3D4E5F6A7B8C9D0E1F2",
+        "data": {
+            "videos": [
+                {
+                    "item_id": "7567452112981069079",
+                    "create_time": "1761931150",
+                    "caption": "Nocturne au musée ✨ #museum",
+                    "video_views": 12840,
+                    "likes": 1032,
+                    "comments": 41,
+                    "shares": 17,
+                }
+            ],
+            "cursor": 1761931150000,
+            "has_more": False,
+        },
+    }
+    path = tmp_path / "business_video_list.json"
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    src = Source.open(path)
+    try:
+        assert API.detect(src) == 0.0 and BUSINESS.detect(src) == 0.0
+    finally:
+        src.close()
+
+
 def test_business_get_without_username_needs_the_account(tt: Path, tmp_path: Path) -> None:
     doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
     del doc["data"]["username"], doc["data"]["display_name"]
