@@ -95,21 +95,22 @@ def test_a_folder_of_feed_pages_is_stored_with_counts_times_and_owners(
     assert accounts["account_id"].to_list() == [MUSEUM]
     assert accounts["handle"].to_list() == [HANDLE]
 
-    pinned = posts["3lbqzvy2x7k2a"]
+    pinned = posts["3ls2hjyl6ac2b"]
     assert pinned["is_own"] is True and pinned["kind"] == "photo"
     assert (pinned["likes"], pinned["shares"], pinned["comments"]) == (187, 21, 4)
     assert (pinned["quotes"], pinned["saves"]) == (3, 9)
     assert pinned["views"] is None and pinned["reach"] is None
     assert pinned["posted_at"] == _utc(2025, 6, 20, 16, 30, 5, 120000)
     assert pinned["observed_at"] == _utc(2025, 6, 21, 8, 0)
-    assert pinned["url"] == f"https://bsky.app/profile/{HANDLE}/post/3lbqzvy2x7k2a"
+    assert pinned["url"] == f"https://bsky.app/profile/{HANDLE}/post/3ls2hjyl6ac2b"
     assert pinned["language"] == "fr"
     assert pinned["hashtags"] == ["ExpoLumières", "MuséeDeNuit", "patrimoine"]
     assert pinned["mentions"] == ["amis-du-musee.bsky.social"]
 
-    repost = posts["3lbqc2p4uzk2d"]  # the repost record's key (reason.uri)
+    repost = posts[f"repost:{FRIENDS}/3lbqa7e5mfs2x"]  # named after the reposted post
     assert repost["is_own"] is False and repost["account_id"] == MUSEUM
-    assert repost["posted_at"] == _utc(2025, 6, 18, 12, 10, 44, 512000)  # when reposted
+    # when reposted: the time its record key (reason.uri) encodes, not reason.indexedAt
+    assert repost["posted_at"] == _utc(2025, 6, 18, 12, 10, 44, 187530)
     for column in ("likes", "shares", "comments", "quotes", "saves"):
         assert repost[column] is None  # the original's counts are not the museum's
     assert repost["url"] == (
@@ -121,20 +122,21 @@ def test_a_folder_of_feed_pages_is_stored_with_counts_times_and_owners(
     assert old_repost["is_own"] is False and old_repost["likes"] is None
     assert old_repost["posted_at"] == _utc(2024, 5, 10, 9, 15)
 
-    reply = posts["3lbpxk4c2bd2q"]
+    reply = posts["3lrrwgny2bi2b"]
     assert reply["is_own"] is True and reply["kind"] == "text" and reply["likes"] == 6
     assert reply["posted_at"] == _utc(2025, 6, 17, 7, 2, 41, 877000)  # +02:00 → UTC
 
-    assert posts["3lbnq2vsoq22e"]["kind"] == "video"  # a quote with a video
-    card = posts["3kqzqkz6l3c2w"]
+    assert posts["3lrg3gazaxu2b"]["kind"] == "video"  # a quote with a video
+    card = posts["3kslxa7hohh2b"]
     assert card["kind"] == "link" and card["likes"] == 64
     assert card["quotes"] is None and card["saves"] is None  # saved before those counts
     assert card["observed_at"] == PAGE2_MTIME  # no engagecore_observed_at: the file's mtime
     assert card["hashtags"] == ["NuitDesMusées"]
 
-    # imported from Twitter with its 2015 date: it appeared on Bluesky when indexed
-    assert posts["3kqyb5ch5sk2q"]["posted_at"] == _utc(2024, 5, 2, 18, 21, 7)
-    first = posts["3kqwxyyxtvs2c"]
+    # imported from Twitter with its 2015 date: it appeared on Bluesky when its record was
+    # written (its key's time), as the repository export dates it; not indexedAt (0.7 s later)
+    assert posts["3kqyb5ch5sk2q"]["posted_at"] == _utc(2024, 4, 25, 20, 38, 53, 900560)
+    first = posts["3k7dpxpl4rl2b"]
     assert first["posted_at"] == _utc(2023, 9, 14, 8, 30)  # the oldest: the adoption date
     assert first["hashtags"] == []  # "#pasuntag" is typed, not a tag facet
 
@@ -369,7 +371,13 @@ def test_the_repository_export_gives_posts_and_reposts_without_counts(
         accounts = eng.accounts().filter(pl.col("network") == "bluesky").to_dicts()
     # 4 posts and 1 repost; the like and the follow records are not posts
     assert sorted(posts) == sorted(
-        ["3kqwxyyxtvs2c", "3kqyb5ch5sk2q", "3lbpxk4c2bd2q", "3lbqzvy2x7k2a", "3lbqc2p4uzk2d"]
+        [
+            "3k7dpxpl4rl2b",
+            "3kqyb5ch5sk2q",
+            "3lrrwgny2bi2b",
+            "3ls2hjyl6ac2b",
+            f"repost:{FRIENDS}/3lbqa7e5mfs2x",
+        ]
     )
     assert [(a["account_id"], a["handle"], a["display_name"]) for a in accounts] == [
         (MUSEUM, HANDLE, "Musée des Beaux-Arts de Lyon")
@@ -377,19 +385,20 @@ def test_the_repository_export_gives_posts_and_reposts_without_counts(
     for row in posts.values():  # a repository holds no counts
         assert all(row[c] is None for c in ("likes", "comments", "shares", "quotes", "saves"))
         assert row["observed_at"] == datetime.fromtimestamp(ts, UTC)
-    pinned = posts["3lbqzvy2x7k2a"]
+    pinned = posts["3ls2hjyl6ac2b"]
     assert pinned["posted_at"] == _utc(2025, 6, 20, 16, 30, 5, 120000)  # +02:00 → UTC
     assert (pinned["kind"], pinned["is_own"], pinned["language"]) == ("photo", True, "fr")
     assert pinned["hashtags"] == ["ExpoLumières", "patrimoine"]
     assert pinned["mentions"] == ["amis-du-musee.bsky.social"]
-    assert pinned["url"] == f"https://bsky.app/profile/{HANDLE}/post/3lbqzvy2x7k2a"
-    repost = posts["3lbqc2p4uzk2d"]  # the same id as the feed gives the repost
+    assert pinned["url"] == f"https://bsky.app/profile/{HANDLE}/post/3ls2hjyl6ac2b"
+    repost = posts[f"repost:{FRIENDS}/3lbqa7e5mfs2x"]  # the same id as the feed gives it
+    assert repost["posted_at"] == _utc(2025, 6, 18, 12, 10, 44, 187530)  # its key's time
     assert repost["is_own"] is False and repost["text"] is None
     assert repost["url"] == f"https://bsky.app/profile/{FRIENDS}/post/3lbqa7e5mfs2x"
     # the 2015 date of an imported tweet: the time its record key was written instead
     backdated = posts["3kqyb5ch5sk2q"]["posted_at"]
     assert backdated == tid_time("3kqyb5ch5sk2q") and backdated.year == 2024
-    assert posts["3kqwxyyxtvs2c"]["posted_at"] == _utc(2023, 9, 14, 8, 30)
+    assert posts["3k7dpxpl4rl2b"]["posted_at"] == _utc(2023, 9, 14, 8, 30)
 
 
 def test_tid_record_keys_give_their_time() -> None:
@@ -398,6 +407,78 @@ def test_tid_record_keys_give_their_time() -> None:
     when = datetime(2024, 11, 20, 10, 15, 30, 123456, tzinfo=UTC)
     assert tid_time(_tid(when)) == when
     assert tid_time("self") is None and tid_time("3lbqzvy2x7k2A") is None
+
+
+# ------------------------------------------------------- the feed and the CAR agree on times
+
+AGREE = {  # tests/fixtures/bluesky/agree: the same posts as a feed page and as a CAR
+    "3ksvwjq4rmr2b": _utc(2024, 5, 20, 9, 14, 3, 205000),  # createdAt
+    # backdated to 2016: when its record was written (its key), not indexedAt (0.6 s later)
+    "3kt3qhdgluy2b": _utc(2024, 5, 22, 16, 41, 19, 73118),
+    # createdAt three days ahead (a device's clock): its key's time, not indexedAt
+    "3kt7racihxh2b": _utc(2024, 5, 24, 7, 5, 55, 900333),
+}
+AGREE_REPOST = f"repost:{FRIENDS}/3ktclgicvp225"
+
+
+def _agree_posts(tmp_path: Path, fixtures: Path, *order: str) -> list[dict[str, Any]]:
+    """The posts a store holds after importing the agree fixtures in ``order``."""
+    src = fixtures / "bluesky" / "agree"
+    with engagecore.open(tmp_path / f"{'-'.join(order)}.duckdb") as eng:
+        for part in order:
+            eng.ingest([src / part], account=HANDLE if part == "repo.car" else None)
+        df = eng.posts().filter(pl.col("network") == "bluesky")
+    return df.select("post_id", "account_id", "posted_at", "is_own").sort("post_id").to_dicts()
+
+
+def test_the_feed_and_the_repository_give_one_post_one_time(tmp_path: Path, fixtures: Path) -> None:
+    """A backdated post, one dated ahead, a repost: the same id, owner and time from either
+    shape, so a store fed both holds each once, whichever came first."""
+    want = sorted(
+        [
+            {"post_id": k, "account_id": MUSEUM, "posted_at": v, "is_own": True}
+            for k, v in AGREE.items()
+        ]
+        + [
+            {
+                "post_id": AGREE_REPOST,
+                "account_id": MUSEUM,
+                # the repost's key's time: not the original's, not createdAt 0.3 s before
+                "posted_at": _utc(2024, 5, 25, 18, 20, 11, 640550),
+                "is_own": False,
+            }
+        ],
+        key=lambda r: r["post_id"],
+    )
+    assert _agree_posts(tmp_path, fixtures, "feed") == want
+    assert _agree_posts(tmp_path, fixtures, "repo.car") == want
+    assert _agree_posts(tmp_path, fixtures, "feed", "repo.car") == want
+    assert _agree_posts(tmp_path, fixtures, "repo.car", "feed") == want
+
+
+def test_an_older_feed_page_names_the_repost_as_the_repository_does(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    """A page from before reason.uri: the same repost row (its time reason.indexedAt, 0.4 s
+    after the key's), never a second one."""
+    old = _agree_posts(tmp_path, fixtures, "feed-old")
+    assert [r["post_id"] for r in old if not r["is_own"]] == [AGREE_REPOST]
+    both = _agree_posts(tmp_path, fixtures, "repo.car", "feed-old")
+    assert [r["post_id"] for r in both] == sorted([*AGREE, AGREE_REPOST])
+    repost = next(r for r in old if not r["is_own"])
+    assert repost["posted_at"] == _utc(2024, 5, 25, 18, 20, 12, 40000)
+
+
+def test_the_time_rule_on_keys_that_date_nothing_and_clocks_ahead() -> None:
+    from engage_bluesky.common import when_posted
+
+    old = _utc(2015, 12, 14, 9)
+    # a key minted from the old date dates nothing: the feed has indexedAt, the CAR nothing
+    assert when_posted(old, _tid(old), _utc(2024, 5, 2)) == _utc(2024, 5, 2)
+    assert when_posted(old, "self") is None
+    ahead = _utc(2024, 5, 27)
+    assert when_posted(ahead, _tid(_utc(2024, 5, 24))) == _utc(2024, 5, 24)
+    assert when_posted(ahead, _tid(_utc(2024, 5, 26, 1))) == ahead  # within a day: kept
 
 
 def test_without_a_handle_the_repository_account_is_its_did(car: Path) -> None:

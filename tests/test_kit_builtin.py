@@ -759,10 +759,59 @@ CASES = [
             "follower_snapshots": [{"account_id": "museedemo", "followers": 4845}],
         },
     ),
+    # TikTok API for Business /business/get/: the handle in lower case; each metrics day's
+    # followers at the end of that UTC day, followers_count when saved (engagecore_observed_at);
+    # audience_ages as followers' shares, observed when saved, 55+ open-ended
+    Case(
+        "tiktok-business",
+        "tiktok/business/business_get.json",
+        {
+            "accounts": [
+                {"account_id": "museedemo", "handle": "museedemo", "display_name": "Musée Démo"}
+            ],
+            "follower_snapshots": [
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-10-30T23:59:59Z",
+                    "followers": 4838,
+                },
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-10-31T23:59:59Z",
+                    "followers": 4845,
+                },
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-11-02T09:00:12Z",
+                    "followers": 4845,
+                },
+            ],
+            "audience_age": [
+                {
+                    "account_id": "museedemo",
+                    "observed_at": "2025-11-02T09:00:12Z",
+                    "age_band": band,
+                    "age_min": lo,
+                    "age_max": hi,
+                    "share": share,
+                    "basis": "followers",
+                }
+                for band, lo, hi, share in (
+                    ("18-24", 18, 24, 0.3861788617886179),
+                    ("25-34", 25, 34, 0.2926829268292683),
+                    ("35-44", 35, 44, 0.1463414634146341),
+                    ("45-54", 45, 54, 0.0894308943089431),
+                    ("55+", 55, None, 0.0853658536585366),
+                )
+            ],
+        },
+    ),
     # Bluesky getAuthorFeed, two pages: the pinned post is own; a repost by the museum is a
-    # not-own row without counts, named by its repost record when the reason gives it; a post
-    # imported from another network (createdAt 2015) dated when Bluesky indexed it; a
-    # +02:00 createdAt; quoteCount / bookmarkCount absent in older responses are NULL
+    # not-own row without counts, named after the reposted post and dated by its repost
+    # record's key (a TID) when the reason gives it (reason.indexedAt on the older page); a
+    # post imported from another network (createdAt 2015) dated by its record key (a TID:
+    # when it was written on Bluesky); a +02:00 createdAt; quoteCount / bookmarkCount absent
+    # in older responses are NULL
     Case(
         "bluesky-feed",
         "bluesky/feed",
@@ -780,8 +829,8 @@ CASES = [
                     "bluesky",
                     BSKY_COUNTS,
                     [
-                        ("3kqwxyyxtvs2c", "2023-09-14T08:30:00Z", 120, 11, 30, 2, None),
-                        ("3kqyb5ch5sk2q", "2024-05-02T18:21:07Z", 3, 0, 0, 0, None),
+                        ("3k7dpxpl4rl2b", "2023-09-14T08:30:00Z", 120, 11, 30, 2, None),
+                        ("3kqyb5ch5sk2q", "2024-04-25T20:38:53.900560Z", 3, 0, 0, 0, None),
                         (
                             "repost:did:plc:7xkqv3mzl2ylf5wq4onhbrrd/3kqvdx2yyyc2z",
                             "2024-05-10T09:15:00Z",
@@ -791,11 +840,19 @@ CASES = [
                             None,
                             None,
                         ),
-                        ("3kqzqkz6l3c2w", "2024-05-16T10:00:00Z", 64, 3, 12, None, None),
-                        ("3lbnq2vsoq22e", "2025-06-12T14:00:00Z", 52, 0, 3, 1, 2),
-                        ("3lbpxk4c2bd2q", "2025-06-17T07:02:41.877Z", 6, 1, 0, 0, 0),
-                        ("3lbqc2p4uzk2d", "2025-06-18T12:10:44.512Z", None, None, None, None, None),
-                        ("3lbqzvy2x7k2a", "2025-06-20T16:30:05.120Z", 187, 4, 21, 3, 9),
+                        ("3kslxa7hohh2b", "2024-05-16T10:00:00Z", 64, 3, 12, None, None),
+                        ("3lrg3gazaxu2b", "2025-06-12T14:00:00Z", 52, 0, 3, 1, 2),
+                        ("3lrrwgny2bi2b", "2025-06-17T07:02:41.877Z", 6, 1, 0, 0, 0),
+                        (
+                            "repost:did:plc:7xkqv3mzl2ylf5wq4onhbrrd/3lbqa7e5mfs2x",
+                            "2025-06-18T12:10:44.187530Z",
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                        ),
+                        ("3ls2hjyl6ac2b", "2025-06-20T16:30:05.120Z", 187, 4, 21, 3, 9),
                     ],
                 )
             ],
@@ -816,7 +873,8 @@ CASES = [
         },
     ),
     # the repository (CAR): what the account wrote, so every count NULL; no handle in it;
-    # a record without createdAt dated by its TID record key
+    # the backdated record and the repost dated by their TID record keys, as the feed dates
+    # them (the same ids and times as the bluesky-feed case)
     Case(
         "bluesky-repo",
         "bluesky/repo.car",
@@ -826,11 +884,19 @@ CASES = [
                 "bluesky",
                 BSKY_COUNTS,
                 [
-                    ("3kqwxyyxtvs2c", "2023-09-14T08:30:00Z", None, None, None, None, None),
+                    ("3k7dpxpl4rl2b", "2023-09-14T08:30:00Z", None, None, None, None, None),
                     ("3kqyb5ch5sk2q", "2024-04-25T20:38:53.900560Z", None, None, None, None, None),
-                    ("3lbpxk4c2bd2q", "2025-06-17T07:02:41.877Z", None, None, None, None, None),
-                    ("3lbqc2p4uzk2d", "2025-06-18T12:10:44Z", None, None, None, None, None),
-                    ("3lbqzvy2x7k2a", "2025-06-20T16:30:05.120Z", None, None, None, None, None),
+                    ("3lrrwgny2bi2b", "2025-06-17T07:02:41.877Z", None, None, None, None, None),
+                    (
+                        "repost:did:plc:7xkqv3mzl2ylf5wq4onhbrrd/3lbqa7e5mfs2x",
+                        "2025-06-18T12:10:44.187530Z",
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                    ("3ls2hjyl6ac2b", "2025-06-20T16:30:05.120Z", None, None, None, None, None),
                 ],
             ),
         },

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,11 +14,14 @@ from pathlib import Path
 
 import duckdb
 import engage_tiktok
+import polars as pl
 import pytest
 from cli_run import run
 from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
+from engage_tiktok.business import TikTokBusinessImporter
 from engage_tiktok.demo import TikTokDemoWriter
 
+import engagecore
 from engagecore import plugins, schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
@@ -28,6 +32,7 @@ from engagecore.validate import validate_frame
 STUDIO = TikTokStudioImporter()
 EXPORT = TikTokExportImporter()
 API = TikTokApiImporter()
+BUSINESS = TikTokBusinessImporter()
 #: 2025-11-02 10:00:00 UTC: the modification time given to the files read here.
 MTIME = 1762077600
 
@@ -58,7 +63,9 @@ def utc(*args: int) -> datetime:
 
 
 def read(
-    importer: TikTokStudioImporter | TikTokExportImporter, path: Path, **options: str
+    importer: TikTokStudioImporter | TikTokExportImporter | TikTokBusinessImporter,
+    path: Path,
+    **options: str,
 ) -> Batch:
     source = Source.open(path)
     try:
@@ -101,7 +108,7 @@ def test_the_importers_claim_no_foreign_file(tmp_path: Path) -> None:
     foreign.write_text("Liste de courses : pain, fromage.\n", encoding="utf-8")
     other = tmp_path / "Table data.csv"
     other.write_text('Content,Video title,Video publish time,Views\nabc,t,"Dec 15, 2023",3\n')
-    for importer in (STUDIO, EXPORT, API):
+    for importer in (STUDIO, EXPORT, API, BUSINESS):
         check_importer(importer, foreign)
         check_importer(importer, other)
 
@@ -224,6 +231,103 @@ def test_cells_the_column_parse_leaves_out_are_read_row_by_row(tmp_path: Path) -
     assert rows["b"]["posted_at"] == utc(2025, 3, 29, 9, 0) and rows["b"]["likes"] is None
     assert rows["c"]["posted_at"] == utc(2025, 3, 29, 8, 0) and rows["c"]["views"] == 7
     assert posts["text"].to_list() == ["c", "b", "a"]  # sorted by time
+
+
+#: A Content table with every spelling the fast path leaves to the row-by-row reading: a
+#: skipped local time, a repeated one, another time spelling, "1,234", "007", "+5" (refused
+#: row by row: not here), " 12 ", "n/a", "Null", an m. link, a link with a query and an
+#: upper-case handle, a whitespace-only row, a blank line, a caption with a quoted newline
+#: and emoji, and the same video listed twice (the last kept).
+_SPELLINGS = (
+    "\ufeffVideo title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\r\n"
+    'a,https://www.tiktok.com/@museedemo/video/7488000000000000001,2025/03/30 02:30:00,"1,234",'
+    "1,1,1,1\r\n"
+    "b,https://www.tiktok.com/@museedemo/video/7488000000000000002,2025-03-29 10:00,5,NAN,1,1,1\r\n"
+    '"c 🎨\r\n#Été @amis.du.musee",https://m.tiktok.com/@MuseeDemo/video/7488000000000000003?lang=fr,'
+    "2025/10/26 02:30:00, 12 ,007,n/a,Null,--\r\n"
+    "\t, ,,,,,,\r\n"
+    "\r\n"
+    "d,https://www.tiktok.com/@museedemo/video/7488000000000000004,2025/01/05 9:03:04,0,0,0,0,0\r\n"
+    "e,https://www.tiktok.com/@museedemo/video/7488000000000000001,2025/03/30 03:30:00,9,9,9,9,9\r\n"
+)
+
+
+def test_the_duckdb_reading_gives_what_the_other_readings_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path (DuckDB) against the polars path and the row-by-row path (as XLSX
+    rows are read), on every spelling the fast path leaves aside: the same posts."""
+    from engage_tiktok import studio
+
+    path = tmp_path / "Content.csv"
+    path.write_bytes(_SPELLINGS.encode("utf-8"))
+    taken: list[str] = []
+    for reading in ("_content_duckdb", "_content_polars", "_content_rows"):
+        original = getattr(studio._Tables, reading)
+
+        def spy(self: object, name: str, _f: object = original, _n: str = reading) -> object:
+            taken.append(_n)
+            return _f(self, name)  # type: ignore[operator]
+
+        monkeypatch.setattr(studio._Tables, reading, spy)
+    fast = read(STUDIO, path).posts
+    assert taken == ["_content_duckdb"]  # the file is on disk: no other reading
+    monkeypatch.setattr(studio._Tables, "_content_duckdb", lambda self, name: False)
+    by_polars = read(STUDIO, path).posts
+    monkeypatch.setattr(studio._Tables, "_content_csv", studio._Tables._content_rows)
+    by_rows = read(STUDIO, path).posts
+    assert fast is not None and by_polars is not None and by_rows is not None
+    assert fast.equals(by_polars) and fast.equals(by_rows)
+    rows = {r["post_id"][-1]: r for r in fast.iter_rows(named=True)}
+    assert sorted(rows) == ["1", "2", "3", "4"]  # the blank rows are no records
+    assert rows["1"]["text"] == "e" and rows["1"]["views"] == 9  # listed twice: the last
+    c = rows["3"]
+    assert c["account_id"] == "museedemo" and c["text"] == "c 🎨\r\n#Été @amis.du.musee"
+    assert c["posted_at"] == utc(2025, 10, 26, 0, 30)  # repeated: the first (summer time)
+    assert (c["views"], c["likes"], c["comments"], c["shares"], c["saves"]) == (
+        12,
+        7,
+        None,
+        None,
+        None,
+    )
+    assert c["hashtags"] == ["Été"] and c["mentions"] == ["amis.du.musee"]
+    assert rows["4"]["posted_at"] == utc(2025, 1, 5, 8, 3, 4)
+
+
+def test_a_file_name_duckdb_would_read_as_a_pattern_is_read_by_the_other_path(
+    tt: Path, tmp_path: Path
+) -> None:
+    """ "Content [1].csv" as a DuckDB path is a glob (it would match "Content 1.csv"): the
+    table is read without DuckDB, the same posts."""
+    decoy = tmp_path / "Content 1.csv"
+    shutil.copy(tt / "studio" / "Content.csv", decoy)
+    decoy.write_text(decoy.read_text(encoding="utf-8-sig").replace("12840", "99999"))
+    path = tmp_path / "Content [1].csv"
+    shutil.copy(tt / "studio" / "Content.csv", path)
+    posts = read(STUDIO, path).posts
+    assert posts is not None and posts.height == 4
+    assert 12840 in posts["views"].to_list() and 99999 not in posts["views"].to_list()
+
+
+def test_what_duckdb_would_read_as_a_number_but_is_no_count_is_refused(tmp_path: Path) -> None:
+    """DuckDB reads "+5", "1e3", "0x10", "1_000" as numbers: the row-by-row reading
+    refuses them, naming the line, as before the fast path."""
+    link = "https://www.tiktok.com/@museedemo/video/7488000000000000001"
+    for cell in ("+5", "1e3", "0x10", "1_000"):
+        path = tmp_path / "Content.csv"
+        path.write_text(
+            "Video title,Video link,Post time,Video views,Likes,Comments,Shares,Add to Favorites\n"
+            f"ok,{link},2025/03/29 10:00:00,1,1,1,1,1\n"
+            f"x,{link[:-1]}2,2025/03/29 10:00:00,{cell},1,1,1,1\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(
+            FormatError,
+            match=rf"Content\.csv, record line 3: column 'Video views': expected a count, "
+            rf"got '{re.escape(cell)}'",
+        ):
+            read(STUDIO, path)
 
 
 def test_a_row_with_too_many_cells_is_refused_naming_its_line(tt: Path, tmp_path: Path) -> None:
@@ -407,6 +511,203 @@ def test_an_error_response_is_refused_with_tiktoks_code(tt: Path) -> None:
         r"access_token_invalid: The access token is invalid",
     ):
         read(API, tt / "bad" / "video_list_error.json")
+
+
+# -- API for Business: /business/get/ (followers and their ages) ------------------------------
+
+#: tests/fixtures/tiktok/business/business_get.json's audience_ages, read by hand
+BUSINESS_AGES = {
+    "18-24": 0.3861788617886179,
+    "25-34": 0.2926829268292683,
+    "35-44": 0.1463414634146341,
+    "45-54": 0.0894308943089431,
+    "55+": 0.0853658536585366,
+}
+
+
+def test_business_get_gives_followers_and_their_ages(tt: Path, tmp_path: Path) -> None:
+    """As TikTok answers it (the fixture less the engagecore_observed_at a saved response
+    may carry): observed at the file's modification time."""
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    del doc["engagecore_observed_at"]
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    os.utime(path, (MTIME, MTIME))
+    batch = read(BUSINESS, path)
+    assert batch.accounts is not None
+    assert batch.accounts.select("account_id", "handle", "display_name").rows() == [
+        ("museedemo", "museedemo", "Musée Démo")  # "MuseeDemo": a handle is lower case
+    ]
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots.select("observed_at", "followers").rows() == [
+        (utc(2025, 10, 30, 23, 59, 59), 4838),  # metrics[].date is a UTC day: its end
+        (utc(2025, 10, 31, 23, 59, 59), 4845),
+        (datetime.fromtimestamp(MTIME, UTC), 4845),  # followers_count, when saved
+    ]
+    ages = batch.audience_age
+    assert ages is not None
+    assert ages.select("age_band", "age_min", "age_max", "share", "basis").rows() == [
+        (band, lo, hi, BUSINESS_AGES[band], "followers")
+        for band, lo, hi in [
+            ("18-24", 18, 24),
+            ("25-34", 25, 34),
+            ("35-44", 35, 44),
+            ("45-54", 45, 54),
+            ("55+", 55, None),
+        ]
+    ]
+    assert set(ages["observed_at"]) == {datetime.fromtimestamp(MTIME, UTC)}
+    assert batch.posts is None  # no videos in this response
+
+
+def test_each_tiktok_api_response_goes_to_its_importer(tt: Path) -> None:
+    for path, importer in (
+        (tt / "business" / "business_get.json", BUSINESS),
+        (tt / "bad" / "business_get_error.json", BUSINESS),
+        (tt / "api" / "user_info.json", API),
+        (tt / "api" / "video_list_page1.json", API),
+    ):
+        src = Source.open(path)
+        try:
+            claims = {i.name: i.detect(src) for i in (API, BUSINESS)}
+        finally:
+            src.close()
+        assert max(claims, key=lambda k: claims[k]) == importer.name, (path, claims)
+        assert sorted(claims.values())[0] == 0.0, (path, claims)
+
+
+def test_a_business_video_list_page_is_not_taken_for_a_display_api_page(tmp_path: Path) -> None:
+    """/business/video/list/ (API for Business) also has data.videos and create_time, with
+    other fields (item_id, video_views): neither TikTok API importer claims it."""
+    page = {
+        "code": 0,
+        "message": "OK",
+        "request_id": "20251102091500C3D4E5F6A7B8C9D0E1F2",
+        "data": {
+            "videos": [
+                {
+                    "item_id": "7567452112981069079",
+                    "create_time": "1761931150",
+                    "caption": "Nocturne au musée ✨ #museum",
+                    "video_views": 12840,
+                    "likes": 1032,
+                    "comments": 41,
+                    "shares": 17,
+                }
+            ],
+            "cursor": 1761931150000,
+            "has_more": False,
+        },
+    }
+    path = tmp_path / "business_video_list.json"
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    src = Source.open(path)
+    try:
+        assert API.detect(src) == 0.0 and BUSINESS.detect(src) == 0.0
+    finally:
+        src.close()
+
+
+def test_business_get_without_username_needs_the_account(tt: Path, tmp_path: Path) -> None:
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    del doc["data"]["username"], doc["data"]["display_name"]
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FormatError, match=r"business_get\.json: the response names no account"):
+        read(BUSINESS, path)
+    batch = read(BUSINESS, path, account="@MuseeDemo")
+    assert batch.audience_age is not None
+    assert set(batch.audience_age["account_id"]) == {"museedemo"}
+    assert set(batch.audience_age["observed_at"]) == {utc(2025, 11, 2, 9, 0, 12)}
+
+
+def test_business_get_without_demographics_gives_followers_only(tt: Path, tmp_path: Path) -> None:
+    """Under 100 followers TikTok returns no audience_ages: a snapshot, no age rows."""
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    for key in ("audience_ages", "audience_genders", "audience_countries", "metrics"):
+        del doc["data"][key]
+    doc["data"]["followers_count"] = 87
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    batch = read(BUSINESS, path)
+    assert batch.audience_age is None
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [87]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"age": "13-17", "percentage": 0.1},
+            r"business_get\.json, record audience_ages\[5\]: expected an age group among "
+            r"18-24, 25-34, 35-44, 45-54, 55\+, got '13-17'",
+        ),
+        (
+            {"age": "65+", "percentage": 38.6},
+            r"record audience_ages\[5\]: expected an age group",
+        ),
+        (
+            {"age": "55+", "percentage": 38.6},  # a percent, not the documented fraction
+            r"record audience_ages\[5\]: expected a percentage as a fraction between 0 and 1, "
+            r"got 38\.6",
+        ),
+        (
+            {"age": "55+", "percentage": 0.5},
+            r"business_get\.json: expected audience_ages percentages adding up to at most 1, "
+            r"got 1\.5000",
+        ),
+    ],
+)
+def test_bad_audience_ages_are_refused_naming_the_group(
+    tt: Path, tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    doc = json.loads((tt / "business" / "business_get.json").read_text(encoding="utf-8"))
+    doc["data"]["audience_ages"].append(change)
+    path = tmp_path / "business_get.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FormatError, match=message):
+        read(BUSINESS, path)
+
+
+def test_a_business_error_response_is_refused_with_tiktoks_code(tt: Path) -> None:
+    with pytest.raises(
+        FormatError,
+        match=r"business_get_error\.json: the response is an error: code 40105: "
+        r"The access token is invalid",
+    ):
+        read(BUSINESS, tt / "bad" / "business_get_error.json")
+
+
+def test_engage_score_measures_tiktok_young_share_from_business_ages(
+    tt: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Studio's videos (rated by views) and /business/get/'s followers by age: the TikTok row
+    has a measured young share (13-24: TikTok's 18-24 group; the withheld mass, none here)."""
+    db = tmp_path / "s.duckdb"
+    for args in (
+        [str(tt / "business" / "business_get.json")],  # its display name names the museum
+        [str(tt / "studio"), "--timezone", "Europe/Paris"],
+    ):
+        code, _, err = run(["ingest", *args, "--db", str(db)], capsys)
+        assert code == 0, err
+    bad = tt / "bad" / "business_get_error.json"
+    with engagecore.open(db) as eng:
+        before = eng.store.table_digest()
+    code, _, err = run(["ingest", str(bad), "--db", str(db)], capsys)
+    assert code != 0 and "business_get_error.json: the response is an error" in err
+    assert len(err.strip().splitlines()) == 1
+    with engagecore.open(db) as eng:
+        assert eng.store.table_digest() == before  # the refused file changed nothing
+        ages = eng.query("SELECT age_band, share, basis FROM audience_age ORDER BY age_min").rows()
+        score = eng.score().filter(pl.col("network") == "tiktok").to_dicts()
+    assert ages == [(b, s, "followers") for b, s in BUSINESS_AGES.items()]
+    assert len(score) == 1
+    row = score[0]
+    assert (row["museum"], row["posts"], row["rate_basis"]) == ("demo", 4, "views")
+    assert row["young_basis"] == "measured"
+    assert row["young_source"].startswith("owned audience age (followers")
+    assert row["young_share"] == pytest.approx(BUSINESS_AGES["18-24"])
 
 
 # -- engage ingest ----------------------------------------------------------------------------

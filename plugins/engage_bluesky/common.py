@@ -6,10 +6,28 @@ the last part of its web URL ``https://bsky.app/profile/{handle}/post/{rkey}``);
 ``account_id`` is its author's DID (``did:plc:…``), which, unlike the handle, never changes.
 
 Times. ``record.createdAt`` is written by the posting client and may be anything: posts
-imported from another network keep their old dates ("backdated"). A ``createdAt`` before
-Bluesky existed (:data:`LAUNCHED`), or more than a day after the AppView indexed the post, is
-replaced by ``indexedAt`` (when Bluesky first saw the post), which is what the adoption
-timeline must count.
+imported from another network keep their old dates ("backdated"), a device with a wrong clock
+dates its posts ahead. The feed (``getAuthorFeed``) and the repository export (CAR) must give
+one post the same ``posted_at`` (the store keeps the first it is given: two rules would leave it
+to the order of the imports), so the rule uses what both hold, the record and its key
+(:func:`when_posted`):
+
+1. ``createdAt``, when it lies after Bluesky's launch (:data:`LAUNCHED`) and no more than a
+   day after the time the record key encodes;
+2. otherwise the time the record key encodes: a post's key is a TID (:func:`tid_time`), the
+   time its record was written, to the microsecond (a backdated import appeared on Bluesky
+   then, which is what the adoption timeline must count);
+3. a key that dates nothing after the launch (not a TID, or one minted from the old date):
+   the feed falls back on ``indexedAt`` (when Bluesky first saw the post), which the CAR
+   lacks; the CAR refuses such a post (module ``repo``).
+
+A repost by the account is dated by its own record key likewise (the repost's TID, the time
+it was reposted, never the original post's): the feed gives the key in ``reason.uri`` (since
+late 2024), the CAR is the record. An older feed page without ``reason.uri`` dates it by
+``reason.indexedAt`` (the same moment, to a second or so). Both importers name a repost
+``repost:{author did}/{post rkey}`` after the post it reposts (an account reposts a post once:
+the network refuses a second repost of the same post), so that a feed page of either age and
+the CAR store it as one row.
 
 Hashtags and mentions come from the record's ``facets`` (rich-text annotations whose
 ``index`` is a range of **UTF-8 byte** offsets into the text) and ``tags`` (tags given
@@ -97,15 +115,51 @@ def parse_time(value: Any, where: str, record: str, what: str) -> datetime:
     raise FormatError(where, f"expected {what} as an ISO 8601 date-time, got {value!r}", record)
 
 
-def posted_at(created: datetime, indexed: datetime | None) -> datetime:
-    """When the post appeared on Bluesky: ``createdAt``, unless it is backdated before the
-    network existed or lies more than a day after ``indexedAt`` (module docstring)."""
-    if indexed is None:
-        return created
-    launched = datetime(LAUNCHED.year, LAUNCHED.month, LAUNCHED.day, tzinfo=UTC)
-    if created < launched or created > indexed + timedelta(days=1):
-        return indexed
-    return created
+#: TID characters (base32, sortable), most significant first.
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+#: How far ``createdAt`` may lie after the record's own time (a client's clock ahead).
+CLOCK_SLACK = timedelta(days=1)
+
+
+def launched_at() -> datetime:
+    """Bluesky's launch (:data:`LAUNCHED`) as a UTC time."""
+    return datetime(LAUNCHED.year, LAUNCHED.month, LAUNCHED.day, tzinfo=UTC)
+
+
+def tid_time(rkey: str) -> datetime | None:
+    """The time a TID record key encodes (microseconds since 1970, then a clock id), or None
+    when the key is not a TID."""
+    if len(rkey) != 13 or any(c not in _TID_ALPHABET for c in rkey):
+        return None
+    n = 0
+    for c in rkey:
+        n = n * 32 + _TID_ALPHABET.index(c)
+    if n >> 63:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=n >> 10)
+
+
+def key_time(rkey: str) -> datetime | None:
+    """When a record was written, from its key: its TID time, if it lies after the launch."""
+    written = tid_time(rkey)
+    return written if written is not None and written >= launched_at() else None
+
+
+def when_posted(created: datetime, rkey: str, indexed: datetime | None = None) -> datetime | None:
+    """A post's ``posted_at`` by the rule of the module docstring: ``createdAt`` unless it
+    is before the launch or more than a day after the key's time, then the key's time; a key
+    that dates nothing: ``indexedAt`` (the feed), else None (the CAR cannot date the post)."""
+    written = key_time(rkey)
+    if written is not None:
+        return written if created < launched_at() or created > written + CLOCK_SLACK else created
+    if indexed is not None:
+        return indexed if created < launched_at() or created > indexed + CLOCK_SLACK else created
+    return created if created >= launched_at() else None
+
+
+def repost_id(post_did: str, post_rkey: str) -> str:
+    """The ``post_id`` of a repost row: after the post it reposts (module docstring)."""
+    return f"repost:{post_did}/{post_rkey}"
 
 
 def web_url(handle: str | None, did: str, rkey: str) -> str:

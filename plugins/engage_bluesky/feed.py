@@ -11,11 +11,16 @@ member is such a file (the pages of a cursor walk).
   is NULL, never 0).
 * An item with a ``#reasonRepost`` is a repost **by** the account (``reason.by``) of another
   account's post. It is stored as one row of the reposting account, ``is_own`` false: its
-  ``post_id`` is the repost record's key (``reason.uri``, given by the AppView since late
-  2024; older pages lack it, and the id is then ``repost:{author did}/{post rkey}``), its time
-  ``reason.indexedAt``, its text, kind, hashtags and URL the reposted post's, its counts NULL
-  (they are the original's, not the museum's). The reposted post and its author are not
-  stored: they are not the museum's.
+  ``post_id`` is ``repost:{author did}/{post rkey}`` (after the reposted post, as the
+  ``bluesky-repo`` importer names it), its time the repost's (the time its record key
+  encodes, the key given in ``reason.uri`` since late 2024; ``reason.indexedAt`` on older
+  pages), its text, kind, hashtags and URL the reposted post's, its counts NULL (they are
+  the original's, not the museum's). The reposted post and its author are not stored: they
+  are not the museum's.
+* A post's time is ``createdAt`` unless it is backdated before Bluesky existed or more than
+  a day after its record key's time, then the key's time (``indexedAt`` when the key dates
+  nothing): the rule both importers share, so that the feed and the CAR agree (module
+  ``common``).
 * The ``reply`` context (parent and root posts, often of other accounts) is not read.
 
 A page whose items come from more than one account (``getTimeline``, a custom feed) is
@@ -53,20 +58,23 @@ from engagecore.plugin import (
 )
 
 from .common import (
+    LAUNCHED,
     NETWORK,
     POST,
     REASON_PIN,
     REASON_REPOST,
     REPOST,
     embed_kind,
+    key_time,
     language,
     load,
     parse_time,
-    posted_at,
     record_text,
+    repost_id,
     split_uri,
     tags_and_mentions,
     web_url,
+    when_posted,
 )
 
 #: postView count → model column.
@@ -146,12 +154,20 @@ def _content(post: dict[str, Any], where: str, record: str) -> dict[str, Any]:
     created = parse_time(rec.get("createdAt"), where, record, "record.createdAt")
     indexed = post.get("indexedAt")
     indexed_at = parse_time(indexed, where, record, "indexedAt") if indexed else None
+    when = when_posted(created, rkey, indexed_at)
+    if when is None:
+        raise FormatError(
+            where,
+            f"expected record.createdAt after Bluesky's launch ({LAUNCHED}) or an indexedAt, "
+            f"got {rec.get('createdAt')!r}",
+            record,
+        )
     tags, mentioned = tags_and_mentions(text, rec.get("facets"), rec.get("tags"), where, record)
     handle = text_at(author.get("handle"), "author.handle", where, record)
     return {
         "did": did,
         "rkey": rkey,
-        "posted_at": posted_at(created, indexed_at),
+        "posted_at": when,
         "kind": embed_kind(post.get("embed") or rec.get("embed")),
         "text": text or None,
         "language": language(rec),
@@ -186,6 +202,7 @@ def _read_item(item: Any, where: str, record: str, seen: datetime, out: _Collect
             raise FormatError(where, "expected reason.by, the reposting account", record)
         actor = out.add_account(by, where, record)
         repost_uri = reason.get("uri")
+        written = None
         if repost_uri is not None:
             did, collection, rkey = split_uri(repost_uri, where, record)
             if collection != REPOST or did != actor:
@@ -194,13 +211,12 @@ def _read_item(item: Any, where: str, record: str, seen: datetime, out: _Collect
                     f"expected reason.uri to be a repost by {actor}, got {repost_uri!r}",
                     record,
                 )
-            post_id = rkey
-        else:
-            post_id = f"repost:{content['did']}/{content['rkey']}"
+            written = key_time(rkey)
         row.update(
-            post_id=post_id,
+            post_id=repost_id(content["did"], content["rkey"]),
             account_id=actor,
-            posted_at=parse_time(reason.get("indexedAt"), where, record, "reason.indexedAt"),
+            posted_at=written
+            or parse_time(reason.get("indexedAt"), where, record, "reason.indexedAt"),
             is_own=False,
         )
     elif reason_type in (None, REASON_PIN):

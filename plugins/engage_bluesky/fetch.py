@@ -23,7 +23,7 @@ from typing import Any
 
 from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
 
-from .common import REASON_REPOST, posted_at
+from .common import REASON_REPOST, key_time, when_posted
 
 API = "https://public.api.bsky.app"
 PROFILE = API + "/xrpc/app.bsky.actor.getProfile"
@@ -56,19 +56,25 @@ def _is_repost(item: Any) -> bool:
 
 def item_time(item: Any) -> datetime | None:
     """When a feed item entered the account's feed, as the ``bluesky-feed`` importer stores
-    it: a repost's ``reason.indexedAt``, a post's ``createdAt`` (``indexedAt`` when that is
-    backdated or in the future: :func:`~engage_bluesky.common.posted_at`)."""
+    it: a repost's time (its record key's, else ``reason.indexedAt``), a post's by the rule of
+    :func:`~engage_bluesky.common.when_posted`."""
     if not isinstance(item, dict):
         return None
     if _is_repost(item):
-        return api_time(item["reason"].get("indexedAt"))
+        uri = item["reason"].get("uri")
+        written = key_time(uri.rpartition("/")[2]) if isinstance(uri, str) else None
+        return written or api_time(item["reason"].get("indexedAt"))
     post = item.get("post")
     if not isinstance(post, dict):
         return None
     record = post.get("record")
     created = api_time(record.get("createdAt")) if isinstance(record, dict) else None
     indexed = api_time(post.get("indexedAt"))
-    return posted_at(created, indexed) if created is not None else indexed
+    uri = post.get("uri")
+    rkey = uri.rpartition("/")[2] if isinstance(uri, str) else ""
+    if created is None:
+        return indexed
+    return when_posted(created, rkey, indexed) or indexed
 
 
 class BlueskyFetcher(Fetcher):

@@ -10,15 +10,19 @@ codec of the AT Protocol Python SDK's author).
 
 What it gives: every ``app.bsky.feed.post`` record as an own post (text, time, kind,
 language, hashtags and mentions from facets and tags, as the feed importer reads them) and
-every ``app.bsky.feed.repost`` as a not-own row (its key the repost record's, as in the feed
-importer, no text: the reposted post is not in the repository). **No counts**: a repository
+every ``app.bsky.feed.repost`` as a not-own row (named ``repost:{author did}/{post rkey}``
+after the post it reposts, as the feed importer names it; no text: the reposted post is not
+in the repository). **No counts**: a repository
 holds what the account wrote, not what others did (likes, reposts, replies of others live in
 their repositories): every count is NULL. The account is the commit's DID with the display
 name of its ``app.bsky.actor.profile`` record; the handle is not in the repository: an
 ``--account`` handle names it. ``observed_at`` is the file's modification time.
 
-A ``createdAt`` before Bluesky existed (a backdated import) is replaced by the time in the
-record key when the key is a TID (the time its record was written, to the microsecond).
+Times follow the rule the feed importer shares (module ``common``): ``createdAt``, unless it
+is before Bluesky existed (a backdated import) or more than a day after the time the record
+key encodes (a TID: when the record was written, to the microsecond), then the key's time.
+A post or repost dated before Bluesky existed under a key that dates nothing after it cannot
+be dated from a repository (the feed dates it by ``indexedAt``): refused.
 
 A file on disk larger than :data:`STREAM_OVER` bytes is not held in memory: its blocks are
 read one at a time (each checked against its CID and decoded, as ever), only where each lies
@@ -32,7 +36,7 @@ import hashlib
 import importlib
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from engagecore.plugin import (
@@ -56,18 +60,23 @@ from .common import (
     POST,
     REPOST,
     embed_kind,
+    key_time,
     language,
     parse_time,
     record_text,
+    repost_id,
     split_uri,
     tags_and_mentions,
+    tid_time,
     web_url,
+    when_posted,
 )
+
+__all__ = ["BlueskyRepoImporter", "tid_time"]
 
 PROFILE = "app.bsky.actor.profile"
 _DAG_CBOR = 0x71
 _SHA256 = 0x12
-_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 #: The CAR v1 header, as DAG-CBOR writes it: a two-entry map with "roots" first.
 _HEADER_START = b"\xa2eroots"
 #: A repository file larger than this (bytes) is read block by block, not held in memory.
@@ -260,33 +269,20 @@ def _codec() -> Any:
         ) from None
 
 
-def tid_time(rkey: str) -> datetime | None:
-    """The time a TID record key encodes (microseconds since 1970, then a clock id), or None
-    when the key is not a TID."""
-    if len(rkey) != 13 or any(c not in _TID_ALPHABET for c in rkey):
-        return None
-    n = 0
-    for c in rkey:
-        n = n * 32 + _TID_ALPHABET.index(c)
-    if n >> 63:
-        return None
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=n >> 10)
-
-
 def _when(value: Any, rkey: str, where: str, record: str) -> datetime:
+    """A record's ``posted_at`` by the rule the feed importer shares
+    (:func:`~engage_bluesky.common.when_posted`); a record dated before Bluesky existed whose
+    key dates nothing after it cannot be dated from a repository: refused."""
     created = parse_time(value, where, record, "createdAt")
-    launched = datetime(LAUNCHED.year, LAUNCHED.month, LAUNCHED.day, tzinfo=UTC)
-    if created >= launched:
-        return created
-    written = tid_time(rkey)
-    if written is None or written < launched:
+    when = when_posted(created, rkey)
+    if when is None:
         raise FormatError(
             where,
             f"expected createdAt after Bluesky's launch ({LAUNCHED}), got {value!r}, and the "
             "record key is no TID to date it by",
             record,
         )
-    return written
+    return when
 
 
 class _Tree:
@@ -455,6 +451,9 @@ class BlueskyRepoImporter(Importer):
             uri = subject.get("uri") if isinstance(subject, dict) else None
             author, _, post_rkey = split_uri(uri, where, key)
             row.update(
+                post_id=repost_id(author, post_rkey),
+                # the repost's key's time first, as the feed (which lacks its createdAt) has it
+                posted_at=key_time(rkey) or row["posted_at"],
                 is_own=False,
                 kind="other",
                 url=web_url(None, author, post_rkey),

@@ -1,5 +1,5 @@
 """TikTok network plugin: TikTok Studio analytics exports (CSV, XLSX), the "Download your
-data" JSON and API v2 responses."""
+data" JSON, API v2 responses and the API for Business account endpoint (followers by age)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from engagecore.plugin import (
 )
 
 from .api import TikTokApiImporter
+from .business import TikTokBusinessImporter
 from .demo import TikTokDemoWriter
 from .export import TikTokExportImporter
 from .studio import TikTokStudioImporter
@@ -124,6 +125,7 @@ def register_importers(register: Callable[[Importer], None]) -> None:
     register(TikTokStudioImporter())
     register(TikTokExportImporter())
     register(TikTokApiImporter())
+    register(TikTokBusinessImporter())
 
 
 @hookimpl

@@ -62,6 +62,11 @@ MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 def _score(head: bytes) -> float:
     head = _WHITESPACE.sub(b"", head)
+    if b'"request_id":' in head and b'"code":' in head and b'"error":{' not in head:
+        # the API for Business's envelope ({"code", "message", "request_id", "data"}): its
+        # /business/video/list/ pages also hold data.videos, with other fields (item_id,
+        # video_views…): not these responses
+        return 0.0
     if b'"data":{"videos":[' in head and (b'"create_time"' in head or b'"videos":[]' in head):
         return 0.9
     if b'"data":{"user":{' in head and (b'"follower_count"' in head or b'"open_id"' in head):

@@ -21,6 +21,9 @@ account is walked into, each subfolder one import):
 The same tables exported as XLSX (the first sheet, its first row the header) are read with
 openpyxl: a number cell is a count, a date cell is the local time it shows.
 
+A Content CSV on disk is parsed and checked by DuckDB's CSV reader in one query; the cells
+not in Studio's own spelling are read row by row (see :meth:`_Tables._content_duckdb`).
+
 ``--``, ``NAN`` and empty cells are "not available": NULL, never 0. The Followers and
 Overview tables name no account: it comes from a Content table beside them, else from
 ``--account``.
@@ -31,8 +34,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from engagecore import plugin
@@ -156,6 +161,87 @@ def _cell(value: object) -> str:
     if isinstance(value, date):
         return value.strftime("%Y/%m/%d")
     return str(value)
+
+
+def _header_of(head: bytes) -> list[str] | None:
+    """A CSV's header from its first bytes, or None when its first line does not end in
+    them."""
+    text = head.decode("utf-8", "ignore").lstrip("\ufeff")
+    line, newline, _ = text.partition("\n")
+    if not newline:
+        return None
+    try:
+        return next(csv.reader(io.StringIO(line.rstrip("\r"))), None)
+    except csv.Error:
+        return None
+
+
+#: The one spelling of a link the fast path reads (the others go row by row).
+_LINK_PREFIX = "https://www.tiktok.com/@"
+_FAST_LINK = r"https://www\.tiktok\.com/@[A-Za-z0-9._]{1,64}/video/[0-9]{6,25}"
+
+
+def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
+    """A Content CSV read and parsed by DuckDB in one query (see
+    :meth:`_Tables._content_duckdb`): per non-blank row, in file order, the title, the
+    parsed columns of :data:`_FAST_COLUMNS` (but ``_row``; the time ``_local``, naive), and
+    ``_bad`` with the row's raw cells ``_raw0``… when a cell is not in Studio's own spelling.
+    Raises ``duckdb.Error`` on a file its strict reader refuses."""
+    at = [header.index(h) for h in CONTENT]
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    names = ["t", "l", "p", *(f"n{i}" for i in range(len(METRICS)))]
+    cells = ", ".join(f"coalesce(c{i}, '') AS {n}" for i, n in zip(at, names, strict=True))
+    # "not available" as Studio and spreadsheets write it (others go row by row)
+    spellings = sorted({v for n in _NOT_AVAILABLE for v in (n, n.upper(), n.capitalize())})
+    na = ", ".join(f"'{v}'" for v in spellings)
+    counts = [f"TRY_CAST(n{i} AS BIGINT)" for i in range(len(METRICS))]
+    # DuckDB also reads "+12", "1e3", "0x10", "1_000" as numbers: only the digits a
+    # number is written as pass (the other spellings go row by row, which refuses those)
+    good = " AND ".join(
+        [
+            f"regexp_full_match(l, '{_FAST_LINK}')",
+            "_local IS NOT NULL",
+            *(
+                f"CASE WHEN v{i} IS NULL THEN n{i} IN ({na}) ELSE CAST(v{i} AS VARCHAR) = n{i} END"
+                for i in range(len(METRICS))
+            ),
+        ]
+    )
+    fields = ", ".join(
+        [
+            't AS "Video title"',
+            "CASE WHEN NOT _bad THEN lower(handle) END AS account_id",
+            "CASE WHEN NOT _bad THEN vid END AS post_id",
+            "CASE WHEN NOT _bad THEN _local END AS _local",
+            *(
+                f"CASE WHEN NOT _bad THEN v{i} END AS {field}"
+                for i, field in enumerate(METRICS.values())
+            ),
+            "_bad",
+            "contains(t, chr(0)) AS _nul",
+            *(f"CASE WHEN _bad THEN {n} END AS _raw{i}" for i, n in enumerate(names)),
+        ]
+    )
+    file = str(path).replace("'", "''")
+    query = f"""
+        WITH raw AS (
+            SELECT {cells} FROM read_csv('{file}', columns = {{{columns}}}, header = true,
+                delim = ',', quote = '"', escape = '"', strict_mode = true,
+                null_padding = false, auto_detect = false)
+        ), parsed AS (
+            SELECT *,
+                split_part(substr(l, {len(_LINK_PREFIX) + 1}), '/video/', 1) AS handle,
+                split_part(substr(l, {len(_LINK_PREFIX) + 1}), '/video/', 2) AS vid,
+                try_strptime(p, '{_TIME_FORMATS[0]}') AS _local,
+                {", ".join(f"{c} AS v{i}" for i, c in enumerate(counts))}
+            FROM raw
+            WHERE {" OR ".join(f"{n} <> ''" for n in names)}
+        )
+        SELECT {fields} FROM (SELECT *, NOT ({good}) AS _bad FROM parsed)
+    """
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        return con.sql(query).pl()
 
 
 #: The member name of a workbook opened on its own (an XLSX file is a zip: its Source lists
@@ -310,6 +396,109 @@ class _Tables:
         return post
 
     def _content_csv(self, name: str) -> None:
+        """The Content table of a CSV: parsed and checked by DuckDB's CSV reader in one
+        pass when the file is on disk (:meth:`_content_duckdb`), else (a zip member, or a
+        file DuckDB refuses) by polars then row by row (:meth:`_content_polars`), which names
+        the line of what is wrong."""
+        if self._content_duckdb(name):
+            return
+        self._content_polars(name)
+
+    def _content_duckdb(self, name: str) -> bool:
+        """The fast path: DuckDB's ``read_csv`` (strict: a row of another width or an
+        unclosed quote is an error, then the file is read again by :meth:`_content_polars`
+        to name it) parses every cell in the one query that reads the file; only the cells
+        in Studio's own spelling pass (``https://www.tiktok.com/@handle/video/ID``,
+        ``2025/10/31 18:19:10``, a count written as its digits, ``--``/``NAN``/empty); a row
+        with any other cell goes row by row (:meth:`_post`), which reads the other
+        spellings or refuses the row naming its line. False when the file is not on disk or
+        DuckDB refuses it."""
+        path = self.source.local_path(name)
+        header = _header_of(self.source.head(name, 4096))
+        if path is None or header is None or table_kind(header) != "content":
+            return False
+        path = path.absolute()
+        if any(c in str(path) for c in "*?[]{}"):
+            return False  # DuckDB would read the name as a glob pattern
+        where = _display(self.source, name)
+        try:
+            df = _duckdb_content(path, [h.strip() for h in header])
+        except duckdb.Error:
+            return False
+        if df["_nul"].any():
+            return False  # refused by the reading that names the line
+        # Rows DuckDB left aside whose every cell is blank (spaces, tabs) are no records.
+        raw = [f"_raw{i}" for i in range(len(CONTENT))]
+        if df["_bad"].any():
+            blank = pl.all_horizontal(
+                [pl.col(c).fill_null("").str.strip_chars() == "" for c in raw]
+            )
+            df = df.filter(~(pl.col("_bad") & blank))
+        df = df.with_row_index("_row")
+        local = pl.col("_local")
+        df = df.with_columns(
+            posted_at=local.dt.replace_time_zone(
+                self.zone.key, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
+        )
+        seen = modified_at(self.source, name)
+        redo = df.filter(pl.col("_bad") | pl.col("posted_at").is_null())
+        if redo.height:
+            fixed = []
+            lines: list[str] | None = None
+            for r in redo.iter_rows(named=True):
+                if not r["_bad"]:
+                    # a local time the clocks skipped: read as the row-by-row reading does
+                    r["posted_at"] = local_time(
+                        r["_local"].strftime(_TIME_FORMATS[0]),
+                        self.zone,
+                        where,
+                        f"row {r['_row'] + 1}",
+                        "Post time",
+                    )
+                    fixed.append({k: r[k] for k in _FAST_COLUMNS})
+                    continue
+                values = [r[c] or "" for c in raw]
+                try:
+                    post = self._post(where, f"row {r['_row'] + 1}", values, seen)
+                except FormatError:
+                    lines = lines or _csv_lines(self.source.read_text(name))
+                    post = self._post(where, lines[r["_row"]], values, seen)  # raises again
+                fixed.append({"_row": r["_row"], "Video title": r["Video title"], **post})
+            redone = pl.DataFrame(
+                [{k: p[k] for k in _FAST_COLUMNS} for p in fixed],
+                schema={k: df.schema[k] for k in _FAST_COLUMNS},
+            )
+            df = pl.concat(
+                [
+                    df.filter(~pl.col("_row").is_in(redone["_row"].implode())).select(
+                        _FAST_COLUMNS
+                    ),
+                    redone,
+                ]
+            ).sort("_row")
+        else:
+            df = df.select(_FAST_COLUMNS)
+        self._add_content(df, where, seen)
+        return True
+
+    def _add_content(self, df: pl.DataFrame, where: str, seen: datetime) -> None:
+        """Keep a Content table's posts (columns :data:`_FAST_COLUMNS`, in file order)."""
+        for handle in df["account_id"].unique(maintain_order=True).to_list():
+            self.handles.setdefault(handle, where)
+        title = pl.col("Video title")
+        self.posts_frames.append(
+            df.with_columns(
+                network=pl.lit(NETWORK_NAME),
+                kind=pl.lit("video"),
+                is_own=pl.lit(True),
+                text=pl.when(title.str.strip_chars() == "").then(None).otherwise(title),
+                url=pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id"),
+                observed_at=pl.lit(seen, dtype=pl.Datetime("us", "UTC")),
+            ).drop("Video title", "_row")
+        )
+
+    def _content_polars(self, name: str) -> None:
         """The Content table of a CSV, read by polars' CSV reader and parsed column by
         column (1M videos: seconds, not minutes); a cell that does not parse is looked at
         again row by row, to refuse it naming its line as the row-by-row reading would."""
@@ -393,19 +582,7 @@ class _Tables:
             ).sort("_row")
         else:
             df = df.select(_FAST_COLUMNS)
-        for handle in df["account_id"].unique(maintain_order=True).to_list():
-            self.handles.setdefault(handle, where)
-        title = pl.col("Video title")
-        self.posts_frames.append(
-            df.with_columns(
-                network=pl.lit(NETWORK_NAME),
-                kind=pl.lit("video"),
-                is_own=pl.lit(True),
-                text=pl.when(title.str.strip_chars() == "").then(None).otherwise(title),
-                url=pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id"),
-                observed_at=pl.lit(seen, dtype=pl.Datetime("us", "UTC")),
-            ).drop("Video title", "_row")
-        )
+        self._add_content(df, where, seen)
 
     def followers(self, name: str) -> None:
         where, header, rows = self.rows(name)
@@ -488,17 +665,16 @@ class TikTokStudioImporter(Importer):
                 tables.rows(name)  # checked whole, nothing stored
                 tables.overviews += 1
         account = tables.account()
+        posts = pl.concat(
+            [plugin.frame("posts", f) for f in tables.posts_frames] or [plugin.frame("posts", [])]
+        )
+        if posts["post_id"].n_unique() < posts.height:  # a video listed twice: the last
+            posts = posts.unique("post_id", keep="last", maintain_order=True)
         posts = plugin.frame(
             "posts",
-            pl.concat(
-                [plugin.frame("posts", f) for f in tables.posts_frames]
-                or [plugin.frame("posts", [])]
-            )
-            .unique("post_id", keep="last", maintain_order=True)  # a video listed twice: the last
-            .with_columns(
+            posts.with_columns(
                 hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
-            )
-            .sort("posted_at", "post_id"),
+            ).sort("posted_at", "post_id"),
         )
         batch = Batch(
             accounts=plugin.frame(

@@ -205,7 +205,7 @@ def test_fetch_links_then_follows_the_cursor_and_the_importers_store_it(
     assert _q(env, "SELECT followers FROM follower_snapshots") == [(4812,)]
     # a repost by the museum: stored as its row, not its own, without the original's counts
     assert _q(env, "SELECT post_id, likes, is_own FROM posts WHERE NOT is_own") == [
-        ("3rp0000003", None, False)
+        ("repost:did:plc:7xkqv3mzl2ylf5wq4onhbrrd/3lb0000003", None, False)
     ]
     assert _q(env, "SELECT likes, shares, comments, quotes, saves, posted_at FROM posts "
                    "WHERE post_id = '3lb0000000'") == [
