@@ -343,7 +343,10 @@ class Store:
                                   WHERE {same_post} AND q.observed_at = p.observed_at)
                 """
             )
-            if self.fetchall("SELECT count(*) > 0 FROM posts")[0][0]:
+            # only when some of these posts are stored already (a join read, not written:
+            # the updates rewrite what they scan, each of a run's batches of new posts again)
+            stored = f"SELECT 1 FROM _posts p JOIN posts q ON {same_post} LIMIT 1"
+            if self.fetchall(stored):
                 self.con.execute(
                     f"""
                     UPDATE posts SET

@@ -321,7 +321,23 @@ def test_bluesky_repo_a_large_repository_is_read_block_by_block(
     whole = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
     assert whole["posts"].height >= 4
     streamed(repo)
-    got = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(repo, "PART_ROWS", 2)
+    try:
+        # handed over in parts of 2 posts, made as the tree is walked: the account (its
+        # name read from the profile record) is known once the parts are consumed
+        source = Source.open(path)
+        batch = importer.read(source, ReadContext(options={"account": "x.bsky.social"}))
+        source.close()
+        assert batch.posts is None and batch.accounts is None and batch.post_parts is not None
+        parts = list(batch.post_parts)
+        assert [p.height for p in parts[:-1]] == [2] * (len(parts) - 1) and len(parts) >= 2
+        assert batch.accounts is not None and batch.accounts["display_name"].item()
+        got = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    finally:
+        monkeypatch.undo()
+    # in the tree's key order (the ingest does not need them sorted): the same rows
+    got["posts"] = got["posts"].sort("posted_at", "post_id")
     assert_same(whole, got)
     path.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(FormatError) as err:
