@@ -78,45 +78,49 @@ def test_a_repository_written_part_by_part_is_stored_as_one_read_whole(
     monkeypatch.setattr(repo, "STREAM_OVER", 0)
     monkeypatch.setattr(repo, "PART_ROWS", 2)
     monkeypatch.setattr(ingest, "PART_ROWS", 3)
-    writes: list[int] = []
-    original = ingest._Pending.flush
+    staged: list[int] = []
+    original = ingest._stage_parts
 
-    def flush(self: ingest._Pending, store: Any) -> None:
-        writes.append(sum(df.height for f in self.tables.get("posts", []) for df in [f]))
-        original(self, store)
+    def stage(*args: Any) -> Any:
+        out = original(*args)
+        staged.extend(pl.read_parquet(f).height for f in out.files)
+        assert all(f.parent.parent == out.folder.parent for f in out.files)
+        return out
 
-    monkeypatch.setattr(ingest._Pending, "flush", flush)
+    monkeypatch.setattr(ingest, "_stage_parts", stage)
     parts = tmp_path / "parts.duckdb"
     with engagecore.open(parts) as eng:
         report = ingest.run(eng.store, [car], account=HANDLE, now=NOW)
     assert report.units[0].posts == 5
-    # parts of 2 posts, written as soon as 3 are held (4, then the last 1), then the rest
-    assert writes[:2] == [4, 1]
+    # parts of 2 posts, validated and staged as soon as 3 are held (4, then the last 1)
+    assert staged == [4, 1]
+    assert not list(tmp_path.rglob("*.parquet"))  # the staging files removed
     assert _store(parts) == expected  # account keys set after the account row was written
 
 
 def test_a_bad_value_in_a_later_part_leaves_the_store_unchanged(
     tmp_path: Path, car: Path, in_parts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "PART_ROWS", 1)  # every part written before the next is read
+    monkeypatch.setattr(ingest, "PART_ROWS", 1)  # every part validated before the next
     db = tmp_path / "s.duckdb"
+    checked: list[int] = []
+    original = ingest._validated
+
+    def validated(batch: Batch, *args: Any) -> Any:
+        checked.append(batch.posts.height if batch.posts is not None else 0)
+        return original(batch, *args)
+
+    monkeypatch.setattr(ingest, "_validated", validated)
     with engagecore.open(db) as eng:
         before = eng.store.table_digest()
-        written: list[int] = []
-        original = eng.store.write_posts
-
-        def write_posts(df: pl.DataFrame) -> None:
-            written.append(df.height)
-            original(df)
-
-        monkeypatch.setattr(eng.store, "write_posts", write_posts)
         # "now" at the start of 2025: the repository's 2025 posts (its later parts) lie ahead
         with pytest.raises(FormatError) as err:
             ingest.run(eng.store, [car], account=HANDLE, now=datetime(2025, 1, 1, tzinfo=UTC))
         message = str(err.value)
         assert "repo.car" in message and "posted_at" in message and "\n" not in message
-        assert written  # parts were written before the bad one was read
+        assert checked[:2] == [2, 2]  # a part was accepted before the bad one was read
         assert eng.store.table_digest() == before
+    assert not list(tmp_path.rglob("*.parquet"))
 
 
 def test_a_repository_already_imported_is_skipped_and_its_reading_stopped(
@@ -149,3 +153,60 @@ def test_batch_frames_gather_the_parts_after_the_posts() -> None:
     assert batch.rows() == 3 and batch.post_parts is None
     assert batch.frames()["posts"]["post_id"].to_list() == ["a", "b", "c"]
     assert Batch(post_parts=iter([])).frames() == {}
+
+
+def _posts(rows: list[tuple[str, int, int | None]]) -> pl.DataFrame:
+    from engagecore.textutil import frame
+
+    return frame(
+        "posts",
+        [
+            {
+                "network": "bluesky",
+                "post_id": pid,
+                "account_id": "did:plc:a",
+                "posted_at": datetime(2024, 5, 1, tzinfo=UTC),
+                "kind": "text",
+                "is_own": True,
+                "text": f"post {pid}",
+                "observed_at": datetime(2024, 6, day, tzinfo=UTC),
+                "likes": likes,
+                "hashtags": [],
+                "mentions": [],
+            }
+            for pid, day, likes in rows
+        ],
+    ).with_columns(pl.lit(7, dtype=pl.Int64).alias("import_id"))
+
+
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_posts_staged_in_files_are_stored_as_the_same_frame_would_be(
+    tmp_path: Path, duplicated: bool
+) -> None:
+    """Onto posts already stored (newer and older readings), with a post twice in the
+    staged files or not: the same tables as :meth:`Store.write_posts` of their frame."""
+    first = _posts([("a", 10, 5), ("b", 10, None), ("c", 10, 9)])
+    later = [("a", 12, 6), ("b", 8, 3), ("d", 12, 1)] + ([("d", 13, 2)] if duplicated else [])
+    files = []
+    for i, rows in enumerate((later[:2], later[2:])):
+        files.append(tmp_path / f"part-{i}.parquet")
+        _posts(rows).write_parquet(files[-1])
+    tables = []
+    for how in ("frame", "files"):
+        with engagecore.open(tmp_path / f"{how}.duckdb") as eng:
+            eng.store.write_posts(first)
+            if how == "frame":
+                eng.store.write_posts(_posts(later))
+            else:
+                eng.store.write_posts_files(files)
+            tables.append(
+                (
+                    eng.store.frame("SELECT * FROM posts ORDER BY post_id").to_dicts(),
+                    eng.store.frame(
+                        "SELECT * FROM post_observations ORDER BY post_id, observed_at"
+                    ).to_dicts(),
+                )
+            )
+    assert tables[0] == tables[1]
+    posts = {r["post_id"]: r for r in tables[1][0]}
+    assert posts["a"]["likes"] == 6 and posts["b"]["likes"] == 3 and len(posts) == 4

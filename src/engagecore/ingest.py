@@ -450,49 +450,65 @@ class _Pending:
         self.rows = 0
 
 
-#: posts handed over in parts (``Batch.post_parts``) are validated and written in batches of
-#: about this many rows: one batch is held at a time, never the whole table
+#: posts handed over in parts (``Batch.post_parts``) are validated in batches of about this
+#: many rows: one batch is held at a time, never the whole table
 PART_ROWS = 20_000
 
 
 @dataclass
 class _Streamed:
-    """What the posts parts of a unit were: how many rows, and their (network, account_id)."""
+    """Posts handed over in parts: how many rows, their (network, account_id), and the
+    Parquet files they were staged in (validated, with their ``import_id``)."""
 
     rows: int
     keys: pl.DataFrame
+    files: list[Path]
+    folder: Path
+
+    def write(self, store: Store) -> None:
+        """The staged posts into the store, in one statement each (see
+        :meth:`Store.write_posts_files`); the staging files removed."""
+        import shutil
+
+        try:
+            store.write_posts_files(self.files)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _write_parts(
-    store: Store,
-    batch: Batch,
-    imp: Importer,
-    label: str,
-    ctx: ReadContext,
-    import_id: int,
-    pending: _Pending,
+def _stage_parts(
+    batch: Batch, imp: Importer, label: str, ctx: ReadContext, import_id: int
 ) -> _Streamed:
     """Consume ``batch.post_parts``: each batch of about :data:`PART_ROWS` rows validated
-    and written as it comes (the import's other frames are written after them; the posts'
-    ``account_key`` is set when the run refreshes the accounts it touched)."""
+    as it comes and staged as a Parquet file in the run's temporary folder (the store gets
+    them in one large append once the unit's accounts are known: many small appends to one
+    transaction would stay in DuckDB's memory until it commits)."""
+    import tempfile
+
     parts, batch.post_parts = batch.post_parts, None
     assert parts is not None
+    if ctx.scratch is not None:
+        ctx.scratch.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="posts-parts-", dir=ctx.scratch))
+    staged = _Streamed(
+        0, pl.DataFrame(schema={"network": pl.Utf8, "account_id": pl.Utf8}), [], folder
+    )
     held: list[pl.DataFrame] = []
-    count = 0
     keys: list[pl.DataFrame] = []
 
-    def write() -> None:
-        nonlocal count
+    def stage() -> None:
         if not held:
             return
         df = pl.concat(held, how="vertical_relaxed") if len(held) > 1 else held[0]
         held.clear()
         df = _validated(_only("posts", df), imp, label, ctx.now)["posts"]
         keys.append(df.select("network", "account_id").unique())
-        count += df.height
-        pending.add("posts", df, import_id)
-        del df
-        pending.flush(store)
+        staged.rows += df.height
+        out = folder / f"part-{len(staged.files):06d}.parquet"
+        df.with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id")).write_parquet(
+            out, compression="lz4"
+        )
+        staged.files.append(out)
 
     try:
         while True:
@@ -503,18 +519,20 @@ def _write_parts(
             held.append(part)
             del part
             if sum(df.height for df in held) >= PART_ROWS:
-                write()
-        write()
+                stage()
+        stage()
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         close = getattr(parts, "close", None)
         if close is not None:
             close()
-    every = (
-        pl.concat(keys).unique()
-        if keys
-        else pl.DataFrame(schema={"network": pl.Utf8, "account_id": pl.Utf8})
-    )
-    return _Streamed(count, every)
+    if keys:
+        staged.keys = pl.concat(keys).unique()
+    return staged
 
 
 def run(
@@ -728,8 +746,8 @@ def _run_units(
             done.add((digest, imp.name))
             import_id, next_id = next_id, next_id + 1
             streamed = None
-            if batch.post_parts is not None:  # written part by part as the importer reads
-                streamed = _write_parts(store, batch, imp, label, ctx, import_id, pending)
+            if batch.post_parts is not None:  # validated part by part as the importer reads
+                streamed = _stage_parts(batch, imp, label, ctx, import_id)
             frames = _validated(batch, imp, label, ctx.now)
             wrote = _written_networks(frames, imp, streamed)
             recorded_networks[(digest, imp.name)] = wrote
@@ -749,6 +767,10 @@ def _run_units(
             result.accounts = accounts.height
             result.museums = sorted({m for m in accounts["museum"].to_list() if m})
             pending.accounts.append(accounts)
+            if streamed is not None:  # after the accounts: the posts get their keys
+                pending.flush(store)
+                streamed.write(store)
+                pending.touched.append(streamed.keys)
             for table, df in frames.items():
                 if table != "accounts":
                     pending.add(table, df, import_id)
