@@ -175,9 +175,10 @@ class Batch:
 
     ``post_parts`` (a large source): the posts, or more of them after ``posts``, as frames
     made while the importer reads on (a generator the importer returns before it has read
-    the whole source). The ingest validates and writes each part as it comes, so a table of
-    any size is never held at once; the other fields are read once the parts are consumed (a
-    generator may set them at its end: the account's name read after its posts).
+    the whole source). The ingest validates each batch of parts as it comes and stages it on
+    disk, so a table of any size is never held at once; the other fields are read once the
+    parts are consumed (a generator may set them at its end: the account's name read after
+    its posts).
     :meth:`frames` (and :meth:`rows`) consume the parts and concatenate them into ``posts``.
 
     .. versionadded:: 1 ``post_parts``
