@@ -19,6 +19,10 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
 - ``x-archive-zip``: the same archive as a zip;
 - ``youtube-api-big``: one YouTube Data API ``videos.list`` response of about ``--size`` MB
   (pages merged: a saved API response's worst case);
+- ``youtube-api-big-zip`` / ``youtube-api-big-gz``: the same response as a zip member, and
+  gzipped (``videos.json.gz``);
+- ``instagram-graph-big``: one Instagram Graph API ``/{ig-user}/media`` page of about
+  ``--size`` MB, each media with its ``insights`` (pages merged);
 - ``youtube-analytics-big``: a YouTube Analytics ageGroup × gender report of ``--size`` MB
   (its rows repeated, with tiny percentages);
 - ``tiktok-api-big``: one TikTok Display API ``/v2/video/list/`` response (pages merged);
@@ -135,6 +139,17 @@ def zipped(folder: Path, target: Path) -> Path:
     return target
 
 
+def gzipped(path: Path) -> Path:
+    """``path`` gzipped (level 1) beside it as ``NAME.gz``; the plain file removed."""
+    import gzip
+
+    target = path.with_name(path.name + ".gz")
+    with path.open("rb") as src, gzip.open(target, "wb", compresslevel=1) as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    path.unlink()
+    return target
+
+
 def zip_bomb(path: Path, inflated: int) -> Path:
     """An X archive zip whose tweets.js inflates to ``inflated`` bytes of spaces, written
     member by member in streaming mode (nothing of that size is ever in memory here)."""
@@ -207,6 +222,7 @@ def youtube_api_big(path: Path, size: int) -> Path:
     """One YouTube Data API ``videos.list`` response of about ``size`` bytes of ordinary
     videos (a real page holds at most 50; a file of many pages merged is what this stands
     for). Importers of saved API responses parse the whole file: this is their worst case."""
+    path.mkdir(parents=True, exist_ok=True)
     out = path / "videos.json"
     with out.open("w", encoding="utf-8") as fh:
         fh.write('{"kind": "youtube#videoListResponse", "etag": "e", "items": [')
@@ -267,6 +283,36 @@ def youtube_analytics_big(path: Path, size: int) -> Path:
         "]}",
         size,
     )
+    return out
+
+
+def instagram_graph_big(path: Path, size: int) -> Path:
+    """One Instagram Graph API ``/{ig-user}/media`` page of about ``size`` bytes (pages
+    merged): the fixture's first media, each with its ``insights``, with new ids and times."""
+    out = path / "media.json"
+    media = _fixture("instagram", "graph", "media_with_insights.json")["data"][0]
+
+    def item(i: int) -> str:
+        mid = str(17900000000000101 + i)
+        insights = {
+            "data": [
+                {**m, "id": f"{mid}/insights/{m['name']}/lifetime"}
+                for m in media["insights"]["data"]
+            ]
+        }
+        return json.dumps(
+            {
+                **media,
+                "id": mid,
+                "timestamp": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T19:30:00+0000",
+                "permalink": f"https://www.instagram.com/p/C{i:09d}/",
+                "insights": insights,
+            },
+            ensure_ascii=False,
+        )
+
+    head = '{"engagecore_observed_at": "2024-06-02T10:00:00+00:00", "data": ['
+    _repeated(out, head, item, '], "paging": {"cursors": {"before": "a", "after": "b"}}}', size)
     return out
 
 
@@ -487,6 +533,11 @@ def bluesky_repo_big(path: Path, size: int) -> Path:
 
 
 def largest_member(path: Path) -> int:
+    if path.name.endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "rb") as fh:
+            return sum(iter(lambda: len(fh.read(1 << 20)), 0))
     if path.is_dir():
         return max(f.stat().st_size for f in path.rglob("*") if f.is_file())
     if zipfile.is_zipfile(path):
@@ -528,6 +579,9 @@ CASES = (
     "x-archive",
     "x-archive-zip",
     "youtube-api-big",
+    "youtube-api-big-zip",
+    "youtube-api-big-gz",
+    "instagram-graph-big",
     "youtube-analytics-big",
     "tiktok-api-big",
     "tiktok-export-big",
@@ -555,8 +609,14 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return instagram_big(folder, size)
     if name == "youtube-api-big":
         return youtube_api_big(folder, size)
+    if name == "youtube-api-big-zip":
+        response = youtube_api_big(folder / "api", size)
+        return zipped(response.parent, folder / "api.zip")
+    if name == "youtube-api-big-gz":
+        return gzipped(youtube_api_big(folder, size))
     builders = {
         "youtube-analytics-big": youtube_analytics_big,
+        "instagram-graph-big": instagram_graph_big,
         "tiktok-api-big": tiktok_api_big,
         "tiktok-export-big": tiktok_export_big,
         "bluesky-feed-big": bluesky_feed_big,

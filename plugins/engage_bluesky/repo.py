@@ -27,7 +27,10 @@ be dated from a repository (the feed dates it by ``indexedAt``): refused.
 A file on disk larger than :data:`STREAM_OVER` bytes is not held in memory: its blocks are
 read one at a time (each checked against its CID and decoded, as ever), only where each lies
 is kept, and the tree's nodes and records are read again from the file as the tree is walked;
-posts are kept in frames (:class:`engagecore.plugin.Rows`).
+its posts are handed to the ingest in frames of :data:`PART_ROWS` rows as they are read
+(``Batch.post_parts``: validated and written a batch at a time), never held all at once: the
+posts table is about the size of the CAR file itself (DAG-CBOR is compact, and each row gains
+a URL the file does not hold).
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ _SHA256 = 0x12
 _HEADER_START = b"\xa2eroots"
 #: A repository file larger than this (bytes) is read block by block, not held in memory.
 STREAM_OVER = 4 * 1024 * 1024
+#: The posts of a large repository are handed to the ingest in frames of this many rows.
+PART_ROWS = 5000
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -328,6 +333,47 @@ class _Tree:
             stack.extend(reversed(todo))
 
 
+class _Parts:
+    """The posts of a large repository in frames of :data:`PART_ROWS` rows, made as the tree
+    is walked (the ingest writes each batch of them as it comes). The file is closed at the
+    end, or by :meth:`close` (the ingest stops a repository it finds already imported)."""
+
+    def __init__(
+        self, first: dict[str, Any] | None, records: Iterator[dict[str, Any]], blocks: _FileBlocks
+    ) -> None:
+        self._first = first
+        self._records: Iterator[dict[str, Any]] | None = records
+        self._blocks = blocks
+
+    def __iter__(self) -> _Parts:
+        return self
+
+    def __next__(self) -> Any:
+        if self._records is None:
+            raise StopIteration
+        rows: list[dict[str, Any]] = []
+        if self._first is not None:
+            rows.append(self._first)
+            self._first = None
+        try:
+            for row in self._records:
+                rows.append(row)
+                if len(rows) >= PART_ROWS:
+                    return frame("posts", rows)
+        except BaseException:
+            self.close()
+            raise
+        self.close()
+        if rows:
+            return frame("posts", rows)
+        raise StopIteration
+
+    def close(self) -> None:
+        if self._records is not None:
+            self._records = None
+            self._blocks.close()
+
+
 class BlueskyRepoImporter(Importer):
     """Reads a Bluesky repository export (CAR of DAG-CBOR records): posts without counts."""
 
@@ -353,13 +399,24 @@ class BlueskyRepoImporter(Importer):
         except OSError:
             large = False
         if not large:
-            return self._read(source, ctx, member, self._load(source, member, where))
+            found = self._load(source, member, where)
+            batch = Batch()
+            rows = Rows("posts")
+            for row in self._records(source, ctx, member, found, batch):
+                rows.add(row)
+            batch.posts = rows.frame(order=("posted_at", "post_id"))
+            return batch
         blocks = _FileBlocks(path, where)
         try:
             roots = blocks.index()
-            return self._read(source, ctx, member, (roots, blocks))
-        finally:
+            batch = Batch()
+            records = self._records(source, ctx, member, (roots, blocks), batch)
+            first = next(records, None)  # the commit checked before the batch is handed over
+        except BaseException:
             blocks.close()
+            raise
+        batch.post_parts = _Parts(first, records, blocks)
+        return batch
 
     @staticmethod
     def _load(source: Source, member: str, where: str) -> tuple[list[bytes], Any]:
@@ -377,9 +434,16 @@ class BlueskyRepoImporter(Importer):
                 ) from None
         return roots, blocks
 
-    def _read(
-        self, source: Source, ctx: ReadContext, member: str, found: tuple[list[bytes], Any]
-    ) -> Batch:
+    def _records(
+        self,
+        source: Source,
+        ctx: ReadContext,
+        member: str,
+        found: tuple[list[bytes], Any],
+        batch: Batch,
+    ) -> Iterator[dict[str, Any]]:
+        """The posts' rows in the tree's key order; ``batch``'s account, museum hint and
+        empty reason set once the tree is walked."""
         where = source.display(member)
         roots, blocks = found
         if len(roots) != 1 or not isinstance(blocks.get(roots[0]), dict):
@@ -392,10 +456,11 @@ class BlueskyRepoImporter(Importer):
         seen = modified_at(source, member)
         given = given_account(ctx)
         handle = given.lstrip("@") if given and not given.startswith("did:") else None
-        rows = Rows("posts")
+        check_named(ctx, where, [(did, handle)])
         display_name: str | None = None
         root = commit.get("data")
         tree.node(root, "tree root")
+        posts = 0
         for key, value in tree.entries(root):
             collection, _, rkey = key.partition("/")
             if collection not in (POST, REPOST, PROFILE):
@@ -409,23 +474,19 @@ class BlueskyRepoImporter(Importer):
                 continue
             if not isinstance(rec, dict):
                 raise FormatError(where, "expected a record object", key)
-            rows.add(self._row(collection, rec, did, rkey, handle, where, key, seen))
-        blocks.clear()  # the blocks (or where they lie) go before the posts become one frame
-        check_named(ctx, where, [(did, handle)])
-        posts = rows.frame(order=("posted_at", "post_id"))
+            posts += 1
+            yield self._row(collection, rec, did, rkey, handle, where, key, seen)
+        blocks.clear()  # the blocks (or where they lie) go before the posts become a frame
         account = {
             "network": NETWORK,
             "account_id": did,
             "handle": handle,
             "display_name": display_name,
         }
-        return Batch(
-            accounts=frame("accounts", [account]),
-            posts=posts,
-            museum_hints={did: display_name} if display_name else {},
-            empty_reason=None
-            if posts.height
-            else "the repository holds no post (an account that never posted)",
+        batch.accounts = frame("accounts", [account])
+        batch.museum_hints = {did: display_name} if display_name else {}
+        batch.empty_reason = (
+            None if posts else "the repository holds no post (an account that never posted)"
         )
 
     @staticmethod

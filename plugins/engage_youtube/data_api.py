@@ -11,12 +11,12 @@ not read (detection says 0); the error message says to pass their ids to ``video
 A source is one response file, a file holding a JSON array of response pages, or a folder or
 zip in which every member is such a file.
 
-A response file on disk larger than :data:`STREAM_OVER` bytes is read item by item
-(:class:`engagecore.plugin.JsonStream`) and its posts kept in frames of :data:`_CHUNK` rows:
-parsed whole, a 200 MB ``videos.list`` response cost 12× its size. Its ``kind`` must come
-before ``items`` (as the API writes it), and so must ``engagecore_observed_at`` when there is
-one; otherwise (``engage fetch`` writes that field last, in small gzipped pages), and for a
-JSON array of pages, a gzipped file or a zip member, the file is read whole.
+A response larger than :data:`STREAM_OVER` bytes (a file on disk, a zip member or a gzip
+file, inflated) is read item by item (:class:`engagecore.plugin.JsonStream`) and its posts
+kept in frames of :data:`_CHUNK` rows: parsed whole, a 200 MB ``videos.list`` response cost
+12× its size. Its ``kind`` must come before ``items`` (as the API writes it), and so must
+``engagecore_observed_at`` when there is one; otherwise (``engage fetch`` writes that field
+last, in small gzipped pages), and for a JSON array of pages, the file is read whole.
 """
 
 from __future__ import annotations
@@ -395,15 +395,10 @@ def _read_item(
 
 
 def _streamable(source: Source, member: str) -> bool:
-    """Whether a member is a response file on disk large enough to be read item by item."""
-    path = source.local_path(member)
-    if path is None or source.gzipped:
-        return False
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return False
-    if size <= STREAM_OVER:
+    """Whether a member is a response large enough to be read item by item: a file on disk
+    over :data:`STREAM_OVER` bytes, or a zip member or gzip file inflating past it (its
+    first bytes inflated to tell, not kept)."""
+    if not JsonStream.larger(source, member, STREAM_OVER):
         return False
     head = source.head(member, 64).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     return head.startswith("{")

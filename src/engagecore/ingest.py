@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -393,11 +394,15 @@ def _validated(
     return out
 
 
-def _written_networks(frames: dict[str, pl.DataFrame], imp: Importer) -> str:
+def _written_networks(
+    frames: dict[str, pl.DataFrame], imp: Importer, streamed: _Streamed | None = None
+) -> str:
     """What ``imports.network`` records for a unit: the networks of the rows it wrote,
     sorted and comma-joined (``facebook,instagram``); with no row, the importer's network."""
-    written = sorted({n for df in frames.values() for n in df["network"].unique().to_list()})
-    return ",".join(written) if written else imp.network
+    written = {n for df in frames.values() for n in df["network"].unique().to_list()}
+    if streamed is not None:
+        written |= set(streamed.keys["network"].unique().to_list())
+    return ",".join(sorted(written)) if written else imp.network
 
 
 #: buffered rows written to the store at once (fewer, larger statements: much faster)
@@ -443,6 +448,91 @@ class _Pending:
         self.tables.clear()
         self.imports.clear()
         self.rows = 0
+
+
+#: posts handed over in parts (``Batch.post_parts``) are validated in batches of about this
+#: many rows: one batch is held at a time, never the whole table
+PART_ROWS = 20_000
+
+
+@dataclass
+class _Streamed:
+    """Posts handed over in parts: how many rows, their (network, account_id), and the
+    Parquet files they were staged in (validated, with their ``import_id``)."""
+
+    rows: int
+    keys: pl.DataFrame
+    files: list[Path]
+    folder: Path
+
+    def write(self, store: Store) -> None:
+        """The staged posts into the store, in one statement each (see
+        :meth:`Store.write_posts_files`); the staging files removed."""
+        import shutil
+
+        try:
+            store.write_posts_files(self.files)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _stage_parts(
+    batch: Batch, imp: Importer, label: str, ctx: ReadContext, import_id: int
+) -> _Streamed:
+    """Consume ``batch.post_parts``: each batch of about :data:`PART_ROWS` rows validated
+    as it comes and staged as a Parquet file in the run's temporary folder (the store gets
+    them in one large append once the unit's accounts are known: many small appends to one
+    transaction would stay in DuckDB's memory until it commits)."""
+    import tempfile
+
+    parts, batch.post_parts = batch.post_parts, None
+    assert parts is not None
+    if ctx.scratch is not None:
+        ctx.scratch.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="posts-parts-", dir=ctx.scratch))
+    staged = _Streamed(
+        0, pl.DataFrame(schema={"network": pl.Utf8, "account_id": pl.Utf8}), [], folder
+    )
+    held: list[pl.DataFrame] = []
+    keys: list[pl.DataFrame] = []
+
+    def stage() -> None:
+        if not held:
+            return
+        df = pl.concat(held, how="vertical_relaxed") if len(held) > 1 else held[0]
+        held.clear()
+        df = _validated(_only("posts", df), imp, label, ctx.now)["posts"]
+        keys.append(df.select("network", "account_id").unique())
+        staged.rows += df.height
+        out = folder / f"part-{len(staged.files):06d}.parquet"
+        df.with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id")).write_parquet(
+            out, compression="lz4"
+        )
+        staged.files.append(out)
+
+    try:
+        while True:
+            with _reading(imp, label):
+                part = next(parts, None)
+            if part is None:
+                break
+            held.append(part)
+            del part
+            if sum(df.height for df in held) >= PART_ROWS:
+                stage()
+        stage()
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        close = getattr(parts, "close", None)
+        if close is not None:
+            close()
+    if keys:
+        staged.keys = pl.concat(keys).unique()
+    return staged
 
 
 def run(
@@ -571,22 +661,30 @@ def _unit_result(
     batch: Batch,
     dry_run: bool,
     allow_empty: bool,
+    streamed: int = 0,
 ) -> UnitResult:
     """What a read file gives, counted; a file giving nothing is refused unless the importer
-    says why (``empty_reason``) or the run allows it."""
+    says why (``empty_reason``) or the run allows it. ``streamed``: posts already written
+    part by part."""
     result = UnitResult(label, imp.name, wrote, "dry run" if dry_run else "imported")
-    if not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
+    if not streamed and not any(frames[t].height for t in _CONTENT_TABLES if t in frames):
         if not (allow_empty or batch.empty_reason):
             raise FormatError(label, _nothing_read(imp, src))
         result.status += f" (empty: {batch.empty_reason or 'allowed'})"
-    result.posts = frames["posts"].height if "posts" in frames else 0
+    result.posts = (frames["posts"].height if "posts" in frames else 0) + streamed
     for table in ("follower_snapshots", "audience_age"):
         setattr(result, table, frames[table].height if table in frames else 0)
     return result
 
 
 def _import_row(
-    import_id: int, imp: Importer, wrote: str, path: str, digest: str, batch: Batch
+    import_id: int,
+    imp: Importer,
+    wrote: str,
+    path: str,
+    digest: str,
+    batch: Batch,
+    streamed: int = 0,
 ) -> dict[str, Any]:
     """A file's ``imports`` row: ``network`` the rows' networks (docs/model.md), ``path`` as
     recorded (a zip member: a.zip:dir/file)."""
@@ -599,7 +697,7 @@ def _import_row(
         "network": wrote,
         "path": path,
         "sha256": digest,
-        "rows": batch.rows(),
+        "rows": batch.rows() + streamed,
     }
 
 
@@ -646,22 +744,38 @@ def _run_units(
                 report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
                 continue
             done.add((digest, imp.name))
-            frames = _validated(batch, imp, label, ctx.now)
-            wrote = _written_networks(frames, imp)
-            recorded_networks[(digest, imp.name)] = wrote
-            result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
             import_id, next_id = next_id, next_id + 1
+            streamed = None
+            if batch.post_parts is not None:  # validated part by part as the importer reads
+                streamed = _stage_parts(batch, imp, label, ctx, import_id)
+            frames = _validated(batch, imp, label, ctx.now)
+            wrote = _written_networks(frames, imp, streamed)
+            recorded_networks[(digest, imp.name)] = wrote
+            count = streamed.rows if streamed else 0
+            result = _unit_result(
+                label, src, imp, wrote, frames, batch, dry_run, allow_empty, count
+            )
             accounts = _accounts_with_museums(
-                known, museums, frames, batch, museum_slug, report, pending.placeholders
+                known,
+                museums,
+                _with_streamed(frames, streamed),
+                batch,
+                museum_slug,
+                report,
+                pending.placeholders,
             )
             result.accounts = accounts.height
             result.museums = sorted({m for m in accounts["museum"].to_list() if m})
             pending.accounts.append(accounts)
+            if streamed is not None:  # after the accounts: the posts get their keys
+                pending.flush(store)
+                streamed.write(store)
+                pending.touched.append(streamed.keys)
             for table, df in frames.items():
                 if table != "accounts":
                     pending.add(table, df, import_id)
             pending.imports.append(
-                _import_row(import_id, imp, wrote, recorded(label), digest, batch)
+                _import_row(import_id, imp, wrote, recorded(label), digest, batch, count)
             )
             report.units.append(result)
             if pending.rows >= FLUSH_ROWS:
@@ -675,6 +789,19 @@ def _run_units(
             # Everything was read, validated and written inside the transaction; undo it.
             raise _DryRun(report)
     return report
+
+
+def _with_streamed(
+    frames: dict[str, pl.DataFrame], streamed: _Streamed | None
+) -> dict[str, pl.DataFrame]:
+    """``frames`` with the (network, account_id) of posts written part by part among the
+    posts (what attaching accounts to museums reads of them)."""
+    if streamed is None:
+        return frames
+    keys = [streamed.keys]
+    if "posts" in frames:
+        keys.insert(0, frames["posts"].select("network", "account_id"))
+    return {**frames, "posts": pl.concat(keys)}
 
 
 #: the tables an import must add rows to (accounts alone are no data)
@@ -717,7 +844,12 @@ def _digest_and_read(
             batch = _read(src, imp, ctx, label)
         finally:
             digest = pending.result()
-    return digest, None if (digest, imp.name) in done else batch
+    if (digest, imp.name) in done:
+        parts = batch.post_parts
+        if parts is not None and hasattr(parts, "close"):
+            parts.close()  # an importer still reading: stopped, nothing of it written
+        return digest, None
+    return digest, batch
 
 
 #: What malformed data makes a reader raise when it did not foresee it (a number too large,
@@ -737,10 +869,12 @@ _DATA_ERRORS = (
 )
 
 
-def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
-    """Run an importer; anything but an EngageError becomes an error naming file or plugin."""
+@contextmanager
+def _reading(imp: Importer, label: str) -> Iterator[None]:
+    """Anything but an EngageError an importer raises becomes an error naming file or
+    plugin (while it reads, and while its ``post_parts`` are consumed)."""
     try:
-        return imp.read(src, ctx)
+        yield
     except EngageError:
         raise
     except _DATA_ERRORS as exc:
@@ -749,6 +883,13 @@ def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
         raise PluginError(
             plugins.owner_name(imp), f"importer {imp.name!r} crashed on {label}: {exc!r}"
         ) from exc
+
+
+def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
+    """Run an importer (see :func:`_reading`)."""
+    try:
+        with _reading(imp, label):
+            return imp.read(src, ctx)
     finally:
         src.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -225,6 +225,16 @@ class Batch:
     (a header-only CSV is a mistake, not data) unless the user allows empty imports, or
     ``empty_reason`` says why the source rightly holds nothing (an API page past the
     last result: ``"a page past the last result"``).
+
+    ``post_parts`` (a large source): the posts, or more of them after ``posts``, as frames
+    made while the importer reads on (a generator the importer returns before it has read
+    the whole source). The ingest validates each batch of parts as it comes and stages it on
+    disk, so a table of any size is never held at once; the other fields are read once the
+    parts are consumed (a generator may set them at its end: the account's name read after
+    its posts).
+    :meth:`frames` (and :meth:`rows`) consume the parts and concatenate them into ``posts``.
+
+    .. versionadded:: 1 ``post_parts``
     """
 
     accounts: pl.DataFrame | None = None
@@ -233,9 +243,20 @@ class Batch:
     audience_age: pl.DataFrame | None = None
     museum_hints: dict[str, str] = field(default_factory=dict)
     empty_reason: str | None = None
+    post_parts: Iterator[pl.DataFrame] | None = None
+
+    def gather(self) -> None:
+        """Consume ``post_parts`` (if any) into ``posts``: the table whole, in part order."""
+        if self.post_parts is None:
+            return
+        parts, self.post_parts = self.post_parts, None
+        got = [p for p in (self.posts, *parts) if p is not None]
+        if got:
+            self.posts = pl.concat(got, how="vertical_relaxed") if len(got) > 1 else got[0]
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The frames that are present, keyed by table name."""
+        """The frames that are present, keyed by table name (``post_parts`` gathered first)."""
+        self.gather()
         out = {}
         for name in schema.PRODUCED:
             df = getattr(self, name)

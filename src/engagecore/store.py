@@ -320,6 +320,38 @@ class Store:
             df = _newest_per_post(observations)
         else:
             observations = df = posts
+        # Registering converts the frame for DuckDB (0.2 s per 1M posts): once when the
+        # observations are the posts themselves, the usual case.
+        with ExitStack() as stack:
+            stack.enter_context(self.registered("_posts", df))
+            obs = "_posts"
+            if observations is not df:
+                obs = stack.enter_context(self.registered("_obs", observations))
+            self._write_posts_from("_posts", obs)
+
+    def write_posts_files(self, files: list[Path]) -> None:
+        """:meth:`write_posts` for posts staged as Parquet files (with their ``import_id``):
+        DuckDB reads them in each statement, so they are never held whole in Python, and the
+        store receives them in one large append (written out a row group at a time, where
+        many small appends to one transaction stay in memory until it commits)."""
+        if not files:
+            return
+        names = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        source = f"read_parquet([{names}])"
+        duplicated = f"SELECT count(*) > count(DISTINCT (network, post_id)) FROM {source}"
+        if self.fetchall(duplicated)[0][0]:  # a post read twice: deduplicated in memory
+            self.write_posts(pl.read_parquet(files))
+            return
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT * FROM {source}")
+        try:
+            self._write_posts_from("_staged", "_staged")
+        finally:
+            with suppress(duckdb.Error):  # after a failed statement: the rollback drops it
+                self.con.execute("DROP VIEW IF EXISTS _staged")
+
+    def _write_posts_from(self, posts: str, obs: str) -> None:
+        """The statements of :meth:`write_posts`: ``posts`` names a relation of posts, each
+        once; ``obs`` their observations."""
         counts = ", ".join(_COUNTS)
         newer = "m.observed_at >= posts.observed_at"
         merged = ",\n".join(
@@ -328,51 +360,47 @@ class Store:
             for c in (*_COUNTS, "text", "language", "url")
         )
         same_post = "q.network = p.network AND q.post_id = p.post_id"
-        # Registering converts the frame for DuckDB (0.2 s per 1M posts): once when the
-        # observations are the posts themselves, the usual case.
-        with ExitStack() as stack:
-            stack.enter_context(self.registered("_posts", df))
-            obs = "_posts"
-            if observations is not df:
-                obs = stack.enter_context(self.registered("_obs", observations))
+        self.con.execute(
+            f"""
+            INSERT INTO post_observations
+            SELECT network, post_id, observed_at, {counts}, import_id FROM {obs} p
+            WHERE NOT EXISTS (SELECT 1 FROM post_observations q
+                              WHERE {same_post} AND q.observed_at = p.observed_at)
+            """
+        )
+        # only when some of these posts are stored already (a join read, not written:
+        # the updates rewrite what they scan, each of a run's batches of new posts again)
+        stored = f"SELECT 1 FROM {posts} p JOIN posts q ON {same_post} LIMIT 1"
+        if self.fetchall(stored):
             self.con.execute(
                 f"""
-                INSERT INTO post_observations
-                SELECT network, post_id, observed_at, {counts}, import_id FROM {obs} p
-                WHERE NOT EXISTS (SELECT 1 FROM post_observations q
-                                  WHERE {same_post} AND q.observed_at = p.observed_at)
+                UPDATE posts SET
+                    {merged},
+                    observed_at = greatest(m.observed_at, posts.observed_at),
+                    import_id = CASE WHEN {newer} THEN m.import_id ELSE posts.import_id END
+                FROM {posts} m
+                WHERE posts.network = m.network AND posts.post_id = m.post_id
                 """
             )
-            if self.fetchall("SELECT count(*) > 0 FROM posts")[0][0]:
+            # List columns separately, only where they differ: DuckDB rewrites a list
+            # column very slowly, and a re-import rarely changes a caption's tags.
+            for col in ("hashtags", "mentions"):
                 self.con.execute(
                     f"""
-                    UPDATE posts SET
-                        {merged},
-                        observed_at = greatest(m.observed_at, posts.observed_at),
-                        import_id = CASE WHEN {newer} THEN m.import_id ELSE posts.import_id END
-                    FROM _posts m
+                    UPDATE posts SET {col} = m.{col} FROM {posts} m
                     WHERE posts.network = m.network AND posts.post_id = m.post_id
+                      AND m.observed_at >= posts.observed_at AND m.{col} IS NOT NULL
+                      AND posts.{col} IS DISTINCT FROM m.{col}
                     """
                 )
-                # List columns separately, only where they differ: DuckDB rewrites a list
-                # column very slowly, and a re-import rarely changes a caption's tags.
-                for col in ("hashtags", "mentions"):
-                    self.con.execute(
-                        f"""
-                        UPDATE posts SET {col} = m.{col} FROM _posts m
-                        WHERE posts.network = m.network AND posts.post_id = m.post_id
-                          AND m.observed_at >= posts.observed_at AND m.{col} IS NOT NULL
-                          AND posts.{col} IS DISTINCT FROM m.{col}
-                        """
-                    )
-            self.con.execute(
-                f"""
-                INSERT INTO posts ({_POST_INSERT}, account_key)
-                SELECT {_POST_SELECT}, a.account_key FROM _posts p
-                LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
-                WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
-                """
-            )
+        self.con.execute(
+            f"""
+            INSERT INTO posts ({_POST_INSERT}, account_key)
+            SELECT {_POST_SELECT}, a.account_key FROM {posts} p
+            LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
+            WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
+            """
+        )
 
     def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
         """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``

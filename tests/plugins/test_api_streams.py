@@ -280,6 +280,52 @@ def test_x_api_a_large_tweets_page_is_read_item_by_item(
         monkeypatch_chunk.undo()
 
 
+# -- Instagram Graph API --------------------------------------------------------------------
+
+
+def test_instagram_graph_large_responses_are_read_item_by_item(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None]
+) -> None:
+    import shutil
+
+    from engage_instagram import graph
+    from engage_instagram.graph import InstagramGraphImporter
+
+    page = fixture(fixtures, "instagram", "graph", "media_with_insights.json")
+    media = page["data"]
+    copy = json.loads(json.dumps(media[1]))  # the same media again: the first kept, its
+    copy["insights"]["data"].append(  # counts completed by what the copy adds
+        {"name": "shares", "period": "lifetime", "values": [{"value": 77}]}
+    )
+    copy["like_count"] = 1
+    observed = page.pop("engagecore_observed_at")
+    late = {"data": [*media, copy], "paging": {}, "engagecore_observed_at": observed}
+    single = write(tmp_path / "media.json", late)  # its time after the data: read again
+    folder = tmp_path / "folder"  # media without username, named by the user object;
+    shutil.copytree(fixtures / "instagram" / "graph_folder", folder)  # insights apart
+    for f in folder.iterdir():
+        os.utime(f, (MTIME.timestamp(), MTIME.timestamp()))
+    discovery = fixture(fixtures, "instagram", "graph", "business_discovery.json")
+    inner = discovery["business_discovery"]
+    inner["media"] = inner.pop("media")  # its media before its username: read again
+    username = inner.pop("username")
+    inner["username"] = username
+    business = write(tmp_path / "business.json", discovery)
+    pages = write(tmp_path / "pages.json", [late, {"data": media[:1]}])  # an array of pages
+    importer = InstagramGraphImporter()
+    whole = {p: frames(importer, p) for p in (single, folder, business, pages)}
+    posts = whole[single]["posts"]
+    assert posts.height == len(media)
+    second = posts.filter(pl.col("post_id") == media[1]["id"])
+    assert second["likes"].item() == media[1]["like_count"] and second["shares"].item() == 77
+    assert whole[business]["posts"]["account_id"].unique().to_list() == ["autremusee"]
+    assert whole[folder]["posts"]["reach"].null_count() < whole[folder]["posts"].height
+    streamed(graph)
+    for p, expected in whole.items():
+        assert_same(expected, frames(importer, p))
+    assert_cut_refused(importer, single, '"media_product_type": ', "record data[")
+
+
 # -- YouTube Analytics ---------------------------------------------------------------------
 
 
@@ -321,7 +367,23 @@ def test_bluesky_repo_a_large_repository_is_read_block_by_block(
     whole = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
     assert whole["posts"].height >= 4
     streamed(repo)
-    got = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(repo, "PART_ROWS", 2)
+    try:
+        # handed over in parts of 2 posts, made as the tree is walked: the account (its
+        # name read from the profile record) is known once the parts are consumed
+        source = Source.open(path)
+        batch = importer.read(source, ReadContext(options={"account": "x.bsky.social"}))
+        source.close()
+        assert batch.posts is None and batch.accounts is None and batch.post_parts is not None
+        parts = list(batch.post_parts)
+        assert [p.height for p in parts[:-1]] == [2] * (len(parts) - 1) and len(parts) >= 2
+        assert batch.accounts is not None and batch.accounts["display_name"].item()
+        got = frames(importer, path, account="musee-des-beaux-arts-lyon.bsky.social")
+    finally:
+        monkeypatch.undo()
+    # in the tree's key order (the ingest does not need them sorted): the same rows
+    got["posts"] = got["posts"].sort("posted_at", "post_id")
     assert_same(whole, got)
     path.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(FormatError) as err:

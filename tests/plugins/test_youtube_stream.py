@@ -90,6 +90,43 @@ def test_tiny_reads_give_the_batch_of_one_whole_read(
         assert_same(expected, frames(yt / name))
 
 
+def test_a_zip_member_and_a_gzip_file_are_streamed_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+    import zipfile
+
+    doc = _response(
+        [_video(i) for i in range(5)] + [_video(2, views=77)],
+        engagecore_observed_at="2024-05-01T00:00:00Z",
+    )
+    text = json.dumps(doc, ensure_ascii=False).encode()
+    archive = tmp_path / "api.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("api/videos.json", text)
+    gz = tmp_path / "videos.json.gz"
+    gz.write_bytes(gzip.compress(text))
+    whole = {p: frames(p) for p in (archive, gz)}
+    assert whole[gz]["posts"].height == 5
+    views = dict(zip(whole[gz]["posts"]["post_id"], whole[gz]["posts"]["views"], strict=True))
+    assert views["v0000000002"] == 77  # the later item of the same video wins
+    streamed(monkeypatch)
+
+    def whole_read(self: Source, name: str) -> Any:
+        raise AssertionError(f"{name} parsed whole")
+
+    monkeypatch.setattr(Source, "read_json", whole_read)
+    monkeypatch.setattr(Source, "read_bytes", whole_read)
+    for p, expected in whole.items():
+        assert_same(expected, frames(p))
+    # cut short inside its items: refused in one line naming the member and the item
+    gz.write_bytes(gzip.compress(text[: text.rindex(b'"viewCount"')]))
+    with pytest.raises(FormatError) as err:
+        frames(gz)
+    message = str(err.value)
+    assert "videos.json" in message and "items[5]" in message and "\n" not in message, message
+
+
 def test_a_folder_streamed_keeps_the_newest_observation_of_each_video(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
