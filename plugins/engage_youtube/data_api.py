@@ -179,9 +179,11 @@ class _Collected:
 
     def posts(self) -> pl.DataFrame:
         """Every post once (the row observed last; the later one on a tie), by time then id."""
-        self.flush()
         if not self.chunks:
-            return pl.DataFrame(schema=POSTS)
+            # fewer than _CHUNK rows, all still Python rows (a fetched page: 50): chosen and
+            # ordered here, one frame built; the polars path costs ~6 ms a page in calls
+            return self._small_posts()
+        self.flush()
         chunks, self.chunks = self.chunks, []
         every = pl.concat(chunks, how="vertical", rechunk=False)
         del chunks
@@ -200,6 +202,23 @@ class _Collected:
             columns[name] = every.get_column(name).gather(keep)
             every = every.drop(name)
         return pl.DataFrame(columns)
+
+    def _small_posts(self) -> pl.DataFrame:
+        """:meth:`posts` for rows that never became a frame: the same choice and order."""
+        rows, self.rows = self.rows, []
+        self.seq += len(rows)
+        if not rows:
+            return pl.DataFrame(schema=POSTS)
+        last: dict[str, tuple[datetime, int]] = {}
+        for i, row in enumerate(rows):
+            key = row["post_id"]
+            seen = last.get(key)
+            # the row observed last; of two observed at the same time, the later one
+            if seen is None or row["observed_at"] >= seen[0]:
+                last[key] = (row["observed_at"], i)
+        kept = [rows[i] for _, i in last.values()] if len(last) < len(rows) else rows
+        kept.sort(key=lambda r: (r["posted_at"], r["post_id"]))
+        return frame("posts", kept)
 
     def batch(self) -> Batch:
         posts = self.posts() if self.saw_videos else None
