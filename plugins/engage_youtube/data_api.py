@@ -6,7 +6,11 @@ comments (NULL here, never 0). ``channels.list?part=snippet,statistics`` gives t
 (handle, title, ``snippet.publishedAt`` as the account's creation date) and a subscriber
 snapshot, unless ``hiddenSubscriberCount`` is true.
 ``search.list`` and ``playlistItems.list`` responses list video ids without statistics: they are
-not read (detection says 0); the error message says to pass their ids to ``videos.list``.
+not read (detection says 0); the error message says to pass their ids to ``videos.list``. The
+one exception: a ``playlistItems.list`` page that ``engage fetch`` saved (it carries
+``engagecore_observed_at``: the listing of the uploads it walked, kept with the rest of its
+responses) is recognized and read as nothing, on purpose (``Batch.empty_reason``): the
+``videos.list`` pages of the same fetch hold those videos with their counts.
 
 A source is one response file, a file holding a JSON array of response pages, or a folder or
 zip in which every member is such a file.
@@ -79,12 +83,37 @@ MAX_ITEM_CHARS = 64 * 1024 * 1024
 MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 
+#: the listing ``engage fetch`` walks and saves (read as nothing: see the module docstring)
+_LISTING = "youtube#playlistItemListResponse"
+_LISTING_EMPTY = (
+    "a playlistItems.list page engage fetch saved: the uploads' ids, without counts "
+    "(the videos.list pages of the same fetch hold them)"
+)
+
+
+def _fetched_listing(page: Any) -> bool:
+    """A ``playlistItems.list`` page saved by ``engage fetch`` (read as nothing)."""
+    return (
+        isinstance(page, dict) and page.get("kind") == _LISTING and OBSERVED_AT_KEY in page
+    )
+
+
 def _detect_member(source: Source, member: str) -> float:
     head = source.head(member, 8192).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not head.startswith(("{", "[")):
         return 0.0
     if any(sig in head for sig in _STRONG):
         return 0.95
+    if head.startswith("{") and _LISTING in head:
+        # engage fetch writes engagecore_observed_at last: a page's whole (a few kB) says
+        local = source.local_path(member)
+        size = local.stat().st_size if local is not None else source.size()
+        if size > STREAM_OVER:  # no listing page is this large: not read to detect it
+            return 0.0
+        try:
+            return 0.9 if _fetched_listing(load_json(source, member)) else 0.0
+        except FormatError:
+            return 0.0
     if any(sig in head for sig in _FOREIGN):
         return 0.0
     if _ITEM_KIND.search(head):
@@ -115,6 +144,8 @@ class _Collected:
     channel_hints: set[str] = field(default_factory=set)
     saw_videos: bool = False
     saw_channels: bool = False
+    #: playlistItems.list pages engage fetch saved (read as nothing)
+    listings: int = 0
 
     def add_account(
         self,
@@ -172,6 +203,7 @@ class _Collected:
             channel_hints=set(self.channel_hints),
             saw_videos=self.saw_videos,
             saw_channels=self.saw_channels,
+            listings=self.listings,
         )
 
     def restore(self, saved: _Collected) -> None:
@@ -232,11 +264,13 @@ class _Collected:
                 ],
             )
         accounts = frame("accounts", list(self.accounts.values()))
+        only_listings = self.listings and not (self.saw_videos or self.saw_channels)
         return Batch(
             accounts=accounts if self.accounts else None,
             posts=posts,
             follower_snapshots=snapshots,
             museum_hints=dict(self.hints),
+            empty_reason=_LISTING_EMPTY if only_listings else None,
         )
 
 
@@ -368,6 +402,9 @@ def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collect
             prefix or None,
         )
     page_kind = str(page.get("kind", ""))
+    if _fetched_listing(page):
+        out.listings += 1
+        return
     if page_kind.startswith(("youtube#search", "youtube#playlistItem")):
         what = "search.list" if "search" in page_kind else "playlistItems.list"
         raise FormatError(where, "this " + _FOREIGN_HELP.format(what=what), prefix or None)

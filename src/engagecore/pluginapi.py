@@ -12,6 +12,7 @@ import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -421,6 +422,30 @@ class FetchSession(ABC):
         :param save: save the response for import (False for listings the importers do not
             read, such as a page of ids whose details a later call fetches).
         """
+
+    def submit(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Future[Any]:
+        """:meth:`get` sent while the fetcher goes on (say, the details of one page of ids
+        while it asks for the next page): a future whose ``result()`` is what :meth:`get`
+        returns, or raises what it raises. At most the per-host limit of requests run at
+        once; the core waits for every one sent before it imports the account, and an error
+        of one the fetcher did not look at is the account's error. Take each result soon
+        (a future holds its parsed answer). Default: :meth:`get` at once.
+
+        .. versionadded:: 1
+        """
+        done: Future[Any] = Future()
+        try:
+            done.set_result(self.get(official, params, quota=quota, save=save))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
 
     @abstractmethod
     def save(self, doc: Any) -> Path:

@@ -3,15 +3,20 @@ orders its posts in Python, without polars frames per step: the same rows as its
 
 from __future__ import annotations
 
+import gzip
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from engage_youtube import YouTubeDataApiImporter, data_api
 
+from engagecore import ingest
+from engagecore.errors import FormatError
 from engagecore.pluginapi import ReadContext
 from engagecore.sources import Source
+from engagecore.store import Store
 
 API = YouTubeDataApiImporter()
 CHANNEL = "UCfVvGxNuFTd9ktLB7jTu3Wg"
@@ -75,3 +80,77 @@ def test_small_read_keeps_the_last_observation_and_orders_as_the_frame_path(
     ]
     monkeypatch.setattr(data_api, "_CHUNK", 1)  # every row a frame: the polars path
     assert _posts(folder).equals(small)
+
+
+def _listing(observed: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": "youtube#playlistItemListResponse",
+        "etag": "pI1st0000000000000000000000",
+        "items": [
+            {
+                "kind": "youtube#playlistItem",
+                "id": f"UExpc3Q{i}",
+                "contentDetails": {
+                    "videoId": f"v{i:010d}",
+                    "videoPublishedAt": f"2024-03-04T09:{i:02d}:00Z",
+                },
+            }
+            for i in range(3)
+        ],
+        "pageInfo": {"totalResults": 3, "resultsPerPage": 50},
+    }
+    if observed:  # as engage fetch saves it: the field last
+        doc["engagecore_observed_at"] = "2024-05-01T00:00:00+00:00"
+    return doc
+
+
+def test_a_listing_engage_fetch_saved_is_read_as_nothing_a_users_is_refused(
+    tmp_path: Path,
+) -> None:
+    saved = tmp_path / "fetched.json.gz"
+    saved.write_bytes(gzip.compress(json.dumps(_listing(True)).encode()))
+    source = Source.open(saved)
+    try:
+        assert API.detect(source) == 0.9
+        batch = API.read(source, ReadContext())
+    finally:
+        source.close()
+    assert batch.rows() == 0 and batch.posts is None
+    assert batch.empty_reason is not None and "playlistItems.list" in batch.empty_reason
+    # the same page saved by a user (no engagecore_observed_at): not claimed, and refused
+    # with the advice when read anyway
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps(_listing(False)))
+    source = Source.open(own)
+    try:
+        assert API.detect(source) == 0.0
+        with pytest.raises(FormatError, match=r"playlistItems\.list.*videos\.list"):
+            API.read(source, ReadContext())
+    finally:
+        source.close()
+
+
+def test_a_folder_of_a_fetchs_responses_imports_with_its_listings(tmp_path: Path) -> None:
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    (folder / "0001.json").write_text(json.dumps(_listing(True)))
+    videos = {
+        "kind": "youtube#videoListResponse",
+        "items": [_video(i, i, 100 + i) for i in range(3)],
+        "engagecore_observed_at": "2024-05-01T00:00:00+00:00",
+    }
+    (folder / "0002.json").write_text(json.dumps(videos))
+    db = tmp_path / "engage.duckdb"
+    with closing(Store(db)) as store:
+        report = ingest.run(store, [folder])
+        assert [u.importer for u in report.units] == ["youtube-data-api"]
+        assert store.fetchall("SELECT post_id, views FROM posts ORDER BY 1") == [
+            (f"v{i:010d}", 100 + i) for i in range(3)
+        ]
+    # and file by file, as engage fetch imports them: the listing gives no row
+    with closing(Store(tmp_path / "other.duckdb")) as store:
+        files = sorted(folder.iterdir())
+        report = ingest.run(store, files, network="youtube", together=True)
+        assert [u.posts for u in report.units] == [0, 3]
+        assert "empty" in report.units[0].status
+        assert store.fetchall("SELECT count(*) FROM posts") == [(3,)]

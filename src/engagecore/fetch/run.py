@@ -20,7 +20,9 @@ import gzip
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,6 +152,9 @@ class Session(FetchSession):
         self._n = 0
         self._stamp = _stamp(now)
         self._on_posts = on_posts
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._sent: list[Future[Any]] = []
 
     def url(self, official: str) -> str:
         return with_base(official, self.api_base)
@@ -184,8 +189,9 @@ class Session(FetchSession):
         except EngageError as exc:
             raise self.error(str(exc), network_wide=True) from None
         finally:
-            self.requests += 1
-            self.quota += quota
+            with self._lock:
+                self.requests += 1
+                self.quota += quota
         if resp.status != 200:
             try:
                 body: Any = resp.json()
@@ -205,6 +211,41 @@ class Session(FetchSession):
         if save:
             self._save_raw(resp.content, doc)
         return doc
+
+    def submit(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Future[Any]:
+        if self._pool is None:
+            # the client lets per_host requests go to one host at a time: more threads
+            # would only wait
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, self.client.per_host), thread_name_prefix="engage-fetch"
+            )
+        future = self._pool.submit(self.get, official, params, quota=quota, save=save)
+        self._sent.append(future)
+        return future
+
+    def drain(self) -> None:
+        """Wait for every request :meth:`submit` sent; the first one's error that the
+        fetcher did not take is raised (the account failed)."""
+        sent, self._sent = self._sent, []
+        for future in sent:
+            error = future.exception()
+            if error is not None:
+                raise error
+
+    def close(self) -> None:
+        """Cancel what :meth:`submit` sent that has not started; wait for what has (no
+        thread still writes this account's files when the next account begins)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._sent = []
 
     def _save_raw(self, content: bytes, doc: Any) -> Path:
         """The response's own bytes with ``engagecore_observed_at`` added before the closing
@@ -231,11 +272,12 @@ class Session(FetchSession):
 
     def _write(self, data: bytes) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            self._n += 1
-            target = self.folder / f"{self._stamp}-{self._n:04d}.json.gz"
-            if not target.exists():
-                break
+        with self._lock:  # requests sent by submit() save from their threads
+            while True:
+                self._n += 1
+                target = self.folder / f"{self._stamp}-{self._n:04d}.json.gz"
+                if not target.exists():
+                    break
         part = self.folder / f".{target.name}.part"
         with (
             part.open("wb") as raw,
@@ -243,7 +285,8 @@ class Session(FetchSession):
         ):
             gz.write(data)
         os.replace(part, target)
-        self.saved.append(target)
+        with self._lock:
+            self.saved.append(target)
         return target
 
 
@@ -477,7 +520,10 @@ def run(
                 shared.setdefault(acc.network, {}),
             )
             try:
-                result = _call(fetcher, plan, session)
+                try:
+                    result = _call(fetcher, plan, session)
+                finally:
+                    session.close()
             except AccountError as exc:
                 _count(row, session)
                 _fail(row, str(exc), stopped, acc.network, wide=exc.network_wide)
@@ -576,6 +622,7 @@ def _secret(
 def _call(fetcher: Fetcher, plan: FetchPlan, session: Session) -> FetchResult:
     try:
         result = fetcher.fetch(plan, session)
+        session.drain()
     except EngageError:
         raise
     except Exception as exc:
