@@ -5,9 +5,11 @@ A local replay server (its own process, on 127.0.0.1) serves one YouTube channel
 page) and ``videos.list`` (50 ids a call). Two arms, each in its own fresh subprocess (so its
 peak RSS is its own), on a fresh store:
 
-- **baseline**: a bare ``httpx.Client`` GETs the same pages in the same order, writes each
-  channels/videos body to a plain ``.json`` file, then ``engagecore.ingest.run`` imports the
-  folder (what a user's saved responses go through);
+- **baseline**: a bare ``httpx.Client`` GETs the same pages one at a time, writes each body
+  to a plain ``.json`` file (a playlistItems page with ``engagecore_observed_at`` appended,
+  as ``engage fetch`` saves it: the importer reads a listing without it as a user's mistake),
+  then ``engagecore.ingest.run`` imports the folder (what a user's saved responses go
+  through);
 - **ours**: ``engagecore.fetch.run.run`` (retries, rate limits, gzip saving, secrets,
   bookkeeping, then the same import).
 
@@ -37,6 +39,8 @@ from urllib.parse import parse_qs, urlsplit
 KEY = "AIzaBENCHMARKkey"
 CHANNEL = "UCbenchmark000000000000a"
 NEWEST = datetime(2025, 11, 30, 12, 0, tzinfo=UTC)
+#: the field engage fetch adds to a saved response (the baseline adds it to listings)
+OBSERVED = b',"engagecore_observed_at":"2025-12-01T00:00:00+00:00"}'
 
 
 def _video_id(i: int) -> str:
@@ -163,16 +167,18 @@ def arm_baseline(base: str, folder: Path) -> int:
     n = 0
     with httpx.Client(timeout=30) as client:
 
-        def get(path: str, params: dict[str, str | int], keep: bool) -> dict:  # type: ignore[type-arg]
+        def get(path: str, params: dict[str, str | int], listing: bool = False) -> dict:  # type: ignore[type-arg]
             nonlocal n
             r = client.get(api + path, params={**params, "key": KEY})
             r.raise_for_status()
-            if keep:
-                n += 1
-                (pages / f"{n:06d}.json").write_bytes(r.content)
+            n += 1
+            body = r.content
+            if listing:
+                body = body.rstrip()[:-1] + OBSERVED
+            (pages / f"{n:06d}.json").write_bytes(body)
             return r.json()  # type: ignore[no-any-return]
 
-        ch = get("/channels", {"part": "snippet,statistics,contentDetails", "id": CHANNEL}, True)
+        ch = get("/channels", {"part": "snippet,statistics,contentDetails", "id": CHANNEL})
         uploads = ch["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
         ids: list[str] = []
         token = None
@@ -184,7 +190,7 @@ def arm_baseline(base: str, folder: Path) -> int:
             }
             if token:
                 params["pageToken"] = token
-            page = get("/playlistItems", params, False)
+            page = get("/playlistItems", params, listing=True)
             ids += [i["contentDetails"]["videoId"] for i in page["items"]]
             token = page.get("nextPageToken")
             if not token:
@@ -193,7 +199,6 @@ def arm_baseline(base: str, folder: Path) -> int:
             get(
                 "/videos",
                 {"part": "snippet,contentDetails,statistics", "id": ",".join(ids[s : s + 50])},
-                True,
             )
     store = Store(db)
     try:

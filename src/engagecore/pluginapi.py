@@ -435,8 +435,9 @@ class FetchSession(ABC):
         while it asks for the next page): a future whose ``result()`` is what :meth:`get`
         returns, or raises what it raises. At most the per-host limit of requests run at
         once; the core waits for every one sent before it imports the account, and an error
-        of one the fetcher did not look at is the account's error. Take each result soon
-        (a future holds its parsed answer). Default: :meth:`get` at once.
+        of one is the account's error, whether the fetcher looked at it or not (send aside
+        only what the account cannot do without). Take each result soon (a future holds its
+        parsed answer). Default: :meth:`get` at once.
 
         .. versionadded:: 1
         """
@@ -505,8 +506,10 @@ class Fetcher(ABC):
 
     def network_wide(self, status: int, body: Any) -> bool:
         """An error answer that every account of the network would get alike (an invalid
-        key, an exhausted quota): the run stops asking for this network. HTTP 401 and 429
-        always are."""
+        key, an exhausted quota): the run stops asking for this network. Besides, an HTTP
+        401 or 429 (beyond the time budget), or a host that cannot be reached, stops the
+        requests to that host: the network's other accounts whose requests go to another
+        host (Mastodon's instances) are still fetched."""
         return False
 
     @abstractmethod

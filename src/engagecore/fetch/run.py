@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -34,6 +35,7 @@ from engagecore import ingest, plugins
 from engagecore.errors import EngageError, PluginError, UsageError, one_line
 from engagecore.fetch.http import (
     SECRET_PARAMS,
+    BudgetExhausted,
     FetchError,
     HttpClient,
     read_secret,
@@ -56,11 +58,21 @@ Progress = Callable[[str, str, int, int, int, int], None]
 
 class AccountError(FetchError):
     """A fetch of one account failed; ``network_wide``: the others of its network would
-    fail alike (an invalid key, an exhausted quota) and are not tried."""
+    fail alike (an invalid key, an exhausted quota) and are not tried; ``host``: the others
+    whose requests go to that host would (it refused this token, rate-limited it beyond
+    the budget or could not be reached), and are not tried — a network of many hosts, such
+    as Mastodon's instances, goes on with the others."""
 
-    def __init__(self, message: str, *, network_wide: bool = False) -> None:
+    def __init__(
+        self, message: str, *, network_wide: bool = False, host: str | None = None
+    ) -> None:
         super().__init__(message)
         self.network_wide = network_wide
+        self.host = host
+
+
+class NotTried(AccountError):
+    """The account's requests go to a host that stopped an earlier account of the run."""
 
 
 @dataclass
@@ -136,8 +148,11 @@ class Session(FetchSession):
         api_base: str | None,
         on_posts: Callable[[int], None] | None = None,
         shared: dict[str, Any] | None = None,
+        stopped_hosts: Mapping[str, str] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        #: hosts (of the official endpoints) an earlier account's error stopped -> why
+        self.stopped_hosts = stopped_hosts or {}
         self.shared = {} if shared is None else shared
         self.account = account
         self.client = client
@@ -154,16 +169,23 @@ class Session(FetchSession):
         self._on_posts = on_posts
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._sent: list[Future[Any]] = []
+        #: requests submit() sent that have not answered yet (an answered one is let go:
+        #: its parsed answer is the fetcher's to keep or drop)
+        self._sent: set[Future[Any]] = set()
+        #: the first of them that failed
+        self._failed: BaseException | None = None
 
     def url(self, official: str) -> str:
         return with_base(official, self.api_base)
 
-    def error(self, message: str, *, network_wide: bool = False) -> AccountError:
+    def error(
+        self, message: str, *, network_wide: bool = False, host: str | None = None
+    ) -> AccountError:
         text = redact(message, self.client.secrets)
         return AccountError(
             f"{self.account.network} account {self.account.label}: {text}",
             network_wide=network_wide,
+            host=host,
         )
 
     def posts(self, n: int) -> None:
@@ -183,11 +205,17 @@ class Session(FetchSession):
         save: bool = True,
     ) -> Any:
         url = self.url(official)
+        # the official host (an --api-base replaces every one: the stops stay apart)
+        host = urlsplit(official).netloc.lower()
+        if host in self.stopped_hosts:
+            raise NotTried(f"not tried: {self.stopped_hosts[host]}")
         query = {**dict(params or {}), **self._params}
         try:
             resp = self.client.get(url, params=query, headers=self._headers)
-        except EngageError as exc:
+        except BudgetExhausted as exc:
             raise self.error(str(exc), network_wide=True) from None
+        except EngageError as exc:  # the host could not be reached after every retry
+            raise self.error(str(exc), host=host) from None
         finally:
             with self._lock:
                 self.requests += 1
@@ -200,8 +228,11 @@ class Session(FetchSession):
             why = self.fetcher.explain(resp.status, body)
             if why is None:
                 why = _generic(resp.status)
-            wide = resp.status in (401, 429) or self.fetcher.network_wide(resp.status, body)
-            raise self.error(why, network_wide=wide)
+            wide = self.fetcher.network_wide(resp.status, body)
+            # a refused token, a rate limit beyond the budget: that host's
+            raise self.error(
+                why, network_wide=wide, host=host if resp.status in (401, 429) else None
+            )
         try:
             doc = resp.json()
         except FetchError as exc:
@@ -227,17 +258,29 @@ class Session(FetchSession):
                 max_workers=max(1, self.client.per_host), thread_name_prefix="engage-fetch"
             )
         future = self._pool.submit(self.get, official, params, quota=quota, save=save)
-        self._sent.append(future)
+        with self._lock:
+            self._sent.add(future)
+        future.add_done_callback(self._answered)
         return future
 
+    def _answered(self, future: Future[Any]) -> None:
+        error = None if future.cancelled() else future.exception()
+        with self._lock:
+            self._sent.discard(future)
+            if error is not None and self._failed is None:
+                self._failed = error
+
     def drain(self) -> None:
-        """Wait for every request :meth:`submit` sent; the first one's error that the
-        fetcher did not take is raised (the account failed)."""
-        sent, self._sent = self._sent, []
+        """Wait for every request :meth:`submit` sent; the first error one of them met is
+        raised (the account failed), whether the fetcher looked at it or not."""
+        with self._lock:
+            sent = list(self._sent)
         for future in sent:
-            error = future.exception()
-            if error is not None:
-                raise error
+            future.exception()  # waits
+        with self._lock:
+            error, self._failed = self._failed, None
+        if error is not None:
+            raise error
 
     def close(self) -> None:
         """Cancel what :meth:`submit` sent that has not started; wait for what has (no
@@ -245,7 +288,8 @@ class Session(FetchSession):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        self._sent = []
+        with self._lock:
+            self._sent.clear()
 
     def _save_raw(self, content: bytes, doc: Any) -> Path:
         """The response's own bytes with ``engagecore_observed_at`` added before the closing
@@ -460,6 +504,8 @@ def run(
     own_client = client is None
     client = client or HttpClient()
     stopped: dict[str, str] = {}
+    #: network -> official host -> why it stopped (see AccountError.host)
+    stopped_hosts: dict[str, dict[str, str]] = {}
     secrets: dict[str, str | None] = {}
     shared: dict[str, dict[str, Any]] = {}
     posts_total = 0
@@ -518,15 +564,24 @@ def run(
                 base,
                 on_posts,
                 shared.setdefault(acc.network, {}),
+                stopped_hosts.setdefault(acc.network, {}),
             )
             try:
                 try:
                     result = _call(fetcher, plan, session)
                 finally:
                     session.close()
+            except NotTried:
+                _count(row, session)
+                row.status = "not tried"  # the first account its host stopped says why
+                continue
             except AccountError as exc:
                 _count(row, session)
                 _fail(row, str(exc), stopped, acc.network, wide=exc.network_wide)
+                if exc.host:
+                    stopped_hosts[acc.network][exc.host] = (
+                        f"{exc.host} stopped an earlier account of the run ({row.account})"
+                    )
                 continue
             except EngageError as exc:
                 _count(row, session)
