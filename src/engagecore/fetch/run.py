@@ -75,6 +75,10 @@ class NotTried(AccountError):
     """The account's requests go to a host that stopped an earlier account of the run."""
 
 
+class MissingSecret(UsageError):
+    """No key or token for a network: neither its environment variable nor a file."""
+
+
 @dataclass
 class AccountReport:
     network: str
@@ -92,10 +96,28 @@ class AccountReport:
 class FetchReport:
     accounts: list[AccountReport] = field(default_factory=list)
     dry_run: bool = False
+    #: network -> one line: its accounts were skipped for want of its key or token (a
+    #: network the run did not name: ``fetch --all`` from cron goes on with the others)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fetched_any(self) -> bool:
+        """Some account was fetched, or tried and failed."""
+        return any(a.status.startswith("ok") or a.status == "failed" for a in self.accounts)
 
     @property
     def errors(self) -> list[str]:
-        return [a.error for a in self.accounts if a.error]
+        """One line per failed account; the skipped networks' lines too when nothing else
+        was fetched (a run that fetched nothing has failed)."""
+        out = [a.error for a in self.accounts if a.error]
+        if self.skipped and not self.fetched_any:
+            out += list(self.skipped.values())
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """The skipped networks' lines when they are no errors."""
+        return list(self.skipped.values()) if self.fetched_any else []
 
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -504,6 +526,9 @@ def run(
     own_client = client is None
     client = client or HttpClient()
     stopped: dict[str, str] = {}
+    #: networks without a key, the run not naming them: (status, accounts, why)
+    missing: dict[str, tuple[str, list[str], str]] = {}
+    named = set(networks)  # --network, or the network of an account being linked
     #: network -> official host -> why it stopped (see AccountError.host)
     stopped_hosts: dict[str, dict[str, str]] = {}
     secrets: dict[str, str | None] = {}
@@ -527,6 +552,10 @@ def run(
                     posts_total,
                     client_quota(report),
                 )
+            if acc.network in missing:
+                row.status = missing[acc.network][0]
+                missing[acc.network][1].append(acc.label)
+                continue
             if acc.network in stopped:
                 row.status = "not tried"
                 row.error = None
@@ -541,6 +570,13 @@ def run(
                 continue
             try:
                 secret = _secret(fetcher, secrets, secret_files or {}, client)
+            except MissingSecret as exc:
+                if acc.network in named:  # asked for by name: its key is wanted
+                    _fail(row, str(exc), stopped, acc.network, wide=True)
+                else:
+                    row.status = f"skipped: no {fetcher.secret_name}"
+                    missing[acc.network] = (row.status, [acc.label], str(exc))
+                continue
             except EngageError as exc:
                 _fail(row, str(exc), stopped, acc.network, wide=True)
                 continue
@@ -634,6 +670,10 @@ def run(
     finally:
         if own_client:
             client.close()
+    for net, (_, labels, why) in missing.items():
+        n = len(labels)
+        why = why.removeprefix(f"{net}: ")
+        report.skipped[net] = f"{net}: {n} account{'s' if n > 1 else ''} skipped, {why}"
     return report
 
 
@@ -665,7 +705,7 @@ def _secret(
     if fetcher.network not in cache:
         value = read_secret(fetcher.secret_env, files.get(fetcher.network))
         if value is None:
-            raise UsageError(
+            raise MissingSecret(
                 f"{fetcher.network}: no {fetcher.secret_name}; set {fetcher.secret_env} "
                 f"(docs/fetch.md says how to get one)"
             )
