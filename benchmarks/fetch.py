@@ -18,6 +18,7 @@ same at smaller sizes: peak memory flat in the number of pages (the fetch holds 
 is on disk once received).
 
     python benchmarks/fetch.py [--posts 100000] [--sizes 25000,50000] [--repeat 1]
+                               [--baseline-without-listings]
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def _store(db: Path) -> None:
         store.close()
 
 
-def arm_baseline(base: str, folder: Path) -> int:
+def arm_baseline(base: str, folder: Path, listings: bool = True) -> int:
     import httpx
 
     from engagecore import ingest
@@ -174,6 +175,8 @@ def arm_baseline(base: str, folder: Path) -> int:
             n += 1
             body = r.content
             if listing:
+                if not listings:  # --baseline-without-listings: the GET only
+                    return r.json()  # type: ignore[no-any-return]
                 body = body.rstrip()[:-1] + OBSERVED
             (pages / f"{n:06d}.json").write_bytes(body)
             return r.json()  # type: ignore[no-any-return]
@@ -232,7 +235,10 @@ def child(arm: str, base: str, folder: Path) -> None:
     import engagecore.ingest  # noqa: F401
 
     t0 = time.perf_counter()
-    n = (arm_baseline if arm == "baseline" else arm_ours)(base, folder)
+    if arm == "ours":
+        n = arm_ours(base, folder)
+    else:
+        n = arm_baseline(base, folder, listings=arm == "baseline")
     seconds = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"arm": arm, "seconds": seconds, "posts": n, "rss_mb": rss / 1024}))
@@ -254,6 +260,11 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=100_000)
     ap.add_argument("--sizes", default="25000,50000", help="smaller sizes for the memory curve")
     ap.add_argument("--repeat", type=int, default=1, help="keep the fastest of N runs per arm")
+    ap.add_argument(
+        "--baseline-without-listings",
+        action="store_true",
+        help="the baseline saves no playlistItems page (as before engage fetch saved them)",
+    )
     ap.add_argument("--child")
     ap.add_argument("--base")
     ap.add_argument("--folder")
@@ -274,7 +285,10 @@ def main() -> None:
                 best: dict[str, dict] = {}  # type: ignore[type-arg]
                 for _ in range(args.repeat):
                     for arm in ("baseline", "ours"):
-                        r = measure(arm, base, work)
+                        child_arm = arm
+                        if arm == "baseline" and args.baseline_without_listings:
+                            child_arm = "bare"
+                        r = measure(child_arm, base, work)
                         assert r["posts"] == posts, r
                         if arm not in best or r["seconds"] < best[arm]["seconds"]:
                             best[arm] = r
