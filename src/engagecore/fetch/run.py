@@ -304,11 +304,12 @@ class Session(FetchSession):
         if error is not None:
             raise error
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         """Cancel what :meth:`submit` sent that has not started; wait for what has (no
-        thread still writes this account's files when the next account begins)."""
+        thread still writes this account's files when the next account begins), unless
+        ``wait`` is False (an interrupt: a file is still written whole or not at all)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
         with self._lock:
             self._sent.clear()
@@ -605,8 +606,13 @@ def run(
             try:
                 try:
                     result = _call(fetcher, plan, session)
-                finally:
+                except Exception:
                     session.close()
+                    raise
+                except BaseException:  # Ctrl-C: the requests still running are not waited for
+                    session.close(wait=False)
+                    raise
+                session.close()
             except NotTried:
                 _count(row, session)
                 row.status = "not tried"  # the first account its host stopped says why
