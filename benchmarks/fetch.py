@@ -13,9 +13,11 @@ peak RSS is its own), on a fresh store:
 - **ours**: ``engagecore.fetch.run.run`` (retries, rate limits, gzip saving, secrets,
   bookkeeping, then the same import).
 
-Printed: seconds and peak RSS of each arm, the ratio ours / baseline (target ≤ 1.5×), and the
-same at smaller sizes: peak memory flat in the number of pages (the fetch holds no page: each
-is on disk once received).
+Printed: seconds, CPU seconds of the arm's own process (the server's not counted: the same
+requests in both arms; less moved by other load on the machine than the wall time) and peak
+RSS of each arm, the ratio ours / baseline of the seconds (the target, ≤ 1.5×) and of the
+CPU seconds, and the same at smaller sizes: peak memory flat in the number of pages (the
+fetch holds at most a few pages: each is on disk once received).
 
     python benchmarks/fetch.py [--posts 100000] [--sizes 25000,50000] [--repeat 1]
                                [--baseline-without-listings]
@@ -234,14 +236,21 @@ def child(arm: str, base: str, folder: Path) -> None:
     import engagecore.fetch.run
     import engagecore.ingest  # noqa: F401
 
+    start = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = start.ru_utime + start.ru_stime
     t0 = time.perf_counter()
     if arm == "ours":
         n = arm_ours(base, folder)
     else:
         n = arm_baseline(base, folder, listings=arm == "baseline")
     seconds = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"arm": arm, "seconds": seconds, "posts": n, "rss_mb": rss / 1024}))
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = use.ru_utime + use.ru_stime - cpu0
+    print(
+        json.dumps(
+            {"arm": arm, "seconds": seconds, "cpu": cpu, "posts": n, "rss_mb": use.ru_maxrss / 1024}
+        )
+    )
 
 
 def measure(arm: str, base: str, work: Path) -> dict:  # type: ignore[type-arg]
@@ -273,7 +282,7 @@ def main() -> None:
         child(args.child, args.base, Path(args.folder))
         return
     sizes = [int(s) for s in args.sizes.split(",") if s] + [args.posts]
-    print(f"{'posts':>8} {'pages':>6} {'arm':>9} {'seconds':>8} {'peak MB':>8}")
+    print(f"{'posts':>8} {'pages':>6} {'arm':>9} {'seconds':>8} {'CPU s':>8} {'peak MB':>8}")
     with tempfile.TemporaryDirectory(prefix="engage-bench-fetch-") as tmp:
         work = Path(tmp)
         for posts in sizes:
@@ -296,13 +305,16 @@ def main() -> None:
                 for arm in ("baseline", "ours"):
                     r = best[arm]
                     print(
-                        f"{posts:>8} {pages:>6} {arm:>9} {r['seconds']:>8.1f} {r['rss_mb']:>8.0f}"
+                        f"{posts:>8} {pages:>6} {arm:>9} {r['seconds']:>8.1f} "
+                        f"{r['cpu']:>8.1f} {r['rss_mb']:>8.0f}"
                     )
                 ratio = best["ours"]["seconds"] / best["baseline"]["seconds"]
                 extra = best["ours"]["rss_mb"] - best["baseline"]["rss_mb"]
+                cpu_ratio = best["ours"]["cpu"] / best["baseline"]["cpu"]
                 print(
                     f"{posts:>8} ratio ours/baseline {ratio:.2f}x (target <= 1.5x); "
-                    f"peak RSS ours - baseline {extra:+.0f} MB"
+                    f"peak RSS ours - baseline {extra:+.0f} MB; "
+                    f"CPU time of the client process ours/baseline {cpu_ratio:.2f}x"
                 )
             finally:
                 server.terminate()
