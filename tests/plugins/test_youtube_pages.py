@@ -154,3 +154,14 @@ def test_a_folder_of_a_fetchs_responses_imports_with_its_listings(tmp_path: Path
         assert [u.posts for u in report.units] == [0, 3]
         assert "empty" in report.units[0].status
         assert store.fetchall("SELECT count(*) FROM posts") == [(3,)]
+
+
+def test_a_language_that_is_no_text_is_refused_naming_the_video(tmp_path: Path) -> None:
+    # a page's frame is built in the table's schema at once, which would turn 5 into "5":
+    # the importer checks the language itself
+    bad = _video(1, 1, 10)
+    bad["snippet"]["defaultLanguage"] = 5
+    path = tmp_path / "videos.json"
+    path.write_text(json.dumps({"kind": "youtube#videoListResponse", "items": [bad]}))
+    with pytest.raises(FormatError, match=r"items\[0\] \(video v0000000001\).*defaultLanguage"):
+        _posts(path)
