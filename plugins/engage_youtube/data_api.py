@@ -6,7 +6,11 @@ comments (NULL here, never 0). ``channels.list?part=snippet,statistics`` gives t
 (handle, title, ``snippet.publishedAt`` as the account's creation date) and a subscriber
 snapshot, unless ``hiddenSubscriberCount`` is true.
 ``search.list`` and ``playlistItems.list`` responses list video ids without statistics: they are
-not read (detection says 0); the error message says to pass their ids to ``videos.list``.
+not read (detection says 0); the error message says to pass their ids to ``videos.list``. The
+one exception: a ``playlistItems.list`` page that ``engage fetch`` saved (it carries
+``engagecore_observed_at``: the listing of the uploads it walked, kept with the rest of its
+responses) is recognized and read as nothing, on purpose (``Batch.empty_reason``): the
+``videos.list`` pages of the same fetch hold those videos with their counts.
 
 A source is one response file, a file holding a JSON array of response pages, or a folder or
 zip in which every member is such a file.
@@ -30,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from engagecore.plugin import (
+    ACCOUNTS,
     OBSERVED_AT_KEY,
     POSTS,
     Batch,
@@ -79,12 +84,35 @@ MAX_ITEM_CHARS = 64 * 1024 * 1024
 MAX_VALUE_CHARS = 16 * 1024 * 1024
 
 
+#: the listing ``engage fetch`` walks and saves (read as nothing: see the module docstring)
+_LISTING = "youtube#playlistItemListResponse"
+_LISTING_EMPTY = (
+    "a playlistItems.list page engage fetch saved: the uploads' ids, without counts "
+    "(the videos.list pages of the same fetch hold them)"
+)
+
+
+def _fetched_listing(page: Any) -> bool:
+    """A ``playlistItems.list`` page saved by ``engage fetch`` (read as nothing)."""
+    return isinstance(page, dict) and page.get("kind") == _LISTING and OBSERVED_AT_KEY in page
+
+
 def _detect_member(source: Source, member: str) -> float:
     head = source.head(member, 8192).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not head.startswith(("{", "[")):
         return 0.0
     if any(sig in head for sig in _STRONG):
         return 0.95
+    if head.startswith("{") and _LISTING in head:
+        # engage fetch writes engagecore_observed_at last: a page's whole (a few kB) says
+        local = source.local_path(member)
+        size = local.stat().st_size if local is not None else source.size()
+        if size > STREAM_OVER:  # no listing page is this large: not read to detect it
+            return 0.0
+        try:
+            return 0.9 if _fetched_listing(load_json(source, member)) else 0.0
+        except FormatError:
+            return 0.0
     if any(sig in head for sig in _FOREIGN):
         return 0.0
     if _ITEM_KIND.search(head):
@@ -115,6 +143,8 @@ class _Collected:
     channel_hints: set[str] = field(default_factory=set)
     saw_videos: bool = False
     saw_channels: bool = False
+    #: playlistItems.list pages engage fetch saved (read as nothing)
+    listings: int = 0
 
     def add_account(
         self,
@@ -172,6 +202,7 @@ class _Collected:
             channel_hints=set(self.channel_hints),
             saw_videos=self.saw_videos,
             saw_channels=self.saw_channels,
+            listings=self.listings,
         )
 
     def restore(self, saved: _Collected) -> None:
@@ -179,9 +210,11 @@ class _Collected:
 
     def posts(self) -> pl.DataFrame:
         """Every post once (the row observed last; the later one on a tie), by time then id."""
-        self.flush()
         if not self.chunks:
-            return pl.DataFrame(schema=POSTS)
+            # fewer than _CHUNK rows, all still Python rows (a fetched page: 50): chosen and
+            # ordered here, one frame built; the polars path costs ~6 ms a page in calls
+            return self._small_posts()
+        self.flush()
         chunks, self.chunks = self.chunks, []
         every = pl.concat(chunks, how="vertical", rechunk=False)
         del chunks
@@ -201,6 +234,23 @@ class _Collected:
             every = every.drop(name)
         return pl.DataFrame(columns)
 
+    def _small_posts(self) -> pl.DataFrame:
+        """:meth:`posts` for rows that never became a frame: the same choice and order."""
+        rows, self.rows = self.rows, []
+        self.seq += len(rows)
+        if not rows:
+            return pl.DataFrame(schema=POSTS)
+        last: dict[str, tuple[datetime, int]] = {}
+        for i, row in enumerate(rows):
+            key = row["post_id"]
+            seen = last.get(key)
+            # the row observed last; of two observed at the same time, the later one
+            if seen is None or row["observed_at"] >= seen[0]:
+                last[key] = (row["observed_at"], i)
+        kept = [rows[i] for _, i in last.values()] if len(last) < len(rows) else rows
+        kept.sort(key=lambda r: (r["posted_at"], r["post_id"]))
+        return _frame("posts", kept)
+
     def batch(self) -> Batch:
         posts = self.posts() if self.saw_videos else None
         snapshots = None
@@ -212,13 +262,29 @@ class _Collected:
                     for (a, t), n in sorted(self.snapshots.items())
                 ],
             )
-        accounts = frame("accounts", list(self.accounts.values()))
+        accounts = _frame("accounts", list(self.accounts.values()))
+        only_listings = self.listings and not (self.saw_videos or self.saw_channels)
         return Batch(
             accounts=accounts if self.accounts else None,
             posts=posts,
             follower_snapshots=snapshots,
             museum_hints=dict(self.hints),
+            empty_reason=_LISTING_EMPTY if only_listings else None,
         )
+
+
+_SCHEMAS = {"posts": POSTS, "accounts": ACCOUNTS}
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """``frame(table, rows)`` for rows this importer built from values it checked (texts
+    with ``text_at``, counts with ``count_at``, times parsed): built in the table's schema in
+    one step, ~3× faster on a page of 50 (no cast pass); a value polars refuses goes through
+    ``frame`` for its message naming the record."""
+    try:
+        return pl.DataFrame(rows, schema=_SCHEMAS[table], strict=True)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        return frame(table, rows)
 
 
 def _text(obj: dict[str, Any], key: str, where: str, record: str) -> str | None:
@@ -276,7 +342,8 @@ def _read_video(
         "kind": kind,
         "is_own": True,
         "text": text or None,
-        "language": snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
+        "language": _text(snippet, "defaultLanguage", where, record)
+        or _text(snippet, "defaultAudioLanguage", where, record),
         "hashtags": hashtags(text),
         "mentions": mentions(text),
         "url": WATCH_URL.format(id=vid),
@@ -349,6 +416,9 @@ def _read_page(page: Any, where: str, prefix: str, seen: datetime, out: _Collect
             prefix or None,
         )
     page_kind = str(page.get("kind", ""))
+    if _fetched_listing(page):
+        out.listings += 1
+        return
     if page_kind.startswith(("youtube#search", "youtube#playlistItem")):
         what = "search.list" if "search" in page_kind else "playlistItems.list"
         raise FormatError(where, "this " + _FOREIGN_HELP.format(what=what), prefix or None)

@@ -10,14 +10,18 @@
    videos, then the stored ones younger than ``--refresh-days`` (a new observation of their
    counts).
 
-Every call costs 1 quota unit (the documented cost of these ``list`` methods; a key has
-10,000 a day by default). The channels.list and videos.list responses are saved and read by
-the ``youtube-data-api`` importer; the playlistItems pages only list ids and are not saved.
+Each batch of ``videos.list`` is sent aside (:meth:`FetchSession.submit`) while the next
+page of uploads is asked for. Every call costs 1 quota unit (the documented cost of these
+``list`` methods; a key has 10,000 a day by default). Every response is saved and read by the
+``youtube-data-api`` importer: the playlistItems pages (ids without counts) as nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 from engagecore.plugin import Fetcher, FetchPlan, FetchResult, FetchSession, api_time
@@ -120,21 +124,29 @@ class YouTubeFetcher(Fetcher):
             account_id=channel_id if isinstance(channel_id, str) else None,
             handle=handle.lstrip("@") if isinstance(handle, str) else None,
         )
-        new_ids = self._new_ids(plan, session, uploads) if isinstance(uploads, str) else []
-        for start in range(0, len(new_ids), BATCH):
-            got = self._videos(session, new_ids[start : start + BATCH])
-            result.new_posts += len(got)
-            session.posts(len(got))
+        # each full batch of new ids is asked for while the next page of uploads is (the
+        # client's per-host limit: two requests at a time)
+        batches = _Batches(session)
+        new_ids: list[str] = []
+        sent = 0
+        pages = self._new_ids(plan, session, uploads) if isinstance(uploads, str) else iter(())
+        for page_ids in pages:
+            new_ids += page_ids
+            while len(new_ids) - sent >= BATCH:
+                batches.send(new_ids[sent : sent + BATCH], new=True)
+                sent += BATCH
+        if sent < len(new_ids):
+            batches.send(new_ids[sent:], new=True)
         fetched = set(new_ids)
         refresh = [v for v in plan.refresh_ids if v not in fetched]
         for start in range(0, len(refresh), BATCH):
-            got = self._videos(session, refresh[start : start + BATCH])
-            result.refreshed_posts += len(got)
+            batches.send(refresh[start : start + BATCH], new=False)
+        result.new_posts, result.refreshed_posts = batches.finish()
         return result
 
-    def _new_ids(self, plan: FetchPlan, session: FetchSession, uploads: str) -> list[str]:
-        """Ids of the uploads newer than the newest stored video, newest first."""
-        ids: list[str] = []
+    def _new_ids(self, plan: FetchPlan, session: FetchSession, uploads: str) -> Iterator[list[str]]:
+        """Ids of the uploads newer than the newest stored video, newest first, a page of
+        uploads at a time."""
         seen: set[str] = set()
         token: str | None = None
         while True:
@@ -145,9 +157,10 @@ class YouTubeFetcher(Fetcher):
             }
             if token:
                 query["pageToken"] = token
-            page = session.get(PLAYLIST_ITEMS, query, quota=LIST_COST, save=False)
+            page = session.get(PLAYLIST_ITEMS, query, quota=LIST_COST)
             items = page.get("items") or [] if isinstance(page, dict) else []
             older = False
+            ids: list[str] = []
             for item in items:
                 details = item.get("contentDetails") if isinstance(item, dict) else None
                 if not isinstance(details, dict) or not isinstance(details.get("videoId"), str):
@@ -161,19 +174,51 @@ class YouTubeFetcher(Fetcher):
                 if details["videoId"] not in seen:
                     seen.add(details["videoId"])
                     ids.append(details["videoId"])
-                if plan.max_posts is not None and len(ids) >= plan.max_posts:
-                    return ids
+                if plan.max_posts is not None and len(seen) >= plan.max_posts:
+                    yield ids
+                    return
+            yield ids
             token = page.get("nextPageToken") if isinstance(page, dict) else None
             if older or not token:
-                return ids
+                return
 
-    def _videos(self, session: FetchSession, ids: list[str]) -> list[str]:
-        doc = session.get(
-            VIDEOS,
-            {"part": "snippet,contentDetails,statistics", "id": ",".join(ids), "maxResults": BATCH},
-            quota=LIST_COST,
-        )
+
+class _Batches:
+    """``videos.list`` calls sent aside (:meth:`FetchSession.submit`), counted in order;
+    a few at most wait to be counted (each holds its parsed answer)."""
+
+    #: answers not yet counted, at most
+    AHEAD = 4
+
+    def __init__(self, session: FetchSession) -> None:
+        self.session = session
+        self.waiting: deque[tuple[Future[Any], bool]] = deque()
+        self.new = 0
+        self.refreshed = 0
+
+    def send(self, ids: list[str], *, new: bool) -> None:
+        query: dict[str, str | int] = {
+            "part": "snippet,contentDetails,statistics",
+            "id": ",".join(ids),
+            "maxResults": BATCH,
+        }
+        self.waiting.append((self.session.submit(VIDEOS, query, quota=LIST_COST), new))
+        while self.waiting and (len(self.waiting) > self.AHEAD or self.waiting[0][0].done()):
+            self._count()
+
+    def _count(self) -> None:
+        future, new = self.waiting.popleft()
+        doc = future.result()
         items = doc.get("items") if isinstance(doc, dict) else None
-        return [
-            i["id"] for i in items or [] if isinstance(i, dict) and isinstance(i.get("id"), str)
-        ]
+        got = sum(1 for i in items or [] if isinstance(i, dict) and isinstance(i.get("id"), str))
+        if new:
+            self.new += got
+            self.session.posts(got)
+        else:
+            self.refreshed += got
+
+    def finish(self) -> tuple[int, int]:
+        """(new, refreshed) videos got, once every call answered."""
+        while self.waiting:
+            self._count()
+        return self.new, self.refreshed

@@ -12,6 +12,7 @@ import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -496,6 +497,31 @@ class FetchSession(ABC):
             read, such as a page of ids whose details a later call fetches).
         """
 
+    def submit(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Future[Any]:
+        """:meth:`get` sent while the fetcher goes on (say, the details of one page of ids
+        while it asks for the next page): a future whose ``result()`` is what :meth:`get`
+        returns, or raises what it raises. At most the per-host limit of requests run at
+        once; the core waits for every one sent before it imports the account, and an error
+        of one is the account's error, whether the fetcher looked at it or not (send aside
+        only what the account cannot do without). Take each result soon (a future holds its
+        parsed answer). Default: :meth:`get` at once.
+
+        .. versionadded:: 1
+        """
+        done: Future[Any] = Future()
+        try:
+            done.set_result(self.get(official, params, quota=quota, save=save))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
+
     @abstractmethod
     def save(self, doc: Any) -> Path:
         """Save a response got with ``save=False`` after all (say, once it proved to hold
@@ -554,8 +580,10 @@ class Fetcher(ABC):
 
     def network_wide(self, status: int, body: Any) -> bool:
         """An error answer that every account of the network would get alike (an invalid
-        key, an exhausted quota): the run stops asking for this network. HTTP 401 and 429
-        always are."""
+        key, an exhausted quota): the run stops asking for this network. Besides, an HTTP
+        401 or 429 (beyond the time budget), or a host that cannot be reached, stops the
+        requests to that host: the network's other accounts whose requests go to another
+        host (Mastodon's instances) are still fetched."""
         return False
 
     @abstractmethod

@@ -55,8 +55,10 @@ def test_fetch_links_then_fetches_every_upload(
     youtube.videos = make_videos(120, NOW - timedelta(hours=1))
     code, out, err = run(["fetch", "youtube", "@MuseeDuLouvre", "--museum", "louvre"], capsys)
     assert code == 0, err
-    # 1 channels.list, 3 playlistItems pages (50, 50, 20), 3 videos.list batches
-    assert youtube.calls == ["channels"] + ["playlistItems"] * 3 + ["videos"] * 3
+    # 1 channels.list, 3 playlistItems pages (50, 50, 20), 3 videos.list batches: each batch
+    # asked for while the next page of uploads is (so in no fixed order after the channel)
+    assert youtube.calls[0] == "channels"
+    assert sorted(youtube.calls) == ["channels"] + ["playlistItems"] * 3 + ["videos"] * 3
     assert len(_posts(env)) == 120
     with _open(env, read_only=True) as s:
         assert s.fetchall("SELECT account_id, museum, handle FROM accounts") == [
@@ -65,8 +67,12 @@ def test_fetch_links_then_fetches_every_upload(
         assert s.fetchall("SELECT followers FROM follower_snapshots") == [(1_230_000,)]
         paths = [r[0] for r in s.fetchall("SELECT path FROM imports ORDER BY path")]
         plugins = {r[0] for r in s.fetchall("SELECT importer FROM imports")}
+        rows = sorted(r[0] for r in s.fetchall("SELECT rows FROM imports"))
     assert plugins == {"youtube-data-api"}
-    assert len(paths) == 4  # the channel and three videos pages; playlist pages are not saved
+    # every response saved and imported: the channel, three playlistItems pages (read as
+    # nothing: ids without counts) and three videos pages
+    assert len(paths) == 7
+    assert rows[:3] == [0, 0, 0] and all(n > 0 for n in rows[3:])
     # under the account as it was linked (by its id once known: see the re-run test)
     assert all(p.startswith("responses/youtube/MuseeDuLouvre/") for p in paths), paths
     saved = sorted((env.parent / "responses" / "youtube" / "MuseeDuLouvre").iterdir())
@@ -91,7 +97,7 @@ def test_rerun_asks_only_for_newer_posts_and_refreshes_recent_counts(
     code, out, err = run(["fetch", "louvre", "--refresh-days", "10"], capsys)
     assert code == 0, err
     # one page of uploads is enough: it reaches the newest stored video
-    assert youtube.calls == ["channels", "playlistItems", "videos", "videos"]
+    assert sorted(youtube.calls) == ["channels", "playlistItems", "videos", "videos"]
     posts = dict(_posts(env))
     assert len(posts) == 61 and posts["new0000001"] == 5
     assert posts["v0000000000"] == 99_999
@@ -208,7 +214,13 @@ def test_quota_is_counted_per_call(env: Path, youtube: YouTubeReplay, sleeps: li
         )
     (row,) = report.accounts
     assert (row.requests, row.quota, row.new_posts, row.status) == (5, 5, 51, "ok")
-    assert youtube.calls == ["channels", "playlistItems", "playlistItems", "videos", "videos"]
+    assert sorted(youtube.calls) == [
+        "channels",
+        "playlistItems",
+        "playlistItems",
+        "videos",
+        "videos",
+    ]
 
 
 def test_a_5xx_then_success_inside_a_fetch(

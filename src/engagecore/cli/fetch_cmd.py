@@ -149,6 +149,8 @@ def register(app: typer.Typer) -> None:
                     link=link,
                 )
         _print(report, fmt)
+        for line in report.notes:  # networks without a key, skipped: the run goes on
+            print(f"engage: note: {line}", file=sys.stderr)
         if report.errors:
             for line in report.errors:
                 print(f"engage: error: {line}", file=sys.stderr)

@@ -20,11 +20,14 @@ import gzip
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -32,6 +35,7 @@ from engagecore import ingest, plugins
 from engagecore.errors import EngageError, PluginError, UsageError, one_line
 from engagecore.fetch.http import (
     SECRET_PARAMS,
+    BudgetExhausted,
     FetchError,
     HttpClient,
     read_secret,
@@ -54,11 +58,25 @@ Progress = Callable[[str, str, int, int, int, int], None]
 
 class AccountError(FetchError):
     """A fetch of one account failed; ``network_wide``: the others of its network would
-    fail alike (an invalid key, an exhausted quota) and are not tried."""
+    fail alike (an invalid key, an exhausted quota) and are not tried; ``host``: the others
+    whose requests go to that host would (it refused this token, rate-limited it beyond
+    the budget or could not be reached), and are not tried — a network of many hosts, such
+    as Mastodon's instances, goes on with the others."""
 
-    def __init__(self, message: str, *, network_wide: bool = False) -> None:
+    def __init__(
+        self, message: str, *, network_wide: bool = False, host: str | None = None
+    ) -> None:
         super().__init__(message)
         self.network_wide = network_wide
+        self.host = host
+
+
+class NotTried(AccountError):
+    """The account's requests go to a host that stopped an earlier account of the run."""
+
+
+class MissingSecret(UsageError):
+    """No key or token for a network: neither its environment variable nor a file."""
 
 
 @dataclass
@@ -78,10 +96,28 @@ class AccountReport:
 class FetchReport:
     accounts: list[AccountReport] = field(default_factory=list)
     dry_run: bool = False
+    #: network -> one line: its accounts were skipped for want of its key or token (a
+    #: network the run did not name: ``fetch --all`` from cron goes on with the others)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fetched_any(self) -> bool:
+        """Some account was fetched, or tried and failed."""
+        return any(a.status.startswith("ok") or a.status == "failed" for a in self.accounts)
 
     @property
     def errors(self) -> list[str]:
-        return [a.error for a in self.accounts if a.error]
+        """One line per failed account; the skipped networks' lines too when nothing else
+        was fetched (a run that fetched nothing has failed)."""
+        out = [a.error for a in self.accounts if a.error]
+        if self.skipped and not self.fetched_any:
+            out += list(self.skipped.values())
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """The skipped networks' lines when they are no errors."""
+        return list(self.skipped.values()) if self.fetched_any else []
 
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -134,8 +170,11 @@ class Session(FetchSession):
         api_base: str | None,
         on_posts: Callable[[int], None] | None = None,
         shared: dict[str, Any] | None = None,
+        stopped_hosts: Mapping[str, str] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        #: hosts (of the official endpoints) an earlier account's error stopped -> why
+        self.stopped_hosts = stopped_hosts or {}
         self.shared = {} if shared is None else shared
         self.account = account
         self.client = client
@@ -150,15 +189,25 @@ class Session(FetchSession):
         self._n = 0
         self._stamp = _stamp(now)
         self._on_posts = on_posts
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        #: requests submit() sent that have not answered yet (an answered one is let go:
+        #: its parsed answer is the fetcher's to keep or drop)
+        self._sent: set[Future[Any]] = set()
+        #: the first of them that failed
+        self._failed: BaseException | None = None
 
     def url(self, official: str) -> str:
         return with_base(official, self.api_base)
 
-    def error(self, message: str, *, network_wide: bool = False) -> AccountError:
+    def error(
+        self, message: str, *, network_wide: bool = False, host: str | None = None
+    ) -> AccountError:
         text = redact(message, self.client.secrets)
         return AccountError(
             f"{self.account.network} account {self.account.label}: {text}",
             network_wide=network_wide,
+            host=host,
         )
 
     def posts(self, n: int) -> None:
@@ -178,14 +227,21 @@ class Session(FetchSession):
         save: bool = True,
     ) -> Any:
         url = self.url(official)
+        # the official host (an --api-base replaces every one: the stops stay apart)
+        host = urlsplit(official).netloc.lower()
+        if host in self.stopped_hosts:
+            raise NotTried(f"not tried: {self.stopped_hosts[host]}")
         query = {**dict(params or {}), **self._params}
         try:
             resp = self.client.get(url, params=query, headers=self._headers)
-        except EngageError as exc:
+        except BudgetExhausted as exc:
             raise self.error(str(exc), network_wide=True) from None
+        except EngageError as exc:  # the host could not be reached after every retry
+            raise self.error(str(exc), host=host) from None
         finally:
-            self.requests += 1
-            self.quota += quota
+            with self._lock:
+                self.requests += 1
+                self.quota += quota
         if resp.status != 200:
             try:
                 body: Any = resp.json()
@@ -194,8 +250,11 @@ class Session(FetchSession):
             why = self.fetcher.explain(resp.status, body)
             if why is None:
                 why = _generic(resp.status)
-            wide = resp.status in (401, 429) or self.fetcher.network_wide(resp.status, body)
-            raise self.error(why, network_wide=wide)
+            wide = self.fetcher.network_wide(resp.status, body)
+            # a refused token, a rate limit beyond the budget: that host's
+            raise self.error(
+                why, network_wide=wide, host=host if resp.status in (401, 429) else None
+            )
         try:
             doc = resp.json()
         except FetchError as exc:
@@ -205,6 +264,55 @@ class Session(FetchSession):
         if save:
             self._save_raw(resp.content, doc)
         return doc
+
+    def submit(
+        self,
+        official: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        quota: int = 1,
+        save: bool = True,
+    ) -> Future[Any]:
+        if self._pool is None:
+            # the client lets per_host requests go to one host at a time: more threads
+            # would only wait
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, self.client.per_host), thread_name_prefix="engage-fetch"
+            )
+        future = self._pool.submit(self.get, official, params, quota=quota, save=save)
+        with self._lock:
+            self._sent.add(future)
+        future.add_done_callback(self._answered)
+        return future
+
+    def _answered(self, future: Future[Any]) -> None:
+        error = None if future.cancelled() else future.exception()
+        with self._lock:
+            self._sent.discard(future)
+            if error is not None and self._failed is None:
+                self._failed = error
+
+    def drain(self) -> None:
+        """Wait for every request :meth:`submit` sent; the first error one of them met is
+        raised (the account failed), whether the fetcher looked at it or not."""
+        with self._lock:
+            sent = list(self._sent)
+        for future in sent:
+            future.exception()  # waits
+        with self._lock:
+            error, self._failed = self._failed, None
+        if error is not None:
+            raise error
+
+    def close(self, wait: bool = True) -> None:
+        """Cancel what :meth:`submit` sent that has not started; wait for what has (no
+        thread still writes this account's files when the next account begins), unless
+        ``wait`` is False (an interrupt: a file is still written whole or not at all)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+        with self._lock:
+            self._sent.clear()
 
     def _save_raw(self, content: bytes, doc: Any) -> Path:
         """The response's own bytes with ``engagecore_observed_at`` added before the closing
@@ -231,11 +339,12 @@ class Session(FetchSession):
 
     def _write(self, data: bytes) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            self._n += 1
-            target = self.folder / f"{self._stamp}-{self._n:04d}.json.gz"
-            if not target.exists():
-                break
+        with self._lock:  # requests sent by submit() save from their threads
+            while True:
+                self._n += 1
+                target = self.folder / f"{self._stamp}-{self._n:04d}.json.gz"
+                if not target.exists():
+                    break
         part = self.folder / f".{target.name}.part"
         with (
             part.open("wb") as raw,
@@ -243,7 +352,8 @@ class Session(FetchSession):
         ):
             gz.write(data)
         os.replace(part, target)
-        self.saved.append(target)
+        with self._lock:
+            self.saved.append(target)
         return target
 
 
@@ -417,6 +527,11 @@ def run(
     own_client = client is None
     client = client or HttpClient()
     stopped: dict[str, str] = {}
+    #: networks without a key, the run not naming them: (status, accounts, why)
+    missing: dict[str, tuple[str, list[str], str]] = {}
+    named = set(networks)  # --network, or the network of an account being linked
+    #: network -> official host -> why it stopped (see AccountError.host)
+    stopped_hosts: dict[str, dict[str, str]] = {}
     secrets: dict[str, str | None] = {}
     shared: dict[str, dict[str, Any]] = {}
     posts_total = 0
@@ -438,6 +553,10 @@ def run(
                     posts_total,
                     client_quota(report),
                 )
+            if acc.network in missing:
+                row.status = missing[acc.network][0]
+                missing[acc.network][1].append(acc.label)
+                continue
             if acc.network in stopped:
                 row.status = "not tried"
                 row.error = None
@@ -452,6 +571,13 @@ def run(
                 continue
             try:
                 secret = _secret(fetcher, secrets, secret_files or {}, client)
+            except MissingSecret as exc:
+                if acc.network in named:  # asked for by name: its key is wanted
+                    _fail(row, str(exc), stopped, acc.network, wide=True)
+                else:
+                    row.status = f"skipped: no {fetcher.secret_name}"
+                    missing[acc.network] = (row.status, [acc.label], str(exc))
+                continue
             except EngageError as exc:
                 _fail(row, str(exc), stopped, acc.network, wide=True)
                 continue
@@ -475,12 +601,29 @@ def run(
                 base,
                 on_posts,
                 shared.setdefault(acc.network, {}),
+                stopped_hosts.setdefault(acc.network, {}),
             )
             try:
-                result = _call(fetcher, plan, session)
+                try:
+                    result = _call(fetcher, plan, session)
+                except Exception:
+                    session.close()
+                    raise
+                except BaseException:  # Ctrl-C: the requests still running are not waited for
+                    session.close(wait=False)
+                    raise
+                session.close()
+            except NotTried:
+                _count(row, session)
+                row.status = "not tried"  # the first account its host stopped says why
+                continue
             except AccountError as exc:
                 _count(row, session)
                 _fail(row, str(exc), stopped, acc.network, wide=exc.network_wide)
+                if exc.host:
+                    stopped_hosts[acc.network][exc.host] = (
+                        f"{exc.host} stopped an earlier account of the run ({row.account})"
+                    )
                 continue
             except EngageError as exc:
                 _count(row, session)
@@ -533,6 +676,10 @@ def run(
     finally:
         if own_client:
             client.close()
+    for net, (_, labels, why) in missing.items():
+        n = len(labels)
+        why = why.removeprefix(f"{net}: ")
+        report.skipped[net] = f"{net}: {n} account{'s' if n > 1 else ''} skipped, {why}"
     return report
 
 
@@ -564,7 +711,7 @@ def _secret(
     if fetcher.network not in cache:
         value = read_secret(fetcher.secret_env, files.get(fetcher.network))
         if value is None:
-            raise UsageError(
+            raise MissingSecret(
                 f"{fetcher.network}: no {fetcher.secret_name}; set {fetcher.secret_env} "
                 f"(docs/fetch.md says how to get one)"
             )
@@ -576,6 +723,7 @@ def _secret(
 def _call(fetcher: Fetcher, plan: FetchPlan, session: Session) -> FetchResult:
     try:
         result = fetcher.fetch(plan, session)
+        session.drain()
     except EngageError:
         raise
     except Exception as exc:
