@@ -307,10 +307,15 @@ def test_a_rerun_asks_only_for_newer_posts_then_a_refresh_adds_an_observation(
     fb.calls.clear()
     grown = page.posts[4]  # 3 days old
     grown.reactions = 5_000
+    # the window starts 5 days before the run itself (not before this module's NOW, which a
+    # long, loaded test session leaves minutes behind)
+    before = datetime.now(UTC).timestamp()
     code, out, err = run(["fetch", "mba-lyon", "--refresh-days", "5"], capsys)
+    after = datetime.now(UTC).timestamp()
     assert code == 0, err
     since = int(fb.calls[2][1]["since"])
-    assert abs(since - (NOW - timedelta(days=5)).timestamp()) < 120
+    five_days = timedelta(days=5).total_seconds()
+    assert before - five_days - 1 <= since <= after - five_days + 1
     assert _q(env, f"SELECT likes FROM posts WHERE post_id = '{grown.id}'") == [(5_000,)]
     readings = _q(
         env,
