@@ -100,22 +100,12 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "shrunk",
     "cohort_size",
     "composite_weight",
-    "followers_start",
-    "followers_end",
-    "follower_growth_low",
-    "follower_growth_high",
-    "follower_growth_abs",
-    "growth_rate",
-    "growth_variance",
-    "growth_readings",
-    "growth_note",
-    "growth_index",
-    "growth_shrunk",
-    "growth_size_slope",
-    "growth_size_fit",
-    "growth_tau2",
-    "growth_weight",
-    "growth_cohort_size",
+    # the growth figures (§9) not among the first columns, in growth.py's order
+    *(
+        c
+        for c in (*growth_.GROWTH_ROW_COLUMNS, *growth_.GROWTH_SCORE_COLUMNS)
+        if c not in ("follower_growth", "growth_score", "growth_score_low", "growth_score_high")
+    ),
     "period_key",
 )
 
