@@ -30,6 +30,8 @@ Builds, in ``--workdir`` (a temporary folder by default), inputs of about ``--si
   a quarter posted videos;
 - ``bluesky-feed-big``: one ``getAuthorFeed`` page (pages merged);
 - ``bluesky-repo-big``: a Bluesky repository export (CAR of DAG-CBOR posts, needs libipld);
+- ``bluesky-repo-big-zip`` / ``bluesky-repo-big-gz``: the same CAR as a zip member, and
+  gzipped (``repo.car.gz``);
 - ``threads-api-big``: one Threads ``/me/threads`` page (pages merged);
 - ``x-api-big``: one X API v2 tweets page, its ``includes`` after its ``data`` (pages merged).
 
@@ -589,6 +591,8 @@ CASES = (
     "threads-api-big",
     "x-api-big",
     "bluesky-repo-big",
+    "bluesky-repo-big-zip",
+    "bluesky-repo-big-gz",
 )
 
 
@@ -614,6 +618,12 @@ def build(name: str, work: Path, size: int, bomb: int) -> Path:
         return zipped(response.parent, folder / "api.zip")
     if name == "youtube-api-big-gz":
         return gzipped(youtube_api_big(folder, size))
+    if name == "bluesky-repo-big-zip":
+        (folder / "repo").mkdir()
+        car = bluesky_repo_big(folder / "repo", size)
+        return zipped(car.parent, folder / "repo.zip")
+    if name == "bluesky-repo-big-gz":
+        return gzipped(bluesky_repo_big(folder, size))
     builders = {
         "youtube-analytics-big": youtube_analytics_big,
         "instagram-graph-big": instagram_graph_big,

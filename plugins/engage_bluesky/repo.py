@@ -30,7 +30,9 @@ is kept, and the tree's nodes and records are read again from the file as the tr
 its posts are handed to the ingest in frames of :data:`PART_ROWS` rows as they are read
 (``Batch.post_parts``: validated and written a batch at a time), never held all at once: the
 posts table is about the size of the CAR file itself (DAG-CBOR is compact, and each row gains
-a URL the file does not hold).
+a URL the file does not hold). A CAR inside a zip or gzip file is first inflated into the run's
+temporary folder (``ReadContext.temp_dir``: beside the store, under the zip caps as it streams)
+and read from there the same way; the copy goes when its posts are read.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from engagecore.plugin import (
@@ -51,6 +55,7 @@ from engagecore.plugin import (
     Source,
     UsageError,
     check_named,
+    copy_range,
     frame,
     given_account,
     modified_at,
@@ -339,11 +344,16 @@ class _Parts:
     end, or by :meth:`close` (the ingest stops a repository it finds already imported)."""
 
     def __init__(
-        self, first: dict[str, Any] | None, records: Iterator[dict[str, Any]], blocks: _FileBlocks
+        self,
+        first: dict[str, Any] | None,
+        records: Iterator[dict[str, Any]],
+        blocks: _FileBlocks,
+        release: Callable[[], None] = lambda: None,
     ) -> None:
         self._first = first
         self._records: Iterator[dict[str, Any]] | None = records
         self._blocks = blocks
+        self._release = release  # the inflated copy of a zip or gzip member, if any
 
     def __iter__(self) -> _Parts:
         return self
@@ -371,7 +381,10 @@ class _Parts:
     def close(self) -> None:
         if self._records is not None:
             self._records = None
-            self._blocks.close()
+            try:
+                self._blocks.close()
+            finally:
+                self._release()
 
 
 class BlueskyRepoImporter(Importer):
@@ -394,16 +407,31 @@ class BlueskyRepoImporter(Importer):
         member = source.names()[0]
         where = source.display(member)
         path = source.local_path(member)
+        spool: tempfile.TemporaryDirectory[str] | None = None
+        if path is None:
+            # a zip member or a gzip file: inflated into the run's temporary folder as it
+            # streams (the zip caps apply), then read as a file on disk, never whole
+            spool = ctx.temp_dir("engage-car-")
+            try:
+                path = Path(spool.name) / "repo.car"
+                copy_range(source, path, name=member)
+            except BaseException:
+                spool.cleanup()
+                raise
+        release = spool.cleanup if spool is not None else (lambda: None)
         try:
-            large = path is not None and path.stat().st_size > STREAM_OVER
+            large = path.stat().st_size > STREAM_OVER
         except OSError:
             large = False
         if not large:
-            found = self._load(source, member, where)
-            batch = Batch()
-            rows = Rows("posts")
-            for row in self._records(source, ctx, member, found, batch):
-                rows.add(row)
+            try:
+                found = self._load(source, member, where)
+                batch = Batch()
+                rows = Rows("posts")
+                for row in self._records(source, ctx, member, found, batch):
+                    rows.add(row)
+            finally:
+                release()
             batch.posts = rows.frame(order=("posted_at", "post_id"))
             return batch
         blocks = _FileBlocks(path, where)
@@ -413,9 +441,12 @@ class BlueskyRepoImporter(Importer):
             records = self._records(source, ctx, member, (roots, blocks), batch)
             first = next(records, None)  # the commit checked before the batch is handed over
         except BaseException:
-            blocks.close()
+            try:
+                blocks.close()
+            finally:
+                release()
             raise
-        batch.post_parts = _Parts(first, records, blocks)
+        batch.post_parts = _Parts(first, records, blocks, release)
         return batch
 
     @staticmethod

@@ -397,6 +397,68 @@ def test_bluesky_repo_a_large_repository_is_read_block_by_block(
         frames(importer, path)
 
 
+@pytest.mark.parametrize("packed", ["zip", "gzip"])
+def test_bluesky_repo_inside_a_zip_or_gzip_is_inflated_beside_the_store_then_read_in_parts(
+    fixtures: Path, tmp_path: Path, streamed: Callable[[Any], None], packed: str
+) -> None:
+    """A CAR inside a zip or gzip file is not read whole: inflated into the run's temporary
+    folder, then read from there in parts, as a CAR on disk is; the copy goes once read."""
+    pytest.importorskip("libipld")
+    import gzip
+    import zipfile
+
+    from engage_bluesky import repo
+    from engage_bluesky.repo import BlueskyRepoImporter
+
+    data = (fixtures / "bluesky" / "repo.car").read_bytes()
+
+    def pack(payload: bytes) -> Path:
+        if packed == "zip":
+            path = tmp_path / "repo.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(zipfile.ZipInfo("repo.car", date_time=MTIME.timetuple()[:6]), payload)
+        else:
+            path = tmp_path / "repo.car.gz"
+            path.write_bytes(gzip.compress(payload))
+        os.utime(path, (MTIME.timestamp(), MTIME.timestamp()))
+        return path
+
+    path = pack(data)
+    scratch = tmp_path / "scratch"
+    importer = BlueskyRepoImporter()
+    account = {"account": "musee-des-beaux-arts-lyon.bsky.social"}
+
+    def read_all() -> tuple[Any, pl.DataFrame]:
+        source = Source.open(path)
+        try:
+            batch = importer.read(source, ReadContext(options=account, scratch=scratch))
+            posts = pl.concat(list(batch.post_parts)) if batch.post_parts else batch.posts
+        finally:
+            source.close()
+        return batch, posts.sort("posted_at", "post_id")
+
+    whole, whole_posts = read_all()
+    assert whole.post_parts is None and whole_posts.height >= 4
+    assert not any(p.is_file() for p in scratch.rglob("*"))
+    streamed(repo)
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(repo, "PART_ROWS", 2)
+    try:
+        batch, posts = read_all()
+    finally:
+        monkeypatch.undo()
+    assert batch.post_parts is not None  # read in parts, from the inflated copy
+    assert posts.equals(whole_posts)
+    # the inflated copy is gone once its posts were read
+    assert not any(p.is_file() for p in scratch.rglob("*"))
+    # a cut copy is refused in one line naming the block, and leaves no copy behind
+    path = pack(data[: len(data) * 2 // 3])
+    with pytest.raises(FormatError) as err:
+        read_all()
+    assert "block " in str(err.value) and "\n" not in str(err.value)
+    assert not any(p.is_file() for p in scratch.rglob("*"))
+
+
 # -- Facebook Graph: a large posts page, DuckDB fed in pieces --------------------------------
 
 
