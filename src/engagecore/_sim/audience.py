@@ -48,7 +48,16 @@ def follower_snapshots(world: World) -> pl.DataFrame:
     )
     order = np.lexsort((t, rows))
     rows, t = rows[order], t[order]
-    followers = np.maximum(np.round(acc.followers_at(rows, t, world.export_days)), 1.0)
+    return snapshot_frame(world, rows, t, acc.followers_at(rows, t, world.export_days))
+
+
+def snapshot_frame(
+    world: World, rows: np.ndarray, t: np.ndarray, followers: np.ndarray
+) -> pl.DataFrame:
+    """The follower-snapshot frame (network, account_id, observed_at, followers, museum) of
+    the readings of accounts ``rows`` at days ``t``: ``followers`` rounded, at least 1."""
+    acc = world.acc
+    counts = np.maximum(np.round(followers), 1.0)
     networks = [s.name for s in world.specs]
     return pl.DataFrame(
         [
@@ -57,7 +66,7 @@ def follower_snapshots(world: World) -> pl.DataFrame:
             pl.Series("observed_at", np.round(t * _US_PER_DAY).astype(np.int64)).cast(
                 schema.UTC_TS
             ),
-            pl.Series("followers", followers.astype(np.int64)),
+            pl.Series("followers", counts.astype(np.int64)),
             _gather("museum", world.roster.slug, acc.museum[rows]),
         ]
     )

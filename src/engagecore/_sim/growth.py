@@ -26,11 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from engagecore import schema
-from engagecore._sim.audience import _gather, _month_starts
+from engagecore._sim.audience import _gather, _month_starts, snapshot_frame
 from engagecore._sim.population import World, days
 
-_US_PER_DAY = 86_400_000_000
 #: The growth option's own stream: ``default_rng((seed, STREAM))`` ("grow").
 STREAM = 0x67726F77
 #: Yearly log growth is capped at 1 (×2.7 a year): the fastest-growing small accounts.
@@ -110,19 +108,7 @@ def snapshots(world: World, rng: np.random.Generator, plan: GrowthPlan) -> pl.Da
     order = np.lexsort((t, rows))
     rows, t = rows[order], t[order]
     true = acc.followers_at(rows, t, world.export_days)
-    noisy = np.maximum(np.round(true * np.exp(rng.normal(0.0, plan.noise, rows.size))), 1.0)
-    networks = [s.name for s in world.specs]
-    return pl.DataFrame(
-        [
-            _gather("network", [networks[k] for k in acc.net], rows),
-            _gather("account_id", acc.account_id, rows),
-            pl.Series("observed_at", np.round(t * _US_PER_DAY).astype(np.int64)).cast(
-                schema.UTC_TS
-            ),
-            pl.Series("followers", noisy.astype(np.int64)),
-            _gather("museum", world.roster.slug, acc.museum[rows]),
-        ]
-    )
+    return snapshot_frame(world, rows, t, true * np.exp(rng.normal(0.0, plan.noise, rows.size)))
 
 
 def planted_index() -> pl.Expr:
