@@ -812,8 +812,8 @@ def test_the_demo_writer_saves_the_followers_ages_as_a_business_get_response(
     TikTok's five groups (no one under 18), fractions of those it reports, basis followers."""
     data = sample_account("tiktok")
     paths = TikTokDemoWriter().write(data, tmp_path)
-    assert [p.name for p in paths] == ["tiktok-mba_test", "tiktok-mba_test-business-get.json"]
-    doc = json.loads(paths[1].read_text(encoding="utf-8"))
+    assert [p.name for p in paths] == ["tiktok-mba_test", "tiktok-mba_test-business"]
+    doc = json.loads((paths[1] / "business_get.json").read_text(encoding="utf-8"))
     assert doc["code"] == 0 and doc["data"]["username"] == "mba_test"
     assert [g["age"] for g in doc["data"]["audience_ages"]] == list(AGE_GROUPS)
     batch = read(BUSINESS, paths[1])

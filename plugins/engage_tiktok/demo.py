@@ -13,7 +13,8 @@ Layout under ``folder/tiktok-<handle>/`` (one import unit, read by ``tiktok-stud
   ``--``, as Studio writes a figure it does not have).
 
 An account with owned audience-age data also gets, beside its folder,
-``tiktok-<handle>-business-get.json``: the TikTok API for Business ``/business/get/``
+``tiktok-<handle>-business/business_get.json`` (a folder of its own: an import unit that a
+folder of several accounts' exports keeps apart): the TikTok API for Business ``/business/get/``
 response its owner saves (read by ``tiktok-business``), with ``followers_count`` and
 ``audience_ages`` — the followers by TikTok's age groups (``18-24`` … ``55+``), each a fraction
 of the followers TikTok reports an age for, so that they add up to 1 as in the API's answers
@@ -180,11 +181,12 @@ class TikTokDemoWriter(DemoWriter):
             "request_id": f"{seen:%Y%m%d%H%M%S}{zlib.crc32(handle.encode()):08X}",
             "data": doc_data,
         }
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"tiktok-{handle}-business-get.json"
+        unit = folder / f"tiktok-{handle}-business"
+        unit.mkdir(parents=True, exist_ok=True)
+        path = unit / "business_get.json"
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
         os.utime(path, (seen.timestamp(), seen.timestamp()))
-        return [path]
+        return [unit]
 
     def _profile_only(self, data: DemoAccountData, handle: str, root: Path) -> Path:
         """The "Download your data" export of an account without videos."""
