@@ -16,6 +16,7 @@ import engagecore
 from engagecore import plugins
 from engagecore.demo import DemoResult, demo_cohort, run_demo
 from engagecore.errors import UsageError
+from engagecore.pluginapi import NetworkSpec
 
 #: A small demo that still has what the full one shows: a museum on TikTok measuring its
 #: followers' ages and one that does not, YouTube videos read more than once, and enough
@@ -43,16 +44,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return Demo(result, db, calls)
 
 
-def _with_writer() -> dict[str, object]:
+def _with_writer() -> dict[str, NetworkSpec]:
     registry = plugins.registry()
     return {n: s for n, s in registry.networks.items() if n in registry.demo_writers}
+
+
+def _query(demo: Demo, sql: str) -> pl.DataFrame:
+    with engagecore.open(demo.db) as engine:
+        return engine.query(sql)
 
 
 @pytest.mark.slow
 def test_the_demo_imports_a_simulated_cohort_and_scores_it(demo: Demo) -> None:
     result, db, calls = demo.result, demo.db, demo.calls
     registry = plugins.registry()
-    with_writer = {n: s for n, s in registry.networks.items() if n in registry.demo_writers}
+    with_writer = _with_writer()
     assert with_writer, "the network plugins ship demo writers"
     assert result.networks == sorted(with_writer)
     assert result.skipped_networks == sorted(set(registry.networks) - set(with_writer))
@@ -91,7 +97,7 @@ def test_the_full_demo_has_owned_ages_on_the_networks_that_give_them() -> None:
     """The default demo (60 museums, seed 0) gives some accounts owned age data on every
     network whose owners can export it, TikTok included (written as its real files, read by
     the tests below and by each plugin's writer tests)."""
-    cohort = demo_cohort(60, 0, _with_writer())  # type: ignore[arg-type]
+    cohort = demo_cohort(60, 0, _with_writer())
     measured = set(cohort.audience_age["network"])
     assert {"instagram", "youtube", "threads", "tiktok"} <= measured
     on = cohort.accounts.group_by("network").len()
@@ -105,12 +111,11 @@ def test_the_full_demo_has_owned_ages_on_the_networks_that_give_them() -> None:
 
 @pytest.mark.slow
 def test_the_demo_shows_tiktok_young_shares_measured_and_museum_adjusted(demo: Demo) -> None:
-    with engagecore.open(demo.db) as engine:
-        ages = engine.query(
-            "SELECT a.network, i.importer, count(DISTINCT a.account_id) AS n FROM audience_age a "
-            "JOIN imports i USING (import_id) GROUP BY ALL"
-        )
-        scores = engine.score()
+    ages = _query(
+        demo,
+        "SELECT DISTINCT a.network, i.importer FROM audience_age a JOIN imports i USING (import_id)",
+    )
+    scores = demo.result.scores  # engage score on the demo's store
     assert ("tiktok", "tiktok-business") in set(ages.select("network", "importer").iter_rows())
     assert {"instagram", "youtube"} <= set(ages["network"])
     tiktok = scores.filter(pl.col("network") == "tiktok")
@@ -152,12 +157,12 @@ def test_the_demo_follower_snapshots_are_noisy_and_growth_has_intervals(demo: De
 
 @pytest.mark.slow
 def test_the_demo_estimates_an_accrual_curve_from_repeated_readings(demo: Demo) -> None:
-    with engagecore.open(demo.db) as engine:
-        repeated = engine.query(
-            "SELECT network, count(*) AS n FROM (SELECT network, post_id FROM post_observations"
-            " GROUP BY ALL HAVING count(DISTINCT observed_at) > 1) GROUP BY ALL"
-        )
-        scores = engine.score()
+    repeated = _query(
+        demo,
+        "SELECT DISTINCT network FROM post_observations GROUP BY network, post_id "
+        "HAVING count(DISTINCT observed_at) > 1",
+    )
+    scores = demo.result.scores
     assert "youtube" in set(repeated["network"])
     estimated = scores.filter(pl.col("accrual_basis").str.starts_with("estimated from"))
     assert estimated.height and "youtube" in set(estimated["network"])
