@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from cli_run import run
 from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
-from engage_tiktok.business import TikTokBusinessImporter
+from engage_tiktok.business import AGE_GROUPS, TikTokBusinessImporter
 from engage_tiktok.demo import TikTokDemoWriter
 
 import engagecore
@@ -94,7 +94,8 @@ def test_the_network_rates_by_views_first_and_brings_its_prior_and_simulation() 
     prior = NETWORK.young_prior
     assert prior is not None and abs(sum(prior.bands.values()) - 1) < 1e-3
     assert prior.bands["18-24"] == 0.1740 and "Pew" in prior.sources[0]
-    assert NETWORK.simulation["age_basis"] == "viewers"
+    # the simulated ages are written as the API for Business's followers by age
+    assert NETWORK.simulation["age_basis"] == "followers"
     assert NETWORK.simulation["split"] == {
         "likes": 0.9,
         "comments": 0.03,
@@ -796,12 +797,50 @@ def test_the_demo_writer_writes_studio_tables_that_read_back(
 def test_the_demo_writer_gives_an_account_without_videos_its_data_export(
     registered: None, tmp_path: Path
 ) -> None:
-    data = sample_account("tiktok", posts=0)
+    data = sample_account("tiktok", posts=0, with_age=False)
     paths = TikTokDemoWriter().write(data, tmp_path)
     assert [p.name for p in paths] == ["user_data_tiktok.json"]
     batch = read(EXPORT, paths[0])
     assert batch.rows() == 1 and batch.empty_reason is not None
     assert batch.accounts is not None and batch.accounts["account_id"].to_list() == ["mba_test"]
+
+
+def test_the_demo_writer_saves_the_followers_ages_as_a_business_get_response(
+    registered: None, tmp_path: Path
+) -> None:
+    """An account with age data gets the /business/get/ response tiktok-business reads:
+    TikTok's five groups (no one under 18), fractions of those it reports, basis followers."""
+    data = sample_account("tiktok")
+    paths = TikTokDemoWriter().write(data, tmp_path)
+    assert [p.name for p in paths] == ["tiktok-mba_test", "tiktok-mba_test-business"]
+    doc = json.loads((paths[1] / "business_get.json").read_text(encoding="utf-8"))
+    assert doc["code"] == 0 and doc["data"]["username"] == "mba_test"
+    assert [g["age"] for g in doc["data"]["audience_ages"]] == list(AGE_GROUPS)
+    batch = read(BUSINESS, paths[1])
+    assert batch.accounts is not None and batch.accounts["account_id"].to_list() == ["mba_test"]
+    assert batch.audience_age is not None
+    ages = dict(zip(batch.audience_age["age_band"], batch.audience_age["share"], strict=True))
+    # the sample's bands: 13-17 5 %, 18-24 25 %, …, 55-64 6 % and 65+ 4 % (→ 55+ 10 %)
+    assert ages["18-24"] == pytest.approx(0.25 / 0.95, abs=1e-6)
+    assert ages["55+"] == pytest.approx(0.10 / 0.95, abs=1e-6)
+    assert sum(ages.values()) == pytest.approx(1.0, abs=1e-5)
+    assert set(batch.audience_age["basis"]) == {"followers"}
+    assert set(batch.audience_age["observed_at"]) == {data.export_date}
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [12345]
+
+
+def test_the_demo_writer_gives_no_ages_under_100_followers(
+    registered: None, tmp_path: Path
+) -> None:
+    """TikTok returns audience_ages only from 100 followers: the response has none below."""
+    data = sample_account("tiktok")
+    data.followers = data.followers.with_columns(followers=pl.lit(87, dtype=pl.Int64))
+    paths = TikTokDemoWriter().write(data, tmp_path)
+    batch = read(BUSINESS, paths[-1])
+    assert batch.audience_age is None
+    assert batch.follower_snapshots is not None
+    assert batch.follower_snapshots["followers"].to_list() == [87]
 
 
 @pytest.mark.slow

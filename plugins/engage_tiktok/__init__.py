@@ -62,7 +62,8 @@ SIMULATION: dict[str, Any] = {
         ("2024-12-31", 0.2),
     ],
     "age_share": 0.3,
-    "age_basis": "viewers",
+    # the ages a museum can export: followers by age (the API for Business, tiktok-business)
+    "age_basis": "followers",
     "age_profile": (0.08, 0.3, 0.3, 0.15, 0.09, 0.05, 0.03),
 }
 

@@ -6,6 +6,15 @@ figures, as the API rounds it) and ``videos.list`` pages of 50 videos (string co
 durations, absent counts where the simulated count is NULL); ``analytics-age-<date>.json``
 holds an ageGroup × gender viewerPercentage report per audience snapshot. Each file carries
 ``engagecore_observed_at`` so a re-read gives the simulated observation times.
+
+Earlier readings of some videos (``DemoAccountData.readings``: the counts earlier fetches saw)
+are written as ``refresh-<k>/videos.json``, a JSON array of the ``videos.list`` responses
+those fetches saved (one per time, each with its ``engagecore_observed_at``), the k-th
+earliest reading of each video in the k-th folder: each folder is its own import unit, since
+an import keeps one reading per video (the latest), so that the store holds every reading as
+a repeated observation of the video (``post_observations``). (``engage ingest`` of the whole
+``youtube-<account>/`` folder, when no other importer's file is in it, reads it as one
+export: then only each video's latest reading is kept.)
 """
 
 from __future__ import annotations
@@ -101,7 +110,7 @@ class YouTubeDemoWriter(DemoWriter):
         api.mkdir(parents=True, exist_ok=True)
         self._channels(data, api)
         self._videos(data, api)
-        return [api, *self._analytics(data, root)]
+        return [api, *self._refreshes(data, root), *self._analytics(data, root)]
 
     def _channels(self, data: DemoAccountData, api: Path) -> None:
         snapshots = data.followers.sort("observed_at").to_dicts()
@@ -158,6 +167,38 @@ class YouTubeDemoWriter(DemoWriter):
                 if k + 1 < len(pages):
                     doc["nextPageToken"] = f"DEMO{page_no + 1}"
                 _write(api / f"videos-{page_no:04d}.json", doc)
+
+    def _refreshes(self, data: DemoAccountData, root: Path) -> list[Path]:
+        """The earlier readings: file k holds each video's k-th earliest one."""
+        readings = data.readings
+        if readings is None or readings.is_empty():
+            return []
+        counts = [c for c in readings.columns if c not in ("network", "post_id", "observed_at")]
+        videos = data.posts.drop(*counts, "observed_at", strict=False)
+        ranked = readings.drop("network", strict=False).with_columns(
+            k=pl.col("observed_at").rank("ordinal").over("post_id")
+        )
+        paths = []
+        for (k,), part in sorted(ranked.partition_by("k", as_dict=True).items()):
+            rows = videos.join(part.drop("k"), on="post_id").sort("observed_at", "post_id")
+            pages = [
+                {
+                    "kind": "youtube#videoListResponse",
+                    "etag": f"demo-refresh-{k}-{i}",
+                    "items": [_video(p, data) for p in group.to_dicts()],
+                    "pageInfo": {"totalResults": group.height, "resultsPerPage": PAGE_SIZE},
+                    OBSERVED_AT_KEY: _iso(seen),
+                }
+                for i, ((seen,), group) in enumerate(
+                    rows.group_by("observed_at", maintain_order=True)
+                )
+            ]
+            path = root / f"refresh-{k}"
+            path.mkdir(exist_ok=True)
+            text = json.dumps(pages, ensure_ascii=False)
+            (path / "videos.json").write_text(text, encoding="utf-8")
+            paths.append(path)
+        return paths
 
     def _analytics(self, data: DemoAccountData, root: Path) -> list[Path]:
         ages = data.audience_age

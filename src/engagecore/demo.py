@@ -24,13 +24,24 @@ import polars as pl
 from engagecore import plugins
 from engagecore.api import Engine
 from engagecore.errors import EngageError, PluginError, UsageError
-from engagecore.simulate import Cohort, simulate_cohort
+from engagecore.pluginapi import NetworkSpec
+from engagecore.simulate import Cohort, GrowthPlan, ObservationPlan, simulate_cohort
 
 #: The simulated period: fixed, so that a seed always gives the same demo.
 DEMO_START = date(2024, 1, 1)
 DEMO_END = date(2025, 7, 1)
 #: About two posts a week per account: enough for stable scores, few enough for seconds.
 POSTS_PER_ACCOUNT = 100.0
+#: The follower snapshots: the simulator's planted growth with its defaults — a reading in 7
+#: months out of 10 on a random day, each with the 1 % day-to-day wobble of a follower count
+#: — so that growth has an interval (``engage score --with-growth``).
+DEMO_GROWTH = GrowthPlan()
+#: Repeated readings: a fifth of the own posts read twice before the export (fetch refreshes),
+#: under each network's documented accrual curve (``slower`` and ``shape_factor`` 1); every
+#: post's latest reading stays the export's (``young_share`` 0). Writers whose format
+#: carries an observation time write them (YouTube), so ``engage score`` estimates that
+#: network's accrual curve from them.
+DEMO_OBSERVATION = ObservationPlan(young_share=0.0, slower=1.0, shape_factor=1.0)
 #: The comparison the demo shows (both are curated museums, first in the list).
 COMPARED = ("louvre", "pompidou")
 
@@ -157,6 +168,21 @@ OWN_DATA_HINT = (
 )
 
 
+def demo_cohort(museums: int, seed: int, networks: dict[str, NetworkSpec]) -> Cohort:
+    """The cohort ``engage demo`` writes: ``museums`` museums on ``networks`` over the demo's
+    period, with noisy follower snapshots and repeated readings of some posts."""
+    return simulate_cohort(
+        museums,
+        seed,
+        networks,
+        start=DEMO_START,
+        end=DEMO_END,
+        posts_per_account=POSTS_PER_ACCOUNT,
+        growth=DEMO_GROWTH,
+        observation=DEMO_OBSERVATION,
+    )
+
+
 def run_demo(
     db_path: str | Path,
     *,
@@ -194,14 +220,7 @@ def run_demo(
     try:
         if not engine.museums.list().is_empty():
             raise UsageError(f"{db} already holds museums; give the demo a new --db file")
-        cohort = simulate_cohort(
-            museums,
-            seed,
-            networks,
-            start=DEMO_START,
-            end=DEMO_END,
-            posts_per_account=POSTS_PER_ACCOUNT,
-        )
+        cohort = demo_cohort(museums, seed, networks)
         lap("simulate")
         with _folder(export_dir) as folder:
             paths = _write_exports(cohort, registry.demo_writers, folder)

@@ -367,6 +367,15 @@ class DemoAccountData:
     ``posts`` has the :data:`schema.POSTS` columns; ``followers`` the
     :data:`schema.FOLLOWER_SNAPSHOTS` columns (oldest first); ``audience_age`` may be None
     when the account has no owned age data. ``export_date`` is when the export is dated.
+
+    ``readings`` (None when none were simulated): earlier readings of some of the own posts,
+    before the one ``posts`` holds — ``network``, ``post_id``, ``observed_at`` and the count
+    columns, one row per post and time, oldest first — as earlier fetches or exports saw
+    them. A writer whose format carries when each response was observed may write them (as
+    the responses of earlier fetches, each its own import unit), so that the store holds
+    repeated observations of those posts; a writer may also leave them out.
+
+    .. versionadded:: 1 ``readings``
     """
 
     museum_name: str
@@ -376,6 +385,7 @@ class DemoAccountData:
     followers: pl.DataFrame
     audience_age: pl.DataFrame | None
     export_date: datetime
+    readings: pl.DataFrame | None = None
 
 
 # -- fetching from the networks' APIs (engage fetch) ------------------------------------------

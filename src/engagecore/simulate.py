@@ -119,7 +119,9 @@ class Cohort:
 
         Posts are oldest first with exactly the :data:`schema.POSTS` columns; a repost
         (``is_own`` false) has no counts and its first mention is the reposted account.
-        ``audience_age`` is None for accounts without owned age data.
+        ``audience_age`` is None for accounts without owned age data. ``readings`` (with an
+        :class:`ObservationPlan`) are the earlier readings of the account's posts read more
+        than once: :attr:`observations` but the latest reading, which ``posts`` holds.
         """
         names = dict(zip(self.museums["slug"], self.museums["name"], strict=True))
         key = ["network", "account_id"]
@@ -132,6 +134,18 @@ class Cohort:
         ages = self.audience_age.select(schema.AUDIENCE_AGE.names()).partition_by(
             key, as_dict=True, maintain_order=True
         )
+        readings: dict[Any, pl.DataFrame] = {}
+        if self.observations is not None:
+            read = ["network", "post_id", "observed_at"]
+            earlier = (
+                self.observations.join(self.posts.select(read), on=read, how="anti")
+                .join(self.posts.select(*key, "post_id"), on=["network", "post_id"])
+                .sort("observed_at", "post_id")
+            )
+            readings = {
+                k: part.drop("account_id")
+                for k, part in earlier.partition_by(key, as_dict=True, maintain_order=True).items()
+            }
         for row in self.accounts.iter_rows(named=True):
             k = (row["network"], row["account_id"])
             yield (
@@ -144,6 +158,7 @@ class Cohort:
                     followers=followers.get(k, schema.empty("follower_snapshots")),
                     audience_age=ages.get(k),
                     export_date=self.export_date,
+                    readings=readings.get(k),
                 ),
             )
 

@@ -696,3 +696,52 @@ def test_round_subscribers() -> None:
         123_000,
         9_870_000,
     ]
+
+
+def test_demo_writer_writes_earlier_readings_as_refresh_responses(tmp_path: Path) -> None:
+    """``DemoAccountData.readings`` become one videos.list refresh folder per rank of reading;
+    imported with the rest, the store holds every reading of those videos, and each video's
+    counts are still the latest ones."""
+    import engagecore
+    from engagecore.textutil import frame
+
+    data = _demo_account()
+    first, second = data.posts["post_id"][3], data.posts["post_id"][4]
+    posted = dict(zip(data.posts["post_id"], data.posts["posted_at"], strict=True))
+    rows = [  # (post, hours after publication, views, likes, comments)
+        (first, 2, 100, 1, 0),
+        (first, 30, 400, 10, 2),
+        (second, 5, 200, None, 1),
+    ]
+    data.readings = frame(
+        "posts",
+        [
+            {
+                "network": "youtube",
+                "post_id": p,
+                "observed_at": posted[p] + timedelta(hours=h),
+                "views": v,
+                "likes": lk,
+                "comments": c,
+            }
+            for p, h, v, lk, c in rows
+        ],
+    ).select("network", "post_id", "observed_at", *schema.COUNT_COLUMNS)
+    paths = YouTubeDemoWriter().write(data, tmp_path)
+    refreshes = [p for p in paths if p.name.startswith("refresh-")]
+    assert [p.name for p in refreshes] == ["refresh-1", "refresh-2"]
+    pages = json.loads((refreshes[0] / "videos.json").read_text(encoding="utf-8"))
+    assert [len(page["items"]) for page in pages] == [1, 1]  # one response per time
+    with engagecore.open(tmp_path / "store.duckdb") as engine:
+        engine.ingest(paths)
+        ids = f"('{first}', '{second}')"
+        seen = engine.query(
+            "SELECT post_id, observed_at, views FROM post_observations "
+            f"WHERE post_id IN {ids} ORDER BY post_id, observed_at"
+        )
+        latest = engine.query(f"SELECT post_id, views FROM posts WHERE post_id IN {ids}")
+    final = dict(zip(data.posts["post_id"], data.posts["views"], strict=True))
+    assert seen.filter(pl.col("post_id") == first)["views"].to_list() == [100, 400, final[first]]
+    assert seen.filter(pl.col("post_id") == second)["views"].to_list() == [200, final[second]]
+    assert seen["observed_at"].min() == posted[first] + timedelta(hours=2)
+    assert latest["views"].to_list() == [final[p] for p in latest["post_id"]]
