@@ -333,7 +333,7 @@ def check_coverage(args: argparse.Namespace) -> bool:
                 (pl.col("period_kind") == period) & ((pl.col("network") == "all") == composite)
             )
             print(
-                "composite \"all\" rows (planted: the composite of the networks' planted "
+                'composite "all" rows (planted: the composite of the networks\' planted '
                 "scores, same weights)"
                 if composite
                 else "network rows"
@@ -361,8 +361,9 @@ def check_coverage(args: argparse.Namespace) -> bool:
                         & (pl.col("planted") <= pl.col("engagement_score_high"))
                     ).mean(),
                     posts=pl.col("posts_rated").median(),
-                    width=(pl.col("engagement_score_high") - pl.col("engagement_score_low"))
-                    .median(),
+                    width=(
+                        pl.col("engagement_score_high") - pl.col("engagement_score_low")
+                    ).median(),
                 )
                 .sort(group)
             )
