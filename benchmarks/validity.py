@@ -34,7 +34,9 @@ more than once — and the engagement score, with post age taken into account (c
 estimated from the repeated readings), must keep ρ ≥ 0.95 with the planted quality; the
 table also shows what ignoring age gives, what the plugins' default curves give without
 repeated readings, and how young posts fare as over/underperformers at the same age and
-ignoring it.
+ignoring it. Experiments beside the method: ``--maturity-fraction φ`` (score with another
+maturity fraction) and ``--correct-below φ`` (posts whose F(age) ≥ φ get their counts divided
+by F(age), only younger ones left out: correcting young posts instead of dropping them).
 
 ``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
 docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
@@ -44,6 +46,7 @@ the engagement score and of the theme lifts against planted values, 90–98 % co
         [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
         [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
         [--growth-period all|year|quarter|month] [--young-concentration 10]
+        [--maturity-fraction 0.7] [--correct-below 0.5]   (accrual experiments, repeatable)
 """
 
 from __future__ import annotations
