@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scoring_builders import NETS as TWO_NETS
 from scoring_builders import T0 as DAY0
-from scoring_builders import assert_no_nan, followers_frame, posts_frame
+from scoring_builders import aged_frames, assert_no_nan, followers_frame, posts_frame
 
 from engagecore.pluginapi import AccrualCurve, NetworkSpec
 from engagecore.scoring import ScoringConfig, ScoringInputs, accrual, post_metrics, score
@@ -60,35 +60,11 @@ post_st = st.tuples(st.floats(0.2, 600.0), st.integers(0, 400))
 
 
 def _account_posts(items: list[tuple[float, int]], accounts: int = 2) -> pl.DataFrame:
-    rows = []
-    for m in range(accounts):
-        for i, (age, likes) in enumerate(items):
-            posted = T0 + timedelta(days=i)
-            rows.append(
-                {
-                    "network": "net",
-                    "post_id": f"m{m}-{i:03d}",
-                    "account_id": f"a{m}",
-                    "museum": f"museum-{m}",
-                    "posted_at": posted,
-                    "kind": "photo",
-                    "is_own": True,
-                    "likes": likes * (m + 1),
-                    "observed_at": posted + timedelta(hours=age),
-                }
-            )
-    return pl.DataFrame(rows)
+    return aged_frames([a for a, _ in items], [n for _, n in items], accounts, T0)[0]
 
 
 def _followers(accounts: int = 2) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "network": ["net"] * accounts,
-            "account_id": [f"a{m}" for m in range(accounts)],
-            "observed_at": [T0 - timedelta(days=1)] * accounts,
-            "followers": [1000] * accounts,
-        }
-    )
+    return aged_frames([], [], accounts, T0)[1]
 
 
 def _metrics(posts: pl.DataFrame, observations: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -109,7 +85,7 @@ def test_same_age_columns_are_finite_and_do_not_depend_on_the_posts_order(
         _same(a[col].to_list(), b[col].to_list(), col)
     # accrued is F at the post's age, in (0, 1]; too young exactly below the maturity age
     ages = [age for _ in range(2) for age, _ in items]
-    order = np.argsort([f"m{m}-{i:03d}" for m in range(2) for i in range(len(items))])
+    order = np.argsort([f"m{m}-{i}" for m in range(2) for i in range(len(items))])
     expect = CURVE.fraction(np.array(ages)[order])
     assert a["accrued"].to_numpy() == pytest.approx(expect, rel=1e-9)
     assert a["too_young"].to_list() == [x < 0.9 for x in expect]
@@ -129,8 +105,8 @@ def test_more_interactions_on_a_post_never_lower_its_overperformance(
     who %= len(items)
     more = list(items)
     more[who] = (items[who][0], items[who][1] + extra)
-    before = _metrics(_account_posts(items)).filter(pl.col("post_id") == f"m0-{who:03d}")
-    after = _metrics(_account_posts(more)).filter(pl.col("post_id") == f"m0-{who:03d}")
+    before = _metrics(_account_posts(items)).filter(pl.col("post_id") == f"m0-{who}")
+    after = _metrics(_account_posts(more)).filter(pl.col("post_id") == f"m0-{who}")
     assert before["expected"].to_list() == after["expected"].to_list()
     b, a = before["overperformance"][0], after["overperformance"][0]
     assert (b is None) == (a is None)
@@ -150,7 +126,7 @@ def _readings(n_posts: int, seed: int) -> pl.DataFrame:
         ages = sorted(float(np.exp(rng.uniform(np.log(0.3), np.log(ref_age)))) for _ in range(2))
         counts = [int(rng.binomial(ref, CURVE.fraction(x) / CURVE.fraction(ref_age))) for x in ages]
         for age, likes in [*zip(ages, counts, strict=True), (ref_age, ref)]:
-            rows.append((f"m0-{i:03d}", age, likes))
+            rows.append((f"m0-{i}", age, likes))
     return pl.DataFrame(rows, schema=["post_id", "age_h", "likes"], orient="row")
 
 
