@@ -34,7 +34,9 @@ more than once — and the engagement score, with post age taken into account (c
 estimated from the repeated readings), must keep ρ ≥ 0.95 with the planted quality; the
 table also shows what ignoring age gives, what the plugins' default curves give without
 repeated readings, and how young posts fare as over/underperformers at the same age and
-ignoring it.
+ignoring it. Experiments beside the method: ``--maturity-fraction φ`` (score with another
+maturity fraction) and ``--correct-below φ`` (posts whose F(age) ≥ φ get their counts divided
+by F(age), only younger ones left out: correcting young posts instead of dropping them).
 
 ``--check coverage`` and ``--check lift_coverage`` (issue 14, docs/scoring.md §8 and
 docs/analyses.md; code in ``validity_coverage.py`` beside this file): the 95 % intervals of
@@ -44,6 +46,7 @@ the engagement score and of the theme lifts against planted values, 90–98 % co
         [--museums 600] [--seed 3] [--beta 0.25] [--measuring 0.2]
         [--coverage-seeds 1,2,3,4,5] [--coverage-museums 200] [--lift-seeds 40]
         [--growth-period all|year|quarter|month] [--young-concentration 10]
+        [--maturity-fraction 0.7] [--correct-below 0.5]   (accrual experiments, repeatable)
 """
 
 from __future__ import annotations
@@ -59,8 +62,15 @@ from validity_coverage import (  # beside this file
     check_lift_coverage,
 )
 
-from engagecore import plugins
-from engagecore.scoring import ScoringConfig, ScoringInputs, periods, post_metrics, score
+from engagecore import plugins, schema
+from engagecore.scoring import (
+    ScoringConfig,
+    ScoringInputs,
+    accrual,
+    periods,
+    post_metrics,
+    score,
+)
 from engagecore.scoring.young import MEASUREMENT_SD
 from engagecore.simulate import MuseumYoung, ObservationPlan, simulate_cohort
 
@@ -365,6 +375,25 @@ def _rho_by_network(scores: pl.DataFrame, truth: pl.DataFrame) -> dict[str, tupl
     return out
 
 
+def corrected_posts(
+    posts: pl.DataFrame, curves: dict[str, accrual.NetworkAccrual], floor: float
+) -> pl.DataFrame:
+    """An experiment, not the method (``--correct-below``): every post read at an age where
+    its network's curve F (the one the scorer resolved) has reached ``floor`` gets its counts
+    divided by F(age), rounded — the final-equivalent counts; younger posts are kept as read
+    (the scorer, run with ``maturity_fraction=floor``, leaves them out)."""
+    age_h = (pl.col("observed_at") - pl.col("posted_at")).dt.total_microseconds() / 3.6e9
+    f = pl.lit(1.0)
+    for net, c in curves.items():
+        if c.curve is None:
+            continue
+        frac = 1 - pl.lit(2.0).pow(-(age_h.clip(0.0) / c.curve.half_life_hours).pow(c.curve.shape))
+        f = pl.when(pl.col("network") == net).then(frac).otherwise(f)
+    scale = pl.when(pl.col("observed_at").is_not_null() & (f >= floor)).then(1.0 / f).otherwise(1.0)
+    counts = [c for c in schema.COUNT_COLUMNS if c in posts.columns]
+    return posts.with_columns((pl.col(c) * scale).round().cast(pl.Int64) for c in counts)
+
+
 def check_accrual(args: argparse.Namespace) -> bool:
     """Post age: the engagement score when 30 % of the posts are read before maturity."""
     networks = plugins.registry().networks
@@ -396,6 +425,23 @@ def check_accrual(args: argparse.Namespace) -> bool:
     ignored = score(ignored_inputs, networks, ScoringConfig(maturity_fraction=None))
     ignored_posts = post_metrics(ignored_inputs, networks, ScoringConfig(maturity_fraction=None))
     default = score(ignored_inputs, networks, ScoringConfig())
+    variants: dict[str, pl.DataFrame] = {}
+    for floor in args.maturity_fraction or []:  # the maturity rule's fraction alone
+        variants[f"maturity {floor:g}"] = score(
+            full, networks, ScoringConfig(maturity_fraction=floor)
+        )
+    for floor in args.correct_below or []:  # counts corrected by the curve above the floor
+        curves = accrual.resolve(full, networks, ScoringConfig())
+        fixed = ScoringInputs.from_frames(
+            corrected_posts(cohort.posts, curves, floor),
+            accounts=accounts,
+            followers=cohort.followers,
+            audience_age=cohort.audience_age,
+            observations=cohort.observations,
+        )
+        variants[f"corrected ≥ {floor:g}"] = score(
+            fixed, networks, ScoringConfig(maturity_fraction=floor)
+        )
 
     # --- judging: the planted truth only now ---
     truth = cohort.truth.group_by("museum", "network").agg(pl.col("quality").mean())
@@ -412,6 +458,7 @@ def check_accrual(args: argparse.Namespace) -> bool:
         "with age (estimated)": _rho_by_network(aged, truth),
         "default curves": _rho_by_network(default, truth),
         "ignoring age": _rho_by_network(ignored, truth),
+        **{label: _rho_by_network(frame, truth) for label, frame in variants.items()},
     }
     basis = (
         aged.filter(pl.col("network") != "all")
@@ -439,6 +486,9 @@ def check_accrual(args: argparse.Namespace) -> bool:
         f"{'weighted':<10} {'':>7} {means['with age (estimated)']:>7.3f} "
         f"{means['default curves']:>9.3f} {means['ignoring age']:>8.3f}"
     )
+    for label in variants:  # experiments: per network, then weighted
+        per = ", ".join(f"{net} {rows[label][net][1]:.3f}" for net in nets if net in rows[label])
+        print(f"{label}: weighted ρ {means[label]:.3f} ({per})")
     # same-age overperformance: young posts are not called underperformers
     for young in (True, False):
         which = otruth.filter(pl.col("read_young") == young).select("network", "post_id")
@@ -496,6 +546,19 @@ def main() -> None:
         default=10.0,
         help="--check accrual: Beta concentration of the accounts' propensity to be read "
         "young (lower: young reads concentrated in fewer accounts; default 10)",
+    )
+    parser.add_argument(
+        "--maturity-fraction",
+        type=float,
+        action="append",
+        help="--check accrual, experiment: also score with this maturity fraction (repeatable)",
+    )
+    parser.add_argument(
+        "--correct-below",
+        type=float,
+        action="append",
+        help="--check accrual, experiment: also score with posts whose F(age) ≥ this floor "
+        "corrected to final-equivalent counts (÷ F), only younger ones left out (repeatable)",
     )
     add_coverage_arguments(parser)
     args = parser.parse_args()

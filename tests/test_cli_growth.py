@@ -70,3 +70,58 @@ def test_explain_shows_the_growth_steps(
     rows = list(csv.DictReader(out_file.open()))
     inputs = {r["input"] for r in rows if r["step"] == "9 growth"}
     assert {"growth score", "log growth g", "growth index e", "shrinkage weight w"} <= inputs
+
+
+def test_sort_growth_ranks_by_the_growth_score_with_its_interval(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the ranking computes the growth score it sorts on, without --with-growth
+    code, out, err = run(["score", "--db", db, "--sort", "growth", "--format", "json"], capsys)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows, "the demo's snapshots give some growth scores"
+    scores = [r["growth_score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    for r in rows:
+        assert r["growth_score_low"] <= r["growth_score"] <= r["growth_score_high"]
+    # the table: a growth column beside the score, "score [low–high]" in each cell
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(["score", "--db", db, "--sort", "growth", "--top", "3"], capsys)
+    assert code == 0, err
+    assert "by growth score" in out
+    first = rows[0]
+    cell = (
+        f"{first['growth_score']:.0f} [{first['growth_score_low']:.0f}–"
+        f"{first['growth_score_high']:.0f}]"
+    )
+    assert cell in out
+    # other rankings show no growth unless it was computed
+    code, out, err = run(["score", "--db", db, "--sort", "score", "--top", "3"], capsys)
+    assert code == 0, err
+    assert "growth" not in out
+
+
+def test_compare_with_growth_shows_the_growth_score_and_interval(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(["compare", "louvre", "pompidou", "--db", db, "--no-drivers"], capsys)
+    assert code == 0, err
+    assert "growth score" not in out
+    code, out, err = run(
+        ["compare", "louvre", "pompidou", "--db", db, "--with-growth", "--format", "json"], capsys
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    grown = [r for r in rows if r["louvre growth"] is not None]
+    assert grown, "the demo's snapshots give louvre a growth score"
+    for r in grown:
+        assert r["louvre growth_low"] <= r["louvre growth"] <= r["louvre growth_high"]
+    code, out, err = run(
+        ["compare", "louvre", "pompidou", "--db", db, "--with-growth", "--no-drivers"], capsys
+    )
+    assert code == 0, err
+    r = grown[0]
+    assert "growth score" in out and "growth interval" in out
+    assert f"{r['louvre growth_low']:.0f}–{r['louvre growth_high']:.0f}" in out

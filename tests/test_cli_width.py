@@ -139,6 +139,8 @@ COMMANDS: dict[str, list[str]] = {
     "score explain": ["score", "--explain", "louvre"],
     "compare": ["compare", "louvre", "pompidou"],
     "ranking": ["score", "--sort", "young", "--top", "10"],
+    "ranking growth": ["score", "--sort", "growth", "--top", "10"],
+    "compare with growth": ["compare", "louvre", "pompidou", "--with-growth"],
     "tables": ["tables"],
     "followers list": ["followers", "list"],
     "query": ["query", "SELECT slug, name, city, region, museofile_id FROM museums"],

@@ -245,13 +245,16 @@ class Engine:
         **kwargs: Any,
     ) -> pl.DataFrame:
         """Museums ranked on their composite ("all") row: ``sort`` is score, rate, young
-        (young reach, people), young_share or followers; the first ``top`` (None: all).
+        (young reach, people), young_share, followers or growth (the growth score, computed
+        for the ranking); the first ``top`` (None: all).
 
         The demo's "top museums" is this ranking (sort="score", top=10). Takes the filters
         and options of :meth:`score`.
         """
-        from engagecore.scoring.leaderboard import leaderboard
+        from engagecore.scoring.leaderboard import NEEDS_GROWTH, leaderboard
 
+        if sort in NEEDS_GROWTH and not kwargs.get("with_growth"):
+            kwargs["growth"] = True
         frame = self.score(museums=museums, **kwargs)
         names = self.museums.list().select(pl.col("slug").alias("museum"), "name")
         return leaderboard(frame, sort, top, names)

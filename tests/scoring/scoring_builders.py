@@ -102,6 +102,40 @@ def cohort(
     )
 
 
+def aged_frames(
+    ages_h: list[float], likes: list[int], accounts: int, start: datetime
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(posts, followers) on a network "net": ``accounts`` museums with the same posts, one a
+    day from ``start``, post i read at age ``ages_h[i]`` hours with ``likes[i]`` likes (museum
+    m's scaled by m + 1; ids ``m{m}-{i}``), each account 1,000 followers the day before."""
+    rows = []
+    for m in range(accounts):
+        for i, (age, n) in enumerate(zip(ages_h, likes, strict=True)):
+            posted = start + timedelta(days=i)
+            rows.append(
+                {
+                    "network": "net",
+                    "post_id": f"m{m}-{i}",
+                    "account_id": f"a{m}",
+                    "museum": f"museum-{m}",
+                    "posted_at": posted,
+                    "kind": "photo",
+                    "is_own": True,
+                    "likes": n * (m + 1),
+                    "observed_at": posted + timedelta(hours=age),
+                }
+            )
+    followers = pl.DataFrame(
+        {
+            "network": ["net"] * accounts,
+            "account_id": [f"a{m}" for m in range(accounts)],
+            "observed_at": [start - timedelta(days=1)] * accounts,
+            "followers": [1000] * accounts,
+        }
+    )
+    return pl.DataFrame(rows), followers
+
+
 def inputs(
     posts: pl.DataFrame,
     followers: pl.DataFrame | None = None,

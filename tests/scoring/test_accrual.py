@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scoring_builders import aged_frames
 
 from engagecore import plugins
 from engagecore.pluginapi import AccrualCurve, NetworkSpec
@@ -108,32 +109,7 @@ def _inputs(
 ) -> ScoringInputs:
     """``accounts`` museums, each with the same posts (one a day): post i read at age
     ``ages_h[i]`` with ``likes[i]`` likes; museum m's likes scaled by m + 1."""
-    rows = []
-    for m in range(accounts):
-        for i, (age, n) in enumerate(zip(ages_h, likes, strict=True)):
-            posted = T0 + timedelta(days=i)
-            rows.append(
-                {
-                    "network": "net",
-                    "post_id": f"m{m}-{i}",
-                    "account_id": f"a{m}",
-                    "museum": f"museum-{m}",
-                    "posted_at": posted,
-                    "kind": "photo",
-                    "is_own": True,
-                    "likes": n * (m + 1),
-                    "observed_at": posted + timedelta(hours=age),
-                }
-            )
-    posts = pl.DataFrame(rows)
-    followers = pl.DataFrame(
-        {
-            "network": ["net"] * accounts,
-            "account_id": [f"a{m}" for m in range(accounts)],
-            "observed_at": [T0 - timedelta(days=1)] * accounts,
-            "followers": [1000] * accounts,
-        }
-    )
+    posts, followers = aged_frames(ages_h, likes, accounts, T0)
     return ScoringInputs.from_frames(posts, followers=followers, observations=observations)
 
 

@@ -279,14 +279,15 @@ def test_growth_columns_are_finite_and_invariant_to_row_order(
 def test_growth_score_is_monotone_in_the_planted_growth(
     rates: list[float], who: int, extra: float
 ) -> None:
-    """More growth for one museum (the others unchanged) never lowers its growth score."""
+    """More growth for one museum (the others unchanged) never lowers its growth score, nor
+    its performance score (its engagement is unchanged)."""
     who %= len(rates)
     sizes = [1000 * (i + 1) for i in range(len(rates))]
     posts, snaps = _cohort_frames(rates, sizes)
     faster = list(rates)
     faster[who] += extra
     posts2, snaps2 = _cohort_frames(faster, sizes)
-    config = ScoringConfig(growth=True)
+    config = ScoringConfig(with_growth=True)
     before = score(inputs(posts, snaps), NETS, config).filter(
         pl.col("museum") == f"m{who}", pl.col("network") == "alpha"
     )
@@ -294,6 +295,9 @@ def test_growth_score_is_monotone_in_the_planted_growth(
         pl.col("museum") == f"m{who}", pl.col("network") == "alpha"
     )
     assert after["growth_score"][0] >= before["growth_score"][0] - 1e-9
+    assert after["engagement_score"][0] == before["engagement_score"][0]
+    if before["performance_score"][0] is not None:
+        assert after["performance_score"][0] >= before["performance_score"][0] - 1e-9
 
 
 def test_bounds_of_the_all_period_come_from_the_snapshots() -> None:

@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 help="Rank the museums (composite rows): score, rate, young (young reach), "
-                "young_share or followers.",
+                "young_share, followers or growth (the growth score, computed for it).",
                 show_default=False,
             ),
         ] = None,
@@ -160,6 +160,13 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        with_growth: Annotated[
+            bool,
+            typer.Option(
+                "--with-growth",
+                help="Also compare the growth score (follower growth after size) and its interval.",
+            ),
+        ] = False,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
@@ -176,6 +183,7 @@ def register(app: typer.Typer) -> None:
                 since=_when(since, "--since"),
                 until=_when(until, "--until"),
                 young_band=_band(young_band),
+                **({"growth": True} if with_growth else {}),
             )
         if fmt is Format.table and output is None:
             show_comparison(result.table)
@@ -468,6 +476,7 @@ _SORT_TITLES = {
     "young_reach": "young reach (people)",
     "young_share": "young share of the audience",
     "followers": "followers",
+    "growth": "growth score (0–100, interval; follower growth after size)",
 }
 
 
@@ -488,6 +497,9 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
         Col("young\nreach", drop=4),
         Col("followers", drop=1),
     ]
+    growth = "growth_score" in top.columns and top["growth_score"].is_not_null().any()
+    if growth:  # computed (--sort growth, --with-growth): beside the score, its interval too
+        cols.insert(cols.index(Col("score")) + 1, Col("growth", drop=0 if sort == "growth" else 6))
     notes: dict[str, str] = {}
     rows = []
     unlinked = False
@@ -499,6 +511,7 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
             r["museum"],
             r.get("name") or ("(not linked)" if r.get("linked") is False else ""),
             _score_cell(r, notes),
+            *([_growth_cell(r, "growth_score", notes)] if growth else []),
             _pct(r.get("engagement_rate")),
             _share(r.get("young_share")),
             compact_number(r.get("young_reach")),
@@ -509,12 +522,19 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
     table, dropped = fit_table(cols, rows, title=title)
     console.print(table)
     lines = [f"{k}: {v}" for k, v in notes.items()]
+    if growth:
+        lines.append(_GROWTH_NOTE)
     if unlinked:
         lines.append(_LINK_NOTE)
     if dropped:
         lines.append(_DROPPED_NOTE.format(", ".join(dropped)))
     _print_notes(lines)
 
+
+_GROWTH_NOTE = (
+    "growth: follower growth score, 0–100 within the cohort after size, [95 % interval] "
+    "(docs/scoring.md §9)"
+)
 
 #: The comparison card's rows: (label, figure of the comparison table, format).
 _CARD_ROWS = (
@@ -530,6 +550,11 @@ _CARD_ROWS = (
     ("young index", "young_index", "{:.2f}"),
     ("young basis", "young_basis", "{}"),
 )
+#: With --with-growth: the growth score and its interval (docs/scoring.md §9).
+_GROWTH_CARD_ROWS = (
+    ("growth score", "growth", "{:.0f}"),
+    ("growth interval", None, ""),
+)
 
 
 def show_comparison(table: pl.DataFrame) -> None:
@@ -542,7 +567,11 @@ def show_comparison(table: pl.DataFrame) -> None:
 
     suffix = " posts"
     museums = [c[: -len(suffix)] for c in table.columns if c.endswith(suffix)]
-    label_width = max(len(label) for label, _, _ in _CARD_ROWS)
+    growth = any(
+        table[f"{m} growth"].is_not_null().any() for m in museums if f"{m} growth" in table.columns
+    )
+    card_rows = (*_CARD_ROWS, *(_GROWTH_CARD_ROWS if growth else ()))
+    label_width = max(len(label) for label, _, _ in card_rows)
     for row in table.iter_rows(named=True):
         winner = row.get("winner")
         period = row.get("period")
@@ -558,10 +587,11 @@ def show_comparison(table: pl.DataFrame) -> None:
         cells = {}
         for m in museums:
             column = []
-            for _, field, template in _CARD_ROWS:
-                if field is None:
-                    low = _fmt("{:.0f}", row.get(f"{m} score_low"))
-                    high = _fmt("{:.0f}", row.get(f"{m} score_high"))
+            for label, field, template in card_rows:
+                if field is None:  # an interval: the score's, or the growth score's
+                    which = "growth" if label.startswith("growth") else "score"
+                    low = _fmt("{:.0f}", row.get(f"{m} {which}_low"))
+                    high = _fmt("{:.0f}", row.get(f"{m} {which}_high"))
                     column.append(f"{low}–{high}")
                 else:
                     column.append(_fmt(template, row.get(f"{m} {field}")))
@@ -581,7 +611,7 @@ def show_comparison(table: pl.DataFrame) -> None:
             card.add_column("", no_wrap=True)
             for m in group:
                 card.add_column(Text(m + (" ★" if m == winner else "")), justify="right")
-            for k, (label, _, _) in enumerate(_CARD_ROWS):
+            for k, (label, _, _) in enumerate(card_rows):
                 card.add_row(label, *(cells[m][k] for m in group))
             console.print(card)
     if table.height and "test" in table.columns:

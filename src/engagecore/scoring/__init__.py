@@ -20,12 +20,13 @@ from engagecore.scoring.engagement import (
 )
 from engagecore.scoring.explain import explain
 from engagecore.scoring.inputs import ScoringInputs, load_inputs
-from engagecore.scoring.leaderboard import LEADERBOARD_COLUMNS, SORTS, leaderboard
+from engagecore.scoring.leaderboard import LEADERBOARD_COLUMNS, NEEDS_GROWTH, SORTS, leaderboard
 from engagecore.scoring.posts import POST_METRIC_COLUMNS, post_metrics
 from engagecore.scoring.young import load_priors
 
 __all__ = [
     "LEADERBOARD_COLUMNS",
+    "NEEDS_GROWTH",
     "PERFORMANCE_COLUMNS",
     "POST_METRIC_COLUMNS",
     "SCORE_COLUMNS",

@@ -144,7 +144,7 @@ def pairs(readings: pl.DataFrame) -> pl.DataFrame:
     readings: each post weighs the same). Posts whose latest reading has fewer than
     :data:`MIN_REFERENCE_INTERACTIONS` are left out."""
     ref = (
-        readings.sort("age_h")
+        readings.sort("age_h", "interactions")
         .group_by("network", "post_id")
         .agg(ref_age_h=pl.col("age_h").last(), ref=pl.col("interactions").last(), n=pl.len())
     )
@@ -158,7 +158,7 @@ def pairs(readings: pl.DataFrame) -> pl.DataFrame:
         "ref_age_h",
         ratio=(pl.col("interactions") / pl.col("ref")).clip(0.0, 1.5),
         weight=1.0 / pl.len().over("post_id"),
-    )
+    ).sort("post_id", "age_h", "ratio")  # the fit's sums in one order, whatever the input's
 
 
 def estimate(
@@ -171,8 +171,8 @@ def estimate(
     if n_posts < config.min_accrual_posts:
         return None
     if n_posts > MAX_FIT_POSTS:
-        keep = (
-            p.select(pl.col("post_id").unique(maintain_order=True))
+        keep = (  # sampled from the sorted ids: the same sample whatever the readings' order
+            p.select(pl.col("post_id").unique().sort())
             .sample(MAX_FIT_POSTS, seed=config.seed)
             .get_column("post_id")
         )

@@ -31,6 +31,9 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("young_reach", "young_reach"),
     ("young_index", "young_index"),
     ("young_basis", "young_basis"),
+    ("growth_score", "growth"),
+    ("growth_score_low", "growth_low"),
+    ("growth_score_high", "growth_high"),
 )
 
 MWU = "Mann-Whitney U (two-sided) on size-adjusted per-post rates"

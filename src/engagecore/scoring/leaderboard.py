@@ -18,7 +18,12 @@ SORTS: dict[str, str] = {
     "young_reach": "young_reach",
     "young_share": "young_share",
     "followers": "followers",
+    "growth": "growth_score",
 }
+
+#: ``--sort`` keys whose figure is computed only when asked (``ScoringConfig(growth=True)``,
+#: docs/scoring.md §9): ranking by one asks for it.
+NEEDS_GROWTH = frozenset({"growth"})
 
 #: The leaderboard's columns, in order.
 LEADERBOARD_COLUMNS: tuple[str, ...] = (
@@ -30,6 +35,9 @@ LEADERBOARD_COLUMNS: tuple[str, ...] = (
     "engagement_score",
     "engagement_score_low",
     "engagement_score_high",
+    "growth_score",
+    "growth_score_low",
+    "growth_score_high",
     "engagement_rate",
     "engagement_rate_peer",
     "young_share",
@@ -47,7 +55,8 @@ def leaderboard(
     names: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The composite rows ranked by ``sort`` (a key of :data:`SORTS`), best first, the first
-    ``top`` of each period (all when None); rows without that figure are left out.
+    ``top`` of each period (all when None); rows without that figure are left out. The growth
+    score's columns are null unless ``scores`` was computed with growth.
 
     :param names: ``museum`` → ``name`` (the museum's full name; an unlinked account has none).
     """
