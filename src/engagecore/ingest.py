@@ -2,12 +2,15 @@
 
 A run is one transaction: if any unit fails, nothing of the run is kept. A unit already
 imported (same content digest, same importer) is skipped, so importing twice changes nothing.
+The files of an ``engage fetch`` (``together``) are all read and validated first, then
+written in batches of whole files, each batch its own transaction (see :func:`_run_together`).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -1076,75 +1079,145 @@ def _run_together(
     Each file is digested (one already imported is skipped) and read by its importer on its
     own, so that every row keeps the import of the file it came from and each file gets its
     ``imports`` row (name, digest, rows), exactly as if it had been imported alone. What is
-    done once per batch instead of once per file: the validation (one frame per table, the
-    files' frames concatenated; a refused value is looked for file by file then, so that the
-    error names its file) and the store writes. All in one transaction: a failure anywhere
-    leaves the store as it was.
+    done once per batch of files (about :data:`TOGETHER_ROWS` rows) instead of once per
+    file: the validation (one frame per table, the files' frames concatenated; a refused
+    value is looked for file by file then, so that the error names its file) and the store
+    writes.
+
+    Every file is read and validated before anything is written (each batch's posts staged
+    as a Parquet file in the run's temporary folder, the rest held: a few rows a file), so
+    that a file that cannot be read leaves the store as it was. Then each batch is written
+    in a transaction of its own, with its files' ``imports`` rows (the followers as of each
+    post refreshed in the last one): DuckDB holds a transaction's appended rows in memory
+    until it commits, so one transaction for a long fetch's 100,000 posts grew the import's
+    peak with the pages (+40 MB every 20,000 posts). A caller that holds a transaction gets
+    one transaction for the whole (:meth:`Store.transaction` is nestable); interrupted
+    between two batches, the batches written hold whole files, the others are not recorded
+    as imported (``engage fetch`` imports them on its next run).
     """
     total = len(units)
-    with store.transaction():
-        recorded_networks, known = _store_state(store)
-        done = set(recorded_networks)
-        next_id = store.next_import_id()
-        pending = _Pending()
-        group: list[_Read] = []
-        rows = 0
-        for n, unit in enumerate(units, start=1):
-            src, imp = unit.source, unit.importer
-            label = src.display()
+    batches: list[_Prepared] = []
+    try:
+        with store.transaction():  # the reading, and the first batch's writes
+            recorded_networks, known = _store_state(store)
+            done = set(recorded_networks)
+            next_id = store.next_import_id()
+            prepared = _Prepared(ctx)
+            group: list[_Read] = []
+            rows = 0
+            for n, unit in enumerate(units, start=1):
+                src, imp = unit.source, unit.importer
+                label = src.display()
+                if progress:
+                    progress(n - 1, total, label)
+                digest, batch = _digest_and_read(src, imp, ctx, label, done)
+                if batch is None:
+                    report.units.append(
+                        _skipped(label, imp, recorded_networks.get((digest, imp.name)))
+                    )
+                    continue
+                done.add((digest, imp.name))
+                frames = batch.frames()
+                for table, df in frames.items():
+                    _check_types(table, df, imp, label)
+                wrote = _written_networks(frames, imp)
+                recorded_networks[(digest, imp.name)] = wrote
+                result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
+                import_id, next_id = next_id, next_id + 1
+                group.append(_Read(unit, label, frames, batch, import_id, result))
+                prepared.pending.imports.append(
+                    _import_row(import_id, imp, wrote, recorded(label), digest, batch)
+                )
+                report.units.append(result)
+                rows += sum(df.height for df in frames.values())
+                if rows >= TOGETHER_ROWS:
+                    _prepare_group(group, prepared, known, museums, museum_slug, report, ctx)
+                    batches.append(prepared)
+                    prepared, group, rows = _Prepared(ctx), [], 0
+            _prepare_group(group, prepared, known, museums, museum_slug, report, ctx)
+            batches.append(prepared)
             if progress:
-                progress(n - 1, total, label)
-            digest, batch = _digest_and_read(src, imp, ctx, label, done)
-            if batch is None:
-                report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
-                continue
-            done.add((digest, imp.name))
-            frames = batch.frames()
-            for table, df in frames.items():
-                _check_types(table, df, imp, label)
-            wrote = _written_networks(frames, imp)
-            recorded_networks[(digest, imp.name)] = wrote
-            result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
-            import_id, next_id = next_id, next_id + 1
-            group.append(_Read(unit, label, frames, batch, import_id, result))
-            pending.imports.append(
-                _import_row(import_id, imp, wrote, recorded(label), digest, batch)
-            )
-            report.units.append(result)
-            rows += sum(df.height for df in frames.values())
-            if rows >= TOGETHER_ROWS:
-                _write_group(store, group, pending, known, museums, museum_slug, report, ctx)
-                group, rows = [], 0
-        _write_group(store, group, pending, known, museums, museum_slug, report, ctx)
-        if pending.touched:
-            store.refresh_followers(pl.concat(pending.touched))
-        if progress:
-            progress(total, total, "done")
-        if dry_run:
-            raise _DryRun(report)
+                progress(total, total, "done")
+            if dry_run:
+                raise _DryRun(report)
+            touched = [keys for b in batches for keys in b.touched()]
+            batches[0].write(store, touched if len(batches) == 1 else None)
+        for i, later in enumerate(batches[1:], start=2):
+            with store.transaction():
+                later.write(store, touched if i == len(batches) else None)
+    finally:
+        for b in batches:
+            b.staged.remove()
     return report
 
 
-def _write_group(
-    store: Store,
+@dataclass
+class _Staged:
+    """Validated posts (with their ``import_id``) staged as Parquet files, written in one
+    statement (:meth:`Store.write_posts_files`: one large append, not many small ones)."""
+
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    keys: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, df: pl.DataFrame) -> None:
+        if df.is_empty():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        out = self.folder / f"posts-{len(self.files):06d}.parquet"
+        df.write_parquet(out, compression="lz4")
+        self.files.append(out)
+        self.keys.append(df.select("network", "account_id").unique())
+
+    def remove(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Prepared:
+    """One batch of files read together, validated, to be written in one transaction."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.pending = _Pending()
+        self.staged = _Staged(Path(tempfile.mkdtemp(prefix="together-", dir=ctx.scratch)))
+
+    def touched(self) -> list[pl.DataFrame]:
+        """(network, account_id) of the accounts whose posts or follower snapshots it has."""
+        out = list(self.staged.keys)
+        for table in ("follower_snapshots",):
+            out += [
+                df.select("network", "account_id").unique()
+                for df in self.pending.tables.get(table, [])
+            ]
+        return out
+
+    def write(self, store: Store, refresh: list[pl.DataFrame] | None) -> None:
+        """Its rows, then (``refresh``: the accounts a run touched) their posts' followers."""
+        _record_imports(store, self.pending.imports)
+        self.pending.imports.clear()
+        self.pending.flush(store)
+        store.write_posts_files(self.staged.files)  # after the accounts: posts get their keys
+        self.staged.remove()
+        if refresh:
+            store.refresh_followers(pl.concat(refresh))
+
+
+def _prepare_group(
     group: list[_Read],
-    pending: _Pending,
+    prepared: _Prepared,
     known: dict[tuple[str, str], str | None],
     museums: Museums,
     museum_slug: str | None,
     report: IngestReport,
     ctx: ReadContext,
 ) -> None:
-    """Validate the frames of ``group`` table by table, concatenated, and write them."""
-    if group:
-        by_importer: dict[str, list[_Read]] = {}
-        for r in group:
-            by_importer.setdefault(r.unit.importer.name, []).append(r)
-        for reads in by_importer.values():
-            _write_reads(reads, pending, known, museums, museum_slug, report, ctx)
-    _record_imports(store, pending.imports)
-    pending.imports.clear()
-    pending.flush(store)
+    """Validate the frames of ``group`` table by table, concatenated, into ``prepared``."""
+    by_importer: dict[str, list[_Read]] = {}
+    for r in group:
+        by_importer.setdefault(r.unit.importer.name, []).append(r)
+    for reads in by_importer.values():
+        _write_reads(reads, prepared, known, museums, museum_slug, report, ctx)
 
 
 def _record_imports(store: Store, rows: list[dict[str, Any]]) -> None:
@@ -1171,14 +1244,16 @@ def _record_imports(store: Store, rows: list[dict[str, Any]]) -> None:
 
 def _write_reads(
     reads: list[_Read],
-    pending: _Pending,
+    prepared: _Prepared,
     known: dict[tuple[str, str], str | None],
     museums: Museums,
     museum_slug: str | None,
     report: IngestReport,
     ctx: ReadContext,
 ) -> None:
-    """The files of one importer in a batch: validated together, buffered in ``pending``."""
+    """The files of one importer in a batch: validated together, into ``prepared`` (the
+    posts staged, the other rows held)."""
+    pending = prepared.pending
     imp = reads[0].unit.importer
     tables = sorted({t for r in reads for t in r.frames})
     validated: dict[str, pl.DataFrame] = {}
@@ -1214,7 +1289,9 @@ def _write_reads(
         r.result.accounts = accounts.height
         r.result.museums = sorted({m for m in accounts["museum"].to_list() if m})
     for table, df in validated.items():
-        if table != "accounts":
+        if table == "posts":
+            prepared.staged.add(df)
+        elif table != "accounts":
             pending.tables.setdefault(table, []).append(df)
             pending.rows += df.height
 

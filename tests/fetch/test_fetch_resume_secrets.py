@@ -182,3 +182,89 @@ def test_kill_9_mid_fetch_then_rerun_gives_the_posts_of_an_uninterrupted_run(
     finally:
         server.clear()
         server.stop()
+
+
+#: ``engage`` with batches of ~120 rows, killed (SIGKILL) as the import's third batch is
+#: about to be written: the first two are committed, their files whole
+_KILLED_AT_THIRD_BATCH = """
+import os, signal, sys
+from engagecore import ingest
+from engagecore.cli import main
+ingest.TOGETHER_ROWS = 120
+real = ingest._Prepared.write
+calls = []
+def write(self, store, refresh):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(self, store, refresh)
+ingest._Prepared.write = write
+sys.argv = ["engage", *sys.argv[1:]]
+main()
+"""
+
+
+def test_kill_9_between_two_batches_of_the_import_then_rerun_gives_the_posts_of_an_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    """An account's responses are written in batches, each its own transaction: killed
+    between two, the store holds whole files only (every post with the import of its
+    file, every imported file with all its rows), the rest unrecorded; the next run imports
+    the rest, and the store equals an uninterrupted run's."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        replay = YouTubeReplay(server, videos=make_videos(400, NOW - timedelta(hours=1)))
+        env = {
+            **os.environ,
+            "ENGAGE_YOUTUBE_API_KEY": KEY,
+            "ENGAGE_YOUTUBE_API_BASE": replay.base,
+        }
+        killed, whole = tmp_path / "killed" / "engage.duckdb", tmp_path / "whole" / "engage.duckdb"
+        for db in (killed, whole):
+            db.parent.mkdir()
+            _store(db)
+        proc = subprocess.run(
+            [sys.executable, "-c", _KILLED_AT_THIRD_BATCH, "fetch", "louvre", "--db", str(killed)],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+        folder = killed.parent / "responses" / "youtube" / "museedulouvre"
+        saved = sorted(folder.glob("*.json.gz"))
+        assert len(saved) == 1 + 8 + 8  # the fetch was complete: channel, 8 + 8 pages
+        with closing(Store(killed, read_only=True)) as s:
+            imported = dict(s.fetchall("SELECT import_id, rows FROM imports"))
+            # two batches of about 120 rows (pages of 50 posts + the account) committed
+            assert 0 < len(imported) < len(saved)
+            per_import = dict(
+                s.fetchall("SELECT import_id, count(*) FROM posts GROUP BY import_id")
+            )
+            assert set(per_import) <= set(imported)  # no post without its file's import
+            # a page of videos: its 50 posts and the account row, all there
+            assert all(imported[i] == n + 1 for i, n in per_import.items())
+            assert 0 < sum(per_import.values()) < 400
+        for db in (killed, whole):
+            done = _engage(["fetch", "louvre", "--db", str(db)], env)
+            _, err = done.communicate(timeout=120)
+            assert done.returncode == 0, err.decode()
+        q = (
+            "SELECT post_id, account_id, posted_at, views, followers_at_post "
+            "FROM posts ORDER BY post_id"
+        )
+        with (
+            closing(Store(killed, read_only=True)) as a,
+            closing(Store(whole, read_only=True)) as b,
+        ):
+            assert a.fetchall(q) == b.fetchall(q)
+            assert len(a.fetchall(q)) == 400
+            assert a.duplicate_keys() == {k: 0 for k in a.duplicate_keys()}
+            # every response the killed run saved was imported once, by the next run
+            paths = [r[0] for r in a.fetchall("SELECT path FROM imports")]
+            assert len(paths) == len(set(paths))
+            recorded = {p.rsplit("/", 1)[-1] for p in paths}
+            assert {f.name for f in saved} <= recorded
+    finally:
+        server.clear()
+        server.stop()

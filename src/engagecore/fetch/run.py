@@ -9,9 +9,13 @@ with the same provenance (``imports.path`` = ``responses/…``). Fetching never 
 store itself.
 
 Resumable: a file appears whole or not at all (written aside, then renamed); an account's
-files are imported only after its fetch completed, in one transaction, together with the
-files an interrupted run left (a killed run's responses are picked up by the next run, and
-nothing counts twice: a post is keyed by its id, an import by its digest).
+files are imported only after its fetch completed, together with the files an interrupted
+run left (a killed run's responses are picked up by the next run, and nothing counts twice:
+a post is keyed by its id, an import by its digest). Every file is read and validated
+before anything is written (a file that cannot be read leaves the store as it was), then
+written in batches of whole files, each its own transaction (a transaction's appended rows
+stay in DuckDB's memory until it commits): killed between two, the next run imports the
+files not yet recorded, the fetch they came from having completed.
 """
 
 from __future__ import annotations
@@ -640,18 +644,19 @@ def run(
             found_id = result.account_id not in (None, acc.account_id)
             if files:
                 try:
-                    with store.transaction():
-                        ingest.run(
-                            store,
-                            files,
-                            network=acc.network,
-                            museum=acc.museum if found_id else None,
-                            allow_empty=True,
-                            account=result.import_account,
-                            relative_to=root,
-                            together=True,
-                        )
-                        if found_id:
+                    # in batches of files, each its own transaction (see ingest._run_together)
+                    ingest.run(
+                        store,
+                        files,
+                        network=acc.network,
+                        museum=acc.museum if found_id else None,
+                        allow_empty=True,
+                        account=result.import_account,
+                        relative_to=root,
+                        together=True,
+                    )
+                    if found_id:
+                        with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)
                 except EngageError as exc:
                     _fail(
