@@ -7,6 +7,7 @@ import json
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_run import run
@@ -355,5 +356,39 @@ def test_a_response_the_importer_refuses_stores_nothing_and_says_what_to_do(
         "engage: error: youtube account @museedulouvre: the saved responses could not be imported ("
     )
     assert "responses/youtube/museedulouvre/" in line and "1970" in line
+    assert "; nothing of this account was stored: move the file named aside" in line
     assert line.endswith("move the file named aside (and report it), then run again")
     assert _count(env, "SELECT count(*) FROM posts") == 0
+
+
+def test_a_write_failing_after_a_batch_says_the_batches_before_it_are_kept(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import is written in batches, each its own transaction: a store write failing in
+    the second batch keeps the first (whole files), and the line says so instead of "nothing
+    was stored"."""
+    from engagecore import ingest
+    from engagecore.errors import StoreError
+
+    youtube.videos = make_videos(120, NOW - timedelta(hours=1))
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 60)
+    real = ingest._Prepared.write
+    calls: list[int] = []
+
+    def write(self: ingest._Prepared, store: Store, refresh: list[Any] | None) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise StoreError("the store could not be written (disk full)")
+        real(self, store, refresh)
+
+    monkeypatch.setattr(ingest._Prepared, "write", write)
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert "disk full" in line
+    assert "; the responses imported before it are kept: move the file named aside" in line
+    kept = _count(env, "SELECT count(*) FROM posts")
+    assert 0 < kept < 120

@@ -643,6 +643,7 @@ def run(
             # an account linked by handle gets its id now: the real account takes the link
             found_id = result.account_id not in (None, acc.account_id)
             if files:
+                imports_before = _imports_count(store)
                 try:
                     # in batches of files, each its own transaction (see ingest._run_together)
                     ingest.run(
@@ -659,11 +660,18 @@ def run(
                         with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)
                 except EngageError as exc:
+                    # a file refused while reading stores nothing; a batch that fails while
+                    # writing leaves the batches before it (whole files) stored
+                    kept = (
+                        "nothing of this account was stored"
+                        if _imports_count(store) == imports_before
+                        else "the responses imported before it are kept"
+                    )
                     _fail(
                         row,
                         f"{acc.network} account {acc.label}: the saved responses could not be "
-                        f"imported ({redact(str(exc), client.secrets)}); nothing of this account "
-                        "was stored: move the file named aside (and report it), then run again",
+                        f"imported ({redact(str(exc), client.secrets)}); {kept}: move the file "
+                        "named aside (and report it), then run again",
                         stopped,
                         acc.network,
                         wide=False,
@@ -743,3 +751,8 @@ def _call(fetcher: Fetcher, plan: FetchPlan, session: Session) -> FetchResult:
             f"fetcher for {fetcher.network!r} returned {type(result).__name__}; expected a FetchResult",
         )
     return result
+
+
+def _imports_count(store: Store) -> int:
+    """How many imports the store records (to tell whether a failed import kept any)."""
+    return int(store.fetchall("SELECT count(*) FROM imports")[0][0])
