@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import duckdb
 import numpy as np
@@ -365,7 +366,7 @@ def quantile_grid(lists: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         total = np.empty(offsets.size - 1)
         cuts = np.searchsorted(offsets, np.arange(0, offsets[-1], _BATCH_VALUES), side="right")
         edges = np.unique(np.concatenate([[0], cuts - 1, [offsets.size - 1]])).tolist()
-        for i0, i1 in zip(edges[:-1], edges[1:], strict=True):
+        for i0, i1 in pairwise(edges):
             part = values[offsets[i0] : offsets[i1]]
             local = offsets[i0 : i1 + 1] - offsets[i0]
             _sort_segments(part, local)
