@@ -110,3 +110,35 @@ def test_followers_at_period_end_by_filtered_aggregates_equal_list_search(
     assert few.equals(many)
     sources = set(few.get_column("followers_source"))
     assert sources == ({"asof", "after"} if period == "quarter" else {"asof"})
+
+
+@pytest.mark.parametrize("batch", [1, 7, 131_072])
+def test_quantile_grid_sorts_and_reads_every_list(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unsorted lists (empty, single, long, over several Arrow chunks) and any batch size:
+    each row is numpy's linear quantile of its list (DuckDB's ``quantile_cont``), each sum
+    its list's sum, and the input lists are left as they were."""
+    from engagecore.scoring import engagement
+
+    monkeypatch.setattr(engagement, "_BATCH_VALUES", batch)
+    rng = np.random.default_rng(5)
+    lengths = [0, 1, 2, 3, 0, 40, 0, 1, 250, 17]
+    lists = [rng.lognormal(-5, 1, n).tolist() for n in lengths]
+    first = pl.Series("rates", lists[:6], dtype=pl.List(pl.Float64))
+    series = first.append(pl.Series("rates", lists[6:], dtype=pl.List(pl.Float64)))
+    assert series.n_chunks() == 2
+    before = series.to_list()
+    grid, sums = engagement.quantile_grid(series)
+    assert grid.shape == (len(lists), GRID.size)
+    for row, values in enumerate(lists):
+        if not values:
+            assert np.isnan(grid[row]).all() and sums[row] == 0
+            continue
+        np.testing.assert_allclose(grid[row], np.quantile(values, GRID), rtol=1e-12)
+        assert sums[row] == pytest.approx(sum(values), rel=1e-12)
+    assert series.to_list() == before
+    # a slice (Arrow offsets not starting at 0) reads the same rows
+    part, part_sums = engagement.quantile_grid(series.slice(3, 5))
+    np.testing.assert_array_equal(part, grid[3:8])
+    np.testing.assert_array_equal(part_sums, sums[3:8])

@@ -335,15 +335,18 @@ def account_aggregates_sql(
     config: ScoringConfig,
     accrual: Mapping[str, NetworkAccrual] | None = None,
 ) -> str:
-    """One row per account × period × basis code, with the rated posts' rates as a list.
+    """One row per museum × network × period × basis code, with the rated posts' rates as a
+    list.
 
-    The fast path of the unweighted aggregate (the default): posts are grouped by their own
-    account, without a join to the accounts per post — the museum is attached to the few
-    resulting rows afterwards, and the exact quantiles are read from the sorted lists
+    The fast path of the unweighted aggregate (the default): posts meet their account's
+    integer key and weights (a join on one integer, no strings per post), and are grouped by
+    ``mk``, the smallest account key of the account's museum on its network — so that the
+    accounts of one museum on one network form one row in DuckDB's group-by, and the museum
+    and network names are attached to the few resulting rows afterwards. The exact
+    quantiles are read from the lists, sorted in numpy
     (:func:`engagecore.scoring.engagement._aggregates`). DuckDB's ``quantile_cont`` of the
     41-point grid per group cost 2 s of CPU at 10M posts; a list per group and one sort per
-    list cost a fifth of it. Sums, not means, so that the accounts of one museum on one
-    network can be merged. (The naive rate, the plain mean of I/F, is the mean of a
+    list cost a fraction of it. (The naive rate, the plain mean of I/F, is the mean of a
     followers-basis list: read off the lists too.)
     """
     # posts meet their weights through their account's integer key (the store keeps it on
@@ -357,12 +360,13 @@ def account_aggregates_sql(
     young = f",\n           {young_sql()} AS young" if aging else ""
     return f""",
 aw AS (
-    SELECT a.account_key, a.network, w.* EXCLUDE (network){acr}
+    SELECT a.account_key, a.network, w.* EXCLUDE (network){acr},
+           min(a.account_key) OVER (PARTITION BY a.museum, a.network) AS mk
     FROM in_accounts a JOIN {table} USING (network){join}
     WHERE a.museum IS NOT NULL
 ),
 p0 AS (
-    SELECT p.account_key, a.network,  -- the network only read by a per-network basis order
+    SELECT a.mk, a.network,  -- the network only read by a per-network basis order
            {_post_values_sql(config, interactions)}{young}
     FROM in_posts p JOIN aw a USING (account_key)
     WHERE p.is_own
@@ -372,7 +376,7 @@ rated AS (
            {_by_basis_sql(networks, config, young=aging)}
     FROM p0
 )
-SELECT account_key, period_key, basis_code,
+SELECT mk, period_key, basis_code,
        count(*) AS posts,
        sum(interactions) AS interactions,
        sum(ln(denom)) AS sum_log_size,
