@@ -8,6 +8,7 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from scoring_builders import NETS, T0, assert_no_nan, cohort, followers_frame, inputs, posts_frame
 
 from engagecore.scoring import SCORE_COLUMNS, ScoringConfig, post_metrics, score
@@ -186,6 +187,32 @@ def test_recency_weighting_lowers_the_effective_count() -> None:
     assert 1 <= row["n_effective"] < row["posts_rated"]
     assert row["engagement_rate"] is not None
     assert_no_nan(df)
+
+
+def test_recency_weighted_quantiles_do_not_depend_on_the_order_of_tied_posts() -> None:
+    """Tied rates at different dates weigh differently: the weighted quantile treats a tie as
+    one point carrying their summed weight, so the posts' order (which DuckDB's sort leaves
+    free among ties) cannot move a quantile, an interval or a score."""
+    rng = np.random.default_rng(5)
+    rows = [
+        {
+            "museum": f"m{m}",
+            "post_id": f"p{m}-{k}",
+            "likes": int(rng.integers(0, 3)),  # many ties at 0, 1 and 2
+            "posted_at": T0 + timedelta(hours=int(rng.integers(0, 24 * 300))),
+        }
+        for m in range(12)
+        for k in range(25)
+    ]
+    fol = followers_frame([("alpha", f"m{m}", T0 - timedelta(days=1), 50) for m in range(12)])
+    config = ScoringConfig(half_life_days=20)
+    frames = []
+    for order in (rows, rows[::-1], [rows[i] for i in rng.permutation(len(rows))]):
+        df = score(inputs(posts_frame(order), fol), NETS, config)
+        frames.append(df.sort("museum", "network", "period"))
+    for other in frames[1:]:  # floating sums in another order: within 1e-9
+        assert_frame_equal(other, frames[0], check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+    assert frames[0].get_column("engagement_rate").drop_nulls().n_unique() > 3
 
 
 def test_reposts_are_not_scored() -> None:

@@ -316,7 +316,8 @@ weighted AS (
 cum AS (
     SELECT *, CASE WHEN rate IS NOT NULL THEN
         (sum(w) OVER (PARTITION BY mk, period_key, basis_code
-                      ORDER BY rate ROWS UNBOUNDED PRECEDING) - w / 2)
+                      ORDER BY rate RANGE UNBOUNDED PRECEDING)
+         - sum(w) OVER (PARTITION BY mk, period_key, basis_code, rate) / 2)
         / sum(w) OVER (PARTITION BY mk, period_key, basis_code) END AS cw
     FROM weighted
 ),
