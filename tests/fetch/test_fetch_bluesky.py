@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,11 +16,11 @@ from typing import Any
 
 import pytest
 from cli_run import run
+from fetch_replay import fetch_all
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from engagecore.fetch import run as fetch_run
-from engagecore.fetch.http import HttpClient
+from engagecore.fetch.run import FetchReport
 from engagecore.museums import Museums
 from engagecore.store import Store
 
@@ -178,15 +176,8 @@ def _q(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return s.fetchall(sql)
 
 
-def _fetch(
-    db: Path,
-    sleeps: list[float],
-    now: datetime = NOW,
-    wall: Callable[[], float] = time.time,
-    **kw: Any,
-) -> fetch_run.FetchReport:
-    with _open(db) as store, HttpClient(sleep=sleeps, budget=600, wall=wall) as client:
-        return fetch_run.run(store, all_museums=True, client=client, now=now, **kw)
+def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> FetchReport:
+    return fetch_all(db, sleeps, now, **kw)
 
 
 def _feed_asks(bsky: BskyReplay) -> list[dict[str, str]]:
