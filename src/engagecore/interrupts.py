@@ -10,6 +10,12 @@ exception unwinds through the store's transaction (rolled back) and the run's te
 (removed). Should the main thread still be busy after :data:`GRACE` seconds (in a plugin's
 own code), the watcher removes the temporary folders itself and ends the process: an
 uncommitted transaction is never written, so the store is unchanged either way.
+
+The watcher and the handler race: when the watcher interrupts DuckDB first, the main thread
+is already unwinding DuckDB's error when the handler runs, so the handler records the signal
+without raising (an exception raised into cleanup code can skip it: see :func:`_handler`).
+The CLI reports the recorded signal whatever error reaches it, :func:`check` raises it where
+code catches an error to carry on, and :meth:`Store.transaction` never commits after one.
 """
 
 from __future__ import annotations
@@ -90,11 +96,29 @@ def _interrupt_all() -> None:
             con.interrupt()
 
 
+def check() -> None:
+    """Raise the signal received during the current command, if any. Called where code
+    catches an error to carry on (a fallback read, a commit): the error may be the signal
+    itself (DuckDB's "interrupted"), which :func:`_handler` did not raise over."""
+    stop = received()
+    if stop is not None:
+        raise stop
+
+
 def _handler(signum: int, frame: FrameType | None) -> None:
     if _received:
         return  # already unwinding (rolling back, cleaning up): let it finish; the watcher
         # ends the process if it takes longer than GRACE
     _received.append(signum)
+    if sys.exc_info()[1] is not None:
+        # The main thread is already unwinding an error: most often DuckDB's "interrupted",
+        # the watcher having interrupted the query before this handler ran. Raised here, a
+        # second exception would land inside whatever cleanup runs now: on entering a
+        # context manager's __exit__ it skips that cleanup altogether (an import's pipe
+        # feeder then outlived the run folder, and the process took 10 s to exit). The
+        # signal is recorded instead: the CLI reports it, and check() raises it where the
+        # error could be caught and the run carry on.
+        return
     raise Interrupted(signum)
 
 
@@ -144,6 +168,7 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        _received.clear()  # a later command (or API call) in this process starts afresh
         signal.set_wakeup_fd(old_fd)
         for s, h in previous.items():
             signal.signal(s, h)

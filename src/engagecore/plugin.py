@@ -85,10 +85,14 @@ class interrupts:  # a namespace, read as ``interrupts.register(con)``
 
     ``interrupts.register(con)`` before a long query, ``interrupts.unregister(con)`` after
     (in a ``finally``): a signal then interrupts the query at once and the run rolls back.
+    Code that catches a DuckDB error to carry on another way (a fallback read) calls
+    ``interrupts.check()`` first: the error may be that interruption, and the signal is then
+    raised instead of the fallback run.
     """
 
     register = staticmethod(_interrupts.register)
     unregister = staticmethod(_interrupts.unregister)
+    check = staticmethod(_interrupts.check)
 
 
 __all__ = [

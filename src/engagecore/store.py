@@ -69,10 +69,11 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             left = deadline - time.monotonic()
             if left <= 0:
                 raise StoreBusy(path, _holder(str(exc), path), wait) from exc
-            time.sleep(min(delay, left))
-            delay = min(delay * 2, 1.0)
         except duckdb.Error as exc:
             raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+        # outside the except block: Ctrl-C while waiting raises at once (interrupts)
+        time.sleep(min(delay, left))
+        delay = min(delay * 2, 1.0)
 
 
 def _holder(message: str, path: Path) -> str:
@@ -176,6 +177,9 @@ class Store:
         self._in_tx = True
         try:
             yield
+            # a signal caught on its way up (as a DuckDB error something handled) is
+            # never committed
+            interrupts.check()
         except BaseException:
             self.con.execute("ROLLBACK")
             raise

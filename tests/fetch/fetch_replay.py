@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +15,10 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from engagecore.fetch import run as fetch_run
+from engagecore.fetch.http import HttpClient
+from engagecore.store import Store
+
 FETCH_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fetch"
 
 
@@ -20,6 +26,15 @@ FETCH_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fetch"
 
 YT = FETCH_FIXTURES / "youtube"
 KEY = "AIzaSyPLANTED-key_0123456789abcdefghij"
+
+
+def fetch_all(
+    db: Path, sleeps: list[float], now: datetime, wall: Callable[[], float] = time.time, **kw: Any
+) -> fetch_run.FetchReport:
+    """``engage fetch --all`` on ``db`` through a client that records the waits it is asked
+    for in ``sleeps``; ``wall`` is its wall clock (pinned where a wait is computed from it)."""
+    with closing(Store(db)) as store, HttpClient(sleep=sleeps, budget=600, wall=wall) as client:
+        return fetch_run.run(store, all_museums=True, client=client, now=now, **kw)
 
 
 def _load(name: str) -> Any:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from cli_run import run
+from fetch_replay import fetch_all
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from engagecore.fetch import run as fetch_run
-from engagecore.fetch.http import HttpClient
+from engagecore.fetch.run import FetchReport
 from engagecore.museums import Museums
 from engagecore.store import Store
 
@@ -28,6 +28,8 @@ DID = "did:plc:q6gjnaw2blty4crticxkmujt"
 HANDLE = "mba-lyon.bsky.social"
 OTHER = "did:plc:7xkqv3mzl2ylf5wq4onhbrrd"
 NOW = datetime.now(UTC).replace(microsecond=0)
+#: the HTTP client's wall clock where a wait is computed from it (a rate limit's reset)
+WALL = NOW.timestamp()
 PROFILE_PATH = "/xrpc/app.bsky.actor.getProfile"
 FEED_PATH = "/xrpc/app.bsky.feed.getAuthorFeed"
 pytestmark = pytest.mark.usefixtures("no_backoff")
@@ -174,9 +176,8 @@ def _q(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return s.fetchall(sql)
 
 
-def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> fetch_run.FetchReport:
-    with _open(db) as store, HttpClient(sleep=sleeps, budget=600) as client:
-        return fetch_run.run(store, all_museums=True, client=client, now=now, **kw)
+def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> FetchReport:
+    return fetch_all(db, sleeps, now, **kw)
 
 
 def _feed_asks(bsky: BskyReplay) -> list[dict[str, str]]:
@@ -306,13 +307,13 @@ def test_429_with_ratelimit_reset_is_waited_then_retried(
     with _open(env) as store:
         Museums(store).link("mba-lyon", "bluesky", HANDLE)
     bsky.items = make_items(3, NOW - timedelta(minutes=5))
-    reset = int(datetime.now(UTC).timestamp()) + 120
+    reset = int(WALL) + 120
     bsky.fail.append(
         (FEED_PATH, 429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
          {"ratelimit-limit": "3000", "ratelimit-remaining": "0",
           "ratelimit-reset": str(reset), "ratelimit-policy": "3000;w=300"}),
     )  # fmt: skip
-    report = _fetch(env, sleeps)
+    report = _fetch(env, sleeps, wall=lambda: WALL)  # however long the run takes
     assert report.accounts[0].status == "ok", report.accounts[0].error
     assert len(sleeps) == 1 and 100 < sleeps[0] <= 121
     assert _q(env, "SELECT count(*) FROM posts") == [(3,)]

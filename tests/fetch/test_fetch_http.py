@@ -118,14 +118,16 @@ def test_timeout_then_success(sleeps: list[float]) -> None:
     release = threading.Event()
 
     def slow(_: Request) -> Response:
-        release.wait(5)
+        release.wait(30)
         return Response(json.dumps({"late": True}), content_type="application/json")
 
     server.expect_ordered_request("/x").respond_with_handler(slow)
     server.expect_ordered_request("/x").respond_with_json({"ok": True})
     server.start()
     try:
-        with HttpClient(timeout=0.3, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
+        # the timeout must also let the retry's answer through: 0.3 s did not always, on a
+        # loaded machine (the slow handler holds its request until the end of the test)
+        with HttpClient(timeout=2.0, attempts=3, wait_initial=0.001, sleep=sleeps) as c:
             assert c.get(server.url_for("/x")).json() == {"ok": True}
             assert c.sent == 2
     finally:
@@ -225,10 +227,18 @@ def test_per_host_concurrency_limit(httpserver: HTTPServer) -> None:
     active = [0, 0]
     lock = threading.Lock()
 
+    both = threading.Event()
+
     def handler(_: Request) -> Response:
         with lock:
             active[0] += 1
             active[1] = max(active[1], active[0])
+            if active[0] == 2:
+                both.set()
+        # the first request is held until a second one runs beside it (rather than hoping two
+        # overlap within a 0.05 s sleep on a loaded machine), then each stays a moment so that a
+        # third one, were the limit not kept, would be seen beside them
+        both.wait(30)
         time.sleep(0.05)
         with lock:
             active[0] -= 1

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from cli_run import run
+from fetch_replay import fetch_all
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from engagecore.fetch import run as fetch_run
-from engagecore.fetch.http import HttpClient
+from engagecore.fetch.run import FetchReport
 from engagecore.museums import Museums
 from engagecore.store import Store
 
@@ -28,6 +28,8 @@ ID = "109305671312345678"
 ADDRESS = "CentrePompidou@mastodon.social"
 ACCOUNT = "centrepompidou@mastodon.social"
 NOW = datetime.now(UTC).replace(microsecond=0)
+#: the HTTP client's wall clock where a wait is computed from it (a rate limit's reset)
+WALL = NOW.timestamp()
 LOOKUP_PATH = "/api/v1/accounts/lookup"
 STATUSES_PATH = f"/api/v1/accounts/{ID}/statuses"
 pytestmark = pytest.mark.usefixtures("no_backoff")
@@ -153,9 +155,8 @@ def _q(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return s.fetchall(sql)
 
 
-def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> fetch_run.FetchReport:
-    with _open(db) as store, HttpClient(sleep=sleeps, budget=600) as client:
-        return fetch_run.run(store, all_museums=True, client=client, now=now, **kw)
+def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> FetchReport:
+    return fetch_all(db, sleeps, now, **kw)
 
 
 def _pages(masto: MastodonReplay) -> list[dict[str, str]]:
@@ -237,13 +238,13 @@ def test_429_with_an_iso_rate_limit_reset_is_waited_then_retried(
     with _open(env) as store:
         Museums(store).link("pompidou", "mastodon", ADDRESS)
     masto.statuses = make_statuses(3, NOW - timedelta(minutes=5))
-    reset = datetime.now(UTC) + timedelta(seconds=120)
+    reset = datetime.fromtimestamp(WALL, UTC) + timedelta(seconds=120)
     masto.fail.append(
         (STATUSES_PATH, 429, {"error": "Too many requests"},
          {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
           "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}),
     )  # fmt: skip
-    report = _fetch(env, sleeps)
+    report = _fetch(env, sleeps, wall=lambda: WALL)  # however long the run takes
     assert report.accounts[0].status == "ok", report.accounts[0].error
     assert len(sleeps) == 1 and 100 < sleeps[0] <= 121
     assert _q(env, "SELECT count(*) FROM posts") == [(3,)]

@@ -16,17 +16,19 @@ from typing import Any
 import pytest
 from cli_run import run
 from engage_x.fetch import TWEET_FIELDS, TWEPOCH_MS, since_id
+from fetch_replay import fetch_all
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from engagecore.fetch import run as fetch_run
-from engagecore.fetch.http import HttpClient
+from engagecore.fetch.run import FetchReport
 from engagecore.museums import Museums
 from engagecore.store import Store
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAPLANTEDx%2Ftoken%3Dsecret"
 UID = "1318554661"
 NOW = datetime.now(UTC).replace(microsecond=0)
+#: the HTTP client's wall clock where a wait is computed from it (a rate limit's reset)
+WALL = NOW.timestamp()
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
@@ -186,9 +188,8 @@ def _q(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return s.fetchall(sql)
 
 
-def _fetch(db: Path, sleeps: list[float], now: datetime = NOW) -> fetch_run.FetchReport:
-    with _open(db) as store, HttpClient(sleep=sleeps, budget=600) as client:
-        return fetch_run.run(store, all_museums=True, client=client, now=now)
+def _fetch(db: Path, sleeps: list[float], now: datetime = NOW, **kw: Any) -> FetchReport:
+    return fetch_all(db, sleeps, now, **kw)
 
 
 def test_fetch_links_then_reads_every_page_and_the_importer_stores_them(
@@ -286,14 +287,14 @@ def test_429_with_x_rate_limit_reset_is_waited_then_retried(
     with _open(env) as store:
         Museums(store).link("orsay", "x", "MuseeOrsay")
     x.tweets = make_tweets(3, NOW - timedelta(minutes=5))
-    reset = int(datetime.now(UTC).timestamp()) + 120
+    reset = int(WALL) + 120
     x.fail.append(
         ("/tweets", 429,
          {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
           "status": 429},
          {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}),
     )  # fmt: skip
-    report = _fetch(env, sleeps)
+    report = _fetch(env, sleeps, wall=lambda: WALL)  # however long the run takes
     assert report.accounts[0].status == "ok", report.accounts[0].error
     assert len(sleeps) == 1 and 100 < sleeps[0] <= 121
     assert _q(env, "SELECT count(*) FROM posts") == [(3,)]

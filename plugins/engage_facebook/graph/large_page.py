@@ -8,6 +8,7 @@ measured); the array alone is parsed element by element with ``format='array'``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import queue
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from engage_facebook.graph.detect import top_level_data
 from engagecore.plugin import JsonStream, copy_range
@@ -132,11 +133,11 @@ RELEASE_SECONDS = 10.0
 
 def _release(feeder: threading.Thread, pipes: Callable[[], list[Path]]) -> None:
     """Let a feeder thread end after DuckDB stopped reading its pipes (an error, an
-    interrupt) or never opened them: open each pipe's reading end ourselves, so that a feeder
-    waiting in ``open`` returns, and drain what is in it, so that one blocked writing to a full
-    pipe that DuckDB still holds open goes on (to the end of its piece: at most
-    :data:`CHUNK_BYTES`, then it sees ``stop``). Never waits more than
-    :data:`RELEASE_SECONDS`."""
+    interrupt) or never opened them: a feeder waiting for a reader sees ``stop``
+    (:func:`_open_writer`); one blocked writing to a full pipe that DuckDB still holds open
+    goes on once we open each pipe's reading end ourselves and drain what is in it (to the
+    end of its piece: at most :data:`CHUNK_BYTES`, then it sees ``stop``). Never waits more
+    than :data:`RELEASE_SECONDS`."""
     deadline = time.monotonic() + RELEASE_SECONDS
     while feeder.is_alive() and time.monotonic() < deadline:
         for pipe in pipes():
@@ -178,10 +179,32 @@ def array_slice(src: Path, start: int, end: int, stem: Path) -> Iterator[Path]:
         pipe.unlink(missing_ok=True)
 
 
+#: How often a feeder looks for DuckDB's end of its pipe (and for ``stop``) until it is there.
+_OPEN_POLL: Final = 0.01
+
+
+def _open_writer(pipe: Path, stop: threading.Event | None) -> BinaryIO | None:
+    """The writing end of ``pipe`` once a reader (DuckDB) has opened it; None if ``stop``
+    is set first, or the pipe is gone. Polled rather than a blocking ``open``: that waits for
+    a reader with no way out, and when the read has ended (an interrupt) and the run's folder
+    is removed with the pipe in it, nothing can open the pipe to release it (the feeder
+    then held the process 10 s at exit, :func:`_release` waiting for it)."""
+    while stop is None or not stop.is_set():
+        try:
+            fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                return None
+            time.sleep(_OPEN_POLL)
+            continue
+        os.set_blocking(fd, True)
+        return open(fd, "wb", buffering=0)  # the caller closes it
+    return None
+
+
 def _feed(src: Path, pipe: Path, start: int, end: int) -> None:
-    try:
-        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
-    except OSError:
+    out = _open_writer(pipe, None)
+    if out is None:
         return
     with out:
         try:
@@ -328,9 +351,8 @@ def _hand(
             break
         except queue.Full:
             continue
-    try:
-        out = open(pipe, "wb", buffering=0)  # noqa: SIM115 - blocks until DuckDB opens it
-    except OSError:
+    out = _open_writer(pipe, stop)
+    if out is None:
         return
     with out:
         try:

@@ -142,6 +142,7 @@ class PostsReader:
             df = pl.concat(parts, how="vertical_relaxed", rechunk=False)
             del parts
         except FormatError as exc:
+            interrupts.check()  # a signal, not the file: no fallback read
             if "larger than" in str(exc):
                 raise FormatError(
                     f.display,
@@ -150,6 +151,7 @@ class PostsReader:
                 ) from exc
             return None  # not valid JSON: the whole read names what is wrong
         except duckdb.Error as exc:
+            interrupts.check()  # DuckDB interrupted by a signal: no fallback read
             if "maximum_object_size" in str(exc):
                 # one post larger than a whole page should be: refused, never read whole
                 raise FormatError(
@@ -170,6 +172,7 @@ class PostsReader:
             )
             df = _collect(rel)
         except duckdb.Error as exc:
+            interrupts.check()  # interrupted by a signal: no file to blame (nor to re-read)
             raise self._locate_error(exc, files) from exc
         if indexes != list(range(len(indexes))):
             df = df.with_columns(pl.col("file").replace_strict(dict(enumerate(indexes))))
