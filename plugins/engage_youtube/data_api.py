@@ -97,6 +97,30 @@ def _fetched_listing(page: Any) -> bool:
     return isinstance(page, dict) and page.get("kind") == _LISTING and OBSERVED_AT_KEY in page
 
 
+#: how a page engage fetch saved ends: its observed time, the top object's last member
+_FETCHED_END = re.compile(rb'"' + OBSERVED_AT_KEY.encode() + rb'"\s*:\s*"[^"\\]*"\s*\}\s*\Z')
+#: bytes of a page's end looked at (its observed time and the closing brace)
+_END_BYTES = 256
+#: bytes inflated at once to find a small gzip page's end
+_SMALL = 16 * 1024
+
+
+def _last_bytes(source: Source, member: str) -> bytes:
+    """The last :data:`_END_BYTES` bytes of a member of at most :data:`STREAM_OVER` bytes
+    (of a gzip file: of its content, no more than that inflated; b"" past it)."""
+    local = source.local_path(member)
+    if local is not None:
+        with local.open("rb") as fh:
+            fh.seek(max(0, fh.seek(0, 2) - _END_BYTES))
+            return fh.read()
+    data = source.head(member, _SMALL)
+    if len(data) >= _SMALL:
+        data = source.head(member, STREAM_OVER + 1)
+        if len(data) > STREAM_OVER:
+            return b""
+    return data[-_END_BYTES:]
+
+
 def _detect_member(source: Source, member: str) -> float:
     head = source.head(member, 8192).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not head.startswith(("{", "[")):
@@ -104,14 +128,15 @@ def _detect_member(source: Source, member: str) -> float:
     if any(sig in head for sig in _STRONG):
         return 0.95
     if head.startswith("{") and _LISTING in head:
-        # engage fetch writes engagecore_observed_at last: a page's whole (a few kB) says
+        # engage fetch writes engagecore_observed_at last: the page's last bytes say (the
+        # read parses it and checks it again; detection no longer parses it too)
         local = source.local_path(member)
         size = local.stat().st_size if local is not None else source.size()
         if size > STREAM_OVER:  # no listing page is this large: not read to detect it
             return 0.0
         try:
-            return 0.9 if _fetched_listing(load_json(source, member)) else 0.0
-        except FormatError:
+            return 0.9 if _FETCHED_END.search(_last_bytes(source, member)) else 0.0
+        except (OSError, FormatError):
             return 0.0
     if any(sig in head for sig in _FOREIGN):
         return 0.0

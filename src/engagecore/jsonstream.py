@@ -124,12 +124,16 @@ class JsonStream:
     @staticmethod
     def larger(source: Any, name: str, size: int) -> bool:
         """Whether a member of a :class:`~engagecore.plugin.Source` is larger than ``size``
-        bytes (worth reading through a stream): its size on disk, or, in a zip or a gzip
-        file, whether ``size + 1`` bytes of it inflate (they are read, not kept)."""
+        bytes (worth reading through a stream): its size on disk; in a gzip file, its
+        trailer's length, or ``size + 1`` bytes inflated (a content that fits is kept for
+        the read: see :meth:`Source.inflates_past`); in a zip, whether ``size + 1`` bytes of
+        it inflate (they are read, not kept)."""
         path = source.local_path(name)
         try:
             if path is not None:
                 return bool(path.stat().st_size > size)
+            if getattr(source, "gzipped", False):
+                return bool(source.inflates_past(size))
             return len(source.head(name, size + 1)) > size
         except (OSError, FormatError):
             return False

@@ -56,6 +56,9 @@ class Source:
     _head: bytes | None = field(default=None, repr=False)
     #: some members of a zip (a folder in it, or sibling files): digested member by member
     _part: bool = field(default=False, repr=False)
+    #: a gzip file's whole content, inflated by :meth:`inflates_past` to learn its size and
+    #: kept for the read that follows (given once, then dropped)
+    _inflated: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Source:
@@ -140,8 +143,11 @@ class Source:
             return (self.path / name).read_bytes()
         if self.gzipped:
             limit = limits.current().document_bytes()
-            with self.stream(name) as fh:
-                data = fh.read(limit + 1)
+            if self._inflated is not None:
+                data, self._inflated = self._inflated, None
+            else:
+                with self.stream(name) as fh:
+                    data = fh.read(limit + 1)
             if len(data) > limit:
                 raise FormatError(
                     self.display(),
@@ -207,6 +213,8 @@ class Source:
         A plain file's first bytes are read once and kept until :meth:`forget_head`: every
         importer looks at them while a tree is walked (one open per file, not one per
         importer)."""
+        if self._inflated is not None:
+            return self._inflated[:size]
         if size <= _HEAD_KEPT and self.kind == "file":
             if self._head is None:
                 self._head = self.head(name, _HEAD_KEPT + 1)  # a size past the cache: read
@@ -228,6 +236,30 @@ class Source:
     def forget_head(self) -> None:
         """Drop the first bytes kept by :meth:`head` (detection is over)."""
         self._head = None
+        self._inflated = None
+
+    def inflates_past(self, size: int) -> bool:
+        """Whether a gzip file's content is larger than ``size`` bytes.
+
+        Its trailer's length (ISIZE: the last member's size modulo 2**32) answers yes without
+        inflating anything: the content is at least that long, or the file is damaged and its
+        read says so. A smaller ISIZE is not trusted (a multi-member file, or one over 4 GiB,
+        has a larger content): at most ``size + 1`` bytes are inflated to tell, and a content
+        that fits is kept for the next :meth:`read_bytes`, :meth:`head` or :meth:`stream`,
+        which then inflate nothing."""
+        with self.path.open("rb") as fh:
+            if fh.seek(0, os.SEEK_END) >= 18:  # a gzip header and trailer at least
+                fh.seek(-4, os.SEEK_END)
+                if int.from_bytes(fh.read(4), "little") > size:
+                    return True
+        name = self.names()[0]
+        self._inflated = None
+        with self.stream(name) as fh:
+            data = fh.read(size + 1)
+        if len(data) > size:
+            return True
+        self._inflated = data
+        return False
 
     def stream(self, name: str) -> io.BufferedIOBase:
         """A binary file object on a member (caller closes it).
@@ -241,6 +273,9 @@ class Source:
             return _guarded_member(self._zip, self._prefix + name, self.display(name))
         p = self.path / name if self.kind == "folder" else self.path
         if self.gzipped:
+            if self._inflated is not None:
+                data, self._inflated = self._inflated, None
+                return io.BytesIO(data)
             return io.BufferedReader(_Gunzip(p, self.display()), buffer_size=1 << 16)
         return p.open("rb")
 
