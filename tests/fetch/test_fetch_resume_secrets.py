@@ -35,6 +35,17 @@ def _store(db: Path) -> None:
         Museums(store).link("louvre", "youtube", "@museedulouvre")
 
 
+def _killed_and_whole(replay: YouTubeReplay, tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
+    """The environment pointing at ``replay``, and two stores linked alike: one to be
+    killed mid-fetch, one fetched whole."""
+    env = {**os.environ, "ENGAGE_YOUTUBE_API_KEY": KEY, "ENGAGE_YOUTUBE_API_BASE": replay.base}
+    killed, whole = tmp_path / "killed" / "engage.duckdb", tmp_path / "whole" / "engage.duckdb"
+    for db in (killed, whole):
+        db.parent.mkdir()
+        _store(db)
+    return env, killed, whole
+
+
 def _everything_on_disk(root: Path) -> bytes:
     """Every byte under ``root``, gzip files decompressed."""
     out = []
@@ -132,15 +143,7 @@ def test_kill_9_mid_fetch_then_rerun_gives_the_posts_of_an_uninterrupted_run(
             return None
 
         replay.fail = hang
-        env = {
-            **os.environ,
-            "ENGAGE_YOUTUBE_API_KEY": KEY,
-            "ENGAGE_YOUTUBE_API_BASE": replay.base,
-        }
-        killed, whole = tmp_path / "killed" / "engage.duckdb", tmp_path / "whole" / "engage.duckdb"
-        for db in (killed, whole):
-            db.parent.mkdir()
-            _store(db)
+        env, killed, whole = _killed_and_whole(replay, tmp_path)
         proc = _engage(["fetch", "louvre", "--db", str(killed)], env)
         try:
             assert reached.wait(60), proc.communicate(timeout=5)
@@ -217,15 +220,7 @@ def test_kill_9_between_two_batches_of_the_import_then_rerun_gives_the_posts_of_
     server.start()
     try:
         replay = YouTubeReplay(server, videos=make_videos(400, NOW - timedelta(hours=1)))
-        env = {
-            **os.environ,
-            "ENGAGE_YOUTUBE_API_KEY": KEY,
-            "ENGAGE_YOUTUBE_API_BASE": replay.base,
-        }
-        killed, whole = tmp_path / "killed" / "engage.duckdb", tmp_path / "whole" / "engage.duckdb"
-        for db in (killed, whole):
-            db.parent.mkdir()
-            _store(db)
+        env, killed, whole = _killed_and_whole(replay, tmp_path)
         proc = subprocess.run(
             [sys.executable, "-c", _KILLED_AT_THIRD_BATCH, "fetch", "louvre", "--db", str(killed)],
             env=env,
