@@ -813,14 +813,35 @@ main(sys.argv[1:])
 """
 
 
-def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path) -> None:
+#: STUCK, with a connection whose interrupt never returns registered beside the store's
+STUCK_AND_BLOCKING = STUCK.replace(
+    "main(sys.argv[1:])",
+    """import threading
+from engagecore import interrupts
+
+
+class Blocking:
+    def interrupt(self):
+        threading.Event().wait()
+
+
+interrupts.register(Blocking())
+main(sys.argv[1:])""",
+)
+
+
+@pytest.mark.parametrize("script", [STUCK, STUCK_AND_BLOCKING], ids=["plain", "blocking-interrupt"])
+def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path, script: str) -> None:
+    """The watcher ends the process after GRACE even when the plugin swallows the signal,
+    and even when interrupting a connection does not return (it runs on its own thread)."""
     from engagecore import interrupts
 
+    assert script.count("main(sys.argv[1:])") == 1
     (tmp_path / "a.stuck").write_text("x")
     db = tmp_path / "stuck.duckdb"
     before = _store_with_one_import(db)
     proc = subprocess.Popen(
-        [sys.executable, "-c", STUCK, "ingest", str(tmp_path / "a.stuck"), "--db", str(db)],
+        [sys.executable, "-c", script, "ingest", str(tmp_path / "a.stuck"), "--db", str(db)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

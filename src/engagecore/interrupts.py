@@ -154,7 +154,9 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
             signum = data[0]
             if signum not in _NAMES:
                 continue
-            _interrupt_all()
+            # on a thread of its own: should a connection's interrupt wait on DuckDB, the
+            # grace period and the forced exit below still come
+            threading.Thread(target=_interrupt_all, name="engage-interrupt", daemon=True).start()
             if stop.wait(GRACE):
                 return
             # the main thread is stuck in code that does not return to Python: end here
