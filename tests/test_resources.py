@@ -366,10 +366,11 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
 
 def _deliver(sig: signal.Signals) -> None:
     """``sig`` sent to this process; its Python handler runs as this call returns, as it
-    would at any point of the main thread."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
+    would at any point of the main thread. The mask is restored as it was (the processes
+    a later test starts inherit it)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
     os.kill(os.getpid(), sig)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+    signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def test_a_signal_while_an_error_unwinds_lets_the_cleanup_run_and_is_raised_later() -> None:
@@ -830,8 +831,19 @@ main(sys.argv[1:])""",
 )
 
 
-@pytest.mark.parametrize("script", [STUCK, STUCK_AND_BLOCKING], ids=["plain", "blocking-interrupt"])
-def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path, script: str) -> None:
+def _masked() -> None:
+    """SIGINT and SIGTERM blocked in a child from its start (every thread inherits it)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT, signal.SIGTERM])
+
+
+@pytest.mark.parametrize(
+    ("script", "masked"),
+    [(STUCK, False), (STUCK_AND_BLOCKING, False), (STUCK, True)],
+    ids=["plain", "blocking-interrupt", "masked-at-start"],
+)
+def test_a_signal_ends_even_a_plugin_that_swallows_it(
+    tmp_path: Path, script: str, masked: bool
+) -> None:
     """The watcher ends the process after GRACE even when the plugin swallows the signal,
     and even when interrupting a connection does not return (it runs on its own thread)."""
     from engagecore import interrupts
@@ -845,6 +857,7 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(tmp_path: Path, script: st
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_masked if masked else None,  # a job runner's mask, inherited
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "reading"
     runs = tmp_path / "stuck.duckdb.engage-tmp"

@@ -142,6 +142,9 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
         yield
         return
     previous = {s: signal.signal(s, _handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    # a process can start with these signals blocked (the mask is inherited from whatever
+    # started it: a job runner, a parent that blocked them): SIGTERM would then never arrive
+    old_mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])
 
     def watcher() -> None:
         while True:
@@ -174,6 +177,7 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
         signal.set_wakeup_fd(old_fd)
         for s, h in previous.items():
             signal.signal(s, h)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         os.write(write_fd, b"\0")
         thread.join(1.0)
         os.close(write_fd)
