@@ -53,15 +53,13 @@ from engagecore.plugin import (
     Importer,
     ReadContext,
     Source,
-    check_named,
     count_at,
     frame,
-    given_account,
     observed_at,
     option,
 )
 
-from .common import NETWORK_NAME, day_end, handle_of
+from .common import NETWORK_NAME, day_end, handle_of, one_account
 
 _WHITESPACE = re.compile(rb"\s+")
 #: The age groups TikTok documents for ``audience_ages`` → (age_min, age_max).
@@ -269,21 +267,11 @@ class TikTokBusinessImporter(Importer):
 
     @staticmethod
     def _account(source: Source, ctx: ReadContext, accounts: dict[str, str | None]) -> str:
-        where = source.display()
-        if len(accounts) > 1:
-            shown = ", ".join(f"@{h}" for h in sorted(accounts))
-            raise FormatError(
-                where, f"holds responses of several accounts ({shown}); import each on its own"
-            )
-        if accounts:
-            handle = next(iter(accounts))
-            check_named(ctx, where, [(handle, handle)])
-            return handle
-        given = given_account(ctx)
-        if given is None:
-            raise FormatError(
-                where,
-                "the response names no account (asked without the username field): pass "
-                f"{option('account', 'HANDLE')}",
-            )
-        return handle_of(given)
+        return one_account(
+            ctx,
+            source.display(),
+            accounts.keys(),
+            several="holds responses of several accounts ({shown}); import each on its own",
+            missing="the response names no account (asked without the username field): pass "
+            f"{option('account', 'HANDLE')}",
+        )

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagecore.plugin import FormatError, ReadContext, Source, UsageError, parse_count
+from engagecore.plugin import (
+    FormatError,
+    ReadContext,
+    Source,
+    UsageError,
+    check_named,
+    given_account,
+    parse_count,
+)
 
 NETWORK_NAME = "tiktok"
 
@@ -109,3 +118,24 @@ def handle_of(value: str) -> str:
 
 
 ONE_SECOND = timedelta(seconds=1)
+
+
+def one_account(
+    ctx: ReadContext, where: str, named: Collection[str], *, several: str, missing: str
+) -> str:
+    """The one account a file names (checked against ``--account``), else ``--account``.
+
+    ``several``: the error when the file names more than one (``{shown}``: their handles);
+    ``missing``: the error when it names none and no ``--account`` was given.
+    """
+    if len(named) > 1:
+        shown = ", ".join(f"@{h}" for h in sorted(named))
+        raise FormatError(where, several.format(shown=shown))
+    if named:
+        handle = next(iter(named))
+        check_named(ctx, where, [(handle, handle)])
+        return handle
+    given = given_account(ctx)
+    if given is None:
+        raise FormatError(where, missing)
+    return handle_of(given)

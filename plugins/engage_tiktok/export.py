@@ -33,8 +33,6 @@ from engagecore.plugin import (
     ReadContext,
     Rows,
     Source,
-    check_named,
-    given_account,
     option,
 )
 
@@ -45,6 +43,7 @@ from .common import (
     count,
     handle_of,
     modified_at,
+    one_account,
     utc_time,
 )
 
@@ -232,19 +231,11 @@ class TikTokExportImporter(Importer):
             if exists and isinstance(value, str) and value.strip():
                 profile = handle_of(value)
                 break
-        named = {profile} if profile else handles
-        if len(named) > 1:
-            shown = ", ".join(f"@{h}" for h in sorted(named))
-            raise FormatError(where, f"names several accounts ({shown})")
-        if named:
-            handle = next(iter(named))
-            check_named(ctx, where, [(handle, handle)])
-            return handle
-        given = given_account(ctx)
-        if given is None:
-            raise FormatError(
-                where,
-                "the export names no account (no Profile.Profile Information.ProfileMap."
-                f"userName): pass {option('account', 'HANDLE')}",
-            )
-        return handle_of(given)
+        return one_account(
+            ctx,
+            where,
+            {profile} if profile else handles,
+            several="names several accounts ({shown})",
+            missing="the export names no account (no Profile.Profile Information.ProfileMap."
+            f"userName): pass {option('account', 'HANDLE')}",
+        )
