@@ -10,6 +10,9 @@ each in its own subprocess so that nothing is cached between steps:
 
 1. ``duckdb``: ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` in memory, schema
    auto-detected: the reference;
+   ``duckdb-store``: the same into a database file, checkpointed: what storing the rows in
+   a DuckDB file costs with no check, no transform and no second table — the floor under any
+   ingest into the store (not a target, a bound);
 2. ``importer``: ``TikTokStudioImporter().read()`` of the file (every check and transform,
    the posts frame built, hashtags and mentions extracted);
 3. ``engage-ingest``: ``engagecore.open(new file).ingest([file])``, end to end: detection,
@@ -115,6 +118,14 @@ def _child(step: str, path: str) -> None:
         con = duckdb.connect()
         con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
         rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    elif step == "duckdb-store":
+        # the floor of any ingest into the store: the same rows, untouched, into a
+        # database file, written out (a store is closed with a checkpoint)
+        con = duckdb.connect(str(scratch / "plain.duckdb"))
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
+        rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        con.execute("CHECKPOINT")
+        con.close()
     elif step == "importer":
         batch = TikTokStudioImporter().read(Source.open(Path(path)), ReadContext())
         rows = batch.posts.height if batch.posts is not None else 0
@@ -146,7 +157,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--workdir", type=Path, default=None, help="keep the generated file here")
     ap.add_argument("--repeat", type=int, default=1, help="runs per step; the fastest is kept")
-    ap.add_argument("--steps", default="duckdb,importer,engage-ingest")
+    ap.add_argument("--steps", default="duckdb,duckdb-store,importer,engage-ingest")
     ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
