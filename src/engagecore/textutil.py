@@ -194,7 +194,7 @@ def hashtags_expr(col: str = "text") -> pl.Expr:
         pl.col(col)
         .fill_null("")
         .str.extract_all(HASHTAG_PATTERN)
-        .list.eval(pl.element().str.replace(r"^[^#]*#", ""))
+        .list.eval(_after_mark("#"))
         .list.unique(maintain_order=True)
     )
 
@@ -205,9 +205,17 @@ def mentions_expr(col: str = "text") -> pl.Expr:
         pl.col(col)
         .fill_null("")
         .str.extract_all(MENTION_PATTERN)
-        .list.eval(pl.element().str.replace(r"^[^@]*@", ""))
+        .list.eval(_after_mark("@"))
         .list.unique(maintain_order=True)
     )
+
+
+def _after_mark(mark: str) -> pl.Expr:
+    """A match of :data:`HASHTAG_PATTERN` / :data:`MENTION_PATTERN` (``#tag``, or one
+    character then ``#tag``) without what precedes the tag: everything up to and including
+    its first ``mark``, cut by position rather than by a regular expression (cheaper)."""
+    e = pl.element()
+    return e.str.slice(pl.when(e.str.starts_with(mark)).then(1).otherwise(2))
 
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
