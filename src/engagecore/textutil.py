@@ -200,10 +200,15 @@ def hashtags_expr(col: str = "text") -> pl.Expr:
 
 
 def mentions_expr(col: str = "text") -> pl.Expr:
-    """Vectorized :func:`mentions`."""
+    """Vectorized :func:`mentions`. The pattern is searched only in the texts holding an
+    ``@`` (most captions hold none: 1M TikTok captions, a quarter with a mention, 0.25 ->
+    0.18 CPU s; the same test before the hashtag pattern, where most captions hold a ``#``,
+    measured slower)."""
+    text = pl.col(col).fill_null("")
     return (
-        pl.col(col)
-        .fill_null("")
+        pl.when(text.str.contains("@", literal=True))
+        .then(text)
+        .otherwise(pl.lit(""))
         .str.extract_all(MENTION_PATTERN)
         .list.eval(_after_mark("@"))
         .list.unique(maintain_order=True)
