@@ -184,17 +184,24 @@ _FAST_LINK = r"https://www\.tiktok\.com/@[A-Za-z0-9._]{1,64}/video/[0-9]{6,25}"
 def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
     """A Content CSV read and parsed by DuckDB in one query (see
     :meth:`_Tables._content_duckdb`): per non-blank row, in file order, the title, the
-    parsed columns of :data:`_FAST_COLUMNS` (but ``_row``; the time ``_local``, naive), and
-    ``_bad`` with the row's raw cells ``_raw0``… when a cell is not in Studio's own spelling.
-    Raises ``duckdb.Error`` on a file its strict reader refuses."""
+    parsed columns of :data:`_FAST_COLUMNS` (but ``_row``; the time ``_local``, naive), the
+    video's ``url``, and ``_bad`` with the row's raw cells (``_raw``: link, time and counts)
+    when a cell is not in Studio's own spelling (the parsed columns of such a row are
+    meaningless: it is read again row by row). Raises ``duckdb.Error`` on a file its strict
+    reader refuses.
+
+    The link is checked by one full match of :data:`_FAST_LINK` (the same test without a
+    regular expression — prefix, '/'-parts, lengths, the id cast and back — measured
+    slower), a count by a cast round trip (it passes when written as the digits of its
+    value), the time by ``try_strptime``."""
     at = [header.index(h) for h in CONTENT]
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     names = ["t", "l", "p", *(f"n{i}" for i in range(len(METRICS)))]
-    cells = ", ".join(f"coalesce(c{i}, '') AS {n}" for i, n in zip(at, names, strict=True))
+    # an empty cell is NULL (unquoted) or '' (quoted ""): both are handled below
+    cells = ", ".join(f"c{i} AS {n}" for i, n in zip(at, names, strict=True))
     # "not available" as Studio and spreadsheets write it (others go row by row)
     spellings = sorted({v for n in _NOT_AVAILABLE for v in (n, n.upper(), n.capitalize())})
     na = ", ".join(f"'{v}'" for v in spellings)
-    counts = [f"TRY_CAST(n{i} AS BIGINT)" for i in range(len(METRICS))]
     # DuckDB also reads "+12", "1e3", "0x10", "1_000" as numbers: only the digits a
     # number is written as pass (the other spellings go row by row, which refuses those)
     good = " AND ".join(
@@ -202,24 +209,25 @@ def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
             f"regexp_full_match(l, '{_FAST_LINK}')",
             "_local IS NOT NULL",
             *(
-                f"CASE WHEN v{i} IS NULL THEN n{i} IN ({na}) ELSE CAST(v{i} AS VARCHAR) = n{i} END"
+                f"coalesce(CAST(v{i} AS VARCHAR) = n{i}, coalesce(n{i}, '') IN ({na}))"
                 for i in range(len(METRICS))
             ),
         ]
     )
+    # the link matched _FAST_LINK: its 4th and 6th '/'-parts are '@handle' and the id, and
+    # it is the video's address as stored when the handle is in lower case already
     fields = ", ".join(
         [
             't AS "Video title"',
-            "CASE WHEN NOT _bad THEN lower(handle) END AS account_id",
-            "CASE WHEN NOT _bad THEN vid END AS post_id",
-            "CASE WHEN NOT _bad THEN _local END AS _local",
-            *(
-                f"CASE WHEN NOT _bad THEN v{i} END AS {field}"
-                for i, field in enumerate(METRICS.values())
-            ),
+            "account_id",
+            "post_id",
+            "_local",
+            *(f"v{i} AS {field}" for i, field in enumerate(METRICS.values())),
+            f"CASE WHEN account_id = handle THEN l ELSE '{_LINK_PREFIX}' || account_id"
+            " || '/video/' || post_id END AS url",
             "_bad",
             "contains(t, chr(0)) AS _nul",
-            *(f"CASE WHEN _bad THEN {n} END AS _raw{i}" for i, n in enumerate(names)),
+            f"CASE WHEN _bad THEN [{', '.join(names[1:])}] END AS _raw",
         ]
     )
     file = str(path).replace("'", "''")
@@ -230,18 +238,20 @@ def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
                 null_padding = false, auto_detect = false)
         ), parsed AS (
             SELECT *,
-                split_part(substr(l, {len(_LINK_PREFIX) + 1}), '/video/', 1) AS handle,
-                split_part(substr(l, {len(_LINK_PREFIX) + 1}), '/video/', 2) AS vid,
+                substr(split_part(l, '/', 4), 2) AS handle,
+                lower(handle) AS account_id,
+                split_part(l, '/', 6) AS post_id,
                 try_strptime(p, '{_TIME_FORMATS[0]}') AS _local,
-                {", ".join(f"{c} AS v{i}" for i, c in enumerate(counts))}
+                {", ".join(f"TRY_CAST(n{i} AS BIGINT) AS v{i}" for i in range(len(METRICS)))}
             FROM raw
             WHERE {" OR ".join(f"{n} <> ''" for n in names)}
         )
-        SELECT {fields} FROM (SELECT *, NOT ({good}) AS _bad FROM parsed)
+        SELECT {fields} FROM (SELECT *, NOT coalesce({good}, false) AS _bad FROM parsed)
     """
     with duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
-        return con.sql(query).pl()
+        # polars reads DuckDB's Arrow stream itself (no pyarrow in between)
+        return pl.DataFrame(con.sql(query))
 
 
 #: The member name of a workbook opened on its own (an XLSX file is a zip: its Source lists
@@ -427,13 +437,12 @@ class _Tables:
             return False
         if df["_nul"].any():
             return False  # refused by the reading that names the line
-        # Rows DuckDB left aside whose every cell is blank (spaces, tabs) are no records.
-        raw = [f"_raw{i}" for i in range(len(CONTENT))]
         if df["_bad"].any():
-            blank = pl.all_horizontal(
-                [pl.col(c).fill_null("").str.strip_chars() == "" for c in raw]
+            # Rows DuckDB left aside whose every cell is blank (spaces, tabs) are no records.
+            cells = pl.concat_list(pl.col("Video title"), pl.col("_raw")).list.eval(
+                pl.element().fill_null("").str.strip_chars() == ""
             )
-            df = df.filter(~(pl.col("_bad") & blank))
+            df = df.filter(~pl.col("_bad") | ~cells.list.all())
         df = df.with_row_index("_row")
         local = pl.col("_local")
         df = df.with_columns(
@@ -442,7 +451,9 @@ class _Tables:
             ).dt.convert_time_zone("UTC")
         )
         seen = modified_at(self.source, name)
+        columns = (*_FAST_COLUMNS, "url")
         redo = df.filter(pl.col("_bad") | pl.col("posted_at").is_null())
+        df = df.select(columns)
         if redo.height:
             fixed = []
             lines: list[str] | None = None
@@ -456,9 +467,9 @@ class _Tables:
                         f"row {r['_row'] + 1}",
                         "Post time",
                     )
-                    fixed.append({k: r[k] for k in _FAST_COLUMNS})
+                    fixed.append(r)
                     continue
-                values = [r[c] or "" for c in raw]
+                values = [r["Video title"] or "", *(v or "" for v in r["_raw"])]
                 try:
                     post = self._post(where, f"row {r['_row'] + 1}", values, seen)
                 except FormatError:
@@ -466,34 +477,38 @@ class _Tables:
                     post = self._post(where, lines[r["_row"]], values, seen)  # raises again
                 fixed.append({"_row": r["_row"], "Video title": r["Video title"], **post})
             redone = pl.DataFrame(
-                [{k: p[k] for k in _FAST_COLUMNS} for p in fixed],
-                schema={k: df.schema[k] for k in _FAST_COLUMNS},
+                [{k: p[k] for k in columns} for p in fixed],
+                schema={k: df.schema[k] for k in columns},
             )
-            df = pl.concat(
-                [
-                    df.filter(~pl.col("_row").is_in(redone["_row"].implode())).select(
-                        _FAST_COLUMNS
-                    ),
-                    redone,
-                ]
-            ).sort("_row")
-        else:
-            df = df.select(_FAST_COLUMNS)
+            # each row read again in its place (``_row`` is the row's position in ``df``);
+            # only its time changed when every such row was a local time the clocks skipped
+            at = redone["_row"]
+            changed = columns[1:] if redo["_bad"].any() else ("posted_at",)
+            df = df.with_columns(df[c].scatter(at, redone[c]) for c in changed)
         self._add_content(df, where, seen)
         return True
 
     def _add_content(self, df: pl.DataFrame, where: str, seen: datetime) -> None:
-        """Keep a Content table's posts (columns :data:`_FAST_COLUMNS`, in file order)."""
-        for handle in df["account_id"].unique(maintain_order=True).to_list():
+        """Keep a Content table's posts (columns :data:`_FAST_COLUMNS`, in file order, and
+        the video's ``url`` when it was read already)."""
+        handles = df["account_id"]
+        if handles.len() and handles.null_count() == 0 and (handles == handles[0]).all():
+            handles = handles.head(1)  # one account (as a Content table is): not hashed
+        for handle in handles.unique(maintain_order=True).to_list():
             self.handles.setdefault(handle, where)
         title = pl.col("Video title")
+        url = (
+            []
+            if "url" in df.columns
+            else [pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id")]
+        )
         self.posts_frames.append(
             df.with_columns(
+                *(u.alias("url") for u in url),
                 network=pl.lit(NETWORK_NAME),
                 kind=pl.lit("video"),
                 is_own=pl.lit(True),
                 text=pl.when(title.str.strip_chars() == "").then(None).otherwise(title),
-                url=pl.format("https://www.tiktok.com/@{}/video/{}", "account_id", "post_id"),
                 observed_at=pl.lit(seen, dtype=pl.Datetime("us", "UTC")),
             ).drop("Video title", "_row")
         )
@@ -614,6 +629,36 @@ class _Tables:
         return handle_of(given)
 
 
+def _distinct(ids: pl.Series) -> bool:
+    """Whether no value repeats. Cheap when the values are in strictly increasing or
+    decreasing order (Studio lists videos newest first, and their ids grow with time):
+    then none can repeat; else counted."""
+    if ids.len() < 2 or ids.null_count():
+        return bool(ids.n_unique() == ids.len())
+    head, tail = ids.slice(0, ids.len() - 1), ids.slice(1)
+    if (head < tail).all() or (head > tail).all():
+        return True
+    return bool(ids.n_unique() == ids.len())
+
+
+def _in_time_order(posts: pl.DataFrame) -> pl.DataFrame:
+    """``posts.sort("posted_at", "post_id")``, cheaper when it can be: no two posts at the
+    same time (then ``post_id`` never decides), the rows reversed when they are newest first
+    (as Studio lists them) or sorted by time alone."""
+    at = posts["posted_at"]
+    if at.null_count() == 0 and posts.height > 1:
+        head, tail = at.slice(0, at.len() - 1), at.slice(1)
+        if (head < tail).all():
+            return posts
+        if (head > tail).all():
+            return posts.reverse()
+        order = at.arg_sort()
+        ordered = at.gather(order)
+        if (ordered.slice(0, at.len() - 1) < ordered.slice(1)).all():
+            return posts[order]
+    return posts.sort("posted_at", "post_id")
+
+
 class TikTokStudioImporter(Importer):
     """TikTok Studio's Content, Followers and Overview tables (CSV)."""
 
@@ -665,16 +710,12 @@ class TikTokStudioImporter(Importer):
                 tables.rows(name)  # checked whole, nothing stored
                 tables.overviews += 1
         account = tables.account()
-        posts = pl.concat(
-            [plugin.frame("posts", f) for f in tables.posts_frames] or [plugin.frame("posts", [])]
-        )
-        if posts["post_id"].n_unique() < posts.height:  # a video listed twice: the last
+        frames = [plugin.frame("posts", f) for f in tables.posts_frames]
+        posts = frames[0] if len(frames) == 1 else pl.concat(frames or [plugin.frame("posts", [])])
+        if not _distinct(posts["post_id"]):  # a video listed twice: the last
             posts = posts.unique("post_id", keep="last", maintain_order=True)
-        posts = plugin.frame(
-            "posts",
-            posts.with_columns(
-                hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
-            ).sort("posted_at", "post_id"),
+        posts = _in_time_order(posts).with_columns(
+            hashtags=plugin.hashtags_expr("text"), mentions=plugin.mentions_expr("text")
         )
         batch = Batch(
             accounts=plugin.frame(
