@@ -424,3 +424,25 @@ def test_the_zip_names(name: str, expected: tuple[str, str, str | None] | None) 
     found = part_of(name)
     shown = None if found is None else (found[0], found[1], found[2] and found[2].isoformat())
     assert shown == expected
+
+
+def test_a_followerhistory_workbook_reads_as_the_csv(fixtures: Path, tmp_path: Path) -> None:
+    """The same table as XLSX (some downloads hold workbooks): its text cells, the year
+    from the Overview zip beside its folder."""
+    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl is a dependency")
+    source = fixtures / "tiktok" / "studio_download" / "Followers_museedemo" / "FollowerHistory.csv"
+    rows = [
+        [c.strip('"') for c in line.split('","')]
+        for line in source.read_text(encoding="utf-8-sig").splitlines()
+    ]
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    folder = tmp_path / "Followers_museedemo"
+    folder.mkdir()
+    book.save(folder / "FollowerHistory.xlsx")
+    (tmp_path / f"{OVERVIEW}.zip").write_bytes(b"")
+    batch = read(folder / "FollowerHistory.xlsx")
+    assert batch.follower_snapshots is not None
+    got = batch.follower_snapshots.select("observed_at", "followers").rows()
+    assert got == SNAPSHOTS

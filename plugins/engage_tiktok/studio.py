@@ -622,8 +622,9 @@ class TikTokStudioImporter(Importer):
     name = "tiktok-studio"
     network = NETWORK_NAME
     description = (
-        "TikTok Studio analytics exports (CSV or XLSX): Content (per video: views, likes, comments, "
-        "shares, saves), Followers (daily totals → follower snapshots), Overview"
+        "TikTok Studio analytics exports (CSV or XLSX) and its Download data zips: Content (per "
+        "video: views, likes, comments, shares, saves), Followers and FollowerHistory (→ "
+        "follower snapshots); Overview, Viewers and the audience tables recognised, not stored"
     )
 
     def _members(self, source: Source) -> dict[str, str]:

@@ -171,6 +171,11 @@ def _container(source: Source) -> tuple[str | None, Path | None]:
     """The name of the zip or folder holding a one-file source (``Followers_h.zip``), or the
     source's own name when it is a zip or folder, and the folder on disk where that zip or
     folder is (None when it is inside a zip)."""
+    from . import studio
+
+    if studio.is_workbook(source) and not source.is_subtree:  # one XLSX file, a zip itself
+        folder = source.path.absolute().parent
+        return folder.name, folder.parent
     if source.kind != "file":
         return source.name, None if source.is_subtree else source.path.absolute().parent
     name = source.names()[0]
@@ -305,7 +310,7 @@ def _walk(days: list[tuple[int, int]], first: date, records: list[str], where: s
             raise FormatError(
                 where,
                 f"column 'Date': {_MONTHS[md[0] - 1].title()} {md[1]} does not follow "
-                f"{prev:%B} {prev.day}: expected one row per day, in order",
+                f"{_MONTHS[prev.month - 1].title()} {prev.day}: expected one row per day, in order",
                 record,
             )
         out.append(nxt)
