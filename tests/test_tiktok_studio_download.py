@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import engage_tiktok
 import pytest
 from cli_run import run
 from engage_tiktok import TikTokStudioImporter
 from engage_tiktok.studio_audience import part_of
+from test_tiktok import registered as _registered  # noqa: F401  (the fixture `registered`)
 
 import engagecore
-from engagecore import plugins, schema
+from engagecore import schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
 from engagecore.sources import Source
@@ -42,16 +42,6 @@ SNAPSHOTS = [
 #: A zip that keeps no times (1980-01-01, the format's first day): only the Overview zip's
 #: name can give the year.
 NO_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-@pytest.fixture
-def registered() -> object:
-    plugins.reset()
-    pm = plugins.get_plugin_manager()
-    if not pm.has_plugin("tiktok"):
-        pm.register(engage_tiktok, name="tiktok")
-    yield
-    plugins.reset()
 
 
 def zip_folder(folder: Path, target: Path, when: tuple[int, ...] = NO_TIME) -> Path:
@@ -124,8 +114,9 @@ def stored(db: Path, query: str) -> list[tuple[object, ...]]:
 # -- the whole download -----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("_registered")
 def test_the_whole_download_imports_videos_and_followers_and_names_each_table_not_stored(
-    fixtures: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = download(fixtures, tmp_path / "download")
     db = tmp_path / "s.duckdb"
@@ -172,8 +163,9 @@ def test_the_whole_download_imports_videos_and_followers_and_names_each_table_no
     assert engagecore.open(db).store.table_digest() == before
 
 
+@pytest.mark.usefixtures("_registered")
 def test_the_download_unzipped_gives_the_same_rows(
-    fixtures: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each zip unpacked into a folder of its name (what a double click does)."""
     folder = tmp_path / "download"
@@ -189,8 +181,9 @@ def test_the_download_unzipped_gives_the_same_rows(
     assert stored(db, "SELECT count(*) FROM posts") == [(4,)]
 
 
+@pytest.mark.usefixtures("_registered")
 def test_two_accounts_downloads_in_one_folder_are_two_accounts(
-    fixtures: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = download(fixtures, tmp_path / "both")
     download(fixtures, folder, handle="musee.autre_2")
@@ -233,8 +226,9 @@ def test_the_account_comes_from_the_zip_name_and_is_checked_against_account(
         member.close()
 
 
+@pytest.mark.usefixtures("_registered")
 def test_the_year_comes_from_the_export_date_when_no_overview_zip_is_beside(
-    fixtures: Path, tmp_path: Path, registered: None, capsys: pytest.CaptureFixture[str]
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Dates ordered and ending near the export's date (the zip's time: two days after the
     last day, as Studio's figures lag) give the year without the Overview zip."""
@@ -249,10 +243,10 @@ def test_the_year_comes_from_the_export_date_when_no_overview_zip_is_beside(
 
 
 @pytest.mark.parametrize("when", [NO_TIME, (2026, 3, 1, 12, 0, 0)], ids=["no time", "weeks later"])
+@pytest.mark.usefixtures("_registered")
 def test_followerhistory_without_a_year_is_refused_naming_the_file_and_the_overview_zip(
     fixtures: Path,
     tmp_path: Path,
-    registered: None,
     capsys: pytest.CaptureFixture[str],
     when: tuple[int, ...],
 ) -> None:

@@ -114,19 +114,9 @@ _PART = re.compile(
     r"(?P<handle>[A-Za-z0-9._]{1,64}?)(?: ?\(\d+\))?(?:\.zip)?$",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+#: English month names, as Studio's interface in English writes them (never the locale's).
+_MONTHS = tuple(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 )
 _MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})$")
 #: How far the last day may be from the export's date (Studio's figures lag two days).
