@@ -440,3 +440,29 @@ def test_a_followerhistory_workbook_reads_as_the_csv(fixtures: Path, tmp_path: P
     assert batch.follower_snapshots is not None
     got = batch.follower_snapshots.select("observed_at", "followers").rows()
     assert got == SNAPSHOTS
+
+
+@pytest.mark.usefixtures("_registered")
+@pytest.mark.parametrize("unpacked", [False, True], ids=["its zips", "its folders"])
+def test_a_download_zipped_whole_gives_the_same_rows(
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], unpacked: bool
+) -> None:
+    """The download folder sent zipped (its zips, or the zips unpacked into folders, in one
+    zip under a folder of its own): the Overview zip is found beside the Followers zip
+    inside it."""
+    if unpacked:
+        folder = tmp_path / "download"
+        shutil.copytree(fixtures / "tiktok" / "studio_download", folder)
+    else:
+        folder = download(fixtures, tmp_path / "download")
+    whole = tmp_path / "sent.zip"
+    with zipfile.ZipFile(whole, "w") as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, f"tiktok/{f.relative_to(folder).as_posix()}")
+    db = tmp_path / "s.duckdb"
+    code, report, err = ingest([whole], db, capsys)
+    assert code == 0, err
+    assert len(report) == 7 and "no importer reads" not in err
+    snaps = stored(db, "SELECT observed_at, followers FROM follower_snapshots ORDER BY 1")
+    assert snaps == SNAPSHOTS

@@ -35,7 +35,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
@@ -116,7 +116,20 @@ _PART = re.compile(
 )
 #: English month names, as Studio's interface in English writes them (never the locale's).
 _MONTHS = tuple(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 _MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})$")
 #: How far the last day may be from the export's date (Studio's figures lag two days).
@@ -157,32 +170,47 @@ def part_of(name: str) -> tuple[str, str, date | None] | None:
     return m["part"].lower(), handle_of(m["handle"]), start
 
 
-def _container(source: Source) -> tuple[str | None, Path | None]:
-    """The name of the zip or folder holding a one-file source (``Followers_h.zip``), or the
-    source's own name when it is a zip or folder, and the folder on disk where that zip or
-    folder is (None when it is inside a zip)."""
+def _container(source: Source) -> tuple[str | None, list[str]]:
+    """The name of the zip or folder holding a table (``Followers_h.zip``; a zip or folder
+    read whole: its own name), and the names beside that zip or folder: on disk, or in the
+    zip on disk that holds it (a download zipped whole)."""
     from . import studio
 
-    if studio.is_workbook(source) and not source.is_subtree:  # one XLSX file, a zip itself
-        folder = source.path.absolute().parent
-        return folder.name, folder.parent
-    if source.kind != "file":
-        return source.name, None if source.is_subtree else source.path.absolute().parent
-    name = source.names()[0]
-    local = source.local_path(name)
-    if local is not None:
-        return local.absolute().parent.name, local.absolute().parent.parent
+    name = source.names()[0] if source.kind == "file" else ""
+    if source.kind == "file" and source.local_path(name) is not None:
+        return _on_disk(source.path.absolute().parent)
+    if source.kind == "folder":
+        return _on_disk(source.path.absolute())
+    if studio.is_workbook(source):  # one XLSX file on disk (a zip itself)
+        return _on_disk(source.path.absolute().parent)
+    # a zip read whole, or a table in a zip: ``a.zip[:inner.zip][:folder/]``
     shown = source.display()
-    if not shown.endswith(name):
-        return None, None
-    where = shown[: -len(name)]
-    if where.endswith("/"):  # a folder inside a zip
-        return where.rstrip("/").rpartition("/")[2].rpartition(":")[2], None
-    where = where.removesuffix(":")
-    path = Path(where)
-    if path.is_file():
-        return path.name, path.parent
-    return where.rpartition(":")[2], None
+    shown = shown[: -len(name)] if name and shown.endswith(name) else shown
+    at = next((i for i, c in enumerate(shown) if c == ":" and Path(shown[:i]).is_file()), None)
+    if at is None or not shown[at + 1 :]:  # a zip on disk, or a table at its root
+        return _on_disk(Path(shown if at is None else shown[:at]).absolute())
+    parts = shown[at + 1 :].split(":")
+    if not parts[-1]:
+        parts.pop()  # a table at the root of a zip inside the zip on disk
+    holder = PurePosixPath(parts[-1].rstrip("/"))
+    if len(parts) > 1:  # in a zip inside a zip inside the zip on disk: its name only
+        return holder.name, []
+    level = "" if str(holder.parent) == "." else f"{holder.parent}/"
+    outer = Source.open(shown[:at])
+    try:
+        beside = {n[len(level) :].split("/")[0] for n in outer.names() if n.startswith(level)}
+    finally:
+        outer.close()
+    return holder.name, sorted(beside)
+
+
+def _on_disk(path: Path) -> tuple[str, list[str]]:
+    """A zip, folder or file on disk: its name, and the names beside it."""
+    try:
+        beside = sorted(p.name for p in path.parent.iterdir())
+    except OSError:
+        beside = []
+    return path.name, beside
 
 
 def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
@@ -349,14 +377,12 @@ def _years(
     return _walk(days, back[-1], records, where)
 
 
-def _overview_starts(folder: Path | None, handle: str | None) -> list[date]:
-    """The first days named by the Overview zips (or unpacked folders) of ``handle`` in
-    ``folder``."""
-    if folder is None or handle is None or not folder.is_dir():
-        return []
+def _overview_starts(beside: list[str], handle: str | None) -> list[date]:
+    """The first days named by the Overview zips (or unpacked folders) of ``handle``
+    among ``beside``."""
     starts = []
-    for entry in folder.iterdir():
-        found = part_of(entry.name)
+    for entry in beside:
+        found = part_of(entry)
         if found and found[0] == "overview" and found[1] == handle and found[2] is not None:
             starts.append(found[2])
     return starts
@@ -376,11 +402,11 @@ def _follower_history(source: Source, name: str, ctx: ReadContext) -> Batch:
         md = [c for c in cells if isinstance(c, tuple)]
         if dated:
             raise FormatError(where, "column 'Date': days with and without a year, mixed")
-        _, folder = _container(source)
+        _, beside = _container(source)
         exported: date | None = modified_at(source, name).astimezone(tz).date()
         if exported is not None and exported.year <= 1980:  # a zip that keeps no times
             exported = None
-        found = _years(md, records, where, _overview_starts(folder, handle), exported)
+        found = _years(md, records, where, _overview_starts(beside, handle), exported)
         if found is None:
             raise FormatError(
                 where,
