@@ -25,6 +25,7 @@ from engagecore import schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
 from engagecore.sources import Source
+from engagecore.testing import check_read
 
 STUDIO = TikTokStudioImporter()
 HANDLE = "museedemo"
@@ -466,3 +467,37 @@ def test_a_download_zipped_whole_gives_the_same_rows(
     assert len(report) == 7 and "no importer reads" not in err
     snaps = stored(db, "SELECT observed_at, followers FROM follower_snapshots ORDER BY 1")
     assert snaps == SNAPSHOTS
+
+
+def test_followerhistory_passes_the_conformance_kit(fixtures: Path) -> None:
+    """Read as `engage ingest` reads it (the unpacked Overview folder beside its folder gives
+    the year), twice alike, and a copy cut short (no Overview beside it, an unclosed quote)
+    refused naming the file."""
+    sample = fixtures / "tiktok" / "studio_download" / "Followers_museedemo" / "FollowerHistory.csv"
+    check_read(
+        STUDIO,
+        sample,
+        timezone="Europe/Paris",
+        expect={
+            "accounts": [{"account_id": HANDLE, "handle": HANDLE}],
+            "follower_snapshots": [
+                {"account_id": HANDLE, "observed_at": at, "followers": n} for at, n in SNAPSHOTS
+            ],
+        },
+    )
+
+
+def test_a_followerhistory_cut_short_is_refused_naming_the_line(tmp_path: Path) -> None:
+    (tmp_path / f"{OVERVIEW}.zip").write_bytes(b"")
+    path = studio_csv(
+        tmp_path / "Followers_museedemo" / "FollowerHistory.csv",
+        HISTORY,
+        [["December 28", "10", "1"], ["December 29", "11", "0"]],
+    )
+    whole = path.read_bytes()
+    path.write_bytes(whole[: whole.rindex(b'"11"') + 2])  # `"December 29","1`
+    with pytest.raises(FormatError, match=r"line 3: not a readable CSV: .* \(a file cut short\?\)"):
+        read(path)
+    path.write_bytes(whole[: whole.rindex(b',"11"')])  # `"December 29"`: one column of three
+    with pytest.raises(FormatError, match=r"line 3: expected 3 columns as in the header, got 1"):
+        read(path)

@@ -224,12 +224,16 @@ def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, li
         header = table[0] if table else []
         body = [(f"row {i}", row) for i, row in enumerate(table[1:], start=2)]
     else:
-        reader = csv.reader(io.StringIO(source.read_text(name), newline=""))
+        # strict: an unclosed quote is an error (Studio quotes every field, so a file cut
+        # short ends inside one: with no final newline, it is the sign of a truncated file)
+        reader = csv.reader(io.StringIO(source.read_text(name), newline=""), strict=True)
         try:
             header = next(reader, [])
             body = [(f"line {reader.line_num}", row) for row in reader]
         except csv.Error as exc:
-            raise FormatError(where, f"not a readable CSV: {exc}") from None
+            raise FormatError(
+                where, f"not a readable CSV: {exc} (a file cut short?)", f"line {reader.line_num}"
+            ) from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     while header and not header[-1]:
         header.pop()
@@ -239,7 +243,10 @@ def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, li
             continue
         if len(row) < len(header) or any(c.strip() for c in row[len(header) :]):
             raise FormatError(
-                where, f"expected {len(header)} columns as in the header, got {len(row)}", record
+                where,
+                f"expected {len(header)} columns as in the header, got {len(row)} (a file cut "
+                "short?)",
+                record,
             )
         rows.append((record, row[: len(header)]))
     return where, header, rows
