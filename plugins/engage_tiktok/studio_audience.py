@@ -115,22 +115,10 @@ _PART = re.compile(
     re.IGNORECASE,
 )
 #: English month names, as Studio's interface in English writes them (never the locale's).
-_MONTHS = tuple(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
+# fmt: off
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# fmt: on
 _MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})$")
 #: How far the last day may be from the export's date (Studio's figures lag two days).
 _EXPORT_LAG = timedelta(days=7)
