@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from cli_run import run
 from engage_tiktok import TikTokStudioImporter
-from engage_tiktok.studio_audience import part_of
+from engage_tiktok.studio_download import TikTokStudioDownloadImporter, part_of
 from test_tiktok import registered as _registered  # noqa: F401  (the fixture `registered`)
 
 import engagecore
@@ -25,9 +25,9 @@ from engagecore import schema
 from engagecore.errors import FormatError
 from engagecore.pluginapi import Batch, ReadContext
 from engagecore.sources import Source
-from engagecore.testing import check_read
 
 STUDIO = TikTokStudioImporter()
+DOWNLOAD = TikTokStudioDownloadImporter()
 HANDLE = "museedemo"
 OVERVIEW = "Overview_2025-12-28_1767462374_museedemo"
 #: The download's days run December 28, 2025 → January 3, 2026; the first total is
@@ -89,8 +89,9 @@ def download(
 def read(path: Path, **options: str) -> Batch:
     source = Source.open(path)
     try:
-        assert STUDIO.detect(source) >= 0.85, f"{path} not claimed"
-        batch = STUDIO.read(source, ReadContext(timezone="Europe/Paris", options=dict(options)))
+        assert DOWNLOAD.detect(source) >= 0.85, f"{path} not claimed"
+        assert STUDIO.detect(source) == 0.0
+        batch = DOWNLOAD.read(source, ReadContext(timezone="Europe/Paris", options=dict(options)))
     finally:
         source.close()
     for table, df in batch.frames().items():
@@ -127,6 +128,9 @@ def test_the_whole_download_imports_videos_and_followers_and_names_each_table_no
     by_file = {str(r["path"]).rsplit("/", 1)[1]: r for r in report}
     assert by_file["Content_museedemo.zip"]["posts"] == 4
     assert by_file["Followers_museedemo.zip:FollowerHistory.csv"]["follower_snapshots"] == 6
+    assert by_file["Content_museedemo.zip"]["importer"] == "tiktok-studio"
+    history = by_file["Followers_museedemo.zip:FollowerHistory.csv"]
+    assert history["importer"] == "tiktok-studio-download"
     unstored = {
         f"{OVERVIEW}.zip": "TikTok Studio Overview: the account's daily totals (7 rows)",
         "Followers_museedemo.zip:FollowerActivity.csv": (
@@ -150,7 +154,7 @@ def test_the_whole_download_imports_videos_and_followers_and_names_each_table_no
     for name, note in unstored.items():
         status = str(by_file[name]["status"])
         assert status.startswith(f"imported (empty: {note}; not stored: "), status
-        assert by_file[name]["importer"] == "tiktok-studio"
+        assert by_file[name]["importer"] == "tiktok-studio-download"
     snaps = stored(
         db, "SELECT account_id, observed_at, followers FROM follower_snapshots ORDER BY 2"
     )
@@ -213,14 +217,14 @@ def test_the_account_comes_from_the_zip_name_and_is_checked_against_account(
         (history,) = [
             c for c in member.children(tmp_path / "work") if c.name == "FollowerHistory.csv"
         ]
-        batch = STUDIO.read(history, ReadContext(timezone="Europe/Paris"))
+        batch = DOWNLOAD.read(history, ReadContext(timezone="Europe/Paris"))
         assert batch.follower_snapshots is not None
         assert batch.follower_snapshots["account_id"].unique().to_list() == [HANDLE]
         assert batch.accounts is not None and batch.accounts["handle"].to_list() == [HANDLE]
         with pytest.raises(
             FormatError, match=r"FollowerHistory\.csv: the file is of account @museedemo"
         ):
-            STUDIO.read(
+            DOWNLOAD.read(
                 history, ReadContext(timezone="Europe/Paris", options={"account": "louvre"})
             )
     finally:
@@ -275,9 +279,9 @@ def test_an_overview_zip_of_another_period_or_account_gives_no_year(
     try:
         (history,) = [c for c in member.children(tmp_path / "w") if c.name == "FollowerHistory.csv"]
         with pytest.raises(FormatError, match="written without a year"):
-            STUDIO.read(history, ReadContext(timezone="Europe/Paris"))
+            DOWNLOAD.read(history, ReadContext(timezone="Europe/Paris"))
         (folder / f"{OVERVIEW} (1).zip").write_bytes(b"")  # a browser's second copy: its name
-        batch = STUDIO.read(history, ReadContext(timezone="Europe/Paris"))
+        batch = DOWNLOAD.read(history, ReadContext(timezone="Europe/Paris"))
         assert batch.follower_snapshots is not None
         assert batch.follower_snapshots["followers"].to_list() == [n for _, n in SNAPSHOTS]
     finally:
@@ -395,10 +399,13 @@ def test_a_download_table_is_never_grouped_with_another(fixtures: Path, tmp_path
     for f in (fixtures / "tiktok" / "studio_download").rglob("*.*"):
         shutil.copy(f, folder / f.name)
     source = Source.open(folder)
-    assert STUDIO.detect(source) == 0.0
-    group = source.subset(["Content.csv", "FollowerGender.csv"])
-    assert STUDIO.detect(group) == 0.0
+    group = source.subset(["FollowerHistory.csv", "FollowerGender.csv"])
+    for importer in (STUDIO, DOWNLOAD):
+        assert importer.detect(source) == 0.0
+        assert importer.detect(group) == 0.0
+        assert importer.detect(source.subset(["Content.csv", "FollowerGender.csv"])) == 0.0
     assert STUDIO.detect(Source.open(folder / "Content.csv")) >= 0.85
+    assert DOWNLOAD.detect(Source.open(folder / "Content.csv")) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -467,24 +474,6 @@ def test_a_download_zipped_whole_gives_the_same_rows(
     assert len(report) == 7 and "no importer reads" not in err
     snaps = stored(db, "SELECT observed_at, followers FROM follower_snapshots ORDER BY 1")
     assert snaps == SNAPSHOTS
-
-
-def test_followerhistory_passes_the_conformance_kit(fixtures: Path) -> None:
-    """Read as `engage ingest` reads it (the unpacked Overview folder beside its folder gives
-    the year), twice alike, and a copy cut short (no Overview beside it, an unclosed quote)
-    refused naming the file."""
-    sample = fixtures / "tiktok" / "studio_download" / "Followers_museedemo" / "FollowerHistory.csv"
-    check_read(
-        STUDIO,
-        sample,
-        timezone="Europe/Paris",
-        expect={
-            "accounts": [{"account_id": HANDLE, "handle": HANDLE}],
-            "follower_snapshots": [
-                {"account_id": HANDLE, "observed_at": at, "followers": n} for at, n in SNAPSHOTS
-            ],
-        },
-    )
 
 
 def test_a_followerhistory_cut_short_is_refused_naming_the_line(tmp_path: Path) -> None:

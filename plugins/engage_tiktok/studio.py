@@ -54,7 +54,6 @@ from engagecore.plugin import (
     option,
 )
 
-from . import studio_audience
 from .common import (
     _NOT_AVAILABLE,
     _TIME_FORMATS,
@@ -116,8 +115,7 @@ _KNOWN = tuple(dict.fromkeys((*CONTENT, *FOLLOWERS, *OVERVIEW, *_OVERVIEW_REST, 
 
 
 def table_kind(header: list[str]) -> str | None:
-    """Which Studio table a header is ("content", "followers", "overview", or a table of
-    the "Download data" zips: see :mod:`.studio_audience`), or None."""
+    """Which Studio table a header is ("content", "followers", "overview"), or None."""
     names = tuple(h.strip() for h in header)
     if names[: len(CONTENT)] == CONTENT:
         return "content"
@@ -125,7 +123,7 @@ def table_kind(header: list[str]) -> str | None:
         return "followers"
     if names[: len(OVERVIEW)] == OVERVIEW:
         return "overview"
-    return studio_audience.table_kind(names)
+    return None
 
 
 def head_kind(source: Source, name: str) -> str | None:
@@ -622,9 +620,8 @@ class TikTokStudioImporter(Importer):
     name = "tiktok-studio"
     network = NETWORK_NAME
     description = (
-        "TikTok Studio analytics exports (CSV or XLSX) and its Download data zips: Content (per "
-        "video: views, likes, comments, shares, saves), Followers and FollowerHistory (→ "
-        "follower snapshots); Overview, Viewers and the audience tables recognised, not stored"
+        "TikTok Studio analytics exports (CSV or XLSX): Content (per video: views, likes, comments, "
+        "shares, saves), Followers (daily totals → follower snapshots), Overview"
     )
 
     def _members(self, source: Source) -> dict[str, str]:
@@ -645,8 +642,6 @@ class TikTokStudioImporter(Importer):
             if kind is None:
                 return {}  # a folder holding something else: walk into it instead
             found[name] = kind
-        if len(found) > 1 and studio_audience.KINDS & set(found.values()):
-            return {}  # a download's tables: each file read (and reported) on its own
         return found
 
     def detect(self, source: Source) -> float:
@@ -660,8 +655,6 @@ class TikTokStudioImporter(Importer):
                 "expected a TikTok Studio table (a header starting with "
                 f"{','.join(CONTENT[:3])}, {','.join(FOLLOWERS)} or {','.join(OVERVIEW)})",
             )
-        if studio_audience.reads(members.values()):
-            return studio_audience.read(source, members, ctx)
         tables = _Tables(source, ctx)
         for name, kind in sorted(members.items()):
             if kind == "content":

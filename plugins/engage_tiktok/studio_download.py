@@ -1,4 +1,4 @@
-"""TikTok Studio's "Download data": the tables beside Content, and the zips they come in.
+"""``tiktok-studio-download``: TikTok Studio's "Download data", the tables beside Content.
 
 Studio's analytics page downloads one zip per tab, its entries at the zip's root (what is
 known of them comes from third-party projects that read real downloads, not from TikTok:
@@ -6,7 +6,7 @@ see docs/importers.md):
 
 - ``Overview_<first day>_<epoch>_<handle>.zip``: ``Overview.csv`` (``Date,Video Views,
   Profile Views,Likes,Comments,Shares``): the account's daily totals;
-- ``Content_<handle>.zip``: ``Content.csv`` (read by :mod:`.studio`);
+- ``Content_<handle>.zip``: ``Content.csv`` (read by ``tiktok-studio``, :mod:`.studio`);
 - ``Followers_<handle>.zip``: ``FollowerHistory.csv`` (``Date,Followers,Difference in
   followers from previous day``), ``FollowerActivity.csv`` (``Date,Hour,Active followers``),
   ``FollowerGender.csv`` (``Gender,Distribution``) and ``FollowerTopTerritories.csv``
@@ -23,9 +23,10 @@ can be established: from the name of the Overview zip of the same download besid
 first day, with its year), else from the file's own date (the export's, which the last day
 must be within a week of). Every other table of the download is recognised, each file one
 import of nothing whose note says what it holds and why it is not stored: a download's
-files are read one by one (a source mixing these tables is not claimed whole, so the walk
+files are read one by one (a source holding more than one table is not claimed, so the walk
 offers each file on its own), because an import reports one line, and a note only when it
-stores nothing.
+stores nothing. Tables with their year and XLSX workbooks are read alike (the XLSX reading
+of :mod:`.studio`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from engagecore import plugin
 from engagecore.plugin import (
     Batch,
     FormatError,
+    Importer,
     ReadContext,
     Source,
     check_named,
@@ -51,6 +53,7 @@ from engagecore.plugin import (
 )
 
 from .common import _DAY_FORMATS, NETWORK_NAME, count, handle_of, modified_at, zone
+from .studio import WHOLE, _display, _xlsx_rows, is_workbook
 
 #: Header (its first columns, any case) → the table it announces.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -61,17 +64,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "viewers": ("Date", "Total Viewers", "New Viewers", "Returning Viewers"),
     "overview_daily": ("Date", "Video Views", "Profile Views", "Likes", "Comments", "Shares"),
 }
-#: The tables of a download, each read from its own file (never grouped with another table).
-KINDS = frozenset(HEADERS)
 
 #: What each table not stored holds, and why it is not stored.
 _UNSTORED = {
     "overview_daily": (
-        "Overview",
-        "the account's daily totals",
-        "engagecore keeps each video's counts (Content), not daily sums",
-    ),
-    "overview": (
         "Overview",
         "the account's daily totals",
         "engagecore keeps each video's counts (Content), not daily sums",
@@ -100,7 +96,6 @@ _UNSTORED = {
 #: The zip of the download each table comes in.
 _ZIP_OF = {
     "overview_daily": "overview",
-    "overview": "overview",
     "follower_history": "followers",
     "follower_activity": "followers",
     "follower_gender": "followers",
@@ -136,13 +131,6 @@ def table_kind(names: Iterable[str]) -> str | None:
     return None
 
 
-def reads(kinds: Iterable[str]) -> bool:
-    """Whether the tables found are this module's to read: a download's table, or
-    Overview tables alone (which store nothing)."""
-    found = set(kinds)
-    return bool(found & KINDS) or found == {"overview"}
-
-
 def part_of(name: str) -> tuple[str, str, date | None] | None:
     """``(part, handle, first day)`` from a download zip's or unpacked folder's name
     (``Overview_2026-06-18_1786845545_museedemo.zip``), or None."""
@@ -162,14 +150,12 @@ def _container(source: Source) -> tuple[str | None, list[str]]:
     """The name of the zip or folder holding a table (``Followers_h.zip``; a zip or folder
     read whole: its own name), and the names beside that zip or folder: on disk, or in the
     zip on disk that holds it (a download zipped whole)."""
-    from . import studio
-
     name = source.names()[0] if source.kind == "file" else ""
     if source.kind == "file" and source.local_path(name) is not None:
         return _on_disk(source.path.absolute().parent)
     if source.kind == "folder":
         return _on_disk(source.path.absolute())
-    if studio.is_workbook(source):  # one XLSX file on disk (a zip itself)
+    if is_workbook(source):  # one XLSX file on disk (a zip itself)
         return _on_disk(source.path.absolute().parent)
     # a zip read whole, or a table in a zip: ``a.zip[:inner.zip][:folder/]``
     shown = source.display()
@@ -204,11 +190,9 @@ def _on_disk(path: Path) -> tuple[str, list[str]]:
 def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
     """A table's header and non-blank rows (``(record, cells)``), CSV or XLSX. A header
     with no row and no final newline is a whole table here: Studio writes them so."""
-    from . import studio
-
-    where = studio._display(source, name)
-    if name == studio.WHOLE or name.lower().endswith(".xlsx"):
-        table = studio._xlsx_rows(source, name)
+    where = _display(source, name)
+    if name == WHOLE or name.lower().endswith(".xlsx"):
+        table = _xlsx_rows(source, name)
         header = table[0] if table else []
         body = [(f"row {i}", row) for i, row in enumerate(table[1:], start=2)]
     else:
@@ -240,13 +224,65 @@ def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, li
     return where, header, rows
 
 
-def read(source: Source, members: dict[str, str], ctx: ReadContext) -> Batch:
-    """One table of a download (the walk offers them one by one), or Overview tables."""
-    if len(members) == 1:
-        ((name, kind),) = members.items()
+def _head_kind(source: Source, name: str) -> str | None:
+    """The table a file's first line (a workbook's first row) announces. A header alone,
+    with no newline after it, is read too: Studio writes its empty tables so."""
+    if name == WHOLE or name.lower().endswith(".xlsx"):
+        try:
+            first = _xlsx_rows(source, name, limit=1)
+        except FormatError:
+            return None
+        return table_kind(first[0]) if first else None
+    if not name.lower().endswith(".csv"):
+        return None
+    line = source.head(name, 2048).decode("utf-8", "ignore").lstrip("\ufeff").partition("\n")[0]
+    try:
+        return table_kind(next(csv.reader([line.rstrip("\r")]), []))
+    except csv.Error:
+        return None
+
+
+class TikTokStudioDownloadImporter(Importer):
+    """The tables of TikTok Studio's "Download data" zips but Content (which
+    ``tiktok-studio`` reads): FollowerHistory stored, the others recognised and said so."""
+
+    name = "tiktok-studio-download"
+    network = NETWORK_NAME
+    description = (
+        "TikTok Studio's Download data zips (Overview_, Followers_, Viewers_): FollowerHistory "
+        "(→ follower snapshots, the account and the year from the zips' names); Overview, "
+        "FollowerActivity, FollowerGender, FollowerTopTerritories and Viewers recognised, not "
+        "stored"
+    )
+
+    def _member(self, source: Source) -> tuple[str, str] | None:
+        """The one table ``source`` is (a file, a workbook, or a zip or folder holding one
+        table only: a zip of the download holding several tables is walked into, each of
+        its files an import of its own)."""
+        if is_workbook(source):
+            kind = _head_kind(source, WHOLE)
+            return (WHOLE, kind) if kind else None
+        names = source.names()
+        if len(names) != 1:
+            return None
+        kind = _head_kind(source, names[0])
+        return (names[0], kind) if kind else None
+
+    def detect(self, source: Source) -> float:
+        return 0.95 if self._member(source) else 0.0
+
+    def read(self, source: Source, ctx: ReadContext) -> Batch:
+        found = self._member(source)
+        if found is None:
+            raise FormatError(
+                source.display(),
+                "expected one table of TikTok Studio's Download data (a header starting with "
+                f"{'; '.join(','.join(h[:3]) for h in HEADERS.values())})",
+            )
+        name, kind = found
         if kind == "follower_history":
             return _follower_history(source, name, ctx)
-    return _unstored(source, members, ctx)
+        return _unstored(source, name, kind, ctx)
 
 
 def _named_account(source: Source, part: str, ctx: ReadContext) -> str | None:
@@ -269,18 +305,14 @@ def _account_frame(handle: str | None) -> pl.DataFrame | None:
     )
 
 
-def _unstored(source: Source, members: dict[str, str], ctx: ReadContext) -> Batch:
-    """Tables engagecore does not store: read, counted, and said so; no account (there is
+def _unstored(source: Source, name: str, kind: str, ctx: ReadContext) -> Batch:
+    """A table engagecore does not store: read, counted, and said so; no account (there is
     nothing to attach to it), so never an error for want of one."""
-    notes = []
-    for name, kind in sorted(members.items()):
-        _, _, rows = _rows(source, name)
-        title, holds, why = _UNSTORED[kind]
-        size = f"{len(rows)} row{'s' if len(rows) != 1 else ''}" if rows else "header only"
-        notes.append(f"TikTok Studio {title}: {holds} ({size}); not stored: {why}")
-    parts = {_ZIP_OF[kind] for kind in members.values()}
-    _named_account(source, parts.pop() if len(parts) == 1 else "", ctx)  # checks --account
-    return Batch(empty_reason="; ".join(notes))
+    _, _, rows = _rows(source, name)
+    title, holds, why = _UNSTORED[kind]
+    size = f"{len(rows)} row{'s' if len(rows) != 1 else ''}" if rows else "header only"
+    _named_account(source, _ZIP_OF[kind], ctx)  # a zip named for another account: refused
+    return Batch(empty_reason=f"TikTok Studio {title}: {holds} ({size}); not stored: {why}")
 
 
 def _day(text: str, where: str, record: str) -> date | tuple[int, int]:
