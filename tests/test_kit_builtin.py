@@ -721,6 +721,29 @@ CASES = [
         },
         options={"timezone": "Europe/Paris"},
     ),
+    # TikTok Studio's Download data: FollowerHistory.csv (BOM, every field quoted, no final
+    # newline, days without a year, the first total `undefined`), its account from its
+    # folder's name (Followers_museedemo, an unpacked zip), its year from the unpacked Overview
+    # zip's name beside it: December 2025 → January 2026, each day's end in Paris
+    Case(
+        "tiktok-studio-download",
+        "tiktok/studio_download/Followers_museedemo/FollowerHistory.csv",
+        {
+            "accounts": [{"account_id": "museedemo", "handle": "museedemo"}],
+            "follower_snapshots": [
+                {"account_id": "museedemo", "observed_at": f"{day}T22:59:59Z", "followers": n}
+                for day, n in (
+                    ("2025-12-29", 4810),
+                    ("2025-12-30", 4812),
+                    ("2025-12-31", 4811),
+                    ("2026-01-01", 4830),
+                    ("2026-01-02", 4845),
+                    ("2026-01-03", 4845),
+                )
+            ],
+        },
+        options={"timezone": "Europe/Paris"},
+    ),
     # "Download your data": times in UTC whatever --timezone says, likes only (strings)
     Case(
         "tiktok-export",

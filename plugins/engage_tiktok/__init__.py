@@ -22,6 +22,7 @@ from .business import TikTokBusinessImporter
 from .demo import TikTokDemoWriter
 from .export import TikTokExportImporter
 from .studio import TikTokStudioImporter
+from .studio_download import TikTokStudioDownloadImporter
 
 # The young-audience prior: this network's users by age band, in a population shaped like
 # France's, derived as written out in engagecore/data/young_priors.toml:
@@ -124,6 +125,7 @@ def register_networks(register: Callable[[NetworkSpec], None]) -> None:
 @hookimpl
 def register_importers(register: Callable[[Importer], None]) -> None:
     register(TikTokStudioImporter())
+    register(TikTokStudioDownloadImporter())
     register(TikTokExportImporter())
     register(TikTokApiImporter())
     register(TikTokBusinessImporter())

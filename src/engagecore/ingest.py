@@ -941,8 +941,9 @@ def _accounts_with_museums(
                     pl.lit(None, schema.UTC_TS).alias("created_at"),
                 )
             )
-    if not parts:
-        return pl.DataFrame(schema={**schema.ACCOUNTS, "museum": pl.Utf8})
+    columns = ("network", "account_id", "museum", "handle", "display_name", "created_at")
+    if not parts:  # the columns in the order of the frames of other units, concatenated
+        return pl.DataFrame(schema={**schema.ACCOUNTS, "museum": pl.Utf8}).select(columns)
     acc = (
         pl.concat(parts, how="vertical_relaxed")
         .group_by("network", "account_id", maintain_order=True)
@@ -988,9 +989,7 @@ def _accounts_with_museums(
     ):
         if slug is not None or (net, acc_id) not in known:
             known[(net, acc_id)] = slug
-    return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(
-        "network", "account_id", "museum", "handle", "display_name", "created_at"
-    )
+    return acc.with_columns(pl.Series("museum", slugs, dtype=pl.Utf8)).select(columns)
 
 
 # -- files read together (``engage fetch``) ----------------------------------------------------
