@@ -49,27 +49,25 @@ def in_ten(score: float) -> int:
 
 def score_sentence(t: Texts, score: float, network: str | None) -> str:
     """ "Better than about 7 in 10 comparable museums on Instagram" (network None: all)."""
-    k = in_ten(score)
-    suffix = "_all" if network is None else ""
-    if k == 0:
-        return t("better_almost_none" + suffix, network=network)
-    if k == 10:
-        return t("better_almost_all" + suffix, network=network)
-    if network is None:
-        return t("better_than_all", k=k)
-    return t("better_than", k=k, network=network)
+    return _in_ten_sentence(t, "better", "better_than", score, network)
 
 
 def growth_sentence(t: Texts, score: float, network: str | None) -> str:
-    """ "Followers grew faster than about 7 in 10 comparable museums on Instagram, for their
+    """ "Its followers grew faster than about 7 in 10 comparable museums on Instagram, for its
     size" (network None: all networks together)."""
+    return _in_ten_sentence(t, "growth", "growth_better", score, network)
+
+
+def _in_ten_sentence(t: Texts, prefix: str, than: str, score: float, network: str | None) -> str:
+    """A 0–100 score in words: ``{prefix}_almost_none`` / ``{prefix}_almost_all`` at the ends,
+    else ``{than}`` with "k in 10"; each with ``_all`` for all networks together."""
     k = in_ten(score)
     suffix = "_all" if network is None else ""
     if k == 0:
-        return t("growth_almost_none" + suffix, network=network)
+        return t(f"{prefix}_almost_none{suffix}", network=network)
     if k == 10:
-        return t("growth_almost_all" + suffix, network=network)
-    return t("growth_better" + suffix, k=k, network=network)
+        return t(f"{prefix}_almost_all{suffix}", network=network)
+    return t(than + suffix, k=k, network=network)
 
 
 #: The scoring's growth notes (scoring/growth.py) the page words in its own language; any
@@ -131,6 +129,29 @@ def score_cells(
         return [gap, gap]
     low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
     return [t.number(score), f"{t.number(low)}–{t.number(high)}"]
+
+
+#: The headers of :func:`three_scores`' cells.
+SCORE_HEADERS = (
+    "col_engagement_score",
+    "col_interval",
+    "col_growth_score",
+    "col_growth_interval",
+    "col_perf_score",
+    "col_perf_interval",
+)
+
+
+def three_scores(t: Texts, row: dict[str, Any], missing: MissingMarks) -> list[Cell]:
+    """The engagement, growth and performance scores of a score row side by side, each with
+    its likely range (:data:`SCORE_HEADERS`); a missing one marked with its reason."""
+    return [
+        *score_cells(
+            t, row, "engagement_score", missing, str(row["reason"] or t("no_score_reason"))
+        ),
+        *score_cells(t, row, "growth_score", missing, growth_reason(t, row)),
+        *score_cells(t, row, "performance_score", missing, performance_reason(t, row)),
+    ]
 
 
 def performance_reason(t: Texts, row: dict[str, Any]) -> str:
@@ -320,6 +341,7 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
             "museum",
             "network",
             "rate_basis",
+            "reason",
             "performance_score",
             "performance_score_low",
             "performance_score_high",
@@ -335,10 +357,7 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
             [
                 str(i),
                 (r["name"] or r["museum"]) + star,
-                t.number(r["engagement_score"]),
-                f"{t.number(r['engagement_score_low'])}–{t.number(r['engagement_score_high'])}",
-                *score_cells(t, r, "growth_score", missing, growth_reason(t, r)),
-                *score_cells(t, r, "performance_score", missing, performance_reason(t, r)),
+                *three_scores(t, r, missing),
                 f"{t.percent(r['engagement_rate'], 2)} ({basis_word(t, r['rate_basis'])})",
                 t.number(r["followers"]),
                 t.percent(r["young_share"], 0),
@@ -350,12 +369,7 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         columns=[
             t("col_rank"),
             t("col_museum"),
-            t("col_engagement_score"),
-            t("col_interval"),
-            t("col_growth_score"),
-            t("col_growth_interval"),
-            t("col_perf_score"),
-            t("col_perf_interval"),
+            *(t(h) for h in SCORE_HEADERS),
             t("col_rate"),
             t("col_followers"),
             t("col_young_share"),
@@ -1244,15 +1258,12 @@ def _growth_scores(data: ReportData, t: Texts) -> Table:
     table_rows: list[list[Cell]] = []
     for r in rows.iter_rows(named=True):
         lead: list[Cell] = [] if data.single else [data.name(r["museum"])]
-        engagement_reason = str(r["reason"] or t("no_score_reason"))
         change = r["follower_growth"]
         table_rows.append(
             [
                 *lead,
                 _net_label(data, t, str(r["network"])),
-                *score_cells(t, r, "engagement_score", missing, engagement_reason),
-                *score_cells(t, r, "growth_score", missing, growth_reason(t, r)),
-                *score_cells(t, r, "performance_score", missing, performance_reason(t, r)),
+                *three_scores(t, r, missing),
                 missing.cell(growth_reason(t, r))
                 if change is None
                 else t.signed_percent(change, 1),
@@ -1264,12 +1275,7 @@ def _growth_scores(data: ReportData, t: Texts) -> Table:
         columns=[
             *first,
             t("col_network"),
-            t("col_engagement_score"),
-            t("col_interval"),
-            t("col_growth_score"),
-            t("col_growth_interval"),
-            t("col_perf_score"),
-            t("col_perf_interval"),
+            *(t(h) for h in SCORE_HEADERS),
             t("col_follower_growth"),
         ],
         rows=table_rows,
