@@ -216,10 +216,9 @@ def test_leaderboard_shows_growth_and_performance(pages: Pages, which: str, lang
     slug_of = {v: k for k, v in names.items()}
     table = _section(getattr(pages, which), "leaderboard").iter("table")[0]
     headers = [th.text() for th in table.iter("th")]
-    g = headers.index(t("col_growth_score"))
-    assert headers[g + 1] == t("col_growth_interval")
-    assert headers[g + 2] == t("col_perf_score")
-    assert headers[g - 2] == t("col_engagement_score")
+    g = headers.index(t("col_growth_with_range"))
+    assert headers[g + 1] == t("col_perf_with_range")
+    assert headers[g - 2 : g] == [t("col_engagement_score"), t("col_interval")]
     caption = table.iter("caption")[0].text()
     rows = _rows(table)
     assert rows
@@ -227,13 +226,11 @@ def test_leaderboard_shows_growth_and_performance(pages: Pages, which: str, lang
         r = by_name[slug_of[cells[1].rstrip("*")]]
         if r["growth_score"] is None:
             assert _marks(caption, t)[cells[g]] == t("growth_why_all")
-            assert cells[g + 2] == cells[g]
+            assert cells[g + 1] == cells[g]
         else:
-            assert cells[g] == t.number(r["growth_score"])
-            assert cells[g + 1] == (
-                f"{t.number(r['growth_score_low'])}–{t.number(r['growth_score_high'])}"
-            )
-            assert cells[g + 2] == t.number(r["performance_score"])
+            for column, cell in (("growth_score", cells[g]), ("performance_score", cells[g + 1])):
+                low, high = (t.number(r[f"{column}_{b}"]) for b in ("low", "high"))
+                assert cell == f"{t.number(r[column])} ({low}–{high})"
     if which == "cohort_fr":  # --all: museums with and without a growth score
         assert any(c[g].startswith("—") for c in rows)
         assert any(not c[g].startswith("—") for c in rows)

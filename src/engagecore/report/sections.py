@@ -131,6 +131,14 @@ def score_cells(
     return [t.number(score), f"{t.number(low)}–{t.number(high)}"]
 
 
+def score_with_range(
+    t: Texts, row: dict[str, Any], column: str, missing: MissingMarks, reason: str
+) -> Cell:
+    """A 0–100 score and its likely range in one cell, "72 (68–78)", or the missing mark."""
+    score, rng = score_cells(t, row, column, missing, reason)
+    return score if isinstance(score, Missing) else f"{score} ({rng})"
+
+
 #: The headers of :func:`three_scores`' cells.
 SCORE_HEADERS = (
     "col_engagement_score",
@@ -357,7 +365,10 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
             [
                 str(i),
                 (r["name"] or r["museum"]) + star,
-                *three_scores(t, r, missing),
+                t.number(r["engagement_score"]),
+                f"{t.number(r['engagement_score_low'])}–{t.number(r['engagement_score_high'])}",
+                score_with_range(t, r, "growth_score", missing, growth_reason(t, r)),
+                score_with_range(t, r, "performance_score", missing, performance_reason(t, r)),
                 f"{t.percent(r['engagement_rate'], 2)} ({basis_word(t, r['rate_basis'])})",
                 t.number(r["followers"]),
                 t.percent(r["young_share"], 0),
@@ -369,7 +380,10 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         columns=[
             t("col_rank"),
             t("col_museum"),
-            *(t(h) for h in SCORE_HEADERS),
+            t("col_engagement_score"),
+            t("col_interval"),
+            t("col_growth_with_range"),
+            t("col_perf_with_range"),
             t("col_rate"),
             t("col_followers"),
             t("col_young_share"),
@@ -378,7 +392,7 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         ],
         rows=rows,
         caption=missing.caption(t("leaderboard_caption")),
-        numeric=frozenset({0, *range(2, 13)}),
+        numeric=frozenset({0, *range(2, 11)}),
     )
     return Section(
         id="leaderboard",
