@@ -325,7 +325,10 @@ EN: dict[str, str] = {
         "together, for its size."
     ),
     "growth_interval_words": "Growth score {score} out of 100 (likely between {low} and {high}). {sentence}",
-    "growth_followers_words": "Followers {change} over the whole period (from {start} to {end}).",
+    "growth_followers_words": (
+        "Followers {change} over the whole period (from {start} to {end}: the accounts with "
+        "enough snapshots)."
+    ),
     "performance_words": (
         "Engagement and growth together (performance score): {score} out of 100, likely "
         "between {low} and {high}."
@@ -699,7 +702,9 @@ FR: dict[str, str] = {
         "tous réseaux confondus, à taille égale."
     ),
     "growth_interval_words": "Score de croissance {score} sur 100 (probablement entre {low} et {high}). {sentence}",
-    "growth_followers_words": "Abonnés {change} sur toute la période (de {start} à {end}).",
+    "growth_followers_words": (
+        "Abonnés {change} sur toute la période (de {start} à {end} : les comptes assez relevés)."
+    ),
     "performance_words": (
         "Engagement et croissance ensemble (score de performance) : {score} sur 100, "
         "probablement entre {low} et {high}."
