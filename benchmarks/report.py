@@ -8,10 +8,15 @@ in the same run and on the same file, times in fresh processes, alternately, ``-
 
 Prints the medians, their ratio, the page's size and the targets (issue 13: report ≤ 20 s,
 page ≤ 6 MB, report ≤ 10× score). Each child's CPU time (user + system, from ``wait4``) is
-printed too: on a shared machine the wall time also measures the neighbours. Usage::
+printed too: on a shared machine the wall time also measures the neighbours.
+
+``--before SRC`` times a third command in the same alternation: the same report made by
+another tree's ``src`` (``PYTHONPATH=SRC``, e.g. the base branch exported with ``git archive
+main src | tar -x -C /tmp/before``), and prints the report's cost against it. Usage::
 
     python benchmarks/report.py                         # builds engage-demo-1000.duckdb in a temp dir
     python benchmarks/report.py --db big.duckdb --repeat 5
+    python benchmarks/report.py --db big.duckdb --before /tmp/before/src
 """
 
 from __future__ import annotations
@@ -34,10 +39,10 @@ def engage(*args: str) -> list[str]:
     return [sys.executable, "-m", "engagecore", *args]
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child) of one run; fails loudly on a non-zero exit."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read().decode() if proc.stderr else ""
@@ -52,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--museums", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--before", type=Path, help="also time the report made by this tree's src (PYTHONPATH)"
+    )
     args = parser.parse_args(argv)
+    if args.before is not None and not (args.before / "engagecore" / "__init__.py").is_file():
+        parser.error(f"--before {args.before}: expected a src folder holding engagecore/")
 
     with tempfile.TemporaryDirectory(prefix="engage-report-bench-") as tmp:
         work = Path(tmp)
@@ -74,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  built in {wall:.0f} s", flush=True)
         page = work / "report.html"
         runs: dict[str, list[tuple[float, float]]] = {"score": [], "report": []}
+        envs: dict[str, dict[str, str] | None] = {"score": None, "report": None}
         commands = {
             "score": engage(
                 "score", "--db", str(db), "--format", "parquet", "--output", str(work / "s.parquet")
@@ -82,14 +93,22 @@ def main(argv: list[str] | None = None) -> int:
                 "report", "--all", "--db", str(db), "--out", str(page), "--lang", "en"
             ),
         }
+        if args.before is not None:
+            before_page = work / "report-before.html"
+            commands["before"] = engage(
+                "report", "--all", "--db", str(db), "--out", str(before_page), "--lang", "en"
+            )
+            envs["before"] = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
+            runs["before"] = []
         for i in range(args.repeat):
             for name, cmd in commands.items():
-                runs[name].append(timed(cmd))
+                runs[name].append(timed(cmd, envs.get(name)))
                 print(
                     f"  run {i + 1} {name}: {runs[name][-1][0]:.2f} s wall, {runs[name][-1][1]:.2f} s CPU",
                     flush=True,
                 )
         size = page.stat().st_size
+        before_size = before_page.stat().st_size if args.before is not None else 0
 
     score_wall = statistics.median(w for w, _ in runs["score"])
     report_wall = statistics.median(w for w, _ in runs["report"])
@@ -102,6 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"engage report --all   {report_wall:6.2f} s wall  {report_cpu:6.2f} s CPU")
     print(f"ratio report/score    {ratio:6.2f}x wall  {report_cpu / score_cpu:6.2f}x CPU")
     print(f"page size             {size / 1e6:6.2f} MB")
+    if args.before is not None:
+        before_wall = statistics.median(w for w, _ in runs["before"])
+        before_cpu = statistics.median(c for _, c in runs["before"])
+        print(f"report before ({args.before})")
+        print(f"  engage report --all {before_wall:6.2f} s wall  {before_cpu:6.2f} s CPU")
+        print(
+            f"  this / before       {report_wall / before_wall:6.2f}x wall  "
+            f"{report_cpu / before_cpu:6.2f}x CPU"
+        )
+        print(f"  page size before    {before_size / 1e6:6.2f} MB")
     ok = report_wall <= TARGET_SECONDS and size <= TARGET_BYTES and ratio <= TARGET_RATIO
     print(
         f"targets: report <= {TARGET_SECONDS:.0f} s: {'met' if report_wall <= TARGET_SECONDS else 'NOT met'}; "

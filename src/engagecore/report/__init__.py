@@ -11,7 +11,7 @@ from __future__ import annotations
 from engagecore.report.build import build_html
 from engagecore.report.data import ReportData, collect
 from engagecore.report.i18n import Texts, lang_from_env
-from engagecore.report.model import Card, Figure, Link, Section, Table
+from engagecore.report.model import Card, Figure, Link, Missing, Section, Table
 from engagecore.report.sections import SECTIONS
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Card",
     "Figure",
     "Link",
+    "Missing",
     "ReportData",
     "Section",
     "Table",

@@ -23,7 +23,9 @@ BREAKOUTS_SHOWN = 10  # breakouts listed beside the top posts
 class ReportData:
     """Everything a section may read.
 
-    :param scores: ``Engine.score(period="all")`` for the whole store (cohorts are whole).
+    :param scores: ``Engine.score(period="all", with_growth=True)`` for the whole store
+        (cohorts are whole): the engagement score, the growth score and the performance
+        score of every museum and network (docs/scoring.md §9).
     :param history: the same per ``period``, for the focus museums only.
     :param posts: ``Engine.post_metrics()`` rows of the report's museums, with ``url``.
     :param followers: the follower snapshots of the report's museums.
@@ -95,7 +97,9 @@ def collect(
         raise UsageError("name at least one museum, or pass --all for every museum of the store")
     inputs, cfg_period, specs = engine._scoring(period=period, young_band=young_band)
     cfg_all = dataclasses.replace(cfg_period, period="all")
-    scores = scoring.score(inputs, specs, cfg_all)
+    # the whole period with the growth score and the performance score (docs/scoring.md §9),
+    # in the scoring's one pass; the history per period stays without growth
+    scores = scoring.score(inputs, specs, dataclasses.replace(cfg_all, with_growth=True))
     ranked = leaderboard(
         scores,
         "score",

@@ -64,7 +64,6 @@ EN: dict[str, str] = {
     # leaderboard
     "col_rank": "Rank",
     "col_museum": "Museum",
-    "col_score": "Score",
     "col_interval": "Likely range",
     "col_rate": "Engagement rate",
     "col_followers": "Followers",
@@ -86,9 +85,13 @@ EN: dict[str, str] = {
     "leaderboard_intro": (
         "Every museum of the store ranked on its score across all networks (weighted by "
         "audience). The likely range is the 95% interval: two museums whose ranges overlap "
-        "may not really differ."
+        "may not really differ. The growth score ranks follower growth the same way, after "
+        "allowing for size; the performance score puts engagement and growth together."
     ),
-    "leaderboard_caption": "Museums ranked by engagement score, all networks, whole period.",
+    "leaderboard_caption": (
+        "Museums ranked by engagement score, with their growth and performance scores, all "
+        "networks, whole period."
+    ),
     "star_small": "* few posts: read with care.",
     # history
     "history_intro": (
@@ -190,7 +193,14 @@ EN: dict[str, str] = {
         "be removed or restricted by the network; it is a reason to look at it, not a "
         "prediction.</p>"
         "<p><strong>Growth</strong> compares the last follower snapshot of each period with "
-        "the previous one; <strong>adoption</strong> counts a museum on a network from its "
+        "the previous one. The <strong>growth score</strong> (0–100) ranks how fast a "
+        "museum's followers grew over the whole period among the museums of the same network, "
+        "for its size: 70 means faster than about 7 in 10 of them. It needs two follower "
+        "snapshots, near the start and the end; without them there is no growth score (—), "
+        "never a 0. The <strong>performance score</strong> puts engagement and growth "
+        "together: a museum must do well on both. Follower counts move with campaigns and "
+        "contests, so the engagement score stays the headline.</p>"
+        "<p>The <strong>adoption</strong> curves count a museum on a network from its "
         "first post or its account's creation.</p>"
         "<p>A longer guide: docs/reading-the-report.md in engagecore.</p>"
     ),
@@ -272,6 +282,76 @@ EN: dict[str, str] = {
     "growth_caption": "Follower change per {period} as a share of the followers before. Basis: follower snapshots (the last in each period), accounts with a snapshot in both periods.",
     "growth_table_caption": "Followers per network and {period}, with the change since the previous period (absolute and %).",
     "axis_growth": "Change in followers",
+    "growth_score_intro": (
+        "The growth score ranks a museum's follower growth over the whole period among the "
+        "museums of the same network in this store, after allowing for size (small accounts "
+        "grow faster in percent): 70 means its followers grew faster than about 7 in 10 of "
+        "them. It is read from the follower snapshots, so an account needs two of them, near "
+        "the start and the end of the period. The performance score puts engagement and "
+        "growth together (the geometric mean of the two scores: a museum must do well on "
+        "both). Follower counts move with campaigns, contests and bought followers: the "
+        "engagement score stays the headline."
+    ),
+    "growth_scores_caption": (
+        "Engagement, growth and performance scores (0–100) per network with their 95% likely "
+        "ranges, and the change in followers, whole period. Basis: posts (engagement) and "
+        "follower snapshots (growth)."
+    ),
+    "growth_scores_focus": (
+        "Scores per network for the {n} museums drawn one by one; the leaderboard gives every "
+        "museum's growth score across its networks."
+    ),
+    "growth_better": (
+        "Its followers grew faster than about {k} in 10 comparable museums on {network}, for "
+        "its size."
+    ),
+    "growth_better_all": (
+        "Its followers grew faster than about {k} in 10 comparable museums, all networks "
+        "together, for its size."
+    ),
+    "growth_almost_none": (
+        "Its followers grew more slowly than almost every comparable museum on {network}, for "
+        "its size."
+    ),
+    "growth_almost_all": (
+        "Its followers grew faster than almost every comparable museum on {network}, for its size."
+    ),
+    "growth_almost_none_all": (
+        "Its followers grew more slowly than almost every comparable museum, all networks "
+        "together, for its size."
+    ),
+    "growth_almost_all_all": (
+        "Its followers grew faster than almost every comparable museum, all networks "
+        "together, for its size."
+    ),
+    "growth_interval_words": "Growth score {score} out of 100 (likely between {low} and {high}). {sentence}",
+    "growth_followers_words": (
+        "Followers {change} over the whole period (from {start} to {end}: the accounts with "
+        "enough snapshots)."
+    ),
+    "performance_words": (
+        "Engagement and growth together (performance score): {score} out of 100, likely "
+        "between {low} and {high}."
+    ),
+    "no_growth": "No growth score on {network}: {reason}.",
+    "growth_why_few": "fewer than 2 follower snapshots in the period",
+    "growth_why_far": "no follower snapshot near the start and the end of the period",
+    "growth_why_none": "no follower snapshot",
+    "growth_why_alone": (
+        "the only museum of this network with a follower growth figure, none to compare it with"
+    ),
+    "growth_why_all": "no network with a growth score",
+    "perf_why_engagement": "no engagement score",
+    "missing_marks": "Where a figure is missing: {marks}.",
+    "list_sep": "; ",
+    "col_engagement_score": "Engagement score",
+    "col_growth_score": "Growth score",
+    "col_growth_interval": "Growth likely range",
+    "col_perf_score": "Performance score",
+    "col_perf_interval": "Performance likely range",
+    "col_follower_growth": "Follower growth",
+    "col_growth_with_range": "Growth score (likely range)",
+    "col_perf_with_range": "Performance score (likely range)",
     "col_period": "Period",
     "col_change": "Change",
     "col_change_rate": "Change (%)",
@@ -352,7 +432,6 @@ FR: dict[str, str] = {
     "basis_label": "Base",
     "col_rank": "Rang",
     "col_museum": "Musée",
-    "col_score": "Score",
     "col_interval": "Fourchette probable",
     "col_rate": "Taux d'engagement",
     "col_followers": "Abonnés",
@@ -374,9 +453,14 @@ FR: dict[str, str] = {
     "leaderboard_intro": (
         "Tous les musées de la base classés selon leur score tous réseaux confondus (pondéré "
         "par l'audience). La fourchette probable est l'intervalle à 95 % : deux musées dont "
-        "les fourchettes se recouvrent ne diffèrent peut-être pas vraiment."
+        "les fourchettes se recouvrent ne diffèrent peut-être pas vraiment. Le score de "
+        "croissance classe de même la croissance des abonnés, à taille égale ; le score de "
+        "performance réunit engagement et croissance."
     ),
-    "leaderboard_caption": "Musées classés par score d'engagement, tous réseaux, toute la période.",
+    "leaderboard_caption": (
+        "Musées classés par score d'engagement, avec leurs scores de croissance et de "
+        "performance, tous réseaux, toute la période."
+    ),
     "star_small": "* peu de publications : à lire avec prudence.",
     "history_intro": (
         "Le score par {period} sur chaque réseau, avec sa fourchette probable (zone grisée). "
@@ -480,7 +564,15 @@ FR: dict[str, str] = {
         "évoque la nudité <em>peut</em> être retirée ou restreinte par le réseau ; c'est une "
         "raison de la regarder, pas une prédiction.</p>"
         "<p>La <strong>croissance</strong> compare le dernier relevé d'abonnés de chaque "
-        "période au précédent ; l'<strong>adoption</strong> compte un musée sur un réseau dès "
+        "période au précédent. Le <strong>score de croissance</strong> (0–100) classe la "
+        "vitesse à laquelle les abonnés d'un musée ont augmenté sur toute la période parmi "
+        "les musées du même réseau, à taille égale : 70 signifie plus vite qu'environ 7 sur "
+        "10. Il faut deux relevés d'abonnés, près du début et de la fin ; sans eux, pas de "
+        "score de croissance (—), jamais un 0. Le <strong>score de performance</strong> "
+        "réunit engagement et croissance : un musée doit réussir sur les deux. Le nombre "
+        "d'abonnés bouge avec les campagnes et les jeux-concours : le score d'engagement "
+        "reste le chiffre principal.</p>"
+        "<p>L'<strong>adoption</strong> compte un musée sur un réseau dès "
         "sa première publication ou la création de son compte.</p>"
         "<p>Un guide plus complet : docs/reading-the-report.md dans engagecore.</p>"
     ),
@@ -565,6 +657,77 @@ FR: dict[str, str] = {
     "growth_caption": "Évolution des abonnés par {period} en part des abonnés d'avant. Base : relevés d'abonnés (le dernier de chaque période), comptes relevés sur les deux périodes.",
     "growth_table_caption": "Abonnés par réseau et par {period}, avec l'évolution depuis la période précédente (en nombre et en %).",
     "axis_growth": "Évolution des abonnés",
+    "growth_score_intro": (
+        "Le score de croissance classe la croissance des abonnés d'un musée sur toute la "
+        "période parmi les musées du même réseau dans cette base, à taille égale (les petits "
+        "comptes croissent plus vite en pourcentage) : 70 signifie que ses abonnés ont "
+        "augmenté plus vite que ceux d'environ 7 musées sur 10. Il se lit sur les relevés "
+        "d'abonnés : un compte en demande deux, près du début et de la fin de la période. Le "
+        "score de performance réunit engagement et croissance (moyenne géométrique des deux "
+        "scores : un musée doit réussir sur les deux). Le nombre d'abonnés bouge avec les "
+        "campagnes, les jeux-concours et les abonnés achetés : le score d'engagement reste le "
+        "chiffre principal."
+    ),
+    "growth_scores_caption": (
+        "Scores d'engagement, de croissance et de performance (0–100) par réseau avec leurs "
+        "fourchettes probables à 95 %, et l'évolution des abonnés, toute la période. Base : "
+        "publications (engagement) et relevés d'abonnés (croissance)."
+    ),
+    "growth_scores_focus": (
+        "Scores par réseau des {n} musées détaillés ; le classement donne le score de "
+        "croissance de chaque musée, tous réseaux confondus."
+    ),
+    "growth_better": (
+        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} musées comparables sur 10 "
+        "sur {network}, à taille égale."
+    ),
+    "growth_better_all": (
+        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} musées comparables sur 10, "
+        "tous réseaux confondus, à taille égale."
+    ),
+    "growth_almost_none": (
+        "Ses abonnés ont augmenté moins vite que ceux de presque tous les musées comparables "
+        "sur {network}, à taille égale."
+    ),
+    "growth_almost_all": (
+        "Ses abonnés ont augmenté plus vite que ceux de presque tous les musées comparables "
+        "sur {network}, à taille égale."
+    ),
+    "growth_almost_none_all": (
+        "Ses abonnés ont augmenté moins vite que ceux de presque tous les musées comparables, "
+        "tous réseaux confondus, à taille égale."
+    ),
+    "growth_almost_all_all": (
+        "Ses abonnés ont augmenté plus vite que ceux de presque tous les musées comparables, "
+        "tous réseaux confondus, à taille égale."
+    ),
+    "growth_interval_words": "Score de croissance {score} sur 100 (probablement entre {low} et {high}). {sentence}",
+    "growth_followers_words": (
+        "Abonnés {change} sur toute la période (de {start} à {end} : les comptes assez relevés)."
+    ),
+    "performance_words": (
+        "Engagement et croissance ensemble (score de performance) : {score} sur 100, "
+        "probablement entre {low} et {high}."
+    ),
+    "no_growth": "Pas de score de croissance sur {network} : {reason}.",
+    "growth_why_few": "moins de 2 relevés d'abonnés dans la période",
+    "growth_why_far": "aucun relevé d'abonnés près du début et de la fin de la période",
+    "growth_why_none": "aucun relevé d'abonnés",
+    "growth_why_alone": (
+        "seul musée de ce réseau dont la croissance est mesurée, aucun autre à qui le comparer"
+    ),
+    "growth_why_all": "aucun réseau n'a de score de croissance",
+    "perf_why_engagement": "pas de score d'engagement",
+    "missing_marks": "Quand un chiffre manque : {marks}.",
+    "list_sep": " ; ",
+    "col_engagement_score": "Score d'engagement",
+    "col_growth_score": "Score de croissance",
+    "col_growth_interval": "Fourchette probable (croissance)",
+    "col_perf_score": "Score de performance",
+    "col_perf_interval": "Fourchette probable (performance)",
+    "col_follower_growth": "Croissance des abonnés",
+    "col_growth_with_range": "Score de croissance (fourchette probable)",
+    "col_perf_with_range": "Score de performance (fourchette probable)",
     "col_period": "Période",
     "col_change": "Évolution",
     "col_change_rate": "Évolution (%)",
@@ -686,6 +849,13 @@ class Texts:
         if self.lang == "fr":
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
+
+    def signed_percent(self, fraction: float | None, digits: int = 1) -> str:
+        """A change in percent with its sign: +3.2% / −3,2 % (a true minus sign)."""
+        if fraction is None:
+            return self.words["none"]
+        text = self.percent(abs(fraction), digits)
+        return ("+" if fraction >= 0 else "\u2212") + text
 
     def percent(self, fraction: float | None, digits: int = 1) -> str:
         if fraction is None:

@@ -31,7 +31,16 @@ class Link:
         return None
 
 
-Cell = str | Link
+@dataclass(frozen=True)
+class Missing:
+    """A table cell without a figure: the page's "—" with a mark (¹, ²…) that the table's
+    caption explains, and the same reason as the cell's tooltip."""
+
+    text: str
+    reason: str
+
+
+Cell = str | Link | Missing
 
 
 @dataclass

@@ -19,7 +19,7 @@ from engagecore.analysis.themes import MODEL_TRAIN_MAX
 from engagecore.report.charts import PALETTE, WIDTH, to_svg
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
-from engagecore.report.model import Card, Cell, Figure, Link, Section, Table
+from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
 from engagecore.scoring.young_eb import basis_kind
 
 SectionFn = Callable[[ReportData, Texts], Section | None]
@@ -49,15 +49,125 @@ def in_ten(score: float) -> int:
 
 def score_sentence(t: Texts, score: float, network: str | None) -> str:
     """ "Better than about 7 in 10 comparable museums on Instagram" (network None: all)."""
+    return _in_ten_sentence(t, "better", "better_than", score, network)
+
+
+def growth_sentence(t: Texts, score: float, network: str | None) -> str:
+    """ "Its followers grew faster than about 7 in 10 comparable museums on Instagram, for its
+    size" (network None: all networks together)."""
+    return _in_ten_sentence(t, "growth", "growth_better", score, network)
+
+
+def _in_ten_sentence(t: Texts, prefix: str, than: str, score: float, network: str | None) -> str:
+    """A 0–100 score in words: ``{prefix}_almost_none`` / ``{prefix}_almost_all`` at the ends,
+    else ``{than}`` with "k in 10"; each with ``_all`` for all networks together."""
     k = in_ten(score)
     suffix = "_all" if network is None else ""
     if k == 0:
-        return t("better_almost_none" + suffix, network=network)
+        return t(f"{prefix}_almost_none{suffix}", network=network)
     if k == 10:
-        return t("better_almost_all" + suffix, network=network)
-    if network is None:
-        return t("better_than_all", k=k)
-    return t("better_than", k=k, network=network)
+        return t(f"{prefix}_almost_all{suffix}", network=network)
+    return t(than + suffix, k=k, network=network)
+
+
+#: The scoring's growth notes (scoring/growth.py) the page words in its own language; any
+#: other note is shown as the scoring wrote it.
+_GROWTH_NOTES = {
+    "growth: fewer than 2 follower snapshots in the period": "growth_why_few",
+    "growth: no follower snapshot near the period's start and end": "growth_why_far",
+}
+
+
+def growth_reason(t: Texts, row: dict[str, Any]) -> str:
+    """Why a row has no growth score, in the page's words: the scoring's note (too few
+    snapshots, none near the period's bounds), else no snapshot at all, else alone in its
+    cohort (a growth figure but no other museum of the network to rank it against)."""
+    if row["network"] == "all":
+        return t("growth_why_all")
+    note = row.get("growth_note")
+    if note:
+        key = _GROWTH_NOTES.get(str(note))
+        return t(key) if key else str(note)
+    if row.get("follower_growth") is None:
+        return t("growth_why_none")
+    return t("growth_why_alone")
+
+
+#: Marks of the missing figures of one table, explained in its caption.
+_MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
+
+
+class MissingMarks:
+    """The missing figures of one table: each distinct reason gets a mark, the cell shows
+    "—¹" (the reason as its tooltip) and :meth:`caption` lists the marks after the caption,
+    so the reason is read where the table is described."""
+
+    def __init__(self, t: Texts) -> None:
+        self.t = t
+        self.marks: dict[str, str] = {}
+
+    def cell(self, reason: str) -> Missing:
+        if reason not in self.marks:
+            n = len(self.marks)
+            self.marks[reason] = _MARKS[n] if n < len(_MARKS) else f"({n + 1})"
+        return Missing(f"{self.t('none')}{self.marks[reason]}", reason)
+
+    def caption(self, caption: str) -> str:
+        if not self.marks:
+            return caption
+        marks = self.t("list_sep").join(f"{self.t('none')}{m} {r}" for r, m in self.marks.items())
+        return f"{caption} {self.t('missing_marks', marks=marks)}"
+
+
+def score_cells(
+    t: Texts, row: dict[str, Any], column: str, missing: MissingMarks, reason: str
+) -> list[Cell]:
+    """A 0–100 score and its likely range (two cells), or the missing mark in both."""
+    score = row.get(column)
+    if score is None:
+        gap = missing.cell(reason)
+        return [gap, gap]
+    low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
+    return [t.number(score), f"{t.number(low)}–{t.number(high)}"]
+
+
+def score_with_range(
+    t: Texts, row: dict[str, Any], column: str, missing: MissingMarks, reason: str
+) -> Cell:
+    """A 0–100 score and its likely range in one cell, "72 (68–78)", or the missing mark."""
+    score, rng = score_cells(t, row, column, missing, reason)
+    return score if isinstance(score, Missing) else f"{score} ({rng})"
+
+
+#: The headers of :func:`three_scores`' cells.
+SCORE_HEADERS = (
+    "col_engagement_score",
+    "col_interval",
+    "col_growth_score",
+    "col_growth_interval",
+    "col_perf_score",
+    "col_perf_interval",
+)
+
+
+def three_scores(t: Texts, row: dict[str, Any], missing: MissingMarks) -> list[Cell]:
+    """The engagement, growth and performance scores of a score row side by side, each with
+    its likely range (:data:`SCORE_HEADERS`); a missing one marked with its reason."""
+    return [
+        *score_cells(
+            t, row, "engagement_score", missing, str(row["reason"] or t("no_score_reason"))
+        ),
+        *score_cells(t, row, "growth_score", missing, growth_reason(t, row)),
+        *score_cells(t, row, "performance_score", missing, performance_reason(t, row)),
+    ]
+
+
+def performance_reason(t: Texts, row: dict[str, Any]) -> str:
+    """Why a row has no performance score: no growth score (and why), else no engagement
+    score."""
+    if row.get("growth_score") is None:
+        return growth_reason(t, row)
+    return t("perf_why_engagement")
 
 
 def _who(data: ReportData) -> str:
@@ -104,7 +214,7 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
         return Card(
             title=network,
             figure=t("none"),
-            lines=[t("no_score", network=network, reason=reason)],
+            lines=[t("no_score", network=network, reason=reason), *_growth_lines(t, row, network)],
             tone="muted",
         )
     low_v, high_v = row["engagement_score_low"], row["engagement_score_high"]
@@ -149,7 +259,51 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
         )
     if row["small_sample"]:
         lines.append(t("small_sample"))
+    lines.extend(_growth_lines(t, row, network))
     return Card(title=network, figure=f"{round(score)}/100", lines=lines)
+
+
+def _growth_lines(t: Texts, row: dict[str, Any], network: str) -> list[str]:
+    """The card's growth: the growth score in words with its likely range, the followers
+    gained over the period, the performance score — or why there is no growth score."""
+    is_all = row["network"] == "all"
+    lines: list[str] = []
+    change = row.get("follower_growth")
+    start, end = row.get("followers_start"), row.get("followers_end")
+    score = row.get("growth_score")
+    if score is None:
+        lines.append(t("no_growth", network=network, reason=growth_reason(t, row)))
+    else:
+        low, high = row["growth_score_low"], row["growth_score_high"]
+        lines.append(
+            t(
+                "growth_interval_words",
+                sentence=growth_sentence(t, score, None if is_all else network),
+                score=round(score),
+                low=round(low),
+                high=round(high),
+            )
+        )
+    if change is not None and start is not None and end is not None:
+        lines.append(
+            t(
+                "growth_followers_words",
+                change=t.signed_percent(change, 1),
+                start=t.number(start),
+                end=t.number(end),
+            )
+        )
+    perf = row.get("performance_score")
+    if perf is not None:
+        lines.append(
+            t(
+                "performance_words",
+                score=round(perf),
+                low=round(row["performance_score_low"]),
+                high=round(row["performance_score_high"]),
+            )
+        )
+    return lines
 
 
 def _cohort_cards(data: ReportData, t: Texts) -> list[Card]:
@@ -191,11 +345,20 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
     if data.single:
         return None
     board = data.leaderboard.join(
-        data.scores.filter(pl.col("network") == "all").select("museum", "rate_basis"),
+        data.scores.filter(pl.col("network") == "all").select(
+            "museum",
+            "network",
+            "rate_basis",
+            "reason",
+            "performance_score",
+            "performance_score_low",
+            "performance_score_high",
+        ),
         on="museum",
         how="left",
     ).sort("rank")
     rows: list[list[Cell]] = []
+    missing = MissingMarks(t)
     for i, r in enumerate(board.iter_rows(named=True), start=1):
         star = "*" if r["small_sample"] else ""
         rows.append(
@@ -204,6 +367,8 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
                 (r["name"] or r["museum"]) + star,
                 t.number(r["engagement_score"]),
                 f"{t.number(r['engagement_score_low'])}–{t.number(r['engagement_score_high'])}",
+                score_with_range(t, r, "growth_score", missing, growth_reason(t, r)),
+                score_with_range(t, r, "performance_score", missing, performance_reason(t, r)),
                 f"{t.percent(r['engagement_rate'], 2)} ({basis_word(t, r['rate_basis'])})",
                 t.number(r["followers"]),
                 t.percent(r["young_share"], 0),
@@ -215,8 +380,10 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         columns=[
             t("col_rank"),
             t("col_museum"),
-            t("col_score"),
+            t("col_engagement_score"),
             t("col_interval"),
+            t("col_growth_with_range"),
+            t("col_perf_with_range"),
             t("col_rate"),
             t("col_followers"),
             t("col_young_share"),
@@ -224,8 +391,8 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
             t("col_posts"),
         ],
         rows=rows,
-        caption=t("leaderboard_caption"),
-        numeric=frozenset({0, 2, 3, 4, 5, 6, 7, 8}),
+        caption=missing.caption(t("leaderboard_caption")),
+        numeric=frozenset({0, *range(2, 11)}),
     )
     return Section(
         id="leaderboard",
@@ -1082,7 +1249,53 @@ def growth(data: ReportData, t: Texts) -> Section | None:
             numeric=frozenset({2, 3, 4}),
         )
     )
+    # the growth score beside the engagement score (the whole period, docs/scoring.md §9)
+    section.paragraphs.append(t("growth_score_intro"))
+    section.tables.append(_growth_scores(data, t))
+    if data.all_museums:
+        section.notes.append(t("growth_scores_focus", n=len(data.focus)))
     return section
+
+
+def _growth_scores(data: ReportData, t: Texts) -> Table:
+    """Per museum and network, the whole period: the engagement score, the growth score and
+    the performance score, each with its likely range, and the follower growth — for the
+    museums named (with --all: those drawn one by one; the leaderboard has every museum)."""
+    who = data.focus if data.all_museums else data.museums
+    order = {m: i for i, m in enumerate(who)}
+    rows = data.scores.filter(pl.col("museum").is_in(who)).sort(
+        pl.col("museum").replace_strict(order, default=len(order), return_dtype=pl.Int64),
+        pl.col("network") == "all",
+        "network",
+    )
+    missing = MissingMarks(t)
+    table_rows: list[list[Cell]] = []
+    for r in rows.iter_rows(named=True):
+        lead: list[Cell] = [] if data.single else [data.name(r["museum"])]
+        change = r["follower_growth"]
+        table_rows.append(
+            [
+                *lead,
+                _net_label(data, t, str(r["network"])),
+                *three_scores(t, r, missing),
+                missing.cell(growth_reason(t, r))
+                if change is None
+                else t.signed_percent(change, 1),
+            ]
+        )
+    first = [] if data.single else [t("col_museum")]
+    shift = len(first)
+    return Table(
+        columns=[
+            *first,
+            t("col_network"),
+            *(t(h) for h in SCORE_HEADERS),
+            t("col_follower_growth"),
+        ],
+        rows=table_rows,
+        caption=missing.caption(t("growth_scores_caption")),
+        numeric=frozenset(range(shift + 1, shift + 8)),
+    )
 
 
 # adoption -----------------------------------------------------------------------------------
