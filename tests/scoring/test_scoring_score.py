@@ -294,3 +294,21 @@ def test_posts_of_an_unlinked_account_in_frames_are_scored_under_its_id() -> Non
     row = _row(df, "@alpha-m000")
     assert row["linked"] is False and row["posts"] == 10 and row["engagement_score"] is not None
     assert df.filter(pl.col("museum") != "@alpha-m000")["linked"].all()
+
+
+def test_sizes_equal_but_for_rounding_are_one_size() -> None:
+    """A museum's log size is a mean over its posts, summed in the order DuckDB's threads
+    leave them: equal followers can come out 1e-15 apart. That spread is no size effect: the
+    fit is the same as for exactly equal sizes (a regression on it once moved the intercept
+    by 0.007 between two runs of the same posts)."""
+    from engagecore.scoring.cohort import _fit
+
+    y = np.log(np.array([0.01, 0.02, 0.015, 0.03, 0.012, 0.018, 0.025, 0.011]))
+    exact = np.full(y.size, np.log(50.0))
+    rounded = exact + np.array([0, 1, -1, 2, 0, -2, 1, 0]) * 1e-15
+    assert _fit(rounded, y, 5) == _fit(exact, y, 5)
+    slope, intercept, _, fit = _fit(rounded, y, 5)
+    assert (slope, fit) == (0.0, "none: every museum has the same size")
+    assert intercept == pytest.approx(float(np.median(y)))
+    spread = exact + np.linspace(0, 0.5, y.size)  # real sizes: a real fit
+    assert _fit(spread, y, 5)[3] == "huber"

@@ -51,6 +51,10 @@ class CohortResult:
     score_high: np.ndarray
 
 
+#: Log sizes closer than this are one size (followers differing by one in a billion).
+SAME_SIZE = 1e-9
+
+
 def _fit(x: np.ndarray, y: np.ndarray, min_fit: int) -> tuple[float, float, float, str]:
     """Slope, intercept, size centre (median log size) and how the fit was made."""
     if x.size == 0:
@@ -58,7 +62,11 @@ def _fit(x: np.ndarray, y: np.ndarray, min_fit: int) -> tuple[float, float, floa
     center = float(np.median(x))
     if x.size < min_fit:
         return 0.0, float(np.median(y)), center, f"none: {x.size} museums (< {min_fit}) to fit"
-    if float(np.ptp(x)) == 0.0:
+    # Sizes equal but for rounding are the same size: a museum's log size is a mean over its
+    # posts, summed in whatever order DuckDB's threads leave them, so equal followers can
+    # come out 1e-15 apart — and a regression on that spread is noise (it moved the
+    # intercept by 0.007 between two runs of the same posts).
+    if float(np.ptp(x)) <= SAME_SIZE:
         return 0.0, float(np.median(y)), center, "none: every museum has the same size"
     order = np.lexsort((y, x))
     if order.size > MAX_FIT_POINTS:
