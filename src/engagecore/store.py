@@ -320,8 +320,11 @@ class Store:
         if posts.is_empty():
             return
         # Usually every post id is new in a batch: one cheap check skips both deduplications
-        # (a copy of a 1M-post frame is hundreds of MB).
-        if posts.select(pl.col("post_id").is_duplicated().any()).item():
+        # (a copy of a 1M-post frame is hundreds of MB). The ids' 64-bit hashes are counted,
+        # not the ids (1M ids: 0.05 CPU s, against 0.3 s for `is_duplicated` of the strings):
+        # equal ids hash equal, so a duplicate is never missed; a collision only sends a
+        # batch down the exact path below, which finds nothing to merge.
+        if posts.select(pl.col("post_id").hash().n_unique()).item() < posts.height:
             reading = ["network", "post_id", "observed_at"]
             observations = posts.unique(subset=reading, keep="last")
             df = _newest_per_post(observations)
@@ -381,13 +384,6 @@ class Store:
             SELECT {_POST_SELECT}, a.account_key FROM {posts} p
             LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
             WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
-            """
-            if stored
-            # no post of the batch is stored (checked above): the anti-join would find none
-            else f"""
-            INSERT INTO posts ({_POST_INSERT}, account_key)
-            SELECT {_POST_SELECT}, a.account_key FROM {posts} p
-            LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
             """
         )
 
