@@ -11,7 +11,8 @@ own subprocess so that peak memory is measured per step:
 4. ``importer``: ``XArchiveImporter().read()`` on the archive folder (includes stripping the
    prefix, every transform and building the polars frames);
 5. ``engage-ingest``: ``engagecore.open(new file).ingest([archive])``, end to end: detection,
-   read, validation and the write into the store (posts, observations, accounts, provenance).
+   read, validation and the write into the store (posts, the observations of posts read
+   more than once, accounts, provenance).
 
 Each child reports its wall time (the best of ``--repeat`` runs is kept, the machine being
 shared) and its own peak RSS (``getrusage(RUSAGE_SELF)``, which

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -262,6 +262,19 @@ WHERE museum IS NOT NULL AND account_id = handle
 #: where the source gives it (X ``createdAt`` / ``created_at``, Bluesky ``createdAt``, YouTube
 #: ``snippet.publishedAt``); NULL when unknown. The earliest known value is kept.
 DDL_V4: Final = ("ALTER TABLE accounts ADD COLUMN created_at TIMESTAMPTZ",)
+
+#: Schema version 5: ``post_observations`` holds the readings of the posts read at two or
+#: more times only (all of their readings); a post read once has its one reading in its
+#: ``posts`` row alone — a first import writes each post once, not twice. The migration
+#: deletes the observation rows of posts that have exactly one (that reading is the posts
+#: row's).
+DDL_V5: Final = (
+    """
+DELETE FROM post_observations o USING (
+    SELECT network, post_id FROM post_observations GROUP BY ALL HAVING count(*) = 1
+) once
+WHERE o.network = once.network AND o.post_id = once.post_id""",
+)
 
 #: How a link was made (``accounts.linked_by``; NULL: by an ingest).
 LINK_ORIGINS: Final = ("user", "import", "discover")

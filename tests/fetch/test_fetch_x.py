@@ -254,8 +254,9 @@ def test_rerun_asks_since_the_newest_post_and_refreshes_recent_counts(
     assert (row.new_posts, row.refreshed_posts) == (3, 148)
     assert _q(env, "SELECT count(*) FROM posts") == [(153,)]
     # every refresh is a new observation (the newest stored post, asked again by since_id
-    # at its second, too); the deleted post keeps its last reading
-    assert _q(env, "SELECT count(*) FROM post_observations") == [(150 + 3 + 148,)]
+    # at its second, too): each refreshed post keeps both its readings; a post read once
+    # (the new ones, the deleted one) has its reading in its posts row only
+    assert _q(env, "SELECT count(*) FROM post_observations") == [(148 * 2,)]
     assert _q(env, "SELECT count(*) FROM posts WHERE likes >= 1000") == [(148,)]
     # and a third run, nothing new: nothing duplicated
     report = _fetch(env, sleeps, NOW + timedelta(minutes=2))

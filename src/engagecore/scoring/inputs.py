@@ -58,8 +58,9 @@ class SqlTables:
     accounts: str
     followers: str
     audience_age: str
-    #: every reading of the posts (network, post_id, observed_at and the counts): the
-    #: store's ``post_observations``; accrual curves are estimated from it
+    #: every reading of the posts read at two or more times (network, post_id, observed_at
+    #: and the counts): the store's ``post_observations``; accrual curves are estimated
+    #: from it
     observations: str = ""
     #: a query of one boolean: are there more readings than posts (some post read twice)?
     repeats: str = "SELECT FALSE"
@@ -264,9 +265,9 @@ def load_inputs(
         "g.age_max, g.share, g.basis FROM audience_age g "
         f"JOIN {labelled} USING (network, account_id) WHERE {acc}",
         observations="SELECT * EXCLUDE (import_id) FROM post_observations",
-        # every post has one reading at least: more readings than posts means some post
-        # was read twice (two counts of whole tables: DuckDB reads them off its metadata)
-        repeats="SELECT (SELECT count(*) FROM post_observations) > (SELECT count(*) FROM posts)",
+        # the store keeps observations only of posts read at two or more times (schema v5):
+        # any row means some post was read twice (a count DuckDB reads off its metadata)
+        repeats="SELECT (SELECT count(*) FROM post_observations) > 0",
     )
     posts_sql = (
         f"SELECT p.*, a.museum FROM ({tables.posts}) p "
