@@ -425,3 +425,20 @@ def test_every_cli_option_of_ingest_is_a_keyword_of_engine_ingest() -> None:
     cli = {p.name for p in ingest.params} - {"paths", "db", "fmt"}
     keywords = set(inspect.signature(Engine.ingest).parameters)
     assert cli and cli <= keywords, cli - keywords
+
+
+def test_an_unlinked_account_is_named_once_however_many_files_hold_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for year in (2023, 2024, 2025):  # three files, three import units, one account
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["network", "account", "post_id", "posted_at", "likes", "museum"])
+        w.writerow(["x", "lonely_museum", f"p{year}", f"{year}-01-01T10:00:00Z", "1", ""])
+        (folder / f"posts-{year}.csv").write_text(out.getvalue(), encoding="utf-8")
+    code, _out, err = run(["ingest", str(folder), "--db", str(tmp_path / "o.duckdb")], capsys)
+    assert code == 0, err
+    assert "1 account(s) linked to no museum: x:lonely_museum" in err
+    assert err.count("x:lonely_museum") == 1

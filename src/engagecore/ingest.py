@@ -911,6 +911,13 @@ def run_or_dry(store: Store, paths: Sequence[str | Path], **kw: Any) -> IngestRe
         return dry.report
 
 
+def _once(names: list[str], name: str) -> None:
+    """Add ``name`` to a report's list unless it is there: an account is named once however
+    many of the run's units hold it (a download's tables, an export's yearly files)."""
+    if name not in names:
+        names.append(name)
+
+
 def _accounts_with_museums(
     known: dict[tuple[str, str], str | None],
     museums: Museums,
@@ -970,14 +977,14 @@ def _accounts_with_museums(
         hint = batch.museum_hints.get(acc_id) or display
         if not hint:
             slugs.append(None)
-            report.unattached_accounts.append(f"{net}:{handle or acc_id}")
+            _once(report.unattached_accounts, f"{net}:{handle or acc_id}")
             continue
         try:
             found = museums.find(hint)
         except AmbiguousMuseum:
             slugs.append(None)
-            report.unattached_accounts.append(
-                f"{net}:{handle or acc_id} (name {hint!r} is ambiguous)"
+            _once(
+                report.unattached_accounts, f"{net}:{handle or acc_id} (name {hint!r} is ambiguous)"
             )
             continue
         if found is None:
