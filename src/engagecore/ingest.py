@@ -734,19 +734,12 @@ def _run_units(
     total = len(units)
     with store.transaction():
         recorded_networks, known = _store_state(store)
-        done = set(recorded_networks)
         next_id = store.next_import_id()
         pending = _Pending()
-        for n, unit in enumerate(units, start=1):
+        for unit, label, digest, batch in _new_reads(
+            units, ctx, recorded_networks, report, progress
+        ):
             src, imp = unit.source, unit.importer
-            label = src.display()
-            if progress:
-                progress(n - 1, total, label)
-            digest, batch = _digest_and_read(src, imp, ctx, label, done)
-            if batch is None:
-                report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
-                continue
-            done.add((digest, imp.name))
             import_id, next_id = next_id, next_id + 1
             streamed = None
             if batch.post_parts is not None:  # validated part by part as the importer reads
@@ -823,6 +816,31 @@ def _nothing_read(imp: Importer, src: Source) -> str:
 
 #: from this size on, a source's digest is computed while it is read, not before
 CONCURRENT_DIGEST_BYTES = 64 * 1024 * 1024
+
+
+def _new_reads(
+    units: list[Unit],
+    ctx: ReadContext,
+    recorded_networks: dict[tuple[str, str], str],
+    report: IngestReport,
+    progress: Progress | None,
+) -> Iterator[tuple[Unit, str, str, Batch]]:
+    """Each unit not imported before, read in order: (unit, its label, its digest, its
+    batch). Progress is reported before each unit; a unit whose digest was imported by the
+    same importer (in the store, or earlier in this run) is reported as skipped and not
+    read."""
+    done = set(recorded_networks)
+    for n, unit in enumerate(units, start=1):
+        imp = unit.importer
+        label = unit.source.display()
+        if progress:
+            progress(n - 1, len(units), label)
+        digest, batch = _digest_and_read(unit.source, imp, ctx, label, done)
+        if batch is None:
+            report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
+            continue
+        done.add((digest, imp.name))
+        yield unit, label, digest, batch
 
 
 def _digest_and_read(
@@ -1106,23 +1124,14 @@ def _run_together(
     try:
         with store.transaction():  # the reading, and the first batch's writes
             recorded_networks, known = _store_state(store)
-            done = set(recorded_networks)
             next_id = store.next_import_id()
             prepared = _Prepared(ctx)
             group: list[_Read] = []
             rows = 0
-            for n, unit in enumerate(units, start=1):
+            for unit, label, digest, batch in _new_reads(
+                units, ctx, recorded_networks, report, progress
+            ):
                 src, imp = unit.source, unit.importer
-                label = src.display()
-                if progress:
-                    progress(n - 1, total, label)
-                digest, batch = _digest_and_read(src, imp, ctx, label, done)
-                if batch is None:
-                    report.units.append(
-                        _skipped(label, imp, recorded_networks.get((digest, imp.name)))
-                    )
-                    continue
-                done.add((digest, imp.name))
                 frames = batch.frames()
                 for table, df in frames.items():
                     _check_types(table, df, imp, label)
