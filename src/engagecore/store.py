@@ -33,6 +33,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 _COUNTS = schema.COUNT_COLUMNS
+#: a stored row ``q`` of the post ``p`` (the write statements' correlated conditions)
+_SAME_POST = "q.network = p.network AND q.post_id = p.post_id"
 
 
 def _newest_per_post(obs: pl.DataFrame) -> pl.DataFrame:
@@ -369,10 +371,11 @@ class Store:
         distinct ``observed_at`` has every reading in ``post_observations``. So a first
         import writes each post once, not twice.
         """
-        same_post = "q.network = p.network AND q.post_id = p.post_id"
         # only when some of these posts are stored already (a join read, not written:
         # the updates rewrite what they scan, each of a run's batches of new posts again)
-        stored = bool(self.fetchall(f"SELECT 1 FROM {posts} p JOIN posts q ON {same_post} LIMIT 1"))
+        stored = bool(
+            self.fetchall(f"SELECT 1 FROM {posts} p JOIN posts q ON {_SAME_POST} LIMIT 1")
+        )
         if stored:
             self._seed_observations(obs)
         self._insert_observations(posts, obs, stored)
@@ -383,7 +386,7 @@ class Store:
             INSERT INTO posts ({_POST_INSERT}, account_key)
             SELECT {_POST_SELECT}, a.account_key FROM {posts} p
             LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
-            WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {same_post})
+            WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {_SAME_POST})
             """
         )
 
@@ -409,7 +412,6 @@ class Store:
         :meth:`_seed_observations`); a reading already kept (same ``observed_at``) is not
         written again. Nothing to do for a batch of new posts read once each."""
         counts = ", ".join(_COUNTS)
-        same_post = "q.network = p.network AND q.post_id = p.post_id"
         keep = []
         if obs != posts:  # some post read twice in the batch
             keep.append(
@@ -417,7 +419,7 @@ class Store:
                 "GROUP BY ALL HAVING count(*) > 1)"
             )
         if stored:
-            keep.append(f"EXISTS (SELECT 1 FROM post_observations q WHERE {same_post})")
+            keep.append(f"EXISTS (SELECT 1 FROM post_observations q WHERE {_SAME_POST})")
         if not keep:
             return
         self.con.execute(
@@ -426,7 +428,7 @@ class Store:
             SELECT network, post_id, observed_at, {counts}, import_id FROM {obs} p
             WHERE ({" OR ".join(keep)})
               AND NOT EXISTS (SELECT 1 FROM post_observations q
-                              WHERE {same_post} AND q.observed_at = p.observed_at)
+                              WHERE {_SAME_POST} AND q.observed_at = p.observed_at)
             """
         )
 
