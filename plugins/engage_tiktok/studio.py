@@ -129,16 +129,8 @@ def table_kind(header: list[str]) -> str | None:
 def head_kind(source: Source, name: str) -> str | None:
     """The table a member's first line announces (cheap: its first bytes only; an XLSX
     workbook's first row)."""
-    if name.lower().endswith(".xlsx"):
-        return _xlsx_kind(source, name)
-    if not name.lower().endswith(".csv"):
-        return None
-    head = source.head(name, 2048).decode("utf-8", "ignore").lstrip("\ufeff")
-    try:
-        first = next(csv.reader(io.StringIO(head.partition("\n")[0])), [])
-    except csv.Error:
-        return None
-    return table_kind(first)
+    first = first_row(source, name)
+    return None if first is None else table_kind(first)
 
 
 def _csv_lines(text: str) -> list[str]:
@@ -311,12 +303,24 @@ def _xlsx_rows(source: Source, name: str, limit: int | None = None) -> list[list
     return rows
 
 
-def _xlsx_kind(source: Source, name: str) -> str | None:
-    try:
-        rows = _xlsx_rows(source, name, limit=1)
-    except FormatError:
+def first_row(source: Source, name: str) -> list[str] | None:
+    """The row a Studio table announces itself by, read cheaply: a CSV's first line (from
+    its first bytes; a header alone with no newline after it is read too), an XLSX
+    workbook's first row (a ``.xlsx`` member, or :data:`WHOLE` for a workbook opened on its
+    own). None for another file, or one that cannot be read."""
+    if name == WHOLE or name.lower().endswith(".xlsx"):
+        try:
+            rows = _xlsx_rows(source, name, limit=1)
+        except FormatError:
+            return None
+        return rows[0] if rows else None
+    if not name.lower().endswith(".csv"):
         return None
-    return table_kind(rows[0]) if rows else None
+    head = source.head(name, 2048).decode("utf-8", "ignore").lstrip("\ufeff")
+    try:
+        return next(csv.reader([head.partition("\n")[0].rstrip("\r")]), [])
+    except csv.Error:
+        return None
 
 
 class _Tables:
@@ -671,7 +675,7 @@ class TikTokStudioImporter(Importer):
 
     def _members(self, source: Source) -> dict[str, str]:
         if is_workbook(source):
-            kind = _xlsx_kind(source, WHOLE)
+            kind = head_kind(source, WHOLE)
             return {WHOLE: kind} if kind else {}
         names = source.names()
         if source.kind == "file":

@@ -53,7 +53,7 @@ from engagecore.plugin import (
 )
 
 from .common import _DAY_FORMATS, NETWORK_NAME, count, handle_of, modified_at, zone
-from .studio import WHOLE, _display, _xlsx_rows, is_workbook
+from .studio import WHOLE, _display, _xlsx_rows, first_row, is_workbook
 
 #: Header (its first columns, any case) → the table it announces.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -227,19 +227,8 @@ def _rows(source: Source, name: str) -> tuple[str, list[str], list[tuple[str, li
 def _head_kind(source: Source, name: str) -> str | None:
     """The table a file's first line (a workbook's first row) announces. A header alone,
     with no newline after it, is read too: Studio writes its empty tables so."""
-    if name == WHOLE or name.lower().endswith(".xlsx"):
-        try:
-            first = _xlsx_rows(source, name, limit=1)
-        except FormatError:
-            return None
-        return table_kind(first[0]) if first else None
-    if not name.lower().endswith(".csv"):
-        return None
-    line = source.head(name, 2048).decode("utf-8", "ignore").lstrip("\ufeff").partition("\n")[0]
-    try:
-        return table_kind(next(csv.reader([line.rstrip("\r")]), []))
-    except csv.Error:
-        return None
+    first = first_row(source, name)
+    return None if first is None else table_kind(first)
 
 
 class TikTokStudioDownloadImporter(Importer):
