@@ -18,6 +18,10 @@ each in its own subprocess so that nothing is cached between steps:
 3. ``engage-ingest``: ``engagecore.open(new file).ingest([file])``, end to end: detection,
    read, validation and the write into the store.
 
+Optional bounds (``--steps …,pipe-parse,pipe-checked,pipe-tags``): the leanest ingest one
+could write, one DuckDB statement from the file into a posts table of a database file (see
+``_PIPE_STEPS``): what any design that stores typed posts costs at least.
+
 Each child reports its wall time (the best of ``--repeat`` runs is kept: the machine is
 shared), its CPU time (every thread; less stretched by other processes' load than wall time)
 and its peak RSS. The ratios to ``duckdb`` of both times are printed. Usage::
@@ -103,6 +107,63 @@ def generate(path: Path, rows: int, seed: int = 12) -> None:
     os.utime(path, (stamp, stamp))
 
 
+#: ``pipe-*`` steps: the leanest ingest one could write — one DuckDB statement parsing the
+#: Content table straight into a posts table of a database file, no Python frame, no
+#: validation pass, no provenance, no second table. They bound what any design storing
+#: typed posts can reach (issue 12's decision), they are not a way into the store.
+#: ``pipe-parse``: the cells parsed (handle, id, zone, counts); ``pipe-checked``: + the
+#: checks the importer makes before trusting a row; ``pipe-tags``: + hashtags and mentions.
+_PIPE_STEPS = ("pipe-parse", "pipe-checked", "pipe-tags")
+
+
+def _pipeline(step: str, path: str, db: Path) -> int:
+    """One ``pipe-*`` step: returns the rows stored."""
+    import duckdb
+
+    na = "'--', 'NAN', 'NaN', 'nan'"
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(HEADER)))
+    file = path.replace("'", "''")
+    raw = (
+        f"read_csv('{file}', columns = {{{columns}}}, header = true, delim = ',',"
+        " quote = '\"', escape = '\"', strict_mode = true, null_padding = false,"
+        " auto_detect = false)"
+    )
+    link = r"https://www\.tiktok\.com/@[A-Za-z0-9._]{1,64}/video/[0-9]{6,25}"
+    counts = ", ".join(f"TRY_CAST(c{i} AS BIGINT) AS n{i}" for i in range(3, 8))
+    checks = " AND ".join(
+        [f"regexp_full_match(c1, '{link}')", "_t IS NOT NULL"]
+        + [
+            f"coalesce(CAST(n{i} AS VARCHAR) = c{i}, coalesce(c{i}, '') IN ({na}))"
+            for i in range(3, 8)
+        ]
+    )
+    where = f"coalesce({checks}, false)" if step != "pipe-parse" else "true"
+    tags = (
+        r"list_distinct(regexp_extract_all(c0, '(?:^|[^\w&])#(\w+)', 1)),"
+        r" list_distinct(regexp_extract_all(c0, '(?:^|[^\w])@([\w.]+)', 1))"
+        if step == "pipe-tags"
+        else "NULL, NULL"
+    )
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE posts (network VARCHAR, account_id VARCHAR, post_id VARCHAR,"
+        " posted_at TIMESTAMPTZ, text VARCHAR, url VARCHAR, views BIGINT, likes BIGINT,"
+        " comments BIGINT, shares BIGINT, saves BIGINT, kind VARCHAR, own BOOLEAN,"
+        " hashtags VARCHAR[], mentions VARCHAR[])"
+    )
+    con.execute(
+        f"""INSERT INTO posts SELECT 'tiktok', lower(substr(split_part(c1, '/', 4), 2)),
+            split_part(c1, '/', 6), timezone('Europe/Paris', _t), c0, c1,
+            n3, n4, n5, n6, n7, 'video', true, {tags}
+        FROM (SELECT *, try_strptime(c2, '%Y/%m/%d %H:%M:%S') AS _t, {counts} FROM {raw})
+        WHERE {where}"""
+    )
+    rows = int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
+    con.execute("CHECKPOINT")
+    con.close()
+    return rows
+
+
 def _child(step: str, path: str) -> None:
     """One measured step in this fresh process, as a JSON line (imports before the clock)."""
     import duckdb
@@ -126,6 +187,8 @@ def _child(step: str, path: str) -> None:
         rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         con.execute("CHECKPOINT")
         con.close()
+    elif step in _PIPE_STEPS:
+        rows = _pipeline(step, path, scratch / "pipe.duckdb")
     elif step == "importer":
         batch = TikTokStudioImporter().read(Source.open(Path(path)), ReadContext())
         rows = batch.posts.height if batch.posts is not None else 0
