@@ -13,7 +13,7 @@ from pathlib import Path
 import engage_tiktok
 import pytest
 from cli_run import run
-from engage_tiktok import TikTokStudioImporter
+from engage_tiktok import TikTokExportImporter, TikTokStudioImporter
 
 import engagecore
 from engagecore import plugins
@@ -231,4 +231,17 @@ def test_follower_history_says_the_days_without_a_total(fixtures: Path, register
     assert batch.notes == [
         "FollowerHistory: 1 of 7 days without a follower total ('undefined'): no snapshot for "
         "them; the 'Difference in followers from previous day' column is not read"
+    ]
+
+
+def test_download_your_data_says_it_holds_likes_only(tt: Path) -> None:
+    source = Source.open(tt / "export")
+    try:
+        batch = TikTokExportImporter().read(source, ReadContext())
+    finally:
+        source.close()
+    assert batch.posts is not None and batch.posts.height == 3
+    assert batch.notes == [
+        "TikTok's Download your data gives each video's likes only: its views, comments, "
+        "shares and saves are unknown (NULL); TikTok Studio's Content table has them"
     ]
