@@ -5,15 +5,19 @@ notes the Studio tables give beside what they store (``Batch.notes``)."""
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import engage_tiktok
 import pytest
 from cli_run import run
 from engage_tiktok import TikTokExportImporter, TikTokStudioImporter
+
+# the TikTok tests' fixtures: ``tt`` (tests/fixtures/tiktok modified at MTIME, 2025-11-02
+# 10:00 UTC: two days after the totals table's Time), ``registered`` (the plugin)
+from test_tiktok import MTIME
+from test_tiktok import read as _checked_read
+from test_tiktok import registered as _registered  # noqa: F401  (the fixture)
+from test_tiktok import tt as _copied  # noqa: F401  (the fixture)
 
 import engagecore
 from engagecore import plugins
@@ -23,33 +27,20 @@ from engagecore.sources import Source
 from engagecore.testing import check_read
 
 STUDIO = TikTokStudioImporter()
-#: 2025-11-02 10:00:00 UTC: the files' date (the export's, two days after its Time).
-MTIME = 1762077600
+
+
+@pytest.fixture
+def tiktok(request: pytest.FixtureRequest) -> Path:
+    """tests/fixtures/tiktok, copied, its files modified at MTIME (test_tiktok's ``tt``)."""
+    path: Path = request.getfixturevalue("_copied")
+    return path
+
+
 HEADER = (
     '"Time","Video title","Video link","Post time","Total likes","Total comments",'
     '"Total shares","Total views"'
 )
 LINK = "https://www.tiktok.com/@MuseeDemo/video/"
-
-
-@pytest.fixture
-def registered() -> Iterator[None]:
-    plugins.reset()
-    pm = plugins.get_plugin_manager()
-    if not pm.has_plugin("tiktok"):
-        pm.register(engage_tiktok, name="tiktok")
-    yield
-    plugins.reset()
-
-
-@pytest.fixture
-def tt(fixtures: Path, tmp_path: Path) -> Path:
-    """A copy of tests/fixtures/tiktok whose files were modified at MTIME."""
-    out = tmp_path / "tiktok"
-    shutil.copytree(fixtures / "tiktok", out)
-    for f in out.rglob("*"):
-        os.utime(f, (MTIME, MTIME))
-    return out
 
 
 def _table(tmp_path: Path, *rows: str, mtime: int = MTIME, name: str = "Content.csv") -> Path:
@@ -61,12 +52,7 @@ def _table(tmp_path: Path, *rows: str, mtime: int = MTIME, name: str = "Content.
 
 
 def _read(path: Path, **options: str) -> Batch:
-    source = Source.open(path)
-    try:
-        assert STUDIO.detect(source) >= 0.85
-        return STUDIO.read(source, ReadContext(timezone="Europe/Paris", options=dict(options)))
-    finally:
-        source.close()
+    return _checked_read(STUDIO, path, **options)
 
 
 # Read by hand from the fixture: Time "October 31" (2025: the latest October 31 on or before
@@ -102,10 +88,11 @@ NOTES = ["Post time gives the day only", "likes of 1 video, comments of 1 video 
 
 
 @pytest.mark.parametrize("sample", ["studio_totals/Content.csv", "studio_totals_xlsx/Content.xlsx"])
-def test_the_totals_content_table_passes_the_kit(tt: Path, registered: None, sample: str) -> None:
+@pytest.mark.usefixtures("_registered")
+def test_the_totals_content_table_passes_the_kit(tiktok: Path, sample: str) -> None:
     # a workbook is a zip: its sheet is the part to cut (the largest is its theme)
     cut = "xl/worksheets/sheet1.xml" if sample.endswith(".xlsx") else None
-    frames = check_read(STUDIO, tt / sample, expect=EXPECT, notes=NOTES, truncate=cut)
+    frames = check_read(STUDIO, tiktok / sample, expect=EXPECT, notes=NOTES, truncate=cut)
     posts = frames["posts"]
     hashtags = dict(zip(posts["post_id"].to_list(), posts["hashtags"].to_list(), strict=True))
     assert hashtags["7562000000000000001"] == ["jourdefermeture"]  # "##jourdefermeture"
@@ -115,8 +102,8 @@ def test_the_totals_content_table_passes_the_kit(tt: Path, registered: None, sam
     )
 
 
-def test_csv_and_xlsx_give_the_same_posts(tt: Path) -> None:
-    csv, xlsx = _read(tt / "studio_totals/Content.csv"), _read(tt / "studio_totals_xlsx")
+def test_csv_and_xlsx_give_the_same_posts(tiktok: Path) -> None:
+    csv, xlsx = _read(tiktok / "studio_totals/Content.csv"), _read(tiktok / "studio_totals_xlsx")
     assert csv.posts is not None and xlsx.posts is not None
     assert xlsx.posts.equals(csv.posts)
     assert [n.split(": ", 1)[1] for n in xlsx.notes] == [n.split(": ", 1)[1] for n in csv.notes]
@@ -185,10 +172,10 @@ def test_a_bad_row_is_refused_naming_the_file_the_line_and_the_column(
         _read(path)
 
 
-def test_the_studio_tables_say_what_they_do_not_store(tt: Path) -> None:
+def test_the_studio_tables_say_what_they_do_not_store(tiktok: Path) -> None:
     # the Content table's "--" and "NAN" counts (read by DuckDB), the Followers table's day
     # without a total, the Overview table beside them: each said, none dropped without a word
-    batch = _read(tt / "studio")
+    batch = _read(tiktok / "studio")
     assert batch.notes == [
         "Content.csv: not available ('--', 'NAN' or empty), stored as unknown: likes of 1 "
         "video, comments of 1 video, saves of 1 video (of 4)",
@@ -197,18 +184,18 @@ def test_the_studio_tables_say_what_they_do_not_store(tt: Path) -> None:
         "Overview.csv: the account's daily totals (2 days: views, profile views, net growth), "
         "not stored",
     ]
-    assert _read(tt / "studio_xlsx" / "Content.xlsx").notes == [
+    assert _read(tiktok / "studio_xlsx" / "Content.xlsx").notes == [
         batch.notes[0].replace("Content.csv", "Content.xlsx")
     ]
-    alone = _read(tt / "studio" / "Overview.csv", account="museedemo")
+    alone = _read(tiktok / "studio" / "Overview.csv", account="museedemo")
     assert alone.empty_reason is not None and alone.notes == []
 
 
 def test_engage_ingest_reports_the_notes_and_keeps_them(
-    tt: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiktok: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "s.duckdb"
-    table = tt / "studio_totals" / "Content.csv"
+    table = tiktok / "studio_totals" / "Content.csv"
     code, _, err = run(["ingest", str(table), "--db", str(db)], capsys)
     assert code == 0, err
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
@@ -219,7 +206,8 @@ def test_engage_ingest_reports_the_notes_and_keeps_them(
         assert [f"note: {table}: {n}" for n in kept] == notes
 
 
-def test_follower_history_says_the_days_without_a_total(fixtures: Path, registered: None) -> None:
+@pytest.mark.usefixtures("_registered")
+def test_follower_history_says_the_days_without_a_total(fixtures: Path) -> None:
     sample = fixtures / "tiktok/studio_download/Followers_museedemo/FollowerHistory.csv"
     importer = plugins.registry().importers["tiktok-studio-download"]
     source = Source.open(sample)
@@ -234,8 +222,8 @@ def test_follower_history_says_the_days_without_a_total(fixtures: Path, register
     ]
 
 
-def test_download_your_data_says_it_holds_likes_only(tt: Path) -> None:
-    source = Source.open(tt / "export")
+def test_download_your_data_says_it_holds_likes_only(tiktok: Path) -> None:
+    source = Source.open(tiktok / "export")
     try:
         batch = TikTokExportImporter().read(source, ReadContext())
     finally:
