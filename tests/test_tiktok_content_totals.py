@@ -138,6 +138,7 @@ def test_days_written_with_their_year_or_a_post_time_with_its_hour(tmp_path: Pat
         datetime(2024, 11, 2, 11, tzinfo=UTC),  # a day: 12:00 in Paris (UTC+1)
         datetime(2025, 10, 27, 17, 19, 10, tzinfo=UTC),  # its own time, in Paris
     ]
+    assert "(each video stored as posted at 12:00 local time that day, 1 of 2)" in batch.notes[0]
 
 
 @pytest.mark.parametrize(
@@ -153,6 +154,14 @@ def test_days_written_with_their_year_or_a_post_time_with_its_hour(tmp_path: Pat
             f'"October 31","a","{LINK}7567452112981069079","2025/11/01","1","2","3","4"',
             r"line 2: column 'Post time': 2025/11/01 is after the table's Time \(October 31, "
             r"2025\)",
+        ),
+        (
+            f'"October 31","a","{LINK}7567452112981069079","2025/11/01 09:00:00","1","2","3","4"',
+            r"line 2: column 'Post time': 2025/11/01 09:00:00 is after the table's Time",
+        ),
+        (
+            f'"February 30","a","{LINK}7567452112981069079","October 27","1","2","3","4"',
+            r"line 2: no such day: February 30",
         ),
         (
             f'"October 31","a","{LINK}7567452112981069079","October 27","1.2K","2","3","4"',

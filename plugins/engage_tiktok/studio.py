@@ -470,16 +470,17 @@ class _Tables:
         file_day = file_at.astimezone(self.zone).date()
         posts = []
         exports: set[date] = set()
+        day_only = 0
         for record, row in rows:
-            export = self._export_day(month_day(row[at["Time"]], where, record, "Time"), file_day)
+            time_cell = month_day(row[at["Time"]], where, record, "Time")
+            export = self._export_day(time_cell, file_day, where, record)
             exports.add(export)
             cells = [row[at[h]] for h in ("Video title", "Video link", "Post time")]
+            posted, had_hour = self._day_posted(cells[2], export, where, record)
+            day_only += not had_hour
+            # the title and the link as a Content row's; its time read above, its counts below
             post = self._post(
-                where,
-                record,
-                [*cells[:2], "", *[""] * len(METRICS)],
-                file_at,
-                posted=self._day_posted(cells[2], export, where, record),
+                where, record, [*cells[:2], "", *[""] * len(METRICS)], file_at, posted=posted
             )
             for column, field in TOTALS.items():
                 post[field] = count(row[at[column]], where, record, column)
@@ -492,9 +493,16 @@ class _Tables:
         late = sorted(d for d in exports if file_day - d > _EXPORT_LAG)
         self.notes.append(
             f"{_file_name(where)}: TikTok Studio's Content table of totals (Time, …, Total "
-            f"views), {df.height} video{'s' if df.height != 1 else ''}: Post time gives the day "
-            "only (each video stored as posted at 12:00 local time that day); no saves in it "
-            "(NULL)"
+            f"views), {df.height} video{'s' if df.height != 1 else ''}: "
+            + (
+                "Post time gives the day only (each video stored as posted at 12:00 local time "
+                "that day"
+                + (f", {day_only} of {df.height}" if 0 < day_only < df.height else "")
+                + "); "
+                if day_only
+                else ""
+            )
+            + "no saves in it (NULL)"
             + (
                 f"; its Time ({_shown_day(late[0])}) is {(file_day - late[0]).days} days before "
                 f"the file's date ({file_day.isoformat()}): its year taken as {late[0].year}, "
@@ -505,30 +513,45 @@ class _Tables:
         )
         self._unknown_counts(df, where, TOTALS.values())
 
-    def _export_day(self, value: date | tuple[int, int], file_day: date) -> date:
+    def _export_day(
+        self, value: date | tuple[int, int], file_day: date, where: str, record: str
+    ) -> date:
         """The export's day from a ``Time`` cell: written with its year, or without one
-        (``September 13``): the latest such day on or before the file's own date (a table is
-        never dated before its export; Studio's figures lag about two days behind it)."""
+        (``September 13``): the latest such day on or before ``file_day`` (a table is never
+        dated before its export; Studio's figures lag about two days behind it)."""
         if isinstance(value, date):
             return value
-        return next(
-            d
-            for y in range(file_day.year, file_day.year - 5, -1)
-            if (d := _on_day(y, value)) is not None and d <= file_day
+        found = next(
+            (
+                d
+                for y in range(file_day.year, file_day.year - 8, -1)
+                if (d := _on_day(y, value)) is not None and d <= file_day
+            ),
+            None,
         )
+        if found is None:  # February 30, say
+            raise FormatError(
+                where, f"no such day: {_MONTHS[value[0] - 1].title()} {value[1]}", record
+            )
+        return found
 
-    def _day_posted(self, value: str, export: date, where: str, record: str) -> datetime:
-        """A video's ``Post time`` in CONTENT_TOTALS: a day (``September 6``: the latest such
-        day on or before the export's; or with its year) at :data:`_DAY_ONLY_AT` local time;
-        or a full local time (``2025/09/06 18:19:10``), read as the Content table's."""
+    def _day_posted(
+        self, value: str, export: date, where: str, record: str
+    ) -> tuple[datetime, bool]:
+        """A video's ``Post time`` in CONTENT_TOTALS, and whether it gave its hour: a day
+        (``September 6``: the latest such day on or before the export's; or with its year)
+        at :data:`_DAY_ONLY_AT` local time; or a full local time (``2025/09/06 18:19:10``),
+        read as the Content table's."""
+        at: datetime | None = None
         try:
             day = month_day(value, where, record, "Post time")
         except FormatError:
-            if any(c == ":" for c in value):
-                return local_time(value, self.zone, where, record, "Post time")
-            raise
+            if ":" not in value:
+                raise
+            at = local_time(value, self.zone, where, record, "Post time")
+            day = at.astimezone(self.zone).date()
         if not isinstance(day, date):
-            day = self._export_day(day, export)
+            day = self._export_day(day, export, where, record)
         elif day > export:
             raise FormatError(
                 where,
@@ -536,7 +559,9 @@ class _Tables:
                 f"({_shown_day(export)}): a video posted after the export",
                 record,
             )
-        return datetime.combine(day, _DAY_ONLY_AT, self.zone).astimezone(UTC)
+        if at is not None:
+            return at, True
+        return datetime.combine(day, _DAY_ONLY_AT, self.zone).astimezone(UTC), False
 
     def _post(
         self,
