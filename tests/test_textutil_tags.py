@@ -1,5 +1,6 @@
 """The vectorized hashtag and mention expressions: cutting the mark by position gives what
-the regular-expression replace they used before gave, on any text."""
+the regular-expression replace they used before gave, on any text without a doubled mark;
+on every text, what :func:`hashtags` and :func:`mentions` give (``##tag`` → ``tag``)."""
 
 from __future__ import annotations
 
@@ -73,13 +74,46 @@ _TEXTS = st.one_of(
 )
 
 
+def _doubled(text: str | None, mark: str) -> bool:
+    return text is not None and mark + mark in text
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(st.none(), _TEXTS), min_size=1, max_size=8))
 def test_tags_cut_by_position_equal_the_regex_replace(texts: list[str | None]) -> None:
     df = pl.DataFrame({"text": texts}, schema={"text": pl.Utf8})
     got = df.select(h=hashtags_expr("text"), m=mentions_expr("text"))
+    # every text: what the Python functions give
+    assert got["h"].to_list() == [hashtags(t) for t in texts], texts
+    assert got["m"].to_list() == [mentions(t) for t in texts], texts
+    # a text without a doubled mark: what the expressions gave before (the old replace cut
+    # up to the first mark, so "##tag" gave "#tag": the one difference)
     want = df.select(h=_by_replace(HASHTAG_PATTERN, "#"), m=_by_replace(MENTION_PATTERN, "@"))
-    assert got.equals(want), (texts, got.to_dicts(), want.to_dicts())
+    for column, mark in (("h", "#"), ("m", "@")):
+        plain = [not _doubled(t, mark) for t in texts]
+        kept = got[column].filter(pl.Series(plain))
+        assert kept.equals(want[column].filter(pl.Series(plain))), (texts, column)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["##", "###", "@@", "#", "@", " ", "x", "é", "博", "_", "1"]), max_size=10
+    ).map("".join)
+)
+def test_doubled_marks_read_as_the_python_functions(text: str) -> None:
+    df = pl.DataFrame({"text": [text]})
+    got = df.select(h=hashtags_expr(), m=mentions_expr()).row(0)
+    assert list(got) == [hashtags(text), mentions(text)], text
+
+
+def test_a_doubled_mark_is_a_mark_before_the_tag() -> None:
+    texts = ["##musée", "Visite ##nuit et ###expo", "@@museedemo", "C##x", "a ## b"]
+    got = pl.DataFrame({"text": texts}).select(h=hashtags_expr(), m=mentions_expr())
+    # "C##x": the second mark follows a mark, not a word character
+    assert got["h"].to_list() == [["musée"], ["nuit", "expo"], [], ["x"], []]
+    assert got["m"].to_list() == [[], [], ["museedemo"], [], []]
+    assert got["h"].to_list() == [hashtags(t) for t in texts]
 
 
 def test_tags_of_captions_in_many_scripts() -> None:

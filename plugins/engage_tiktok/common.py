@@ -30,6 +30,12 @@ VIDEO_LINK = re.compile(
 SHARE_LINK = re.compile(r"/(?:share/)?video/(?P<id>\d{6,25})(?:[/?#]|$)")
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
 _DAY_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")
+#: English month names, as Studio's interface in English writes them (never the locale's).
+# fmt: off
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# fmt: on
+_MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})$")
 
 
 def count(value: object, where: str, record: str, column: str) -> int | None:
@@ -102,6 +108,29 @@ def day_end(value: str, tz: ZoneInfo, where: str, record: str, column: str) -> d
             break
     raise FormatError(
         where, f"column {column!r}: expected a day like 2025/10/31, got {value!r}", record
+    )
+
+
+def month_day(text: str, where: str, record: str, column: str) -> date | tuple[int, int]:
+    """A day of TikTok Studio's downloads: ``September 25`` (month, day: Studio writes no
+    year) or a day with its year (``2025/09/25``, ``2025-09-25``, an XLSX date cell)."""
+    value = text.strip()
+    for fmt in _DAY_FORMATS:
+        try:
+            return datetime.strptime(value.removesuffix(" 00:00:00"), fmt).date()
+        except ValueError:
+            continue
+    m = _MONTH_DAY.match(value)
+    if m is not None:
+        word = m["month"].lower()
+        months = [i for i, full in enumerate(_MONTHS, 1) if full.startswith(word)]
+        if len(word) >= 3 and len(months) == 1 and 1 <= int(m["day"]) <= 31:
+            return months[0], int(m["day"])
+    raise FormatError(
+        where,
+        f"column {column!r}: expected a day like 'September 25' (TikTok Studio in English), "
+        f"got {text!r}",
+        record,
     )
 
 

@@ -220,6 +220,12 @@ class TikTokExportImporter(Importer):
                 "the export holds no posted video (its Post section is empty: an account that "
                 "never posted, or whose videos were deleted)"
             )
+        else:  # what a community manager would otherwise take for zero views
+            batch.notes.append(
+                "TikTok's Download your data gives each video's likes only: its views, "
+                "comments, shares and saves are unknown (NULL); TikTok Studio's Content table "
+                "has them"
+            )
         return batch
 
     def _account(

@@ -1,6 +1,6 @@
 """``tiktok-studio``: TikTok Studio's analytics exports, CSV (UTF-8 with a BOM).
 
-Three tables, each a file of its own, recognised by its header wherever it is (a file, or a
+Four tables, each a file of its own, recognised by its header wherever it is (a file, or a
 folder or zip holding only Studio tables, all in one folder: a folder of one subfolder per
 account is walked into, each subfolder one import):
 
@@ -10,6 +10,11 @@ account is walked into, each subfolder one import):
   come from ``Video link`` (``https://www.tiktok.com/@handle/video/7567452112981069079``);
   "Add to Favorites" are saves. The table states no date: its counts are observed at the
   file's modification time.
+- **Content, totals** (:data:`CONTENT_TOTALS`), one row per video: ``Time,Video title,
+  Video link,Post time,Total likes,Total comments,Total shares,Total views``: ``Time`` the
+  export's day, ``Post time`` the video's, both without a year (``October 31``): the year
+  from the file's date; each video at 12:00 local time on its day; no saves. Said in the
+  import's notes.
 - **Followers**, one row per day: ``Date,New followers,Total followers,Reached audience,
   Engaged audience`` → a follower snapshot at the end of each day (local time) whose
   ``Total followers`` is given.
@@ -24,7 +29,8 @@ openpyxl: a number cell is a count, a date cell is the local time it shows.
 A Content CSV on disk is parsed and checked by DuckDB's CSV reader in one query; the cells
 not in Studio's own spelling are read row by row (see :meth:`_Tables._content_duckdb`).
 
-``--``, ``NAN`` and empty cells are "not available": NULL, never 0. The Followers and
+``--``, ``NAN`` and empty cells are "not available": NULL, never 0, counted in a note of the
+import (``Batch.notes``), as an Overview table read beside the others is. The Followers and
 Overview tables name no account: it comes from a Content table beside them, else from
 ``--account``.
 """
@@ -33,7 +39,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +62,7 @@ from engagecore.plugin import (
 )
 
 from .common import (
+    _MONTHS,
     _NOT_AVAILABLE,
     _TIME_FORMATS,
     NETWORK_NAME,
@@ -64,6 +72,7 @@ from .common import (
     handle_of,
     local_time,
     modified_at,
+    month_day,
     zone,
 )
 
@@ -90,6 +99,33 @@ _OVERVIEW_REST = (
     "Lost followers",
 )
 _FOLLOWERS_REST = ("Reached audience", "Engaged audience")
+#: The other Content table of Studio's downloads, as third-party projects that read real ones
+#: describe it (a Vietnamese project's notes on two accounts' downloads, a Japanese project's
+#: reader and its tests; TikTok documents none): one row per video (the period's top videos,
+#: about 15), ``Time`` the day of the export (the same on every row), ``Post time`` the
+#: video's day, both without a year (``September 6``); totals, no saves.
+CONTENT_TOTALS = (
+    "Time",
+    "Video title",
+    "Video link",
+    "Post time",
+    "Total likes",
+    "Total comments",
+    "Total shares",
+    "Total views",
+)
+#: CONTENT_TOTALS column → count column.
+TOTALS = {
+    "Total views": "views",
+    "Total likes": "likes",
+    "Total comments": "comments",
+    "Total shares": "shares",
+}
+#: The local time a video of CONTENT_TOTALS is stored at (its table gives the day only):
+#: midday, so that its day is the same in UTC wherever the zone is within ±12 hours.
+_DAY_ONLY_AT = time(12)
+#: How long after the export day a file may be dated before its year is said to be a guess.
+_EXPORT_LAG = timedelta(days=7)
 #: Content column → count column.
 METRICS = {
     "Video views": "views",
@@ -111,19 +147,43 @@ _FAST_COLUMNS = (
     "shares",
     "saves",
 )
-_KNOWN = tuple(dict.fromkeys((*CONTENT, *FOLLOWERS, *OVERVIEW, *_OVERVIEW_REST, *_FOLLOWERS_REST)))
+_KNOWN = tuple(
+    dict.fromkeys(
+        (*CONTENT, *FOLLOWERS, *OVERVIEW, *_OVERVIEW_REST, *_FOLLOWERS_REST, *CONTENT_TOTALS)
+    )
+)
 
 
 def table_kind(header: list[str]) -> str | None:
-    """Which Studio table a header is ("content", "followers", "overview"), or None."""
+    """Which Studio table a header is ("content", "content_totals", "followers",
+    "overview"), or None."""
     names = tuple(h.strip() for h in header)
     if names[: len(CONTENT)] == CONTENT:
         return "content"
+    if names[: len(CONTENT_TOTALS)] == CONTENT_TOTALS:
+        return "content_totals"
     if names[: len(FOLLOWERS)] == FOLLOWERS:
         return "followers"
     if names[: len(OVERVIEW)] == OVERVIEW:
         return "overview"
     return None
+
+
+def _file_name(where: str) -> str:
+    """A table's file name, as a note names it (``a.zip:x/Content.csv`` → ``Content.csv``)."""
+    return where.replace(":", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _on_day(year: int, month_day: tuple[int, int]) -> date | None:
+    try:
+        return date(year, *month_day)
+    except ValueError:  # February 29 of a common year
+        return None
+
+
+def _shown_day(d: date) -> str:
+    """``September 13, 2026`` (English month names, as Studio writes them: not the locale's)."""
+    return f"{_MONTHS[d.month - 1].title()} {d.day}, {d.year}"
 
 
 def head_kind(source: Source, name: str) -> str | None:
@@ -335,6 +395,8 @@ class _Tables:
         self.handles: dict[str, str] = {}  # handle → where it was seen first
         self.snapshots: dict[datetime, int] = {}
         self.overviews = 0
+        #: what the tables tell beside the rows stored (``Batch.notes``)
+        self.notes: list[str] = []
 
     def rows(self, name: str) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
         where = _display(self.source, name)
@@ -379,11 +441,139 @@ class _Tables:
         posts = [
             self._post(where, record, [row[at[h]] for h in CONTENT], seen) for record, row in rows
         ]
-        self.posts_frames.append(plugin.frame("posts", posts).drop("hashtags", "mentions"))
+        df = plugin.frame("posts", posts).drop("hashtags", "mentions")
+        self._unknown_counts(df, where, METRICS.values())
+        self.posts_frames.append(df)
 
-    def _post(self, where: str, record: str, cells: list[str], seen: datetime) -> dict[str, Any]:
-        """One Content row (its cells in CONTENT's order) as a posts row."""
-        title, link, posted = cells[0], cells[1], cells[2]
+    def _unknown_counts(self, df: pl.DataFrame, where: str, fields: Iterable[str]) -> None:
+        """A note of the counts a Content table gives as not available (``--``, ``NAN``,
+        empty): stored as unknown (NULL), said rather than dropped without a word."""
+        missing = [
+            f"{field} of {n} video{'s' if n > 1 else ''}"
+            for field in fields
+            if (n := df[field].null_count())
+        ]
+        if missing:
+            self.notes.append(
+                f"{_file_name(where)}: not available ('--', 'NAN' or empty), stored as unknown: "
+                f"{', '.join(missing)} (of {df.height})"
+            )
+
+    def content_totals(self, name: str) -> None:
+        """The other Content table (:data:`CONTENT_TOTALS`), row by row (about 15 rows):
+        its days have no year, which the file's own date gives (see :meth:`_export_day`);
+        a video is stored at midday local time of its day (the time is not in the table);
+        ``Time`` bounds when the counts were seen."""
+        where, header, rows = self.rows(name)
+        at = {h: header.index(h) for h in CONTENT_TOTALS}
+        file_at = modified_at(self.source, name)
+        file_day = file_at.astimezone(self.zone).date()
+        posts = []
+        exports: set[date] = set()
+        day_only = 0
+        for record, row in rows:
+            time_cell = month_day(row[at["Time"]], where, record, "Time")
+            export = self._export_day(time_cell, file_day, where, record)
+            exports.add(export)
+            cells = [row[at[h]] for h in ("Video title", "Video link", "Post time")]
+            posted, had_hour = self._day_posted(cells[2], export, where, record)
+            day_only += not had_hour
+            # the title and the link as a Content row's; its time read above, its counts below
+            post = self._post(
+                where, record, [*cells[:2], "", *[""] * len(METRICS)], file_at, posted=posted
+            )
+            for column, field in TOTALS.items():
+                post[field] = count(row[at[column]], where, record, column)
+            post["observed_at"] = min(
+                file_at, datetime.combine(export, time(23, 59, 59), self.zone).astimezone(UTC)
+            )
+            posts.append(post)
+        df = plugin.frame("posts", posts).drop("hashtags", "mentions")
+        self.posts_frames.append(df)
+        late = sorted(d for d in exports if file_day - d > _EXPORT_LAG)
+        self.notes.append(
+            f"{_file_name(where)}: TikTok Studio's Content table of totals (Time, …, Total "
+            f"views), {df.height} video{'s' if df.height != 1 else ''}: "
+            + (
+                "Post time gives the day only (each video stored as posted at 12:00 local time "
+                "that day"
+                + (f", {day_only} of {df.height}" if 0 < day_only < df.height else "")
+                + "); "
+                if day_only
+                else ""
+            )
+            + "no saves in it (NULL)"
+            + (
+                f"; its Time ({_shown_day(late[0])}) is {(file_day - late[0]).days} days before "
+                f"the file's date ({file_day.isoformat()}): its year taken as {late[0].year}, "
+                "the latest before the file's date"
+                if late
+                else ""
+            )
+        )
+        self._unknown_counts(df, where, TOTALS.values())
+
+    def _export_day(
+        self, value: date | tuple[int, int], file_day: date, where: str, record: str
+    ) -> date:
+        """The export's day from a ``Time`` cell: written with its year, or without one
+        (``September 13``): the latest such day on or before ``file_day`` (a table is never
+        dated before its export; Studio's figures lag about two days behind it)."""
+        if isinstance(value, date):
+            return value
+        found = next(
+            (
+                d
+                for y in range(file_day.year, file_day.year - 8, -1)
+                if (d := _on_day(y, value)) is not None and d <= file_day
+            ),
+            None,
+        )
+        if found is None:  # February 30, say
+            raise FormatError(
+                where, f"no such day: {_MONTHS[value[0] - 1].title()} {value[1]}", record
+            )
+        return found
+
+    def _day_posted(
+        self, value: str, export: date, where: str, record: str
+    ) -> tuple[datetime, bool]:
+        """A video's ``Post time`` in CONTENT_TOTALS, and whether it gave its hour: a day
+        (``September 6``: the latest such day on or before the export's; or with its year)
+        at :data:`_DAY_ONLY_AT` local time; or a full local time (``2025/09/06 18:19:10``),
+        read as the Content table's."""
+        at: datetime | None = None
+        try:
+            day = month_day(value, where, record, "Post time")
+        except FormatError:
+            if ":" not in value:
+                raise
+            at = local_time(value, self.zone, where, record, "Post time")
+            day = at.astimezone(self.zone).date()
+        if not isinstance(day, date):
+            day = self._export_day(day, export, where, record)
+        elif day > export:
+            raise FormatError(
+                where,
+                f"column 'Post time': {value.strip()} is after the table's Time "
+                f"({_shown_day(export)}): a video posted after the export",
+                record,
+            )
+        if at is not None:
+            return at, True
+        return datetime.combine(day, _DAY_ONLY_AT, self.zone).astimezone(UTC), False
+
+    def _post(
+        self,
+        where: str,
+        record: str,
+        cells: list[str],
+        seen: datetime,
+        posted: datetime | None = None,
+    ) -> dict[str, Any]:
+        """One Content row (its cells in CONTENT's order) as a posts row (``posted``: its
+        time, read already)."""
+        title, link = cells[0], cells[1]
         m = VIDEO_LINK.match(link)
         if m is None:
             raise FormatError(
@@ -398,7 +588,11 @@ class _Tables:
             "network": NETWORK_NAME,
             "post_id": video,
             "account_id": handle,
-            "posted_at": local_time(posted, self.zone, where, record, "Post time"),
+            "posted_at": (
+                local_time(cells[2], self.zone, where, record, "Post time")
+                if posted is None
+                else posted
+            ),
             "kind": "video",
             "is_own": True,
             "text": title if title.strip() else None,
@@ -500,6 +694,7 @@ class _Tables:
             handles = handles.head(1)  # one account (as a Content table is): not hashed
         for handle in handles.unique(maintain_order=True).to_list():
             self.handles.setdefault(handle, where)
+        self._unknown_counts(df, where, METRICS.values())
         title = pl.col("Video title")
         url = (
             []
@@ -606,11 +801,19 @@ class _Tables:
     def followers(self, name: str) -> None:
         where, header, rows = self.rows(name)
         day_at, total_at = header.index("Date"), header.index("Total followers")
+        unknown = 0
         for record, row in rows:
             observed = day_end(row[day_at], self.zone, where, record, "Date")
             total = count(row[total_at], where, record, "Total followers")
             if total is not None:
                 self.snapshots[observed] = total
+            else:
+                unknown += 1
+        if unknown:
+            self.notes.append(
+                f"{_file_name(where)}: {unknown} of {len(rows)} days without a follower total "
+                "('--', 'NAN' or empty): no snapshot for them"
+            )
 
     def account(self) -> str:
         where = self.source.display()
@@ -664,13 +867,14 @@ def _in_time_order(posts: pl.DataFrame) -> pl.DataFrame:
 
 
 class TikTokStudioImporter(Importer):
-    """TikTok Studio's Content, Followers and Overview tables (CSV)."""
+    """TikTok Studio's Content (both kinds), Followers and Overview tables (CSV, XLSX)."""
 
     name = "tiktok-studio"
     network = NETWORK_NAME
     description = (
         "TikTok Studio analytics exports (CSV or XLSX): Content (per video: views, likes, comments, "
-        "shares, saves), Followers (daily totals → follower snapshots), Overview"
+        "shares, saves; or its totals table, Time … Total views), Followers (daily totals → "
+        "follower snapshots), Overview"
     )
 
     def _members(self, source: Source) -> dict[str, str]:
@@ -702,17 +906,25 @@ class TikTokStudioImporter(Importer):
             raise FormatError(
                 source.display(),
                 "expected a TikTok Studio table (a header starting with "
-                f"{','.join(CONTENT[:3])}, {','.join(FOLLOWERS)} or {','.join(OVERVIEW)})",
+                f"{','.join(CONTENT[:3])}, {','.join(CONTENT_TOTALS[:4])}, "
+                f"{','.join(FOLLOWERS)} or {','.join(OVERVIEW)})",
             )
         tables = _Tables(source, ctx)
+        overviews = []
         for name, kind in sorted(members.items()):
             if kind == "content":
                 tables.content(name)
+            elif kind == "content_totals":
+                tables.content_totals(name)
             elif kind == "followers":
                 tables.followers(name)
             else:
-                tables.rows(name)  # checked whole, nothing stored
+                where, _, days = tables.rows(name)  # checked whole, nothing stored
                 tables.overviews += 1
+                overviews.append(
+                    f"{_file_name(where)}: the account's daily totals ({len(days)} days: views, "
+                    "profile views, net growth), not stored"
+                )
         account = tables.account()
         frames = [plugin.frame("posts", f) for f in tables.posts_frames]
         posts = frames[0] if len(frames) == 1 else pl.concat(frames or [plugin.frame("posts", [])])
@@ -746,4 +958,7 @@ class TikTokStudioImporter(Importer):
                 "profile views, net growth), which are not stored: import the Content and "
                 "Followers tables"
             )
+        else:  # beside tables stored: each Overview said, not passed over without a word
+            tables.notes.extend(overviews)
+        batch.notes = tables.notes
         return batch

@@ -52,7 +52,7 @@ from engagecore.plugin import (
     option,
 )
 
-from .common import _DAY_FORMATS, NETWORK_NAME, count, handle_of, modified_at, zone
+from .common import _MONTHS, NETWORK_NAME, count, handle_of, modified_at, month_day, zone
 from .studio import WHOLE, _display, _xlsx_rows, first_row, is_workbook
 
 #: Header (its first columns, any case) → the table it announces.
@@ -109,12 +109,6 @@ _PART = re.compile(
     r"(?P<handle>[A-Za-z0-9._]{1,64}?)(?: ?\(\d+\))?(?:\.zip)?$",
     re.IGNORECASE,
 )
-#: English month names, as Studio's interface in English writes them (never the locale's).
-# fmt: off
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
-# fmt: on
-_MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})$")
 #: How far the last day may be from the export's date (Studio's figures lag two days).
 _EXPORT_LAG = timedelta(days=7)
 #: How far the first day may be from the Overview zip's first day.
@@ -304,28 +298,6 @@ def _unstored(source: Source, name: str, kind: str, ctx: ReadContext) -> Batch:
     return Batch(empty_reason=f"TikTok Studio {title}: {holds} ({size}); not stored: {why}")
 
 
-def _day(text: str, where: str, record: str) -> date | tuple[int, int]:
-    """A ``Date`` cell: ``September 25`` (month, day) or a day with its year."""
-    value = text.strip()
-    for fmt in _DAY_FORMATS:
-        try:
-            return datetime.strptime(value.removesuffix(" 00:00:00"), fmt).date()
-        except ValueError:
-            continue
-    m = _MONTH_DAY.match(value)
-    if m is not None:
-        word = m["month"].lower()
-        months = [i for i, full in enumerate(_MONTHS, 1) if full.startswith(word)]
-        if len(word) >= 3 and len(months) == 1 and 1 <= int(m["day"]) <= 31:
-            return months[0], int(m["day"])
-    raise FormatError(
-        where,
-        f"column 'Date': expected a day like 'September 25' (TikTok Studio in English), got "
-        f"{text!r}",
-        record,
-    )
-
-
 def _on(year: int, month_day: tuple[int, int]) -> date | None:
     try:
         return date(year, *month_day)
@@ -411,7 +383,7 @@ def _follower_history(source: Source, name: str, ctx: ReadContext) -> Batch:
     handle = _named_account(source, "followers", ctx)
     day_at, total_at = header.index("Date"), header.index("Followers")
     records = [record for record, _ in rows]
-    cells = [_day(row[day_at], where, record) for record, row in rows]
+    cells = [month_day(row[day_at], where, record, "Date") for record, row in rows]
     tz = zone(ctx)
     dated: list[date] = [c for c in cells if isinstance(c, date)]
     if len(dated) != len(cells):
@@ -460,6 +432,12 @@ def _follower_history(source: Source, name: str, ctx: ReadContext) -> Batch:
     batch = Batch(accounts=_account_frame(handle))
     if snapshots:
         batch.follower_snapshots = plugin.frame("follower_snapshots", snapshots)
+        if len(snapshots) < len(rows):  # said, not dropped without a word
+            batch.notes.append(
+                f"FollowerHistory: {len(rows) - len(snapshots)} of {len(rows)} days without a "
+                "follower total ('undefined'): no snapshot for them; the 'Difference in "
+                "followers from previous day' column is not read"
+            )
     else:
         batch.empty_reason = (
             "TikTok Studio's FollowerHistory table holds no day with a follower total "

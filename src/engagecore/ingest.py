@@ -35,7 +35,7 @@ from engagecore.errors import (
     option,
 )
 from engagecore.museums import Museums
-from engagecore.pluginapi import Batch, Importer, ReadContext
+from engagecore.pluginapi import Batch, Importer, ReadContext, checked_notes
 from engagecore.sources import Source
 from engagecore.store import Store
 from engagecore.validate import validate_frame
@@ -63,6 +63,8 @@ class UnitResult:
     follower_snapshots: int = 0
     audience_age: int = 0
     museums: list[str] = field(default_factory=list)
+    #: what the importer said beside what it stored (``Batch.notes``)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -677,7 +679,19 @@ def _unit_result(
     result.posts = (frames["posts"].height if "posts" in frames else 0) + streamed
     for table in ("follower_snapshots", "audience_age"):
         setattr(result, table, frames[table].height if table in frames else 0)
+    result.notes = batch_notes(batch, imp, label)
     return result
+
+
+def batch_notes(batch: Batch, imp: Importer, path: str) -> list[str]:
+    """``batch.notes`` checked (:func:`engagecore.pluginapi.checked_notes`): notes that are
+    not one-line texts are the plugin's error, naming it, the importer and the file."""
+    try:
+        return checked_notes(batch.notes)
+    except ValueError as exc:
+        raise PluginError(
+            plugins.owner_name(imp), f"importer {imp.name!r}, file {path}: {exc}"
+        ) from None
 
 
 def _import_row(
@@ -701,6 +715,7 @@ def _import_row(
         "path": path,
         "sha256": digest,
         "rows": batch.rows() + streamed,
+        "notes": batch_notes(batch, imp, path) or None,
     }
 
 
@@ -1250,6 +1265,7 @@ def _record_imports(store: Store, rows: list[dict[str, Any]]) -> None:
             "path": pl.Utf8,
             "sha256": pl.Utf8,
             "rows": pl.Int64,
+            "notes": pl.List(pl.Utf8),
         },
     ).with_columns(pl.lit(datetime.now(UTC), dtype=schema.UTC_TS).alias("imported_at"))
     with store.registered("_imports", df):

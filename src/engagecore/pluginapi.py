@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -215,6 +215,34 @@ class ReadContext:
         return tempfile.TemporaryDirectory(prefix=prefix, dir=self.scratch)
 
 
+#: The longest note (``Batch.notes``) an importer may give: one line of the ingest summary.
+MAX_NOTE_CHARS: Final = 500
+
+
+def checked_notes(notes: object) -> list[str]:
+    """``Batch.notes`` as the ingest keeps them: each stripped, the same note once, in order.
+    ``ValueError`` saying what is wrong when ``notes`` is not a list of one-line texts of
+    1 to :data:`MAX_NOTE_CHARS` characters."""
+    if not isinstance(notes, list | tuple):
+        raise ValueError(f"Batch.notes must be a list of texts, got {type(notes).__name__}")
+    out: dict[str, None] = {}
+    for i, note in enumerate(notes):
+        if not isinstance(note, str):
+            raise ValueError(f"Batch.notes[{i}] must be a text, got {type(note).__name__}")
+        text = note.strip()
+        if not text:
+            raise ValueError(f"Batch.notes[{i}] is empty")
+        if "\n" in text or "\r" in text:
+            raise ValueError(f"Batch.notes[{i}] holds a newline (one line each): {text!r:.80}")
+        if len(text) > MAX_NOTE_CHARS:
+            raise ValueError(
+                f"Batch.notes[{i}] has {len(text)} characters (at most {MAX_NOTE_CHARS}): "
+                f"{text!r:.80}"
+            )
+        out.setdefault(text)
+    return list(out)
+
+
 @dataclass
 class Batch:
     """Normalized frames read from one source. Any frame may be absent (None).
@@ -235,7 +263,15 @@ class Batch:
     its posts).
     :meth:`frames` (and :meth:`rows`) consume the parts and concatenate them into ``posts``.
 
-    .. versionadded:: 1 ``post_parts``
+    ``notes``: what the importer has to say beside what it stores, one line each, whether
+    the batch stores rows or not ("3 rows had '--' counts, stored as unknown", "ages are not
+    in this export"): shown under the ingest summary (``note: FILE: …``) and kept with the
+    import's provenance (``imports.notes``). A generator of ``post_parts`` may add to them
+    until its end. Each note is one line of text (no newline), at most
+    :data:`MAX_NOTE_CHARS` characters; the same note twice is said once.
+
+    .. versionadded:: 1 ``post_parts``, ``notes`` (optional fields: a plugin that sets
+       neither runs as before)
     """
 
     accounts: pl.DataFrame | None = None
@@ -245,6 +281,7 @@ class Batch:
     museum_hints: dict[str, str] = field(default_factory=dict)
     empty_reason: str | None = None
     post_parts: Iterator[pl.DataFrame] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def gather(self) -> None:
         """Consume ``post_parts`` (if any) into ``posts``: the table whole, in part order."""

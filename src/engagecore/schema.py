@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 UTC_TS = pl.Datetime("us", "UTC")
 
@@ -275,6 +275,11 @@ DELETE FROM post_observations o USING (
 ) once
 WHERE o.network = once.network AND o.post_id = once.post_id""",
 )
+
+#: Schema version 6: what an importer said beside what it stored (``imports.notes``, from
+#: ``Batch.notes``: "3 rows had '--' counts, stored as unknown"); NULL when it said nothing
+#: (and for the imports made before version 6).
+DDL_V6: Final = ("ALTER TABLE imports ADD COLUMN notes VARCHAR[]",)
 
 #: How a link was made (``accounts.linked_by``; NULL: by an ingest).
 LINK_ORIGINS: Final = ("user", "import", "discover")

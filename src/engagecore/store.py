@@ -30,6 +30,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: schema.DDL_V3,
     4: schema.DDL_V4,
     5: schema.DDL_V5,
+    6: schema.DDL_V6,
 }
 
 _COUNTS = schema.COUNT_COLUMNS
@@ -235,9 +236,11 @@ class Store:
         path: str,
         sha256: str,
         rows: int,
+        notes: list[str] | None = None,
     ) -> None:
         self.con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO imports (import_id, plugin, plugin_version, importer, network, path, "
+            "sha256, rows, imported_at, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 import_id,
                 plugin,
@@ -248,6 +251,7 @@ class Store:
                 sha256,
                 rows,
                 datetime.now(UTC),
+                notes or None,
             ],
         )
 

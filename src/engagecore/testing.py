@@ -46,7 +46,14 @@ import pytest
 from engagecore import plugins, schema
 from engagecore.detection import CLAIM, choose_importer
 from engagecore.errors import EngageError, FormatError
-from engagecore.pluginapi import Batch, DemoAccountData, Importer, NetworkSpec, ReadContext
+from engagecore.pluginapi import (
+    Batch,
+    DemoAccountData,
+    Importer,
+    NetworkSpec,
+    ReadContext,
+    checked_notes,
+)
 from engagecore.sources import Source
 from engagecore.validate import validate_frame
 
@@ -257,6 +264,8 @@ class _Kit:
         self.importer = importer
         self.sample = sample
         self.prefix = f"importer {importer.name!r} reading {sample}"
+        #: each read's ``Batch.notes`` (checked), by the read's name
+        self.notes: dict[str, list[str]] = {}
 
     def fail(self, message: str) -> NoReturn:
         raise AssertionError(f"{self.prefix}: {message}")
@@ -302,8 +311,13 @@ def _read_frames(
         src.close()
     if not isinstance(batch, Batch):
         kit.fail(f"{what}: read returned {type(batch).__name__}; expected a Batch")
+    frames = batch.frames()  # a generator of post_parts may add notes until its end
+    try:
+        kit.notes[what] = checked_notes(batch.notes)
+    except ValueError as exc:
+        kit.fail(f"{what}: {exc}")
     out = {}
-    for table, df in batch.frames().items():
+    for table, df in frames.items():
         try:
             out[table] = validate_frame(
                 table, df, plugin=plugins.owner_name(kit.importer), path=str(path)
@@ -586,6 +600,20 @@ def truncated_copy(
     return dest, sample.name, cut, len(data)
 
 
+def _check_notes(kit: _Kit, got: list[str], want: Sequence[str]) -> None:
+    """Each note read holds one of ``want``'s texts, each text is in one note."""
+    if isinstance(want, str):
+        kit.misuse("notes must be a sequence of texts, not one text")
+    left = list(got)
+    for part in want:
+        found = next((n for n in left if part in n), None)
+        if found is None:
+            kit.fail(f"no note says {part!r}; notes read: {got!r}")
+        left.remove(found)
+    if left:
+        kit.fail(f"notes not expected: {left!r}")
+
+
 def _check_truncated(kit: _Kit, ctx_args: dict[str, Any], member: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="engage-kit-cut-") as tmp:
         copy, name, cut, size = truncated_copy(kit.sample, Path(tmp), member)
@@ -632,6 +660,7 @@ def check_read(
     account: str | None = None,
     options: Mapping[str, Any] | None = None,
     truncate: str | None = None,
+    notes: Sequence[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read ``sample`` with ``importer`` as ``engage ingest`` does and compare what it reads
     with ``expect``; return the frames read (validated, by table name).
@@ -648,7 +677,9 @@ def check_read(
     ``timezone`` (default: ``ReadContext``'s, Europe/Paris) and ``account`` are what the user
     would give ``engage ingest`` (``--timezone``, ``--account``); ``options`` the rest of
     ``ReadContext.options``. ``truncate`` names the member of a folder or zip sample to cut
-    (default: the largest).
+    (default: the largest). ``notes`` (default: not compared): the notes the read gives
+    (``Batch.notes``), each given as a part of its text (``"'--'"``), one per note, in any
+    order; ``()``: none.
 
     Asserts, in this order (each failure an ``AssertionError`` naming the importer, the
     sample, the frame, the row, the column, and what was expected and got):
@@ -661,10 +692,11 @@ def check_read(
     4. no row is read twice (same key);
     5. every account a row names (posts, follower snapshots, audience age) has its row in the
        accounts frame (a batch without one leaves the account without handle or museum);
-    6. a second read gives the same frames (no clock, no random ids);
+    6. a second read gives the same frames (no clock, no random ids) and the same notes;
+       every note is one line of text (``Batch.notes``);
     7. the rows read are exactly those of ``expect``, with its values: counts equal, NULL
        where ``None`` (never 0), times the same instants (an offset of whole quarter-hours
-       is named as a local time stored as UTC);
+       is named as a local time stored as UTC); the notes those of ``notes`` when given;
     8. a copy of the sample cut in the middle (the member's line holding its middle byte,
        just after its first character) is refused with a ``FormatError`` naming the file.
 
@@ -699,7 +731,14 @@ def check_read(
     _check_accounts(kit, first)
     second = _read_frames(kit, path, ctx_args, "second read")
     _check_same(kit, first, second)
+    if kit.notes["read"] != kit.notes["second read"]:
+        kit.fail(
+            f"a second read gives other notes: {kit.notes['second read']!r} after "
+            f"{kit.notes['read']!r}"
+        )
     _check_expected(kit, first, expect, tz)
+    if notes is not None:
+        _check_notes(kit, kit.notes["read"], notes)
     _check_truncated(kit, ctx_args, truncate)
     return first
 

@@ -22,7 +22,9 @@ from engagecore import schema
 from engagecore.errors import FormatError
 
 # A hashtag: '#' then letters/digits/underscore, Unicode-aware (accents, CJK), not after a word
-# character (so "C#" or "page#3" are not tags). Same rule for @mentions.
+# character (so "C#" or "page#3" are not tags). Same rule for @mentions. A doubled mark is a
+# mark before a tag: "##tag" holds the tag "tag" (as X's own extractor, twitter-text, reads it:
+# a '#' may precede the one that starts a tag), "@@name" the mention "name".
 HASHTAG_PATTERN = r"(?:^|[^\w&/])#(\w*[^\W\d]\w*)"
 MENTION_PATTERN = r"(?:^|[^\w/])@(\w{1,30}(?:\.\w+)*)"
 _HASHTAG_RE = re.compile(HASHTAG_PATTERN)
@@ -217,10 +219,15 @@ def mentions_expr(col: str = "text") -> pl.Expr:
 
 def _after_mark(mark: str) -> pl.Expr:
     """A match of :data:`HASHTAG_PATTERN` / :data:`MENTION_PATTERN` (``#tag``, or one
-    character then ``#tag``) without what precedes the tag: everything up to and including
-    its first ``mark``, cut by position rather than by a regular expression (cheaper)."""
+    character then ``#tag``) without what precedes the tag, cut by position rather than by a
+    regular expression (cheaper): its first character when that is the mark, else its first
+    two. The character before the mark may be a mark itself (``##tag``): then two, as
+    :func:`hashtags` reads it (the tag never holds a mark, so a match starting with two marks
+    is one character then ``#tag``)."""
     e = pl.element()
-    return e.str.slice(pl.when(e.str.starts_with(mark)).then(1).otherwise(2))
+    return e.str.slice(
+        pl.when(e.str.starts_with(mark) & ~e.str.starts_with(mark + mark)).then(1).otherwise(2)
+    )
 
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:

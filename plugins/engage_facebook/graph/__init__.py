@@ -180,6 +180,7 @@ class _Reader:
             follower_snapshots=self._followers(),
             audience_age=_none_if_empty(gi.audience_frame(self.insights)),
             museum_hints=self._hints(names),
+            notes=self.insights.note(),
         )
 
     def _accounts(self, posts: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:

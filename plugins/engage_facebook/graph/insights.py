@@ -38,6 +38,16 @@ class Insights:
     followers: dict[tuple[str, datetime], tuple[int, int]] = field(default_factory=dict)
     # (account_id, end_time) → {age_band: count}
     ages: dict[tuple[str, datetime], dict[str, int]] = field(default_factory=dict)
+    # the metrics read but not stored (no column for them), in the order met
+    skipped: dict[str, None] = field(default_factory=dict)
+
+    def note(self) -> list[str]:
+        """The import's note of the metrics not stored (``Batch.notes``), if any."""
+        if not self.skipped:
+            return []
+        names = list(self.skipped)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        return [f"insights metrics not stored (no column for them): {shown}"]
 
 
 def _count(value: Any, display: str, record: str, what: str) -> int | None:
@@ -55,7 +65,8 @@ def _end_time(value: dict[str, Any], display: str, record: str) -> datetime:
 
 
 def parse_insights(doc: Any, display: str, only_page: str | None, into: Insights) -> None:
-    """Add one insights response's metrics to ``into``; unknown metrics are skipped."""
+    """Add one insights response's metrics to ``into``; unknown metrics are skipped, and
+    named in ``into.skipped``."""
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, list):
         raise FormatError(display, 'expected an insights response {"data": [metrics]}')
@@ -98,6 +109,8 @@ def parse_insights(doc: Any, display: str, only_page: str | None, into: Insights
                 old_f = into.followers.get((page, when))
                 if old_f is None or rank <= old_f[0]:
                     into.followers[(page, when)] = (rank, followers)
+        else:
+            into.skipped.setdefault(name)
 
 
 def _add_ages(
