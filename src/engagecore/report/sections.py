@@ -1080,6 +1080,12 @@ def risks(data: ReportData, t: Texts) -> Section | None:
 
 
 # breakouts ----------------------------------------------------------------------------------
+def _ratio(t: Texts, value: float | None, expected: float | None) -> str:
+    if value is None or not expected:
+        return "—"
+    return f"×{t.number(value / expected, 1)}"
+
+
 def breakouts(data: ReportData, t: Texts) -> Section | None:
     if data.breakouts.is_empty():
         return None
@@ -1094,7 +1100,8 @@ def breakouts(data: ReportData, t: Texts) -> Section | None:
             [
                 *_post_cells(data, t, r, width=120),
                 f"×{t.number(r['overperformance'], 1)}",
-                f"×{t.number(r['breakout_threshold'], 1)}",
+                # the threshold is a rate: shown ÷ expected, in the overperformance's unit
+                _ratio(t, r["breakout_threshold"], r["expected"]),
                 basis_word(t, r["rate_basis"]),
                 _post_link(t, r.get("url")),
             ]
