@@ -3,6 +3,8 @@ first-hour walk-through): each test fails on the page as it was."""
 
 from __future__ import annotations
 
+import re
+
 import engagecore
 from report_data import Pages
 from report_html import Node, parse
@@ -37,3 +39,24 @@ def test_breakout_threshold_is_in_the_same_unit_as_the_overperformance(pages: Pa
         over, threshold = _times(row[4]), _times(row[5])
         assert threshold == round(r["breakout_threshold"] / r["expected"], 1)
         assert over > threshold > 1
+
+
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "June", "July", "August", "September")
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+$")  # 2,200,000
+_POINT = re.compile(r"^-?\d+\.\d+%?$")  # 0.4% or 1.25
+
+
+def _axis_labels(page: str) -> list[str]:
+    return [t.text() for svg in parse(page).iter("svg") for t in svg.iter("text")]
+
+
+def test_a_french_pages_charts_write_numbers_and_months_in_french(pages: Pages) -> None:
+    # the text said "1 993 362" and "0,42 %" while the axes said "2,200,000", "0.4%", "March"
+    fr = _axis_labels(pages.cohort_fr)
+    assert fr, "no chart text on the French page"
+    assert not [x for x in fr if _GROUPED.match(x) or _POINT.match(x)]
+    assert not [x for x in fr if x in _ENGLISH_MONTHS]
+    assert any(x in ("mars", "mai", "juillet", "septembre", "novembre") for x in fr)
+    # the English page keeps its own
+    en = _axis_labels(pages.cohort_en)
+    assert any(_GROUPED.match(x) for x in en) and any(x in _ENGLISH_MONTHS for x in en)

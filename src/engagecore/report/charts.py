@@ -37,18 +37,26 @@ def config(chart: Any) -> Any:
     )
 
 
-def render(chart: Any) -> str:
-    """The raw SVG vl-convert draws for an altair chart (static: no tooltips, no events)."""
+#: The d3 locale of each page language: axis numbers (12 345,6) and month names (mars).
+LOCALES = {"en": "en-US", "fr": "fr-FR"}
+
+
+def render(chart: Any, lang: str = "en") -> str:
+    """The raw SVG vl-convert draws for an altair chart (static: no tooltips, no events),
+    its numbers and dates in the page's language."""
     import vl_convert as vlc
 
     spec = config(chart).to_dict()
-    svg: str = vlc.vegalite_to_svg(spec, vl_version=VEGA_LITE)
+    locale = LOCALES[lang]
+    svg: str = vlc.vegalite_to_svg(
+        spec, vl_version=VEGA_LITE, format_locale=locale, time_format_locale=locale
+    )
     return svg
 
 
-def to_svg(chart: Any, uid: str, alt_text: str) -> str:
+def to_svg(chart: Any, uid: str, alt_text: str, lang: str = "en") -> str:
     """The chart as an SVG element ready to inline in the page (see the module's text)."""
-    return finish_svg(render(chart), uid, alt_text)
+    return finish_svg(render(chart, lang), uid, alt_text)
 
 
 def finish_svg(svg: str, uid: str, alt_text: str) -> str:

@@ -174,8 +174,8 @@ def _who(data: ReportData) -> str:
     return ", ".join(data.name(m) for m in data.focus)
 
 
-def _fig(chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: str) -> Figure:
-    return Figure(svg=to_svg(chart, uid, alt_text), alt=alt_text, caption=caption)
+def _fig(t: Texts, chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: str) -> Figure:
+    return Figure(svg=to_svg(chart, uid, alt_text, t.lang), alt=alt_text, caption=caption)
 
 
 def _net_label(data: ReportData, t: Texts, key: str) -> str:
@@ -454,7 +454,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
     bases = sorted({basis_word(t, b) for b in rows["rate_basis"].drop_nulls().to_list()})
     who = _who(data)
     caption = t("history_caption", period=period, bases=", ".join(bases))
-    fig = _fig(chart, "chart-history", t("history_alt", period=period, who=who), caption)
+    fig = _fig(t, chart, "chart-history", t("history_alt", period=period, who=who), caption)
     return Section(
         id="history",
         title=t("s_history"),
@@ -516,7 +516,7 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             )
         section.intro = t("followers_intro")
         alt_text = t("followers_alt", who=_who(data))
-    section.figures.append(_fig(chart, "chart-followers", alt_text, t("followers_caption")))
+    section.figures.append(_fig(t, chart, "chart-followers", alt_text, t("followers_caption")))
     return section
 
 
@@ -645,7 +645,7 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
     chart = alt.concat(*charts, columns=2)
     caption = t("size_caption", slopes="; ".join(slopes), bases=", ".join(sorted(bases)))
     who = _who(data) if data.focus else t("none")
-    section.figures.append(_fig(chart, "chart-size", t("size_alt", who=who), caption))
+    section.figures.append(_fig(t, chart, "chart-size", t("size_alt", who=who), caption))
     return section
 
 
@@ -701,7 +701,7 @@ def young(data: ReportData, t: Texts) -> Section | None:
             facet=alt.Facet("net:N", title=None), columns=2
         )
     section.figures.append(
-        _fig(chart, "chart-young", t("young_alt", who=_who(data)), t("young_caption"))
+        _fig(t, chart, "chart-young", t("young_alt", who=_who(data)), t("young_caption"))
     )
     table_rows: list[list[Cell]] = []
     for r in rows.sort("museum", "network").iter_rows(named=True):
@@ -775,7 +775,7 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
         .properties(width=WIDTH - 120, height=alt.Step(26))
     )
     section.figures.append(
-        _fig(chart, "chart-young-cohort", t("young_cohort_alt"), t("young_cohort_caption"))
+        _fig(t, chart, "chart-young-cohort", t("young_cohort_alt"), t("young_cohort_caption"))
     )
     table_rows: list[list[Cell]] = [
         [str(r["net"]), str(r["basis"]), t.number(r["museums"]), t.number(r["reach"])]
@@ -956,6 +956,7 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
         )
         section.figures.append(
             _fig(
+                t,
                 chart,
                 "chart-themes",
                 t("themes_alt", who=who),
@@ -1028,6 +1029,7 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
     if charts:
         section.figures.append(
             _fig(
+                t,
                 alt.concat(*charts, columns=2).properties(
                     padding={"left": 30, "right": 60, "top": 5, "bottom": 5}
                 ),
@@ -1171,6 +1173,7 @@ def young_time(data: ReportData, t: Texts) -> Section | None:
     who = _who(data)
     section.figures.append(
         _fig(
+            t,
             chart,
             "chart-young-time",
             t("young_time_alt", period=period, who=who),
@@ -1225,6 +1228,7 @@ def growth(data: ReportData, t: Texts) -> Section | None:
         )
         section.figures.append(
             _fig(
+                t,
                 chart,
                 "chart-growth",
                 t("growth_alt", period=period),
@@ -1349,6 +1353,7 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
     size = int(frame["registry"][0])
     section.figures.append(
         _fig(
+            t,
             chart,
             "chart-adoption",
             t("adoption_alt"),
