@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-import engagecore
 from report_data import Pages
 from report_html import Node, parse
 
+import engagecore
 from engagecore.report import collect
 
 
