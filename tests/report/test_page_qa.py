@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
 from report_data import Pages
 from report_html import Node, parse
 
 import engagecore
-from engagecore.report import collect
+from engagecore.report import build_html, collect, sections
 
 
 def _section(page: str, sid: str) -> Node:
@@ -60,3 +61,22 @@ def test_a_french_pages_charts_write_numbers_and_months_in_french(pages: Pages) 
     # the English page keeps its own
     en = _axis_labels(pages.cohort_en)
     assert any(_GROUPED.match(x) for x in en) and any(x in _ENGLISH_MONTHS for x in en)
+
+
+def test_the_growth_charts_periods_run_in_time_order(pages: Pages) -> None:
+    # a period one network lacks came last ("… 2025-Q3, 2024-Q2"): the axis followed the
+    # order in which the networks' rows listed the periods
+    with engagecore.open(pages.db, read_only=True) as eng:
+        data = collect(eng, ["louvre"], period="quarter")
+    changed = data.growth.filter(pl.col("change").is_not_null())
+    first_net = changed["network"].min()
+    earliest = changed["period_key"].min()
+    assert changed.filter(pl.col("network") != first_net)["period_key"].min() == earliest
+    data.growth = data.growth.filter(
+        (pl.col("network") != first_net) | (pl.col("period_key") != earliest)
+    )
+    page = build_html(data, "en", [sections.growth])
+    svg = next(s for s in parse(page).iter("svg") if s.attrs["id"] == "chart-growth")
+    labels = [x.text() for x in svg.iter("text") if re.fullmatch(r"\d{4}-Q\d", x.text())]
+    assert len(labels) >= 3
+    assert labels == sorted(labels)

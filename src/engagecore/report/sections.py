@@ -1211,14 +1211,17 @@ def growth(data: ReportData, t: Texts) -> Section | None:
         )
         .sort("network", "period_key")
     )
-    plotted = sums.filter(pl.col("rate").is_not_null()).select("net", "period", "rate")
+    plotted = sums.filter(pl.col("rate").is_not_null())
+    # in time order, not in the order the networks' rows first list each period
+    order = plotted.sort("period_key")["period"].unique(maintain_order=True).to_list()
+    plotted = plotted.select("net", "period", "rate")
     if plotted.height:
         chart = (
             alt.Chart(plotted)
             .mark_bar(aria=False)
             .encode(
                 x=alt.X(
-                    "period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45)
+                    "period:O", title=t("axis_period"), sort=order, axis=alt.Axis(labelAngle=-45)
                 ),
                 xOffset="net:N",
                 y=alt.Y("rate:Q", title=t("axis_growth"), axis=alt.Axis(format="%")),
