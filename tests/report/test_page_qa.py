@@ -80,3 +80,32 @@ def test_the_growth_charts_periods_run_in_time_order(pages: Pages) -> None:
     labels = [x.text() for x in svg.iter("text") if re.fullmatch(r"\d{4}-Q\d", x.text())]
     assert len(labels) >= 3
     assert labels == sorted(labels)
+
+
+_LEGEND = re.compile(
+    r'role-legend-symbol"[^>]*><path[^>]*fill="(#[0-9a-fA-F]+)".*?'
+    r'role-legend-label"[^>]*><text[^>]*>([^<]+)</text>',
+    re.DOTALL,
+)
+
+
+def _legends(page: str) -> dict[str, dict[str, str]]:
+    """Each chart's legend: label → colour."""
+    found: dict[str, dict[str, str]] = {}
+    for m in re.finditer(r'<svg[^>]*\sid="(chart-[a-z-]+)"', page):
+        svg = page[m.start() : page.index("</svg>", m.start())]
+        found[m.group(1)] = {label: colour for colour, label in _LEGEND.findall(svg)}
+    return found
+
+
+def test_a_network_has_one_colour_on_the_whole_page(pages: Pages) -> None:
+    # Threads was purple in the followers chart and green in the growth chart beside it:
+    # each chart coloured the networks it showed in its own order
+    for page in (pages.single_en, pages.cohort_fr):
+        legends = _legends(page)
+        assert "chart-followers" in legends and "chart-growth" in legends
+        colour: dict[str, str] = {}
+        for uid in ("chart-followers", "chart-growth", "chart-adoption"):
+            for label, fill in legends.get(uid, {}).items():
+                assert colour.setdefault(label, fill) == fill, (uid, label)
+        assert len(set(colour.values())) == len(colour)  # and no two networks share one

@@ -9,7 +9,7 @@ in words what each figure is and on which basis. To add a section (an analysis o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import altair as alt
@@ -180,6 +180,15 @@ def _fig(t: Texts, chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: s
 
 def _net_label(data: ReportData, t: Texts, key: str) -> str:
     return t("all_networks") if key == "all" else data.network(key)
+
+
+def _net_colours(data: ReportData, t: Texts, labels: Iterable[str]) -> alt.Scale:
+    """The colour scale of the networks a chart shows (their labels): each network keeps one
+    colour on the whole page, whichever networks a chart holds."""
+    order = [*sorted(data.networks), "all"]
+    colour = {_net_label(data, t, key): PALETTE[i % len(PALETTE)] for i, key in enumerate(order)}
+    shown = sorted(set(labels))
+    return alt.Scale(domain=shown, range=[colour.get(label, "#111827") for label in shown])
 
 
 # headline -----------------------------------------------------------------------------------
@@ -426,6 +435,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
     x = alt.X("period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45))
     colour = "net:N" if data.single else "who:N"
     legend_title = t("axis_network") if data.single else t("axis_museum")
+    scale = _net_colours(data, t, frame["net"]) if data.single else alt.Undefined
     band = (
         alt.Chart()
         .mark_area(opacity=0.15, aria=False)
@@ -433,7 +443,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
             x=x,
             y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 100])),
             y2="high:Q",
-            color=alt.Color(colour, legend=None),
+            color=alt.Color(colour, legend=None, scale=scale),
         )
     )
     line = (
@@ -442,7 +452,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
         .encode(
             x=x,
             y=alt.Y("score:Q", title=t("axis_score"), scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(colour, title=legend_title),
+            color=alt.Color(colour, title=legend_title, scale=scale),
         )
     )
     nets = frame["net"].n_unique()
@@ -481,7 +491,9 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             .encode(
                 x=alt.X("month:T", title=t("axis_date")),
                 y=alt.Y("followers:Q", title=t("axis_followers")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, frame["net"])
+                ),
             )
             .properties(width=WIDTH, height=260)
         )
@@ -500,7 +512,9 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             chart = base.encode(
                 x=alt.X("date:T", title=t("axis_date")),
                 y=alt.Y("followers:Q", title=t("axis_followers")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, frame["net"])
+                ),
                 detail="account:N",
             ).properties(width=WIDTH, height=260)
         else:
@@ -1225,7 +1239,9 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                 ),
                 xOffset="net:N",
                 y=alt.Y("rate:Q", title=t("axis_growth"), axis=alt.Axis(format="%")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, plotted["net"])
+                ),
             )
             .properties(width=WIDTH, height=220)
         )
@@ -1325,12 +1341,10 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
         k: (t("any_network") if k == "any" else data.network(k))
         for k in frame["network"].unique().to_list()
     }
-    # "any network" in black, each network its own colour of the palette
-    nets = sorted(v for k, v in names.items() if k != "any")
-    domain = ([names["any"]] if "any" in names else []) + nets
-    colours = (["#111827"] if "any" in names else []) + [
-        PALETTE[i % len(PALETTE)] for i in range(len(nets))
-    ]
+    # "any network" in black, each network its colour on the whole page
+    nets = _net_colours(data, t, [v for k, v in names.items() if k != "any"])
+    domain = ([names["any"]] if "any" in names else []) + list(nets.domain)
+    colours = (["#111827"] if "any" in names else []) + list(nets.range)
     plotted = frame.select(
         pl.col("network").replace_strict(names, default=pl.col("network")).alias("net"),
         pl.col("year").cast(pl.Utf8),
