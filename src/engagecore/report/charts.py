@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Literal
 
 # The system font stack of the page; no font is embedded or fetched.
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -49,7 +49,7 @@ def config(chart: Any) -> Any:
 
 
 #: The d3 locale of each page language: axis numbers (12 345,6) and month names (mars).
-LOCALES = {"en": "en-US", "fr": "fr-FR"}
+LOCALES: dict[str, Literal["en-US", "fr-FR"]] = {"en": "en-US", "fr": "fr-FR"}
 
 
 def render(chart: Any, lang: str = "en") -> str:
