@@ -9,7 +9,7 @@ in words what each figure is and on which basis. To add a section (an analysis o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import altair as alt
@@ -67,7 +67,7 @@ def _in_ten_sentence(t: Texts, prefix: str, than: str, score: float, network: st
         return t(f"{prefix}_almost_none{suffix}", network=network)
     if k == 10:
         return t(f"{prefix}_almost_all{suffix}", network=network)
-    return t(than + suffix, k=k, network=network)
+    return t(than + suffix, k=k, network=network, comparable=t.comparable(k))
 
 
 #: The scoring's growth notes (scoring/growth.py) the page words in its own language; any
@@ -154,12 +154,15 @@ def three_scores(t: Texts, row: dict[str, Any], missing: MissingMarks) -> list[C
     """The engagement, growth and performance scores of a score row side by side, each with
     its likely range (:data:`SCORE_HEADERS`); a missing one marked with its reason."""
     return [
-        *score_cells(
-            t, row, "engagement_score", missing, str(row["reason"] or t("no_score_reason"))
-        ),
+        *score_cells(t, row, "engagement_score", missing, _reason(t, row)),
         *score_cells(t, row, "growth_score", missing, growth_reason(t, row)),
         *score_cells(t, row, "performance_score", missing, performance_reason(t, row)),
     ]
+
+
+def _reason(t: Texts, row: Mapping[str, Any]) -> str:
+    """Why a row has no engagement score, in the page's language."""
+    return t.reason(str(row["reason"])) if row["reason"] else t("no_score_reason")
 
 
 def performance_reason(t: Texts, row: dict[str, Any]) -> str:
@@ -219,7 +222,7 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
     score = row["engagement_score"]
     lines: list[str] = []
     if not isinstance(score, float):
-        reason = str(row["reason"] or t("no_score_reason"))
+        reason = _reason(t, row)
         return Card(
             title=network,
             figure=t("none"),
@@ -1108,7 +1111,11 @@ def breakouts(data: ReportData, t: Texts) -> Section | None:
     section = Section(
         id="breakouts",
         title=t("s_breakouts"),
-        intro=t("breakouts_intro", total=t.number(data.breakouts_total)),
+        intro=(
+            t("breakouts_intro_one")
+            if data.breakouts_total == 1
+            else t("breakouts_intro", total=t.number(data.breakouts_total))
+        ),
     )
     rows: list[list[Cell]] = []
     for r in data.breakouts.iter_rows(named=True):
