@@ -326,7 +326,7 @@ def _cohort_cards(data: ReportData, t: Texts) -> list[Card]:
     for (key,), part in sorted(rows.group_by("network"), key=lambda g: str(g[0][0])):
         scored = part.filter(pl.col("engagement_rate").is_not_null())
         main_basis = scored["rate_basis"].mode().sort().first() if scored.height else None
-        same = scored.filter(pl.col("rate_basis") == main_basis)
+        same = scored.filter(pl.col("rate_basis") == main_basis) if scored.height else scored
         measured = part.filter(pl.col("young_basis") == "measured").height
         lines = [
             t(
