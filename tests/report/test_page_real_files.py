@@ -73,3 +73,16 @@ def test_one_breakout_is_singular_in_french(real_page: str) -> None:
     section = next(s for s in parse(real_page).iter("section") if s.attrs["id"] == "breakouts")
     intro = section.iter("p")[0].text()
     assert intro.startswith("1 publication a fait plus de deux fois mieux"), intro
+
+
+def test_a_chart_alone_is_not_blown_up_to_the_pages_width(real_page: str) -> None:
+    # 102 YouTube videos give one timing chart (weekdays): stretched to the page's 980 px its
+    # title was 40 px high and its axis title cut ("Effet (× les autres publications du c…")
+    svgs = [s for s in parse(real_page).iter("svg") if s.attrs.get("role") == "img"]
+    assert any(s.attrs["id"] == "chart-timing" for s in svgs)
+    for svg in svgs:
+        natural = float(svg.attrs["viewbox"].split()[2])
+        style = dict(
+            part.split(":", 1) for part in svg.attrs.get("style", "").split(";") if ":" in part
+        )
+        assert float(style["max-width"].removesuffix("px")) <= 1.5 * natural, svg.attrs["id"]

@@ -4,7 +4,8 @@ vl-convert runs Vega in an embedded engine (no browser, no network) and writes t
 ``<text>`` with XML escaping, so a caption or a museum name from the data is text in the SVG,
 never markup. :func:`to_svg` makes the SVG fit a page holding several charts: element ids
 prefixed by the chart's own id (two inline SVGs must not share an id), the fixed width and
-height replaced by CSS scaling through the viewBox, and ``role="img"`` with the alt text as
+height replaced by CSS scaling through the viewBox (up to :data:`MAX_SCALE` × the drawn
+width), and ``role="img"`` with the alt text as
 ``aria-label`` and ``<title>``.
 """
 
@@ -34,6 +35,9 @@ PALETTE = [
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
+_VIEW_WIDTH = re.compile(r'\sviewBox="\S+ \S+ ([0-9.]+) ')
+#: How far CSS may enlarge a chart past the width it was drawn at.
+MAX_SCALE = 1.5
 _SCRIPT = re.compile(r"<\s*/?\s*(script|foreignObject)\b", re.IGNORECASE)
 
 
@@ -79,6 +83,9 @@ def finish_svg(svg: str, uid: str, alt_text: str) -> str:
     svg = _REF.sub(lambda m: f"{m.group(1)}{uid}-{m.group(2)}", svg)
     label = html.escape(alt_text, quote=True)
     head_end = svg.index(">")
+    width = _VIEW_WIDTH.search(svg[:head_end])
     head = _SIZE.sub("", svg[:head_end])  # the viewBox stays: CSS scales the chart
     head += f' id="{uid}" role="img" aria-label="{label}" preserveAspectRatio="xMidYMid meet"'
+    if width is not None:  # a small chart alone is not blown up to the page's width
+        head += f' style="max-width:{int(MAX_SCALE * float(width.group(1)))}px"'
     return f"{head}><title>{label}</title>{svg[head_end + 1 :]}"
