@@ -7,21 +7,12 @@ import re
 
 import polars as pl
 from report_data import Pages
-from report_html import Node, parse
+from report_html import parse
+from report_html import section_of as _section
+from report_html import table_rows as _rows
 
 import engagecore
 from engagecore.report import build_html, collect, sections
-
-
-def _section(page: str, sid: str) -> Node:
-    found = [s for s in parse(page).iter("section") if s.attrs["id"] == sid]
-    assert found, f"no section {sid}"
-    return found[0]
-
-
-def _rows(section: Node, table: int = 0) -> list[list[str]]:
-    body = section.iter("table")[table].iter("tbody")[0]
-    return [[td.text() for td in tr.iter("td")] for tr in body.iter("tr")]
 
 
 def _times(cell: str) -> float:
