@@ -61,3 +61,14 @@ def test_no_description_line_breaks_early(
         code, out, _ = run([*args, "--help"], capsys)
         assert code == 0
         assert _early_breaks(out, width) == [], (args, width)
+
+
+def test_usage_lines_have_no_doubled_brackets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # growth and young read "Usage: engage growth [OPTIONS] [[MUSEUM]...]..."
+    monkeypatch.setenv("COLUMNS", "120")
+    for args in _commands():
+        code, out, _ = run([*args, "--help"], capsys)
+        usage = next(x for x in out.splitlines() if "Usage:" in x)
+        assert code == 0 and "[[" not in usage and "]...]" not in usage, usage
