@@ -104,6 +104,8 @@ def cli_options() -> Iterator[None]:
         yield
     finally:
         _CLI_OPTIONS.reset(token)
+
+
 class StoreBusy(StoreError):
     """Another process holds the store (DuckDB allows one writer, or readers only)."""
 

@@ -71,6 +71,8 @@ class UnitResult:
 class IngestReport:
     units: list[UnitResult] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
+    #: of the skipped files, those a museum registry reader claims (`museums import-registry`)
+    registry_files: list[str] = field(default_factory=list)
     created_museums: list[str] = field(default_factory=list)
     unattached_accounts: list[str] = field(default_factory=list)
 
@@ -148,6 +150,7 @@ class Discovery:
 
     units: list[Unit] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    registries: list[str] = field(default_factory=list)  # skipped, but a museum registry
     opened: list[Source] = field(default_factory=list)
 
     def close(self) -> None:
@@ -210,10 +213,13 @@ def walk(
                     f"{', '.join(sorted(i.name for i in importers))})"
                 )
             return
+        registry = _registry_reader(source) if source.kind == "file" else None
         source.close()
         if explicit:
-            raise DetectionError(describe_unread(source, network))
+            raise DetectionError(describe_unread(source, network, registry=registry))
         found.skipped.append(source.display())
+        if registry is not None:
+            found.registries.append(source.display())
 
     try:
         for p in paths:
@@ -274,10 +280,31 @@ def _mixes_exports(unit: Unit, importers: Sequence[Importer], work: Path) -> boo
 _DESCRIBE_PARSE_BYTES = 16 * 1024 * 1024
 
 
-def describe_unread(source: Source, network: str | None = None) -> str:
-    """One line saying what a file no importer claims is: empty, binary, HTML, JSON or CSV
-    of a shape no importer knows (with its keys or columns), and what to do."""
+def _registry_reader(source: Source) -> str | None:
+    """The registry reader that claims a file no importer reads (the official museum list
+    is imported by ``engage museums import-registry``, not by ingest), or None."""
+    readers = list(plugins.registry().registry_readers.values())
+    try:
+        chosen = choose_importer(source, readers, kind="registry reader")
+    except DetectionError as exc:  # several readers claim it: a registry all the same
+        return str(exc).rsplit("(", 1)[-1].split(",")[0]
+    finally:
+        source.forget_head()
+    return chosen[0].name if chosen else None
+
+
+def describe_unread(
+    source: Source, network: str | None = None, *, registry: str | None = None
+) -> str:
+    """One line saying what a file no importer claims is: a museum registry (``registry``:
+    its reader), empty, binary, HTML, JSON or CSV of a shape no importer knows (with its keys
+    or columns), and what to do."""
     where = source.display()
+    if registry is not None:
+        return (
+            f"{where}: a museum registry ({registry}), not a network export: import it with "
+            f"`engage museums import-registry {where}`"
+        )
     name = source.names()[0] if source.kind == "file" and source.names() else source.name
     try:
         head = source.head(name, 8192) if source.kind == "file" else b""
@@ -594,7 +621,7 @@ def run(
                 _files_together(paths, network) if together else walk(paths, network, workdir=tree)
             )
             try:
-                report = IngestReport(skipped_files=found.skipped)
+                report = IngestReport(skipped_files=found.skipped, registry_files=found.registries)
                 museums = Museums(store)
                 museum_slug = museums.resolve(museum) if museum else None
                 ctx = ReadContext(timezone=timezone, now=now, options=opts, scratch=folder)

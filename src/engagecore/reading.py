@@ -26,6 +26,7 @@ from engagecore.sources import Source
 #: The top-level field a saved API response may carry to say when it was fetched (ISO 8601).
 OBSERVED_AT_KEY = "engagecore_observed_at"
 
+
 def detect_each(
     source: Source, detect_member: Callable[[Source, str], float], suffix: str = ".json"
 ) -> float:

@@ -138,7 +138,9 @@ def count_at(value: Any, what: str, where: str, record: str | int | None = None)
     try:
         return parse_count(value)
     except ValueError:
-        raise FormatError(where, f"expected {what} to be a count, got {value!r:.60}", record) from None
+        raise FormatError(
+            where, f"expected {what} to be a count, got {value!r:.60}", record
+        ) from None
 
 
 def text_at(value: Any, what: str, where: str, record: str | int | None = None) -> str | None:

@@ -71,3 +71,16 @@ def parse(page: str) -> Node:
     builder.feed(page)
     builder.close()
     return builder.root
+
+
+def section_of(page: str, sid: str) -> Node:
+    """The page's ``<section id=sid>``."""
+    found = [s for s in parse(page).iter("section") if s.attrs["id"] == sid]
+    assert found, f"no section {sid}"
+    return found[0]
+
+
+def table_rows(section: Node, table: int = 0) -> list[list[str]]:
+    """The body cells' texts of the section's ``table``-th table, row by row."""
+    body = section.iter("table")[table].iter("tbody")[0]
+    return [[td.text() for td in tr.iter("td")] for tr in body.iter("tr")]

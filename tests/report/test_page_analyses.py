@@ -9,7 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 from report_data import IMG, SCRIPT, Pages
-from report_html import Node, parse
+from report_html import parse
+from report_html import section_of as _section
+from report_html import table_rows as _rows
 
 import engagecore
 from engagecore import scoring
@@ -17,17 +19,6 @@ from engagecore.analysis.themes import MODEL_TRAIN_MAX
 from engagecore.report import build_html, collect, i18n, sections
 
 EN, FR = i18n.Texts("en"), i18n.Texts("fr")
-
-
-def _section(page: str, sid: str) -> Node:
-    found = [s for s in parse(page).iter("section") if s.attrs["id"] == sid]
-    assert found, f"no section {sid}"
-    return found[0]
-
-
-def _rows(section: Node, table: int = 0) -> list[list[str]]:
-    body = section.iter("table")[table].iter("tbody")[0]
-    return [[td.text() for td in tr.iter("td")] for tr in body.iter("tr")]
 
 
 # what works ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -97,6 +97,25 @@ def build_app() -> typer.Typer:
     return app
 
 
+def help_commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[list[str], Any]]:
+    """The command and every command under it, each with its path of names."""
+    found = [(list(path), command)]
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        found.extend(help_commands(sub, (*path, name)))
+    return found
+
+
+def reflow_help(command: Any) -> None:
+    """Join the single line breaks of every help paragraph (the docstrings' source lines):
+    rich keeps them in "rich" markup mode, so a description broke where its source line
+    ended, not at the terminal's width. Paragraphs (blank lines) stay."""
+    for _, cmd in help_commands(command):
+        if cmd.help:
+            cmd.help = "\n\n".join(
+                " ".join(paragraph.split()) for paragraph in cmd.help.split("\n\n")
+            )
+
+
 def _fail(message: str, code: int) -> None:
     # one line whatever the message quotes (a bare CR would overwrite the line)
     print(f"engage: error: {one_line(message)}", file=sys.stderr)
@@ -119,6 +138,7 @@ def _main(argv: list[str] | None) -> None:
     try:
         app = build_app()
         command = typer.main.get_command(app)
+        reflow_help(command)
         # standalone mode: usage errors print typer's message and exit 2 by themselves.
         # in a copy of the context: options such as --wait set limits for this run only
         contextvars.copy_context().run(

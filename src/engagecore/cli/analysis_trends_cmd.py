@@ -15,7 +15,7 @@ from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _b
 MuseumsArg = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="[MUSEUM]...",
+        metavar="MUSEUM",
         help="Only these museums (names resolve; @handle for an unlinked account).",
         show_default=False,
     ),

@@ -102,6 +102,10 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         names = [printable(_tail(f)) for f in report.skipped_files]
         line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if report.registry_files:  # the official museum list: its own command
+        names = [printable(_tail(f)) for f in report.registry_files]
+        line = "  museum registry, import it with `engage museums import-registry FILE`: "
+        err_console.print(line + ", ".join(names), highlight=False, markup=False, soft_wrap=True)
     for unit in report.units:  # what importers said beside what they stored: never dropped
         for note in unit.notes:
             line = f"note: {printable(unit.path)}: {printable(note)}"

@@ -458,7 +458,7 @@ def render_table(
             value = c.cells[0]
             if c.kind == "path":
                 value = shorten_path(value, max(20, width - cell_len(c.name) - 2))
-            notes.append(f"{c.name}: {value}")
+            notes.append(f"{c.name}: {value or '—'}")  # "" is a dash, as a missing value
         cols = [c for c in cols if c not in shared]
     shown, left_out = _fit(cols, width, priority)
     table = Table(

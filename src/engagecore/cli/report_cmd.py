@@ -60,6 +60,10 @@ def register(app: typer.Typer) -> None:
         # written whole or not at all: a reader never finds half a page
         fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=out.parent)
         try:
+            # mkstemp's 0600 would stay on the page: give it the mode of any file written
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(page)
             os.replace(tmp, out)

@@ -590,9 +590,10 @@ def show_comparison(table: pl.DataFrame) -> None:
             for label, field, template in card_rows:
                 if field is None:  # an interval: the score's, or the growth score's
                     which = "growth" if label.startswith("growth") else "score"
-                    low = _fmt("{:.0f}", row.get(f"{m} {which}_low"))
-                    high = _fmt("{:.0f}", row.get(f"{m} {which}_high"))
-                    column.append(f"{low}–{high}")
+                    lo, hi = row.get(f"{m} {which}_low"), row.get(f"{m} {which}_high")
+                    missing = lo is None and hi is None
+                    interval = f"{_fmt('{:.0f}', lo)}–{_fmt('{:.0f}', hi)}"
+                    column.append(_fmt("{}", None) if missing else interval)
                 else:
                     column.append(_fmt(template, row.get(f"{m} {field}")))
             cells[m] = column

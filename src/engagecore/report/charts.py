@@ -4,7 +4,8 @@ vl-convert runs Vega in an embedded engine (no browser, no network) and writes t
 ``<text>`` with XML escaping, so a caption or a museum name from the data is text in the SVG,
 never markup. :func:`to_svg` makes the SVG fit a page holding several charts: element ids
 prefixed by the chart's own id (two inline SVGs must not share an id), the fixed width and
-height replaced by CSS scaling through the viewBox, and ``role="img"`` with the alt text as
+height replaced by CSS scaling through the viewBox (up to :data:`MAX_SCALE` × the drawn
+width), and ``role="img"`` with the alt text as
 ``aria-label`` and ``<title>``.
 """
 
@@ -12,17 +13,31 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Literal
 
 # The system font stack of the page; no font is embedded or fetched.
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 VEGA_LITE = "6.4"
 WIDTH = 560
-PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#475569"]
+PALETTE = [
+    "#1f5fa8",
+    "#c2410c",
+    "#15803d",
+    "#7e22ce",
+    "#b91c1c",
+    "#0e7490",
+    "#a16207",
+    "#475569",
+    "#be185d",
+    "#4d7c0f",
+]
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
+_VIEW_WIDTH = re.compile(r'\sviewBox="\S+ \S+ ([0-9.]+) ')
+#: How far CSS may enlarge a chart past the width it was drawn at.
+MAX_SCALE = 1.5
 _SCRIPT = re.compile(r"<\s*/?\s*(script|foreignObject)\b", re.IGNORECASE)
 
 
@@ -37,18 +52,26 @@ def config(chart: Any) -> Any:
     )
 
 
-def render(chart: Any) -> str:
-    """The raw SVG vl-convert draws for an altair chart (static: no tooltips, no events)."""
+#: The d3 locale of each page language: axis numbers (12 345,6) and month names (mars).
+LOCALES: dict[str, Literal["en-US", "fr-FR"]] = {"en": "en-US", "fr": "fr-FR"}
+
+
+def render(chart: Any, lang: str = "en") -> str:
+    """The raw SVG vl-convert draws for an altair chart (static: no tooltips, no events),
+    its numbers and dates in the page's language."""
     import vl_convert as vlc
 
     spec = config(chart).to_dict()
-    svg: str = vlc.vegalite_to_svg(spec, vl_version=VEGA_LITE)
+    locale = LOCALES[lang]
+    svg: str = vlc.vegalite_to_svg(
+        spec, vl_version=VEGA_LITE, format_locale=locale, time_format_locale=locale
+    )
     return svg
 
 
-def to_svg(chart: Any, uid: str, alt_text: str) -> str:
+def to_svg(chart: Any, uid: str, alt_text: str, lang: str = "en") -> str:
     """The chart as an SVG element ready to inline in the page (see the module's text)."""
-    return finish_svg(render(chart), uid, alt_text)
+    return finish_svg(render(chart, lang), uid, alt_text)
 
 
 def finish_svg(svg: str, uid: str, alt_text: str) -> str:
@@ -60,6 +83,9 @@ def finish_svg(svg: str, uid: str, alt_text: str) -> str:
     svg = _REF.sub(lambda m: f"{m.group(1)}{uid}-{m.group(2)}", svg)
     label = html.escape(alt_text, quote=True)
     head_end = svg.index(">")
+    width = _VIEW_WIDTH.search(svg[:head_end])
     head = _SIZE.sub("", svg[:head_end])  # the viewBox stays: CSS scales the chart
     head += f' id="{uid}" role="img" aria-label="{label}" preserveAspectRatio="xMidYMid meet"'
+    if width is not None:  # a small chart alone is not blown up to the page's width
+        head += f' style="max-width:{int(MAX_SCALE * float(width.group(1)))}px"'
     return f"{head}><title>{label}</title>{svg[head_end + 1 :]}"

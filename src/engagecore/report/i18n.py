@@ -8,6 +8,7 @@ inline), so that the French page has no English section title. ``{name}`` fields
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 LANGS = ("en", "fr")
@@ -30,8 +31,8 @@ EN: dict[str, str] = {
     "s_howto": "How to read this page",
     # headline
     "all_networks": "All networks together",
-    "better_than": "Better than about {k} in 10 comparable museums on {network}.",
-    "better_than_all": "Better than about {k} in 10 comparable museums, all networks together.",
+    "better_than": "Better than about {k} in 10 {comparable} on {network}.",
+    "better_than_all": "Better than about {k} in 10 {comparable}, all networks together.",
     "better_almost_none": "Behind almost every comparable museum on {network}.",
     "better_almost_all": "Ahead of almost every comparable museum on {network}.",
     "better_almost_none_all": "Behind almost every comparable museum, all networks together.",
@@ -268,6 +269,9 @@ EN: dict[str, str] = {
         "{total} posts did more than twice as well as the account's usual top 10% (a "
         "breakout); the newest are listed."
     ),
+    "breakouts_intro_one": (
+        "1 post did more than twice as well as the account's usual top 10% (a breakout)."
+    ),
     "breakouts_caption": "Newest breakouts: overperformance and the account's breakout threshold (actual ÷ expected rate).",
     "col_threshold": "Breakout threshold",
     "young_time_intro": (
@@ -302,11 +306,10 @@ EN: dict[str, str] = {
         "museum's growth score across its networks."
     ),
     "growth_better": (
-        "Its followers grew faster than about {k} in 10 comparable museums on {network}, for "
-        "its size."
+        "Its followers grew faster than about {k} in 10 {comparable} on {network}, for its size."
     ),
     "growth_better_all": (
-        "Its followers grew faster than about {k} in 10 comparable museums, all networks "
+        "Its followers grew faster than about {k} in 10 {comparable}, all networks "
         "together, for its size."
     ),
     "growth_almost_none": (
@@ -400,8 +403,8 @@ FR: dict[str, str] = {
     "s_posts": "Les publications qui ont le mieux marché",
     "s_howto": "Comment lire cette page",
     "all_networks": "Tous réseaux confondus",
-    "better_than": "Mieux qu'environ {k} musées comparables sur 10 sur {network}.",
-    "better_than_all": "Mieux qu'environ {k} musées comparables sur 10, tous réseaux confondus.",
+    "better_than": "Mieux qu'environ {k} {comparable} sur 10 sur {network}.",
+    "better_than_all": "Mieux qu'environ {k} {comparable} sur 10, tous réseaux confondus.",
     "better_almost_none": "Derrière presque tous les musées comparables sur {network}.",
     "better_almost_all": "Devant presque tous les musées comparables sur {network}.",
     "better_almost_none_all": "Derrière presque tous les musées comparables, tous réseaux confondus.",
@@ -643,6 +646,10 @@ FR: dict[str, str] = {
         "{total} publications ont fait plus de deux fois mieux que les 10 % meilleures "
         "habituelles du compte (une percée) ; les plus récentes sont listées."
     ),
+    "breakouts_intro_one": (
+        "1 publication a fait plus de deux fois mieux que les 10 % meilleures habituelles du "
+        "compte (une percée)."
+    ),
     "breakouts_caption": "Percées les plus récentes : surperformance et seuil de percée du compte (taux obtenu ÷ taux attendu).",
     "col_threshold": "Seuil de percée",
     "young_time_intro": (
@@ -678,11 +685,11 @@ FR: dict[str, str] = {
         "croissance de chaque musée, tous réseaux confondus."
     ),
     "growth_better": (
-        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} musées comparables sur 10 "
+        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} {comparable} sur 10 "
         "sur {network}, à taille égale."
     ),
     "growth_better_all": (
-        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} musées comparables sur 10, "
+        "Ses abonnés ont augmenté plus vite que ceux d'environ {k} {comparable} sur 10, "
         "tous réseaux confondus, à taille égale."
     ),
     "growth_almost_none": (
@@ -813,6 +820,67 @@ def lang_from_env(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
+#: The scoring's reasons (scoring/engagement.py, scoring/composite.py) in French: an English
+#: clause → its French words ({0}, {1}… its groups, numbers with a decimal comma).
+_REASONS_FR: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"no posts in the period"), "aucune publication dans la période"),
+    (
+        re.compile(
+            r"too young: all (\d+) post\(s\) were read before the maturity age "
+            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+        ),
+        "trop récentes : les {0} publications ont été relevées avant l'âge de maturité "
+        "({1} h, {2})",
+    ),
+    (
+        re.compile(r"the source gives no interaction counts for these posts"),
+        "la source ne donne aucun nombre d'interactions pour ces publications",
+    ),
+    (
+        re.compile(r"zero followers and no reach or views: no rate can be computed"),
+        "zéro abonné et ni portée ni vues : aucun taux ne peut être calculé",
+    ),
+    (
+        re.compile(r"no follower snapshot, reach or views to divide interactions by"),
+        "ni relevé d'abonnés, ni portée, ni vues par quoi diviser les interactions",
+    ),
+    (
+        re.compile(
+            r"(\d+) post\(s\) too young left out: read before the maturity age "
+            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+        ),
+        "{0} publication(s) trop récente(s) écartée(s) : relevée(s) avant l'âge de maturité "
+        "({1} h, {2})",
+    ),
+    (
+        re.compile(
+            r"only museum with a rate in its cohort \(network × period × basis\): no percentile"
+        ),
+        "seul musée avec un taux dans sa cohorte (réseau × période × base) : pas de rang",
+    ),
+    (
+        re.compile(
+            r"small sample: (\d+) rated post\(s\) < (\d+); estimate shrunk toward the cohort"
+        ),
+        "petit échantillon : {0} publication(s) avec un taux < {1} ; estimation rapprochée de "
+        "la cohorte",
+    ),
+    (re.compile(r"no follower snapshot for this account"), "aucun relevé d'abonnés pour ce compte"),
+    (
+        re.compile(r"no audience age data and no young prior for this network"),
+        "ni données d'âge de l'audience ni part de jeunes typique pour ce réseau",
+    ),
+    (
+        re.compile(r"no network with a score for this museum in the period"),
+        "aucun réseau de ce musée n'a de score dans la période",
+    ),
+    (
+        re.compile(r"networks without a score left out: (.*?)(?=;|$)"),
+        "réseaux sans score écartés : {0}",
+    ),
+]
+
+
 class Texts:
     """The words of one language: ``t("key", name=value)``."""
 
@@ -856,6 +924,31 @@ class Texts:
             return self.words["none"]
         text = self.percent(abs(fraction), digits)
         return ("+" if fraction >= 0 else "\u2212") + text
+
+    def comparable(self, k: int) -> str:
+        """ "comparable museums" after the number k (one museum, several: French agrees)."""
+        if self.lang == "fr":
+            return "musée comparable" if k <= 1 else "musées comparables"
+        return "comparable museums"  # "k in 10 comparable museums", k = 1 too
+
+    def reason(self, text: str) -> str:
+        """The scoring's reason a figure is missing (English, one clause or several joined
+        by "; "), in the page's language; a clause not known is kept as written."""
+        if self.lang != "fr":
+            return text
+        for pattern, words in _REASONS_FR:
+            text = pattern.sub(lambda m, w=words: w.format(*self._fr_groups(m)), text)  # type: ignore[misc]
+        return re.sub(r"(?<=\S);", " ;", text)  # French puts a space before the semicolon
+
+    def _fr_groups(self, match: re.Match[str]) -> list[str]:
+        out = []
+        for group in match.groups():
+            if re.fullmatch(r"\d+\.\d+", group):
+                group = group.replace(".", ",")
+            group = re.sub(r"^default \(", "par défaut (", group)
+            group = re.sub(r"^estimated from (\d+) posts$", r"estimé sur \1 publications", group)
+            out.append(group)
+        return out
 
     def percent(self, fraction: float | None, digits: int = 1) -> str:
         if fraction is None:

@@ -9,7 +9,7 @@ in words what each figure is and on which basis. To add a section (an analysis o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import altair as alt
@@ -67,7 +67,7 @@ def _in_ten_sentence(t: Texts, prefix: str, than: str, score: float, network: st
         return t(f"{prefix}_almost_none{suffix}", network=network)
     if k == 10:
         return t(f"{prefix}_almost_all{suffix}", network=network)
-    return t(than + suffix, k=k, network=network)
+    return t(than + suffix, k=k, network=network, comparable=t.comparable(k))
 
 
 #: The scoring's growth notes (scoring/growth.py) the page words in its own language; any
@@ -154,12 +154,15 @@ def three_scores(t: Texts, row: dict[str, Any], missing: MissingMarks) -> list[C
     """The engagement, growth and performance scores of a score row side by side, each with
     its likely range (:data:`SCORE_HEADERS`); a missing one marked with its reason."""
     return [
-        *score_cells(
-            t, row, "engagement_score", missing, str(row["reason"] or t("no_score_reason"))
-        ),
+        *score_cells(t, row, "engagement_score", missing, _reason(t, row)),
         *score_cells(t, row, "growth_score", missing, growth_reason(t, row)),
         *score_cells(t, row, "performance_score", missing, performance_reason(t, row)),
     ]
+
+
+def _reason(t: Texts, row: Mapping[str, Any]) -> str:
+    """Why a row has no engagement score, in the page's language."""
+    return t.reason(str(row["reason"])) if row["reason"] else t("no_score_reason")
 
 
 def performance_reason(t: Texts, row: dict[str, Any]) -> str:
@@ -174,12 +177,21 @@ def _who(data: ReportData) -> str:
     return ", ".join(data.name(m) for m in data.focus)
 
 
-def _fig(chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: str) -> Figure:
-    return Figure(svg=to_svg(chart, uid, alt_text), alt=alt_text, caption=caption)
+def _fig(t: Texts, chart: alt.TopLevelMixin, uid: str, alt_text: str, caption: str) -> Figure:
+    return Figure(svg=to_svg(chart, uid, alt_text, t.lang), alt=alt_text, caption=caption)
 
 
 def _net_label(data: ReportData, t: Texts, key: str) -> str:
     return t("all_networks") if key == "all" else data.network(key)
+
+
+def _net_colours(data: ReportData, t: Texts, labels: Iterable[str]) -> alt.Scale:
+    """The colour scale of the networks a chart shows (their labels): each network keeps one
+    colour on the whole page, whichever networks a chart holds."""
+    order = [*sorted(data.networks), "all"]
+    colour = {_net_label(data, t, key): PALETTE[i % len(PALETTE)] for i, key in enumerate(order)}
+    shown = sorted(set(labels))
+    return alt.Scale(domain=shown, range=[colour.get(label, "#111827") for label in shown])
 
 
 # headline -----------------------------------------------------------------------------------
@@ -210,7 +222,7 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
     score = row["engagement_score"]
     lines: list[str] = []
     if not isinstance(score, float):
-        reason = str(row["reason"] or t("no_score_reason"))
+        reason = _reason(t, row)
         return Card(
             title=network,
             figure=t("none"),
@@ -314,7 +326,7 @@ def _cohort_cards(data: ReportData, t: Texts) -> list[Card]:
     for (key,), part in sorted(rows.group_by("network"), key=lambda g: str(g[0][0])):
         scored = part.filter(pl.col("engagement_rate").is_not_null())
         main_basis = scored["rate_basis"].mode().sort().first() if scored.height else None
-        same = scored.filter(pl.col("rate_basis") == main_basis)
+        same = scored.filter(pl.col("rate_basis") == main_basis) if scored.height else scored
         measured = part.filter(pl.col("young_basis") == "measured").height
         lines = [
             t(
@@ -426,6 +438,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
     x = alt.X("period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45))
     colour = "net:N" if data.single else "who:N"
     legend_title = t("axis_network") if data.single else t("axis_museum")
+    scale = _net_colours(data, t, frame["net"]) if data.single else alt.Undefined
     band = (
         alt.Chart()
         .mark_area(opacity=0.15, aria=False)
@@ -433,7 +446,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
             x=x,
             y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 100])),
             y2="high:Q",
-            color=alt.Color(colour, legend=None),
+            color=alt.Color(colour, legend=None, scale=scale),
         )
     )
     line = (
@@ -442,7 +455,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
         .encode(
             x=x,
             y=alt.Y("score:Q", title=t("axis_score"), scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(colour, title=legend_title),
+            color=alt.Color(colour, title=legend_title, scale=scale),
         )
     )
     nets = frame["net"].n_unique()
@@ -454,7 +467,7 @@ def history(data: ReportData, t: Texts) -> Section | None:
     bases = sorted({basis_word(t, b) for b in rows["rate_basis"].drop_nulls().to_list()})
     who = _who(data)
     caption = t("history_caption", period=period, bases=", ".join(bases))
-    fig = _fig(chart, "chart-history", t("history_alt", period=period, who=who), caption)
+    fig = _fig(t, chart, "chart-history", t("history_alt", period=period, who=who), caption)
     return Section(
         id="history",
         title=t("s_history"),
@@ -481,7 +494,9 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             .encode(
                 x=alt.X("month:T", title=t("axis_date")),
                 y=alt.Y("followers:Q", title=t("axis_followers")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, frame["net"])
+                ),
             )
             .properties(width=WIDTH, height=260)
         )
@@ -500,7 +515,9 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             chart = base.encode(
                 x=alt.X("date:T", title=t("axis_date")),
                 y=alt.Y("followers:Q", title=t("axis_followers")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, frame["net"])
+                ),
                 detail="account:N",
             ).properties(width=WIDTH, height=260)
         else:
@@ -516,7 +533,7 @@ def followers(data: ReportData, t: Texts) -> Section | None:
             )
         section.intro = t("followers_intro")
         alt_text = t("followers_alt", who=_who(data))
-    section.figures.append(_fig(chart, "chart-followers", alt_text, t("followers_caption")))
+    section.figures.append(_fig(t, chart, "chart-followers", alt_text, t("followers_caption")))
     return section
 
 
@@ -645,7 +662,7 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
     chart = alt.concat(*charts, columns=2)
     caption = t("size_caption", slopes="; ".join(slopes), bases=", ".join(sorted(bases)))
     who = _who(data) if data.focus else t("none")
-    section.figures.append(_fig(chart, "chart-size", t("size_alt", who=who), caption))
+    section.figures.append(_fig(t, chart, "chart-size", t("size_alt", who=who), caption))
     return section
 
 
@@ -701,7 +718,7 @@ def young(data: ReportData, t: Texts) -> Section | None:
             facet=alt.Facet("net:N", title=None), columns=2
         )
     section.figures.append(
-        _fig(chart, "chart-young", t("young_alt", who=_who(data)), t("young_caption"))
+        _fig(t, chart, "chart-young", t("young_alt", who=_who(data)), t("young_caption"))
     )
     table_rows: list[list[Cell]] = []
     for r in rows.sort("museum", "network").iter_rows(named=True):
@@ -775,7 +792,7 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
         .properties(width=WIDTH - 120, height=alt.Step(26))
     )
     section.figures.append(
-        _fig(chart, "chart-young-cohort", t("young_cohort_alt"), t("young_cohort_caption"))
+        _fig(t, chart, "chart-young-cohort", t("young_cohort_alt"), t("young_cohort_caption"))
     )
     table_rows: list[list[Cell]] = [
         [str(r["net"]), str(r["basis"]), t.number(r["museums"]), t.number(r["reach"])]
@@ -956,6 +973,7 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
         )
         section.figures.append(
             _fig(
+                t,
                 chart,
                 "chart-themes",
                 t("themes_alt", who=who),
@@ -1028,6 +1046,7 @@ def what_works(data: ReportData, t: Texts) -> Section | None:
     if charts:
         section.figures.append(
             _fig(
+                t,
                 alt.concat(*charts, columns=2).properties(
                     padding={"left": 30, "right": 60, "top": 5, "bottom": 5}
                 ),
@@ -1080,13 +1099,23 @@ def risks(data: ReportData, t: Texts) -> Section | None:
 
 
 # breakouts ----------------------------------------------------------------------------------
+def _ratio(t: Texts, value: float | None, expected: float | None) -> str:
+    if value is None or not expected:
+        return "—"
+    return f"×{t.number(value / expected, 1)}"
+
+
 def breakouts(data: ReportData, t: Texts) -> Section | None:
     if data.breakouts.is_empty():
         return None
     section = Section(
         id="breakouts",
         title=t("s_breakouts"),
-        intro=t("breakouts_intro", total=t.number(data.breakouts_total)),
+        intro=(
+            t("breakouts_intro_one")
+            if data.breakouts_total == 1
+            else t("breakouts_intro", total=t.number(data.breakouts_total))
+        ),
     )
     rows: list[list[Cell]] = []
     for r in data.breakouts.iter_rows(named=True):
@@ -1094,7 +1123,8 @@ def breakouts(data: ReportData, t: Texts) -> Section | None:
             [
                 *_post_cells(data, t, r, width=120),
                 f"×{t.number(r['overperformance'], 1)}",
-                f"×{t.number(r['breakout_threshold'], 1)}",
+                # the threshold is a rate: shown ÷ expected, in the overperformance's unit
+                _ratio(t, r["breakout_threshold"], r["expected"]),
                 basis_word(t, r["rate_basis"]),
                 _post_link(t, r.get("url")),
             ]
@@ -1164,6 +1194,7 @@ def young_time(data: ReportData, t: Texts) -> Section | None:
     who = _who(data)
     section.figures.append(
         _fig(
+            t,
             chart,
             "chart-young-time",
             t("young_time_alt", period=period, who=who),
@@ -1201,23 +1232,29 @@ def growth(data: ReportData, t: Texts) -> Section | None:
         )
         .sort("network", "period_key")
     )
-    plotted = sums.filter(pl.col("rate").is_not_null()).select("net", "period", "rate")
+    plotted = sums.filter(pl.col("rate").is_not_null())
+    # in time order, not in the order the networks' rows first list each period
+    order = plotted.sort("period_key")["period"].unique(maintain_order=True).to_list()
+    plotted = plotted.select("net", "period", "rate")
     if plotted.height:
         chart = (
             alt.Chart(plotted)
             .mark_bar(aria=False)
             .encode(
                 x=alt.X(
-                    "period:O", title=t("axis_period"), sort=None, axis=alt.Axis(labelAngle=-45)
+                    "period:O", title=t("axis_period"), sort=order, axis=alt.Axis(labelAngle=-45)
                 ),
                 xOffset="net:N",
                 y=alt.Y("rate:Q", title=t("axis_growth"), axis=alt.Axis(format="%")),
-                color=alt.Color("net:N", title=t("axis_network")),
+                color=alt.Color(
+                    "net:N", title=t("axis_network"), scale=_net_colours(data, t, plotted["net"])
+                ),
             )
             .properties(width=WIDTH, height=220)
         )
         section.figures.append(
             _fig(
+                t,
                 chart,
                 "chart-growth",
                 t("growth_alt", period=period),
@@ -1311,12 +1348,10 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
         k: (t("any_network") if k == "any" else data.network(k))
         for k in frame["network"].unique().to_list()
     }
-    # "any network" in black, each network its own colour of the palette
-    nets = sorted(v for k, v in names.items() if k != "any")
-    domain = ([names["any"]] if "any" in names else []) + nets
-    colours = (["#111827"] if "any" in names else []) + [
-        PALETTE[i % len(PALETTE)] for i in range(len(nets))
-    ]
+    # "any network" in black, each network its colour on the whole page
+    nets = _net_colours(data, t, [v for k, v in names.items() if k != "any"])
+    domain = ([names["any"]] if "any" in names else []) + list(nets.domain)
+    colours = (["#111827"] if "any" in names else []) + list(nets.range)
     plotted = frame.select(
         pl.col("network").replace_strict(names, default=pl.col("network")).alias("net"),
         pl.col("year").cast(pl.Utf8),
@@ -1342,6 +1377,7 @@ def adoption(data: ReportData, t: Texts) -> Section | None:
     size = int(frame["registry"][0])
     section.figures.append(
         _fig(
+            t,
             chart,
             "chart-adoption",
             t("adoption_alt"),

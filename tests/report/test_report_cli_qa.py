@@ -1,0 +1,33 @@
+"""``engage report`` as a community manager runs it: the page can be shared like any file
+they write."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli_run import run
+from report_data import Pages
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_the_page_gets_the_permissions_of_any_file_the_user_writes(
+    pages: Pages, tmp_path: Path, capsys: pytest.CaptureFixture[str], umask_022: None
+) -> None:
+    # it was 0600 (the temporary file's mode, kept by the rename): a web server or a
+    # colleague on the same machine could not read the page
+    out = tmp_path / "rapport été.html"
+    code, _, stderr = run(["report", "louvre", "--db", str(pages.db), "--out", str(out)], capsys)
+    assert code == 0, stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -1,0 +1,74 @@
+"""``engage --help`` and each command's ``--help`` as a user reads them at 60, 80 and 120
+columns: a description's words flow to the width, never broken where the docstring's source
+line ended ("… --format json, csv" / "or" / "parquet give every input")."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+import typer
+from cli_run import run
+
+from engagecore.cli import build_app, help_commands, reflow_help
+
+
+def _commands() -> list[list[str]]:
+    return [path for path, _ in help_commands(typer.main.get_command(build_app())) if path]
+
+
+def test_every_help_paragraph_is_one_flowing_text() -> None:
+    # as engage runs: main() reflows the help of the command tree it built
+    command = typer.main.get_command(build_app())
+    reflow_help(command)
+    for path, cmd in help_commands(command):
+        for paragraph in (cmd.help or "").split("\n\n"):
+            assert "\n" not in paragraph.strip(), (path, paragraph)
+
+
+def _early_breaks(out: str, width: int) -> list[tuple[str, str]]:
+    """Pairs of lines of one text where the second's first word would have fitted on the
+    first: the description paragraphs (one space of margin) and the continuation lines of a
+    panel's cell ("│" then the cell's column)."""
+    found = []
+    lines = out.splitlines()
+    commands = False  # in the Commands panel (the options' panels have several columns)
+    for line, nxt in itertools.pairwise(lines):
+        if line.startswith(("╭", "╰")):
+            commands = line.startswith("╭─ Commands")
+            continue
+        if commands and re.match(r"│\s{3,}\S", nxt):
+            end, limit = len(line.rstrip().rstrip("│").rstrip()), width - 2
+        elif re.match(r" \S", line) and re.match(r" \S", nxt):
+            end, limit = len(line.rstrip()), width - 1
+        else:
+            continue
+        first = nxt.strip(" │").split()[0]
+        if first.startswith(("[", "-")):  # [default: …], [required], the next option
+            continue
+        if end + 1 + len(first) <= limit:
+            found.append((line, nxt))
+    return found
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_no_description_line_breaks_early(
+    width: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    for args in [[], *_commands()]:
+        code, out, _ = run([*args, "--help"], capsys)
+        assert code == 0
+        assert _early_breaks(out, width) == [], (args, width)
+
+
+def test_usage_lines_have_no_doubled_brackets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # growth and young read "Usage: engage growth [OPTIONS] [[MUSEUM]...]..."
+    monkeypatch.setenv("COLUMNS", "120")
+    for args in _commands():
+        code, out, _ = run([*args, "--help"], capsys)
+        usage = next(x for x in out.splitlines() if "Usage:" in x)
+        assert code == 0 and "[[" not in usage and "]...]" not in usage, usage
