@@ -84,9 +84,9 @@ def _read(fn: _Mallctl, name: str) -> int | None:
     return value.value if rc == 0 else None
 
 
-def settings() -> dict[str, int]:
-    """The decay settings of DuckDB's arenas as they are (``arena.<i>.*`` of the arenas
-    made, and ``arenas.*``: the default of arenas made later); empty without the symbol."""
+def _each(op: Callable[[_Mallctl, str], int | None]) -> dict[str, int]:
+    """``op`` on every decay setting (``arenas.*``, then ``arena.<i>.*`` of each arena);
+    the settings it answered for, with its answers (empty without the symbol)."""
     fn = _mallctl()
     if fn is None:
         return {}
@@ -94,26 +94,22 @@ def settings() -> dict[str, int]:
     names += [f"arena.{i}.{d}" for i in range(_arenas(fn)) for d in _DECAYS]
     out = {}
     for name in names:
-        value = _read(fn, name)
+        value = op(fn, name)
         if value is not None:
             out[name] = value
     return out
 
 
+def settings() -> dict[str, int]:
+    """The decay settings of DuckDB's arenas as they are (``arena.<i>.*`` of the arenas
+    made, and ``arenas.*``: the default of arenas made later); empty without the symbol."""
+    return _each(_read)
+
+
 def set_decay(ms: int) -> dict[str, int]:
     """Set the decay of DuckDB's arenas (and of those made later) to ``ms``; returns the
     settings it changed with their values before (empty: nothing could be set)."""
-    fn = _mallctl()
-    if fn is None:
-        return {}
-    names = [f"arenas.{d}" for d in _DECAYS]
-    names += [f"arena.{i}.{d}" for i in range(_arenas(fn)) for d in _DECAYS]
-    before = {}
-    for name in names:
-        old = _swap(fn, name, ms)
-        if old is not None:
-            before[name] = old
-    return before
+    return _each(lambda fn, name: _swap(fn, name, ms))
 
 
 def restore(before: dict[str, int]) -> None:
