@@ -32,6 +32,9 @@ PLAYLIST_ITEMS = API + "/youtube/v3/playlistItems"
 VIDEOS = API + "/youtube/v3/videos"
 #: the most ids ``videos.list`` takes, and items a ``playlistItems.list`` page gives
 BATCH = 50
+#: pages of uploads whose ids are remembered to give a video listed twice once (this one and
+#: the two before it)
+_RECENT_PAGES = 3
 #: quota units per call of each ``list`` method used (Data API v3 quota table)
 LIST_COST = 1
 
@@ -127,17 +130,20 @@ class YouTubeFetcher(Fetcher):
         # each full batch of new ids is asked for while the next page of uploads is (the
         # client's per-host limit: two requests at a time)
         batches = _Batches(session)
-        new_ids: list[str] = []
-        sent = 0
+        # only the ids not sent yet are held, and of those sent the ones also due for a
+        # refresh (a long channel's ids are never held whole: memory flat in the pages)
+        unsent: list[str] = []
+        due = set(plan.refresh_ids)
+        fetched: set[str] = set()
         pages = self._new_ids(plan, session, uploads) if isinstance(uploads, str) else iter(())
         for page_ids in pages:
-            new_ids += page_ids
-            while len(new_ids) - sent >= BATCH:
-                batches.send(new_ids[sent : sent + BATCH], new=True)
-                sent += BATCH
-        if sent < len(new_ids):
-            batches.send(new_ids[sent:], new=True)
-        fetched = set(new_ids)
+            unsent += page_ids
+            fetched.update(v for v in page_ids if v in due)
+            while len(unsent) >= BATCH:
+                batches.send(unsent[:BATCH], new=True)
+                del unsent[:BATCH]
+        if unsent:
+            batches.send(unsent, new=True)
         refresh = [v for v in plan.refresh_ids if v not in fetched]
         for start in range(0, len(refresh), BATCH):
             batches.send(refresh[start : start + BATCH], new=False)
@@ -146,8 +152,11 @@ class YouTubeFetcher(Fetcher):
 
     def _new_ids(self, plan: FetchPlan, session: FetchSession, uploads: str) -> Iterator[list[str]]:
         """Ids of the uploads newer than the newest stored video, newest first, a page of
-        uploads at a time."""
-        seen: set[str] = set()
+        uploads at a time. A video listed again (an upload during the paging shifts the
+        playlist: a page's last items come again at the top of the next) is given once: the
+        ids of the last :data:`_RECENT_PAGES` pages are remembered (this one included), not every id seen."""
+        recent: deque[set[str]] = deque(maxlen=_RECENT_PAGES)
+        count = 0
         token: str | None = None
         while True:
             query: dict[str, str | int] = {
@@ -161,6 +170,8 @@ class YouTubeFetcher(Fetcher):
             items = page.get("items") or [] if isinstance(page, dict) else []
             older = False
             ids: list[str] = []
+            here: set[str] = set()
+            recent.append(here)
             for item in items:
                 details = item.get("contentDetails") if isinstance(item, dict) else None
                 if not isinstance(details, dict) or not isinstance(details.get("videoId"), str):
@@ -171,10 +182,12 @@ class YouTubeFetcher(Fetcher):
                 if not plan.wants(published):
                     older = True  # newest first: the rest is stored or too old
                     continue
-                if details["videoId"] not in seen:
-                    seen.add(details["videoId"])
-                    ids.append(details["videoId"])
-                if plan.max_posts is not None and len(seen) >= plan.max_posts:
+                video = details["videoId"]
+                if not any(video in page for page in recent):
+                    here.add(video)
+                    ids.append(video)
+                    count += 1
+                if plan.max_posts is not None and count >= plan.max_posts:
                     yield ids
                     return
             yield ids

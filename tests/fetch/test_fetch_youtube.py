@@ -393,3 +393,34 @@ def test_a_write_failing_after_a_batch_says_the_batches_before_it_are_kept(
     assert "; the responses imported before it are kept: move the file named aside" in line
     kept = _count(env, "SELECT count(*) FROM posts")
     assert 0 < kept < 120
+
+
+def test_a_video_listed_again_after_an_upload_during_the_paging_is_asked_for_once(
+    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An upload while the uploads playlist is paged shifts it by one: the first page's last
+    video comes again at the top of the second. The fetcher remembers the ids of the last
+    pages only (not every id of a long channel), which is enough to ask for it once."""
+    youtube.videos = make_videos(120, NOW - timedelta(hours=1))
+    asked: list[str] = []
+    pages = 0
+
+    def watch(name: str, req: Any) -> None:
+        nonlocal pages
+        if name == "videos":
+            asked.extend(req.args["id"].split(","))
+        elif name == "playlistItems":
+            pages += 1
+            if pages == 2:  # uploaded between the first page and the second
+                youtube.videos.insert(0, Video("late000001", NOW - timedelta(minutes=1), views=3))
+
+    youtube.fail = watch
+    code, out, err = run(["fetch", "youtube", "@MuseeDuLouvre", "--museum", "louvre"], capsys)
+    assert code == 0, err
+    first_page_last = sorted(youtube.videos[1:], key=lambda v: v.published, reverse=True)[49].id
+    assert pages == 3
+    assert asked.count(first_page_last) == 1
+    assert sorted(asked) == sorted(v.id for v in youtube.videos[1:])  # each once, no more
+    assert len(_posts(env)) == 120
+    lines = [line for line in out.splitlines() if "museedulouvre" in line]
+    assert lines and " 120 " in lines[0], out

@@ -37,6 +37,7 @@ import polars as pl
 
 from engagecore import ingest, plugins
 from engagecore.errors import EngageError, PluginError, UsageError, one_line
+from engagecore.fetch.allocator import pages_back_at_once
 from engagecore.fetch.http import (
     SECRET_PARAMS,
     BudgetExhausted,
@@ -645,17 +646,20 @@ def run(
             if files:
                 imports_before = _imports_count(store)
                 try:
-                    # in batches of files, each its own transaction (see ingest._run_together)
-                    ingest.run(
-                        store,
-                        files,
-                        network=acc.network,
-                        museum=acc.museum if found_id else None,
-                        allow_empty=True,
-                        account=result.import_account,
-                        relative_to=root,
-                        together=True,
-                    )
+                    # in batches of files, each its own transaction (see ingest._run_together);
+                    # the pages DuckDB frees while writing them given back at once (see
+                    # engagecore.fetch.allocator): the peak stays flatter in the pages
+                    with pages_back_at_once():
+                        ingest.run(
+                            store,
+                            files,
+                            network=acc.network,
+                            museum=acc.museum if found_id else None,
+                            allow_empty=True,
+                            account=result.import_account,
+                            relative_to=root,
+                            together=True,
+                        )
                     if found_id:
                         with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)
