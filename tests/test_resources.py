@@ -836,6 +836,27 @@ def _masked() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT, signal.SIGTERM])
 
 
+#: the watcher's grace in the tests of the forced exit (the default, 5 s, tested below)
+SHORT_GRACE = 1.5
+
+
+def test_the_grace_is_five_seconds_unless_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engagecore import interrupts
+
+    monkeypatch.delenv("ENGAGE_SIGNAL_GRACE", raising=False)
+    assert interrupts.grace() == interrupts.GRACE == 5.0
+    monkeypatch.setenv("ENGAGE_SIGNAL_GRACE", "0.25")
+    assert interrupts.grace() == 0.25
+    for bad in ("soon", "0", "-1", "inf"):
+        monkeypatch.setenv("ENGAGE_SIGNAL_GRACE", bad)
+        code, out, err = cli(["museums", "list", "--db", str(tmp_path / "g.duckdb")], capsys)
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+        assert f"ENGAGE_SIGNAL_GRACE={bad!r}: expected a number of seconds" in err
+    assert not (tmp_path / "g.duckdb").exists()
+
+
 @pytest.mark.parametrize(
     ("script", "masked"),
     [(STUCK, False), (STUCK_AND_BLOCKING, False), (STUCK, True)],
@@ -844,10 +865,10 @@ def _masked() -> None:
 def test_a_signal_ends_even_a_plugin_that_swallows_it(
     tmp_path: Path, script: str, masked: bool
 ) -> None:
-    """The watcher ends the process after GRACE even when the plugin swallows the signal,
-    and even when interrupting a connection does not return (it runs on its own thread)."""
-    from engagecore import interrupts
-
+    """The watcher ends the process after its grace even when the plugin swallows the
+    signal, and even when interrupting a connection does not return (it runs on its own
+    thread). The grace is set short (ENGAGE_SIGNAL_GRACE): what is tested is that the watcher
+    waits for it, then ends the process, whatever its length."""
     assert script.count("main(sys.argv[1:])") == 1
     (tmp_path / "a.stuck").write_text("x")
     db = tmp_path / "stuck.duckdb"
@@ -858,6 +879,7 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_masked if masked else None,  # a job runner's mask, inherited
+        env={**os.environ, "ENGAGE_SIGNAL_GRACE": str(SHORT_GRACE)},
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "reading"
     runs = tmp_path / "stuck.duckdb.engage-tmp"
@@ -867,7 +889,7 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(
     _, err = proc.communicate(timeout=60)
     stopped_in = time.monotonic() - sent
     assert proc.returncode == 143 and err == "engage: error: terminated (SIGTERM)\n"
-    assert interrupts.GRACE - 0.5 < stopped_in < interrupts.GRACE + 5  # ended by the watcher
+    assert SHORT_GRACE - 0.5 < stopped_in < SHORT_GRACE + 5  # ended by the watcher
     assert not any(runs.rglob("work.bin"))  # removed before the forced exit
     assert _digest(db) == before
 
