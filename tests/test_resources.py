@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import built_once
 from cli_run import run as cli
 
 from engagecore import plugins
@@ -320,7 +321,12 @@ def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
 
 @pytest.fixture(scope="module")
 def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _graph_dump(tmp_path_factory.mktemp("big") / "posts.json", 300_000)
+    """Written once per test run (only read: each test imports it into a store of its own)."""
+
+    def build(folder: Path) -> None:
+        _graph_dump(folder / "posts.json", 300_000)
+
+    return built_once(tmp_path_factory, "big-graph", build) / "posts.json"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
