@@ -305,13 +305,6 @@ def _engage(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _engage_run(*args: str) -> subprocess.CompletedProcess[str]:
-    """``engage ARGS`` in a process of its own, run to its end."""
-    return subprocess.run(
-        [sys.executable, "-m", "engagecore", *args], capture_output=True, text=True
-    )
-
-
 def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -331,11 +324,13 @@ def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
-    sig: signal.Signals, big_graph: Path, tmp_path: Path
+    sig: signal.Signals, big_graph: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # the commands before and after the signalled one run in this process (the point is
+    # the signalled process; the store and its run folders are the same either way)
     db = tmp_path / "sig.duckdb"
-    done = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
-    assert done.returncode == 0, done.stderr
+    code, _, err = cli(["ingest", str(FIXTURES / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
     before = Store(db, read_only=True)
     digest = before.table_digest()
     before.close()
@@ -346,9 +341,9 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     _wait_for(lambda: any(run.rglob("engage-fb-*")))
     if sig == signal.SIGINT:
         # meanwhile, another command is told who holds the store
-        busy = _engage_run("--wait", "0", "museums", "list", "--db", str(db))
-        assert busy.returncode == 1
-        assert f"the store is busy (an import is running, pid {proc.pid})" in busy.stderr
+        code, _, err = cli(["--wait", "0", "museums", "list", "--db", str(db)], capsys)
+        assert code == 1
+        assert f"the store is busy (an import is running, pid {proc.pid})" in err
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
@@ -365,8 +360,8 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     after = Store(db, read_only=True)
     assert after.table_digest() == digest  # all or nothing
     after.close()
-    again = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
-    assert again.returncode == 0, again.stderr
+    code, _, err = cli(["ingest", str(FIXTURES / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
     assert not runs.exists()
 
 
