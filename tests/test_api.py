@@ -6,16 +6,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from built_once import copy_of, demo_build
 
 import engagecore
-from engagecore.demo import run_demo
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("api") / "demo.duckdb"
-    run_demo(db, museums=8, seed=5)
-    return db
+    built = demo_build(tmp_path_factory, museums=8, seed=2)  # the growth tests' demo too
+    return copy_of(built.db, tmp_path_factory.mktemp("api") / "demo.duckdb")
 
 
 def test_python_api_returns_frames(demo_db: Path) -> None:

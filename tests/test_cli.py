@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from built_once import copy_of, demo_build
 from cli_run import run
 
 import engagecore
@@ -370,11 +371,14 @@ def test_score_sort_top_is_the_demo_leaderboard(
 
 
 def test_compare_and_explain_fit_the_terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run(["demo", "--museums", "6", "--seed", "3"], capsys)
-    assert code == 0, err
+    # the store `engage demo --museums 6 --seed 3` writes (built once for the run)
+    copy_of(demo_build(tmp_path_factory, museums=6, seed=3).db, tmp_path / "engage-demo.duckdb")
     db = ["--db", "engage-demo.duckdb"]
     for width in (80, 60):
         out = _fits(["compare", "louvre", "pompidou", *db], width)

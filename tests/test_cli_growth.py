@@ -8,16 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from built_once import copy_of, demo_build
 from cli_run import run
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from engagecore.demo import run_demo
-
-    path = tmp_path_factory.mktemp("growth") / "demo.duckdb"
-    run_demo(path, museums=8, seed=2)
-    return str(path)
+    built = demo_build(tmp_path_factory, museums=8, seed=2)
+    return str(copy_of(built.db, tmp_path_factory.mktemp("growth") / "demo.duckdb"))
 
 
 def test_table_shows_growth_and_performance_only_when_asked(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from built_once import copy_of, demo_build
 
 import engagecore
 from engagecore import plugins
@@ -27,21 +28,16 @@ MUSEUMS, SEED = 8, 1
 @dataclass
 class Demo:
     result: DemoResult
-    db: Path
+    db: Path  # a copy of the store the demo built (at built), for this test process
     calls: list[tuple[int, int, str]]
+    built: Path
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    calls: list[tuple[int, int, str]] = []
-    result = run_demo(
-        db,
-        museums=MUSEUMS,
-        seed=SEED,
-        progress=lambda d, t, label: calls.append((d, t, label)),
-    )
-    return Demo(result, db, calls)
+    built = demo_build(tmp_path_factory, museums=MUSEUMS, seed=SEED)  # run_demo(…, progress=)
+    db = copy_of(built.db, tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    return Demo(built.result, db, built.calls, built.db)
 
 
 def _with_writer() -> dict[str, NetworkSpec]:
@@ -89,7 +85,7 @@ def test_the_demo_imports_a_simulated_cohort_and_scores_it(demo: Demo) -> None:
     assert set(top["museum"]) <= set(cohort.museums["slug"])
     assert top["name"].null_count() == 0
     assert result.compare is not None and result.compare.height > 0
-    assert all(str(db) in c for c in result.next_commands)
+    assert all(str(demo.built) in c for c in result.next_commands)
     assert set(result.seconds) == {"simulate", "write", "import", "score"}
 
 

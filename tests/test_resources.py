@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import built_once
 from cli_run import run as cli
 
 from engagecore import plugins
@@ -304,13 +305,6 @@ def _engage(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _engage_run(*args: str) -> subprocess.CompletedProcess[str]:
-    """``engage ARGS`` in a process of its own, run to its end."""
-    return subprocess.run(
-        [sys.executable, "-m", "engagecore", *args], capture_output=True, text=True
-    )
-
-
 def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -320,16 +314,23 @@ def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
 
 @pytest.fixture(scope="module")
 def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _graph_dump(tmp_path_factory.mktemp("big") / "posts.json", 300_000)
+    """Written once per test run (only read: each test imports it into a store of its own)."""
+
+    def build(folder: Path) -> None:
+        _graph_dump(folder / "posts.json", 300_000)
+
+    return built_once(tmp_path_factory, "big-graph", build) / "posts.json"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
-    sig: signal.Signals, big_graph: Path, tmp_path: Path
+    sig: signal.Signals, big_graph: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # the commands before and after the signalled one run in this process (the point is
+    # the signalled process; the store and its run folders are the same either way)
     db = tmp_path / "sig.duckdb"
-    done = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
-    assert done.returncode == 0, done.stderr
+    code, _, err = cli(["ingest", str(FIXTURES / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
     before = Store(db, read_only=True)
     digest = before.table_digest()
     before.close()
@@ -340,9 +341,9 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     _wait_for(lambda: any(run.rglob("engage-fb-*")))
     if sig == signal.SIGINT:
         # meanwhile, another command is told who holds the store
-        busy = _engage_run("--wait", "0", "museums", "list", "--db", str(db))
-        assert busy.returncode == 1
-        assert f"the store is busy (an import is running, pid {proc.pid})" in busy.stderr
+        code, _, err = cli(["--wait", "0", "museums", "list", "--db", str(db)], capsys)
+        assert code == 1
+        assert f"the store is busy (an import is running, pid {proc.pid})" in err
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
@@ -359,8 +360,8 @@ def test_a_signal_mid_import_keeps_nothing_and_leaves_no_temporary_folder(
     after = Store(db, read_only=True)
     assert after.table_digest() == digest  # all or nothing
     after.close()
-    again = _engage_run("ingest", str(FIXTURES / "spreadsheet"), "--db", str(db))
-    assert again.returncode == 0, again.stderr
+    code, _, err = cli(["ingest", str(FIXTURES / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
     assert not runs.exists()
 
 
@@ -836,6 +837,27 @@ def _masked() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT, signal.SIGTERM])
 
 
+#: the watcher's grace in the tests of the forced exit (the default, 5 s, tested below)
+SHORT_GRACE = 1.5
+
+
+def test_the_grace_is_five_seconds_unless_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engagecore import interrupts
+
+    monkeypatch.delenv("ENGAGE_SIGNAL_GRACE", raising=False)
+    assert interrupts.grace() == interrupts.GRACE == 5.0
+    monkeypatch.setenv("ENGAGE_SIGNAL_GRACE", "0.25")
+    assert interrupts.grace() == 0.25
+    for bad in ("soon", "0", "-1", "inf"):
+        monkeypatch.setenv("ENGAGE_SIGNAL_GRACE", bad)
+        code, out, err = cli(["museums", "list", "--db", str(tmp_path / "g.duckdb")], capsys)
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+        assert f"ENGAGE_SIGNAL_GRACE={bad!r}: expected a number of seconds" in err
+    assert not (tmp_path / "g.duckdb").exists()
+
+
 @pytest.mark.parametrize(
     ("script", "masked"),
     [(STUCK, False), (STUCK_AND_BLOCKING, False), (STUCK, True)],
@@ -844,10 +866,10 @@ def _masked() -> None:
 def test_a_signal_ends_even_a_plugin_that_swallows_it(
     tmp_path: Path, script: str, masked: bool
 ) -> None:
-    """The watcher ends the process after GRACE even when the plugin swallows the signal,
-    and even when interrupting a connection does not return (it runs on its own thread)."""
-    from engagecore import interrupts
-
+    """The watcher ends the process after its grace even when the plugin swallows the
+    signal, and even when interrupting a connection does not return (it runs on its own
+    thread). The grace is set short (ENGAGE_SIGNAL_GRACE): what is tested is that the watcher
+    waits for it, then ends the process, whatever its length."""
     assert script.count("main(sys.argv[1:])") == 1
     (tmp_path / "a.stuck").write_text("x")
     db = tmp_path / "stuck.duckdb"
@@ -858,6 +880,7 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_masked if masked else None,  # a job runner's mask, inherited
+        env={**os.environ, "ENGAGE_SIGNAL_GRACE": str(SHORT_GRACE)},
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "reading"
     runs = tmp_path / "stuck.duckdb.engage-tmp"
@@ -867,7 +890,7 @@ def test_a_signal_ends_even_a_plugin_that_swallows_it(
     _, err = proc.communicate(timeout=60)
     stopped_in = time.monotonic() - sent
     assert proc.returncode == 143 and err == "engage: error: terminated (SIGTERM)\n"
-    assert interrupts.GRACE - 0.5 < stopped_in < interrupts.GRACE + 5  # ended by the watcher
+    assert SHORT_GRACE - 0.5 < stopped_in < SHORT_GRACE + 5  # ended by the watcher
     assert not any(runs.rglob("work.bin"))  # removed before the forced exit
     assert _digest(db) == before
 

@@ -9,7 +9,9 @@ interrupts the DuckDB connections registered with :func:`watch` so the query ret
 exception unwinds through the store's transaction (rolled back) and the run's temporary folder
 (removed). Should the main thread still be busy after :data:`GRACE` seconds (in a plugin's
 own code), the watcher removes the temporary folders itself and ends the process: an
-uncommitted transaction is never written, so the store is unchanged either way.
+uncommitted transaction is never written, so the store is unchanged either way. The
+environment variable ``ENGAGE_SIGNAL_GRACE`` (seconds above zero) replaces :data:`GRACE`: the
+tests of the forced exit set it short.
 
 The watcher and the handler race: when the watcher interrupts DuckDB first, the main thread
 is already unwinding DuckDB's error when the handler runs, so the handler records the signal
@@ -30,9 +32,12 @@ from types import FrameType
 from typing import Any, Protocol
 
 from engagecore import scratch
+from engagecore.errors import UsageError
 
 #: seconds the watcher leaves the main thread to unwind before ending the process itself
+#: (ENGAGE_SIGNAL_GRACE replaces it)
 GRACE = 5.0
+GRACE_VARIABLE = "ENGAGE_SIGNAL_GRACE"
 
 _NAMES: dict[int, str] = {
     int(signal.SIGINT): "interrupted",
@@ -88,6 +93,21 @@ def received() -> Interrupted | None:
     return Interrupted(_received[0]) if _received else None
 
 
+def grace() -> float:
+    """Seconds the watcher waits before ending the process: ``ENGAGE_SIGNAL_GRACE`` when set
+    (a number above zero, else a :class:`UsageError` naming it), else :data:`GRACE`."""
+    raw = os.environ.get(GRACE_VARIABLE)
+    if not raw:
+        return GRACE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{GRACE_VARIABLE}={raw!r}: expected a number of seconds above zero")
+    return value
+
+
 def _interrupt_all() -> None:
     with _lock:
         cons = list(_connections)
@@ -108,7 +128,7 @@ def check() -> None:
 def _handler(signum: int, frame: FrameType | None) -> None:
     if _received:
         return  # already unwinding (rolling back, cleaning up): let it finish; the watcher
-        # ends the process if it takes longer than GRACE
+        # ends the process if it takes longer than its grace (GRACE)
     _received.append(signum)
     if sys.exc_info()[1] is not None:
         # The main thread is already unwinding an error: most often DuckDB's "interrupted",
@@ -130,6 +150,11 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    try:
+        wait = grace()
+    except UsageError as exc:
+        report(str(exc))
+        sys.exit(2)
     _received.clear()
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
@@ -160,7 +185,7 @@ def handled(report: Callable[[str], None]) -> Iterator[None]:
             # on a thread of its own: should a connection's interrupt wait on DuckDB, the
             # grace period and the forced exit below still come
             threading.Thread(target=_interrupt_all, name="engage-interrupt", daemon=True).start()
-            if stop.wait(GRACE):
+            if stop.wait(wait):
                 return
             # the main thread is stuck in code that does not return to Python: end here
             scratch.remove_active()

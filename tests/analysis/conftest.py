@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from built_once import copy_of, demo_build
 
 import engagecore.simulate as simulate
 from engagecore import plugins
@@ -19,7 +20,6 @@ from engagecore.demo import (
     _attach_accounts,
     _register_museums,
     _write_exports,
-    run_demo,
 )
 
 
@@ -56,9 +56,8 @@ def build_store(
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``engage demo --museums 6 --seed 3``'s store (read it only: copy it to change it)."""
-    db = tmp_path_factory.mktemp("analysis-demo") / "demo.duckdb"
-    run_demo(db, museums=6, seed=3)
-    return db
+    built = demo_build(tmp_path_factory, museums=6, seed=3)
+    return copy_of(built.db, tmp_path_factory.mktemp("analysis-demo") / "demo.duckdb")
 
 
 @pytest.fixture

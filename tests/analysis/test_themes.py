@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from built_once import built_once, copy_of
 from cli_run import run
 from conftest import build_store
 
@@ -38,16 +39,23 @@ PLANTED = {
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """The planted store and the museums that post no #jourdefermeture."""
-    db = tmp_path_factory.mktemp("planted") / "planted.duckdb"
-    cohort = build_store(db, 20, 1, lifts=PLANTED)
-    assert cohort.post_truth is not None
-    series = set(
-        cohort.posts.join(cohort.post_truth, on=["network", "post_id"]).filter(
-            pl.col("theme") == "jourdefermeture"
-        )["museum"]
-    )
-    return db, sorted(set(cohort.museums["slug"]) - series)
+    """The planted store (built once per test run; a copy for this test process) and the
+    museums that post no #jourdefermeture."""
+
+    def build(folder: Path) -> None:
+        cohort = build_store(folder / "planted.duckdb", 20, 1, lifts=PLANTED)
+        assert cohort.post_truth is not None
+        series = set(
+            cohort.posts.join(cohort.post_truth, on=["network", "post_id"]).filter(
+                pl.col("theme") == "jourdefermeture"
+            )["museum"]
+        )
+        plain = sorted(set(cohort.museums["slug"]) - series)
+        (folder / "plain.json").write_text(json.dumps(plain), encoding="utf-8")
+
+    built = built_once(tmp_path_factory, "themes-planted", build)
+    db = copy_of(built / "planted.duckdb", tmp_path_factory.mktemp("planted") / "planted.duckdb")
+    return db, json.loads((built / "plain.json").read_text(encoding="utf-8"))
 
 
 def _row(lifts: pl.DataFrame, factor: str, level: str, source: str = "rules") -> dict:

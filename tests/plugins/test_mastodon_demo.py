@@ -14,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
+from built_once import demo_build
 from engage_mastodon.demo import MastodonDemoWriter
 
 import engagecore
 from engagecore import plugins
-from engagecore.demo import run_demo
 from engagecore.plugin import ReadContext, Source, choose_importer
 from engagecore.testing import sample_account
 
@@ -34,10 +35,11 @@ def _account() -> engagecore.plugin.DemoAccountData:
     return data
 
 
-def test_engage_demo_brings_mastodon_archives_and_api_responses(tmp_path: Path) -> None:
+def test_engage_demo_brings_mastodon_archives_and_api_responses(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     assert "mastodon" in plugins.registry().demo_writers
-    db = tmp_path / "demo.duckdb"
-    run_demo(db, museums=12, seed=0)
+    db = demo_build(tmp_path_factory, museums=12, seed=0).db  # run_demo(db, 12, seed=0)
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.sql(
             "SELECT i.importer, count(*) FROM posts p JOIN imports i USING (import_id) "

@@ -1,21 +1,20 @@
-"""A small demo store for the report's tests, built once per test process, with hostile text
-planted where the page shows data: a museum's name, post captions and a post's address."""
+"""A small demo store for the report's tests, built once per test run (each test process
+works on a copy), with hostile text planted where the page shows data: a museum's name, post
+captions and a post's address."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from built_once import built_once, copy_of, demo_build
 from report_data import BAD_URL, IMG, NAME, SCRIPT, Pages
 
-from engagecore.demo import run_demo
 
-
-@pytest.fixture(scope="session")
-def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("report") / "demo.duckdb"
-    run_demo(db, museums=12, seed=2)  # ≥ 10 per network: the size curves are fitted
+def _plant(db: Path) -> None:
     con = duckdb.connect(str(db))
     try:
         louvre = "SELECT network, account_id FROM accounts WHERE museum = 'louvre'"
@@ -31,18 +30,37 @@ def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         con.execute("UPDATE museums SET name = ? WHERE slug = 'louvre'", [NAME])
     finally:
         con.close()
-    return db
+
+
+@pytest.fixture(scope="session")
+def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def build(folder: Path) -> None:
+        # ≥ 10 per network: the size curves are fitted
+        _plant(copy_of(demo_build(tmp_path_factory, 12, 2).db, folder / "demo.duckdb"))
+
+    planted = built_once(tmp_path_factory, "report-store", build) / "demo.duckdb"
+    return copy_of(planted, tmp_path_factory.mktemp("report") / "demo.duckdb")
 
 
 @pytest.fixture(scope="session")
 def pages(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Pages:
+    """The three pages, written once per test run from the planted store (each test process
+    gets a copy of the folder, where the browser tests write their screenshots)."""
     import engagecore
 
-    folder = tmp_path_factory.mktemp("pages")
-    with engagecore.open(report_store, read_only=True) as eng:
-        single_en = eng.report(["louvre"], lang="en", out=folder / "single_en.html")
-        cohort_fr = eng.report(all_museums=True, lang="fr", out=folder / "cohort_fr.html")
-        cohort_en = eng.report(
-            ["louvre", "orsay", "pompidou"], lang="en", out=folder / "cohort_en.html"
+    def build(folder: Path) -> None:
+        with engagecore.open(report_store, read_only=True) as eng:
+            single_en = eng.report(["louvre"], lang="en", out=folder / "single_en.html")
+            cohort_fr = eng.report(all_museums=True, lang="fr", out=folder / "cohort_fr.html")
+            cohort_en = eng.report(
+                ["louvre", "orsay", "pompidou"], lang="en", out=folder / "cohort_en.html"
+            )
+        (folder / "pages.json").write_text(
+            json.dumps([single_en, cohort_fr, cohort_en]), encoding="utf-8"
         )
+
+    built = built_once(tmp_path_factory, "report-pages", build)
+    folder = tmp_path_factory.mktemp("pages")
+    shutil.copytree(built, folder, dirs_exist_ok=True)
+    single_en, cohort_fr, cohort_en = json.loads((folder / "pages.json").read_text("utf-8"))
     return Pages(report_store, single_en, cohort_fr, cohort_en, folder)

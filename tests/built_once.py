@@ -1,0 +1,90 @@
+"""Files the tests build once per test run, whatever the number of xdist workers: the demo
+stores (``run_demo`` is deterministic for a number of museums and a seed, so every test asking
+for the same pair would build the same store). The first process of the run that asks builds,
+the others wait for it under a file lock, then find it built. Read what it gives only: copy
+a store a test changes (:func:`copy_of`, a file copy)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engagecore.demo import DemoResult, run_demo
+
+
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every process of this run shares: under xdist, the parent of
+    the workers' own folders (``pytest-N/``); without it, the run's own folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """The folder ``name``, filled by ``build(folder)`` by the first process of the run that
+    asks for it. Read it only."""
+    root = _run_root(tmp_path_factory) / "built-once"
+    root.mkdir(exist_ok=True)
+    folder = root / name
+    with _locked(root / f"{name}.lock"):
+        if not (folder / ".done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".done").touch()
+    return folder
+
+
+def copy_of(db: Path, dest: Path) -> Path:
+    """A copy of the DuckDB file ``db`` (closed) at ``dest``, for a process or a test to
+    open and change on its own."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(db, dest)
+    return dest
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """``run_demo(db, museums=M, seed=S)`` as it ran once in this test run: the store it
+    built (``db``: copy it before opening it), what it returned, its progress calls."""
+
+    db: Path
+    result: DemoResult
+    calls: list[tuple[int, int, str]]
+
+
+def demo_build(tmp_path_factory: pytest.TempPathFactory, museums: int, seed: int) -> DemoBuild:
+    """``engage demo --museums MUSEUMS --seed SEED``'s store, built once per test run."""
+
+    def build(folder: Path) -> None:
+        calls: list[tuple[int, int, str]] = []
+        result = run_demo(
+            folder / "demo.duckdb",
+            museums=museums,
+            seed=seed,
+            progress=lambda d, t, label: calls.append((d, t, label)),
+        )
+        (folder / "result.pickle").write_bytes(pickle.dumps((result, calls)))
+
+    folder = built_once(tmp_path_factory, f"demo-{museums}-{seed}", build)
+    result, calls = pickle.loads((folder / "result.pickle").read_bytes())
+    return DemoBuild(folder / "demo.duckdb", result, calls)
