@@ -13,8 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from engagecore.api import Engine
 from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console, printable
-from engagecore.errors import cli_options
+from engagecore.errors import StoreBusy, cli_options
 from engagecore.ingest import IngestReport
+from engagecore.store import default_db_path
 
 
 def register(app: typer.Typer) -> None:
@@ -63,28 +64,45 @@ def register(app: typer.Typer) -> None:
 
         Folders and zips are walked at any depth; files no importer reads are listed.
         """
-        with cli_options(), Engine(db) as eng, progress_bar() as bar:
-            task = bar.add_task("importing", total=None)
+        target = db if db is not None else default_db_path()
+        new_store = not target.exists()
+        try:
+            with cli_options(), Engine(db) as eng, progress_bar() as bar:
+                task = bar.add_task("importing", total=None)
 
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=escape(_short(label)))
+                def progress(done: int, total: int, label: str) -> None:
+                    bar.update(task, completed=done, total=total, description=escape(_short(label)))
 
-            report = eng.ingest(
-                paths,
-                network=network,
-                museum=museum,
-                account=account,
-                dry_run=dry_run,
-                timezone=timezone,
-                allow_empty=allow_empty,
-                progress=progress,
-                keep_paths=keep_paths,
-            )
+                report = eng.ingest(
+                    paths,
+                    network=network,
+                    museum=museum,
+                    account=account,
+                    dry_run=dry_run,
+                    timezone=timezone,
+                    allow_empty=allow_empty,
+                    progress=progress,
+                    keep_paths=keep_paths,
+                )
+        except BaseException as exc:
+            # a failed first import leaves no store behind (the store is as it was: absent);
+            # a busy store is another process's, created meanwhile: never ours to remove
+            if new_store and not isinstance(exc, StoreBusy):
+                _remove_new_store(target)
+            raise
+        if dry_run and new_store:  # a dry run stores nothing, not even an empty store
+            _remove_new_store(target)
         # The import is committed: nothing printed from here on may turn it into a failure.
         try:
             _print_report(report, fmt, dry_run)
         except Exception as exc:  # pragma: no cover - a last resort, see the tests
             print(f"engage: imported, but the summary could not be shown: {exc!r}", file=sys.stderr)
+
+
+def _remove_new_store(path: Path) -> None:
+    """Remove the store file (and its write-ahead log) this command created."""
+    for created in (path, path.with_name(path.name + ".wal")):
+        created.unlink(missing_ok=True)
 
 
 def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
