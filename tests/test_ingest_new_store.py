@@ -1,5 +1,6 @@
-"""A first `engage ingest` that fails, or a dry run, leaves no store behind: the store is as
-it was before the command — absent. An existing store is never removed."""
+"""Nothing changes in a store, or in a link, without the user seeing it: a first `engage
+ingest` that fails, or a dry run, leaves no store behind (an existing store is never
+removed); `engage museums link` moving an account from another museum says so."""
 
 from __future__ import annotations
 
@@ -58,3 +59,17 @@ def test_failed_ingest_keeps_an_existing_store(tmp_path: Path, _run: Engage) -> 
     code, output = _run("ingest", str(FIXTURES), "--db", str(db), "--dry-run")
     assert code == 0, output
     assert db.exists()
+
+
+def test_museums_link_says_when_it_moves_an_account(tmp_path: Path, _run: Engage) -> None:
+    db = str(tmp_path / "m.duckdb")
+    for name, slug in (("Musée du Louvre", "louvre"), ("Musée fictif", "fictif")):
+        code, output = _run("museums", "add", name, "--slug", slug, "--db", db)
+        assert code == 0, output
+    link = ("museums", "link", "--network", "instagram", "--handle", "@museedulouvre")
+    code, output = _run(*link[:2], "louvre", *link[2:], "--db", db)
+    assert code == 0 and "→ louvre" in output and "moved" not in output
+    code, output = _run(*link[:2], "fictif", *link[2:], "--db", db)
+    assert code == 0 and "→ fictif (moved from louvre)" in output
+    code, output = _run(*link[:2], "fictif", *link[2:], "--db", db)  # again: nothing moves
+    assert code == 0 and "moved" not in output

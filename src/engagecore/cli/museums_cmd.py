@@ -80,10 +80,17 @@ def register(app: typer.Typer) -> None:
         handle: Annotated[str, typer.Option(help="The account's handle or id.")],
         db: DbOption = None,
     ) -> None:
-        """Attach a network account to a museum."""
+        """Attach a network account to a museum (moving it from another museum says so)."""
         with Engine(db) as eng:
+            before = eng.store.fetchall(
+                "SELECT DISTINCT museum FROM accounts WHERE network = ? AND museum IS NOT NULL"
+                " AND (lower(handle) = lower(?) OR account_id = ?)",
+                [network, handle.lstrip("@"), handle.lstrip("@")],
+            )
             slug, account = eng.link(museum, network, handle)
-        typer.echo(printable(f"{network}:{account} → {slug}"))
+        moved = sorted(m for (m,) in before if m != slug)
+        was = f" (moved from {', '.join(moved)})" if moved else ""
+        typer.echo(printable(f"{network}:{account} → {slug}{was}"))
 
     links_app = typer.Typer(
         help="Every museum ↔ account link (export), or load hand-curated links (import).",
