@@ -370,7 +370,9 @@ def _deliver(sig: signal.Signals) -> None:
     would at any point of the main thread. The mask is restored as it was (the processes
     a later test starts inherit it)."""
     old = signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
-    os.kill(os.getpid(), sig)
+    # raise_signal sends it to this thread, not to the process: os.kill let the kernel hand it
+    # to another thread (DuckDB's), whose handler could run after this call had returned
+    signal.raise_signal(sig)
     signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
