@@ -192,6 +192,11 @@ def short_slugs(
     return [s for s in out if s is not None]
 
 
+#: The accounts rows :meth:`Museums.link` takes for (network, handle, handle): its handle in
+#: any case, or its id.
+_SAME_ACCOUNT = "network = ? AND (lower(handle) = lower(?) OR account_id = ?)"
+
+
 class Museums:
     """Museum registry operations on a :class:`Store`."""
 
@@ -332,6 +337,16 @@ class Museums:
         more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
         return f"{name!r} matches {len(rows)} museums: {shown}{more}; use a slug"
 
+    def linked_to(self, network: str, account: str) -> builtins.list[str]:
+        """The museums the account (handle or id, as :meth:`link` takes it) is linked to now."""
+        handle = account.lstrip("@")
+        rows = self.store.fetchall(
+            f"SELECT DISTINCT museum FROM accounts WHERE {_SAME_ACCOUNT} AND museum IS NOT NULL"
+            " ORDER BY museum",
+            [network, handle, handle],
+        )
+        return [m for (m,) in rows]
+
     def link(
         self, museum: str, network: str, account: str, *, origin: str = "user"
     ) -> tuple[str, str]:
@@ -344,9 +359,7 @@ class Museums:
         slug = self.resolve(museum)
         handle = account.lstrip("@")
         rows = self.store.fetchall(
-            "SELECT account_id FROM accounts WHERE network = ? AND "
-            "(lower(handle) = lower(?) OR account_id = ?)",
-            [network, handle, handle],
+            f"SELECT account_id FROM accounts WHERE {_SAME_ACCOUNT}", [network, handle, handle]
         )
         with self.store.transaction():
             if rows:

@@ -82,13 +82,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Attach a network account to a museum (moving it from another museum says so)."""
         with Engine(db) as eng:
-            before = eng.store.fetchall(
-                "SELECT DISTINCT museum FROM accounts WHERE network = ? AND museum IS NOT NULL"
-                " AND (lower(handle) = lower(?) OR account_id = ?)",
-                [network, handle.lstrip("@"), handle.lstrip("@")],
-            )
+            before = eng.museums.linked_to(network, handle)
             slug, account = eng.link(museum, network, handle)
-        moved = sorted(m for (m,) in before if m != slug)
+        moved = [m for m in before if m != slug]
         was = f" (moved from {', '.join(moved)})" if moved else ""
         typer.echo(printable(f"{network}:{account} → {slug}{was}"))
 
