@@ -119,8 +119,12 @@ _PIPE_STEPS = ("pipe-parse", "pipe-checked", "pipe-tags")
 def _pipeline(step: str, path: str, db: Path) -> int:
     """One ``pipe-*`` step: returns the rows stored."""
     import duckdb
+    from engage_tiktok.common import _NOT_AVAILABLE
+    from engage_tiktok.studio import _FAST_LINK
 
-    na = "'--', 'NAN', 'NaN', 'nan'"
+    # the importer's own link pattern and "not available" spellings
+    spellings = sorted({v for n in _NOT_AVAILABLE for v in (n, n.upper(), n.capitalize())})
+    na = ", ".join(f"'{v}'" for v in spellings)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(HEADER)))
     file = path.replace("'", "''")
     raw = (
@@ -128,10 +132,9 @@ def _pipeline(step: str, path: str, db: Path) -> int:
         " quote = '\"', escape = '\"', strict_mode = true, null_padding = false,"
         " auto_detect = false)"
     )
-    link = r"https://www\.tiktok\.com/@[A-Za-z0-9._]{1,64}/video/[0-9]{6,25}"
     counts = ", ".join(f"TRY_CAST(c{i} AS BIGINT) AS n{i}" for i in range(3, 8))
     checks = " AND ".join(
-        [f"regexp_full_match(c1, '{link}')", "_t IS NOT NULL"]
+        [f"regexp_full_match(c1, '{_FAST_LINK}')", "_t IS NOT NULL"]
         + [
             f"coalesce(CAST(n{i} AS VARCHAR) = c{i}, coalesce(c{i}, '') IN ({na}))"
             for i in range(3, 8)
