@@ -284,13 +284,11 @@ def _registry_reader(source: Source) -> str | None:
     """The registry reader that claims a file no importer reads (the official museum list
     is imported by ``engage museums import-registry``, not by ingest), or None."""
     readers = list(plugins.registry().registry_readers.values())
-    try:
-        chosen = choose_importer(source, readers, kind="registry reader")
-    except DetectionError as exc:  # several readers claim it: a registry all the same
-        return str(exc).rsplit("(", 1)[-1].split(",")[0]
+    try:  # the best claim, tied or not: several readers claiming it is a registry all the same
+        scored = detect_all(source, readers, "registry reader")
     finally:
         source.forget_head()
-    return chosen[0].name if chosen else None
+    return scored[0][1].name if scored and scored[0][0] >= CLAIM else None
 
 
 def describe_unread(
@@ -728,10 +726,12 @@ def _import_row(
     path: str,
     digest: str,
     batch: Batch,
+    notes: list[str],
     streamed: int = 0,
 ) -> dict[str, Any]:
     """A file's ``imports`` row: ``network`` the rows' networks (docs/model.md), ``path`` as
-    recorded (a zip member: a.zip:dir/file)."""
+    recorded (a zip member: a.zip:dir/file), ``notes`` the batch's as checked for its
+    :class:`UnitResult`."""
     owner = plugins.owner_name(imp)
     return {
         "import_id": import_id,
@@ -742,7 +742,7 @@ def _import_row(
         "path": path,
         "sha256": digest,
         "rows": batch.rows() + streamed,
-        "notes": batch_notes(batch, imp, path) or None,
+        "notes": notes or None,
     }
 
 
@@ -813,7 +813,9 @@ def _run_units(
                 if table != "accounts":
                     pending.add(table, df, import_id)
             pending.imports.append(
-                _import_row(import_id, imp, wrote, recorded(label), digest, batch, count)
+                _import_row(
+                    import_id, imp, wrote, recorded(label), digest, batch, result.notes, count
+                )
             )
             report.units.append(result)
             if pending.rows >= FLUSH_ROWS:
@@ -1183,7 +1185,7 @@ def _run_together(
                 import_id, next_id = next_id, next_id + 1
                 group.append(_Read(unit, label, frames, batch, import_id, result))
                 prepared.pending.imports.append(
-                    _import_row(import_id, imp, wrote, recorded(label), digest, batch)
+                    _import_row(import_id, imp, wrote, recorded(label), digest, batch, result.notes)
                 )
                 report.units.append(result)
                 rows += sum(df.height for df in frames.values())
