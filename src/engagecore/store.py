@@ -512,11 +512,17 @@ class Store:
         Two stores with the same digests hold the same rows: tests use it to prove that a
         failed or repeated import changed nothing.
         """
-        out = {}
-        for table in schema.DATA_TABLES:
-            rows = self.fetchall(f"SELECT coalesce(sum(hash(t)), 0), count(*) FROM {table} AS t")[0]
-            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
-        return out
+        # one statement for every table: tests take a digest before and after each import
+        # they check, and a statement's own cost outweighs a small table's scan
+        query = " UNION ALL ".join(
+            f"SELECT {i} AS i, coalesce(sum(hash(t)), 0) AS h, count(*) AS n FROM {table} AS t"
+            for i, table in enumerate(schema.DATA_TABLES)
+        )
+        rows = sorted(self.fetchall(query))
+        return {
+            table: hashlib.sha256(repr((h, n)).encode()).hexdigest()[:16]
+            for table, (_, h, n) in zip(schema.DATA_TABLES, rows, strict=True)
+        }
 
     def duplicate_keys(self) -> dict[str, int]:
         """Rows beyond the first per key in each index-less table (always 0 when sound)."""
