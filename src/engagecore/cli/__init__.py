@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> None:
 def _main(argv: list[str] | None) -> None:
     debug = bool(os.environ.get("ENGAGE_DEBUG"))
     try:
-        app = build_app()
-        command = typer.main.get_command(app)
-        reflow_help(command)
+        command = _command()
         # standalone mode: usage errors print typer's message and exit 2 by themselves.
         # in a copy of the context: options such as --wait set limits for this run only
         contextvars.copy_context().run(
@@ -168,6 +166,23 @@ def _main(argv: list[str] | None) -> None:
         if oom is not None:
             _fail(str(oom), oom.exit_code)
         _fail(f"unexpected {type(exc).__name__}: {exc} (set ENGAGE_DEBUG=1 for the traceback)", 1)
+
+
+_built: tuple[object, Any] | None = None
+
+
+def _command() -> Any:
+    """The click command of :func:`build_app`, built once per set of loaded plugins: typer
+    reads every command's signature and type hints to build it (~55 ms), which a process
+    running the command line several times (the tests, a notebook) paid on every call."""
+    global _built
+    pm = plugins.get_plugin_manager()
+    key = (pm, tuple(pm.list_name_plugin()))
+    if _built is None or _built[0] != key:
+        command = typer.main.get_command(build_app())
+        reflow_help(command)
+        _built = (key, command)
+    return _built[1]
 
 
 def _stopped() -> None:
