@@ -1,0 +1,65 @@
+"""The charts' tick labels as a reader sees them in a browser: no two labels of an axis
+overlap, at the widths the page is read at (a phone, a tablet, a laptop)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from report_browser import browser, open_page, require_chromium
+from report_data import Pages
+
+#: Every visible label of every axis of every chart: (chart id, axis number, text, box).
+LABELS_JS = """
+() => [...document.querySelectorAll('figure svg[role=img]')].flatMap(svg =>
+  [...svg.querySelectorAll('g.role-axis')].flatMap((axis, i) =>
+    [...axis.querySelectorAll('g.role-axis-label text')]
+      .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0'
+                   && t.getAttribute('opacity') !== '0')
+      .map(t => {
+        const r = t.getBoundingClientRect();
+        return [svg.id, i, t.textContent, r.left, r.top, r.right, r.bottom];
+      })))
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser(require_chromium()) as b:
+        yield b
+
+
+def overlaps(labels: list[list[Any]]) -> list[str]:
+    """The pairs of labels of one axis whose boxes overlap (by more than a rounding error)."""
+    found = []
+    axes: dict[tuple[str, int], list[list[Any]]] = {}
+    for label in labels:
+        axes.setdefault((label[0], label[1]), []).append(label)
+    for (chart, _), items in axes.items():
+        for k, a in enumerate(items):
+            for b in items[k + 1 :]:
+                dx = min(a[5], b[5]) - max(a[3], b[3])
+                dy = min(a[6], b[6]) - max(a[4], b[4])
+                if dx > 0.5 and dy > 0.5:
+                    found.append(f"{chart}: {a[2]!r} and {b[2]!r} overlap by {dx:.1f} px")
+    return found
+
+
+def test_overlaps_finds_two_labels_on_each_other() -> None:
+    a = ["c", 0, "0.9", 10.0, 0.0, 30.0, 12.0]
+    assert overlaps([a, ["c", 0, "1", 25.0, 0.0, 35.0, 12.0]]) == [
+        "c: '0.9' and '1' overlap by 5.0 px"
+    ]
+    assert overlaps([a, ["c", 0, "1", 31.0, 0.0, 40.0, 12.0]]) == []  # side by side
+    assert overlaps([a, ["c", 1, "1", 25.0, 0.0, 35.0, 12.0]]) == []  # another axis
+
+
+@pytest.mark.parametrize("width", [390, 700, 1000])
+@pytest.mark.parametrize("which", ["single_en", "cohort_fr", "cohort_en"])
+def test_no_tick_labels_overlap(chromium: Any, pages: Pages, which: str, width: int) -> None:
+    with open_page(chromium, pages.folder / f"{which}.html", width=width) as (page, _):
+        labels = page.evaluate(LABELS_JS)
+    charts = {label[0] for label in labels}
+    assert {"chart-themes", "chart-timing"} <= charts  # the "what works" charts are measured
+    assert overlaps(labels) == []
