@@ -75,6 +75,27 @@ def label_width(text: str) -> float:
     return LABEL_SIZE * (_CHAR_EM * (len(text) - narrow) + _NARROW_EM * narrow)
 
 
+#: Axis titles' font size (Vega's default, bold) and a bold character's width in the widest
+#: font the page may be drawn in, in em.
+TITLE_SIZE = 11
+_BOLD_EM = 0.72
+
+
+def wrapped(text: str, width: float) -> str | list[str]:
+    """An axis title in lines no wider than ``width`` (the chart's units) when it is wider,
+    broken at spaces: Vega would otherwise cut it short with "…"."""
+    per_line = max(1, int(width / (TITLE_SIZE * _BOLD_EM)))
+    if len(text) <= per_line:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 def spaced_ticks(
     candidates: Sequence[tuple[float, str]], at: Callable[[float], float]
 ) -> list[float]:

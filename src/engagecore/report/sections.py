@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from engagecore.analysis.themes import MODEL_TRAIN_MAX
-from engagecore.report.charts import PALETTE, WIDTH, spaced_ticks, to_svg
+from engagecore.report.charts import PALETTE, WIDTH, spaced_ticks, to_svg, wrapped
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
@@ -916,7 +916,7 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
             x=alt.X(
                 "lift:Q",
                 scale=x_scale,
-                title=t("axis_lift"),
+                title=wrapped(t("axis_lift"), width),
                 axis=alt.Axis(values=ticks, format=".2~f", titleLimit=width),
             ),
             color=colour_enc,
