@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from cli_run import run
 from engage_youtube import YouTubeDataApiImporter
-from fetch_replay import KEY, YouTubeReplay, make_videos
+from fetch_replay import YouTubeReplay, make_videos
+from test_fetch_youtube import env  # noqa: F401 (the store and replay of the YouTube tests)
 
-from engagecore.museums import Museums
 from engagecore.pluginapi import Batch, ReadContext
 from engagecore.sources import Source
 from engagecore.store import Store
@@ -29,13 +29,8 @@ pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 @pytest.fixture
-def env(tmp_path: Path, youtube: YouTubeReplay, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ENGAGE_YOUTUBE_API_KEY", KEY)
-    monkeypatch.setenv("ENGAGE_YOUTUBE_API_BASE", youtube.base)
-    db = tmp_path / "engage.duckdb"
-    monkeypatch.setenv("ENGAGE_DB", str(db))
-    with closing(Store(db)) as store:
-        Museums(store).add("Musée du Louvre", slug="louvre")
+def noted(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
+    """test_fetch_youtube's store and replay, the Data API importer giving two notes."""
     read = YouTubeDataApiImporter.read
 
     def read_with_notes(self: YouTubeDataApiImporter, source: Source, ctx: ReadContext) -> Batch:
@@ -45,7 +40,7 @@ def env(tmp_path: Path, youtube: YouTubeReplay, monkeypatch: pytest.MonkeyPatch)
         return batch
 
     monkeypatch.setattr(YouTubeDataApiImporter, "read", read_with_notes)
-    return db
+    return env
 
 
 def _noted(db: Path) -> int:
@@ -54,12 +49,12 @@ def _noted(db: Path) -> int:
 
 
 def test_fetch_prints_each_note_once_with_the_files_that_gave_it(
-    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+    noted: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
 ) -> None:
     youtube.videos = make_videos(120, NOW - timedelta(hours=1))
     code, out, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
     assert code == 0, err
-    files = _noted(env)  # every response saved gave EVERY: the channel, uploads, videos
+    files = _noted(noted)  # every response saved gave EVERY: the channel, uploads, videos
     assert files == 7
     notes = [x for x in err.splitlines() if x.startswith("note: ")]
     assert notes == [
@@ -70,7 +65,7 @@ def test_fetch_prints_each_note_once_with_the_files_that_gave_it(
 
 
 def test_fetch_prints_the_notes_whatever_the_format(
-    env: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
+    noted: Path, youtube: YouTubeReplay, capsys: pytest.CaptureFixture[str]
 ) -> None:
     youtube.videos = make_videos(3, NOW - timedelta(hours=1))
     code, out, err = run(
@@ -81,12 +76,12 @@ def test_fetch_prints_the_notes_whatever_the_format(
     assert f"note: youtube @museedulouvre: {CHANNEL}" in err.splitlines()
 
 
-def test_the_python_api_gives_the_notes(env: Path, youtube: YouTubeReplay) -> None:
+def test_the_python_api_gives_the_notes(noted: Path, youtube: YouTubeReplay) -> None:
     import engagecore
 
     youtube.videos = make_videos(3, NOW - timedelta(hours=1))
-    with engagecore.open(env) as eng:
+    with engagecore.open(noted) as eng:
         report = eng.fetch(link=("youtube", "@museedulouvre", "louvre"))
     (account,) = report.accounts
-    assert account.notes == {EVERY: _noted(env), CHANNEL: 1}
+    assert account.notes == {EVERY: _noted(noted), CHANNEL: 1}
     assert report.import_notes[1] == f"youtube @museedulouvre: {CHANNEL}"
