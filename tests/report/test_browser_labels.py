@@ -3,12 +3,17 @@ overlap, at the widths the page is read at (a phone, a tablet, a laptop)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from report_browser import browser, open_page, require_chromium
 from report_data import Pages
+
+from engagecore.report.charts import LABEL_GAP, label_width
+from engagecore.report.i18n import Texts
+from engagecore.report.sections import LIFT_TICKS, lift_ticks
 
 #: Every visible label of every axis of every chart: (chart id, axis number, text, box).
 LABELS_JS = """
@@ -63,3 +68,19 @@ def test_no_tick_labels_overlap(chromium: Any, pages: Pages, which: str, width: 
     charts = {label[0] for label in labels}
     assert {"chart-themes", "chart-timing"} <= charts  # the "what works" charts are measured
     assert overlaps(labels) == []
+
+
+def test_lift_ticks_keep_1_and_leave_room_between_labels() -> None:
+    for lang in ("en", "fr"):
+        t = Texts(lang)
+        for domain, width in [((0.45, 1.8), 200), ((0.85, 1.2), 200), ((0.2, 4.5), 300)]:
+            ticks = lift_ticks(domain, width, t)
+            assert 1.0 in ticks and ticks == sorted(ticks)
+            lo, hi = math.log(domain[0]), math.log(domain[1])
+            at = [width * (math.log(v) - lo) / (hi - lo) for v in ticks]
+            half = [label_width(t.number(v, 2).rstrip("0").rstrip(".,")) / 2 for v in ticks]
+            for i in range(len(ticks) - 1):
+                assert at[i + 1] - at[i] >= half[i] + half[i + 1] + LABEL_GAP, (lang, ticks)
+        # a wide chart shows every tick of its range
+        wide = lift_ticks((0.2, 4.5), 4000, t)
+        assert wide == sorted(LIFT_TICKS)
