@@ -210,8 +210,8 @@ def test_every_ingest_option_has_its_keyword(fixtures: Path, tmp_path: Path) -> 
         )
         assert report.units[0].museums == ["louvre"]
         posts = eng.posts()
-        # "Aug 14, 2023" at midnight in the zone given
-        assert str(posts.sort("posted_at")["posted_at"][0]).startswith("2023-08-14 00:00")
+        # "Aug 14, 2023" at 12:00 in the zone given
+        assert str(posts.sort("posted_at")["posted_at"][0]).startswith("2023-08-14 12:00")
         assert set(posts["account_id"]) == {"UCxyz"} and set(posts["museum"]) == {"louvre"}
     with pytest.raises(UsageError, match="disagree"):
         engagecore.open(tmp_path / "o.duckdb").ingest(

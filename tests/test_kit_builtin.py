@@ -486,7 +486,7 @@ CASES = [
             ],
         },
     ),
-    # YouTube Studio "Table data": the Total row is no video; publish dates without a time
+    # YouTube Studio "Table data": the Total row is no video; publish days, stored at 12:00 local
     Case(
         "youtube-studio-csv",
         "youtube/table_data_engagement.csv",
@@ -496,9 +496,9 @@ CASES = [
                 "youtube",
                 YT_COUNTS,
                 [
-                    ("Zk3vQ9pL2aE", "2023-08-14T00:00:00+02:00", 12400, 870, 53, 40, 150000),
-                    ("-aB3dE5fG7h", "2024-01-05T00:00:00+01:00", 7000, None, 12, None, 90000),
-                    ("Qw3rTy7uI9o", "2024-02-10T00:00:00+01:00", 945, 334, None, 56, 70200),
+                    ("Zk3vQ9pL2aE", "2023-08-14T12:00:00+02:00", 12400, 870, 53, 40, 150000),
+                    ("-aB3dE5fG7h", "2024-01-05T12:00:00+01:00", 7000, None, 12, None, 90000),
+                    ("Qw3rTy7uI9o", "2024-02-10T12:00:00+01:00", 945, 334, None, 56, 70200),
                 ],
             ),
         },

@@ -14,7 +14,8 @@ files; a file may also be a page ``engage fetch`` saved: ``{"statuses": [...],
   row, ``is_own`` false, its id and time the boost's own, its text, kind, tags and URL the
   boosted status's. Its counts are NULL: the API gives the boost itself zeros, and the
   boosted status's counts belong to that status and its author, not to the museum.
-* A direct message (``visibility`` ``direct``) is no post: left out.
+* A direct message (``visibility`` ``direct``) is no post: left out, and counted in the
+  import's notes.
 * An account (the lookup) gives the account and its ``followers_count`` observed at the
   response's ``engagecore_observed_at``, else the file's time. Its ``created_at`` is the
   account's creation date (``accounts.created_at``).
@@ -53,6 +54,7 @@ from .common import (
     NETWORK,
     account_key,
     address,
+    direct_note,
     host_of,
     html_text,
     media_kind,
@@ -87,6 +89,8 @@ class _Collected:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     snapshots: dict[tuple[str, datetime], int] = field(default_factory=dict)
+    #: the direct messages left out (ids: a status in two pages is one)
+    direct: set[str] = field(default_factory=set)
 
     def add_account(self, acc: Any, where: str, record: str | None, what: str) -> str:
         if not isinstance(acc, dict):
@@ -165,6 +169,7 @@ def _status(status: Any, where: str, record: str, seen: datetime, out: _Collecte
     created = parse_time(status.get("created_at"), where, record, "'created_at'")
     actor = out.add_account(status.get("account"), where, record, "account")
     if status.get("visibility") == "direct":
+        out.direct.add(post_id)
         return actor
     boosted = status.get("reblog")
     row: dict[str, Any] = {
@@ -287,6 +292,7 @@ class MastodonApiImporter(Importer):
             posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
             follower_snapshots=frame("follower_snapshots", snaps) if snaps else None,
             museum_hints=dict(out.hints),
+            notes=direct_note(len(out.direct)),
             empty_reason=(
                 None
                 if rows or snaps

@@ -8,7 +8,8 @@ its unpacked folder) holding ``actor.json`` (the account, an ActivityPub ``Perso
   HTML as text; a content warning, ``summary``, is not part of it), the language (the key
   of ``contentMap``), hashtags and mentions from ``tag[]`` (``Hashtag`` and ``Mention``),
   the kind from ``attachment[]`` (media types). A direct message (addressed neither to
-  everyone nor to the account's followers) is no post: it is left out.
+  everyone nor to the account's followers) is no post: it is left out, and counted in the
+  import's notes (``Batch.notes``).
 * An ``Announce`` is a boost: ``is_own`` false, its id the boost's own
   (``…/statuses/ID/activity``), its time the activity's ``published``, its URL the boosted
   status's (``object``, a bare URL); no text.
@@ -48,6 +49,7 @@ from .common import (
     PUBLIC,
     account_key,
     address,
+    direct_note,
     host_of,
     html_text,
     media_kind,
@@ -89,7 +91,7 @@ class MastodonArchiveImporter(Importer):
         outbox = OUTBOX if source.kind != "file" else source.names()[0]
         actor = self._actor(source) if source.kind != "file" else None
         seen = observed_at(source, outbox)
-        rows, actors = self._outbox(source, outbox, seen, actor)
+        rows, actors, direct = self._outbox(source, outbox, seen, actor)
         if actor is None:
             if len(actors) > 1:
                 raise FormatError(
@@ -106,6 +108,7 @@ class MastodonArchiveImporter(Importer):
         return Batch(
             accounts=frame("accounts", accounts) if accounts else None,
             posts=frame("posts", rows) if rows else pl.DataFrame(schema=POSTS),
+            notes=direct_note(len(direct)),
             museum_hints=(
                 {actor["account_id"]: actor["display_name"]}
                 if actor is not None and actor["display_name"]
@@ -147,10 +150,12 @@ class MastodonArchiveImporter(Importer):
     # -- outbox.json -----------------------------------------------------------------------
     def _outbox(
         self, source: Source, name: str, seen: datetime, actor: dict[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], set[str]]:
+        """The posts, the actors of the activities and the ids of the direct messages."""
         where = source.display(name)
         rows: list[dict[str, Any]] = []
         actors: dict[str, dict[str, Any]] = {}
+        direct: set[str] = set()
         found = False
         with source.stream(name) as fh:
             doc = JsonStream(fh, where)
@@ -168,8 +173,8 @@ class MastodonArchiveImporter(Importer):
                     if key == "orderedItems":
                         found = True
                         # the key comes twice in real archives: the last list is the one read
-                        rows, actors = [], {}
-                        self._items(doc, where, seen, actor, rows, actors)
+                        rows, actors, direct = [], {}, set()
+                        self._items(doc, where, seen, actor, rows, actors, direct)
                     elif key == "type":
                         kind = doc.value(4096, "type")
                         if kind not in ("OrderedCollection", "OrderedCollectionPage"):
@@ -184,7 +189,7 @@ class MastodonArchiveImporter(Importer):
             doc.end()
         if not found:
             raise FormatError(where, "expected an OrderedCollection with 'orderedItems'")
-        return rows, actors
+        return rows, actors, direct
 
     def _items(
         self,
@@ -194,6 +199,7 @@ class MastodonArchiveImporter(Importer):
         actor: dict[str, Any] | None,
         rows: list[dict[str, Any]],
         actors: dict[str, dict[str, Any]],
+        direct: set[str],
     ) -> None:
         doc.take("[")
         if doc.peek() == "]":
@@ -203,7 +209,7 @@ class MastodonArchiveImporter(Importer):
         while True:
             doc.record = f"orderedItems[{index}]"
             item = doc.value(MAX_ACTIVITY, "an activity")
-            row = _activity(item, where, doc.record, seen, actor, actors)
+            row = _activity(item, where, doc.record, seen, actor, actors, direct)
             if row is not None:
                 rows.append(row)
             doc.record = None
@@ -231,7 +237,10 @@ def _activity(
     seen: datetime,
     actor: dict[str, Any] | None,
     actors: dict[str, dict[str, Any]],
+    direct: set[str],
 ) -> dict[str, Any] | None:
+    """One activity's posts row, or None (not a post; a direct message's id goes to
+    ``direct``)."""
     if not isinstance(item, dict):
         raise FormatError(where, "expected an activity object", record)
     kind = item.get("type")
@@ -277,7 +286,8 @@ def _activity(
     if not isinstance(obj, dict):
         raise FormatError(where, "expected a Create activity with an 'object'", record)
     if not _addressed(item, obj, followers):
-        return None  # a direct message
+        direct.add(str(obj.get("id") or item.get("id") or record))
+        return None
     post_id = status_id(obj.get("id")) or text_at(obj.get("id"), "object.id", where, record)
     if not post_id:
         raise FormatError(where, "expected the status's id (object.id)", record)

@@ -99,3 +99,18 @@ def parse_time(value: Any, where: str, record: str | None, what: str) -> datetim
 def unique(items: list[str]) -> list[str]:
     """In order, without duplicates."""
     return list(dict.fromkeys(i for i in items if i))
+
+
+def direct_note(n: int) -> list[str]:
+    """The import's note of the ``n`` direct messages left out (``Batch.notes``), if any."""
+    if not n:
+        return []
+    if n == 1:
+        return [
+            "1 direct message (private mention) left out: addressed only to the accounts it "
+            "mentions, it is no post"
+        ]
+    return [
+        f"{n:,} direct messages (private mentions) left out: addressed only to the accounts "
+        "they mention, they are no posts"
+    ]

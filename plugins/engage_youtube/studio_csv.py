@@ -4,8 +4,9 @@ Studio exports a zip of ``Table data.csv``, ``Chart data.csv`` and ``Totals.csv`
 table has one row per video. Its columns depend on the metrics the user chose, but always
 start with ``Content,Video title,Video publish time``; row 2 is a ``Total`` row; an empty cell
 means "not available" (NULL); ids may carry a leading space (Studio's guard against ids that
-start with "-"); dates are "Dec 15, 2023", a calendar day without a time. The file does not
-name the channel, so ``--account`` must.
+start with "-"); dates are "Dec 15, 2023", a calendar day without a time, stored at 12:00
+local time (``--timezone``) that day, as TikTok Studio's day-only tables are, and said in the
+import's notes. The file does not name the channel, so ``--account`` must.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,6 +63,9 @@ _MONTHS = (
     "november",
     "december",
 )
+#: The local time a video is stored at (Studio gives its publish day only): midday, so that
+#: its day is the same in UTC wherever the zone is within ±12 hours.
+_DAY_ONLY_AT = time(12)
 _DATE = re.compile(r"(?P<mon>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4})")
 
 
@@ -163,7 +167,9 @@ def _read_table(source: Source, member: str, channel: str, zone: ZoneInfo) -> li
             "network": NETWORK,
             "post_id": vid,
             "account_id": channel,
-            "posted_at": datetime(*ymd, tzinfo=zone).astimezone(UTC),
+            "posted_at": datetime.combine(datetime(*ymd).date(), _DAY_ONLY_AT, zone).astimezone(
+                UTC
+            ),
             "kind": "video",
             "is_own": True,
             "text": title or None,
@@ -222,7 +228,18 @@ class YouTubeStudioCsvImporter(Importer):
                 if old is None or row["observed_at"] >= old["observed_at"]:
                     posts[row["post_id"]] = row
         ordered = sorted(posts.values(), key=lambda r: (r["posted_at"], r["post_id"]))
+        n = len(ordered)
+        notes = (
+            [
+                "YouTube Studio's Video publish time gives the day only ("
+                + ("the video" if n == 1 else f"each of the {n:,} videos")
+                + f" stored as published at 12:00 local time that day, {zone.key})"
+            ]
+            if n
+            else []
+        )
         return Batch(
             accounts=frame("accounts", [{"network": NETWORK, "account_id": channel}]),
             posts=frame("posts", ordered),
+            notes=notes,
         )

@@ -228,3 +228,58 @@ def test_engage_ingest_stores_archive_and_api_as_one_account(
         ("112412345678901234", "2024-05-04T08:00:00", None, False),
         ("112420000000000001", "2024-05-06T07:30:00", 140, True),
     ]
+
+
+# -- direct messages: left out, and said so ------------------------------------------------
+DIRECT_ONE = (
+    "1 direct message (private mention) left out: addressed only to the accounts it "
+    "mentions, it is no post"
+)
+
+
+def test_an_archive_says_how_many_direct_messages_it_left_out(
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = fixtures / "mastodon" / "archive"
+    batch = _read("mastodon-archive", folder)
+    assert batch.posts is not None and "112415555555555555" not in set(batch.posts["post_id"])
+    assert batch.notes == [DIRECT_ONE]
+    assert _read("mastodon-archive", folder / "outbox.json").notes == [DIRECT_ONE]
+    # as a user reads it: after the summary of `engage ingest`
+    db = str(tmp_path / "m.duckdb")
+    code, _, err = run(["ingest", str(folder), "--db", db], capsys)
+    assert code == 0, err
+    assert f"note: {folder}: {DIRECT_ONE}" in err.splitlines()
+
+
+def test_an_archive_without_direct_messages_has_no_note(fixtures: Path, tmp_path: Path) -> None:
+    folder = _archive(fixtures, tmp_path)
+    outbox = folder / "outbox.json"
+    doc = json.loads(outbox.read_text(encoding="utf-8"))
+    items = doc["orderedItems"]
+    dm = next(i for i in items if i["type"] == "Create" and i["object"]["id"].endswith("5555"))
+    assert _read("mastodon-archive", folder).notes == [DIRECT_ONE]
+    # two more direct messages: counted; then none at all
+    twins = [json.loads(json.dumps(dm).replace("5555", f"{k}{k}{k}{k}")) for k in (6, 7)]
+    outbox.write_text(json.dumps({**doc, "orderedItems": items + twins}), encoding="utf-8")
+    assert _read("mastodon-archive", folder).notes == [
+        "3 direct messages (private mentions) left out: addressed only to the accounts they "
+        "mention, they are no posts"
+    ]
+    outbox.write_text(
+        json.dumps({**doc, "orderedItems": [i for i in items if i is not dm]}), encoding="utf-8"
+    )
+    assert _read("mastodon-archive", folder).notes == []
+
+
+def test_an_api_page_says_how_many_direct_messages_it_left_out(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    statuses = json.loads((fixtures / "mastodon" / "api" / "statuses.json").read_text("utf-8"))
+    assert _read("mastodon-api", fixtures / "mastodon" / "api" / "statuses.json").notes == []
+    direct = {**statuses[0], "id": "112499999999999999", "visibility": "direct"}
+    page = tmp_path / "statuses.json"
+    page.write_text(json.dumps([*statuses, direct]), encoding="utf-8")
+    batch = _read("mastodon-api", page)
+    assert batch.posts is not None and "112499999999999999" not in set(batch.posts["post_id"])
+    assert batch.notes == [DIRECT_ONE]

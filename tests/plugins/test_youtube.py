@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from cli_run import run
 from engage_youtube import (
     YouTubeAnalyticsImporter,
     YouTubeDataApiImporter,
@@ -428,9 +429,10 @@ def test_studio_csv_engagement_metrics(yt: Path) -> None:
     assert j["text"] == "La Joconde dévoilée 🎨 #Louvre #ArtHistory"
     assert j["hashtags"] == ["Louvre", "ArtHistory"]
     assert j["observed_at"] == MTIME and j["kind"] == "video" and j["account_id"] == CHANNEL
-    # "Aug 14, 2023" is midnight in Paris (summer time), "Jan 5, 2024" in winter time
-    assert j["posted_at"] == datetime(2023, 8, 13, 22, tzinfo=UTC)
-    assert rows["-aB3dE5fG7h"]["posted_at"] == datetime(2024, 1, 4, 23, tzinfo=UTC)
+    # a day, not an instant: "Aug 14, 2023" is stored at 12:00 in Paris (summer time),
+    # "Jan 5, 2024" at 12:00 in winter time, each on its own day in UTC too
+    assert j["posted_at"] == datetime(2023, 8, 14, 10, tzinfo=UTC)
+    assert rows["-aB3dE5fG7h"]["posted_at"] == datetime(2024, 1, 5, 11, tzinfo=UTC)
     # empty cells are "not available"
     assert rows["-aB3dE5fG7h"]["likes"] is None and rows["-aB3dE5fG7h"]["shares"] is None
     assert rows["Qw3rTy7uI9o"]["comments"] is None
@@ -447,7 +449,40 @@ def test_studio_csv_other_metrics_and_timezone(yt: Path) -> None:
     assert (j["views"], j["impressions"]) == (4100, 60000)  # "4,100" with a separator
     # no Likes / Comments added column: those counts are unknown; Subscribers is ignored
     assert (j["likes"], j["comments"], j["shares"]) == (None, None, None)
-    assert j["posted_at"] == datetime(2023, 8, 14, 4, tzinfo=UTC)
+    assert j["posted_at"] == datetime(2023, 8, 14, 16, tzinfo=UTC)  # 12:00 in Montreal
+
+
+def test_studio_csv_says_its_dates_are_days(yt: Path) -> None:
+    # the Video publish time is a day: the import's note says where in the day it is put
+    batch = read(STUDIO, yt / "table_data_engagement.csv", WITH_ACCOUNT)
+    assert batch.notes == [
+        "YouTube Studio's Video publish time gives the day only (each of the 3 videos stored "
+        "as published at 12:00 local time that day, Europe/Paris)"
+    ]
+    ctx = ReadContext(timezone="America/Montreal", options={"account": CHANNEL})
+    notes = read(STUDIO, yt / "table_data_watchtime.csv", ctx).notes
+    assert notes == [
+        "YouTube Studio's Video publish time gives the day only (each of the 2 videos stored "
+        "as published at 12:00 local time that day, America/Montreal)"
+    ]
+
+
+def test_a_studio_day_is_its_own_day_in_engage_posts(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # h4 met "Dec 15, 2023" shown as 2023-12-14 23:00 (UTC), the day before
+    path = shared_data / "real" / "youtube-studio-table-data.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    db = str(tmp_path / "s.duckdb")
+    code, _, err = run(["ingest", str(path), "--account", CHANNEL, "--db", db], capsys)
+    assert code == 0, err
+    assert "Video publish time gives the day only" in err
+    code, out, err = run(["posts", "--db", db, "-f", "json", "--top", "200"], capsys)
+    assert code == 0, err
+    shown = {r["post_id"]: r["posted_at"] for r in json.loads(out)}
+    assert shown["M1fTBQ96BRM"].startswith("2023-12-15")  # "Dec 15, 2023"
+    assert shown["OrVFdHWj3p4"].startswith("2024-02-02")  # "Feb 2, 2024"
 
 
 def test_studio_csv_needs_account(yt: Path) -> None:
@@ -513,7 +548,7 @@ def test_studio_real_sample(shared_data: Path) -> None:
     m = rows["M1fTBQ96BRM"]
     assert (m["views"], m["likes"], m["impressions"]) == (4835, 134, 618)
     assert m["comments"] is None  # no "Comments added" column in this export
-    assert m["posted_at"] == datetime(2023, 12, 14, 23, tzinfo=UTC)  # Dec 15, 2023, Paris
+    assert m["posted_at"] == datetime(2023, 12, 15, 11, tzinfo=UTC)  # Dec 15, 2023, 12:00 Paris
     assert m["hashtags"] == ["selfimprovement", "motivation"]
     assert "-GhQQTIylYY" in rows  # written " -GhQQTIylYY" in the file
 

@@ -4,6 +4,7 @@ analysis of the same store (the page shows those figures, collected once)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -227,3 +228,12 @@ def test_how_to_read_explains_the_new_sections_in_both_languages(pages: Pages) -
     fr = _section(pages.cohort_fr, "how-to-read").text()
     assert "lift of ×1.3" in en and "be removed or restricted" in en and "adoption" in en
     assert "effet de ×1,3" in fr and "être retirée" in fr and "adoption" in fr
+
+
+def test_no_axis_title_is_cut_short(pages: Pages) -> None:
+    # the small lift charts cut their axis title: "Effet (× les autres publications du c…"
+    for page in (pages.single_en, pages.cohort_fr, pages.cohort_en):
+        groups = re.findall(r'<g class="mark-text role-axis-title"[^>]*>(.*?)</g>', page)
+        titles = [re.sub(r"<[^>]+>", " ", g).strip() for g in groups]
+        assert "Lift" in " ".join(titles) or "Effet" in " ".join(titles)
+        assert [x for x in titles if "…" in x] == []

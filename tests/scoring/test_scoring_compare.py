@@ -199,3 +199,30 @@ def test_a_network_where_one_museum_has_no_account_says_so() -> None:
     assert row["winner"] is None and row["verdict"] == "no winner: no score for m000, m001"
     assert row["why"].startswith("m000: alone in its cohort")
     assert row["why"].endswith("m001: no account on beta")
+
+
+def test_why_names_the_museum_whose_posts_are_rated_higher_when_the_score_leader_is_not() -> None:
+    # "spiky" leads on the score (its 10 % winsorized mean is lifted by a few big posts)
+    # while most of its posts do worse than "steady"'s: the sentence read "spiky's posts
+    # are rated 0.4× steady's" and named spiky's hashtag as the one that leads
+    posts, fol, _ = cohort(12, 20, seed=4)
+    spiky = [
+        {"museum": "spiky", "post_id": f"k{k}", "likes": 1000 if k % 5 < 2 else 100}
+        | {"hashtags": ["coup"] if k % 5 < 2 else []}
+        for k in range(40)
+    ]
+    steady = [
+        {"museum": "steady", "post_id": f"d{k}", "likes": 240 + k % 3 * 10}
+        | {"hashtags": ["coulisses"] if k % 2 else []}
+        for k in range(40)
+    ]
+    snaps = followers_frame([("alpha", "spiky", T0, 5000), ("alpha", "steady", T0, 5000)])
+    inp = inputs(pl.concat([posts, posts_frame(spiky + steady)]), pl.concat([fol, snaps]))
+    table = compare(score(inp, NETS), post_metrics(inp, NETS), ["spiky", "steady"]).table
+    row = table.filter(pl.col("network") == "alpha").row(0, named=True)
+    assert row["spiky score"] > row["steady score"]  # spiky is the score leader
+    # medians 100 and 250 likes on the same 5,000 followers: steady's are 2.5× spiky's
+    assert row["why"] == (
+        "steady's posts are rated 2.5× spiky's after the size adjustment; "
+        "its #coulisses posts lead"
+    )

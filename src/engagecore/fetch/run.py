@@ -95,6 +95,9 @@ class AccountReport:
     quota: int = 0
     status: str = "ok"
     error: str | None = None
+    #: what the importers said about the responses imported (``Batch.notes``): each note,
+    #: with the number of files that gave it
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,6 +126,16 @@ class FetchReport:
     def notes(self) -> list[str]:
         """The skipped networks' lines when they are no errors."""
         return list(self.skipped.values()) if self.fetched_any else []
+
+    @property
+    def import_notes(self) -> list[str]:
+        """One line per account and note of its imported responses (``Batch.notes``), with
+        how many files gave it when more than one: "youtube @x: NOTE (4,000 files)"."""
+        return [
+            f"{a.network} {a.account}: {note}" + (f" ({n:,} files)" if n > 1 else "")
+            for a in self.accounts
+            for note, n in a.notes.items()
+        ]
 
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -650,7 +663,7 @@ def run(
                     # the pages DuckDB frees while writing them given back at once (see
                     # engagecore.fetch.allocator): the peak stays flatter in the pages
                     with pages_back_at_once():
-                        ingest.run(
+                        imported = ingest.run(
                             store,
                             files,
                             network=acc.network,
@@ -660,6 +673,9 @@ def run(
                             relative_to=root,
                             together=True,
                         )
+                    for unit in imported.units:
+                        for note in unit.notes:
+                            row.notes[note] = row.notes.get(note, 0) + 1
                     if found_id:
                         with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)

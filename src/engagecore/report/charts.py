@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 # The system font stack of the page; no font is embedded or fetched.
@@ -32,6 +33,16 @@ PALETTE = [
     "#4d7c0f",
 ]
 
+#: Axis labels' font size (Vega's default) and the least gap between two of them, in the
+#: chart's units. Vega measures labels with Arial-like metrics while a browser may draw them
+#: in a wider font (DejaVu Sans, Linux's system-ui, is about 14 % wider): Vega's own thinning
+#: of overlapping labels keeps this gap, which absorbs the difference.
+LABEL_SIZE = 10
+LABEL_GAP = 8
+#: A label character's width in the widest font the page may be drawn in (DejaVu Sans' digit,
+#: 0.636 em), and that of the narrow ones (".", ",", a thin space).
+_CHAR_EM, _NARROW_EM = 0.64, 0.32
+
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
@@ -46,10 +57,58 @@ def config(chart: Any) -> Any:
     return (
         chart.configure(font=FONT, background="white")
         .configure_view(stroke=None)
-        .configure_axis(labelColor="#333", titleColor="#333", gridColor="#e5e7eb")
+        .configure_axis(
+            labelColor="#333",
+            titleColor="#333",
+            gridColor="#e5e7eb",
+            labelFontSize=LABEL_SIZE,
+            labelSeparation=LABEL_GAP,
+        )
         .configure_legend(orient="bottom", labelLimit=260)
         .configure_range(category=PALETTE)
     )
+
+
+def label_width(text: str) -> float:
+    """How wide an axis label may be drawn, in the chart's units (the widest font's)."""
+    narrow = sum(c in ".,\u202f\u00a0 " for c in text)
+    return LABEL_SIZE * (_CHAR_EM * (len(text) - narrow) + _NARROW_EM * narrow)
+
+
+#: Axis titles' font size (Vega's default, bold) and a bold character's width in the widest
+#: font the page may be drawn in, in em.
+TITLE_SIZE = 11
+_BOLD_EM = 0.72
+
+
+def wrapped(text: str, width: float) -> str | list[str]:
+    """An axis title in lines no wider than ``width`` (the chart's units) when it is wider,
+    broken at spaces: Vega would otherwise cut it short with "…"."""
+    per_line = max(1, int(width / (TITLE_SIZE * _BOLD_EM)))
+    if len(text) <= per_line:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def spaced_ticks(
+    candidates: Sequence[tuple[float, str]], at: Callable[[float], float]
+) -> list[float]:
+    """The ticks of ``candidates`` ((value, label) in order of preference) whose labels do
+    not come within :data:`LABEL_GAP` of each other's at ``at(value)`` (a position in the
+    chart's units), in ascending order: the preferred ones are always kept, the others only
+    where they fit."""
+    kept: list[tuple[float, float, float]] = []  # (value, centre, half width)
+    for value, text in candidates:
+        centre, half = at(value), label_width(text) / 2
+        if all(abs(centre - c) >= half + h + LABEL_GAP for _, c, h in kept):
+            kept.append((value, centre, half))
+    return sorted(v for v, _, _ in kept)
 
 
 #: The d3 locale of each page language: axis numbers (12 345,6) and month names (mars).

@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from engagecore.analysis.themes import MODEL_TRAIN_MAX
-from engagecore.report.charts import PALETTE, WIDTH, to_svg
+from engagecore.report.charts import PALETTE, WIDTH, spaced_ticks, to_svg, wrapped
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
@@ -875,8 +875,18 @@ def how_to_read(data: ReportData, t: Texts) -> Section:
 
 
 # what works ---------------------------------------------------------------------------------
-#: The lift axis' ticks (those inside the chart's range are drawn): halves to fourfold.
-LIFT_TICKS = (0.25, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
+#: The lift axis' ticks, halves to fourfold, in order of preference: those inside the chart's
+#: range are drawn where their labels fit (1, no lift, always).
+LIFT_TICKS = (1.0, 2.0, 0.5, 4.0, 0.25, 1.5, 0.67, 3.0, 1.25, 0.8, 1.1, 0.9)
+
+
+def lift_ticks(domain: tuple[float, float], width: int, t: Texts) -> list[float]:
+    """The ticks of :data:`LIFT_TICKS` in ``domain`` (a log scale ``width`` units wide) whose
+    labels, written in the page's language, do not run into each other."""
+    lo, hi = math.log(domain[0]), math.log(domain[1])
+    inside = [(v, t.number(v, 2).rstrip("0").rstrip(".,")) for v in LIFT_TICKS]
+    inside = [(v, text) for v, text in inside if domain[0] <= v <= domain[1]]
+    return spaced_ticks(inside, lambda v: width * (math.log(v) - lo) / (hi - lo))
 
 
 def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -> Any:
@@ -889,7 +899,7 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
     domain = [min([1.0, *lows]) / 1.05, max([1.0, *highs]) * 1.05]
     x_scale = alt.Scale(type="log", nice=False, zero=False, domain=domain, clamp=True)
     # ticks on both sides of 1 (a log scale's own ticks can leave the gains unlabelled)
-    ticks = [v for v in LIFT_TICKS if domain[0] <= v <= domain[1]]
+    ticks = lift_ticks((domain[0], domain[1]), width, t)
     colour_enc = (
         alt.Color(f"{colour}:N", title=t("axis_source")) if colour else alt.value("#1f5fa8")
     )
@@ -906,7 +916,7 @@ def _lift_chart(frame: pl.DataFrame, t: Texts, colour: str | None, width: int) -
             x=alt.X(
                 "lift:Q",
                 scale=x_scale,
-                title=t("axis_lift"),
+                title=wrapped(t("axis_lift"), width),
                 axis=alt.Axis(values=ticks, format=".2~f", titleLimit=width),
             ),
             color=colour_enc,

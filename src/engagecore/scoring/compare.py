@@ -258,19 +258,25 @@ def _why_network(
     a: np.ndarray,
     b: np.ndarray,
 ) -> str | None:
-    """One sentence: the ratio of the two museums' median size-adjusted post rates, and the
-    leader's hashtag whose posts do best."""
-    if not a.size or not b.size or float(np.median(b)) <= 0:
+    """One sentence: the ratio of the two museums' median size-adjusted post rates, the
+    higher over the lower (the museum named first is the one whose posts are rated higher,
+    which need not be the score leader), and that museum's hashtag whose posts do best."""
+    if not a.size or not b.size:
         return None
-    ratio = float(np.median(a)) / float(np.median(b))
+    high, low = float(np.median(a)), float(np.median(b))
+    lead, other = top, second
+    if high < low:
+        high, low, lead, other = low, high, second, top
+    if low <= 0:
+        return None
     text = (
-        f"{top['museum']}'s posts are rated {ratio:.2g}× {second['museum']}'s "
+        f"{lead['museum']}'s posts are rated {high / low:.2g}× {other['museum']}'s "
         "after the size adjustment"
     )
     tags = (
         posts.filter(
-            (pl.col("museum") == top["museum"])
-            & (pl.col("network") == top["network"])
+            (pl.col("museum") == lead["museum"])
+            & (pl.col("network") == lead["network"])
             & (pl.col("period") == period)
             & pl.col("rate").is_not_null()
         )
