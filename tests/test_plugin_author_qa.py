@@ -1,0 +1,61 @@
+"""A third-party plugin author's mistakes, each met through the real loading path (an entry
+point of the ``engagecore`` group naming a module): one line naming the plugin and what was
+expected (QA as a plugin author, h4)."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import textwrap
+import uuid
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engagecore import plugins
+from engagecore.plugin import frame
+
+HEAD = """\
+from collections.abc import Callable
+from engagecore.plugin import NetworkSpec, hookimpl
+
+NETWORK = NetworkSpec("vero", "Vero", {"likes": 1.0}, frozenset({"likes"}))
+"""
+
+
+@pytest.fixture
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Install a module as the only plugin of the ``engagecore`` entry-point group."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def _install(body: str) -> None:
+        module = f"engage_vero_qa_{uuid.uuid4().hex}"  # a fresh module: no earlier test's
+        (tmp_path / f"{module}.py").write_text(HEAD + textwrap.dedent(body), encoding="utf-8")
+        ep = md.EntryPoint("vero", module, plugins.ENTRY_POINT_GROUP)
+        monkeypatch.setattr(plugins.md, "entry_points", lambda group: [ep])
+        plugins.reset()
+
+    return _install
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", "column 'likes': expected a whole number, got '12'"),
+        ("2024-03-04", "column 'posted_at': expected a time, got '2024-03-04'"),
+    ],
+)
+def test_frame_names_the_type_a_text_value_should_have(value: str, expected: str) -> None:
+    """A text where a count or a time belongs is named as such (it was called 'not Unicode
+    text (a lone UTF-16 surrogate…)')."""
+    row = {"network": "x", "post_id": "1", "account_id": "a", "kind": "text", "is_own": True}
+    column = "likes" if expected.startswith("column 'likes'") else "posted_at"
+    with pytest.raises(ValueError) as err:
+        frame("posts", [{**row, column: value}])
+    assert str(err.value) == f"record #1: {expected}"
+
+
+def test_frame_still_names_a_lone_surrogate_in_text() -> None:
+    with pytest.raises(ValueError, match="lone UTF-16 surrogate"):
+        frame("accounts", [{"network": "x", "account_id": "\ud800"}])
+    assert frame("accounts", [{"network": "x", "account_id": "a"}]).schema["account_id"] == pl.Utf8
