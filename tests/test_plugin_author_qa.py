@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from engagecore import plugins
+from engagecore.errors import PluginError
 from engagecore.plugin import frame
 
 HEAD = """\
@@ -36,6 +37,49 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         plugins.reset()
 
     return _install
+
+
+def test_misspelt_hook_names_the_plugin_and_the_hook_meant(install) -> None:  # type: ignore[no-untyped-def]
+    install(
+        """
+        @hookimpl
+        def register_importer(register: Callable[[object], None]) -> None:
+            pass
+        """
+    )
+    with pytest.raises(PluginError) as err:
+        plugins.get_plugin_manager()
+    message = str(err.value)
+    assert message.startswith("plugin 'vero': unknown hook 'register_importer'")
+    assert "did you mean 'register_importers'?" in message
+    assert "<module" not in message and "\n" not in message
+
+
+def test_wrong_hook_argument_names_the_plugin_and_the_signature_expected(install) -> None:  # type: ignore[no-untyped-def]
+    install(
+        """
+        @hookimpl
+        def register_networks(reg: Callable[[NetworkSpec], None]) -> None:
+            reg(NETWORK)
+        """
+    )
+    with pytest.raises(PluginError) as err:
+        plugins.get_plugin_manager()
+    assert str(err.value) == (
+        "plugin 'vero': hook register_networks(reg) takes 'reg', which engagecore does not "
+        "pass; expected register_networks(register)"
+    )
+
+
+def test_a_correct_plugin_still_loads(install) -> None:  # type: ignore[no-untyped-def]
+    install(
+        """
+        @hookimpl
+        def register_networks(register: Callable[[NetworkSpec], None]) -> None:
+            register(NETWORK)
+        """
+    )
+    assert "vero" in plugins.registry().networks
 
 
 @pytest.mark.parametrize(

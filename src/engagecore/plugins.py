@@ -9,7 +9,9 @@ nothing is written onto the plugins' objects.
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as md
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,6 +93,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if pm.is_registered(module):
             continue
         check_api(ep.name, module)
+        _check_hooks(pm, ep.name, module)
         pm.register(module, name=ep.name)
         dist = getattr(ep, "dist", None)
         version = dist.version if dist is not None else "unknown"
@@ -98,10 +101,40 @@ def get_plugin_manager() -> pluggy.PluginManager:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        name = exc.plugin_name if hasattr(exc, "plugin_name") else "?"
-        raise PluginError(str(name), str(exc)) from exc
+        name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", "?")
+        raise PluginError(str(name), " ".join(str(exc).split())) from exc
     _pm = pm
     return pm
+
+
+def _check_hooks(pm: pluggy.PluginManager, name: str, module: object) -> None:
+    """Refuse, in one line naming the plugin, a hook implementation engagecore has no spec for
+    (a misspelt name) or one whose arguments are not the spec's (pluggy's own messages name
+    the module object and span lines)."""
+    specs = {
+        attr: caller.spec.argnames
+        for attr, caller in vars(pm.hook).items()
+        if isinstance(caller, pluggy.HookCaller) and caller.spec is not None
+    }
+    for attr in dir(module):
+        if pm.parse_hookimpl_opts(module, attr) is None:
+            continue
+        if attr not in specs:
+            close = difflib.get_close_matches(attr, specs, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise PluginError(
+                name,
+                f"unknown hook {attr!r}{hint} (engagecore's hooks: {', '.join(sorted(specs))})",
+            )
+        params = inspect.signature(getattr(module, attr)).parameters.values()
+        args = [p.name for p in params if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+        extra = [a for a in args if a not in specs[attr]]
+        if extra:
+            raise PluginError(
+                name,
+                f"hook {attr}({', '.join(args)}) takes {', '.join(map(repr, extra))}, which "
+                f"engagecore does not pass; expected {attr}({', '.join(specs[attr])})",
+            )
 
 
 _versions: dict[str, tuple[str, str]] = {}
