@@ -71,6 +71,21 @@ def test_wrong_hook_argument_names_the_plugin_and_the_signature_expected(install
     )
 
 
+def test_a_hook_that_returns_what_it_should_register_is_refused(install) -> None:  # type: ignore[no-untyped-def]
+    install(
+        """
+        @hookimpl
+        def register_networks(register: Callable[[NetworkSpec], None]) -> list[NetworkSpec]:
+            return [NETWORK]
+        """
+    )
+    with pytest.raises(PluginError) as err:
+        plugins.registry()
+    message = str(err.value)
+    assert message.startswith("plugin 'vero': register_networks returned [NetworkSpec(")
+    assert message.endswith("; call register(obj) for each object instead of returning them")
+
+
 def test_a_correct_plugin_still_loads(install) -> None:  # type: ignore[no-untyped-def]
     install(
         """

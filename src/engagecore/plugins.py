@@ -200,11 +200,17 @@ def _collect(
             owned[id(obj)] = _plugin
 
         try:
-            impl.function(register=register)
+            returned = impl.function(register=register)
         except EngageError:
             raise
         except Exception as exc:
             raise PluginError(plugin_name, f"{hook_name} failed: {exc!r}") from exc
+        if returned is not None:  # what it meant to register would silently be lost
+            raise PluginError(
+                plugin_name,
+                f"{hook_name} returned {returned!r:.120}; call register(obj) for each object "
+                "instead of returning them",
+            )
     return found
 
 
