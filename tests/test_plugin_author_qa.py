@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+import engagecore
 from engagecore import plugins
 from engagecore.errors import PluginError
 from engagecore.plugin import frame
@@ -118,3 +119,44 @@ def test_frame_still_names_a_lone_surrogate_in_text() -> None:
     with pytest.raises(ValueError, match="lone UTF-16 surrogate"):
         frame("accounts", [{"network": "x", "account_id": "\ud800"}])
     assert frame("accounts", [{"network": "x", "account_id": "a"}]).schema["account_id"] == pl.Utf8
+
+
+def test_read_returning_something_else_than_a_batch_names_the_plugin(
+    install,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    install(
+        """
+        from engagecore.plugin import Importer
+
+        class VeroJson(Importer):
+            name = "vero-json"
+            network = "vero"
+            description = "Vero posts JSON"
+
+            def detect(self, source):
+                return 0.9 if source.name.endswith(".vero.json") else 0.0
+
+            def read(self, source, ctx):
+                return {"posts": None}
+
+        @hookimpl
+        def register_networks(register):
+            register(NETWORK)
+
+        @hookimpl
+        def register_importers(register):
+            register(VeroJson())
+        """
+    )
+    sample = tmp_path / "sample.vero.json"
+    sample.write_text('{"posts": []}', encoding="utf-8")
+    store = tmp_path / "engage.duckdb"
+    with pytest.raises(PluginError) as err, engagecore.open(store) as eng:
+        eng.ingest([sample])
+    assert str(err.value) == (
+        f"plugin 'vero': importer 'vero-json' returned a dict from read() on {sample}; "
+        "expected a Batch (engagecore.plugin.Batch)"
+    )
+    with engagecore.open(store) as eng:
+        assert eng.query("SELECT count(*) AS n FROM imports")["n"].to_list() == [0]
