@@ -14,7 +14,7 @@ import pytest
 
 import engagecore
 from engagecore import plugins
-from engagecore.errors import PluginError
+from engagecore.errors import EngageError, PluginError
 from engagecore.plugin import frame
 
 HEAD = """\
@@ -160,3 +160,44 @@ def test_read_returning_something_else_than_a_batch_names_the_plugin(
     )
     with engagecore.open(store) as eng:
         assert eng.query("SELECT count(*) AS n FROM imports")["n"].to_list() == [0]
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+
+
+def test_an_exception_escaping_read_is_reported_as_the_docs_say(
+    install,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """docs/plugins.md, "Errors": what the user reads when a KeyError escapes ``read``."""
+    install(
+        """
+        from engagecore.plugin import Importer
+
+        class VeroCsv(Importer):
+            name = "vero-posts-csv"
+            network = "vero"
+            description = "Vero posts"
+
+            def detect(self, source):
+                return 0.9 if source.name.endswith(".vero") else 0.0
+
+            def read(self, source, ctx):
+                raise KeyError("Likes")
+
+        @hookimpl
+        def register_networks(register):
+            register(NETWORK)
+
+        @hookimpl
+        def register_importers(register):
+            register(VeroCsv())
+        """
+    )
+    sample = tmp_path / "posts.vero"
+    sample.write_text("Post ID,Views\n1,2\n", encoding="utf-8")
+    with pytest.raises(EngageError) as err, engagecore.open(tmp_path / "e.duckdb") as eng:
+        eng.ingest([sample])
+    assert str(err.value) == f"{sample}: cannot be read by vero-posts-csv: KeyError('Likes')"
+    documented = "`posts.csv: cannot be read by pixelfed-posts-csv: KeyError('Likes')`"
+    assert documented in " ".join(DOCS.read_text(encoding="utf-8").split())
