@@ -148,7 +148,7 @@ def import_links(store: Store, path: str | Path) -> LinksReport:
     planned: list[tuple[str, str, str]] = []
     for line, row in rows:
         where = f"line {line}"
-        net = row.get("network", "")
+        net = row.get("network", "").lower()  # "X", "Instagram" as a spreadsheet has them
         if net not in networks:
             known = ", ".join(sorted(networks))
             raise FormatError(
