@@ -48,3 +48,41 @@ def test_network_names_are_read_in_any_case(
         ("instagram", "museeorsay", "orsay", "import"),
         ("x", "MuseeLouvre", "louvre", "import"),
     ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://x.com/MuseeLouvre",
+        "https://www.instagram.com/museelouvre/",
+        "x.com/MuseeLouvre",
+        "www.tiktok.com/@museelouvre",
+    ],
+)
+def test_a_web_address_for_a_handle_is_refused_naming_the_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    """It was stored as the handle: a second, bogus account of the museum."""
+    f = tmp_path / "links.csv"
+    f.write_text(f"museum,network,handle\norsay,x,MuseeOrsay\nlouvre,x,{address}\n", "utf-8")
+    code, out, err = run(["museums", "links", "import", str(f), "--db", str(db)], capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"engage: error: {f}, record line 3: handle {address!r} is a web address; expected "
+        "the account's handle alone (the last part of the address, without '@')"
+    )
+    assert _accounts(db) == []
+
+
+def test_museums_link_refuses_a_web_address_too(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        ["museums", "link", "louvre", "--network", "x", "--handle", "https://x.com/MuseeLouvre",
+         "--db", str(db)],
+        capsys,
+    )  # fmt: skip
+    assert code != 0
+    assert "handle 'https://x.com/MuseeLouvre' is a web address" in err
+    assert len(err.strip().splitlines()) == 1
+    assert _accounts(db) == []

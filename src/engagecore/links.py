@@ -17,7 +17,7 @@ import polars as pl
 
 from engagecore import plugins
 from engagecore.errors import EngageError, FormatError
-from engagecore.museums import Museums
+from engagecore.museums import Museums, check_handle
 from engagecore.store import Store
 
 #: The columns of the export, in order; an import reads the same file back.
@@ -155,7 +155,10 @@ def import_links(store: Store, path: str | Path) -> LinksReport:
                 str(path), f"network {net!r} is not a registered network (known: {known})", where
             )
         account = row.get("handle") or row.get("account_id") or ""
-        account = account.lstrip("@")
+        try:
+            account = check_handle(account)
+        except EngageError as exc:
+            raise FormatError(str(path), str(exc), where) from exc
         if not account:
             raise FormatError(str(path), "no handle nor account_id", where)
         name, mid = row.get("museum", ""), row.get("museofile_id", "")

@@ -197,6 +197,19 @@ def short_slugs(
 _SAME_ACCOUNT = "network = ? AND (lower(handle) = lower(?) OR account_id = ?)"
 
 
+def check_handle(account: str) -> str:
+    """``account`` without a leading '@'; a web address pasted for a handle
+    (``https://x.com/MuseeLouvre``) is a :class:`UsageError` — stored, it would be a second,
+    bogus account of the museum. No network's handle or account id holds a '/'."""
+    handle = account.strip().lstrip("@")
+    if "/" in handle:
+        raise UsageError(
+            f"handle {account.strip()!r} is a web address; expected the account's handle alone "
+            "(the last part of the address, without '@')"
+        )
+    return handle
+
+
 class Museums:
     """Museum registry operations on a :class:`Store`."""
 
@@ -357,7 +370,7 @@ class Museums:
         (``accounts.linked_by``: user, import, discover).
         """
         slug = self.resolve(museum)
-        handle = account.lstrip("@")
+        handle = check_handle(account)
         rows = self.store.fetchall(
             f"SELECT account_id FROM accounts WHERE {_SAME_ACCOUNT}", [network, handle, handle]
         )
