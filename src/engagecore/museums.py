@@ -148,6 +148,15 @@ def slug_candidates(name: str, city: str | None) -> builtins.list[str]:
     return list(dict.fromkeys(c for c in out if c))
 
 
+def name_head(name: str) -> builtins.list[str]:
+    """A registry name's head before its subtitle ("Petit Palais" of "Petit Palais, musée des
+    beaux-arts de la ville de Paris"), as an alias: people call the museum by it, and another
+    museum may share it (Avignon's "musée du Petit Palais"), which must then be ambiguous
+    rather than resolve silently to that other one. Empty when the name has no subtitle."""
+    head = _SUBTITLE.split(name, maxsplit=1)[0].strip()
+    return [head] if head and head != name.strip() and _slug_units(head) else []
+
+
 def long_slug(name: str, city: str | None) -> str:
     """The long slug: every word of the name, then the city (kept as an alias)."""
     base = slugify(name)
@@ -443,7 +452,7 @@ class Museums:
                 }
             )
             extra = known[mid][1] if mid in known and known[mid][0] == slug else ()
-            for alias in (name, slug, long_slug(name, city), *extra):
+            for alias in (name, slug, long_slug(name, city), *extra, *name_head(name)):
                 for key in keys_of(alias):
                     new_aliases.append({"alias_key": key, "slug": slug, "alias": alias})
             added += 1
@@ -491,9 +500,10 @@ class Museums:
         changed = " OR ".join(f"({filled[c]}) IS DISTINCT FROM museums.{c}" for c in cols)
         aliases = pl.DataFrame(
             [
-                {"alias_key": key, "slug": slug, "alias": rec["name"]}
+                {"alias_key": key, "slug": slug, "alias": alias}
                 for rec, slug in updates
-                for key in keys_of(rec["name"])
+                for alias in (rec["name"], *name_head(rec["name"]))
+                for key in keys_of(alias)
             ],
             schema={"alias_key": pl.Utf8, "slug": pl.Utf8, "alias": pl.Utf8},
         ).unique(["alias_key", "slug"], keep="first", maintain_order=True)

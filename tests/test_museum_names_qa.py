@@ -1,0 +1,58 @@
+"""Finding a museum of the real Musées de France registry by the name people type (QA as a
+network's digital team, h4): a registry name with a subtitle ("Petit Palais, musée des
+beaux-arts de la ville de Paris") is found by its head too, so that a name two museums share
+is an error naming both rather than a silent pick of one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import engagecore
+from engagecore.errors import AmbiguousMuseum
+
+LOCATED = "registry/liste-et-localisation-des-musees-de-france.csv"
+
+
+@pytest.fixture(scope="module")
+def registry_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent (only a full workspace has the real samples)")
+    path = tmp_path_factory.mktemp("names") / "r.duckdb"
+    with engagecore.open(path) as eng:
+        eng.import_registry(SHARED_DATA / LOCATED)
+    return path
+
+
+def test_a_name_two_registry_museums_share_is_ambiguous_naming_both(registry_db: Path) -> None:
+    """'Petit Palais' resolved silently to Avignon's (musée du Petit Palais); Paris's is
+    "Petit Palais, musée des beaux-arts de la ville de Paris"."""
+    with engagecore.open(registry_db) as eng:
+        with pytest.raises(AmbiguousMuseum) as err:
+            eng.museums.resolve("Petit Palais")
+        message = str(err.value)
+        assert "petit (Petit Palais, musée des beaux-arts de la ville de Paris, Paris)" in message
+        assert "petit-palais-avignon (musée du Petit Palais, Avignon)" in message
+        assert eng.museums.resolve("petit palais, musée des beaux-arts de la ville de paris") == (
+            "petit"
+        )
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("Musée d'Orsay", "orsay"),
+        ("musee d’orsay", "orsay"),
+        ("ORSAY", "orsay"),
+        ("Quai Branly", "quai-branly"),  # "musée du Quai Branly - Jacques Chirac"
+        ("musée du quai Branly", "quai-branly"),
+        ("Les Abattoirs", "abattoirs"),  # "Les Abattoirs, musée d'art moderne et contemporain"
+        ("musée Fabre", "fabre"),
+    ],
+)
+def test_names_people_type_still_resolve(registry_db: Path, typed: str, slug: str) -> None:
+    with engagecore.open(registry_db) as eng:
+        assert eng.museums.resolve(typed) == slug
