@@ -56,3 +56,24 @@ def test_a_name_two_registry_museums_share_is_ambiguous_naming_both(registry_db:
 def test_names_people_type_still_resolve(registry_db: Path, typed: str, slug: str) -> None:
     with engagecore.open(registry_db) as eng:
         assert eng.museums.resolve(typed) == slug
+
+
+def test_museums_list_csv_aliases_can_be_split_back(
+    registry_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Aliases hold spaces ("Musée du Louvre"): joined by spaces, as other lists are, a
+    researcher could not tell them apart."""
+    import csv
+    import io
+
+    from cli_run import run
+
+    with engagecore.open(registry_db) as eng:
+        expected = dict(eng.museums.list().select("slug", "aliases").iter_rows())
+    code, out, err = run(["museums", "list", "--db", str(registry_db), "--format", "csv"], capsys)
+    assert code == 0, err
+    rows = {r["slug"]: r["aliases"] for r in csv.DictReader(io.StringIO(out))}
+    assert rows.keys() == expected.keys()
+    for slug, aliases in expected.items():
+        assert (rows[slug].split(" | ") if rows[slug] else []) == aliases, slug
+    assert len(expected["cluny"]) > 1 and any(" " in a for a in expected["cluny"])

@@ -18,6 +18,9 @@ from engagecore.cli.output import (
     printable,
 )
 
+#: How ``museums list --format csv`` joins a museum's aliases (names hold spaces, and ';').
+ALIAS_SEPARATOR = " | "
+
 
 def register(app: typer.Typer) -> None:
     museums = typer.Typer(
@@ -29,12 +32,15 @@ def register(app: typer.Typer) -> None:
     def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
         """List museums with their aliases and number of accounts."""
         with Engine(db) as eng:
-            emit(
-                eng.museums.list(),
-                fmt,
-                title="museums",
-                priority=("slug", "name", "city", "accounts", "aliases", "region"),
-            )
+            found = eng.museums.list()
+        if fmt is Format.csv:  # aliases hold spaces: joined by spaces they could not be split
+            found = found.with_columns(pl.col("aliases").list.join(ALIAS_SEPARATOR))
+        emit(
+            found,
+            fmt,
+            title="museums",
+            priority=("slug", "name", "city", "accounts", "aliases", "region"),
+        )
 
     @museums.command("add")
     def add(
