@@ -86,3 +86,20 @@ def test_museums_link_refuses_a_web_address_too(
     assert "handle 'https://x.com/MuseeLouvre' is a web address" in err
     assert len(err.strip().splitlines()) == 1
     assert _accounts(db) == []
+
+
+def test_a_file_saved_by_excel_in_windows_1252_names_the_line_and_what_to_do(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel's plain "CSV" is Windows-1252 in France: 'é' is the byte 0xe9."""
+    f = tmp_path / "links.csv"
+    f.write_bytes(
+        "museum;network;handle\nlouvre;x;MuseeLouvre\nmusée d'Orsay;x;o\n".encode("cp1252")
+    )
+    code, out, err = run(["museums", "links", "import", str(f), "--db", str(db)], capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"engage: error: {f}, record line 3: not UTF-8 text (byte 0xe9 at offset 46); "
+        "save the file as UTF-8 (Excel: 'CSV UTF-8')"
+    )
+    assert _accounts(db) == []

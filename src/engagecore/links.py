@@ -34,6 +34,8 @@ COLUMNS = (
 #: What a stored NULL origin is shown as: an ingest attached the account.
 INGEST = "ingest"
 
+_NEWLINE = b"\n"
+
 #: The export's formula guard (``'`` before a cell starting with one of these), undone on import.
 _GUARDED = "=+-@\t\r"
 
@@ -87,8 +89,13 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise FormatError(str(path), f"cannot be read ({exc.strerror or exc})") from exc
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
+    except UnicodeDecodeError as exc:  # Excel's plain "CSV" is Windows-1252 in France
+        raise FormatError(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file "
+            "as UTF-8 (Excel: 'CSV UTF-8')",
+            record=f"line {raw.count(_NEWLINE, 0, exc.start) + 1}",
+        ) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
