@@ -103,3 +103,21 @@ def test_a_file_saved_by_excel_in_windows_1252_names_the_line_and_what_to_do(
         "save the file as UTF-8 (Excel: 'CSV UTF-8')"
     )
     assert _accounts(db) == []
+
+
+@pytest.mark.parametrize("cell", ["5.567E+18", "5,567E+18", "5.56700083444934E+18"])
+def test_an_account_id_a_spreadsheet_turned_into_a_rounded_number_is_refused(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], cell: str
+) -> None:
+    """A Facebook page id (5567000834449335547) opened in Excel comes back as 5,567E+18: it
+    would be linked as an account of that name."""
+    f = tmp_path / "links.csv"
+    f.write_text(f'museum;network;handle;account_id\nlouvre;facebook;;"{cell}"\n', "utf-8")
+    code, out, err = run(["museums", "links", "import", str(f), "--db", str(db)], capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"engage: error: {f}, record line 2: account_id {cell!r} is a number a spreadsheet "
+        "rounded (scientific notation); give the handle, or format the column as text before "
+        "typing the id"
+    )
+    assert _accounts(db) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ COLUMNS = (
 INGEST = "ingest"
 
 _NEWLINE = b"\n"
+#: A long numeric id (a Facebook page's) as a spreadsheet writes it back: 5,567E+18.
+_ROUNDED = re.compile(r"\d[.,]?\d*[eE]\+?\d+")
 
 #: The export's formula guard (``'`` before a cell starting with one of these), undone on import.
 _GUARDED = "=+-@\t\r"
@@ -162,6 +165,13 @@ def import_links(store: Store, path: str | Path) -> LinksReport:
                 str(path), f"network {net!r} is not a registered network (known: {known})", where
             )
         account = row.get("handle") or row.get("account_id") or ""
+        if not row.get("handle") and _ROUNDED.fullmatch(account):
+            raise FormatError(
+                str(path),
+                f"account_id {account!r} is a number a spreadsheet rounded (scientific "
+                "notation); give the handle, or format the column as text before typing the id",
+                where,
+            )
         try:
             account = check_handle(account)
         except EngageError as exc:
