@@ -12,13 +12,13 @@ import pytest
 import engagecore
 from engagecore.errors import AmbiguousMuseum
 
+#: ../shared/data beside the checkout, as conftest's ``shared_data`` (module-scoped here)
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 LOCATED = "registry/liste-et-localisation-des-musees-de-france.csv"
 
 
 @pytest.fixture(scope="module")
 def registry_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import SHARED_DATA
-
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent (only a full workspace has the real samples)")
     path = tmp_path_factory.mktemp("names") / "r.duckdb"
