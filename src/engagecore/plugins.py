@@ -13,6 +13,7 @@ import difflib
 import importlib.metadata as md
 import inspect
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -135,6 +136,30 @@ def _check_hooks(pm: pluggy.PluginManager, name: str, module: object) -> None:
                 f"hook {attr}({', '.join(args)}) takes {', '.join(map(repr, extra))}, which "
                 f"engagecore does not pass; expected {attr}({', '.join(specs[attr])})",
             )
+
+
+def without_entry_point() -> list[tuple[str, str]]:
+    """(name, version) of every installed distribution that depends on engagecore (not only
+    through an extra) but declares no entry point in the ``engagecore`` group: a plugin
+    whose ``[project.entry-points.engagecore]`` is missing or misspelt, never loaded."""
+    out = []
+    for dist in md.distributions():
+        name = dist.metadata["Name"] or ""
+        if canonical(name) == "engagecore":
+            continue
+        needs = any(
+            canonical(re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0]) == "engagecore"
+            and "extra" not in req.partition(";")[2]
+            for req in dist.requires or ()
+        )
+        if needs and not any(ep.group == ENTRY_POINT_GROUP for ep in dist.entry_points):
+            out.append((name, dist.version))
+    return sorted(set(out))
+
+
+def canonical(name: str) -> str:
+    """A distribution's name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 _versions: dict[str, tuple[str, str]] = {}
