@@ -77,3 +77,29 @@ def test_museums_list_csv_aliases_can_be_split_back(
     for slug, aliases in expected.items():
         assert (rows[slug].split(" | ") if rows[slug] else []) == aliases, slug
     assert len(expected["cluny"]) > 1 and any(" " in a for a in expected["cluny"])
+
+
+@pytest.mark.parametrize(
+    ("query", "slugs"),
+    [
+        ("orsay", ["orsay"]),
+        ("Musée d’Orsay", ["orsay"]),  # a typographic apostrophe, an accent
+        ("PETIT PALAIS", ["petit", "petit-palais-avignon"]),
+        ("beaux-arts lyon", ["mba-lyon"]),  # words of the name and the city, in any order
+        ("nowhere at all", []),
+    ],
+)
+def test_museums_list_finds_museums_by_the_words_people_type(
+    registry_db: Path, capsys: pytest.CaptureFixture[str], query: str, slugs: list[str]
+) -> None:
+    import json
+
+    from cli_run import run
+
+    code, out, err = run(
+        ["museums", "list", query, "--db", str(registry_db), "--format", "json"], capsys
+    )
+    assert code == 0, err
+    assert [m["slug"] for m in json.loads(out)] == slugs
+    with engagecore.open(registry_db) as eng:
+        assert eng.museums.list(query)["slug"].to_list() == slugs

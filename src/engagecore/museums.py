@@ -225,8 +225,11 @@ class Museums:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def list(self) -> pl.DataFrame:
-        return self.store.frame(
+    def list(self, query: str | None = None) -> pl.DataFrame:
+        """Every museum, or those ``query`` finds: each of its words (case, accents and
+        punctuation ignored) begins a word of the museum's slug, name, city or an alias —
+        "orsay", "Musée d’Orsay", "beaux-arts lyon"."""
+        found = self.store.frame(
             """
             SELECT m.slug, m.name, m.city,
                    (SELECT count(*) FROM accounts c WHERE c.museum = m.slug) AS accounts,
@@ -236,6 +239,18 @@ class Museums:
             FROM museums m LEFT JOIN museum_aliases a ON a.slug = m.slug
             GROUP BY ALL ORDER BY m.slug
             """
+        )
+        words = fold(query or "").split()
+        if not words:
+            return found
+
+        def hit(row: dict[str, Any]) -> bool:
+            named = [row["slug"], row["name"] or "", row["city"] or "", *row["aliases"]]
+            have = fold(" ".join(named)).split()
+            return all(any(h.startswith(w) for h in have) for w in words)
+
+        return found.filter(
+            pl.Series([hit(r) for r in found.iter_rows(named=True)], dtype=pl.Boolean)
         )
 
     def exists(self, slug: str) -> bool:

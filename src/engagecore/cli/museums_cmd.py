@@ -29,10 +29,21 @@ def register(app: typer.Typer) -> None:
     app.add_typer(museums, name="museums")
 
     @museums.command("list")
-    def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
-        """List museums with their aliases and number of accounts."""
+    def list_(
+        query: Annotated[
+            list[str] | None,
+            typer.Argument(
+                help="Only the museums these words find in their slug, name, city or aliases "
+                "(case and accents ignored): 'orsay', 'beaux-arts lyon'.",
+                show_default=False,
+            ),
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """List museums with their aliases and number of accounts (or search them by name)."""
         with Engine(db) as eng:
-            found = eng.museums.list()
+            found = eng.museums.list(" ".join(query or []))
         if fmt is Format.csv:  # aliases hold spaces: joined by spaces they could not be split
             found = found.with_columns(pl.col("aliases").list.join(ALIAS_SEPARATOR))
         emit(
