@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from cli_run import run
+from test_museums_links import _accounts
 
 import engagecore
-from engagecore.store import Store
 
 
 @pytest.fixture
@@ -20,19 +20,6 @@ def db(tmp_path: Path) -> Path:
         eng.museums.add("Musée du Louvre", slug="louvre", city="Paris", museofile_id="M5004")
         eng.museums.add("Musée d'Orsay", slug="orsay", city="Paris", museofile_id="M5010")
     return path
-
-
-def _accounts(path: Path) -> list[tuple[str, str, str | None, str | None]]:
-    store = Store(path, read_only=True)
-    try:
-        return [
-            tuple(r)  # type: ignore[misc]
-            for r in store.fetchall(
-                "SELECT network, account_id, museum, linked_by FROM accounts ORDER BY ALL"
-            )
-        ]
-    finally:
-        store.close()
 
 
 def test_network_names_are_read_in_any_case(

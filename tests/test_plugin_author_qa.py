@@ -121,24 +121,22 @@ def test_frame_still_names_a_lone_surrogate_in_text() -> None:
     assert frame("accounts", [{"network": "x", "account_id": "a"}]).schema["account_id"] == pl.Utf8
 
 
-def test_read_returning_something_else_than_a_batch_names_the_plugin(
-    install,  # type: ignore[no-untyped-def]
-    tmp_path: Path,
-) -> None:
-    install(
-        """
+def _importer_plugin(read_body: str) -> str:
+    """A plugin registering the network and one importer of ``*.vero`` files whose ``read``
+    is ``read_body``."""
+    return f"""
         from engagecore.plugin import Importer
 
-        class VeroJson(Importer):
-            name = "vero-json"
+        class VeroImporter(Importer):
+            name = "vero-posts"
             network = "vero"
-            description = "Vero posts JSON"
+            description = "Vero posts"
 
             def detect(self, source):
-                return 0.9 if source.name.endswith(".vero.json") else 0.0
+                return 0.9 if source.name.endswith(".vero") else 0.0
 
             def read(self, source, ctx):
-                return {"posts": None}
+                {read_body}
 
         @hookimpl
         def register_networks(register):
@@ -146,16 +144,22 @@ def test_read_returning_something_else_than_a_batch_names_the_plugin(
 
         @hookimpl
         def register_importers(register):
-            register(VeroJson())
+            register(VeroImporter())
         """
-    )
-    sample = tmp_path / "sample.vero.json"
+
+
+def test_read_returning_something_else_than_a_batch_names_the_plugin(
+    install,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    install(_importer_plugin('return {"posts": None}'))
+    sample = tmp_path / "sample.vero"
     sample.write_text('{"posts": []}', encoding="utf-8")
     store = tmp_path / "engage.duckdb"
     with pytest.raises(PluginError) as err, engagecore.open(store) as eng:
         eng.ingest([sample])
     assert str(err.value) == (
-        f"plugin 'vero': importer 'vero-json' returned a dict from read() on {sample}; "
+        f"plugin 'vero': importer 'vero-posts' returned a dict from read() on {sample}; "
         "expected a Batch (engagecore.plugin.Batch)"
     )
     with engagecore.open(store) as eng:
@@ -170,34 +174,11 @@ def test_an_exception_escaping_read_is_reported_as_the_docs_say(
     tmp_path: Path,
 ) -> None:
     """docs/plugins.md, "Errors": what the user reads when a KeyError escapes ``read``."""
-    install(
-        """
-        from engagecore.plugin import Importer
-
-        class VeroCsv(Importer):
-            name = "vero-posts-csv"
-            network = "vero"
-            description = "Vero posts"
-
-            def detect(self, source):
-                return 0.9 if source.name.endswith(".vero") else 0.0
-
-            def read(self, source, ctx):
-                raise KeyError("Likes")
-
-        @hookimpl
-        def register_networks(register):
-            register(NETWORK)
-
-        @hookimpl
-        def register_importers(register):
-            register(VeroCsv())
-        """
-    )
+    install(_importer_plugin("raise KeyError('Likes')"))
     sample = tmp_path / "posts.vero"
     sample.write_text("Post ID,Views\n1,2\n", encoding="utf-8")
     with pytest.raises(EngageError) as err, engagecore.open(tmp_path / "e.duckdb") as eng:
         eng.ingest([sample])
-    assert str(err.value) == f"{sample}: cannot be read by vero-posts-csv: KeyError('Likes')"
+    assert str(err.value) == f"{sample}: cannot be read by vero-posts: KeyError('Likes')"
     documented = "`posts.csv: cannot be read by pixelfed-posts-csv: KeyError('Likes')`"
     assert documented in " ".join(DOCS.read_text(encoding="utf-8").split())
