@@ -105,6 +105,7 @@ NETWORK = NetworkSpec(
     basis_order=("followers",),  # the only basis Bluesky gives: no reach, no views
     simulation=SIMULATION,
     accrual=ACCRUAL,
+    wikidata_property="P12361",  # Wikidata's Bluesky handle: `engage museums discover`
 )
 
 

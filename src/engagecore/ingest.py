@@ -954,9 +954,20 @@ def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
     """Run an importer (see :func:`_reading`)."""
     try:
         with _reading(imp, label):
-            return imp.read(src, ctx)
+            batch = imp.read(src, ctx)
     finally:
         src.close()
+    if not isinstance(batch, Batch):
+        raise PluginError(
+            plugins.owner_name(imp),
+            f"importer {imp.name!r} returned {_a(type(batch).__name__)} from read() on {label}; "
+            "expected a Batch (engagecore.plugin.Batch)",
+        )
+    return batch
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiouAEIOU' else 'a'} {noun}"
 
 
 class _DryRun(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import polars as pl
 
 from engagecore import plugins
 from engagecore.errors import EngageError, FormatError
-from engagecore.museums import Museums
+from engagecore.museums import Museums, check_handle
 from engagecore.store import Store
 
 #: The columns of the export, in order; an import reads the same file back.
@@ -33,6 +34,10 @@ COLUMNS = (
 
 #: What a stored NULL origin is shown as: an ingest attached the account.
 INGEST = "ingest"
+
+_NEWLINE = b"\n"
+#: A long numeric id (a Facebook page's) as a spreadsheet writes it back: 5,567E+18.
+_ROUNDED = re.compile(r"\d[.,]?\d*[eE]\+?\d+")
 
 #: The export's formula guard (``'`` before a cell starting with one of these), undone on import.
 _GUARDED = "=+-@\t\r"
@@ -87,8 +92,13 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise FormatError(str(path), f"cannot be read ({exc.strerror or exc})") from exc
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(str(path), f"not UTF-8 text (byte {exc.start})") from exc
+    except UnicodeDecodeError as exc:  # Excel's plain "CSV" is Windows-1252 in France
+        raise FormatError(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file "
+            "as UTF-8 (Excel: 'CSV UTF-8')",
+            record=f"line {raw.count(_NEWLINE, 0, exc.start) + 1}",
+        ) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -148,14 +158,24 @@ def import_links(store: Store, path: str | Path) -> LinksReport:
     planned: list[tuple[str, str, str]] = []
     for line, row in rows:
         where = f"line {line}"
-        net = row.get("network", "")
+        net = row.get("network", "").lower()  # "X", "Instagram" as a spreadsheet has them
         if net not in networks:
             known = ", ".join(sorted(networks))
             raise FormatError(
                 str(path), f"network {net!r} is not a registered network (known: {known})", where
             )
         account = row.get("handle") or row.get("account_id") or ""
-        account = account.lstrip("@")
+        if not row.get("handle") and _ROUNDED.fullmatch(account):
+            raise FormatError(
+                str(path),
+                f"account_id {account!r} is a number a spreadsheet rounded (scientific "
+                "notation); give the handle, or format the column as text before typing the id",
+                where,
+            )
+        try:
+            account = check_handle(account)
+        except EngageError as exc:
+            raise FormatError(str(path), str(exc), where) from exc
         if not account:
             raise FormatError(str(path), "no handle nor account_id", where)
         name, mid = row.get("museum", ""), row.get("museofile_id", "")

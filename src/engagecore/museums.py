@@ -148,6 +148,15 @@ def slug_candidates(name: str, city: str | None) -> builtins.list[str]:
     return list(dict.fromkeys(c for c in out if c))
 
 
+def name_head(name: str) -> builtins.list[str]:
+    """A registry name's head before its subtitle ("Petit Palais" of "Petit Palais, musée des
+    beaux-arts de la ville de Paris"), as an alias: people call the museum by it, and another
+    museum may share it (Avignon's "musée du Petit Palais"), which must then be ambiguous
+    rather than resolve silently to that other one. Empty when the name has no subtitle."""
+    head = _SUBTITLE.split(name, maxsplit=1)[0].strip()
+    return [head] if head and head != name.strip() and _slug_units(head) else []
+
+
 def long_slug(name: str, city: str | None) -> str:
     """The long slug: every word of the name, then the city (kept as an alias)."""
     base = slugify(name)
@@ -197,14 +206,30 @@ def short_slugs(
 _SAME_ACCOUNT = "network = ? AND (lower(handle) = lower(?) OR account_id = ?)"
 
 
+def check_handle(account: str) -> str:
+    """``account`` without a leading '@'; a web address pasted for a handle
+    (``https://x.com/MuseeLouvre``) is a :class:`UsageError` — stored, it would be a second,
+    bogus account of the museum. No network's handle or account id holds a '/'."""
+    handle = account.strip().lstrip("@")
+    if "/" in handle:
+        raise UsageError(
+            f"handle {account.strip()!r} is a web address; expected the account's handle alone "
+            "(the last part of the address, without '@')"
+        )
+    return handle
+
+
 class Museums:
     """Museum registry operations on a :class:`Store`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def list(self) -> pl.DataFrame:
-        return self.store.frame(
+    def list(self, query: str | None = None) -> pl.DataFrame:
+        """Every museum, or those ``query`` finds: each of its words (case, accents and
+        punctuation ignored) begins a word of the museum's slug, name, city or an alias —
+        "orsay", "Musée d’Orsay", "beaux-arts lyon"."""
+        found = self.store.frame(
             """
             SELECT m.slug, m.name, m.city,
                    (SELECT count(*) FROM accounts c WHERE c.museum = m.slug) AS accounts,
@@ -214,6 +239,18 @@ class Museums:
             FROM museums m LEFT JOIN museum_aliases a ON a.slug = m.slug
             GROUP BY ALL ORDER BY m.slug
             """
+        )
+        words = fold(query or "").split()
+        if not words:
+            return found
+
+        def hit(row: dict[str, Any]) -> bool:
+            named = [row["slug"], row["name"] or "", row["city"] or "", *row["aliases"]]
+            have = fold(" ".join(named)).split()
+            return all(any(h.startswith(w) for h in have) for w in words)
+
+        return found.filter(
+            pl.Series([hit(r) for r in found.iter_rows(named=True)], dtype=pl.Boolean)
         )
 
     def exists(self, slug: str) -> bool:
@@ -357,7 +394,7 @@ class Museums:
         (``accounts.linked_by``: user, import, discover).
         """
         slug = self.resolve(museum)
-        handle = account.lstrip("@")
+        handle = check_handle(account)
         rows = self.store.fetchall(
             f"SELECT account_id FROM accounts WHERE {_SAME_ACCOUNT}", [network, handle, handle]
         )
@@ -430,7 +467,7 @@ class Museums:
                 }
             )
             extra = known[mid][1] if mid in known and known[mid][0] == slug else ()
-            for alias in (name, slug, long_slug(name, city), *extra):
+            for alias in (name, slug, long_slug(name, city), *extra, *name_head(name)):
                 for key in keys_of(alias):
                     new_aliases.append({"alias_key": key, "slug": slug, "alias": alias})
             added += 1
@@ -478,9 +515,10 @@ class Museums:
         changed = " OR ".join(f"({filled[c]}) IS DISTINCT FROM museums.{c}" for c in cols)
         aliases = pl.DataFrame(
             [
-                {"alias_key": key, "slug": slug, "alias": rec["name"]}
+                {"alias_key": key, "slug": slug, "alias": alias}
                 for rec, slug in updates
-                for key in keys_of(rec["name"])
+                for alias in (rec["name"], *name_head(rec["name"]))
+                for key in keys_of(alias)
             ],
             schema={"alias_key": pl.Utf8, "slug": pl.Utf8, "alias": pl.Utf8},
         ).unique(["alias_key", "slug"], keep="first", maintain_order=True)

@@ -9,8 +9,11 @@ nothing is written onto the plugins' objects.
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as md
+import inspect
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -91,6 +94,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if pm.is_registered(module):
             continue
         check_api(ep.name, module)
+        _check_hooks(pm, ep.name, module)
         pm.register(module, name=ep.name)
         dist = getattr(ep, "dist", None)
         version = dist.version if dist is not None else "unknown"
@@ -98,10 +102,64 @@ def get_plugin_manager() -> pluggy.PluginManager:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        name = exc.plugin_name if hasattr(exc, "plugin_name") else "?"
-        raise PluginError(str(name), str(exc)) from exc
+        name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", "?")
+        raise PluginError(str(name), " ".join(str(exc).split())) from exc
     _pm = pm
     return pm
+
+
+def _check_hooks(pm: pluggy.PluginManager, name: str, module: object) -> None:
+    """Refuse, in one line naming the plugin, a hook implementation engagecore has no spec for
+    (a misspelt name) or one whose arguments are not the spec's (pluggy's own messages name
+    the module object and span lines)."""
+    specs = {
+        attr: caller.spec.argnames
+        for attr, caller in vars(pm.hook).items()
+        if isinstance(caller, pluggy.HookCaller) and caller.spec is not None
+    }
+    for attr in dir(module):
+        if pm.parse_hookimpl_opts(module, attr) is None:
+            continue
+        if attr not in specs:
+            close = difflib.get_close_matches(attr, specs, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise PluginError(
+                name,
+                f"unknown hook {attr!r}{hint} (engagecore's hooks: {', '.join(sorted(specs))})",
+            )
+        params = inspect.signature(getattr(module, attr)).parameters.values()
+        args = [p.name for p in params if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+        extra = [a for a in args if a not in specs[attr]]
+        if extra:
+            raise PluginError(
+                name,
+                f"hook {attr}({', '.join(args)}) takes {', '.join(map(repr, extra))}, which "
+                f"engagecore does not pass; expected {attr}({', '.join(specs[attr])})",
+            )
+
+
+def without_entry_point() -> list[tuple[str, str]]:
+    """(name, version) of every installed distribution that depends on engagecore (not only
+    through an extra) but declares no entry point in the ``engagecore`` group: a plugin
+    whose ``[project.entry-points.engagecore]`` is missing or misspelt, never loaded."""
+    out = []
+    for dist in md.distributions():
+        name = dist.metadata["Name"] or ""
+        if canonical(name) == "engagecore":
+            continue
+        needs = any(
+            canonical(re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0]) == "engagecore"
+            and "extra" not in req.partition(";")[2]
+            for req in dist.requires or ()
+        )
+        if needs and not any(ep.group == ENTRY_POINT_GROUP for ep in dist.entry_points):
+            out.append((name, dist.version))
+    return sorted(set(out))
+
+
+def canonical(name: str) -> str:
+    """A distribution's name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 _versions: dict[str, tuple[str, str]] = {}
@@ -167,11 +225,17 @@ def _collect(
             owned[id(obj)] = _plugin
 
         try:
-            impl.function(register=register)
+            returned = impl.function(register=register)
         except EngageError:
             raise
         except Exception as exc:
             raise PluginError(plugin_name, f"{hook_name} failed: {exc!r}") from exc
+        if returned is not None:  # what it meant to register would silently be lost
+            raise PluginError(
+                plugin_name,
+                f"{hook_name} returned {returned!r:.120}; call register(obj) for each object "
+                "instead of returning them",
+            )
     return found
 
 

@@ -323,7 +323,7 @@ def _misfit(records: Sequence[Mapping[str, Any]], target: pl.Schema) -> str | No
             value = row.get(name)
             if not _fits(value, dtype):
                 kind = _kind(dtype)
-                if isinstance(value, str):
+                if dtype == pl.Utf8 and isinstance(value, str):
                     kind = "Unicode text (a lone UTF-16 surrogate such as \\ud800 is none)"
                 return f"record #{i}: column {name!r}: expected {kind}, got {value!r:.80}"
     return None

@@ -18,6 +18,9 @@ from engagecore.cli.output import (
     printable,
 )
 
+#: How ``museums list --format csv`` joins a museum's aliases (names hold spaces, and ';').
+ALIAS_SEPARATOR = " | "
+
 
 def register(app: typer.Typer) -> None:
     museums = typer.Typer(
@@ -26,15 +29,29 @@ def register(app: typer.Typer) -> None:
     app.add_typer(museums, name="museums")
 
     @museums.command("list")
-    def list_(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
-        """List museums with their aliases and number of accounts."""
+    def list_(
+        query: Annotated[
+            list[str] | None,
+            typer.Argument(
+                help="Only the museums these words find in their slug, name, city or aliases "
+                "(case and accents ignored): 'orsay', 'beaux-arts lyon'.",
+                show_default=False,
+            ),
+        ] = None,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        """List museums with their aliases and number of accounts (or search them by name)."""
         with Engine(db) as eng:
-            emit(
-                eng.museums.list(),
-                fmt,
-                title="museums",
-                priority=("slug", "name", "city", "accounts", "aliases", "region"),
-            )
+            found = eng.museums.list(" ".join(query or []))
+        if fmt is Format.csv:  # aliases hold spaces: joined by spaces they could not be split
+            found = found.with_columns(pl.col("aliases").list.join(ALIAS_SEPARATOR))
+        emit(
+            found,
+            fmt,
+            title="museums",
+            priority=("slug", "name", "city", "accounts", "aliases", "region"),
+        )
 
     @museums.command("add")
     def add(

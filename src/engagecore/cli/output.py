@@ -112,10 +112,28 @@ def _jsonable(v: Any) -> Any:
 
 
 def _flat_for_csv(df: pl.DataFrame) -> pl.DataFrame:
+    """Lists joined by spaces; times spelt as ``--format json`` spells them
+    (``datetime.isoformat``: ``2024-12-31T14:47:29+00:00``, microseconds only when there are
+    some) rather than polars' ``…T14:47:29.000000+0000``."""
     lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
-    if not lists:
+    times = [c for c, t in df.schema.items() if isinstance(t, pl.Datetime)]
+    if not lists and not times:
         return df
-    return df.with_columns([pl.col(c).cast(pl.List(pl.Utf8)).list.join(" ") for c in lists])
+    return df.with_columns(
+        [pl.col(c).cast(pl.List(pl.Utf8)).list.join(" ") for c in lists]
+        + [_isoformat(c, df.schema[c]) for c in times]
+    )
+
+
+def _isoformat(name: str, dtype: Any) -> pl.Expr:
+    zone = "%:z" if getattr(dtype, "time_zone", None) else ""
+    col = pl.col(name)
+    return (
+        pl.when(col.dt.microsecond() == 0)
+        .then(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S{zone}"))
+        .otherwise(col.dt.to_string(f"%Y-%m-%dT%H:%M:%S%.6f{zone}"))
+        .alias(name)
+    )
 
 
 # A cell a spreadsheet would evaluate: OWASP's "CSV injection" first characters.

@@ -192,6 +192,14 @@ def register(app: typer.Typer) -> None:
                 .alias("provides")
             )
         emit(df, fmt, title="plugins", priority=("name", "provides", "hooks", "version"))
+        for dist, version in plugins.without_entry_point():
+            typer.echo(
+                f"not loaded: {dist} {version} depends on engagecore but declares no entry point "
+                f"in the '{plugins.ENTRY_POINT_GROUP}' group (pyproject.toml: "
+                f'[project.entry-points.{plugins.ENTRY_POINT_GROUP}] NAME = "module"; then '
+                "reinstall it)",
+                err=True,
+            )
 
     @group.command("new")
     def new(
