@@ -108,3 +108,42 @@ def test_real_registry_files(tmp_path: Path, shared_data: Path) -> None:
         assert rows2 >= 1220 and added2 < 20  # nearly all matched by Muséofile id
         assert eng.museums.resolve("Musée du Louvre") == "louvre"
         assert eng.museums.list().filter(slug="louvre")["museofile_id"][0] == "M5031"
+
+
+def test_a_museum_with_several_registry_names_keeps_them_as_aliases(tmp_path: Path) -> None:
+    """The located list gives a row per name of a museum (the real file: M7042 is "musée des
+    Confluences", "musée Guimet" and "muséum d'histoire naturelle", all in Lyon); the
+    Muséofile base joins them in one field with " ; ". The later names were dropped."""
+    header = (
+        "region_administrative;departement;identifiant_museofile;commune;nom_officiel_du_musee;"
+        "adresse;lieu;code_postal;telephone;url;latitude;longitude\n"
+    )
+    row = "Auvergne-Rhône-Alpes;Rhône;M7042;Lyon;{};86 quai Perrache;;69002;;;45.7;4.8\n"
+    located = tmp_path / "located.csv"
+    located.write_text(
+        header
+        + row.format("musée des Confluences")
+        + row.format("musée Guimet")
+        + "Île-de-France;Paris;M0787;Paris;musée d'Orsay;;;75007;;;48.8;2.3\n"
+        + row.format("muséum d'histoire naturelle"),
+        encoding="utf-8",
+    )
+    base = tmp_path / "base.csv"
+    base.write_text(
+        "Identifiant,Nom_officiel,Adresse,Lieu,Code_postal,Ville,Departement,Région,URL\n"
+        "M7042,musée des Confluences ; musée Guimet ; muséum d'histoire naturelle,"
+        "86 quai Perrache,,69002,Lyon,Rhône,Auvergne-Rhône-Alpes,\n",
+        encoding="utf-8",
+    )
+    for path, museums in ((located, 2), (base, 1)):
+        with engagecore.open(tmp_path / f"{path.stem}.duckdb") as eng:
+            _, added, _, listed = eng.import_registry(path)
+            assert (added, listed) == (museums, museums)
+            lyon = eng.museums.list().filter(museofile_id="M7042").row(0, named=True)
+            assert lyon["name"] == "musée des Confluences"
+            for other in (
+                "muséum d'histoire naturelle",
+                "Musée Guimet",
+                "MUSÉUM D’HISTOIRE NATURELLE",
+            ):
+                assert eng.museums.resolve(other) == lyon["slug"], other

@@ -1,7 +1,8 @@
 """The Musées de France registry (Ministry of Culture open data), in its two shapes.
 
-- ``liste-et-localisation-des-musees-de-france.csv``: ``;``-separated; one row per site, so a
-  Muséofile id can appear more than once (the first row wins).
+- ``liste-et-localisation-des-musees-de-france.csv``: ``;``-separated; a museum known by
+  several names has a row per name, all with its Muséofile id (the first row's name is its
+  name, the others its aliases).
 - ``musees-de-france-base-museofile.csv``: the Muséofile base, UTF-8 BOM, multi-line quoted
   fields; published with ``;`` and seen with ``,`` too, so the separator is sniffed.
 """
@@ -72,12 +73,17 @@ def _read(source: Source, columns: dict[str, str], id_col: str) -> pl.DataFrame:
             f"{id_col} {bad_id['museofile_id'][0]!r} is not a Muséofile id; expected a letter followed by 4 digits (e.g. M0787)",
             record=f"row {bad_id['_line'][0]}",
         )
-    df = df.with_columns(pl.lit("FR").alias("country"))
-    with_id = df.filter(pl.col("museofile_id").is_not_null()).unique(
-        "museofile_id", keep="first", maintain_order=True
+    # One museum may have several names: the Muséofile base joins them with " ; " in one
+    # field ("musée des Confluences ; musée Guimet ; muséum d'histoire naturelle"), the
+    # located list gives one row per name with the same id. One row per name either way,
+    # the museum's own name first: the core keeps the others as its aliases.
+    df = (
+        df.with_columns(pl.lit("FR").alias("country"), pl.col("name").str.split(" ; "))
+        .explode("name")
+        .with_columns(pl.col("name").str.strip_chars())
+        .filter(pl.col("name") != "")
     )
-    without = df.filter(pl.col("museofile_id").is_null())
-    return pl.concat([with_id, without]).select(list(REGISTRY_SCHEMA))
+    return df.select(list(REGISTRY_SCHEMA))
 
 
 class _MuseesDeFranceReader(RegistryReader):

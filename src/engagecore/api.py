@@ -140,7 +140,8 @@ class Engine:
         return self.museums.link(museum, network, account)
 
     def import_registry(self, path: str | Path) -> tuple[str, int, int, int]:
-        """Add or update museums from an official list; returns (reader, added, updated, rows).
+        """Add or update museums from an official list; returns (reader, added, updated,
+        museums listed).
 
         All or nothing, like every import.
         """
@@ -168,7 +169,10 @@ class Engine:
             source.close()
         with self.store.transaction():
             added, updated = self.museums.upsert_registry(df)
-        return reader.name, added, updated, df.height
+        # rows repeating a Muséofile id name the same museum (see RegistryReader.read)
+        ids = df.get_column("museofile_id")
+        museums = ids.drop_nulls().n_unique() + ids.null_count()
+        return reader.name, added, updated, museums
 
     # scoring ---------------------------------------------------------------------------------
     # Scores are percentiles within each network's whole cohort: a museum filter only selects

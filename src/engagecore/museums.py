@@ -432,19 +432,22 @@ class Museums:
         fresh = []
         updates = []
         now = datetime.now(UTC)
-        new_ids: set[str] = set()
+        # a row repeating a new museum's id gives it another name (an alias)
+        other_names: dict[str, builtins.list[str]] = {}
         for rec in df.iter_rows(named=True):
             name, city, mid = rec["name"], rec["city"], rec["museofile_id"]
             slug = by_id.get(mid) if mid else None
-            if slug is None:
+            if slug is None and not (mid and mid in other_names):
                 same = by_name_city.get((short_key(name), fold(city or "")), [])
                 slug = same[0] if len(same) == 1 else None
             if slug is not None:
                 updates.append((rec, slug))
-            elif not (mid and mid in new_ids):
+            elif mid and mid in other_names:
+                other_names[mid].append(name)
+            else:
                 fresh.append(rec)
                 if mid:
-                    new_ids.add(mid)
+                    other_names[mid] = []
         slugs = short_slugs(
             [(r["name"], r["city"], r["museofile_id"]) for r in fresh],
             [(name, city) for _, _, name, city in existing],
@@ -467,7 +470,8 @@ class Museums:
                 }
             )
             extra = known[mid][1] if mid in known and known[mid][0] == slug else ()
-            for alias in (name, slug, long_slug(name, city), *extra, *name_head(name)):
+            names = (*other_names.get(mid, ()),) if mid else ()
+            for alias in (name, slug, long_slug(name, city), *extra, *name_head(name), *names):
                 for key in keys_of(alias):
                     new_aliases.append({"alias_key": key, "slug": slug, "alias": alias})
             added += 1

@@ -377,7 +377,9 @@ class RegistryReader(ABC):
 
     @abstractmethod
     def read(self, source: Source) -> pl.DataFrame:
-        """Rows of :data:`REGISTRY_SCHEMA`, one per museum (deduplicated by the reader)."""
+        """Rows of :data:`REGISTRY_SCHEMA`, one per museum, or one per name of a museum known
+        by several: rows repeating a Muséofile id give that museum other names, kept as its
+        aliases (the first row's name is its name)."""
 
 
 class DemoWriter(ABC):
