@@ -91,5 +91,6 @@ def test_empty_store_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixtu
     engagecore.open(db).close()
     out = tmp_path / "r.html"
     code, _, stderr = run(["report", "--all", "--db", str(db), "--out", str(out)], capsys)
-    assert code != 0 and "engage ingest" in stderr and len(stderr.strip().splitlines()) == 1
+    # a store without data is no usage error (2): the command line was right
+    assert code == 1 and "engage ingest" in stderr and len(stderr.strip().splitlines()) == 1
     assert not out.exists()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from engagecore.errors import UsageError
+from engagecore.errors import EngageError, UsageError
 
 if TYPE_CHECKING:
     from engagecore.api import Engine
@@ -113,13 +113,13 @@ def collect(
     if all_museums:
         selected = sorted(present)
         if not selected:
-            raise UsageError("the store has no scored posts: import some with `engage ingest`")
+            raise EngageError("the store has no scored posts: import some with `engage ingest`")
     else:
         selected = []
         for name in museums or []:
             slug = engine._slug(name)
             if slug not in present:
-                raise UsageError(f"museum {name!r} has no post in the store: nothing to report")
+                raise EngageError(f"museum {name!r} has no post in the store: nothing to report")
             if slug not in selected:
                 selected.append(slug)
     for row in engine.museums.list().select("slug", "name").iter_rows():
