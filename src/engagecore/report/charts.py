@@ -54,18 +54,22 @@ _SCRIPT = re.compile(r"<\s*/?\s*(script|foreignObject)\b", re.IGNORECASE)
 
 def config(chart: Any) -> Any:
     """The page's look: system fonts, no chart border, muted axes."""
-    return (
-        chart.configure(font=FONT, background="white")
-        .configure_view(stroke=None)
-        .configure_axis(
+    import altair as alt
+
+    # one configure call: each configure_* rebuilds a layered chart, copying its layers
+    return chart.configure(
+        font=FONT,
+        background="white",
+        view=alt.ViewConfig(stroke=None),
+        axis=alt.AxisConfig(
             labelColor="#333",
             titleColor="#333",
             gridColor="#e5e7eb",
             labelFontSize=LABEL_SIZE,
             labelSeparation=LABEL_GAP,
-        )
-        .configure_legend(orient="bottom", labelLimit=260)
-        .configure_range(category=PALETTE)
+        ),
+        legend=alt.LegendConfig(orient="bottom", labelLimit=260),
+        range=alt.RangeConfig(category=PALETTE),
     )
 
 
