@@ -117,6 +117,11 @@ def _post_view(
     return view
 
 
+def _json(doc: dict[str, Any]) -> str:
+    """Compact, as the AppView sends it (and json's C encoder: an indent runs its Python one)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
 class BlueskyDemoWriter(DemoWriter):
     """Writes one simulated account as getAuthorFeed pages and getProfile responses."""
 
@@ -155,9 +160,7 @@ class BlueskyDemoWriter(DemoWriter):
             doc: dict[str, Any] = {OBSERVED_AT_KEY: _iso(seen), "feed": items}
             if n + 1 < len(pages):
                 doc["cursor"] = _iso(chunk[-1]["posted_at"])
-            (feed / f"page-{n + 1:04d}.json").write_text(
-                json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
+            (feed / f"page-{n + 1:04d}.json").write_text(_json(doc), encoding="utf-8")
         snapshots = data.followers.sort("observed_at").to_dicts()
         for snap in snapshots:
             doc = {
@@ -170,5 +173,5 @@ class BlueskyDemoWriter(DemoWriter):
                 "createdAt": _iso(min((p["posted_at"] for p in posts), default=data.export_date)),
             }
             name = f"profile-{snap['observed_at'].astimezone(UTC):%Y%m%dT%H%M%S}.json"
-            (profile / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+            (profile / name).write_text(_json(doc), "utf-8")
         return [feed, profile] if snapshots else [feed]
