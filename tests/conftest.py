@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,13 @@ from pathlib import Path
 import pytest
 
 from engagecore import plugins
+
+# Where the environment sets PYTHONDONTWRITEBYTECODE (this project's CI machines do), every
+# process of the run — each xdist worker, each `engage` or pytest a test starts — compiled every
+# module of the tree again and pytest rewrote every test module's asserts again: the run keeps
+# bytecode in __pycache__ (git-ignored) instead. `engage --version`: 1.0 → 0.77 s CPU.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 ROOT = Path(__file__).resolve().parents[1]
 # The example plugin is installed as a copy (not editable): test the tree's version of it.
