@@ -90,3 +90,28 @@ def test_misspelt_hook_fails_loudly() -> None:
 def test_network_spec_rejects_unknown_counts() -> None:
     with pytest.raises(ValueError, match="unknown count column"):
         NetworkSpec("n", "N", {"hearts": 1.0}, frozenset({"hearts"}))
+
+
+def test_a_rebuilt_manager_reads_no_distribution_metadata_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each plugin's version and distribution name come from its METADATA once per process:
+    the manager is rebuilt often (the tests do it for each test) and parsing them cost ~0.5 ms
+    a plugin a rebuild."""
+    import importlib.metadata as md
+
+    plugins.reset()
+    first = [(i.name, i.version, i.distribution) for i in plugins.plugin_infos()]
+    assert first and all(v != "unknown" for _, v, _ in first)
+    reads: list[str] = []
+    real = md.PathDistribution.read_text
+
+    def counted(self: md.PathDistribution, filename: str) -> str | None:
+        reads.append(filename)
+        return real(self, filename)
+
+    monkeypatch.setattr(md.PathDistribution, "read_text", counted)
+    plugins.reset()
+    again = [(i.name, i.version, i.distribution) for i in plugins.plugin_infos()]
+    assert again == first
+    assert "METADATA" not in reads and "PKG-INFO" not in reads
