@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from analysis_store import build_store
 from built_once import built_once, copy_of
 from cli_run import run
-from conftest import build_store
 
 import engagecore
 from engagecore.analysis.themes import (
