@@ -100,16 +100,24 @@ def _of_accounts(table: str, accounts: str | None) -> str:
     )
 
 
-def refresh_sql(accounts: str | None) -> str:
+def refresh_sql(accounts: str | None, *, changed_only: bool = False) -> str:
     """An ``UPDATE`` of the store's posts of ``accounts`` (a table of network, account_id;
-    None: every account) setting their followers as of each post."""
+    None: every account) setting their followers as of each post (``changed_only``: of the
+    posts whose values differ)."""
     snaps = _of_accounts("follower_snapshots", accounts)
     posts = _of_accounts("posts", accounts)
+    fallback = "epoch_us(posts.posted_at) < s.t_first"
+    changed = (
+        f" AND (posts.followers_at_post IS DISTINCT FROM s.f "
+        f"OR posts.followers_fallback IS DISTINCT FROM ({fallback}))"
+        if changed_only
+        else ""
+    )
     return f"""
 UPDATE posts SET followers_at_post = s.f,
-                 followers_fallback = epoch_us(posts.posted_at) < s.t_first
+                 followers_fallback = {fallback}
 FROM ({segments_sql(snaps, posts)}) s
-WHERE {segment_match("posts", "s")}"""
+WHERE {segment_match("posts", "s")}{changed}"""
 
 
 def account_keys_sql(accounts: str | None) -> str:

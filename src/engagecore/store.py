@@ -467,10 +467,14 @@ class Store:
                 """
             )
 
-    def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
+    def refresh_followers(
+        self, accounts: pl.DataFrame | None = None, *, changed_only: bool = False
+    ) -> None:
         """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``
         (a frame of network, account_id; None: every account) from their snapshots, and
-        their ``account_key`` where missing or stale.
+        their ``account_key`` where missing or stale. ``changed_only``: only the posts whose
+        values change are updated (an update's memory grows with the rows it touches: a
+        fetch's import refreshes after every batch, mostly the batch's own posts).
 
         Ingest calls it once per run for the accounts whose posts or snapshots it wrote, so
         the columns always agree with the snapshots (engagecore.followers explains them).
@@ -483,7 +487,7 @@ class Store:
             return
         keys = accounts.select("network", "account_id").unique()
         with self.registered("_touched", keys):
-            self.con.execute(followers.refresh_sql("_touched"))
+            self.con.execute(followers.refresh_sql("_touched", changed_only=changed_only))
             # posts written before their account row (write_posts sets the key otherwise)
             self.con.execute(followers.account_keys_sql("_touched"))
 
