@@ -1242,28 +1242,26 @@ class _Prepared:
         self.pending = _Pending()
         self.staged = _Staged(Path(tempfile.mkdtemp(prefix="together-", dir=ctx.scratch)))
 
-    def touched(self) -> list[pl.DataFrame]:
-        """(network, account_id) of the accounts whose posts or follower snapshots it has."""
-        out = list(self.staged.keys)
-        for table in ("follower_snapshots",):
-            out += [
-                df.select("network", "account_id").unique()
-                for df in self.pending.tables.get(table, [])
-            ]
-        return out
-
     def write(self, store: Store) -> None:
-        """Its rows, then the followers as of each post of the accounts it touched (only
-        the posts whose value changes: those of this batch, and older ones of an account
-        that got a new snapshot)."""
-        touched = self.touched()
+        """Its rows, then the followers as of each post: of its own posts, and of every post
+        of an account it brings a follower snapshot of (only the posts whose value changes
+        are updated: an update's memory grows with the rows it touches)."""
+        ids = [row["import_id"] for row in self.pending.imports]
+        snapshots = [
+            df.select("network", "account_id").unique()
+            for df in self.pending.tables.get("follower_snapshots", [])
+        ]
         _record_imports(store, self.pending.imports)
         self.pending.imports.clear()
         self.pending.flush(store)
         store.write_posts_files(self.staged.files)  # after the accounts: posts get their keys
         self.staged.remove()
-        if touched:
-            store.refresh_followers(pl.concat(touched), changed_only=True)
+        if self.staged.keys and ids:
+            store.refresh_followers(
+                pl.concat(self.staged.keys), changed_only=True, imports=(min(ids), max(ids))
+            )
+        if snapshots:
+            store.refresh_followers(pl.concat(snapshots), changed_only=True)
 
 
 def _prepare_group(
