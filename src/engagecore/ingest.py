@@ -2,8 +2,8 @@
 
 A run is one transaction: if any unit fails, nothing of the run is kept. A unit already
 imported (same content digest, same importer) is skipped, so importing twice changes nothing.
-The files of an ``engage fetch`` (``together``) are all read and validated first, then
-written in batches of whole files, each batch its own transaction (see :func:`_run_together`).
+The files of an ``engage fetch`` (``together``) are imported in batches of whole files, each
+read, validated and written in its own transaction (see :func:`_run_together`).
 """
 
 from __future__ import annotations
