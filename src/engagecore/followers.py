@@ -95,10 +95,10 @@ def _of_accounts(table: str, accounts: str | None, imports: tuple[int, int] | No
     if accounts is None and imports is None:
         return table
     if accounts is None:
-        return f"(SELECT x.* FROM {table} x WHERE true{_of_imports('x', imports)})"
+        return f"(SELECT k.* FROM {table} k WHERE true{_of_imports('k', imports)})"
     return (
-        f"(SELECT x.* FROM {table} x SEMI JOIN {accounts} t "
-        f"ON t.network = x.network AND t.account_id = x.account_id{_of_imports('x', imports)})"
+        f"(SELECT k.* FROM {table} k SEMI JOIN {accounts} t "
+        f"ON t.network = k.network AND t.account_id = k.account_id{_of_imports('k', imports)})"
     )
 
 
