@@ -89,36 +89,57 @@ SELECT p.*, {values_sql("p", "s")}
 FROM {posts} p LEFT JOIN ({segments_sql(snapshots, posts)}) s ON {segment_match("p", "s")}"""
 
 
-def _of_accounts(table: str, accounts: str | None) -> str:
+def _of_accounts(table: str, accounts: str | None, imports: tuple[int, int] | None = None) -> str:
     """``table`` restricted to the rows of ``accounts`` (a table of network, account_id;
-    None: every row)."""
-    if accounts is None:
+    None: every row), and to the rows of ``imports`` (an inclusive range of import ids)."""
+    if accounts is None and imports is None:
         return table
+    if accounts is None:
+        return f"(SELECT k.* FROM {table} k WHERE true{_of_imports('k', imports)})"
     return (
-        f"(SELECT x.* FROM {table} x SEMI JOIN {accounts} t "
-        "ON t.network = x.network AND t.account_id = x.account_id)"
+        f"(SELECT k.* FROM {table} k SEMI JOIN {accounts} t "
+        f"ON t.network = k.network AND t.account_id = k.account_id{_of_imports('k', imports)})"
     )
 
 
-def refresh_sql(accounts: str | None) -> str:
+def _of_imports(alias: str, imports: tuple[int, int] | None) -> str:
+    """A condition keeping the rows of ``alias`` whose ``import_id`` is in ``imports``."""
+    if imports is None:
+        return ""
+    lo, hi = (int(i) for i in imports)  # numbers, never text, in the SQL
+    return f" AND {alias}.import_id BETWEEN {lo} AND {hi}"
+
+
+def refresh_sql(
+    accounts: str | None, *, changed_only: bool = False, imports: tuple[int, int] | None = None
+) -> str:
     """An ``UPDATE`` of the store's posts of ``accounts`` (a table of network, account_id;
-    None: every account) setting their followers as of each post."""
+    None: every account) setting their followers as of each post (``changed_only``: of the
+    posts whose values differ; ``imports``: of the posts whose ``import_id`` is in that
+    inclusive range)."""
     snaps = _of_accounts("follower_snapshots", accounts)
-    posts = _of_accounts("posts", accounts)
+    posts = _of_accounts("posts", accounts, imports)
+    fallback = "epoch_us(posts.posted_at) < s.t_first"
+    changed = (
+        f" AND (posts.followers_at_post IS DISTINCT FROM s.f "
+        f"OR posts.followers_fallback IS DISTINCT FROM ({fallback}))"
+        if changed_only
+        else ""
+    )
     return f"""
 UPDATE posts SET followers_at_post = s.f,
-                 followers_fallback = epoch_us(posts.posted_at) < s.t_first
+                 followers_fallback = {fallback}
 FROM ({segments_sql(snaps, posts)}) s
-WHERE {segment_match("posts", "s")}"""
+WHERE {segment_match("posts", "s")}{changed}{_of_imports("posts", imports)}"""
 
 
-def account_keys_sql(accounts: str | None) -> str:
-    """An ``UPDATE`` giving the store's posts of ``accounts`` (None: every account) their
-    account's ``account_key`` where they lack it or it differs."""
+def account_keys_sql(accounts: str | None, imports: tuple[int, int] | None = None) -> str:
+    """An ``UPDATE`` giving the store's posts of ``accounts`` (None: every account; ``imports``:
+    of those imports only) their account's ``account_key`` where they lack it or it differs."""
     return (
         f"UPDATE posts SET account_key = a.account_key FROM {_of_accounts('accounts', accounts)} a "
         "WHERE a.network = posts.network AND a.account_id = posts.account_id "
-        "AND posts.account_key IS DISTINCT FROM a.account_key"
+        f"AND posts.account_key IS DISTINCT FROM a.account_key{_of_imports('posts', imports)}"
     )
 
 

@@ -2,8 +2,8 @@
 
 A run is one transaction: if any unit fails, nothing of the run is kept. A unit already
 imported (same content digest, same importer) is skipped, so importing twice changes nothing.
-The files of an ``engage fetch`` (``together``) are all read and validated first, then
-written in batches of whole files, each batch its own transaction (see :func:`_run_together`).
+The files of an ``engage fetch`` (``together``) are imported in batches of whole files, each
+read, validated and written in its own transaction (see :func:`_run_together`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1163,61 +1163,62 @@ def _run_together(
     value is looked for file by file then, so that the error names its file) and the store
     writes.
 
-    Every file is read and validated before anything is written (each batch's posts staged
-    as a Parquet file in the run's temporary folder, the rest held: a few rows a file), so
-    that a file that cannot be read leaves the store as it was. Then each batch is written
-    in a transaction of its own, with its files' ``imports`` rows (the followers as of each
-    post refreshed in the last one): DuckDB holds a transaction's appended rows in memory
-    until it commits, so one transaction for a long fetch's 100,000 posts grew the import's
-    peak with the pages (+40 MB every 20,000 posts). A caller that holds a transaction gets
-    one transaction for the whole (:meth:`Store.transaction` is nestable); interrupted
-    between two batches, the batches written hold whole files, the others are not recorded
-    as imported (``engage fetch`` imports them on its next run).
+    Each batch is read, validated and written in a transaction of its own, with its files'
+    ``imports`` rows and the followers as of each post of its accounts (only the posts whose
+    value changes are updated): nothing of a long fetch's reading or writing is held across
+    batches, so the import's peak memory does not grow with the files. A file that cannot be
+    read leaves the store as it was before its batch: the batches before it are stored,
+    whole files each, the others are not recorded as imported (``engage fetch`` says so and
+    imports them on its next run, as after an interruption between two batches). A caller
+    that holds a transaction, and a dry run, get one transaction for the whole
+    (:meth:`Store.transaction` is nestable).
     """
     total = len(units)
-    batches: list[_Prepared] = []
-    try:
-        with store.transaction():  # the reading, and the first batch's writes
-            recorded_networks, known = _store_state(store)
-            next_id = store.next_import_id()
+    whole = store.transaction() if dry_run else nullcontext()
+    with whole:
+        recorded_networks, known = _store_state(store)
+        next_id = store.next_import_id()
+        reads = _new_reads(units, ctx, recorded_networks, report, progress)
+        more = True
+        while more:
             prepared = _Prepared(ctx)
-            group: list[_Read] = []
-            rows = 0
-            for unit, label, digest, batch in _new_reads(
-                units, ctx, recorded_networks, report, progress
-            ):
-                src, imp = unit.source, unit.importer
-                frames = batch.frames()
-                for table, df in frames.items():
-                    _check_types(table, df, imp, label)
-                wrote = _written_networks(frames, imp)
-                recorded_networks[(digest, imp.name)] = wrote
-                result = _unit_result(label, src, imp, wrote, frames, batch, dry_run, allow_empty)
-                import_id, next_id = next_id, next_id + 1
-                group.append(_Read(unit, label, frames, batch, import_id, result))
-                prepared.pending.imports.append(
-                    _import_row(import_id, imp, wrote, recorded(label), digest, batch, result.notes)
-                )
-                report.units.append(result)
-                rows += sum(df.height for df in frames.values())
-                if rows >= TOGETHER_ROWS:
+            try:
+                with store.transaction():  # a batch: its reading, validation and writes
+                    group: list[_Read] = []
+                    rows = 0
+                    for unit, label, digest, batch in reads:
+                        src, imp = unit.source, unit.importer
+                        frames = batch.frames()
+                        for table, df in frames.items():
+                            _check_types(table, df, imp, label)
+                        wrote = _written_networks(frames, imp)
+                        recorded_networks[(digest, imp.name)] = wrote
+                        result = _unit_result(
+                            label, src, imp, wrote, frames, batch, dry_run, allow_empty
+                        )
+                        import_id, next_id = next_id, next_id + 1
+                        group.append(_Read(unit, label, frames, batch, import_id, result))
+                        prepared.pending.imports.append(
+                            _import_row(
+                                import_id, imp, wrote, recorded(label), digest, batch, result.notes
+                            )
+                        )
+                        report.units.append(result)
+                        rows += sum(df.height for df in frames.values())
+                        if rows >= TOGETHER_ROWS:
+                            break
+                    else:
+                        more = False
                     _prepare_group(group, prepared, known, museums, museum_slug, report, ctx)
-                    batches.append(prepared)
-                    prepared, group, rows = _Prepared(ctx), [], 0
-            _prepare_group(group, prepared, known, museums, museum_slug, report, ctx)
-            batches.append(prepared)
-            if progress:
-                progress(total, total, "done")
-            if dry_run:
-                raise _DryRun(report)
-            touched = [keys for b in batches for keys in b.touched()]
-            batches[0].write(store, touched if len(batches) == 1 else None)
-        for i, later in enumerate(batches[1:], start=2):
-            with store.transaction():
-                later.write(store, touched if i == len(batches) else None)
-    finally:
-        for b in batches:
-            b.staged.remove()
+                    del group
+                    if not dry_run:
+                        prepared.write(store)
+            finally:
+                prepared.staged.remove()
+        if progress:
+            progress(total, total, "done")
+        if dry_run:
+            raise _DryRun(report)
     return report
 
 
@@ -1252,25 +1253,26 @@ class _Prepared:
         self.pending = _Pending()
         self.staged = _Staged(Path(tempfile.mkdtemp(prefix="together-", dir=ctx.scratch)))
 
-    def touched(self) -> list[pl.DataFrame]:
-        """(network, account_id) of the accounts whose posts or follower snapshots it has."""
-        out = list(self.staged.keys)
-        for table in ("follower_snapshots",):
-            out += [
-                df.select("network", "account_id").unique()
-                for df in self.pending.tables.get(table, [])
-            ]
-        return out
-
-    def write(self, store: Store, refresh: list[pl.DataFrame] | None) -> None:
-        """Its rows, then (``refresh``: the accounts a run touched) their posts' followers."""
+    def write(self, store: Store) -> None:
+        """Its rows, then the followers as of each post: of its own posts, and of every post
+        of an account it brings a follower snapshot of (only the posts whose value changes
+        are updated: an update's memory grows with the rows it touches)."""
+        ids = [row["import_id"] for row in self.pending.imports]
+        snapshots = [
+            df.select("network", "account_id").unique()
+            for df in self.pending.tables.get("follower_snapshots", [])
+        ]
         _record_imports(store, self.pending.imports)
         self.pending.imports.clear()
         self.pending.flush(store)
         store.write_posts_files(self.staged.files)  # after the accounts: posts get their keys
         self.staged.remove()
-        if refresh:
-            store.refresh_followers(pl.concat(refresh))
+        if self.staged.keys and ids:
+            store.refresh_followers(
+                pl.concat(self.staged.keys), changed_only=True, imports=(min(ids), max(ids))
+            )
+        if snapshots:
+            store.refresh_followers(pl.concat(snapshots), changed_only=True)
 
 
 def _prepare_group(

@@ -467,25 +467,37 @@ class Store:
                 """
             )
 
-    def refresh_followers(self, accounts: pl.DataFrame | None = None) -> None:
+    def refresh_followers(
+        self,
+        accounts: pl.DataFrame | None = None,
+        *,
+        changed_only: bool = False,
+        imports: tuple[int, int] | None = None,
+    ) -> None:
         """Set ``followers_at_post``/``followers_fallback`` on the posts of ``accounts``
         (a frame of network, account_id; None: every account) from their snapshots, and
-        their ``account_key`` where missing or stale.
+        their ``account_key`` where missing or stale. ``changed_only``: only the posts whose
+        values change are updated (an update's memory grows with the rows it touches);
+        ``imports``: only the posts of those imports (an inclusive range of import ids: the
+        posts a fetch's batch just wrote, not every post of the account again).
 
-        Ingest calls it once per run for the accounts whose posts or snapshots it wrote, so
-        the columns always agree with the snapshots (engagecore.followers explains them).
+        Ingest calls it once per run for the accounts it touched (``engage fetch``: once per
+        batch), so the columns always agree with the snapshots (engagecore.followers
+        explains them).
         """
         if accounts is None:
-            self.con.execute(followers.refresh_sql(None))
-            self.con.execute(followers.account_keys_sql(None))
+            self.con.execute(followers.refresh_sql(None, imports=imports))
+            self.con.execute(followers.account_keys_sql(None, imports))
             return
         if accounts.is_empty():
             return
         keys = accounts.select("network", "account_id").unique()
         with self.registered("_touched", keys):
-            self.con.execute(followers.refresh_sql("_touched"))
+            self.con.execute(
+                followers.refresh_sql("_touched", changed_only=changed_only, imports=imports)
+            )
             # posts written before their account row (write_posts sets the key otherwise)
-            self.con.execute(followers.account_keys_sql("_touched"))
+            self.con.execute(followers.account_keys_sql("_touched", imports))
 
     def write_rows(self, table: str, df: pl.DataFrame) -> None:
         """Insert follower snapshots or audience-age rows (with their ``import_id``); a

@@ -198,11 +198,11 @@ from engagecore.cli import main
 ingest.TOGETHER_ROWS = 120
 real = ingest._Prepared.write
 calls = []
-def write(self, store, refresh):
+def write(self, store, *rest):
     calls.append(1)
     if len(calls) == 3:
         os.kill(os.getpid(), signal.SIGKILL)
-    real(self, store, refresh)
+    real(self, store, *rest)
 ingest._Prepared.write = write
 sys.argv = ["engage", *sys.argv[1:]]
 main()

@@ -162,3 +162,48 @@ def test_pages_are_validated_and_written_in_bounded_batches(
     assert posts == [150, 150, 100]
     with closing(Store(env, read_only=True)) as s:
         assert s.fetchall("SELECT count(*), count(DISTINCT import_id) FROM posts") == [(400, 8)]
+
+
+def test_a_refused_page_in_a_later_batch_keeps_the_batches_before_it_whole(
+    env: Path,
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each batch is read, validated and written in its own transaction (the import holds
+    one batch at a time): a file refused in a later batch leaves the batches before it
+    stored, whole files each, nothing of its own batch; the line names the file and says
+    how many responses were kept, and the next run imports the others once."""
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 120)
+    youtube.videos = make_videos(400, NOW - timedelta(hours=1))
+    youtube.videos[-1].views = schema.MAX_COUNT + 1  # the oldest: asked for last
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    files = _saved(env)
+    (refused,) = [
+        f for f in files if str(schema.MAX_COUNT + 1).encode() in gzip.decompress(f.read_bytes())
+    ]
+    assert refused.name in line and "column 'views'" in line
+    with closing(Store(env, read_only=True)) as s:
+        imported = dict(s.fetchall("SELECT import_id, rows FROM imports"))
+        per_import = dict(s.fetchall("SELECT import_id, count(*) FROM posts GROUP BY 1"))
+        followers = s.fetchall("SELECT count(*) FROM posts WHERE followers_at_post IS NULL")
+    assert f"; the {len(imported)} responses imported before its batch are kept" in line
+    assert 0 < len(imported) < len(files)
+    assert all(imported[i] == n + 1 for i, n in per_import.items())  # whole pages of videos
+    assert 0 < sum(per_import.values()) < 400
+    assert followers == [(0,)]  # each batch's posts got their followers as of the post
+    # the file set aside, the next run imports the files the refused batch left, once
+    refused.rename(env.parent / "refused.json.gz")
+    youtube.videos[-1].views = 7
+    code, _, err = run(["fetch", "louvre"], capsys)
+    assert code == 0, err
+    with closing(Store(env, read_only=True)) as s:
+        # every video, once (the uploads are listed again: those set aside come back)
+        assert s.fetchall("SELECT count(*), count(DISTINCT post_id) FROM posts") == [(400, 400)]
+        assert s.fetchall("SELECT views FROM posts WHERE views > 1e15") == []
+        paths = [r[0] for r in s.fetchall("SELECT path FROM imports")]
+    assert len(paths) == len(set(paths))  # no response imported twice
+    saved = {f.relative_to(env.parent).as_posix() for f in files}
+    assert saved - {refused.relative_to(env.parent).as_posix()} <= set(paths)

@@ -379,20 +379,22 @@ def test_a_write_failing_after_a_batch_says_the_batches_before_it_are_kept(
     real = ingest._Prepared.write
     calls: list[int] = []
 
-    def write(self: ingest._Prepared, store: Store, refresh: list[Any] | None) -> None:
+    def write(self: ingest._Prepared, store: Store) -> None:
         calls.append(1)
         if len(calls) == 2:
             raise StoreError("the store could not be written (disk full)")
-        real(self, store, refresh)
+        real(self, store)
 
     monkeypatch.setattr(ingest._Prepared, "write", write)
     code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
     assert code == 1
     (line,) = err.strip().splitlines()
     assert "disk full" in line
-    assert "; the responses imported before it are kept: move the file named aside" in line
     kept = _count(env, "SELECT count(*) FROM posts")
     assert 0 < kept < 120
+    # the first batch: the channel, the pages of uploads and of videos read with it
+    first = _count(env, "SELECT count(*) FROM imports")
+    assert f"; the {first} responses imported before its batch are kept: move the file" in line
 
 
 def test_a_video_listed_again_after_an_upload_during_the_paging_is_asked_for_once(

@@ -11,11 +11,12 @@ store itself.
 Resumable: a file appears whole or not at all (written aside, then renamed); an account's
 files are imported only after its fetch completed, together with the files an interrupted
 run left (a killed run's responses are picked up by the next run, and nothing counts twice:
-a post is keyed by its id, an import by its digest). Every file is read and validated
-before anything is written (a file that cannot be read leaves the store as it was), then
-written in batches of whole files, each its own transaction (a transaction's appended rows
-stay in DuckDB's memory until it commits): killed between two, the next run imports the
-files not yet recorded, the fetch they came from having completed.
+a post is keyed by its id, an import by its digest). The files are imported in batches of
+whole files, each read, validated and written in its own transaction (nothing of a batch is
+held once it is written: the import's memory does not grow with the pages): a file that
+cannot be read leaves the store as it was before its batch, the batches before it stored
+whole, and the error says so; killed between two batches, the next run imports the files
+not yet recorded, the fetch they came from having completed.
 """
 
 from __future__ import annotations
@@ -659,9 +660,9 @@ def run(
             if files:
                 imports_before = _imports_count(store)
                 try:
-                    # in batches of files, each its own transaction (see ingest._run_together);
-                    # the pages DuckDB frees while writing them given back at once (see
-                    # engagecore.fetch.allocator): the peak stays flatter in the pages
+                    # in batches of files, each read, validated and written in its own
+                    # transaction (see ingest._run_together); the pages DuckDB frees while
+                    # writing them given back at once (see engagecore.fetch.allocator)
                     with pages_back_at_once():
                         imported = ingest.run(
                             store,
@@ -680,12 +681,14 @@ def run(
                         with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)
                 except EngageError as exc:
-                    # a file refused while reading stores nothing; a batch that fails while
-                    # writing leaves the batches before it (whole files) stored
+                    # a refused file leaves the batches before its own stored (whole files),
+                    # nothing of its batch or after it
+                    done = _imports_count(store) - imports_before
                     kept = (
                         "nothing of this account was stored"
-                        if _imports_count(store) == imports_before
-                        else "the responses imported before it are kept"
+                        if done == 0
+                        else f"the {done} response{'s' if done > 1 else ''} imported before "
+                        "its batch are kept"
                     )
                     _fail(
                         row,
