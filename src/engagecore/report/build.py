@@ -42,14 +42,20 @@ def build_html(
     now: datetime | None = None,
 ) -> str:
     """The page for ``data`` in ``lang`` (en or fr): one string, no outside resource."""
+    from altair.utils.schemapi import debug_mode
+
     from engagecore import __version__
 
     t = Texts(lang)
     built: list[Section] = []
-    for fn in sections:
-        section = fn(data, t)
-        if section is not None:
-            built.append(section)
+    # altair's debug mode checks every object it makes against the Vega-Lite schema as it is
+    # made (jsonschema): over half of the page's time. Our charts are fixed code, checked by
+    # the tests' renderings; vl-convert still refuses a spec it cannot draw.
+    with debug_mode(False):
+        for fn in sections:
+            section = fn(data, t)
+            if section is not None:
+                built.append(section)
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     if data.single:
         title = t("page_title_one", museum=data.name(data.museums[0]))
