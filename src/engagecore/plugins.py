@@ -114,14 +114,18 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if pm.is_registered(module):
             continue
         check_api(ep.name, module)
-        _check_hooks(pm, ep.name, module)
-        pm.register(module, name=ep.name)
+        try:
+            pm.register(module, name=ep.name)
+        except pluggy.PluginValidationError as exc:
+            _check_hooks(pm, ep.name, module)  # which hook, in one line naming the plugin
+            raise PluginError(ep.name, " ".join(str(exc).split())) from exc
         _versions[ep.name] = _version_and_name(ep)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", "?")
-        raise PluginError(str(name), " ".join(str(exc).split())) from exc
+        name = str(pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", "?"))
+        _check_hooks(pm, name, exc.plugin)
+        raise PluginError(name, " ".join(str(exc).split())) from exc
     _pm = pm
     return pm
 
@@ -129,7 +133,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def _check_hooks(pm: pluggy.PluginManager, name: str, module: object) -> None:
     """Refuse, in one line naming the plugin, a hook implementation engagecore has no spec for
     (a misspelt name) or one whose arguments are not the spec's (pluggy's own messages name
-    the module object and span lines)."""
+    the module object and span lines). Run once pluggy has refused the plugin: it looks at
+    every attribute of the module again, which loading every plugin need not pay."""
     specs = {
         attr: caller.spec.argnames
         for attr, caller in vars(pm.hook).items()
