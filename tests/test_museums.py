@@ -147,3 +147,14 @@ def test_a_museum_with_several_registry_names_keeps_them_as_aliases(tmp_path: Pa
                 "MUSÉUM D’HISTOIRE NATURELLE",
             ):
                 assert eng.museums.resolve(other) == lyon["slug"], other
+
+
+def test_linked_to_reads_a_handle_as_link_does(tmp_path: Path) -> None:
+    """`museums link` says "moved from" with what linked_to finds: it must take the handle as
+    link takes it (blanks, '@', any case), or a move goes unsaid."""
+    with engagecore.open(tmp_path / "l.duckdb") as eng:
+        eng.museums.add("Musée du Louvre", slug="louvre")
+        eng.museums.add("Musée d'Orsay", slug="orsay")
+        eng.link("louvre", "x", "MuseeLouvre")
+        assert eng.museums.linked_to("x", " @museelouvre ") == ["louvre"]
+        assert eng.museums.linked_to("x", "someone_else") == []

@@ -376,7 +376,7 @@ class Museums:
 
     def linked_to(self, network: str, account: str) -> builtins.list[str]:
         """The museums the account (handle or id, as :meth:`link` takes it) is linked to now."""
-        handle = account.lstrip("@")
+        handle = check_handle(account)
         rows = self.store.fetchall(
             f"SELECT DISTINCT museum FROM accounts WHERE {_SAME_ACCOUNT} AND museum IS NOT NULL"
             " ORDER BY museum",
@@ -470,7 +470,7 @@ class Museums:
                 }
             )
             extra = known[mid][1] if mid in known and known[mid][0] == slug else ()
-            names = (*other_names.get(mid, ()),) if mid else ()
+            names = other_names.get(mid, ())
             for alias in (name, slug, long_slug(name, city), *extra, *name_head(name), *names):
                 for key in keys_of(alias):
                     new_aliases.append({"alias_key": key, "slug": slug, "alias": alias})
