@@ -18,7 +18,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engagecore import plugins
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console, printable
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    err_console,
+    err_line,
+    printable,
+)
 from engagecore.errors import UsageError, cli_options
 from engagecore.fetch import run as fetch_run
 
@@ -150,9 +158,7 @@ def register(app: typer.Typer) -> None:
                 )
         _print(report, fmt)
         for line in report.import_notes:  # as `engage ingest` prints them, whatever the format
-            err_console.print(
-                f"note: {printable(line)}", highlight=False, markup=False, soft_wrap=True
-            )
+            err_line(f"note: {printable(line)}")
         for line in report.notes:  # networks without a key, skipped: the run goes on
             print(f"engage: note: {line}", file=sys.stderr)
         if report.errors:

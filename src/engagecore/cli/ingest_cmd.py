@@ -12,7 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console, printable
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    err_console,
+    err_line,
+    printable,
+)
 from engagecore.errors import StoreBusy, cli_options
 from engagecore.ingest import IngestReport
 from engagecore.store import default_db_path
@@ -119,27 +127,27 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         n = len(report.skipped_files)
         names = [printable(_tail(f)) for f in report.skipped_files]
         line = _fit(f"skipped: {n} file{'s' if n > 1 else ''} no importer reads: ", names, width)
-        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+        err_line(line)
     if report.registry_files:  # the official museum list: its own command
         names = [printable(_tail(f)) for f in report.registry_files]
         line = "  museum registry, import it with `engage museums import-registry FILE`: "
-        err_console.print(line + ", ".join(names), highlight=False, markup=False, soft_wrap=True)
+        err_line(line + ", ".join(names))
     for unit in report.units:  # what importers said beside what they stored: never dropped
         for note in unit.notes:
             line = f"note: {printable(unit.path)}: {printable(note)}"
-            err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+            err_line(line)
     if fmt is not Format.table:
         return
     if report.created_museums:
         n = len(report.created_museums)
         museums = [printable(m) for m in report.created_museums]
         line = _fit(f"{n} new museum(s), named after the accounts: ", museums, width)
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        err_line(line)
     if report.unattached_accounts:
         n = len(report.unattached_accounts)
         accounts = [printable(a) for a in report.unattached_accounts]
         line = _fit(f"{n} account(s) linked to no museum: ", accounts, width)
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        err_line(line)
         err_console.print(
             "  link one with: engage museums link MUSEUM --network NET --handle HANDLE",
             markup=False,

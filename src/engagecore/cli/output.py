@@ -103,6 +103,12 @@ console: Console = _Console()
 err_console: Console = _Console(stderr=True)
 
 
+def err_line(text: str) -> None:
+    """One line of plain text on stderr, as it is: no markup read in it, nothing coloured,
+    never broken at the terminal's width (a file name or a note stays whole)."""
+    err_console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, datetime | date):
         return v.isoformat()
