@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import polars as pl
@@ -75,6 +75,17 @@ class IngestReport:
     registry_files: list[str] = field(default_factory=list)
     created_museums: list[str] = field(default_factory=list)
     unattached_accounts: list[str] = field(default_factory=list)
+    #: how many files gave each note (``UnitResult.notes``), kept even when ``units`` is not
+    notes: dict[str, int] = field(default_factory=dict)
+    #: False: ``units`` is left empty (``engage fetch``: 16,000 pages' results, never read)
+    keep_units: bool = True
+
+    def add(self, result: UnitResult) -> None:
+        """A file's result: its notes counted, and the result kept when ``keep_units``."""
+        for note in result.notes:
+            self.notes[note] = self.notes.get(note, 0) + 1
+        if self.keep_units:
+            self.units.append(result)
 
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -581,6 +592,7 @@ def run(
     now: datetime | None = None,
     relative_to: Path | None = None,
     together: bool = False,
+    keep_units: bool = True,
 ) -> IngestReport:
     """Import every unit under ``paths`` in one transaction (see the module docstring).
 
@@ -615,11 +627,14 @@ def run(
         with scratch.run_folder(store.path) as folder:
             tree = folder / "tree"
             tree.mkdir()
-            found = (
-                _files_together(paths, network) if together else walk(paths, network, workdir=tree)
-            )
+            found = Discovery() if together else walk(paths, network, workdir=tree)
+            units = _FilesTogether(paths, network) if together else found.units
             try:
-                report = IngestReport(skipped_files=found.skipped, registry_files=found.registries)
+                report = IngestReport(
+                    skipped_files=found.skipped,
+                    registry_files=found.registries,
+                    keep_units=keep_units,
+                )
                 museums = Museums(store)
                 museum_slug = museums.resolve(museum) if museum else None
                 ctx = ReadContext(timezone=timezone, now=now, options=opts, scratch=folder)
@@ -631,7 +646,7 @@ def run(
                 try:
                     return (_run_together if together else _run_units)(
                         store,
-                        found.units,
+                        units,
                         report,
                         museum_slug,
                         museums,
@@ -763,7 +778,7 @@ def _store_state(
 
 def _run_units(
     store: Store,
-    units: list[Unit],
+    units: _Units,
     report: IngestReport,
     museum_slug: str | None,
     museums: Museums,
@@ -817,7 +832,7 @@ def _run_units(
                     import_id, imp, wrote, recorded(label), digest, batch, result.notes, count
                 )
             )
-            report.units.append(result)
+            report.add(result)
             if pending.rows >= FLUSH_ROWS:
                 pending.flush(store)
         pending.flush(store)
@@ -863,7 +878,7 @@ CONCURRENT_DIGEST_BYTES = 64 * 1024 * 1024
 
 
 def _new_reads(
-    units: list[Unit],
+    units: _Units,
     ctx: ReadContext,
     recorded_networks: dict[tuple[str, str], str],
     report: IngestReport,
@@ -881,7 +896,7 @@ def _new_reads(
             progress(n - 1, len(units), label)
         digest, batch = _digest_and_read(unit.source, imp, ctx, label, done)
         if batch is None:
-            report.units.append(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
+            report.add(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
             continue
         done.add((digest, imp.name))
         yield unit, label, digest, batch
@@ -1079,41 +1094,58 @@ def _accounts_with_museums(
 TOGETHER_ROWS = 20_000
 
 
-def _files_together(paths: Sequence[str | Path], network: str | None) -> Discovery:
-    """One unit per plain file of ``paths``, for :func:`_run_together`: the importer is
-    detected once per kind of file (a file the importer chosen for an earlier one claims
-    goes to it without asking every importer again)."""
-    importers = _candidates(network)
-    forced = network is not None
-    found = Discovery()
-    chosen: list[tuple[Importer, float]] = []
-    try:
-        for p in paths:
-            src = Source.open(p)
+class _Units(Protocol):
+    """Units to read in order, counted before (a list, or :class:`_FilesTogether`)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Unit]: ...
+
+
+class _FilesTogether:
+    """One unit per plain file of ``paths``, for :func:`_run_together`, made as it is
+    reached (a long fetch's 16,000 pages are not all opened and held before the first is
+    read): the importer is detected once per kind of file (a file the importer chosen for
+    an earlier one claims goes to it without asking every importer again). A file no
+    importer reads stops the run at its turn, as a file that cannot be read does: the
+    batches before its own are stored."""
+
+    def __init__(self, paths: Sequence[str | Path], network: str | None) -> None:
+        self.paths = list(paths)
+        self.network = network
+        self.importers = _candidates(network)
+        self.chosen: list[tuple[Importer, float]] = []
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[Unit]:
+        for p in self.paths:
+            yield self._unit(p)
+
+    def _unit(self, path: str | Path) -> Unit:
+        src = Source.open(path)
+        try:
             if src.kind != "file":
-                src.close()
                 raise UsageError(f"{src.display()}: expected a file (files are read together)")
-            unit = None
-            for imp, _ in chosen:
+            forced = self.network is not None
+            for imp, _ in self.chosen:
                 try:
                     conf = float(imp.detect(src))
                 except Exception:  # detect_all's rule: a failing detect is no claim
                     conf = 0.0
                 if conf >= CLAIM or (forced and conf > 0):
-                    unit = Unit(src, imp, conf)
-                    break
+                    src.forget_head()
+                    return Unit(src, imp, conf)
+            unit = _choose(src, self.importers, forced, explicit=True)
             if unit is None:
-                unit = _choose(src, importers, forced, explicit=True)
-                if unit is None:
-                    raise DetectionError(describe_unread(src, network))
-                chosen.append((unit.importer, unit.confidence))
-            src.forget_head()
-            found.units.append(unit)
-    except BaseException:
-        for u in found.units:
-            u.source.close()
-        raise
-    return found
+                raise DetectionError(describe_unread(src, self.network))
+        except BaseException:
+            src.close()
+            raise
+        self.chosen.append((unit.importer, unit.confidence))
+        src.forget_head()
+        return unit
 
 
 def _check_types(table: str, df: pl.DataFrame, imp: Importer, path: str) -> None:
@@ -1143,7 +1175,7 @@ class _Read:
 
 def _run_together(
     store: Store,
-    units: list[Unit],
+    units: _Units,
     report: IngestReport,
     museum_slug: str | None,
     museums: Museums,
@@ -1203,12 +1235,16 @@ def _run_together(
                                 import_id, imp, wrote, recorded(label), digest, batch, result.notes
                             )
                         )
-                        report.units.append(result)
+                        report.add(result)
                         rows += sum(df.height for df in frames.values())
                         if rows >= TOGETHER_ROWS:
                             break
                     else:
                         more = False
+                    if not dry_run:
+                        # DuckDB's memory bounded by what this batch needs, not by the store
+                        # it grows (cached blocks, checkpoints): see limits.batch_memory_bytes
+                        store.con.execute(limits.batch_memory_sql(_frames_bytes(group)))
                     _prepare_group(group, prepared, known, museums, museum_slug, report, ctx)
                     del group
                     if not dry_run:
@@ -1273,6 +1309,11 @@ class _Prepared:
             )
         if snapshots:
             store.refresh_followers(pl.concat(snapshots), changed_only=True)
+
+
+def _frames_bytes(group: list[_Read]) -> int:
+    """The size of a batch's frames, as polars estimates it."""
+    return sum(int(df.estimated_size()) for r in group for df in r.frames.values())
 
 
 def _prepare_group(

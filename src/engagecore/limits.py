@@ -169,6 +169,33 @@ def ingest_memory_sql() -> str:
     return f"SET memory_limit = '{current().memory_bytes()}B'"
 
 
+#: a batched import's DuckDB memory (see :func:`batch_memory_bytes`): at least this share of
+#: ``ENGAGE_INGEST_MEMORY`` (512MB: 64MB), and this many times the batch's own frames (a
+#: YouTube batch of 8 MB of frames needed between 16 and 32 MB)
+BATCH_MEMORY_SHARE: Final = 8
+BATCH_MEMORY_FACTOR: Final = 8
+
+
+def batch_memory_bytes(frames_bytes: int) -> int:
+    """DuckDB's memory limit while one batch of a batched import (``engage fetch``) is
+    written: ``ENGAGE_INGEST_MEMORY`` / 8, or 8 times the batch's frames when more, never
+    above ``ENGAGE_INGEST_MEMORY``.
+
+    Under the ingest's limit alone DuckDB kept the blocks of the growing store cached, and
+    each checkpoint rewrote the table's last row group in memory: a long fetch's import grew
+    with the pages fetched (benchmarks/RESULTS.md, "Fetch (issue 11)"). A batch needs a
+    bounded amount; past it DuckDB evicts cached blocks and spills, so the peak stays flat.
+    Raising ``ENGAGE_INGEST_MEMORY`` raises this cap too (the out-of-memory error says so).
+    """
+    limit = current().memory_bytes()
+    return min(limit, max(limit // BATCH_MEMORY_SHARE, BATCH_MEMORY_FACTOR * frames_bytes))
+
+
+def batch_memory_sql(frames_bytes: int) -> str:
+    """``SET memory_limit`` for one batch (:func:`batch_memory_bytes`), a computed size only."""
+    return f"SET memory_limit = '{batch_memory_bytes(frames_bytes)}B'"
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     chain = [exc]
     while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:

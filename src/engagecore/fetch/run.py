@@ -673,10 +673,10 @@ def run(
                             account=result.import_account,
                             relative_to=root,
                             together=True,
+                            keep_units=False,  # a result per page is never read here
                         )
-                    for unit in imported.units:
-                        for note in unit.notes:
-                            row.notes[note] = row.notes.get(note, 0) + 1
+                    for note, files_with_it in imported.notes.items():
+                        row.notes[note] = row.notes.get(note, 0) + files_with_it
                     if found_id:
                         with store.transaction():
                             store.drop_placeholder_account(acc.network, acc.account_id)
