@@ -16,6 +16,7 @@ import duckdb
 import engage_tiktok
 import polars as pl
 import pytest
+from built_once import copy_of, demo_build
 from cli_run import run
 from engage_tiktok import NETWORK, TikTokApiImporter, TikTokExportImporter, TikTokStudioImporter
 from engage_tiktok.business import AGE_GROUPS, TikTokBusinessImporter
@@ -843,23 +844,19 @@ def test_the_demo_writer_gives_no_ages_under_100_followers(
     assert batch.follower_snapshots["followers"].to_list() == [87]
 
 
-@pytest.mark.slow
 def test_engage_demo_brings_tiktok_studio_exports_rated_by_views(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "demo.duckdb"
-    kept = tmp_path / "exports"
-    code, _, err = run(
-        ["demo", "--museums", "12", "--seed", "0", "--db", str(db), "--keep-files", str(kept)],
-        capsys,
-    )
-    assert code == 0, err
-    contents = sorted(kept.glob("tiktok/tiktok-*/Content.csv"))
-    assert contents, "some simulated museums are on TikTok"
+    # the store `engage demo --museums 12 --seed 0` writes (built once for the run; the
+    # Studio folders its writer makes: test_the_demo_writer_writes_studio_tables_that_read_back)
+    db = copy_of(demo_build(tmp_path_factory, museums=12, seed=0).db, tmp_path / "demo.duckdb")
     with duckdb.connect(str(db), read_only=True) as con:
         ((n,),) = con.sql("SELECT count(*) FROM posts WHERE network = 'tiktok'").fetchall()
-        importers = {r[0] for r in con.sql("SELECT importer FROM imports").fetchall()}
-    assert n > 0 and "tiktok-studio" in importers
+        studio = con.sql(
+            "SELECT path FROM imports WHERE network = 'tiktok' AND importer = 'tiktok-studio'"
+        ).fetchall()
+    assert studio, "some simulated museums are on TikTok, in Studio exports"
+    assert n > 0 and all(re.fullmatch(r"tiktok-[a-z0-9_.-]+", path) for (path,) in studio), studio
     code, out, err = run(
         ["score", "--db", str(db), "--network", "tiktok", "--format", "json"], capsys
     )

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import HuberRegressor
 
 #: Cohorts larger than this are fitted on an evenly spaced subsample along size (two
 #: parameters need no more: the slope's standard error at 1,000 points is a few thousandths;
@@ -73,6 +71,11 @@ def _fit(x: np.ndarray, y: np.ndarray, min_fit: int) -> tuple[float, float, floa
         # evenly spaced along the size axis: a deterministic, order-free subsample
         order = order[np.linspace(0, order.size - 1, MAX_FIT_POINTS).round().astype(np.int64)]
     xs, ys = x[order] - center, y[order]
+    # imported here, on the first fit: scikit-learn (with the scipy.stats it loads) costs
+    # ~1.3 s of CPU, which every command importing the scoring package would pay otherwise
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import HuberRegressor
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = HuberRegressor(epsilon=1.35, alpha=0.0, max_iter=200).fit(xs[:, None], ys)
