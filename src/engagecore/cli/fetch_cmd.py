@@ -77,7 +77,10 @@ def register(app: typer.Typer) -> None:
         ] = 30,
         dry_run: Annotated[
             bool,
-            typer.Option("--dry-run", help="Show what would be fetched; send no request."),
+            typer.Option(
+                "--dry-run",
+                help="Show what would be fetched and whether each network's key is set; send no request.",
+            ),
         ] = False,
         api_base: Annotated[
             str | None,
@@ -159,6 +162,9 @@ def register(app: typer.Typer) -> None:
         _print(report, fmt)
         for line in report.import_notes:  # as `engage ingest` prints them, whatever the format
             err_line(f"note: {printable(line)}")
+        for net, line in report.keys.items():  # a dry run: each network's key, there or not
+            if net not in report.missing_keys:
+                print(f"engage: {line}", file=sys.stderr)
         for line in report.notes:  # networks without a key, skipped: the run goes on
             print(f"engage: note: {line}", file=sys.stderr)
         if report.errors:
