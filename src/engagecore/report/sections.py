@@ -413,6 +413,8 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         rows=rows,
         caption=missing.caption(t("leaderboard_caption")),
         numeric=frozenset({0, *range(2, 11)}),
+        wrap=frozenset({4, 5, 6}),
+        key=1,
     )
     return Section(
         id="leaderboard",
