@@ -30,6 +30,10 @@ from engagecore.cli.output import (
 from engagecore.errors import UsageError, cli_options
 from engagecore.fetch import run as fetch_run
 
+#: the exit code of a run that had no linked account to fetch (cron tells it from a run
+#: that fetched everything, 0, and one where an account failed, 1)
+NOTHING_TO_DO = 3
+
 
 def _since(value: str | None) -> datetime | None:
     if value is None:
@@ -159,6 +163,13 @@ def register(app: typer.Typer) -> None:
                     progress=progress,
                     link=link,
                 )
+        if not report.accounts:  # a cron job that lost its links, or a --network none has
+            print(
+                "engage: nothing to fetch: no linked account (link one with: engage fetch "
+                "NETWORK HANDLE --museum M, or engage museums discover)",
+                file=sys.stderr,
+            )
+            raise typer.Exit(NOTHING_TO_DO)
         _print(report, fmt)
         for line in report.import_notes:  # as `engage ingest` prints them, whatever the format
             err_line(f"note: {printable(line)}")
@@ -175,19 +186,14 @@ def register(app: typer.Typer) -> None:
 
 def _print(report: fetch_run.FetchReport, fmt: Format) -> None:
     table = report.table()
-    if table.is_empty():
-        err_console.print(
-            "no linked account to fetch (link one with: engage fetch NETWORK HANDLE --museum M)",
-            markup=False,
-            highlight=False,
-        )
-        return
     emit(
         table,
         fmt,
         title="dry run" if report.dry_run else "fetched",
         priority=("account", "status", "new posts", "network", "quota", "refreshed", "requests"),
     )
+    if fmt is Format.table:  # the totals a log reader looks for, whole (csv/json: the rows)
+        print(f"total: {report.totals()}", flush=True)
 
 
 def _bar() -> Progress:

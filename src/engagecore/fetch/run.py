@@ -144,6 +144,24 @@ class FetchReport:
             for note, n in a.notes.items()
         ]
 
+    def totals(self) -> str:
+        """One line for a log: the accounts by status, then the posts, refreshes, requests
+        and quota of the run ("3 accounts, 2 ok, 1 failed; 6 new posts, 0 refreshed, …")."""
+        kinds = ("ok", "failed", "not tried", "skipped", "no fetcher", "dry run")
+        counts = dict.fromkeys(kinds, 0)
+        for a in self.accounts:
+            kind = next((k for k in kinds if a.status.startswith(k)), a.status)
+            counts[kind] = counts.get(kind, 0) + 1
+        n = len(self.accounts)
+        statuses = "".join(f", {c} {k}" for k, c in counts.items() if c)
+        new = sum(a.new_posts for a in self.accounts)
+        requests = sum(a.requests for a in self.accounts)
+        return (
+            f"{n} account{'s' if n != 1 else ''}{statuses}; {new} new post{'s' if new != 1 else ''}, "
+            f"{sum(a.refreshed_posts for a in self.accounts)} refreshed, "
+            f"{requests} request{'s' if requests != 1 else ''}, quota {client_quota(self)}"
+        )
+
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
             [
