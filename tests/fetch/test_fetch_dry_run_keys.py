@@ -5,32 +5,16 @@ when a needed one is missing. No request is sent."""
 
 from __future__ import annotations
 
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 from cli_run import run
 from test_fetch_mastodon_hosts import Instances, instances  # noqa: F401  (the fixture)
+from test_fetch_missing_key import db  # noqa: F401  (the fixture: YouTube without its key)
 
 from engagecore import plugins
-from engagecore.museums import Museums
-from engagecore.store import Store
 
 KEY = "AIzaDryRunPlantedKey0123456789"
-
-
-@pytest.fixture
-def db(
-    instances: tuple[Path, Instances],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> Path:
-    path, _ = instances
-    monkeypatch.delenv("ENGAGE_YOUTUBE_API_KEY", raising=False)
-    with closing(Store(path)) as store:
-        museums = Museums(store)
-        museums.add("Musée sans Mastodon", slug="d-youtube-only")
-        museums.link("d-youtube-only", "youtube", "@museeyoutube")
-    return path
 
 
 def _env_var(network: str) -> str:
@@ -39,7 +23,7 @@ def _env_var(network: str) -> str:
 
 
 def test_a_dry_run_without_a_needed_key_names_the_variable_and_exits_1(
-    db: Path,
+    db: Path,  # noqa: F811
     instances: tuple[Path, Instances],  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -60,7 +44,7 @@ def test_a_dry_run_without_a_needed_key_names_the_variable_and_exits_1(
 
 
 def test_a_dry_run_with_every_key_set_says_so_without_the_value_and_exits_0(
-    db: Path,
+    db: Path,  # noqa: F811
     instances: tuple[Path, Instances],  # noqa: F811
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -76,7 +60,9 @@ def test_a_dry_run_with_every_key_set_says_so_without_the_value_and_exits_0(
 
 
 def test_a_dry_run_checks_the_secret_file_named(
-    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     secret = tmp_path / "youtube.key"
     secret.write_text(KEY)

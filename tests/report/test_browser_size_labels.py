@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from report_browser import browser, open_page, require_chromium
 from report_data import Pages
+from test_browser_labels import overlaps
 
 #: The museum names drawn on the size chart's points: (cell, text, box), and the boxes of
 #: each cell's plot area (the chart of one network).
@@ -38,25 +39,6 @@ def chromium() -> Iterator[Any]:
         yield b
 
 
-def _overlapping(names: list[list[Any]]) -> list[str]:
-    found = []
-    for k, a in enumerate(names):
-        for b in names[k + 1 :]:
-            dx = min(a[3], b[3]) - max(a[1], b[1])
-            dy = min(a[4], b[4]) - max(a[2], b[2])
-            if dx > 0.5 and dy > 0.5:
-                found.append(f"{a[0]!r} and {b[0]!r} overlap by {dx:.1f} × {dy:.1f} px")
-    return found
-
-
-def test_overlapping_finds_two_names_on_each_other() -> None:
-    a = ["A", 10.0, 0.0, 60.0, 12.0]
-    assert _overlapping([a, ["B", 50.0, 6.0, 90.0, 18.0]]) == [
-        "'A' and 'B' overlap by 10.0 × 6.0 px"
-    ]
-    assert _overlapping([a, ["B", 50.0, 12.0, 90.0, 24.0]]) == []  # one below the other
-
-
 @pytest.mark.parametrize("which", ["single_en", "cohort_fr", "cohort_en"])
 def test_no_museum_names_overlap_on_the_size_chart(chromium: Any, pages: Pages, which: str) -> None:
     with open_page(chromium, pages.folder / f"{which}.html", width=WIDTHS[0]) as (page, _):
@@ -68,7 +50,7 @@ def test_no_museum_names_overlap_on_the_size_chart(chromium: Any, pages: Pages, 
             assert shown, "some museum is named on the size chart"
             problems = []
             for i, (left, _top, right, _bottom), names in cells:
-                problems += [f"chart {i}: {p}" for p in _overlapping(names)]
+                problems += overlaps([[f"chart {i}", 0, *n] for n in names])
                 problems += [
                     f"chart {i}: {n[0]!r} is cut off ({n[1]:.0f}–{n[3]:.0f} px outside "
                     f"{left:.0f}–{right:.0f} px)"
