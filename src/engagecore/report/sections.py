@@ -701,10 +701,12 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
                 ),
             )
         ]
-        xy = {"x": alt.X("size:Q", scale=x_scale), "y": alt.Y("rate:Q", scale=y_scale)}
+        at_x, at_y = alt.X("size:Q", scale=x_scale), alt.Y("rate:Q", scale=y_scale)
         if curve is not None:
             layers.append(
-                alt.Chart(curve).mark_line(color="#111827", strokeWidth=2, aria=False).encode(**xy)
+                alt.Chart(curve)
+                .mark_line(color="#111827", strokeWidth=2, aria=False)
+                .encode(x=at_x, y=at_y)
             )
             fit = str(first["size_fit"] or "")
             slope = (
@@ -724,7 +726,7 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
             layers.append(
                 alt.Chart(marked)
                 .mark_point(size=90, filled=True, color="#c2410c", aria=False)
-                .encode(**xy)
+                .encode(x=at_x, y=at_y)
             )
             names = _placed_names(marked, xd, yd, width, height)
             for align in ("left", "right"):
@@ -739,7 +741,7 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
                             color="#7c2d12",
                             aria=False,
                         )
-                        .encode(**xy, text="who:N")
+                        .encode(x=at_x, y=at_y, text="who:N")
                     )
             unnamed += [
                 f"{who} ({data.network(str(net))})"
