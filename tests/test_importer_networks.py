@@ -72,7 +72,11 @@ class _Declared(Importer):
             "likes": 3,
             "observed_at": datetime(2024, 4, 1, tzinfo=UTC),
         }
-        return Batch(posts=textutil.frame("posts", [row]))
+        account = {"network": self.emits, "account_id": "42", "handle": "h42"}
+        return Batch(
+            posts=textutil.frame("posts", [row]),
+            accounts=textutil.frame("accounts", [account]),
+        )
 
 
 def _plugin_with(importer: Importer) -> object:

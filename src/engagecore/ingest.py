@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -435,6 +435,48 @@ def _validated(
     return out
 
 
+#: the tables whose rows name an account, which the batch's accounts frame must list
+_NAMING_ACCOUNTS = ("posts", "follower_snapshots", "audience_age")
+
+
+def _check_accounts_listed(
+    frames: Mapping[str, pl.DataFrame],
+    imp: Importer,
+    label: Callable[[pl.DataFrame], str] | str,
+    streamed: pl.DataFrame | None = None,
+    by: tuple[str, ...] = (),
+) -> None:
+    """Every account a row of the batch names has its row in the batch's accounts frame
+    (without it the account has no handle or name, and could not be attached to its
+    museum): otherwise a PluginError naming the plugin, the file and the first missing
+    account. ``by``: further key columns telling files read together apart (``import_id``);
+    ``label`` then names the file of a missing row."""
+    keys = ["network", "account_id", *by]
+    listed = frames.get("accounts")
+    named = [(t, frames[t]) for t in _NAMING_ACCOUNTS if t in frames and frames[t].height]
+    if streamed is not None and streamed.height:
+        named.append(("posts", streamed))
+    for table, df in named:
+        rows = df.select(keys).unique(maintain_order=True)
+        missing = rows if listed is None else rows.join(listed.select(keys), on=keys, how="anti")
+        if not missing.height:
+            continue
+        first = missing.head(1)
+        net, acc = first.row(0)[:2]
+        where = label(first) if callable(label) else label
+        lacks = (
+            "but returned no accounts frame"
+            if listed is None or not listed.height
+            else "which its accounts frame lacks"
+        )
+        raise PluginError(
+            plugins.owner_name(imp),
+            f"importer {imp.name!r} read {table} of account {acc!r} ({net}) from {where}, "
+            f"{lacks}: set Batch.accounts with a row (account_id, handle, display_name) for "
+            "every account its rows name",
+        )
+
+
 def _written_networks(
     frames: dict[str, pl.DataFrame], imp: Importer, streamed: _Streamed | None = None
 ) -> str:
@@ -802,6 +844,7 @@ def _run_units(
             if batch.post_parts is not None:  # validated part by part as the importer reads
                 streamed = _stage_parts(batch, imp, label, ctx, import_id)
             frames = _validated(batch, imp, label, ctx.now)
+            _check_accounts_listed(frames, imp, label, streamed.keys if streamed else None)
             wrote = _written_networks(frames, imp, streamed)
             recorded_networks[(digest, imp.name)] = wrote
             count = streamed.rows if streamed else 0
@@ -1385,6 +1428,10 @@ def _write_reads(
                 _validated(_only(table, df), imp, r.label, ctx.now)
             raise
         validated[table] = one.with_columns(ids.alias("import_id"))
+    labels = {r.import_id: r.label for r in reads}
+    _check_accounts_listed(
+        validated, imp, lambda row: labels[row["import_id"][0]], by=("import_id",)
+    )
     hints: dict[str, str] = {}
     for r in reads:
         for acc, hint in r.batch.museum_hints.items():

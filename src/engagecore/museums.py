@@ -53,6 +53,15 @@ def short_key(text: str) -> str:
     return " ".join(words)
 
 
+def words_key(text: str) -> str:
+    """The key a name is suggested on, whatever the order of its words: its folded words
+    other than articles, generic heads and links, sorted ("Orsay museum" and "Musée
+    d'Orsay" → "orsay"); all its words sorted when none is left."""
+    words = fold(text).split()
+    kept = [w for w in words if w not in _ARTICLES and w not in _HEADS and w not in _LINKS]
+    return " ".join(sorted(kept or words))
+
+
 def keys_of(text: str) -> set[str]:
     return {k for k in (name_key(text), short_key(text)) if k}
 
@@ -351,6 +360,18 @@ class Museums:
                 r[0] for r in self.store.fetchall("SELECT DISTINCT alias_key FROM museum_aliases")
             ]
             close = difflib.get_close_matches(name_key(name), known, n=3, cutoff=0.75)
+            # the same words in another order ("Orsay museum"): matched on sorted words
+            by_words: dict[str, builtins.list[str]] = {}
+            for key in known:
+                by_words.setdefault(words_key(key), []).append(key)
+            words = words_key(name)
+            hits = (
+                [words]  # the same words: the others only look alike
+                if words in by_words
+                else difflib.get_close_matches(words, by_words, n=3, cutoff=0.75)
+            )
+            for hit in hits:
+                close += [k for k in by_words[hit] if k not in close]
             hint = ""
             if close:
                 slugs = self.store.fetchall(

@@ -30,6 +30,10 @@ from engagecore.cli.output import (
 from engagecore.errors import UsageError, cli_options
 from engagecore.fetch import run as fetch_run
 
+#: the exit code of a run that had no linked account to fetch (cron tells it from a run
+#: that fetched everything, 0, and one where an account failed, 1)
+NOTHING_TO_DO = 3
+
 
 def _since(value: str | None) -> datetime | None:
     if value is None:
@@ -77,7 +81,10 @@ def register(app: typer.Typer) -> None:
         ] = 30,
         dry_run: Annotated[
             bool,
-            typer.Option("--dry-run", help="Show what would be fetched; send no request."),
+            typer.Option(
+                "--dry-run",
+                help="Show what would be fetched and whether each network's key is set; send no request.",
+            ),
         ] = False,
         api_base: Annotated[
             str | None,
@@ -156,9 +163,19 @@ def register(app: typer.Typer) -> None:
                     progress=progress,
                     link=link,
                 )
+        if not report.accounts:  # a cron job that lost its links, or a --network none has
+            print(
+                "engage: nothing to fetch: no linked account (link one with: engage fetch "
+                "NETWORK HANDLE --museum M, or engage museums discover)",
+                file=sys.stderr,
+            )
+            raise typer.Exit(NOTHING_TO_DO)
         _print(report, fmt)
         for line in report.import_notes:  # as `engage ingest` prints them, whatever the format
             err_line(f"note: {printable(line)}")
+        for net, line in report.keys.items():  # a dry run: each network's key, there or not
+            if net not in report.missing_keys:
+                print(f"engage: {line}", file=sys.stderr)
         for line in report.notes:  # networks without a key, skipped: the run goes on
             print(f"engage: note: {line}", file=sys.stderr)
         if report.errors:
@@ -169,19 +186,14 @@ def register(app: typer.Typer) -> None:
 
 def _print(report: fetch_run.FetchReport, fmt: Format) -> None:
     table = report.table()
-    if table.is_empty():
-        err_console.print(
-            "no linked account to fetch (link one with: engage fetch NETWORK HANDLE --museum M)",
-            markup=False,
-            highlight=False,
-        )
-        return
     emit(
         table,
         fmt,
         title="dry run" if report.dry_run else "fetched",
         priority=("account", "status", "new posts", "network", "quota", "refreshed", "requests"),
     )
+    if fmt is Format.table:  # the totals a log reader looks for, whole (csv/json: the rows)
+        print(f"total: {report.totals()}", flush=True)
 
 
 def _bar() -> Progress:

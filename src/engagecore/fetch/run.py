@@ -108,6 +108,11 @@ class FetchReport:
     #: network -> one line: its accounts were skipped for want of its key or token (a
     #: network the run did not name: ``fetch --all`` from cron goes on with the others)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: a dry run: network -> one line saying whether its key or token is there (the
+    #: variable's name or the secret file, never the value)
+    keys: dict[str, str] = field(default_factory=dict)
+    #: a dry run: network -> one line naming the variable a needed key is missing from
+    missing_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def fetched_any(self) -> bool:
@@ -119,6 +124,7 @@ class FetchReport:
         """One line per failed account; the skipped networks' lines too when nothing else
         was fetched (a run that fetched nothing has failed)."""
         out = [a.error for a in self.accounts if a.error]
+        out += list(self.missing_keys.values())
         if self.skipped and not self.fetched_any:
             out += list(self.skipped.values())
         return out
@@ -137,6 +143,24 @@ class FetchReport:
             for a in self.accounts
             for note, n in a.notes.items()
         ]
+
+    def totals(self) -> str:
+        """One line for a log: the accounts by status, then the posts, refreshes, requests
+        and quota of the run ("3 accounts, 2 ok, 1 failed; 6 new posts, 0 refreshed, …")."""
+        kinds = ("ok", "failed", "not tried", "skipped", "no fetcher", "dry run")
+        counts = dict.fromkeys(kinds, 0)
+        for a in self.accounts:
+            kind = next((k for k in kinds if a.status.startswith(k)), a.status)
+            counts[kind] = counts.get(kind, 0) + 1
+        n = len(self.accounts)
+        statuses = "".join(f", {c} {k}" for k, c in counts.items() if c)
+        new = sum(a.new_posts for a in self.accounts)
+        requests = sum(a.requests for a in self.accounts)
+        return (
+            f"{n} account{'s' if n != 1 else ''}{statuses}; {new} new post{'s' if new != 1 else ''}, "
+            f"{sum(a.refreshed_posts for a in self.accounts)} refreshed, "
+            f"{requests} request{'s' if requests != 1 else ''}, quota {client_quota(self)}"
+        )
 
     def table(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -556,9 +580,11 @@ def run(
     posts_total = 0
     try:
         for net, path in (secret_files or {}).items():
-            if net in fetchers and not dry_run:  # a file the user names is checked at once
+            if net in fetchers:  # a file the user names is checked at once (a dry run too)
                 secrets[net] = read_secret(fetchers[net].secret_env, path)
                 client.add_secret(secrets[net] or "")
+        if dry_run:
+            _check_keys(report, targets, secret_files or {})
         for i, target in enumerate(targets):
             acc, fetcher = target.account, target.fetcher
             row = AccountReport(acc.network, acc.label, acc.museum)
@@ -587,6 +613,8 @@ def run(
             if dry_run:
                 newest = plan.newest_post.date().isoformat() if plan.newest_post else "none"
                 row.status = f"dry run: newest {newest}, {len(plan.refresh_ids)} to refresh"
+                if acc.network in report.missing_keys:
+                    row.status += f"; no {fetcher.secret_name}"
                 continue
             try:
                 secret = _secret(fetcher, secrets, secret_files or {}, client)
@@ -717,6 +745,33 @@ def run(
         why = why.removeprefix(f"{net}: ")
         report.skipped[net] = f"{net}: {n} account{'s' if n > 1 else ''} skipped, {why}"
     return report
+
+
+def _check_keys(report: FetchReport, targets: Sequence[_Target], files: Mapping[str, Path]) -> None:
+    """A dry run's check of a cron job's setup: per network it would fetch, whether the key
+    or token its fetcher asks for (``Fetcher.secret_env``) is there; never its value."""
+    counts: dict[str, int] = {}
+    fetchers: dict[str, Fetcher] = {}
+    for t in targets:
+        if t.fetcher is not None:
+            counts[t.account.network] = counts.get(t.account.network, 0) + 1
+            fetchers[t.account.network] = t.fetcher
+    for net, fetcher in fetchers.items():
+        n = counts[net]
+        accounts = f"{n} account{'s' if n > 1 else ''}"
+        var = fetcher.secret_env
+        if not var:
+            report.keys[net] = f"{net}: no key needed ({accounts})"
+        elif net in files:  # read (and checked) by run() already
+            report.keys[net] = f"{net}: {fetcher.secret_name} from {files[net]} ({accounts})"
+        elif read_secret(var) is not None:
+            report.keys[net] = f"{net}: {var} is set ({accounts})"
+        else:
+            report.keys[net] = f"{net}: {var} is not set ({accounts})"
+            report.missing_keys[net] = (
+                f"{net}: {var} is not set: {accounts} would be skipped; set it to your "
+                f"{fetcher.secret_name} (docs/fetch.md says how to get one)"
+            )
 
 
 def client_quota(report: FetchReport) -> int:

@@ -152,3 +152,95 @@ def finish_svg(svg: str, uid: str, alt_text: str) -> str:
     if width is not None:  # a small chart alone is not blown up to the page's width
         head += f' style="max-width:{int(MAX_SCALE * float(width.group(1)))}px"'
     return f"{head}><title>{label}</title>{svg[head_end + 1 :]}"
+
+
+#: The font size of the names drawn beside a chart's points, a point marker's half width
+#: and the gap kept between a name and its point, another name or a chart's edge (chart units).
+NAME_SIZE = 11
+_MARK_HALF = 6.0
+_NAME_GAP = 2.0
+#: half the height of a name's box: a browser's line box is about 1.2 em
+_NAME_HALF_HEIGHT = 0.65 * NAME_SIZE
+#: a museum name's generic head, left out of a name too long for its room
+_HEAD = re.compile(
+    r"^(mus[ée]e|mus[ée]um|museum|museo)\s+(nationale?\s+)?(de\s+la\s+|de\s+l['’]\s*|des\s+|du\s+"
+    r"|de\s+|d['’]\s*|of\s+(the\s+)?)?",
+    re.IGNORECASE,
+)
+#: a name cut shorter than this (with its "…") is not drawn: it would say nothing
+_NAME_MIN_CHARS = 8
+
+
+def name_width(text: str) -> float:
+    """How wide a point's name may be drawn, in the chart's units (the widest font's)."""
+    return label_width(text) * NAME_SIZE / LABEL_SIZE
+
+
+def fit_name(text: str, width: float) -> str:
+    """``text`` cut at a word, with "…", to be drawn no wider than ``width``."""
+    if name_width(text) <= width:
+        return text
+    words = text.split(" ")
+    while len(words) > 1 and name_width(" ".join(words) + "…") > width:
+        words.pop()
+    short = " ".join(words)
+    while len(short) > 1 and name_width(short + "…") > width:
+        short = short[:-1]
+    return short.rstrip(" ,;:–-") + "…"
+
+
+def place_names(
+    points: Sequence[tuple[float, float, str]], width: float, height: float
+) -> list[tuple[float, float, str, Literal["left", "right"]] | None]:
+    """Where to draw each point's name (x, y of its anchor, its text and its alignment), in
+    the chart's units, so that no two names overlap, none covers a point's marker or crosses
+    the chart's edges: beside its point, above, below or level with it, on the side with more
+    room first, cut with "…" to the room it has (never to less than a few words); ``None``
+    for a point left without its name for want of room. ``points`` are (x, y, name) in order
+    of preference (the first named first)."""
+    marks = [(x - _MARK_HALF, y - _MARK_HALF, x + _MARK_HALF, y + _MARK_HALF) for x, y, _ in points]
+    kept: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float, str, Literal["left", "right"]] | None] = []
+    off = _MARK_HALF + _NAME_GAP
+    for x, y, name in points:
+        spot = None
+        # the side with more room first; a name cut to the room it has, never to a stub
+        sides: list[Literal["left", "right"]] = (
+            ["right", "left"] if x > width / 2 else ["left", "right"]
+        )
+        for dy in (-off - 3, off + 3, 0.0, -off - 17, off + 17):
+            for align in sides:
+                ax = x - off if align == "right" else x + off
+                room = min(ax if align == "right" else width - ax, 0.75 * width)
+                text = fit_name(name, room)
+                if text != name:  # "Musée des Arts décoratifs" → "Arts décoratifs"
+                    short = _HEAD.sub("", name, count=1) or name
+                    text = fit_name(short[:1].upper() + short[1:], room)
+                if text != name and len(text) < min(len(name), _NAME_MIN_CHARS):
+                    continue
+                w = name_width(text)
+                left = ax - w if align == "right" else ax
+                top = y + dy - _NAME_HALF_HEIGHT
+                box = (left, top, left + w, top + 2 * _NAME_HALF_HEIGHT)
+                inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+                if inside and not any(_meet(box, o) for o in kept + marks):
+                    spot = (ax, y + dy, text, align, box)
+                    break
+            if spot is not None:
+                break
+        if spot is None:
+            out.append(None)
+            continue
+        kept.append(spot[4])
+        out.append((spot[0], spot[1], spot[2], spot[3]))
+    return out
+
+
+def _meet(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Two boxes come within :data:`_NAME_GAP` of each other."""
+    return (
+        a[0] < b[2] + _NAME_GAP
+        and b[0] < a[2] + _NAME_GAP
+        and a[1] < b[3] + _NAME_GAP
+        and b[1] < a[3] + _NAME_GAP
+    )

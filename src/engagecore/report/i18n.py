@@ -142,6 +142,7 @@ EN: dict[str, str] = {
         "Each point: a museum's robust engagement rate per post against its audience size (both "
         "log scales); line: the size curve fitted on the cohort (slope {slopes}). Basis: {bases}."
     ),
+    "size_unnamed": "Marked without their name, for want of room: {names}.",
     "size_none": "Too few museums to fit a size curve.",
     # young
     "young_intro": (
@@ -512,6 +513,7 @@ FR: dict[str, str] = {
         "(échelles log) ; ligne : la courbe de taille ajustée sur la cohorte (pente {slopes}). "
         "Base : {bases}."
     ),
+    "size_unnamed": "Marqués sans leur nom, faute de place : {names}.",
     "size_none": "Trop peu de musées pour ajuster une courbe de taille.",
     "young_intro": (
         "La part de l'audience de chaque réseau âgée de {lo} à {hi} ans, et le nombre de jeunes "

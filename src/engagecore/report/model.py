@@ -59,6 +59,12 @@ class Table:
     rows: list[list[Cell]]
     caption: str
     numeric: frozenset[int] = frozenset()  # column indexes aligned right
+    #: numeric columns whose figures may wrap at a space ("72 (68–78)", "1.48% (followers)"),
+    #: so that a wide table fits a laptop's page
+    wrap: frozenset[int] = frozenset()
+    #: the column naming each row (the museum): its long words may break, and it stays in
+    #: view while a table wider than a phone scrolls sideways
+    key: int | None = None
 
 
 @dataclass

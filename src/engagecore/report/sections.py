@@ -16,7 +16,15 @@ import altair as alt
 import polars as pl
 
 from engagecore.analysis.themes import MODEL_TRAIN_MAX
-from engagecore.report.charts import PALETTE, WIDTH, spaced_ticks, to_svg, wrapped
+from engagecore.report.charts import (
+    NAME_SIZE,
+    PALETTE,
+    WIDTH,
+    place_names,
+    spaced_ticks,
+    to_svg,
+    wrapped,
+)
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
@@ -405,6 +413,8 @@ def leaderboard(data: ReportData, t: Texts) -> Section | None:
         rows=rows,
         caption=missing.caption(t("leaderboard_caption")),
         numeric=frozenset({0, *range(2, 11)}),
+        wrap=frozenset({4, 5, 6}),
+        key=1,
     )
     return Section(
         id="leaderboard",
@@ -577,6 +587,58 @@ def fitted_curve(
     )
 
 
+def _extent(values: pl.Series) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())  # type: ignore[arg-type]
+    return lo, hi
+
+
+def _placed_names(
+    marked: pl.DataFrame,
+    xd: tuple[float, float],
+    yd: tuple[float, float],
+    width: float,
+    height: float,
+) -> pl.DataFrame:
+    """The marked museums' names where they have room (see :func:`charts.place_names`), as
+    (size, rate) anchors in the data's units, with their alignment and the full name."""
+
+    def at(v: float, d: tuple[float, float], span: float) -> float:
+        lo, hi = math.log(d[0]), math.log(d[1])
+        return span / 2 if hi <= lo else span * (math.log(v) - lo) / (hi - lo)
+
+    def back(p: float, d: tuple[float, float], span: float) -> float:
+        lo, hi = math.log(d[0]), math.log(d[1])
+        return d[0] if hi <= lo else math.exp(lo + (hi - lo) * p / span)
+
+    rows = marked.select("size", "rate", "who").rows()
+    spots = place_names(
+        [(at(x, xd, width), height - at(y, yd, height), who) for x, y, who in rows],
+        width,
+        height,
+    )
+    out = [
+        {
+            "size": back(s[0], xd, width),
+            "rate": back(height - s[1], yd, height),
+            "who": s[2],
+            "align": s[3],
+            "full": row[2],
+        }
+        for row, s in zip(rows, spots, strict=True)
+        if s is not None
+    ]
+    return pl.DataFrame(
+        out,
+        schema={
+            "size": pl.Float64,
+            "rate": pl.Float64,
+            "who": pl.Utf8,
+            "align": pl.Utf8,
+            "full": pl.Utf8,
+        },
+    )
+
+
 def size_curve(data: ReportData, t: Texts) -> Section | None:
     rows = data.scores.filter(
         pl.col("network") != "all",
@@ -592,6 +654,8 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
     slopes = []
     bases = set()
     focus_names = {m: data.name(m) for m in data.focus}
+    order = {m: i for i, m in enumerate(data.focus)}
+    unnamed: list[str] = []
     for (net, basis), part in sorted(
         rows.group_by("network", "rate_basis"), key=lambda g: str(g[0])
     ):
@@ -606,31 +670,43 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
             pl.col("engagement_rate").alias("rate"),
             pl.col("museum"),
         )
+        width, height = WIDTH // 2 - 40, 200
+        curve = None
+        if a is not None and b is not None and c is not None:
+            lo, hi = float(part["log_size"].min()), float(part["log_size"].max())  # type: ignore[arg-type]
+            curve = fitted_curve(a, b, c, lo, hi)
+        # explicit domains (the data's extent, as Vega's own with nice=False): the names are
+        # placed in the chart's units, which these scales give
+        xd = _extent(points["size"])
+        yd = _extent(
+            points["rate"] if curve is None else pl.concat([points["rate"], curve["rate"]])
+        )
+        x_scale = alt.Scale(type="log", nice=False, domain=list(xd))
+        y_scale = alt.Scale(type="log", nice=False, domain=list(yd))
         layers = [
             alt.Chart(points.select("size", "rate"))
             .mark_circle(size=14, opacity=0.35, color="#9ca3af", aria=False)
             .encode(
                 x=alt.X(
                     "size:Q",
-                    scale=alt.Scale(type="log", nice=False),
+                    scale=x_scale,
                     title=t("axis_size", basis=basis_word(t, str(basis))),
                     axis=alt.Axis(format="~s", tickCount=4, grid=False),
                 ),
                 y=alt.Y(
                     "rate:Q",
-                    scale=alt.Scale(type="log", nice=False),
+                    scale=y_scale,
                     title=t("axis_rate"),
                     axis=alt.Axis(format=".2~%", tickCount=4),
                 ),
             )
         ]
-        if a is not None and b is not None and c is not None:
-            lo, hi = float(part["log_size"].min()), float(part["log_size"].max())  # type: ignore[arg-type]
-            curve = fitted_curve(a, b, c, lo, hi)
+        at_x, at_y = alt.X("size:Q", scale=x_scale), alt.Y("rate:Q", scale=y_scale)
+        if curve is not None:
             layers.append(
                 alt.Chart(curve)
                 .mark_line(color="#111827", strokeWidth=2, aria=False)
-                .encode(x="size:Q", y="rate:Q")
+                .encode(x=at_x, y=at_y)
             )
             fit = str(first["size_fit"] or "")
             slope = (
@@ -640,27 +716,46 @@ def size_curve(data: ReportData, t: Texts) -> Section | None:
         marked = (
             points.filter(pl.col("museum").is_in(list(focus_names)))
             .with_columns(
-                pl.col("museum").replace_strict(focus_names, default=pl.col("museum")).alias("who")
+                pl.col("museum").replace_strict(focus_names, default=pl.col("museum")).alias("who"),
+                pl.col("museum").replace_strict(order, default=len(order)).alias("_order"),
             )
+            .sort("_order", "who")
             .select("size", "rate", "who")
         )
         if marked.height:
             layers.append(
                 alt.Chart(marked)
                 .mark_point(size=90, filled=True, color="#c2410c", aria=False)
-                .encode(x="size:Q", y="rate:Q")
+                .encode(x=at_x, y=at_y)
             )
-            layers.append(
-                alt.Chart(marked)
-                .mark_text(align="right", dx=-8, dy=-9, fontSize=11, color="#7c2d12", aria=False)
-                .encode(x="size:Q", y="rate:Q", text="who:N")
-            )
-        charts.append(alt.layer(*layers).properties(title=label, width=WIDTH // 2 - 40, height=200))
+            names = _placed_names(marked, xd, yd, width, height)
+            for align in ("left", "right"):
+                shown = names.filter(pl.col("align") == align)
+                if shown.height:
+                    layers.append(
+                        alt.Chart(shown.select("size", "rate", "who"))
+                        .mark_text(
+                            align=align,
+                            baseline="middle",
+                            fontSize=NAME_SIZE,
+                            color="#7c2d12",
+                            aria=False,
+                        )
+                        .encode(x=at_x, y=at_y, text="who:N")
+                    )
+            unnamed += [
+                f"{who} ({data.network(str(net))})"
+                for who in marked["who"].to_list()
+                if who not in set(names["full"].to_list())
+            ]
+        charts.append(alt.layer(*layers).properties(title=label, width=width, height=height))
     if not charts:
         section.paragraphs.append(t("size_none"))
         return section
     chart = alt.concat(*charts, columns=2)
     caption = t("size_caption", slopes="; ".join(slopes), bases=", ".join(sorted(bases)))
+    if unnamed:
+        caption += " " + t("size_unnamed", names=", ".join(unnamed))
     who = _who(data) if data.focus else t("none")
     section.figures.append(_fig(t, chart, "chart-size", t("size_alt", who=who), caption))
     return section

@@ -1,0 +1,63 @@
+"""The leaderboard as a reader sees it: at 1000 px (a laptop) it fits the page, no sideways
+scrolling; on a phone (390 px) it may scroll, but the museum column stays in view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from report_browser import browser, open_page, require_chromium
+from report_data import Pages
+
+#: the leaderboard's scrolling box: its visible and its whole width
+WIDTHS_JS = """
+() => {
+  const box = document.querySelector('#leaderboard table').parentElement;
+  return [box.clientWidth, box.scrollWidth, document.documentElement.scrollWidth,
+          document.documentElement.clientWidth];
+}
+"""
+
+#: after scrolling the table to its right end: the museum column's first cell and the
+#: scrolling box, as boxes on screen
+SCROLLED_JS = """
+() => {
+  const box = document.querySelector('#leaderboard table').parentElement;
+  const cell = box.querySelector('tbody tr td:nth-child(2)');
+  cell.scrollIntoView({block: 'center'});
+  box.scrollLeft = box.scrollWidth;
+  const c = cell.getBoundingClientRect(), b = box.getBoundingClientRect();
+  const at = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2);
+  return [box.scrollLeft, c.left, c.right, b.left, b.right, cell.contains(at)];
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser(require_chromium()) as b:
+        yield b
+
+
+@pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])
+def test_the_leaderboard_fits_at_1000_px(chromium: Any, pages: Pages, which: str) -> None:
+    with open_page(chromium, pages.folder / f"{which}.html", width=1000) as (page, _):
+        visible, whole, page_whole, page_visible = page.evaluate(WIDTHS_JS)
+    assert whole <= visible, f"the leaderboard scrolls sideways by {whole - visible} px"
+    assert page_whole <= page_visible
+
+
+@pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])
+def test_on_a_phone_the_museum_column_stays_in_view(
+    chromium: Any, pages: Pages, which: str
+) -> None:
+    with open_page(chromium, pages.folder / f"{which}.html", width=390) as (page, _):
+        visible, whole, page_whole, page_visible = page.evaluate(WIDTHS_JS)
+        assert page_whole <= page_visible  # the page itself never scrolls sideways
+        if whole <= visible:
+            return  # the table fits the phone too
+        scrolled, left, right, box_left, box_right, on_top = page.evaluate(SCROLLED_JS)
+    assert scrolled > 0
+    assert box_left - 0.5 <= left and right <= box_right + 0.5, "the museum column scrolled away"
+    assert on_top, "another cell covers the museum's name"
