@@ -201,6 +201,33 @@ def test_what_works_on_an_empty_selection() -> None:
     assert report.lifts.is_empty() and report.lifts.columns == list(LIFT_COLUMNS)
 
 
+def test_what_works_on_a_few_posts_no_model_could_learn_from() -> None:
+    """Three posts, one caption without a theme: the model learns nothing (too few), and
+    what it predicts for that caption is no theme — not a frame of another height
+    (`engage report --all` on a three-post spreadsheet stopped on a ShapeError)."""
+    few = pl.DataFrame(
+        {
+            "museum": ["louvre"] * 3,
+            "network": ["instagram"] * 3,
+            "account_id": ["1"] * 3,
+            "post_id": ["a", "b", "c"],
+            "posted_at": [datetime(2025, 5, d, 12, tzinfo=UTC) for d in (1, 2, 3)],
+            "kind": ["image"] * 3,
+            "rate": [0.01, 0.02, 0.03],
+            "rate_basis": ["followers"] * 3,
+            "text": ["Vernissage ce soir #expo", "Bonne semaine", None],
+            "hashtags": [["expo"], [], []],
+        },
+        schema_overrides={"posted_at": pl.Datetime("us", "UTC")},
+    )
+    report = what_works(few, min_posts=1)
+    assert report.model is not None
+    assert report.model.predict(["Bonne semaine", ""]).height == 2
+    assert not any(report.model.predict(["Bonne semaine", ""]).select(pl.all().any()).row(0))
+    assert set(report.labels["source"]) <= {"rules"}
+    assert report.lifts.height > 0
+
+
 def test_cli_themes_json_table_and_errors(
     demo_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -134,9 +134,11 @@ class TextModel:
     threshold: float = 0.5
 
     def predict(self, texts: Sequence[str]) -> pl.DataFrame:
-        """One boolean column per theme the model learnt, for ``texts``."""
+        """One boolean column per theme, a row per text of ``texts``: every theme false
+        when the model learnt nothing (too few captions to train on)."""
         if not self._models or not texts:
-            return pl.DataFrame({t: pl.Series([], dtype=pl.Boolean) for t in self.themes})
+            none = [False] * len(texts)
+            return pl.DataFrame({t: pl.Series(none, dtype=pl.Boolean) for t in self.themes})
         x = self._vectorizer.transform(list(texts))
         return pl.DataFrame(
             {
