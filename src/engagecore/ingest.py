@@ -1292,6 +1292,10 @@ def _run_together(
                     del group
                     if not dry_run:
                         prepared.write(store)
+                        # the commit may checkpoint, and a checkpoint that runs out of memory
+                        # is fatal to DuckDB (the database is invalidated until reopened):
+                        # it runs under the ingest's limit, never the batch's
+                        store.con.execute(limits.ingest_memory_sql())
             finally:
                 prepared.staged.remove()
         if progress:

@@ -184,8 +184,11 @@ def batch_memory_bytes(frames_bytes: int) -> int:
     Under the ingest's limit alone DuckDB kept the blocks of the growing store cached, and
     each checkpoint rewrote the table's last row group in memory: a long fetch's import grew
     with the pages fetched (benchmarks/RESULTS.md, "Fetch (issue 11)"). A batch needs a
-    bounded amount; past it DuckDB evicts cached blocks and spills, so the peak stays flat.
-    Raising ``ENGAGE_INGEST_MEMORY`` raises this cap too (the out-of-memory error says so).
+    bounded amount; past it DuckDB evicts cached blocks and spills. The batch's commit runs
+    under ``ENGAGE_INGEST_MEMORY`` again: a commit may checkpoint, and a checkpoint that runs
+    out of memory is fatal to DuckDB (with 5,000-row batches under 16 MB it invalidated the
+    database). Raising ``ENGAGE_INGEST_MEMORY`` raises this cap too (the out-of-memory error
+    says so).
     """
     limit = current().memory_bytes()
     return min(limit, max(limit // BATCH_MEMORY_SHARE, BATCH_MEMORY_FACTOR * frames_bytes))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,45 @@ def test_each_batch_of_a_fetch_is_written_under_a_limit_bounded_by_the_batch(
         assert limit != _duckdb_spelling(whole)  # not the whole ingest's limit
     with closing(Store(env, read_only=True)) as s:
         assert s.fetchall("SELECT count(*) FROM posts") == [(400,)]
+
+
+def test_each_batch_commits_under_the_ingest_limit(
+    env: Path,  # noqa: F811
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A commit may checkpoint, and a checkpoint out of memory is fatal to DuckDB (the
+    database is invalidated): the batch's limit never applies to it."""
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 120)
+    youtube.videos = make_videos(400, NOW - timedelta(hours=1))
+    seen = _spy_limits(monkeypatch)
+    at_commit: list[str] = []
+    real = Store.transaction
+    depth = [0]
+
+    @contextmanager
+    def spy(self: Store) -> Iterator[None]:
+        depth[0] += 1
+        try:
+            with real(self):
+                yield
+                if depth[0] == 1:
+                    at_commit.append(
+                        str(self.fetchall("SELECT current_setting('memory_limit')")[0][0])
+                    )
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(Store, "transaction", spy)
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 0, err
+    whole = _duckdb_spelling(limits.current().memory_bytes())
+    assert len(seen) == 3 and all(limit != whole for limit, _ in seen)
+    # the batches' commits (and the fetch's other transactions) under the ingest's limit
+    # or DuckDB's default outside the import, never under a batch's
+    assert at_commit and not {limit for limit, _ in seen} & set(at_commit)
+    assert at_commit.count(whole) >= 3
 
 
 def test_the_limit_is_reset_after_the_import(env: Path) -> None:  # noqa: F811
