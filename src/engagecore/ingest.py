@@ -38,7 +38,7 @@ from engagecore.museums import Museums
 from engagecore.pluginapi import Batch, Importer, ReadContext, checked_notes
 from engagecore.sources import Source
 from engagecore.store import Store
-from engagecore.validate import validate_frame
+from engagecore.validate import first_unlisted_account, validate_frame
 
 Progress = Callable[[int, int, str], None]
 
@@ -435,10 +435,6 @@ def _validated(
     return out
 
 
-#: the tables whose rows name an account, which the batch's accounts frame must list
-_NAMING_ACCOUNTS = ("posts", "follower_snapshots", "audience_age")
-
-
 def _check_accounts_listed(
     frames: Mapping[str, pl.DataFrame],
     imp: Importer,
@@ -447,34 +443,28 @@ def _check_accounts_listed(
     by: tuple[str, ...] = (),
 ) -> None:
     """Every account a row of the batch names has its row in the batch's accounts frame
-    (without it the account has no handle or name, and could not be attached to its
-    museum): otherwise a PluginError naming the plugin, the file and the first missing
-    account. ``by``: further key columns telling files read together apart (``import_id``);
-    ``label`` then names the file of a missing row."""
-    keys = ["network", "account_id", *by]
+    (:func:`~engagecore.validate.first_unlisted_account`): otherwise a PluginError naming
+    the plugin, the file and the first missing account. ``by``: further key columns telling
+    files read together apart (``import_id``); ``label`` then names the file of a missing
+    row."""
+    found = first_unlisted_account(frames, streamed, by)
+    if found is None:
+        return
+    table, first = found
+    net, acc = first.row(0)[:2]
+    where = label(first) if callable(label) else label
     listed = frames.get("accounts")
-    named = [(t, frames[t]) for t in _NAMING_ACCOUNTS if t in frames and frames[t].height]
-    if streamed is not None and streamed.height:
-        named.append(("posts", streamed))
-    for table, df in named:
-        rows = df.select(keys).unique(maintain_order=True)
-        missing = rows if listed is None else rows.join(listed.select(keys), on=keys, how="anti")
-        if not missing.height:
-            continue
-        first = missing.head(1)
-        net, acc = first.row(0)[:2]
-        where = label(first) if callable(label) else label
-        lacks = (
-            "but returned no accounts frame"
-            if listed is None or not listed.height
-            else "which its accounts frame lacks"
-        )
-        raise PluginError(
-            plugins.owner_name(imp),
-            f"importer {imp.name!r} read {table} of account {acc!r} ({net}) from {where}, "
-            f"{lacks}: set Batch.accounts with a row (account_id, handle, display_name) for "
-            "every account its rows name",
-        )
+    lacks = (
+        "but returned no accounts frame"
+        if listed is None or not listed.height
+        else "which its accounts frame lacks"
+    )
+    raise PluginError(
+        plugins.owner_name(imp),
+        f"importer {imp.name!r} read {table} of account {acc!r} ({net}) from {where}, "
+        f"{lacks}: set Batch.accounts with a row (account_id, handle, display_name) for "
+        "every account its rows name",
+    )
 
 
 def _written_networks(

@@ -55,7 +55,7 @@ from engagecore.pluginapi import (
     checked_notes,
 )
 from engagecore.sources import Source
-from engagecore.validate import validate_frame
+from engagecore.validate import first_unlisted_account, validate_frame
 
 
 def check_network(spec: NetworkSpec) -> None:
@@ -358,26 +358,24 @@ def _check_keys(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
 
 def _check_accounts(kit: _Kit, frames: Mapping[str, pl.DataFrame]) -> None:
     """Every account a row names (posts, follower snapshots, audience age) has its row in
-    the accounts frame: without it the account has no handle or name to be attached to its
-    museum by."""
-    for table in ("posts", "follower_snapshots", "audience_age"):
-        if table not in frames or frames[table].height == 0:
-            continue
-        named = frames[table].select("network", "account_id").unique(maintain_order=True)
-        if "accounts" not in frames:
-            net, acc = named.row(0)
-            kit.fail(
-                f"{table} name account {acc!r} of {net}, but the batch has no accounts frame: "
-                "set Batch.accounts (account_id, handle, display_name) so the account can be "
-                "attached to its museum"
-            )
-        missing = named.join(frames["accounts"], on=["network", "account_id"], how="anti")
-        if missing.height:
-            net, acc = missing.row(0)
-            kit.fail(
-                f"{table} name account {acc!r} of {net}, which has no row in the accounts "
-                f"frame (accounts read: {frames['accounts']['account_id'].to_list()})"
-            )
+    the accounts frame (:func:`~engagecore.validate.first_unlisted_account`, the check
+    ``engage ingest`` makes): without it the account has no handle or name to be attached
+    to its museum by."""
+    found = first_unlisted_account(frames)
+    if found is None:
+        return
+    table, first = found
+    net, acc = first.row(0)
+    if "accounts" not in frames:
+        kit.fail(
+            f"{table} name account {acc!r} of {net}, but the batch has no accounts frame: "
+            "set Batch.accounts (account_id, handle, display_name) so the account can be "
+            "attached to its museum"
+        )
+    kit.fail(
+        f"{table} name account {acc!r} of {net}, which has no row in the accounts "
+        f"frame (accounts read: {frames['accounts']['account_id'].to_list()})"
+    )
 
 
 def _key_order(table: str, df: pl.DataFrame) -> pl.DataFrame:

@@ -61,6 +61,33 @@ def _data_record(df: pl.DataFrame, idx: int) -> str:
     return f"#{idx + 1}"
 
 
+#: the tables whose rows name an account, which the batch's accounts frame must list
+NAMING_ACCOUNTS = ("posts", "follower_snapshots", "audience_age")
+
+
+def first_unlisted_account(
+    frames: Mapping[str, pl.DataFrame],
+    streamed: pl.DataFrame | None = None,
+    by: tuple[str, ...] = (),
+) -> tuple[str, pl.DataFrame] | None:
+    """The first row of a batch naming an account its accounts frame lacks (without its row
+    the account has no handle or name, and cannot be attached to its museum): the table,
+    and the row's key (``network``, ``account_id`` and the ``by`` columns) as a one-row
+    frame; None when every account is listed. ``streamed``: posts handed over in parts,
+    looked at after the frames. Shared by ``engage ingest`` and the conformance kit."""
+    keys = ["network", "account_id", *by]
+    listed = frames.get("accounts")
+    named = [(t, frames[t]) for t in NAMING_ACCOUNTS if t in frames and frames[t].height]
+    if streamed is not None and streamed.height:
+        named.append(("posts", streamed))
+    for table, df in named:
+        rows = df.select(keys).unique(maintain_order=True)
+        missing = rows if listed is None else rows.join(listed.select(keys), on=keys, how="anti")
+        if missing.height:
+            return table, missing.head(1)
+    return None
+
+
 def launch_dates() -> dict[str, date]:
     """Each registered network's launch day (those that declare one)."""
     from engagecore import plugins  # the registry imports this module's callers
