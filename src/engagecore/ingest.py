@@ -1146,8 +1146,11 @@ class _FilesTogether:
     def __init__(self, paths: Sequence[str | Path], network: str | None) -> None:
         self.paths = list(paths)
         self.network = network
+        #: a network named: any claim of that network's importer is taken
+        self.forced = network is not None
         self.importers = _candidates(network)
-        self.chosen: list[tuple[Importer, float]] = []
+        #: the importers chosen for earlier files, asked first
+        self.chosen: list[Importer] = []
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -1161,22 +1164,21 @@ class _FilesTogether:
         try:
             if src.kind != "file":
                 raise UsageError(f"{src.display()}: expected a file (files are read together)")
-            forced = self.network is not None
-            for imp, _ in self.chosen:
+            for imp in self.chosen:
                 try:
                     conf = float(imp.detect(src))
                 except Exception:  # detect_all's rule: a failing detect is no claim
                     conf = 0.0
-                if conf >= CLAIM or (forced and conf > 0):
+                if conf >= CLAIM or (self.forced and conf > 0):
                     src.forget_head()
                     return Unit(src, imp, conf)
-            unit = _choose(src, self.importers, forced, explicit=True)
+            unit = _choose(src, self.importers, self.forced, explicit=True)
             if unit is None:
                 raise DetectionError(describe_unread(src, self.network))
         except BaseException:
             src.close()
             raise
-        self.chosen.append((unit.importer, unit.confidence))
+        self.chosen.append(unit.importer)
         src.forget_head()
         return unit
 

@@ -135,13 +135,6 @@ def test_each_batch_commits_under_the_ingest_limit(
     assert at_commit.count(whole) >= 3
 
 
-def test_the_limit_is_reset_after_the_import(env: Path) -> None:  # noqa: F811
-    with closing(Store(env)) as store:
-        before = store.fetchall("SELECT current_setting('memory_limit')")
-        ingest.run(store, [], network="youtube", allow_empty=True, together=True)
-        assert store.fetchall("SELECT current_setting('memory_limit')") == before
-
-
 @pytest.fixture
 def pages(
     env: Path,  # noqa: F811
@@ -162,6 +155,20 @@ def _fresh(folder: Path) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def test_the_limit_is_put_back_after_a_batched_import(
+    pages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the batches (each under its own limit), DuckDB's limit is the one the store
+    had before the import."""
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 120)
+    seen = _spy_limits(monkeypatch)
+    for store in _fresh(tmp_path):
+        before = store.fetchall("SELECT current_setting('memory_limit')")
+        ingest.run(store, pages, network="youtube", allow_empty=True, together=True)
+        assert len(seen) == 3 and all((limit,) != before[0] for limit, _ in seen)
+        assert store.fetchall("SELECT current_setting('memory_limit')") == before
 
 
 def test_the_files_are_opened_as_they_are_reached(
