@@ -226,7 +226,7 @@ def arm_ours(base: str, folder: Path) -> int:
     db = folder / "engage.duckdb"
     _store(db)
     os.environ["ENGAGE_YOUTUBE_API_KEY"] = KEY
-    store = Store(db)
+    store = Store(db, small_appends=True)  # as `engage fetch` opens it
     try:
         report = fetch_run.run(store, museums=["bench"], api_base=base)
         if report.errors:

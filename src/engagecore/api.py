@@ -23,8 +23,12 @@ from engagecore.store import Store
 class Engine:
     """An open store plus the loaded plugins."""
 
-    def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
-        self.store = Store(db, read_only=read_only)
+    def __init__(
+        self, db: str | Path | None = None, *, read_only: bool = False, small_appends: bool = False
+    ) -> None:
+        """``small_appends``: the store opened for a long run of small commits, as ``engage
+        fetch`` imports its pages (see :class:`~engagecore.store.Store`)."""
+        self.store = Store(db, read_only=read_only, small_appends=small_appends)
         self.museums = Museums(self.store)
 
     @property

@@ -60,13 +60,21 @@ _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
 
-def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+#: the catalog name of a store attached with a row group size of its own (:func:`_attach`)
+ATTACHED_AS = "engage_store"
+
+
+def _connect(
+    path: Path, read_only: bool, wait: float, row_group_rows: int | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to ``path``, retried with backoff while another process holds its lock."""
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            if row_group_rows is None:
+                return duckdb.connect(str(path), read_only=read_only)
+            return _attach(path, row_group_rows)
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
@@ -78,6 +86,22 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
         # outside the except block: Ctrl-C while waiting raises at once (interrupts)
         time.sleep(min(delay, left))
         delay = min(delay * 2, 1.0)
+
+
+def _attach(path: Path, row_group_rows: int) -> duckdb.DuckDBPyConnection:
+    """``path`` attached (for writing) to a database of its own with row groups of
+    ``row_group_rows`` rows: a size DuckDB takes only as an ``ATTACH`` option. Spills go
+    beside the store, as a plain connection's do."""
+    con = duckdb.connect()
+    try:
+        quoted = str(path).replace("'", "''")
+        con.execute(f"SET temp_directory = '{quoted}.tmp'")
+        con.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (ROW_GROUP_SIZE {int(row_group_rows)})")
+        con.execute(f"USE {ATTACHED_AS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _holder(message: str, path: Path) -> str:
@@ -101,16 +125,37 @@ class Store:
     """A connection to one engagecore DuckDB file, migrated to the current schema."""
 
     def __init__(
-        self, path: str | Path | None = None, *, read_only: bool = False, wait: float | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        wait: float | None = None,
+        small_appends: bool = False,
     ) -> None:
         """Open the store; while another process holds it (DuckDB lets one process write, or
-        several read), retry for ``wait`` seconds (default ``ENGAGE_WAIT``, else 10)."""
+        several read), retry for ``wait`` seconds (default ``ENGAGE_WAIT``, else 10).
+
+        ``small_appends``: opened for a long run of small commits (``engage fetch``'s import
+        in batches): row groups of :data:`limits.SMALL_APPENDS_ROW_GROUP` rows, and a
+        checkpoint every :data:`limits.SMALL_APPENDS_CHECKPOINT` of log. A checkpoint rewrites
+        the table's last, partly filled row group: with DuckDB's 122,880-row groups and a
+        checkpoint every 16 MB of log, the commits of a 400,000-post fetch peaked ~45 MB above
+        the others; both smaller, that rewrite stays small (benchmarks/RESULTS.md). Either
+        alone does not help (a checkpoint every 4 MB rewrites the large row group at each).
+        """
+        if read_only and small_appends:
+            raise ValueError("small_appends is for a store opened for writing")
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
         self.con = _connect(
-            self.path, read_only, limits.current().wait_seconds() if wait is None else wait
+            self.path,
+            read_only,
+            limits.current().wait_seconds() if wait is None else wait,
+            limits.SMALL_APPENDS_ROW_GROUP if small_appends else None,
         )
+        if small_appends:
+            self.con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")

@@ -250,3 +250,26 @@ def test_per_file_results_can_be_left_out_and_the_notes_still_counted(
     assert len(kept.units) == len(pages) and left.units == []
     assert kept.notes == left.notes == {"noted": len(pages)}
     assert sum(u.notes.count("noted") for u in kept.units) == len(pages)
+
+
+def test_a_fetch_writes_its_posts_in_small_row_groups(
+    env: Path,  # noqa: F811
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`engage fetch` opens the store for small appends (``Store(small_appends=True)``): a
+    commit's checkpoint then rewrites a small row group, not one of DuckDB's 122,880 rows
+    (the row group size taken at 2,048 here, DuckDB's smallest)."""
+    monkeypatch.setattr(limits, "SMALL_APPENDS_ROW_GROUP", 2048)  # DuckDB's smallest
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 1500)
+    youtube.videos = make_videos(5000, NOW - timedelta(hours=1))
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 0, err
+    with closing(Store(env, read_only=True)) as s:
+        assert s.fetchall("SELECT count(*) FROM posts") == [(5000,)]
+        groups = s.fetchall(
+            "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info"
+            "('posts') WHERE column_name = 'post_id' AND segment_type <> 'VALIDITY' GROUP BY ALL"
+        )
+    assert len(groups) >= 3 and all(n <= 2048 for _, n in groups), groups

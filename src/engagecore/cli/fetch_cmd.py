@@ -134,7 +134,11 @@ def register(app: typer.Typer) -> None:
             since_at = _since(since)
             from engagecore.fetch.http import HttpClient
 
-            with Engine(db) as eng, HttpClient(budget=budget) as client, _bar() as bar:
+            with (
+                Engine(db, small_appends=True) as eng,
+                HttpClient(budget=budget) as client,
+                _bar() as bar,
+            ):
                 plugins.registry()
                 task = bar.add_task("fetching", total=None)
 
