@@ -1,4 +1,4 @@
-"""``Store(small_appends=True)``: the store opened for a long run of small commits (``engage
+"""``Store.drop_cache`` and ``Store(small_appends=True)``: the store opened for a long run of small commits (``engage
 fetch``'s import in batches) writes row groups of ``limits.SMALL_APPENDS_ROW_GROUP`` rows and
 checkpoints every ``limits.SMALL_APPENDS_CHECKPOINT`` of log, so that a commit's checkpoint
 rewrites a small row group only (benchmarks/fetch.py measures the peak memory). Otherwise it
@@ -47,15 +47,15 @@ def test_small_appends_writes_small_row_groups_and_checkpoints_often(tmp_path: P
     with closing(Store(tmp_path / "small.duckdb", small_appends=True)) as small:
         _fill(small, n)
         size = limits.SMALL_APPENDS_ROW_GROUP
-        assert _row_groups(small, "t") == [size, size, n - 2 * size]
+        assert _row_groups(small, "t") == [size] * (n // size) + [n % size]
         (threshold,) = small.fetchall("SELECT current_setting('checkpoint_threshold')")[0]
         with duckdb.connect() as con:
             con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")
             expected = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
         assert threshold == expected[0][0]
-        (default,) = duckdb.connect().execute(
-            "SELECT current_setting('checkpoint_threshold')"
-        ).fetchall()[0]
+        (default,) = (
+            duckdb.connect().execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0]
+        )
         assert threshold != default
         # spills beside the store, as a plain connection's, never in the working directory
         (temp,) = small.fetchall("SELECT current_setting('temp_directory')")[0]
@@ -100,3 +100,34 @@ def test_small_appends_refuses_what_a_plain_store_refuses(tmp_path: Path) -> Non
     assert bad.read_text() == "not a database\n" * 100  # left as it was
     with pytest.raises(ValueError, match="small_appends"):
         Store(tmp_path / "x.duckdb", read_only=True, small_appends=True)
+
+
+def _cached_mb(store: Store) -> float:
+    (mb,) = store.fetchall(
+        "SELECT coalesce(sum(memory_usage_bytes), 0) / 2**20 FROM duckdb_memory() "
+        "WHERE tag = 'BASE_TABLE'"
+    )[0]
+    return float(mb)
+
+
+def test_drop_cache_gives_back_the_blocks_of_the_tables_read(tmp_path: Path) -> None:
+    db = tmp_path / "engage.duckdb"
+    with closing(Store(db)) as store:
+        store.con.execute(
+            "CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS v FROM range(400000)"
+        )
+        store.con.execute("CHECKPOINT")
+    with closing(Store(db)) as store:
+        assert store.fetchall("SELECT count(DISTINCT v) FROM t") == [(400_000,)]
+        assert _cached_mb(store) > 5  # the blocks read stay cached
+        store.drop_cache("SET memory_limit = '300MB'")
+        assert _cached_mb(store) < 1
+        assert store.fetchall("SELECT current_setting('memory_limit')") == [("286.1 MiB",)]
+        assert store.fetchall("SELECT count(DISTINCT v) FROM t") == [(400_000,)]  # read again
+        # inside a transaction nothing is done: a refused SET would abort it
+        with store.transaction():
+            store.con.execute("INSERT INTO t VALUES (-1, 'x')")
+            store.drop_cache("SET memory_limit = '1GB'")
+            assert _cached_mb(store) > 5
+        assert store.fetchall("SELECT count(*) FROM t") == [(400_001,)]
+        assert store.fetchall("SELECT current_setting('memory_limit')") == [("286.1 MiB",)]

@@ -1290,6 +1290,9 @@ def _run_together(
                         store.con.execute(limits.ingest_memory_sql())
             finally:
                 prepared.staged.remove()
+            if not dry_run:
+                # the blocks this batch read and wrote are in the file: no need to keep them
+                store.drop_cache(limits.ingest_memory_sql())
         if progress:
             progress(total, total, "done")
         if dry_run:

@@ -172,10 +172,12 @@ def ingest_memory_sql() -> str:
 #: a batched import's DuckDB memory (see :func:`batch_memory_bytes`): at least this share of
 #: row groups and log size between checkpoints of a store opened for a long run of small
 #: commits (``Store(small_appends=True)``: engage fetch); DuckDB's defaults are 122,880 rows
-#: and 16MB. Import only of a 400,000-post fetch's pages: peak 321 MB with the defaults, 314
-#: with the row group alone, 465 with the checkpoint alone, 285-291 with both
-SMALL_APPENDS_ROW_GROUP: Final = 16_384
-SMALL_APPENDS_CHECKPOINT: Final = "4MB"
+#: and 16MB. Import only of a 400,000-post fetch's pages (benchmarks/RESULTS.md): peak 321 MB
+#: with the defaults, 314 with the row group alone, 465 with the checkpoint alone, 287-291
+#: with 16,384 rows and 4MB; with the cache dropped between batches (Store.drop_cache),
+#: 279 at 16,384 rows and 4MB, 254 at 8,192 and 2MB, 258 at 4,096 and 1MB
+SMALL_APPENDS_ROW_GROUP: Final = 8_192
+SMALL_APPENDS_CHECKPOINT: Final = "2MB"
 
 #: ``ENGAGE_INGEST_MEMORY`` (512MB: 64MB), and this many times the batch's own frames (a
 #: YouTube batch of 8 MB of frames needed between 16 and 32 MB)

@@ -273,3 +273,35 @@ def test_a_fetch_writes_its_posts_in_small_row_groups(
             "('posts') WHERE column_name = 'post_id' AND segment_type <> 'VALIDITY' GROUP BY ALL"
         )
     assert len(groups) >= 3 and all(n <= 2048 for _, n in groups), groups
+
+
+def test_the_cache_is_dropped_after_each_batch_is_committed(
+    env: Path,  # noqa: F811
+    youtube: YouTubeReplay,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between two batches DuckDB keeps no block of the posts it just wrote (they are in
+    the file): ``Store.drop_cache`` after each commit, outside any transaction, the ingest's
+    limit applied again."""
+    monkeypatch.setattr(ingest, "TOGETHER_ROWS", 120)
+    youtube.videos = make_videos(400, NOW - timedelta(hours=1))
+    seen = _spy_limits(monkeypatch)
+    dropped: list[tuple[bool, str, int]] = []
+    real = Store.drop_cache
+
+    def spy(self: Store, limit_sql: str) -> None:
+        real(self, limit_sql)
+        (cached,) = self.fetchall(
+            "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+            "WHERE tag = 'BASE_TABLE'"
+        )[0]
+        dropped.append((self._in_tx, limit_sql, int(cached)))
+
+    monkeypatch.setattr(Store, "drop_cache", spy)
+    code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
+    assert code == 0, err
+    assert len(seen) == 3 and len(dropped) == 3  # once per batch
+    for in_tx, limit_sql, cached in dropped:
+        assert not in_tx and limit_sql == limits.ingest_memory_sql()
+        assert cached < 1_000_000  # the posts' blocks were given back
