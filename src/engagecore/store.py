@@ -60,13 +60,24 @@ _FILLED = frozenset((*_COUNTS, "text", "language", "url", "hashtags", "mentions"
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
 
-def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """A connection to ``path``, retried with backoff while another process holds its lock."""
+def connect(
+    path: Path,
+    read_only: bool,
+    wait: float,
+    config: dict[str, str | bool | int | float | list[str]] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path`` (with DuckDB ``config``), retried with backoff while another
+    process holds its lock; :class:`StoreBusy` after ``wait`` seconds."""
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
+        except duckdb.ConnectionException as exc:
+            raise StoreError(
+                f"{path}: cannot open a connection while this process holds the store open "
+                f"otherwise ({exc})"
+            ) from exc
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
@@ -108,7 +119,7 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
-        self.con = _connect(
+        self.con = connect(
             self.path, read_only, limits.current().wait_seconds() if wait is None else wait
         )
         self._in_tx = False
