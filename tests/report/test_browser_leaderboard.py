@@ -95,7 +95,7 @@ def test_on_a_phone_the_museum_column_stays_in_view(
 
 @pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])
 def test_a_range_is_never_broken_across_lines(chromium: Any, pages: Pages, which: str) -> None:
-    """"72 (68–78)" may wrap between the score and its range, never inside "68–78"."""
+    """A score and its range, "72 (68–78)", may wrap between the two, never inside "68–78"."""
     with open_page(chromium, pages.folder / f"{which}.html", width=WIDTHS[0]) as (page, _):
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
