@@ -439,13 +439,15 @@ class Museums:
         """Add or update museums from an official registry frame; returns (added, updated).
 
         A row matches an existing museum by Muséofile id, else by a unique name match in the
-        same city, and keeps its slug; otherwise it is added with a short slug
+        same city, and keeps its slug (the id's other rows, its other names, then match it by
+        the id: aliases); otherwise it is added with a short slug
         (:func:`short_slugs`: ``orsay``, ``beaux-arts-lyon``), its long slug (every word of
         the name and the city) as an alias.
         """
         added = updated = 0
         existing = self.store.fetchall("SELECT slug, museofile_id, name, city FROM museums")
         by_id = {mid: slug for slug, mid, _, _ in existing if mid}
+        ids = {slug: mid for slug, mid, _, _ in existing}
         by_name_city: dict[tuple[str, str], builtins.list[str]] = {}
         for slug, _, name, city in existing:
             by_name_city.setdefault((short_key(name), fold(city or "")), []).append(slug)
@@ -463,6 +465,10 @@ class Museums:
                 slug = same[0] if len(same) == 1 else None
             if slug is not None:
                 updates.append((rec, slug))
+                if mid and ids.get(slug) in (None, "", mid):
+                    # the id's other rows (its other names) are this museum's too: a museum
+                    # added by hand and matched by name must not get a twin under "Guimet"
+                    by_id.setdefault(mid, slug)
             elif mid and mid in other_names:
                 other_names[mid].append(name)
             else:
