@@ -58,3 +58,32 @@ def test_each_region_is_spelt_one_way_whatever_the_registry_file(
     assert [v for v in by_key.values() if len(v) > 1] == []
     assert {"Île-de-France", "Pays de la Loire", "Provence-Alpes-Côte d'Azur"} <= set(regions)
     assert regions["Île-de-France"] > 130 and regions["Pays de la Loire"] > 50
+
+
+@pytest.mark.parametrize("command", ["score", "young"])
+def test_an_empty_result_says_which_filter_left_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A researcher asking for a registry museum that has no account, or for dates with no
+    post, is told so — not to "import some" posts into a store that has them."""
+    from cli_run import run
+
+    db = tmp_path / "store.duckdb"
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    code, _, err = run(["ingest", str(fixtures / "spreadsheet"), "--db", str(db)], capsys)
+    assert code == 0, err
+    with engagecore.open(db) as eng:
+        eng.museums.add("Musée Oberlin", slug="oberlin", city="Waldersbach")
+    museum = ("--museum", "oberlin") if command == "score" else ("oberlin",)
+    cases = {
+        museum: "oberlin has no linked account",
+        ("--network", "tiktok"): "no post on tiktok",
+    }
+    if command == "young":  # score gives each account a row: "no posts in the period"
+        cases[("--since", "2099-01-01")] = "no post from 2099-01-01"
+    for args, said in cases.items():
+        code, out, err = run([command, *args, "--db", str(db), "--format", "csv"], capsys)
+        assert code == 0, err
+        (line,) = err.strip().splitlines()
+        assert said in line and "import some" not in line, (args, line)
+        assert len(out.strip().splitlines()) == 1  # the header: a script reads no row

@@ -9,7 +9,15 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    emit,
+    err_console,
+    err_line,
+)
 from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _band, _when
 
 MuseumsArg = Annotated[
@@ -158,16 +166,24 @@ def register(app: typer.Typer) -> None:
         """Young share and young reach (people) per museum, network and period, measured
         (owned audience-age data) or estimated (the network's prior): as `engage score`."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
             frame = eng.young(
                 museums,
                 networks=network,
                 period=period,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
                 young_band=_band(young_band),
             )
-        if frame.is_empty():
-            err_console.print("no scored posts: import some with `engage ingest`")
+            if frame.is_empty():
+                from engagecore.cli.nothing import why_nothing
+
+                err_line(
+                    why_nothing(
+                        eng, museums=museums, networks=network, since=since_at, until=until_at
+                    )
+                    or "no scored posts: import some with `engage ingest`"
+                )
         if fmt is Format.table:
             emit(
                 young_table(frame),
