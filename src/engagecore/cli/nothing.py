@@ -31,7 +31,8 @@ def why_nothing(
                 f"{slug} has no linked account: link one with `engage museums link {slug} "
                 "--network NET --handle H` (or `engage museums discover`)"
             )
-    where, params = ["a.museum IS NOT NULL"], []
+    where: list[str] = ["a.museum IS NOT NULL"]
+    params: list[object] = []
     if slugs:
         where.append(f"a.museum IN ({', '.join('?' * len(slugs))})")
         params += slugs
