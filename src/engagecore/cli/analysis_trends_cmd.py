@@ -136,8 +136,20 @@ def register(app: typer.Typer) -> None:
         id; every museum when none has one) are present by the year's end, and their share."""
         with Engine(db, read_only=True) as eng:
             frame = eng.adoption(networks=network, region=region)
+            from engagecore.analysis.adoption import outside_registry
+
+            left_out = outside_registry(eng.store.con, network)
         if frame.is_empty():
             err_console.print("no museum of the registry has a post in the store")
+        if left_out:
+            shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
+            many = len(left_out) > 1
+            err_line(
+                f"note: {len(left_out)} museum{'s' if many else ''} with an account "
+                f"{'have' if many else 'has'} no Muséofile id and {'are' if many else 'is'} "
+                f"not counted: {shown} (engage museums import-registry links a museum of the "
+                "registry by its name and city)"
+            )
         if fmt is Format.table:
             emit(
                 adoption_table(frame),
