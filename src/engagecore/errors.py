@@ -107,7 +107,12 @@ def cli_options() -> Iterator[None]:
 
 
 class StoreBusy(StoreError):
-    """Another process holds the store (DuckDB allows one writer, or readers only)."""
+    """Another process holds the store (DuckDB allows one writer, or readers only).
+
+    Its exit code, 75 (sysexits.h's ``EX_TEMPFAIL``), is a busy store's alone in every
+    command: "try again later", not "this run failed" (1)."""
+
+    exit_code = 75
 
     def __init__(self, path: object, holder: str, waited: float) -> None:
         super().__init__(

@@ -35,6 +35,36 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", no_accents.lower().replace("_", " ")).split())
 
 
+#: France's regions by their official names (INSEE's code officiel géographique, 2016 on):
+#: the two registry files spell some apart ("Ile-de-France", "Pays-de-la-Loire",
+#: "Provence-Alpes-Côte-d'Azur"); a museum's region is stored as written here. The overseas
+#: groupings ("DROM", "Territoires et départements d'outre-mer") are cut differently by
+#: each file and stay as written.
+REGIONS = (
+    "Auvergne-Rhône-Alpes",
+    "Bourgogne-Franche-Comté",
+    "Bretagne",
+    "Centre-Val de Loire",
+    "Corse",
+    "Grand Est",
+    "Hauts-de-France",
+    "Île-de-France",
+    "Normandie",
+    "Nouvelle-Aquitaine",
+    "Occitanie",
+    "Pays de la Loire",
+    "Provence-Alpes-Côte d'Azur",
+)
+
+
+def region_name(region: str | None) -> str | None:
+    """``region``'s official name when it is one of :data:`REGIONS` spelt another way
+    (accents, case, hyphens and apostrophes ignored), else ``region`` as given."""
+    if region is None:
+        return None
+    return _REGION_BY_KEY.get(fold(region), region)
+
+
 def name_key(text: str) -> str:
     """The key a name is matched on: folded, without leading articles."""
     words = fold(text).split()
@@ -60,6 +90,9 @@ def words_key(text: str) -> str:
     words = fold(text).split()
     kept = [w for w in words if w not in _ARTICLES and w not in _HEADS and w not in _LINKS]
     return " ".join(sorted(kept or words))
+
+
+_REGION_BY_KEY = {fold(r): r for r in REGIONS}
 
 
 def keys_of(text: str) -> set[str]:
@@ -299,7 +332,7 @@ class Museums:
         with self.store.transaction():
             self.store.con.execute(
                 "INSERT INTO museums VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [slug, name, city, region, country, museofile_id, datetime.now(UTC)],
+                [slug, name, city, region_name(region), country, museofile_id, datetime.now(UTC)],
             )
             for alias in (name, slug, *aliases):
                 self._add_alias_row(slug, alias)
@@ -439,13 +472,15 @@ class Museums:
         """Add or update museums from an official registry frame; returns (added, updated).
 
         A row matches an existing museum by Muséofile id, else by a unique name match in the
-        same city, and keeps its slug; otherwise it is added with a short slug
+        same city, and keeps its slug (the id's other rows, its other names, then match it by
+        the id: aliases); otherwise it is added with a short slug
         (:func:`short_slugs`: ``orsay``, ``beaux-arts-lyon``), its long slug (every word of
         the name and the city) as an alias.
         """
         added = updated = 0
         existing = self.store.fetchall("SELECT slug, museofile_id, name, city FROM museums")
         by_id = {mid: slug for slug, mid, _, _ in existing if mid}
+        ids = {slug: mid for slug, mid, _, _ in existing}
         by_name_city: dict[tuple[str, str], builtins.list[str]] = {}
         for slug, _, name, city in existing:
             by_name_city.setdefault((short_key(name), fold(city or "")), []).append(slug)
@@ -456,6 +491,7 @@ class Museums:
         # a row repeating a new museum's id gives it another name (an alias)
         other_names: dict[str, builtins.list[str]] = {}
         for rec in df.iter_rows(named=True):
+            rec["region"] = region_name(rec["region"])
             name, city, mid = rec["name"], rec["city"], rec["museofile_id"]
             slug = by_id.get(mid) if mid else None
             if slug is None and not (mid and mid in other_names):
@@ -463,6 +499,10 @@ class Museums:
                 slug = same[0] if len(same) == 1 else None
             if slug is not None:
                 updates.append((rec, slug))
+                if mid and ids.get(slug) in (None, "", mid):
+                    # the id's other rows (its other names) are this museum's too: a museum
+                    # added by hand and matched by name must not get a twin under "Guimet"
+                    by_id.setdefault(mid, slug)
             elif mid and mid in other_names:
                 other_names[mid].append(name)
             else:
@@ -514,7 +554,17 @@ class Museums:
                     )
             if updates:
                 updated = self._apply_registry_updates(updates)
+            self._official_region_names()
         return added, updated
+
+    def _official_region_names(self) -> None:
+        """Regions stored before their names were made official (:func:`region_name`)
+        renamed: one spelling per region in the store."""
+        for (region,) in self.store.fetchall("SELECT DISTINCT region FROM museums"):
+            if region is not None and region_name(region) != region:
+                self.store.con.execute(
+                    "UPDATE museums SET region = ? WHERE region = ?", [region_name(region), region]
+                )
 
     def _apply_registry_updates(self, updates: builtins.list[tuple[dict[str, Any], str]]) -> int:
         """Fill the city, region and Muséofile id an existing museum lacks from its registry

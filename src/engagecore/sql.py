@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from engagecore import schema
+from engagecore import limits, schema, store
 from engagecore.errors import StoreError, UsageError
 
 #: Kinds of statement ``engage query`` runs (DuckDB's StatementType names).
@@ -51,15 +51,8 @@ def read_only_connection(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection
     path = Path(path)
     if not path.is_file():
         raise StoreError(f"{path}: no such store; run `engage ingest` or `engage demo`")
-    try:
-        con = duckdb.connect(str(path), read_only=True, config=dict(RESTRICTED_CONFIG))
-    except duckdb.ConnectionException as exc:
-        raise StoreError(
-            f"{path}: cannot open a read-only connection while this process holds the store "
-            f"open otherwise ({exc})"
-        ) from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
+    # waits for a writer as every command does (``--wait``), then says the store is busy
+    con = store.connect(path, True, limits.current().wait_seconds(), RESTRICTED_CONFIG)
     try:
         yield con
     finally:

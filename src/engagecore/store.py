@@ -64,17 +64,30 @@ _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 ATTACHED_AS = "engage_store"
 
 
-def _connect(
-    path: Path, read_only: bool, wait: float, row_group_rows: int | None = None
+def connect(
+    path: Path,
+    read_only: bool,
+    wait: float,
+    config: dict[str, str | bool | int | float | list[str]] | None = None,
+    row_group_rows: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A connection to ``path``, retried with backoff while another process holds its lock."""
+    """A connection to ``path`` (with DuckDB ``config``; or attached with row groups of
+    ``row_group_rows`` rows, for writing), retried with backoff while another process holds
+    its lock; :class:`StoreBusy` after ``wait`` seconds."""
+    if row_group_rows is not None and (read_only or config):
+        raise ValueError("row_group_rows is for a store opened for writing, without config")
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
-            if row_group_rows is None:
-                return duckdb.connect(str(path), read_only=read_only)
-            return _attach(path, row_group_rows)
+            if row_group_rows is not None:
+                return _attach(path, row_group_rows)
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
+        except duckdb.ConnectionException as exc:
+            raise StoreError(
+                f"{path}: cannot open a connection while this process holds the store open "
+                f"otherwise ({exc})"
+            ) from exc
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise StoreError(f"{path}: cannot open as a DuckDB store ({exc})") from exc
@@ -148,11 +161,11 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such store; run `engage ingest` or `engage demo`")
-        self.con = _connect(
+        self.con = connect(
             self.path,
             read_only,
             limits.current().wait_seconds() if wait is None else wait,
-            limits.SMALL_APPENDS_ROW_GROUP if small_appends else None,
+            row_group_rows=limits.SMALL_APPENDS_ROW_GROUP if small_appends else None,
         )
         if small_appends:
             self.con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")

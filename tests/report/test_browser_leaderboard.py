@@ -1,5 +1,6 @@
 """The leaderboard as a reader sees it: at 1000 px (a laptop) it fits the page, no sideways
-scrolling; on a phone (390 px) it may scroll, but the museum column stays in view."""
+scrolling; on a phone (390 px) it may scroll, but the museum column stays in view; at every
+width a range ("68–78") is read on one line."""
 
 from __future__ import annotations
 
@@ -33,6 +34,35 @@ SCROLLED_JS = """
 }
 """
 
+#: every range in the leaderboard's cells ("68–78", "(68–78)"): its text and the number of
+#: lines the browser drew it on
+RANGES_JS = """
+() => {
+  const found = [];
+  for (const td of document.querySelectorAll('#leaderboard table tbody td')) {
+    const nodes = [];
+    const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) nodes.push(walk.currentNode);
+    const text = nodes.map(n => n.data).join('');
+    const at = (i) => {  // the text node and offset of the i-th character of the cell
+      for (const n of nodes) { if (i <= n.data.length) return [n, i]; i -= n.data.length; }
+      return [nodes[nodes.length - 1], nodes[nodes.length - 1].data.length];
+    };
+    for (const m of text.matchAll(/[^\\s]*\u2013[^\\s]*/g)) {
+      const range = document.createRange();
+      range.setStart(...at(m.index));
+      range.setEnd(...at(m.index + m[0].length));
+      const tops = new Set([...range.getClientRects()]
+        .filter(r => r.width > 0).map(r => Math.round(r.top)));
+      found.push([m[0], tops.size]);
+    }
+  }
+  return found;
+}
+"""
+
+WIDTHS = (390, 700, 1000)
+
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
@@ -61,3 +91,15 @@ def test_on_a_phone_the_museum_column_stays_in_view(
     assert scrolled > 0
     assert box_left - 0.5 <= left and right <= box_right + 0.5, "the museum column scrolled away"
     assert on_top, "another cell covers the museum's name"
+
+
+@pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])
+def test_a_range_is_never_broken_across_lines(chromium: Any, pages: Pages, which: str) -> None:
+    """A score and its range, "72 (68–78)", may wrap between the two, never inside "68–78"."""
+    with open_page(chromium, pages.folder / f"{which}.html", width=WIDTHS[0]) as (page, _):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            ranges = page.evaluate(RANGES_JS)
+            assert any(text.startswith("(") for text, _ in ranges), "a score with its range"
+            broken = sorted({text for text, lines in ranges if lines > 1})
+            assert broken == [], f"at {width} px these ranges wrap inside: {broken}"

@@ -69,6 +69,22 @@ def presence_sql() -> str:
     """
 
 
+def outside_registry(
+    con: duckdb.DuckDBPyConnection, networks: Sequence[str] | None = None
+) -> list[str]:
+    """The museums present on a network (of ``networks``) that :func:`adoption` leaves out
+    for want of a Muséofile id, by slug; none when no museum has one (every museum is then
+    the registry)."""
+    if not con.sql("SELECT count(museofile_id) FROM museums").fetchall()[0][0]:
+        return []
+    net_filter = f"AND s.network IN ({sql_list(networks)})" if networks else ""
+    rows = con.sql(
+        f"SELECT DISTINCT m.slug FROM ({presence_sql()}) s JOIN museums m ON m.slug = s.museum "
+        f"WHERE m.museofile_id IS NULL {net_filter} ORDER BY m.slug"
+    ).fetchall()
+    return [slug for (slug,) in rows]
+
+
 def registry(
     con: duckdb.DuckDBPyConnection, region: str | None = None
 ) -> tuple[pl.DataFrame, str, str]:

@@ -9,7 +9,15 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    emit,
+    err_console,
+    err_line,
+)
 from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _band, _when
 
 MuseumsArg = Annotated[
@@ -128,8 +136,20 @@ def register(app: typer.Typer) -> None:
         id; every museum when none has one) are present by the year's end, and their share."""
         with Engine(db, read_only=True) as eng:
             frame = eng.adoption(networks=network, region=region)
+            from engagecore.analysis.adoption import outside_registry
+
+            left_out = outside_registry(eng.store.con, network)
         if frame.is_empty():
             err_console.print("no museum of the registry has a post in the store")
+        if left_out:
+            shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
+            many = len(left_out) > 1
+            err_line(
+                f"note: {len(left_out)} museum{'s' if many else ''} with an account "
+                f"{'have' if many else 'has'} no Muséofile id and {'are' if many else 'is'} "
+                f"not counted: {shown} (engage museums import-registry links a museum of the "
+                "registry by its name and city)"
+            )
         if fmt is Format.table:
             emit(
                 adoption_table(frame),
@@ -158,16 +178,24 @@ def register(app: typer.Typer) -> None:
         """Young share and young reach (people) per museum, network and period, measured
         (owned audience-age data) or estimated (the network's prior): as `engage score`."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
             frame = eng.young(
                 museums,
                 networks=network,
                 period=period,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
                 young_band=_band(young_band),
             )
-        if frame.is_empty():
-            err_console.print("no scored posts: import some with `engage ingest`")
+            if frame.is_empty():
+                from engagecore.cli.nothing import why_nothing
+
+                err_line(
+                    why_nothing(
+                        eng, museums=museums, networks=network, since=since_at, until=until_at
+                    )
+                    or "no scored posts: import some with `engage ingest`"
+                )
         if fmt is Format.table:
             emit(
                 young_table(frame),

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -190,6 +191,10 @@ def register(app: typer.Typer) -> None:
 
 def _print(report: fetch_run.FetchReport, fmt: Format) -> None:
     table = report.table()
+    if fmt is Format.table:
+        # a status's detail ("skipped: no API key", "dry run: newest …") would wrap its row
+        # in an 80-column log: the table shows the kind, the detail is a line after it, whole
+        table = table.with_columns(status=pl.Series([a.kind for a in report.accounts]))
     emit(
         table,
         fmt,
@@ -197,6 +202,9 @@ def _print(report: fetch_run.FetchReport, fmt: Format) -> None:
         priority=("account", "status", "new posts", "network", "quota", "refreshed", "requests"),
     )
     if fmt is Format.table:  # the totals a log reader looks for, whole (csv/json: the rows)
+        for a in report.accounts:
+            if a.status != a.kind:
+                print(printable(f"{a.network} {a.account}: {a.status}"))
         print(f"total: {report.totals()}", flush=True)
 
 

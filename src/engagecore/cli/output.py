@@ -199,14 +199,14 @@ def emit(
             if sys.stdout.isatty():
                 raise UsageError("--format parquet writes binary data: give --output FILE")
             buf = io.BytesIO()
-            df.write_parquet(buf)
+            df.write_parquet(buf, metadata=provenance())
             try:
                 sys.stdout.buffer.write(buf.getvalue())
                 sys.stdout.flush()
             except BrokenPipeError:
                 _discard(sys.stdout)
         else:
-            df.write_parquet(output)
+            df.write_parquet(output, metadata=provenance())
         return
     if fmt is Format.json:
         rows = [{k: _jsonable(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
@@ -235,6 +235,43 @@ def emit(
             _discard(sys.stdout)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _current_context() -> Any:
+    """The running command's click context, or ``None`` outside one: typer's own copy of
+    click (recent typer, ``typer._click``) or click (older typer, which depends on it)."""
+    import importlib
+
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return module.get_current_context(silent=True)
+    return None
+
+
+def provenance() -> dict[str, str]:
+    """What made an exported file, for its Parquet metadata: the engagecore version, the
+    command and its options (JSON; a path never: the user's disk is no part of a dataset),
+    and every plugin's version (JSON), so that a figure in a paper can be traced and made
+    again."""
+    from engagecore import __version__, plugins
+
+    ctx = _current_context()
+    options = {
+        name: _jsonable(value)
+        for name, value in (ctx.params if ctx else {}).items()
+        if name not in ("db", "output") and not isinstance(value, Path | Format)
+    }
+    return {
+        "engagecore_version": __version__,
+        "engagecore_command": ctx.command_path if ctx else "engagecore",
+        "engagecore_options": json.dumps(options, ensure_ascii=False, default=str),
+        "engagecore_plugins": json.dumps(
+            {p.name: p.version for p in plugins.plugin_infos()}, ensure_ascii=False
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

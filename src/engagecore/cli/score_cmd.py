@@ -20,7 +20,7 @@ from engagecore.cli.output import (
     OutputOption,
     compact_number,
     emit,
-    err_console,
+    err_line,
 )
 from engagecore.errors import UsageError
 
@@ -122,10 +122,19 @@ def register(app: typer.Typer) -> None:
                     emit(ranked, fmt, title="top museums", output=output)
                 return
             frame = eng.score(**kwargs)
-        if frame.is_empty():
-            err_console.print(
-                "no scored posts: import some with `engage ingest` or run `engage demo`"
-            )
+            if frame.is_empty():
+                from engagecore.cli.nothing import why_nothing
+
+                err_line(
+                    why_nothing(
+                        eng,
+                        museums=museum,
+                        networks=network,
+                        since=kwargs["since"],
+                        until=kwargs["until"],
+                    )
+                    or "no scored posts: import some with `engage ingest` or run `engage demo`"
+                )
         if fmt is Format.table and output is None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns

@@ -100,6 +100,12 @@ class AccountReport:
     #: with the number of files that gave it
     notes: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def kind(self) -> str:
+        """The status without its detail: ok, failed, not tried, skipped, no fetcher, dry run
+        ("skipped" of "skipped: no API key")."""
+        return self.status.split(":", 1)[0]
+
 
 @dataclass
 class FetchReport:
@@ -150,8 +156,7 @@ class FetchReport:
         kinds = ("ok", "failed", "not tried", "skipped", "no fetcher", "dry run")
         counts = dict.fromkeys(kinds, 0)
         for a in self.accounts:
-            kind = next((k for k in kinds if a.status.startswith(k)), a.status)
-            counts[kind] = counts.get(kind, 0) + 1
+            counts[a.kind] = counts.get(a.kind, 0) + 1
         n = len(self.accounts)
         statuses = "".join(f", {c} {k}" for k, c in counts.items() if c)
         new = sum(a.new_posts for a in self.accounts)

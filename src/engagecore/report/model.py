@@ -60,7 +60,7 @@ class Table:
     caption: str
     numeric: frozenset[int] = frozenset()  # column indexes aligned right
     #: numeric columns whose figures may wrap at a space ("72 (68–78)", "1.48% (followers)"),
-    #: so that a wide table fits a laptop's page
+    #: so that a wide table fits a laptop's page; never inside a word such as "(68–78)"
     wrap: frozenset[int] = frozenset()
     #: the column naming each row (the museum): its long words may break, and it stays in
     #: view while a table wider than a phone scrolls sideways

@@ -1,0 +1,64 @@
+"""Why a command that reads the store's posts found none: the store has none, or a filter the
+user gave left none — a museum without a linked account, a network none of them is on, dates
+without a post. A researcher is told which, not to import posts into a store that has them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from engagecore.api import Engine
+from engagecore.scoring.inputs import as_utc
+
+
+def why_nothing(
+    eng: Engine,
+    *,
+    museums: Sequence[str] | None = None,
+    networks: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> str | None:
+    """The first reason, in that order, why no post is left; ``None`` when the filters leave
+    posts (the command's own reason then applies: too few posts for a figure…)."""
+    store = eng.store
+    if not store.fetchall("SELECT count(*) FROM posts")[0][0]:
+        return "the store has no posts: import some with `engage ingest` or run `engage demo`"
+    slugs = [eng.museums.resolve(m) for m in museums or ()]
+    for slug in slugs:
+        if not store.fetchall("SELECT count(*) FROM accounts WHERE museum = ?", [slug])[0][0]:
+            return (
+                f"{slug} has no linked account: link one with `engage museums link {slug} "
+                "--network NET --handle H` (or `engage museums discover`)"
+            )
+    where: list[str] = ["a.museum IS NOT NULL"]
+    params: list[object] = []
+    if slugs:
+        where.append(f"a.museum IN ({', '.join('?' * len(slugs))})")
+        params += slugs
+    if networks:
+        where.append(f"p.network IN ({', '.join('?' * len(networks))})")
+        params += list(networks)
+        asked = "the museums asked" if slugs else "a linked account"
+        if not _count(eng, where, params):
+            return f"no post on {', '.join(networks)} by {asked}"
+    if since is not None:
+        where.append("p.posted_at >= ?")
+        params.append(as_utc(since))
+    if until is not None:
+        where.append("p.posted_at < ?")
+        params.append(as_utc(until))
+    if (since or until) and not _count(eng, where, params):
+        bounds = (f"from {since:%Y-%m-%d}" if since else "") + (
+            f"{' ' if since else ''}before {until:%Y-%m-%d}" if until else ""
+        )
+        return f"no post {bounds} by {'the museums asked' if slugs else 'a linked account'}"
+    return None
+
+
+def _count(eng: Engine, where: list[str], params: list[object]) -> int:
+    sql = (
+        "SELECT count(*) FROM posts p JOIN accounts a USING (network, account_id) "
+        f"WHERE {' AND '.join(where)}"
+    )
+    return int(eng.store.fetchall(sql, params)[0][0])
