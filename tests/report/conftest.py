@@ -35,8 +35,9 @@ def _plant(db: Path) -> None:
 @pytest.fixture(scope="session")
 def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def build(folder: Path) -> None:
-        # ≥ 10 per network: the size curves are fitted
-        _plant(copy_of(demo_build(tmp_path_factory, 12, 2).db, folder / "demo.duckdb"))
+        # ≥ 10 per network: the size curves are fitted; the (12, 0) demo test_cli_width,
+        # the Mastodon and TikTok demo tests read too (one build for all of them)
+        _plant(copy_of(demo_build(tmp_path_factory, 12, 0).db, folder / "demo.duckdb"))
 
     planted = built_once(tmp_path_factory, "report-store", build) / "demo.duckdb"
     return copy_of(planted, tmp_path_factory.mktemp("report") / "demo.duckdb")
