@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from built_once import built_once, copy_of, demo_build
+from report_browser import browser, require_chromium
 from report_data import BAD_URL, IMG, NAME, SCRIPT, Pages
 
 
@@ -65,3 +68,11 @@ def pages(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Pages
     shutil.copytree(built, folder, dirs_exist_ok=True)
     single_en, cohort_fr, cohort_en = json.loads((folder / "pages.json").read_text("utf-8"))
     return Pages(report_store, single_en, cohort_fr, cohort_en, folder)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """The system's Chromium, started once per test process for every browser test (a start
+    costs ~1.1 s of CPU)."""
+    with browser(require_chromium()) as b:
+        yield b

@@ -3,11 +3,10 @@ scrolling; on a phone (390 px) it may scroll, but the museum column stays in vie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import Pages
 
 #: the leaderboard's scrolling box: its visible and its whole width
@@ -32,12 +31,6 @@ SCROLLED_JS = """
   return [box.scrollLeft, c.left, c.right, b.left, b.right, cell.contains(at)];
 }
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
 
 
 @pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])
