@@ -12,7 +12,7 @@ import pickle
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,8 @@ class DemoBuild:
     db: Path
     result: DemoResult
     calls: list[tuple[int, int, str]]
+    museums: int
+    seed: int
 
 
 def demo_build(tmp_path_factory: pytest.TempPathFactory, museums: int, seed: int) -> DemoBuild:
@@ -87,4 +89,19 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory, museums: int, seed: int
 
     folder = built_once(tmp_path_factory, f"demo-{museums}-{seed}", build)
     result, calls = pickle.loads((folder / "result.pickle").read_bytes())
-    return DemoBuild(folder / "demo.duckdb", result, calls)
+    return DemoBuild(folder / "demo.duckdb", result, calls, museums, seed)
+
+
+def replay_demo(built: DemoBuild, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``engage demo`` (in process) given ``built``'s run instead of running the same one
+    again: ``run_demo`` asked for that build's museums and seed, with no export folder, copies
+    its store to the ``db`` asked for and returns its result (naming that ``db``)."""
+    import engagecore.demo
+
+    def run_demo(db_path: str | Path, **kwargs: object) -> DemoResult:
+        asked = (kwargs.get("museums"), kwargs.get("seed"), kwargs.get("export_dir"))
+        assert asked == (built.museums, built.seed, None), f"not the built demo: {asked}"
+        copy_of(built.db, Path(db_path))
+        return replace(built.result, db_path=Path(db_path))
+
+    monkeypatch.setattr(engagecore.demo, "run_demo", run_demo)

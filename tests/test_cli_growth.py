@@ -14,7 +14,7 @@ from cli_run import run
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    built = demo_build(tmp_path_factory, museums=8, seed=2)
+    built = demo_build(tmp_path_factory, museums=8, seed=1)
     return str(copy_of(built.db, tmp_path_factory.mktemp("growth") / "demo.duckdb"))
 
 

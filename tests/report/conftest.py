@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from built_once import built_once, copy_of, demo_build
+from report_browser import browser, require_chromium
 from report_data import BAD_URL, IMG, NAME, SCRIPT, Pages
 
 
@@ -35,8 +38,9 @@ def _plant(db: Path) -> None:
 @pytest.fixture(scope="session")
 def report_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def build(folder: Path) -> None:
-        # ≥ 10 per network: the size curves are fitted
-        _plant(copy_of(demo_build(tmp_path_factory, 12, 2).db, folder / "demo.duckdb"))
+        # ≥ 10 per network: the size curves are fitted; the (12, 0) demo test_cli_width,
+        # the Mastodon and TikTok demo tests read too (one build for all of them)
+        _plant(copy_of(demo_build(tmp_path_factory, 12, 0).db, folder / "demo.duckdb"))
 
     planted = built_once(tmp_path_factory, "report-store", build) / "demo.duckdb"
     return copy_of(planted, tmp_path_factory.mktemp("report") / "demo.duckdb")
@@ -64,3 +68,11 @@ def pages(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Pages
     shutil.copytree(built, folder, dirs_exist_ok=True)
     single_en, cohort_fr, cohort_en = json.loads((folder / "pages.json").read_text("utf-8"))
     return Pages(report_store, single_en, cohort_fr, cohort_en, folder)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """The system's Chromium, started once per test process for every browser test (a start
+    costs ~1.1 s of CPU)."""
+    with browser(require_chromium()) as b:
+        yield b

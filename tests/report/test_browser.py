@@ -3,22 +3,15 @@ hostile text shown as text and never run, French titles, a phone's width, print.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import IMG, NAME, SCRIPT, Pages
 
 from engagecore.report import i18n
 
 PAGES = ["single_en", "cohort_fr", "cohort_en"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
 
 
 @pytest.mark.parametrize("which", PAGES)

@@ -4,11 +4,10 @@ overlap, at the widths the page is read at (a phone, a tablet, a laptop)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import Pages
 
 from engagecore.report.charts import LABEL_GAP, label_width
@@ -27,12 +26,6 @@ LABELS_JS = """
         return [svg.id, i, t.textContent, r.left, r.top, r.right, r.bottom];
       })))
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
 
 
 def overlaps(labels: list[list[Any]]) -> list[str]:

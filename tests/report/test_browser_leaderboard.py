@@ -4,11 +4,10 @@ width a range ("68–78") is read on one line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import Pages
 
 #: the leaderboard's scrolling box: its visible and its whole width
@@ -62,12 +61,6 @@ RANGES_JS = """
 """
 
 WIDTHS = (390, 700, 1000)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
 
 
 @pytest.mark.parametrize("which", ["cohort_fr", "cohort_en"])

@@ -3,11 +3,10 @@ none is cut off by the edge of its chart, at the widths the page is read at."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import Pages
 from test_browser_labels import overlaps
 
@@ -31,12 +30,6 @@ NAMES_JS = """
 """
 
 WIDTHS = (390, 700, 1000)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
 
 
 @pytest.mark.parametrize("which", ["single_en", "cohort_fr", "cohort_en"])

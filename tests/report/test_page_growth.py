@@ -6,13 +6,12 @@ reason the table's caption gives (and the cell's tooltip), never a 0."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from report_browser import browser, open_page, require_chromium
+from report_browser import open_page
 from report_data import Pages
 from report_html import Node, parse
 
@@ -252,12 +251,6 @@ def test_french_growth_table_in_french(pages: Pages) -> None:
 
 
 # in the browser -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with browser(require_chromium()) as b:
-        yield b
-
-
 @pytest.mark.parametrize(("which", "lang"), [("single_en", "en"), ("cohort_fr", "fr")])
 def test_growth_table_as_a_person_sees_it(
     chromium: Any, pages: Pages, which: str, lang: str
