@@ -5,6 +5,7 @@ on every text, what :func:`hashtags` and :func:`mentions` give (``##tag`` → ``
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,24 @@ def test_tags_of_captions_in_many_scripts() -> None:
     assert got["h"].to_list() == [hashtags(t) for t in texts]
     assert got["m"].to_list() == [mentions(t) for t in texts]
     assert got["h"].to_list()[1] == ["Été", "博物馆"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "names"),
+    [
+        ("Visite #e\u0301cole", ["e\u0301cole"], []),  # decomposed "é" (combining accent)
+        ("#¼ de prix", [], []),  # a vulgar fraction is no word character
+        ("#a¼b @x¼y", ["a"], ["x"]),
+        ("#abc² @zwj\u200dx", ["abc"], ["zwj\u200dx"]),  # joiner kept, superscript not
+        ("#x\u203fy", ["x\u203fy"], []),  # a connector punctuation, as "_"
+    ],
+)
+def test_word_characters_are_unicodes_in_the_functions_as_in_the_expressions(
+    text: str, tags: list[str], names: list[str]
+) -> None:
+    """The Python functions and the polars expressions read the same Unicode word
+    characters (Python's `re` \\w differs from polars' Rust regex: found by the property
+    test above with "#¼")."""
+    assert hashtags(text) == tags and mentions(text) == names
+    got = pl.DataFrame({"text": [text]}).select(h=hashtags_expr(), m=mentions_expr()).row(0)
+    assert list(got) == [tags, names]

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
+import regex
 
 from engagecore import schema
 from engagecore.errors import FormatError
@@ -25,10 +26,13 @@ from engagecore.errors import FormatError
 # character (so "C#" or "page#3" are not tags). Same rule for @mentions. A doubled mark is a
 # mark before a tag: "##tag" holds the tag "tag" (as X's own extractor, twitter-text, reads it:
 # a '#' may precede the one that starts a tag), "@@name" the mention "name".
+# The functions read them with the `regex` module, whose \w is Unicode's word characters as
+# polars' (Rust) regex reads them in the vectorized expressions: Python's `re` has another
+# \w, which cut a decomposed "#e\u0301cole" to "e" and read "#¼" as a tag.
 HASHTAG_PATTERN = r"(?:^|[^\w&/])#(\w*[^\W\d]\w*)"
 MENTION_PATTERN = r"(?:^|[^\w/])@(\w{1,30}(?:\.\w+)*)"
-_HASHTAG_RE = re.compile(HASHTAG_PATTERN)
-_MENTION_RE = re.compile(MENTION_PATTERN)
+_HASHTAG_RE = regex.compile(HASHTAG_PATTERN, regex.VERSION1)
+_MENTION_RE = regex.compile(MENTION_PATTERN, regex.VERSION1)
 
 
 def fix_mojibake(s: str) -> str:
