@@ -27,12 +27,13 @@ con.close()
 """
 
 
-def _row_groups(store: Store, table: str) -> list[int]:
-    """The rows of each row group of ``table``, as stored (after a checkpoint)."""
+def row_groups(store: Store, table: str, column: str) -> list[int]:
+    """The rows of each row group of ``table``, as stored (after a checkpoint), counted on
+    ``column``'s segments (a scalar column: a list's children have more entries)."""
     rows = store.fetchall(
         "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info(?) "
-        "WHERE column_name = 'i' AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
-        [table],
+        "WHERE column_name = ? AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
+        [table, column],
     )
     return [int(n) for _, n in rows]
 
@@ -47,7 +48,7 @@ def test_small_appends_writes_small_row_groups_and_checkpoints_often(tmp_path: P
     with closing(Store(tmp_path / "small.duckdb", small_appends=True)) as small:
         _fill(small, n)
         size = limits.SMALL_APPENDS_ROW_GROUP
-        assert _row_groups(small, "t") == [size] * (n // size) + [n % size]
+        assert row_groups(small, "t", "i") == [size] * (n // size) + [n % size]
         (threshold,) = small.fetchall("SELECT current_setting('checkpoint_threshold')")[0]
         with duckdb.connect() as con:
             con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")
@@ -63,7 +64,7 @@ def test_small_appends_writes_small_row_groups_and_checkpoints_often(tmp_path: P
         assert small.schema_version > 0  # migrated as any store
     with closing(Store(tmp_path / "plain.duckdb")) as plain:
         _fill(plain, n)
-        assert _row_groups(plain, "t") == [n]  # DuckDB's default: one row group
+        assert row_groups(plain, "t", "i") == [n]  # DuckDB's default: one row group
     # the same file for every other command: opened plainly, read-only, with its rows
     with closing(Store(tmp_path / "small.duckdb", read_only=True)) as again:
         assert again.fetchall("SELECT count(*), sum(i) FROM t") == [(n, n * (n - 1) // 2)]
@@ -102,7 +103,9 @@ def test_small_appends_refuses_what_a_plain_store_refuses(tmp_path: Path) -> Non
         Store(tmp_path / "x.duckdb", read_only=True, small_appends=True)
 
 
-def _cached_mb(store: Store) -> float:
+def cached_mb(store: Store) -> float:
+    """MB of table blocks DuckDB holds in memory (its ``BASE_TABLE`` tag): read or written
+    blocks it keeps cached."""
     (mb,) = store.fetchall(
         "SELECT coalesce(sum(memory_usage_bytes), 0) / 2**20 FROM duckdb_memory() "
         "WHERE tag = 'BASE_TABLE'"
@@ -119,15 +122,15 @@ def test_drop_cache_gives_back_the_blocks_of_the_tables_read(tmp_path: Path) -> 
         store.con.execute("CHECKPOINT")
     with closing(Store(db)) as store:
         assert store.fetchall("SELECT count(DISTINCT v) FROM t") == [(400_000,)]
-        assert _cached_mb(store) > 5  # the blocks read stay cached
+        assert cached_mb(store) > 5  # the blocks read stay cached
         store.drop_cache("SET memory_limit = '300MB'")
-        assert _cached_mb(store) < 1
+        assert cached_mb(store) < 1
         assert store.fetchall("SELECT current_setting('memory_limit')") == [("286.1 MiB",)]
         assert store.fetchall("SELECT count(DISTINCT v) FROM t") == [(400_000,)]  # read again
         # inside a transaction nothing is done: a refused SET would abort it
         with store.transaction():
             store.con.execute("INSERT INTO t VALUES (-1, 'x')")
             store.drop_cache("SET memory_limit = '1GB'")
-            assert _cached_mb(store) > 5
+            assert cached_mb(store) > 5
         assert store.fetchall("SELECT count(*) FROM t") == [(400_001,)]
         assert store.fetchall("SELECT current_setting('memory_limit')") == [("286.1 MiB",)]

@@ -169,7 +169,6 @@ def ingest_memory_sql() -> str:
     return f"SET memory_limit = '{current().memory_bytes()}B'"
 
 
-#: a batched import's DuckDB memory (see :func:`batch_memory_bytes`): at least this share of
 #: row groups and log size between checkpoints of a store opened for a long run of small
 #: commits (``Store(small_appends=True)``: engage fetch); DuckDB's defaults are 122,880 rows
 #: and 16MB. Import only of a 400,000-post fetch's pages (benchmarks/RESULTS.md): peak 321 MB
@@ -179,6 +178,7 @@ def ingest_memory_sql() -> str:
 SMALL_APPENDS_ROW_GROUP: Final = 8_192
 SMALL_APPENDS_CHECKPOINT: Final = "2MB"
 
+#: a batched import's DuckDB memory (see :func:`batch_memory_bytes`): at least this share of
 #: ``ENGAGE_INGEST_MEMORY`` (512MB: 64MB), and this many times the batch's own frames (a
 #: YouTube batch of 8 MB of frames needed between 16 and 32 MB)
 BATCH_MEMORY_SHARE: Final = 8

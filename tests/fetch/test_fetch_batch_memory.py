@@ -18,6 +18,7 @@ import pytest
 from cli_run import run
 from fetch_replay import YouTubeReplay, make_videos
 from test_fetch_together import _saved, env  # noqa: F401 (the store and replay)
+from test_store_small_appends import cached_mb, row_groups
 
 from engagecore import ingest, limits
 from engagecore.errors import DetectionError
@@ -268,11 +269,8 @@ def test_a_fetch_writes_its_posts_in_small_row_groups(
     assert code == 0, err
     with closing(Store(env, read_only=True)) as s:
         assert s.fetchall("SELECT count(*) FROM posts") == [(5000,)]
-        groups = s.fetchall(
-            "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info"
-            "('posts') WHERE column_name = 'post_id' AND segment_type <> 'VALIDITY' GROUP BY ALL"
-        )
-    assert len(groups) >= 3 and all(n <= 2048 for _, n in groups), groups
+        groups = row_groups(s, "posts", "post_id")
+    assert len(groups) >= 3 and all(n <= 2048 for n in groups), groups
 
 
 def test_the_cache_is_dropped_after_each_batch_is_committed(
@@ -287,16 +285,12 @@ def test_the_cache_is_dropped_after_each_batch_is_committed(
     monkeypatch.setattr(ingest, "TOGETHER_ROWS", 120)
     youtube.videos = make_videos(400, NOW - timedelta(hours=1))
     seen = _spy_limits(monkeypatch)
-    dropped: list[tuple[bool, str, int]] = []
+    dropped: list[tuple[bool, str, float]] = []
     real = Store.drop_cache
 
     def spy(self: Store, limit_sql: str) -> None:
         real(self, limit_sql)
-        (cached,) = self.fetchall(
-            "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
-            "WHERE tag = 'BASE_TABLE'"
-        )[0]
-        dropped.append((self._in_tx, limit_sql, int(cached)))
+        dropped.append((self._in_tx, limit_sql, cached_mb(self)))
 
     monkeypatch.setattr(Store, "drop_cache", spy)
     code, _, err = run(["fetch", "youtube", "@museedulouvre", "--museum", "louvre"], capsys)
@@ -304,4 +298,4 @@ def test_the_cache_is_dropped_after_each_batch_is_committed(
     assert len(seen) == 3 and len(dropped) == 3  # once per batch
     for in_tx, limit_sql, cached in dropped:
         assert not in_tx and limit_sql == limits.ingest_memory_sql()
-        assert cached < 1_000_000  # the posts' blocks were given back
+        assert cached < 1_000_000 / 2**20  # under 1,000,000 bytes: the posts' blocks given back
