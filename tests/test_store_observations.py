@@ -1,7 +1,7 @@
 """Observations only for posts read more than once (schema v5): a post read once has its one
 reading in its ``posts`` row; a post read at two or more times has every reading in
-``post_observations``. Each write case, through both ways in (frames, staged Parquet), and
-the v5 migration of an existing store."""
+``post_observations``. Each write case, through both ways in (frames, staged Parquet), on
+both kinds of store, and the v5 migration of an existing store."""
 
 from __future__ import annotations
 
@@ -73,9 +73,12 @@ def post_row(store: Store, pid: str) -> tuple[object, ...]:
     )[0]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "s.duckdb")
+@pytest.fixture(params=["plain", "small_appends"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Store:
+    """Every write case on a plain store and on one opened for small appends (``engage
+    fetch``'s), whose writes skip the stored keys when the batch's hashes are not among
+    them (engagecore.postkeys)."""
+    return Store(tmp_path / "s.duckdb", small_appends=request.param == "small_appends")
 
 
 @pytest.mark.parametrize("write", WAYS)

@@ -13,13 +13,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from engagecore import followers, interrupts, limits, schema, scratch
 from engagecore.errors import StoreBusy, StoreError
+
+if TYPE_CHECKING:
+    from engagecore.postkeys import Hashes, PostKeys
 
 DEFAULT_DB = "engage.duckdb"
 
@@ -155,6 +158,9 @@ class Store:
         checkpoint every 16 MB of log, the commits of a 400,000-post fetch peaked ~45 MB above
         the others; both smaller, that rewrite stays small (benchmarks/RESULTS.md). Either
         alone does not help (a checkpoint every 4 MB rewrites the large row group at each).
+        Its writes also keep the hashes of the stored posts' keys in memory
+        (:mod:`engagecore.postkeys`): a batch of new posts is inserted without reading every
+        stored key, which made each batch's memory grow with the posts stored.
         """
         if read_only and small_appends:
             raise ValueError("small_appends is for a store opened for writing")
@@ -167,8 +173,12 @@ class Store:
             limits.current().wait_seconds() if wait is None else wait,
             row_group_rows=limits.SMALL_APPENDS_ROW_GROUP if small_appends else None,
         )
+        self._post_keys: PostKeys | None = None
         if small_appends:
+            from engagecore.postkeys import PostKeys
+
             self.con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")
+            self._post_keys = PostKeys(lambda: self._key_hashes("posts"))
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")
@@ -450,9 +460,16 @@ class Store:
         distinct ``observed_at`` has every reading in ``post_observations``. So a first
         import writes each post once, not twice.
         """
+        # the stored keys are read only when some of these posts may be stored: always, or,
+        # with the keys' hashes at hand (small appends), when one of theirs is among them
+        maybe_stored = True
+        if self._post_keys is not None:
+            hashes = self._key_hashes(posts)
+            maybe_stored = self._post_keys.any_stored(hashes)
+            self._post_keys.add(hashes)  # before the insert: never a stored post missed
         # only when some of these posts are stored already (a join read, not written:
         # the updates rewrite what they scan, each of a run's batches of new posts again)
-        stored = bool(
+        stored = maybe_stored and bool(
             self.fetchall(f"SELECT 1 FROM {posts} p JOIN posts q ON {_SAME_POST} LIMIT 1")
         )
         if stored:
@@ -465,9 +482,16 @@ class Store:
             INSERT INTO posts ({_POST_INSERT}, account_key)
             SELECT {_POST_SELECT}, a.account_key FROM {posts} p
             LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.account_id
-            WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {_SAME_POST})
+            {f"WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE {_SAME_POST})" if stored else ""}
             """
         )
+
+    def _key_hashes(self, relation: str) -> Hashes:
+        """DuckDB's 64-bit hash of each ``(network, post_id)`` of ``relation``."""
+        hashes: Hashes = self.con.sql(
+            f"SELECT hash(network, post_id) AS h FROM {relation}"
+        ).fetchnumpy()["h"]
+        return hashes
 
     def _seed_observations(self, obs: str) -> None:
         """A stored post read once (no observation row), read now at another time: its one
