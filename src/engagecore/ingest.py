@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -793,15 +794,40 @@ def _import_row(
     }
 
 
-def _store_state(
-    store: Store,
-) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str | None]]:
+class _Recorded:
+    """(digest, importer) -> the networks that import wrote, for every import of the store
+    and every file this run has read: a file imported before is skipped (and the networks
+    said again). One entry per file of a fetch's 16,000 pages, and of every page a store
+    ever imported: each key is one bytes object (the raw digest and the importer's name),
+    its value an interned name, ~130 bytes a file where a (hex digest, name) tuple in a
+    dict and again in a set took ~330 (benchmarks/RESULTS.md, "Fetch (issue 11)")."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        self._wrote = {_import_key(d, i): sys.intern(n) for d, i, n in rows}
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return _import_key(*key) in self._wrote
+
+    def get(self, digest: str, importer: str) -> str | None:
+        return self._wrote.get(_import_key(digest, importer))
+
+    def add(self, digest: str, importer: str, wrote: str) -> None:
+        self._wrote[_import_key(digest, importer)] = sys.intern(wrote)
+
+
+def _import_key(digest: str, importer: str) -> bytes:
+    try:
+        raw = bytes.fromhex(digest)
+    except ValueError:  # never a sha256 of ours: kept as written
+        raw = digest.encode()
+    return raw + b"\0" + importer.encode()
+
+
+def _store_state(store: Store) -> tuple[_Recorded, dict[tuple[str, str], str | None]]:
     """What a run needs to know of the store before it reads: (digest, importer) -> the
     networks that import wrote (said again when a file is skipped as already imported), and
     (network, account) -> its museum."""
-    recorded = {
-        (d, i): n for d, i, n in store.fetchall("SELECT sha256, importer, network FROM imports")
-    }
+    recorded = _Recorded(store.fetchall("SELECT sha256, importer, network FROM imports"))
     known = {
         (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
     }
@@ -836,7 +862,7 @@ def _run_units(
             frames = _validated(batch, imp, label, ctx.now)
             _check_accounts_listed(frames, imp, label, streamed.keys if streamed else None)
             wrote = _written_networks(frames, imp, streamed)
-            recorded_networks[(digest, imp.name)] = wrote
+            recorded_networks.add(digest, imp.name, wrote)
             count = streamed.rows if streamed else 0
             result = _unit_result(
                 label, src, imp, wrote, frames, batch, dry_run, allow_empty, count
@@ -913,7 +939,7 @@ CONCURRENT_DIGEST_BYTES = 64 * 1024 * 1024
 def _new_reads(
     units: _Units,
     ctx: ReadContext,
-    recorded_networks: dict[tuple[str, str], str],
+    recorded_networks: _Recorded,
     report: IngestReport,
     progress: Progress | None,
 ) -> Iterator[tuple[Unit, str, str, Batch]]:
@@ -921,22 +947,20 @@ def _new_reads(
     batch). Progress is reported before each unit; a unit whose digest was imported by the
     same importer (in the store, or earlier in this run) is reported as skipped and not
     read."""
-    done = set(recorded_networks)
     for n, unit in enumerate(units, start=1):
         imp = unit.importer
         label = unit.source.display()
         if progress:
             progress(n - 1, len(units), label)
-        digest, batch = _digest_and_read(unit.source, imp, ctx, label, done)
+        digest, batch = _digest_and_read(unit.source, imp, ctx, label, recorded_networks)
         if batch is None:
-            report.add(_skipped(label, imp, recorded_networks.get((digest, imp.name))))
+            report.add(_skipped(label, imp, recorded_networks.get(digest, imp.name)))
             continue
-        done.add((digest, imp.name))
-        yield unit, label, digest, batch
+        yield unit, label, digest, batch  # the caller records it before the next
 
 
 def _digest_and_read(
-    src: Source, imp: Importer, ctx: ReadContext, label: str, done: set[tuple[str, str]]
+    src: Source, imp: Importer, ctx: ReadContext, label: str, done: _Recorded
 ) -> tuple[str, Batch | None]:
     """The source's sha256 and its batch; no batch when it was imported already.
 
@@ -1259,7 +1283,7 @@ def _run_together(
                         for table, df in frames.items():
                             _check_types(table, df, imp, label)
                         wrote = _written_networks(frames, imp)
-                        recorded_networks[(digest, imp.name)] = wrote
+                        recorded_networks.add(digest, imp.name, wrote)
                         result = _unit_result(
                             label, src, imp, wrote, frames, batch, dry_run, allow_empty
                         )
