@@ -33,6 +33,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     6: schema.DDL_V6,
 }
 
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+)
+
 _COUNTS = schema.COUNT_COLUMNS
 #: a stored row ``q`` of the post ``p`` (the write statements' correlated conditions)
 _SAME_POST = "q.network = p.network AND q.post_id = p.post_id"
@@ -199,13 +204,14 @@ class Store:
         return v
 
     def migrate(self) -> None:
-        """Apply every migration the file has not seen yet, each in its own transaction."""
+        """Apply every migration the file has not seen yet, each in its own transaction; a new,
+        empty file is created at the current schema in one (:data:`schema.DDL_NEW`)."""
         v = self._check_version()
+        if v == 0 and not self.fetchall("SELECT count(*) FROM duckdb_tables()")[0][0]:
+            self._create()
+            return
         if v == 0:
-            self.con.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
-            )
+            self.con.execute(_MIGRATIONS_TABLE)
         for target in sorted(MIGRATIONS):
             if target <= v:
                 continue
@@ -215,6 +221,18 @@ class Store:
                 self.con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)", [target, datetime.now(UTC)]
                 )
+
+    def _create(self) -> None:
+        """The current schema and its ``schema_migrations`` rows (every version, as if each
+        migration had run), all or nothing."""
+        with self.transaction():
+            self.con.execute(_MIGRATIONS_TABLE)
+            for stmt in schema.DDL_NEW:
+                self.con.execute(stmt)
+            self.con.execute(
+                "INSERT INTO schema_migrations SELECT v, ? FROM unnest(?) t(v)",
+                [datetime.now(UTC), sorted(MIGRATIONS)],
+            )
 
     @property
     def schema_version(self) -> int:
