@@ -106,3 +106,17 @@ def test_an_interrupted_creation_leaves_a_file_created_again(
     store = Store(path)
     assert store.schema_version == schema.SCHEMA_VERSION
     store.close()
+
+
+def test_a_foreign_file_sharing_a_table_name_is_refused_unchanged(tmp_path: Path) -> None:
+    """A DuckDB file that is no store (no version recorded) but has a table the store would
+    create: the open fails, and the file keeps only its own table."""
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE museums (id INTEGER)")
+    con.close()
+    with pytest.raises(duckdb.CatalogException, match="museums"):
+        Store(path)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("museums",)]
+    con.close()
