@@ -6,6 +6,7 @@ The separately installed example plugin is tested in ``tests/test_example_plugin
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +116,43 @@ def test_a_rebuilt_manager_reads_no_distribution_metadata_again(
     again = [(i.name, i.version, i.distribution) for i in plugins.plugin_infos()]
     assert again == first
     assert "METADATA" not in reads and "PKG-INFO" not in reads
+
+
+def test_a_plugin_installed_mid_process_is_found_at_the_next_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry points are scanned again only when the import path changed (a folder added,
+    a distribution installed into one): a rebuild after an install finds the new plugin, and
+    one without a change scans nothing."""
+    import importlib.metadata as md
+    import os
+
+    (tmp_path / "engage_midway.py").write_text("ENGAGE_PLUGIN_API = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    os.utime(tmp_path, ns=(0, 0))  # the folder as it was long before: an install changes it
+    plugins.reset()
+    assert "midway" not in {i.name for i in plugins.plugin_infos()}
+
+    scans: list[str] = []
+    real = md.entry_points
+
+    def counted(**params: Any) -> Any:
+        scans.append(str(params))
+        return real(**params)
+
+    monkeypatch.setattr(md, "entry_points", counted)
+    plugins.reset()
+    plugins.get_plugin_manager()
+    plugins.reset()
+    plugins.get_plugin_manager()
+    assert len(scans) == 1  # the stand-in scanned once, then it was remembered
+
+    info = tmp_path / "engage_midway-0.1.dist-info"  # what pip install writes
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: engage-midway\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text("[engagecore]\nmidway = engage_midway\n", "utf-8")
+    plugins.reset()
+    assert {"midway", *BUILTIN} <= {i.name for i in plugins.plugin_infos()}
+    assert len(scans) == 2

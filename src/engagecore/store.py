@@ -191,12 +191,12 @@ class Store:
 
     # -- schema -----------------------------------------------------------------------------
     def _version(self) -> int:
-        has = self.fetchall(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        )[0][0]
-        if not has:
+        # the table read directly: a first query of information_schema (or of duckdb_tables())
+        # on a new connection costs ~11 ms of CPU, this one ~1.4 ms, and every open asks
+        try:
+            v = self.fetchall("SELECT max(version) FROM schema_migrations")[0][0]
+        except duckdb.CatalogException:
             return 0
-        v = self.fetchall("SELECT max(version) FROM schema_migrations")[0][0]
         return int(v or 0)
 
     def _check_version(self) -> int:
@@ -209,13 +209,15 @@ class Store:
         return v
 
     def migrate(self) -> None:
-        """Apply every migration the file has not seen yet, each in its own transaction."""
+        """Apply every migration the file has not seen yet, each in its own transaction; a new
+        file (no version recorded) is created at the current schema in one
+        (:data:`schema.DDL_NEW`). A file with tables but no version is none of ours (each
+        migration recorded its version in its own transaction): the store's tables are added
+        beside its own, or, on a name both use, the open fails and leaves it unchanged."""
         v = self._check_version()
         if v == 0:
-            self.con.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
-            )
+            self._create()
+            return
         for target in sorted(MIGRATIONS):
             if target <= v:
                 continue
@@ -225,6 +227,21 @@ class Store:
                 self.con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)", [target, datetime.now(UTC)]
                 )
+
+    def _create(self) -> None:
+        """The current schema and its ``schema_migrations`` rows (every version, as if each
+        migration had run), all or nothing."""
+        with self.transaction():
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            for stmt in schema.DDL_NEW:
+                self.con.execute(stmt)
+            self.con.execute(
+                "INSERT INTO schema_migrations SELECT v, ? FROM unnest(?) t(v)",
+                [datetime.now(UTC), sorted(MIGRATIONS)],
+            )
 
     @property
     def schema_version(self) -> int:
