@@ -139,8 +139,10 @@ def register(app: typer.Typer) -> None:
             from engagecore.analysis.adoption import outside_registry
 
             left_out = outside_registry(eng.store.con, network)
-        if frame.is_empty():
-            err_console.print("no museum of the registry has a post in the store")
+            if frame.is_empty():
+                from engagecore.cli.nothing import why_no_adoption
+
+                err_line(why_no_adoption(eng, networks=network, region=region))
         if left_out:
             shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
             many = len(left_out) > 1
@@ -150,6 +152,8 @@ def register(app: typer.Typer) -> None:
                 f"not counted: {shown} (engage museums import-registry links a museum of the "
                 "registry by its name and city)"
             )
+        if frame.is_empty() and fmt is Format.table and output is None:
+            return  # the reason alone: a table without a row says nothing more
         if fmt is Format.table:
             emit(
                 adoption_table(frame),
@@ -196,6 +200,8 @@ def register(app: typer.Typer) -> None:
                     )
                     or "no scored posts: import some with `engage ingest`"
                 )
+                if fmt is Format.table and output is None:
+                    return  # the reason alone: a table without a row says nothing more
         if fmt is Format.table:
             emit(
                 young_table(frame),

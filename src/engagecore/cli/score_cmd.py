@@ -135,6 +135,8 @@ def register(app: typer.Typer) -> None:
                     )
                     or "no scored posts: import some with `engage ingest` or run `engage demo`"
                 )
+                if fmt is Format.table and output is None:
+                    return  # the reason alone: a table without a row says nothing more
         if fmt is Format.table and output is None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns
