@@ -530,6 +530,9 @@ def render_table(
         show_edge=False,
         pad_edge=False,
         padding=(0, 1, 0, 0),
+        # a title wider than the columns would wrap at their width (a word per line over
+        # one narrow column): the table is at least as wide as its title, up to the width
+        min_width=min(width, cell_len(printable(title))) if title else None,
     )
     for col, w in shown:
         table.add_column(
