@@ -221,6 +221,8 @@ def register(app: typer.Typer) -> None:
             ),
             fmt,
             title="registry",
+            # what the import did first; the reader's name is the first to leave
+            priority=("file", "museums", "added", "updated", "reader"),
         )
         if fmt is Format.table:
             err_console.print(

@@ -1,0 +1,28 @@
+"""QA as a museum's community manager in the first hour (h10): a fresh store, the README's
+first commands, the registry and the real export samples, at 80 columns."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_run import run
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_import_registry_shows_what_it_added_at_80_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the located list's long name and reader took the room: "added" and "updated" were the
+    # columns left out, the figures a person importing the registry wants to read
+    reg = tmp_path / "liste-et-localisation-des-musees-de-france.csv"
+    shutil.copy(FIXTURES / "registry" / "located.csv", reg)
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(
+        ["museums", "import-registry", str(reg), "--db", str(tmp_path / "s.duckdb")], capsys
+    )
+    assert code == 0, err
+    header = out.splitlines()[1].split()
+    assert header[:1] == ["file"] and {"museums", "added", "updated"} <= set(header), out
