@@ -26,3 +26,26 @@ def test_import_registry_shows_what_it_added_at_80_columns(
     assert code == 0, err
     header = out.splitlines()[1].split()
     assert header[:1] == ["file"] and {"museums", "added", "updated"} <= set(header), out
+
+
+@pytest.fixture(scope="module")
+def louvre_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the Louvre's posts (linked) and a museum without any account."""
+    from engagecore.api import Engine
+
+    db = tmp_path_factory.mktemp("first-hour") / "store.duckdb"
+    with Engine(db) as eng:
+        eng.ingest([FIXTURES / "spreadsheet"])
+        eng.museums.add("Musée Oberlin", slug="oberlin", city="Waldersbach")
+    return db
+
+
+def test_compare_with_a_museum_without_account_says_how_to_link_it(
+    louvre_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was "no score for museum(s) oberlin: nothing to compare" — and nothing to do about it
+    code, out, err = run(["compare", "louvre", "oberlin", "--db", str(louvre_only)], capsys)
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert "oberlin has no linked account" in line
+    assert "`engage museums link oberlin --network NET --handle H`" in line

@@ -23,6 +23,7 @@ from engagecore.cli.output import (
     err_line,
 )
 from engagecore.errors import UsageError
+from engagecore.scoring.compare import NoScoreError
 
 
 def _when(value: str | None, option: str) -> datetime | None:
@@ -188,14 +189,27 @@ def register(app: typer.Typer) -> None:
                 "compare needs at least two museums, e.g. `engage compare louvre pompidou`"
             )
         with Engine(db, read_only=True) as eng:
-            result = eng.compare(
-                museums,
-                networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
-                young_band=_band(young_band),
-                **({"growth": True} if with_growth else {}),
-            )
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            try:
+                result = eng.compare(
+                    museums,
+                    networks=network,
+                    since=since_at,
+                    until=until_at,
+                    young_band=_band(young_band),
+                    **({"growth": True} if with_growth else {}),
+                )
+            except NoScoreError as exc:
+                from engagecore.cli.nothing import why_nothing
+
+                reasons = [
+                    why_nothing(eng, museums=[m], networks=network, since=since_at, until=until_at)
+                    for m in exc.museums
+                ]
+                if None in reasons:
+                    raise
+                reasons = list(dict.fromkeys(reasons))  # "the store has no posts" once
+                raise UsageError(f"nothing to compare: {'; '.join(map(str, reasons))}") from None
         if fmt is Format.table and output is None:
             show_comparison(result.table)
             if drivers is not False and not result.drivers.is_empty():

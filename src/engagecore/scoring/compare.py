@@ -80,6 +80,18 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2.0)))), effect
 
 
+class NoScoreError(UsageError):
+    """Museums asked for a comparison have no score row (no linked account, or none left by
+    the filters): ``museums`` names them, for a caller that can tell why."""
+
+    def __init__(self, museums: Sequence[str]) -> None:
+        self.museums = list(museums)
+        super().__init__(
+            f"no score for museum(s) {', '.join(self.museums)}: nothing to compare (a museum "
+            "is scored once an account is linked to it: `engage museums link`)"
+        )
+
+
 def compare(
     score_frame: pl.DataFrame,
     post_metrics_frame: pl.DataFrame,
@@ -93,7 +105,7 @@ def compare(
         raise UsageError("compare needs at least two different museums")
     unknown = [m for m in names if m not in set(score_frame.get_column("museum").to_list())]
     if unknown:
-        raise UsageError(f"no score for museum(s) {', '.join(unknown)}: nothing to compare")
+        raise NoScoreError(unknown)
     rows = score_frame.filter(pl.col("museum").is_in(names))
     posts = post_metrics_frame.filter(pl.col("museum").is_in(names))
     tests = _winners(rows, posts, config, names)
