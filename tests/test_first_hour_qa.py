@@ -49,3 +49,26 @@ def test_compare_with_a_museum_without_account_says_how_to_link_it(
     (line,) = err.splitlines()
     assert "oberlin has no linked account" in line
     assert "`engage museums link oberlin --network NET --handle H`" in line
+
+
+def test_adding_a_museum_the_store_knows_names_it_instead_of_adding_a_twin(
+    louvre_only: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `engage museums add "Musée du Louvre"` added louvre-2 beside louvre: a twin whose
+    # accounts and figures would be split from the Louvre's
+    from built_once import copy_of
+
+    db = str(copy_of(louvre_only, tmp_path / "store.duckdb"))
+    code, out, err = run(["museums", "add", "Musée du Louvre", "--db", db], capsys)
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert "'Musée du Louvre' is already in the store: louvre (" in line, line
+    # the README's example, a slug that exists: how to find it by the new name instead
+    code, _, err = run(["museums", "add", "Le Louvre", "--slug", "louvre", "--db", db], capsys)
+    assert code == 2 and "`engage museums alias louvre 'Le Louvre'`" in err, err
+    # another museum of that name (the store's louvre has no city: --slug says it is another)
+    args = ["museums", "add", "Musée du Louvre", "--slug", "louvre-lens", "--city", "Lens"]
+    code, out, err = run([*args, "--db", db], capsys)
+    assert code == 0 and out.strip() == "louvre-lens", err
+    code, out, err = run(["museums", "add", "Fondation Louis Vuitton", "--db", db], capsys)
+    assert code == 0 and out.strip() == "fondation-louis-vuitton", err
