@@ -72,3 +72,23 @@ def test_adding_a_museum_the_store_knows_names_it_instead_of_adding_a_twin(
     assert code == 0 and out.strip() == "louvre-lens", err
     code, out, err = run(["museums", "add", "Fondation Louis Vuitton", "--db", db], capsys)
     assert code == 0 and out.strip() == "fondation-louis-vuitton", err
+
+
+def test_a_download_without_counts_says_what_to_import(
+    shared_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Instagram's "Download your information" posts file has no likes or comments: the score
+    # said "no counts: no interaction counts in this export", and nothing of what to do
+    db = str(tmp_path / "store.duckdb")
+    posts = shared_data / "real" / "instagram-posts_1.json"
+    code, _, err = run(["ingest", str(posts), "--account", "museelouvre", "--db", db], capsys)
+    assert code == 0, err
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(["score", "--db", db], capsys)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "no counts: no interaction counts in this export" in flat
+    assert "or `engage fetch`" in flat

@@ -158,12 +158,14 @@ NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
     (
         "the source gives no interaction counts",
         "no counts",
-        "no interaction counts in this export (likes, comments…)",
+        "no interaction counts in this export (likes, comments…) — import a file that has "
+        "them (the network's insights, a Studio or Business Suite export) or `engage fetch`",
     ),
     (
         "zero followers and no reach",
         "0 followers",
-        "zero followers and no reach or views to divide by",
+        "zero followers and no reach or views to divide by — "
+        "`engage followers add NETWORK HANDLE N`",
     ),
     (
         "no follower snapshot, reach or views",
