@@ -3,6 +3,7 @@ first commands, the registry and the real export samples, at 80 columns."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -92,3 +93,9 @@ def test_a_download_without_counts_says_what_to_import(
     flat = " ".join(out.split())
     assert "no counts: no interaction counts in this export" in flat
     assert "or `engage fetch`" in flat
+    # its newest post, read at its own time, is not "too young ... refresh or score later":
+    # it has no counts, and a refresh gives it none
+    assert "too young" not in flat
+    code, out, err = run(["score", "--db", db, "--format", "json"], capsys)
+    (row,) = [r for r in json.loads(out) if r["network"] == "instagram"]
+    assert row["posts_too_young"] == 0 and "too young" not in row["reason"], row["reason"]
