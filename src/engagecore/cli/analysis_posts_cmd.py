@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.nothing import nothing_to_show, why_nothing
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    emit,
+    err_console,
+    err_line,
+)
 from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
 
 MuseumsArg = Annotated[
@@ -43,19 +52,26 @@ def register(app: typer.Typer) -> None:
         posts of the same kind led to expect), with an excerpt, the kind, the link and the
         rate's basis. --breakouts keeps only breakouts."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
             frame = eng.top_posts(
                 museums,
                 networks=network,
                 top=top,
                 breakouts=breakouts,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
             )
-        if frame.is_empty():
-            err_console.print(
-                "no ranked post: a post needs 10 earlier posts of the same account and kind "
-                "for an expectation (import more with `engage ingest`, or run `engage demo`)"
-            )
+            if frame.is_empty():
+                err_line(
+                    why_nothing(
+                        eng, museums=museums, networks=network, since=since_at, until=until_at
+                    )
+                    or "no ranked post: a post needs 10 earlier posts of the same account and "
+                    "kind for an expectation (import more with `engage ingest`, or run "
+                    "`engage demo`)"
+                )
+        if nothing_to_show(frame, fmt, output):
+            return
         emit(
             frame,
             fmt,
@@ -115,22 +131,28 @@ def register(app: typer.Typer) -> None:
         from engagecore.analysis.themes import summarize_precision
 
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
             report = eng.themes(
                 museums,
                 networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
                 themes=themes_file,
                 timezone=timezone,
                 min_posts=min_posts,
                 with_model=model,
             )
-        frame = report.lifts
-        if frame.is_empty():
-            err_console.print(
-                "no lift: too few rated posts (import more with `engage ingest`, or run "
-                "`engage demo`)"
-            )
+            frame = report.lifts
+            if frame.is_empty():
+                err_line(
+                    why_nothing(
+                        eng, museums=museums, networks=network, since=since_at, until=until_at
+                    )
+                    or "no lift: too few rated posts (import more with `engage ingest`, or run "
+                    "`engage demo`)"
+                )
+        if nothing_to_show(frame, fmt, output):
+            return
         precision = summarize_precision(report.model) if model else "text model: off"
         if fmt is not Format.table or output is not None:
             err_console.print(precision, highlight=False)
@@ -165,15 +187,19 @@ def register(app: typer.Typer) -> None:
         nude, naked…) and the post has an image or a video. A warning to look, never a
         prediction: the matched words and the rule's source are listed."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
             frame = eng.risks(
-                museums,
-                networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
-                rules=rules,
+                museums, networks=network, since=since_at, until=until_at, rules=rules
             )
-        if frame.is_empty():
-            err_console.print("no post names nudity in its caption: nothing flagged")
+            if frame.is_empty():
+                err_line(
+                    why_nothing(
+                        eng, museums=museums, networks=network, since=since_at, until=until_at
+                    )
+                    or "no post names nudity in its caption: nothing flagged"
+                )
+        if nothing_to_show(frame, fmt, output):
+            return
         emit(
             frame,
             fmt,

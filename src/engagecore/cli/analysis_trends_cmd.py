@@ -9,13 +9,13 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
+from engagecore.cli.nothing import nothing_to_show, why_no_adoption, why_nothing
 from engagecore.cli.output import (
     DbOption,
     Format,
     FormatOption,
     OutputOption,
     emit,
-    err_console,
     err_line,
 )
 from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _band, _when
@@ -106,10 +106,12 @@ def register(app: typer.Typer) -> None:
         with Engine(db, read_only=True) as eng:
             frame = eng.growth(museums, networks=network, period=period)
         if frame.is_empty():
-            err_console.print(
+            err_line(
                 "no follower snapshot: import exports that carry follower counts, or "
                 "`engage followers add NETWORK HANDLE N`"
             )
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 growth_table(frame),
@@ -140,8 +142,6 @@ def register(app: typer.Typer) -> None:
 
             left_out = outside_registry(eng.store.con, network)
             if frame.is_empty():
-                from engagecore.cli.nothing import why_no_adoption
-
                 err_line(why_no_adoption(eng, networks=network, region=region))
         if left_out:
             shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
@@ -152,8 +152,8 @@ def register(app: typer.Typer) -> None:
                 f"not counted: {shown} (engage museums import-registry links a museum of the "
                 "registry by its name and city)"
             )
-        if frame.is_empty() and fmt is Format.table and output is None:
-            return  # the reason alone: a table without a row says nothing more
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 adoption_table(frame),
@@ -192,16 +192,14 @@ def register(app: typer.Typer) -> None:
                 young_band=_band(young_band),
             )
             if frame.is_empty():
-                from engagecore.cli.nothing import why_nothing
-
                 err_line(
                     why_nothing(
                         eng, museums=museums, networks=network, since=since_at, until=until_at
                     )
                     or "no scored posts: import some with `engage ingest`"
                 )
-                if fmt is Format.table and output is None:
-                    return  # the reason alone: a table without a row says nothing more
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 young_table(frame),

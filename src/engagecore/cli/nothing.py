@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
+
+import polars as pl
 
 from engagecore.api import Engine
-from engagecore.scoring.inputs import as_utc
+from engagecore.cli.output import Format
 
 #: What a command reading posts says on a store that has none.
 NO_POSTS = "the store has no posts: import some with `engage ingest` or run `engage demo`"
@@ -17,6 +20,13 @@ NO_LINK = (
     "no account is linked to a museum: link one with `engage museums link MUSEUM "
     "--network NET --handle H` (or `engage museums discover`)"
 )
+
+
+def nothing_to_show(frame: pl.DataFrame, fmt: Format, output: Path | None) -> bool:
+    """True for an empty result bound for the terminal as a table: the command's line on
+    stderr says why, a table without a row would say nothing more (a file, csv and json
+    still get their header, ``[]``, for a script to read)."""
+    return frame.is_empty() and fmt is Format.table and output is None
 
 
 def why_nothing(
@@ -29,6 +39,8 @@ def why_nothing(
 ) -> str | None:
     """The first reason, in that order, why no post is left; ``None`` when the filters leave
     posts (the command's own reason then applies: too few posts for a figure…)."""
+    from engagecore.scoring.inputs import as_utc
+
     store = eng.store
     if not store.fetchall("SELECT count(*) FROM posts")[0][0]:
         return NO_POSTS

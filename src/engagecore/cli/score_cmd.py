@@ -22,8 +22,7 @@ from engagecore.cli.output import (
     emit,
     err_line,
 )
-from engagecore.errors import UsageError
-from engagecore.scoring.compare import NoScoreError
+from engagecore.errors import NoScoreError, UsageError
 
 
 def _when(value: str | None, option: str) -> datetime | None:
@@ -124,7 +123,7 @@ def register(app: typer.Typer) -> None:
                 return
             frame = eng.score(**kwargs)
             if frame.is_empty():
-                from engagecore.cli.nothing import why_nothing
+                from engagecore.cli.nothing import nothing_to_show, why_nothing
 
                 err_line(
                     why_nothing(
@@ -136,8 +135,8 @@ def register(app: typer.Typer) -> None:
                     )
                     or "no scored posts: import some with `engage ingest` or run `engage demo`"
                 )
-                if fmt is Format.table and output is None:
-                    return  # the reason alone: a table without a row says nothing more
+                if nothing_to_show(frame, fmt, output):
+                    return
         if fmt is Format.table and output is None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns

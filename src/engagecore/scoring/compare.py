@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from engagecore.errors import UsageError
+from engagecore.errors import NoScoreError, UsageError
 from engagecore.scoring.config import ScoringConfig
 
 #: Figures shown per museum, as (score frame column, short name in the comparison table).
@@ -78,18 +78,6 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
         return 1.0, effect
     z = (abs(u1 - n1 * n2 / 2.0) - 0.5) / math.sqrt(var)
     return float(min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2.0)))), effect
-
-
-class NoScoreError(UsageError):
-    """Museums asked for a comparison have no score row (no linked account, or none left by
-    the filters): ``museums`` names them, for a caller that can tell why."""
-
-    def __init__(self, museums: Sequence[str]) -> None:
-        self.museums = list(museums)
-        super().__init__(
-            f"no score for museum(s) {', '.join(self.museums)}: nothing to compare (a museum "
-            "is scored once an account is linked to it: `engage museums link`)"
-        )
 
 
 def compare(
