@@ -99,3 +99,25 @@ def test_a_download_without_counts_says_what_to_import(
     code, out, err = run(["score", "--db", db, "--format", "json"], capsys)
     (row,) = [r for r in json.loads(out) if r["network"] == "instagram"]
     assert row["posts_too_young"] == 0 and "too young" not in row["reason"], row["reason"]
+
+
+def test_followers_list_shows_the_counts_first(
+    louvre_only: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # at 80 columns, with a YouTube channel id, it showed network, museum, account and
+    # account_id — and left out the followers, their date and source (here at 60 columns)
+    from built_once import copy_of
+
+    db = str(copy_of(louvre_only, tmp_path / "store.duckdb"))
+    for count, date in (("12500", "2025-01-31"), ("12800", "2025-03-31")):
+        args = ["followers", "add", "instagram", "museelouvre", count, "--date", date]
+        code, _, err = run([*args, "--db", db], capsys)
+        assert code == 0, err
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, err = run(["followers", "list", "--db", db], capsys)
+    assert code == 0, err
+    assert {"followers", "observed_at"} <= set(out.split()), out
+    assert "2025-01-31" in out and "2025-03-31" in out

@@ -59,6 +59,13 @@ def register(app: typer.Typer) -> None:
         """List the follower snapshots, newest first per account, with their source."""
         with Engine(db) as eng:
             frame = eng.followers(network=network, museum=museum)
-        emit(frame, fmt, title="follower snapshots", output=output)
+        emit(
+            frame,
+            fmt,
+            title="follower snapshots",
+            output=output,
+            # the count and its date first: the account (museum and network say it) may leave
+            priority=("network", "museum", "observed_at", "followers", "account", "source"),
+        )
         if fmt is Format.table and frame.is_empty():
             err_console.print("no follower snapshot; record one with `engage followers add`")
