@@ -121,3 +121,25 @@ def test_followers_list_shows_the_counts_first(
     assert code == 0, err
     assert {"followers", "observed_at"} <= set(out.split()), out
     assert "2025-01-31" in out and "2025-03-31" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "--museum", "Louvre museum"],
+        ["young", "nowhere"],
+        ["posts", "nowhere"],
+        ["compare", "louvre", "nowhere"],
+        ["report", "nowhere"],
+        ["museums", "link", "nowhere", "--network", "x", "--handle", "h"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_an_unknown_museum_is_a_usage_error(
+    args: list[str], louvre_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # docs/output.md: an unknown option, museum or network is exit 2 ("correct the command");
+    # an unknown museum exited 1, "this run failed", as an unreadable file does
+    code, out, err = run([*args, "--db", str(louvre_only)], capsys)
+    assert code == 2 and out == "", err
+    assert err.startswith("engage: error: no museum called") and err.count("\n") == 1, err

@@ -82,12 +82,13 @@ class ValidationError(EngageError):
     """A plugin produced frames that do not match the normalized model."""
 
 
-class MuseumNotFound(EngageError):
-    """A museum name or alias resolves to no known museum."""
+class MuseumNotFound(UsageError):
+    """A museum name or alias resolves to no known museum: a usage error (exit 2), as an
+    unknown network (docs/output.md, "Exit codes")."""
 
 
-class AmbiguousMuseum(EngageError):
-    """A museum name matches several museums; the message lists the candidates."""
+class AmbiguousMuseum(UsageError):
+    """A museum name matches several museums; the message lists the candidates (exit 2)."""
 
 
 class StoreError(EngageError):
