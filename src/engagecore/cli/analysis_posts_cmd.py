@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.nothing import nothing_to_show, why_nothing
+from engagecore.cli.nothing import nothing_to_show, tell_why_empty
 from engagecore.cli.output import (
     DbOption,
     Format,
@@ -17,7 +17,6 @@ from engagecore.cli.output import (
     OutputOption,
     emit,
     err_console,
-    err_line,
 )
 from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
 
@@ -53,6 +52,7 @@ def register(app: typer.Typer) -> None:
         rate's basis. --breakouts keeps only breakouts."""
         with Engine(db, read_only=True) as eng:
             since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.top_posts(
                 museums,
                 networks=network,
@@ -61,15 +61,14 @@ def register(app: typer.Typer) -> None:
                 since=since_at,
                 until=until_at,
             )
-            if frame.is_empty():
-                err_line(
-                    why_nothing(
-                        eng, museums=museums, networks=network, since=since_at, until=until_at
-                    )
-                    or "no ranked post: a post needs 10 earlier posts of the same account and "
-                    "kind for an expectation (import more with `engage ingest`, or run "
-                    "`engage demo`)"
-                )
+            tell_why_empty(
+                eng,
+                frame,
+                "no ranked post: a post needs 10 earlier posts of the same account and "
+                "kind for an expectation (import more with `engage ingest`, or run "
+                "`engage demo`)",
+                where,
+            )
         if nothing_to_show(frame, fmt, output):
             return
         emit(
@@ -132,6 +131,7 @@ def register(app: typer.Typer) -> None:
 
         with Engine(db, read_only=True) as eng:
             since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             report = eng.themes(
                 museums,
                 networks=network,
@@ -143,14 +143,13 @@ def register(app: typer.Typer) -> None:
                 with_model=model,
             )
             frame = report.lifts
-            if frame.is_empty():
-                err_line(
-                    why_nothing(
-                        eng, museums=museums, networks=network, since=since_at, until=until_at
-                    )
-                    or "no lift: too few rated posts (import more with `engage ingest`, or run "
-                    "`engage demo`)"
-                )
+            tell_why_empty(
+                eng,
+                frame,
+                "no lift: too few rated posts (import more with `engage ingest`, or run "
+                "`engage demo`)",
+                where,
+            )
         if nothing_to_show(frame, fmt, output):
             return
         precision = summarize_precision(report.model) if model else "text model: off"
@@ -188,16 +187,13 @@ def register(app: typer.Typer) -> None:
         prediction: the matched words and the rule's source are listed."""
         with Engine(db, read_only=True) as eng:
             since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.risks(
                 museums, networks=network, since=since_at, until=until_at, rules=rules
             )
-            if frame.is_empty():
-                err_line(
-                    why_nothing(
-                        eng, museums=museums, networks=network, since=since_at, until=until_at
-                    )
-                    or "no post names nudity in its caption: nothing flagged"
-                )
+            tell_why_empty(
+                eng, frame, "no post names nudity in its caption: nothing flagged", where
+            )
         if nothing_to_show(frame, fmt, output):
             return
         emit(

@@ -9,7 +9,7 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.nothing import nothing_to_show, why_no_adoption, why_nothing
+from engagecore.cli.nothing import nothing_to_show, tell_why_empty, why_no_adoption
 from engagecore.cli.output import (
     DbOption,
     Format,
@@ -183,6 +183,7 @@ def register(app: typer.Typer) -> None:
         (owned audience-age data) or estimated (the network's prior): as `engage score`."""
         with Engine(db, read_only=True) as eng:
             since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.young(
                 museums,
                 networks=network,
@@ -191,13 +192,7 @@ def register(app: typer.Typer) -> None:
                 until=until_at,
                 young_band=_band(young_band),
             )
-            if frame.is_empty():
-                err_line(
-                    why_nothing(
-                        eng, museums=museums, networks=network, since=since_at, until=until_at
-                    )
-                    or "no scored posts: import some with `engage ingest`"
-                )
+            tell_why_empty(eng, frame, "no scored posts: import some with `engage ingest`", where)
         if nothing_to_show(frame, fmt, output):
             return
         if fmt is Format.table:

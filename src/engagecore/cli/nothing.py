@@ -4,14 +4,15 @@ without a post. A researcher is told which, not to import posts into a store tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from engagecore.api import Engine
-from engagecore.cli.output import Format
+from engagecore.cli.output import Format, err_line
 
 #: What a command reading posts says on a store that has none.
 NO_POSTS = "the store has no posts: import some with `engage ingest` or run `engage demo`"
@@ -27,6 +28,16 @@ def nothing_to_show(frame: pl.DataFrame, fmt: Format, output: Path | None) -> bo
     stderr says why, a table without a row would say nothing more (a file, csv and json
     still get their header, ``[]``, for a script to read)."""
     return frame.is_empty() and fmt is Format.table and output is None
+
+
+def tell_why_empty(
+    eng: Engine, frame: pl.DataFrame, otherwise: str, where: Mapping[str, Any]
+) -> None:
+    """On an empty ``frame``, one line on stderr: :func:`why_nothing`'s reason for the
+    filters ``where`` (``museums``, ``networks``, ``since``, ``until``), else ``otherwise``,
+    the command's own."""
+    if frame.is_empty():
+        err_line(why_nothing(eng, **where) or otherwise)
 
 
 def why_nothing(
