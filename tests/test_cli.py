@@ -90,7 +90,7 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         and "Traceback" not in err
     )
     code, _, err = run(["museums", "alias", "nowhere", "x", "--db", db], capsys)
-    assert code == 1 and err.startswith("engage: error: no museum called 'nowhere'")
+    assert code == 2 and err.startswith("engage: error: no museum called 'nowhere'")
     code, _, err = run(["ingest", "--network", "nope", str(bad), "--db", db], capsys)
     assert code == 1 and "no importer for it" in err
 

@@ -41,6 +41,18 @@ class UsageError(EngageError):
     exit_code = 2
 
 
+class NoScoreError(UsageError):
+    """Museums asked for a comparison have no score row (no linked account, or none left by
+    the filters): ``museums`` names them, for a caller that can tell why."""
+
+    def __init__(self, museums: list[str]) -> None:
+        self.museums = list(museums)
+        super().__init__(
+            f"no score for museum(s) {', '.join(self.museums)}: nothing to compare (a museum "
+            "is scored once an account is linked to it: `engage museums link`)"
+        )
+
+
 class PluginError(EngageError):
     """A plugin misbehaved: the message names the plugin."""
 
@@ -70,12 +82,13 @@ class ValidationError(EngageError):
     """A plugin produced frames that do not match the normalized model."""
 
 
-class MuseumNotFound(EngageError):
-    """A museum name or alias resolves to no known museum."""
+class MuseumNotFound(UsageError):
+    """A museum name or alias resolves to no known museum: a usage error (exit 2), as an
+    unknown network (docs/output.md, "Exit codes")."""
 
 
-class AmbiguousMuseum(EngageError):
-    """A museum name matches several museums; the message lists the candidates."""
+class AmbiguousMuseum(UsageError):
+    """A museum name matches several museums; the message lists the candidates (exit 2)."""
 
 
 class StoreError(EngageError):

@@ -10,6 +10,7 @@ import builtins
 import difflib
 import functools
 import re
+import shlex
 import tomllib
 import unicodedata
 from collections import Counter
@@ -317,7 +318,9 @@ class Museums:
         museofile_id: str | None = None,
         aliases: builtins.list[str] | tuple[str, ...] = (),
     ) -> str:
-        """Add a museum and return its slug. An explicit slug that exists is an error."""
+        """Add a museum and return its slug. An explicit slug that exists is an error; so is,
+        without a slug, a name that already finds a museum (of the same city, or one of them
+        without a city): a twin would split the museum's accounts and figures in two."""
         if not name.strip():
             raise UsageError("a museum needs a name")
         if slug is not None:
@@ -326,8 +329,20 @@ class Museums:
                     f"slug {slug!r}: expected lower-case letters, digits and '-' (e.g. louvre)"
                 )
             if self.exists(slug):
-                raise UsageError(f"museum slug {slug!r} already exists; pick another --slug")
+                raise UsageError(
+                    f"museum slug {slug!r} already exists: {self._described([slug])}; to find "
+                    f"it by {name!r} too: `engage museums alias {slug} {shlex.quote(name)}`; "
+                    "for another museum, pick another --slug"
+                )
         else:
+            twins = self._same_museum(name, city)
+            if twins:
+                which = "its slug" if len(twins) == 1 else "the slug of the one you mean"
+                raise UsageError(
+                    f"{name!r} is already in the store: {self._described(twins)}; use {which} "
+                    "(`engage museums link SLUG …`), or for another museum of that name give "
+                    "--slug and --city"
+                )
             slug = self._free_slug(slugify(name))
         with self.store.transaction():
             self.store.con.execute(
@@ -418,6 +433,28 @@ class Museums:
                 "or add it with `engage museums add`)"
             )
         return slug
+
+    def _same_museum(self, name: str, city: str | None) -> builtins.list[str]:
+        """The museums ``name`` (its full or short name) finds, of ``city`` when both have one."""
+        keys = sorted(keys_of(name))
+        if not keys:
+            return []
+        marks = ", ".join("?" for _ in keys)
+        rows = self.store.fetchall(
+            "SELECT DISTINCT m.slug, m.city FROM museum_aliases a JOIN museums m USING (slug) "
+            f"WHERE a.alias_key IN ({marks}) ORDER BY m.slug",
+            keys,
+        )
+        return [s for s, c in rows if city is None or c is None or fold(c) == fold(city)]
+
+    def _described(self, slugs: builtins.list[str]) -> str:
+        """``louvre (musée du Louvre, Paris)``, for the first five of ``slugs``."""
+        marks = ", ".join("?" for _ in slugs)
+        rows = self.store.fetchall(
+            f"SELECT slug, name, city FROM museums WHERE slug IN ({marks}) ORDER BY slug", slugs
+        )
+        shown = "; ".join(f"{s} ({n}{', ' + c if c else ''})" for s, n, c in rows[:5])
+        return shown + (f"; and {len(rows) - 5} more" if len(rows) > 5 else "")
 
     def _ambiguous_message(self, name: str, slugs: builtins.list[str]) -> str:
         marks = ", ".join("?" for _ in slugs)

@@ -66,7 +66,13 @@ def test_the_headline_says_why_a_score_is_missing_in_french(real_page: str) -> N
     assert "Pas de score sur Instagram" in text and "Pas de score sur YouTube" in text
     assert [e for e in ENGLISH if e in text] == []
     assert "aucun nombre d'interactions" in text  # the Instagram export has no counts
-    assert "105,6 h" in text  # the maturity age, with a French decimal comma
+    # its newest post, read at its own time, has no counts: not "too young" (h10)
+    assert "trop récente" not in text
+    # the maturity age of a post that is too young, with a French decimal comma
+    from engagecore.report.i18n import Texts
+
+    reason = "2 post(s) too young left out: read before the maturity age (105.6 h, default (x))"
+    assert "(105,6 h, " in Texts("fr").reason(reason)
 
 
 def test_one_breakout_is_singular_in_french(real_page: str) -> None:

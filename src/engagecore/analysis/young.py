@@ -48,8 +48,8 @@ def young_over_time(scores: pl.DataFrame) -> pl.DataFrame:
     audience = pl.col("audience")
     return (
         rows.with_columns(
-            young_reach_low=(pl.col("young_share_low") * audience).round(0),
-            young_reach_high=(pl.col("young_share_high") * audience).round(0),
+            young_reach_low=(pl.col("young_share_low") * audience).round(0).cast(pl.Int64),
+            young_reach_high=(pl.col("young_share_high") * audience).round(0).cast(pl.Int64),
         )
         .select(YOUNG_COLUMNS)
         .sort("museum", "network", "period_key")

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
+from engagecore.cli.nothing import nothing_to_show, tell_why_empty
+from engagecore.cli.output import (
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    emit,
+    err_console,
+)
 from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
 
 MuseumsArg = Annotated[
@@ -43,19 +51,26 @@ def register(app: typer.Typer) -> None:
         posts of the same kind led to expect), with an excerpt, the kind, the link and the
         rate's basis. --breakouts keeps only breakouts."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.top_posts(
                 museums,
                 networks=network,
                 top=top,
                 breakouts=breakouts,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
             )
-        if frame.is_empty():
-            err_console.print(
-                "no ranked post: a post needs 10 earlier posts of the same account and kind "
-                "for an expectation (import more with `engage ingest`, or run `engage demo`)"
+            tell_why_empty(
+                eng,
+                frame,
+                "no ranked post: a post needs 10 earlier posts of the same account and "
+                "kind for an expectation (import more with `engage ingest`, or run "
+                "`engage demo`)",
+                where,
             )
+        if nothing_to_show(frame, fmt, output):
+            return
         emit(
             frame,
             fmt,
@@ -115,22 +130,28 @@ def register(app: typer.Typer) -> None:
         from engagecore.analysis.themes import summarize_precision
 
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             report = eng.themes(
                 museums,
                 networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
+                since=since_at,
+                until=until_at,
                 themes=themes_file,
                 timezone=timezone,
                 min_posts=min_posts,
                 with_model=model,
             )
-        frame = report.lifts
-        if frame.is_empty():
-            err_console.print(
+            frame = report.lifts
+            tell_why_empty(
+                eng,
+                frame,
                 "no lift: too few rated posts (import more with `engage ingest`, or run "
-                "`engage demo`)"
+                "`engage demo`)",
+                where,
             )
+        if nothing_to_show(frame, fmt, output):
+            return
         precision = summarize_precision(report.model) if model else "text model: off"
         if fmt is not Format.table or output is not None:
             err_console.print(precision, highlight=False)
@@ -165,15 +186,16 @@ def register(app: typer.Typer) -> None:
         nude, naked…) and the post has an image or a video. A warning to look, never a
         prediction: the matched words and the rule's source are listed."""
         with Engine(db, read_only=True) as eng:
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.risks(
-                museums,
-                networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
-                rules=rules,
+                museums, networks=network, since=since_at, until=until_at, rules=rules
             )
-        if frame.is_empty():
-            err_console.print("no post names nudity in its caption: nothing flagged")
+            tell_why_empty(
+                eng, frame, "no post names nudity in its caption: nothing flagged", where
+            )
+        if nothing_to_show(frame, fmt, output):
+            return
         emit(
             frame,
             fmt,

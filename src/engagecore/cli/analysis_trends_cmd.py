@@ -9,13 +9,13 @@ import polars as pl
 import typer
 
 from engagecore.api import Engine
+from engagecore.cli.nothing import nothing_to_show, tell_why_empty, why_no_adoption
 from engagecore.cli.output import (
     DbOption,
     Format,
     FormatOption,
     OutputOption,
     emit,
-    err_console,
     err_line,
 )
 from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _band, _when
@@ -106,10 +106,12 @@ def register(app: typer.Typer) -> None:
         with Engine(db, read_only=True) as eng:
             frame = eng.growth(museums, networks=network, period=period)
         if frame.is_empty():
-            err_console.print(
+            err_line(
                 "no follower snapshot: import exports that carry follower counts, or "
                 "`engage followers add NETWORK HANDLE N`"
             )
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 growth_table(frame),
@@ -139,8 +141,8 @@ def register(app: typer.Typer) -> None:
             from engagecore.analysis.adoption import outside_registry
 
             left_out = outside_registry(eng.store.con, network)
-        if frame.is_empty():
-            err_console.print("no museum of the registry has a post in the store")
+            if frame.is_empty():
+                err_line(why_no_adoption(eng, networks=network, region=region))
         if left_out:
             shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
             many = len(left_out) > 1
@@ -150,6 +152,8 @@ def register(app: typer.Typer) -> None:
                 f"not counted: {shown} (engage museums import-registry links a museum of the "
                 "registry by its name and city)"
             )
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 adoption_table(frame),
@@ -179,6 +183,7 @@ def register(app: typer.Typer) -> None:
         (owned audience-age data) or estimated (the network's prior): as `engage score`."""
         with Engine(db, read_only=True) as eng:
             since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            where = dict(museums=museums, networks=network, since=since_at, until=until_at)
             frame = eng.young(
                 museums,
                 networks=network,
@@ -187,15 +192,9 @@ def register(app: typer.Typer) -> None:
                 until=until_at,
                 young_band=_band(young_band),
             )
-            if frame.is_empty():
-                from engagecore.cli.nothing import why_nothing
-
-                err_line(
-                    why_nothing(
-                        eng, museums=museums, networks=network, since=since_at, until=until_at
-                    )
-                    or "no scored posts: import some with `engage ingest`"
-                )
+            tell_why_empty(eng, frame, "no scored posts: import some with `engage ingest`", where)
+        if nothing_to_show(frame, fmt, output):
+            return
         if fmt is Format.table:
             emit(
                 young_table(frame),

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from engagecore.api import Engine
-from engagecore.cli.output import DbOption, Format, FormatOption, emit, err_console
+from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
 
 
 def register(app: typer.Typer) -> None:
@@ -54,10 +54,18 @@ def register(app: typer.Typer) -> None:
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
+        output: OutputOption = None,
     ) -> None:
         """List the follower snapshots, newest first per account, with their source."""
         with Engine(db) as eng:
             frame = eng.followers(network=network, museum=museum)
-        emit(frame, fmt, title="follower snapshots")
+        emit(
+            frame,
+            fmt,
+            title="follower snapshots",
+            output=output,
+            # the count and its date first: the account (museum and network say it) may leave
+            priority=("network", "museum", "observed_at", "followers", "account", "source"),
+        )
         if fmt is Format.table and frame.is_empty():
             err_console.print("no follower snapshot; record one with `engage followers add`")

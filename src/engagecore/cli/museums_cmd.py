@@ -13,6 +13,7 @@ from engagecore.cli.output import (
     DbOption,
     Format,
     FormatOption,
+    OutputOption,
     emit,
     err_console,
     printable,
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
+        output: OutputOption = None,
     ) -> None:
         """List museums with their aliases and number of accounts (or search them by name)."""
         with Engine(db) as eng:
@@ -50,6 +52,7 @@ def register(app: typer.Typer) -> None:
             found,
             fmt,
             title="museums",
+            output=output,
             priority=("slug", "name", "city", "accounts", "aliases", "region"),
         )
 
@@ -112,7 +115,12 @@ def register(app: typer.Typer) -> None:
     museums.add_typer(links_app, name="links")
 
     @links_app.callback()
-    def links_(ctx: typer.Context, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    def links_(
+        ctx: typer.Context,
+        db: DbOption = None,
+        fmt: FormatOption = Format.table,
+        output: OutputOption = None,
+    ) -> None:
         """Every museum ↔ account link: museum, Muséofile id, network, handle, account id and
         who made it (user, import, discover, ingest)."""
         if ctx.invoked_subcommand is not None:
@@ -124,6 +132,7 @@ def register(app: typer.Typer) -> None:
                 links(eng.store),
                 fmt,
                 title="links",
+                output=output,
                 priority=("museum", "network", "handle", "linked_by", "account_id"),
             )
 
@@ -212,6 +221,8 @@ def register(app: typer.Typer) -> None:
             ),
             fmt,
             title="registry",
+            # what the import did first; the reader's name is the first to leave
+            priority=("file", "museums", "added", "updated", "reader"),
         )
         if fmt is Format.table:
             err_console.print(

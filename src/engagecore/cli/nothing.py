@@ -4,11 +4,40 @@ without a post. A researcher is told which, not to import posts into a store tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
 
 from engagecore.api import Engine
-from engagecore.scoring.inputs import as_utc
+from engagecore.cli.output import Format, err_line
+
+#: What a command reading posts says on a store that has none.
+NO_POSTS = "the store has no posts: import some with `engage ingest` or run `engage demo`"
+#: ... and on a store whose accounts are linked to no museum.
+NO_LINK = (
+    "no account is linked to a museum: link one with `engage museums link MUSEUM "
+    "--network NET --handle H` (or `engage museums discover`)"
+)
+
+
+def nothing_to_show(frame: pl.DataFrame, fmt: Format, output: Path | None) -> bool:
+    """True for an empty result bound for the terminal as a table: the command's line on
+    stderr says why, a table without a row would say nothing more (a file, csv and json
+    still get their header, ``[]``, for a script to read)."""
+    return frame.is_empty() and fmt is Format.table and output is None
+
+
+def tell_why_empty(
+    eng: Engine, frame: pl.DataFrame, otherwise: str, where: Mapping[str, Any]
+) -> None:
+    """On an empty ``frame``, one line on stderr: :func:`why_nothing`'s reason for the
+    filters ``where`` (``museums``, ``networks``, ``since``, ``until``), else ``otherwise``,
+    the command's own."""
+    if frame.is_empty():
+        err_line(why_nothing(eng, **where) or otherwise)
 
 
 def why_nothing(
@@ -21,9 +50,11 @@ def why_nothing(
 ) -> str | None:
     """The first reason, in that order, why no post is left; ``None`` when the filters leave
     posts (the command's own reason then applies: too few posts for a figure…)."""
+    from engagecore.scoring.inputs import as_utc
+
     store = eng.store
     if not store.fetchall("SELECT count(*) FROM posts")[0][0]:
-        return "the store has no posts: import some with `engage ingest` or run `engage demo`"
+        return NO_POSTS
     slugs = [eng.museums.resolve(m) for m in museums or ()]
     for slug in slugs:
         if not store.fetchall("SELECT count(*) FROM accounts WHERE museum = ?", [slug])[0][0]:
@@ -62,3 +93,25 @@ def _count(eng: Engine, where: list[str], params: list[object]) -> int:
         f"WHERE {' AND '.join(where)}"
     )
     return int(eng.store.fetchall(sql, params)[0][0])
+
+
+def why_no_adoption(
+    eng: Engine, *, networks: Sequence[str] | None = None, region: str | None = None
+) -> str:
+    """Why ``engage adoption`` counts no museum: no posts, no linked account, none on the
+    networks asked, none of the registry (or of its ``region``) among the linked museums."""
+    store = eng.store
+    if not store.fetchall("SELECT count(*) FROM posts")[0][0]:
+        return NO_POSTS
+    if not store.fetchall("SELECT count(*) FROM accounts WHERE museum IS NOT NULL")[0][0]:
+        return NO_LINK
+    if networks:
+        marks = ", ".join("?" * len(networks))
+        sql = f"SELECT count(*) FROM accounts WHERE museum IS NOT NULL AND network IN ({marks})"
+        if not store.fetchall(sql, list(networks))[0][0]:
+            return f"no museum has an account on {', '.join(networks)}"
+    where = f" in {region}" if region else ""
+    return (
+        f"no museum of the registry{where} has an account with a post or a creation date "
+        "(the registry: the museums with a Muséofile id, `engage museums import-registry`)"
+    )

@@ -493,6 +493,10 @@ def _fit(
     return [(first, max(1, width))], [c for c in cols if c is not first]
 
 
+#: Zones spelt as a person knows them (DuckDB's TIMESTAMPTZ reads back as "Etc/UTC").
+_ZONE_NAMES = {"Etc/UTC": "UTC", "Etc/GMT": "UTC", "GMT": "UTC", "Etc/Universal": "UTC"}
+
+
 def render_table(
     df: pl.DataFrame,
     width: int,
@@ -530,6 +534,9 @@ def render_table(
         show_edge=False,
         pad_edge=False,
         padding=(0, 1, 0, 0),
+        # a title wider than the columns would wrap at their width (a word per line over
+        # one narrow column): the table is at least as wide as its title, up to the width
+        min_width=min(width, cell_len(printable(title))) if title else None,
     )
     for col, w in shown:
         table.add_column(
@@ -546,6 +553,17 @@ def render_table(
             row.append(Text(shorten_path(cell, w) if col.kind == "path" else cell))
         table.add_row(*row)
     lines = [" · ".join(notes)] if notes else []
+    # a time is printed without its zone (2024-01-22 11:00): the caption names it once
+    hidden = {c.name for c in left_out}
+    zones = sorted(
+        {
+            _ZONE_NAMES.get(str(t.time_zone), str(t.time_zone))
+            for name, t in df.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone and name not in hidden
+        }
+    )
+    if zones and df.height:
+        lines.append(f"times in {', '.join(zones)}")
     if left_out:
         lines.append(f"not shown: {', '.join(c.name for c in left_out)} — {LEAVE_OUT}")
     if caption:

@@ -22,7 +22,7 @@ from engagecore.cli.output import (
     emit,
     err_line,
 )
-from engagecore.errors import UsageError
+from engagecore.errors import NoScoreError, UsageError
 
 
 def _when(value: str | None, option: str) -> datetime | None:
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
                 return
             frame = eng.score(**kwargs)
             if frame.is_empty():
-                from engagecore.cli.nothing import why_nothing
+                from engagecore.cli.nothing import nothing_to_show, why_nothing
 
                 err_line(
                     why_nothing(
@@ -135,6 +135,8 @@ def register(app: typer.Typer) -> None:
                     )
                     or "no scored posts: import some with `engage ingest` or run `engage demo`"
                 )
+                if nothing_to_show(frame, fmt, output):
+                    return
         if fmt is Format.table and output is None:
             # The terminal gets the figures a reader needs, formatted to fit beside each
             # other; json/csv/parquet carry every input (and the table to a file, the columns
@@ -186,14 +188,27 @@ def register(app: typer.Typer) -> None:
                 "compare needs at least two museums, e.g. `engage compare louvre pompidou`"
             )
         with Engine(db, read_only=True) as eng:
-            result = eng.compare(
-                museums,
-                networks=network,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
-                young_band=_band(young_band),
-                **({"growth": True} if with_growth else {}),
-            )
+            since_at, until_at = _when(since, "--since"), _when(until, "--until")
+            try:
+                result = eng.compare(
+                    museums,
+                    networks=network,
+                    since=since_at,
+                    until=until_at,
+                    young_band=_band(young_band),
+                    **({"growth": True} if with_growth else {}),
+                )
+            except NoScoreError as exc:
+                from engagecore.cli.nothing import why_nothing
+
+                reasons = [
+                    why_nothing(eng, museums=[m], networks=network, since=since_at, until=until_at)
+                    for m in exc.museums
+                ]
+                if None in reasons:
+                    raise
+                reasons = list(dict.fromkeys(reasons))  # "the store has no posts" once
+                raise UsageError(f"nothing to compare: {'; '.join(map(str, reasons))}") from None
         if fmt is Format.table and output is None:
             show_comparison(result.table)
             if drivers is not False and not result.drivers.is_empty():

@@ -35,9 +35,11 @@ def register(app: typer.Typer) -> None:
         emit(sql.query(db or default_db_path(), statement), fmt, title=None, output=output)
 
     @app.command("tables")
-    def tables(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    def tables(
+        db: DbOption = None, fmt: FormatOption = Format.table, output: OutputOption = None
+    ) -> None:
         """The store's tables with their row counts and columns.
 
         Meanings: docs/model.md; types: engage query "DESCRIBE posts".
         """
-        emit(sql.tables(db or default_db_path()), fmt, title="tables")
+        emit(sql.tables(db or default_db_path()), fmt, title="tables", output=output)

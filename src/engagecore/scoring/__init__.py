@@ -13,9 +13,11 @@ from __future__ import annotations
 from engagecore.scoring.compare import ComparisonResult, compare, drivers, mann_whitney
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.engagement import (
+    FRACTIONAL_SIZES,
     PERFORMANCE_COLUMNS,
     SCORE_COLUMNS,
     SUMMARY_COLUMNS,
+    WHOLE_COUNTS,
     score,
 )
 from engagecore.scoring.explain import explain
@@ -25,6 +27,7 @@ from engagecore.scoring.posts import POST_METRIC_COLUMNS, post_metrics
 from engagecore.scoring.young import load_priors
 
 __all__ = [
+    "FRACTIONAL_SIZES",
     "LEADERBOARD_COLUMNS",
     "NEEDS_GROWTH",
     "PERFORMANCE_COLUMNS",
@@ -32,6 +35,7 @@ __all__ = [
     "SCORE_COLUMNS",
     "SORTS",
     "SUMMARY_COLUMNS",
+    "WHOLE_COUNTS",
     "ComparisonResult",
     "ScoringConfig",
     "ScoringInputs",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from engagecore.errors import UsageError
+from engagecore.errors import NoScoreError, UsageError
 from engagecore.scoring.config import ScoringConfig
 
 #: Figures shown per museum, as (score frame column, short name in the comparison table).
@@ -93,7 +93,7 @@ def compare(
         raise UsageError("compare needs at least two different museums")
     unknown = [m for m in names if m not in set(score_frame.get_column("museum").to_list())]
     if unknown:
-        raise UsageError(f"no score for museum(s) {', '.join(unknown)}: nothing to compare")
+        raise NoScoreError(unknown)
     rows = score_frame.filter(pl.col("museum").is_in(names))
     posts = post_metrics_frame.filter(pl.col("museum").is_in(names))
     tests = _winners(rows, posts, config, names)

@@ -118,6 +118,27 @@ PERFORMANCE_COLUMNS: tuple[str, ...] = (
     "performance_score_high",
 )
 
+#: Counts of people, posts or interactions that are computed, not read: whole numbers (Int64)
+#: in the score frame and every output, as every count the store holds. Some are estimates or
+#: weighted sums, rounded to the nearest whole number (half to even) after every figure that
+#: reads them is computed (docs/scoring.md §2.8): ``interactions`` (weights that are not whole
+#: numbers give fractions), ``audience`` (the size S when followers are unknown),
+#: ``young_reach`` (share × audience), ``followers_start`` and ``followers_end``
+#: (log-interpolated), ``follower_growth_abs`` (end − start of the rounded two).
+WHOLE_COUNTS: tuple[str, ...] = (
+    "interactions",
+    "audience",
+    "young_reach",
+    "followers_start",
+    "followers_end",
+    "follower_growth_abs",
+)
+
+#: Sizes that are fractions by definition, floats rounded to 2 decimals in the score frame:
+#: ``n_effective``, Kish's effective number of posts (a fraction under recency weighting,
+#: the number of rated posts without it).
+FRACTIONAL_SIZES: tuple[str, ...] = ("n_effective",)
+
 #: What a person reads first (``engage score``'s table): the columns before the formula's
 #: intermediate values, which ``explain`` and the json/csv/parquet formats show in full
 #: (with ``--with-growth``, :data:`PERFORMANCE_COLUMNS` too, after ``growth_score_high``).
@@ -137,12 +158,14 @@ NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
     (
         "the source gives no interaction counts",
         "no counts",
-        "no interaction counts in this export (likes, comments…)",
+        "no interaction counts in this export (likes, comments…) — import a file that has "
+        "them (the network's insights, a Studio or Business Suite export) or `engage fetch`",
     ),
     (
         "zero followers and no reach",
         "0 followers",
-        "zero followers and no reach or views to divide by",
+        "zero followers and no reach or views to divide by — "
+        "`engage followers add NETWORK HANDLE N`",
     ),
     (
         "no follower snapshot, reach or views",
@@ -250,7 +273,7 @@ def score(
         out = composite.with_performance(out)
         at = columns.index("growth_score_high") + 1
         columns[at:at] = PERFORMANCE_COLUMNS
-    out = _finite(out.select(columns))
+    out = _whole_counts(_finite(out.select(columns)))
     return out.sort("museum", pl.col("network") == "all", "network", "period_key")
 
 
@@ -728,6 +751,17 @@ def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     return rows.with_columns(
         small_sample=pl.col("n_effective") < config.min_posts,
         reason=pl.when(reason != "").then(reason),
+    )
+
+
+def _whole_counts(df: pl.DataFrame) -> pl.DataFrame:
+    """:data:`WHOLE_COUNTS` rounded to whole numbers (Int64), the gain from the rounded start
+    and end; :data:`FRACTIONAL_SIZES` rounded to 2 decimals."""
+    whole = {c: pl.col(c).round(0).cast(pl.Int64) for c in WHOLE_COUNTS}
+    whole["follower_growth_abs"] = whole["followers_end"] - whole["followers_start"]
+    return df.with_columns(
+        *(expr.alias(c) for c, expr in whole.items()),
+        *(pl.col(c).round(2) for c in FRACTIONAL_SIZES),
     )
 
 

@@ -80,7 +80,9 @@ def post_metrics(
         .with_columns(
             period=periods.label_expr(config.period, pl.col("period_key")),
             rate_basis=pl.col("basis"),
-            denominator=pl.col("denom").cast(pl.Float64),
+            # a weighted sum (docs/scoring.md §1.1): whole interactions, as every count
+            interactions=pl.col("interactions").round(0).cast(pl.Int64),
+            denominator=pl.col("denom").round(0).cast(pl.Int64),
             overperformance=over,
             ct_score=pl.when((exp > 0) & (rate >= exp))
             .then(over)

@@ -83,9 +83,10 @@ def _by_basis_sql(
     whose rate the post has (per-network orders through a CASE on the network).
 
     Codes 1–3 are the bases of :data:`BASIS_CODE`; an unrated post gets 0 (no interaction
-    counts), 4 (zero followers and no other basis), 5 (nothing to divide by) or, with
-    ``young`` (the posts carry a ``young`` column), :data:`TOO_YOUNG` (read before its
-    network's maturity age), so that the reasons are counted by the group-by itself.
+    counts, whatever its age), 4 (zero followers and no other basis), 5 (nothing to divide
+    by) or, with ``young`` (the posts carry a ``young`` column), :data:`TOO_YOUNG` (read
+    before its network's maturity age), so that the reasons are counted by the group-by
+    itself.
     """
 
     def pick(order: tuple[str, ...], column: dict[str, str]) -> str:
@@ -93,9 +94,10 @@ def _by_basis_sql(
 
     def code(order: tuple[str, ...]) -> str:
         whens = " ".join(f"WHEN {_DENOM_COL[b]} IS NOT NULL THEN {BASIS_CODE[b]}" for b in order)
+        # a post without counts is that, whatever its age: refreshing it later gives none
         first = f"WHEN young THEN {TOO_YOUNG} " if young else ""
         return (
-            f"CASE {first}WHEN interactions IS NULL THEN 0 {whens} "
+            f"CASE WHEN interactions IS NULL THEN 0 {first}{whens} "
             "WHEN followers = 0 THEN 4 ELSE 5 END"
         )
 
@@ -266,7 +268,9 @@ def group_aggregates_sql(
         # a young post's group is its own (basis code TOO_YOUNG): counted, never rated
         head += f""",
 rated_a AS (
-    SELECT * REPLACE (CASE WHEN young THEN {TOO_YOUNG} ELSE basis_code END AS basis_code)
+    SELECT * REPLACE (
+        CASE WHEN young AND basis_code <> 0 THEN {TOO_YOUNG} ELSE basis_code END AS basis_code
+    )
     FROM rated
 )"""
         src = "rated_a"
