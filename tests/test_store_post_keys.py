@@ -195,3 +195,23 @@ def test_post_keys_merge_their_runs_and_still_find_every_hash(
         assert len(keys._sorted_runs()) <= 3
         assert all(keys.any_stored(b[i : i + 1]) for b in batches[: n + 1] for i in (0, 49))
     assert len(keys) == 500
+
+
+def test_an_engine_for_small_appends_keeps_them_after_a_query(tmp_path: Path) -> None:
+    """``Engine.query`` and ``tables`` close the store and reopen it: a fetch's engine must come
+    back opened for small appends (small row groups, frequent checkpoints, the keys' hashes)."""
+    from engagecore.api import Engine
+
+    with Engine(tmp_path / "s.duckdb", small_appends=True) as eng:
+        via_frame(eng.store, _batch(0, 20, 0, 1), tmp_path)
+        assert eng.query("SELECT count(*) AS n FROM posts")["n"].to_list() == [20]
+        assert not eng.tables().is_empty()
+        (threshold,) = eng.store.fetchall("SELECT current_setting('checkpoint_threshold')")[0]
+        with closing(Store(tmp_path / "plain.duckdb")) as plain:
+            (default,) = plain.fetchall("SELECT current_setting('checkpoint_threshold')")[0]
+        assert threshold != default
+        spy = _Recorder(eng.store.con)
+        eng.store.con = spy  # type: ignore[assignment]
+        via_frame(eng.store, _batch(20, 20, 0, 2), tmp_path)
+        via_frame(eng.store, _batch(40, 20, 0, 3), tmp_path)
+        assert _reads_stored_keys(spy.statements) == []

@@ -29,6 +29,7 @@ class Engine:
         """``small_appends``: the store opened for a long run of small commits, as ``engage
         fetch`` imports its pages (see :class:`~engagecore.store.Store`)."""
         self.store = Store(db, read_only=read_only, small_appends=small_appends)
+        self._small_appends = small_appends
         self.museums = Museums(self.store)
 
     @property
@@ -566,7 +567,9 @@ class Engine:
             with sqlmod.read_only_connection(self.path) as con:
                 result: pl.DataFrame = fn(con)
         finally:
-            self.store = Store(self.path, read_only=read_only)
+            self.store = Store(
+                self.path, read_only=read_only, small_appends=self._small_appends
+            )
             self.museums = Museums(self.store)
         return result
 
