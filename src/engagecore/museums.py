@@ -447,23 +447,23 @@ class Museums:
         )
         return [s for s, c in rows if city is None or c is None or fold(c) == fold(city)]
 
-    def _described(self, slugs: builtins.list[str]) -> str:
-        """``louvre (musée du Louvre, Paris)``, for the first five of ``slugs``."""
+    def _described(self, slugs: builtins.list[str], limit: int = 5) -> str:
+        """``louvre (musée du Louvre, Paris)``, for the first ``limit`` of ``slugs``."""
+        return self._description(slugs, limit)[1]
+
+    def _description(self, slugs: builtins.list[str], limit: int) -> tuple[int, str]:
+        """How many of ``slugs`` are museums, and :meth:`_described`'s text of them."""
         marks = ", ".join("?" for _ in slugs)
         rows = self.store.fetchall(
             f"SELECT slug, name, city FROM museums WHERE slug IN ({marks}) ORDER BY slug", slugs
         )
-        shown = "; ".join(f"{s} ({n}{', ' + c if c else ''})" for s, n, c in rows[:5])
-        return shown + (f"; and {len(rows) - 5} more" if len(rows) > 5 else "")
+        shown = "; ".join(f"{s} ({n}{', ' + c if c else ''})" for s, n, c in rows[:limit])
+        more = f"; and {len(rows) - limit} more" if len(rows) > limit else ""
+        return len(rows), shown + more
 
     def _ambiguous_message(self, name: str, slugs: builtins.list[str]) -> str:
-        marks = ", ".join("?" for _ in slugs)
-        rows = self.store.fetchall(
-            f"SELECT slug, name, city FROM museums WHERE slug IN ({marks}) ORDER BY slug", slugs
-        )
-        shown = "; ".join(f"{s} ({n}{', ' + c if c else ''})" for s, n, c in rows[:10])
-        more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
-        return f"{name!r} matches {len(rows)} museums: {shown}{more}; use a slug"
+        n, shown = self._description(slugs, 10)
+        return f"{name!r} matches {n} museums: {shown}; use a slug"
 
     def linked_to(self, network: str, account: str) -> builtins.list[str]:
         """The museums the account (handle or id, as :meth:`link` takes it) is linked to now."""

@@ -20,7 +20,6 @@ from engagecore.cli.output import (
     OutputOption,
     compact_number,
     emit,
-    err_line,
 )
 from engagecore.errors import NoScoreError, UsageError
 
@@ -123,17 +122,16 @@ def register(app: typer.Typer) -> None:
                 return
             frame = eng.score(**kwargs)
             if frame.is_empty():
-                from engagecore.cli.nothing import nothing_to_show, why_nothing
+                from engagecore.cli.nothing import nothing_to_show, tell_why_empty
 
-                err_line(
-                    why_nothing(
-                        eng,
-                        museums=museum,
-                        networks=network,
-                        since=kwargs["since"],
-                        until=kwargs["until"],
-                    )
-                    or "no scored posts: import some with `engage ingest` or run `engage demo`"
+                where = dict(
+                    museums=museum, networks=network, since=kwargs["since"], until=kwargs["until"]
+                )
+                tell_why_empty(
+                    eng,
+                    frame,
+                    "no scored posts: import some with `engage ingest` or run `engage demo`",
+                    where,
                 )
                 if nothing_to_show(frame, fmt, output):
                     return
