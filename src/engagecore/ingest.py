@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -706,8 +707,12 @@ def _recorded_path(
 ) -> Callable[[str], str]:
     """How a unit's path is written to ``imports.path`` (see :func:`run`): from a unit's
     :meth:`Source.display`, a file's path or a zip member's ``a.zip:dir/file``."""
-    roots = [Path(os.path.abspath(p)) for p in paths]
     base = None if relative_to is None else os.path.abspath(relative_to) + os.sep
+
+    @cache
+    def roots() -> list[Path]:
+        # made when first needed: a fetch's files (16,000 pages) are all below ``base``
+        return [Path(os.path.abspath(p)) for p in paths]
 
     def recorded(display: str) -> str:
         full = os.path.abspath(display)
@@ -715,7 +720,7 @@ def _recorded_path(
             return full
         if base is not None and full.startswith(base):
             return full[len(base) :].replace(os.sep, "/")
-        for root in roots:
+        for root in roots():
             top = str(root)
             if full == top or full.startswith((top + os.sep, top + ":")):
                 # the argument's own name and what lies below it (a zip's members after ':')
@@ -1168,7 +1173,9 @@ class _FilesTogether:
     batches before its own are stored."""
 
     def __init__(self, paths: Sequence[str | Path], network: str | None) -> None:
-        self.paths = list(paths)
+        # kept as given: a fetch's :class:`engagecore.fetch.run.SavedFiles` makes each path
+        # only when it is reached
+        self.paths = paths
         self.network = network
         #: a network named: any claim of that network's importer is taken
         self.forced = network is not None
