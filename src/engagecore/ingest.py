@@ -9,7 +9,9 @@ read, validated and written in its own transaction (see :func:`_run_together`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,6 +54,8 @@ class Unit:
     source: Source
     importer: Importer
     confidence: float
+    #: its sha256 when computed ahead (files read together: see :class:`_AskedRecorded`)
+    digest: str | None = None
 
 
 @dataclass
@@ -662,7 +666,6 @@ def run(
             tree = folder / "tree"
             tree.mkdir()
             found = Discovery() if together else walk(paths, network, workdir=tree)
-            units = _FilesTogether(paths, network) if together else found.units
             try:
                 report = IngestReport(
                     skipped_files=found.skipped,
@@ -677,19 +680,12 @@ def run(
                 # ingest, it writes them to the file instead (1M Graph posts: peak 2.2 GB ->
                 # 1.9 GB, same time).
                 store.con.execute(memory)
+                args = (museum_slug, museums, ctx, dry_run, progress, recorded, allow_empty)
                 try:
-                    return (_run_together if together else _run_units)(
-                        store,
-                        units,
-                        report,
-                        museum_slug,
-                        museums,
-                        ctx,
-                        dry_run,
-                        progress,
-                        recorded,
-                        allow_empty,
-                    )
+                    if together:
+                        units = _FilesTogether(paths, network)
+                        return _run_together(store, units, report, *args)
+                    return _run_units(store, found.units, report, *args)
                 finally:
                     store.con.execute("RESET memory_limit")
             finally:
@@ -828,11 +824,86 @@ def _import_key(digest: str, importer: str) -> bytes:
     return raw + b"\0" + importer.encode()
 
 
-def _store_state(store: Store) -> tuple[_Recorded, dict[tuple[str, str], str | None]]:
+class _AskedRecorded(_Recorded):
+    """:class:`_Recorded` for files read together (``engage fetch``'s pages): the store is
+    asked about the files a window of :data:`WINDOW` at a time (one query), and of this
+    run only the files not written yet are held. Held at once: the answers for one window
+    and the files of the batch being read, where :class:`_Recorded` holds every import of
+    the store and of the run (a store of a million imports: ~130 MB, loaded again for each
+    account of a fetch; a 16,000-page fetch: ~1.6 MB of its own).
+
+    A file whose digest was not asked ahead (one too large to hash before its read) is
+    asked on its own when it is reached."""
+
+    #: files asked about in one query
+    WINDOW = 256
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        #: the store's answers for the digests asked (the current window's)
+        self._wrote = {}
+        self._asked: set[str] = set()
+        #: this run's files whose ``imports`` rows are not written yet: key -> (digest,
+        #: networks)
+        self._unwritten: dict[bytes, tuple[str, str]] = {}
+
+    def ask(self, digests: Sequence[str], *, window: bool = True) -> None:
+        """What the store recorded of these digests: a new window (the answers of the
+        previous one let go) or, ``window`` False, added to the current one."""
+        rows = (
+            self._store.fetchall(
+                "SELECT sha256, importer, network FROM imports "
+                "WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+                [list(digests)],
+            )
+            if digests
+            else []
+        )
+        answers = {_import_key(d, i): sys.intern(n) for d, i, n in rows}
+        if window:
+            self._wrote, self._asked = answers, set(digests)
+        else:
+            self._wrote.update(answers)
+            self._asked.update(digests)
+
+    def _lookup(self, digest: str, importer: str) -> tuple[bool, str | None]:
+        key = _import_key(digest, importer)
+        if key in self._unwritten:
+            return True, self._unwritten[key][1]
+        if digest not in self._asked:
+            self.ask([digest], window=False)
+        if key in self._wrote:
+            return True, self._wrote[key]
+        return False, None
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return self._lookup(*key)[0]
+
+    def get(self, digest: str, importer: str) -> str | None:
+        return self._lookup(digest, importer)[1]
+
+    def add(self, digest: str, importer: str, wrote: str) -> None:
+        self._unwritten[_import_key(digest, importer)] = (digest, sys.intern(wrote))
+
+    def written(self) -> None:
+        """The ``imports`` rows of the files added are in the store (the next window's
+        query finds them); those of the current window's digests are kept with its
+        answers (a later file of the window may repeat one)."""
+        for key, (digest, wrote) in self._unwritten.items():
+            if digest in self._asked:
+                self._wrote[key] = wrote
+        self._unwritten.clear()
+
+
+def _store_state(
+    store: Store, *, imports: bool = True
+) -> tuple[_Recorded, dict[tuple[str, str], str | None]]:
     """What a run needs to know of the store before it reads: (digest, importer) -> the
-    networks that import wrote (said again when a file is skipped as already imported), and
-    (network, account) -> its museum."""
-    recorded = _Recorded(store.fetchall("SELECT sha256, importer, network FROM imports"))
+    networks that import wrote (said again when a file is skipped as already imported; not
+    read when ``imports`` is False), and (network, account) -> its museum."""
+    recorded = _Recorded(
+        store.fetchall("SELECT sha256, importer, network FROM imports") if imports else ()
+    )
     known = {
         (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
     }
@@ -957,7 +1028,9 @@ def _new_reads(
         label = unit.source.display()
         if progress:
             progress(n - 1, len(units), label)
-        digest, batch = _digest_and_read(unit.source, imp, ctx, label, recorded_networks)
+        digest, batch = _digest_and_read(
+            unit.source, imp, ctx, label, recorded_networks, unit.digest
+        )
         if batch is None:
             report.add(_skipped(label, imp, recorded_networks.get(digest, imp.name)))
             continue
@@ -965,7 +1038,12 @@ def _new_reads(
 
 
 def _digest_and_read(
-    src: Source, imp: Importer, ctx: ReadContext, label: str, done: _Recorded
+    src: Source,
+    imp: Importer,
+    ctx: ReadContext,
+    label: str,
+    done: _Recorded,
+    digest: str | None = None,
 ) -> tuple[str, Batch | None]:
     """The source's sha256 and its batch; no batch when it was imported already.
 
@@ -974,8 +1052,8 @@ def _digest_and_read(
     the GIL): hashing a 3 GB archive alone takes seconds. Re-importing it then costs a read,
     and still changes nothing.
     """
-    if src.size() < CONCURRENT_DIGEST_BYTES:
-        digest = src.sha256()
+    if digest is not None or src.size() < CONCURRENT_DIGEST_BYTES:
+        digest = digest or src.sha256()
         if (digest, imp.name) in done:
             src.close()
             return digest, None
@@ -1183,12 +1261,24 @@ class _FilesTogether:
         #: the importers chosen for earlier files, asked first
         self.chosen: list[Importer] = []
 
+        #: told the digests of each window of files before its first is read (see
+        #: :class:`_AskedRecorded`)
+        self.ask: Callable[[Sequence[str]], None] | None = None
+
     def __len__(self) -> int:
         return len(self.paths)
 
     def __iter__(self) -> Iterator[Unit]:
-        for p in self.paths:
-            yield self._unit(p)
+        size = _AskedRecorded.WINDOW
+        for start in range(0, len(self.paths), size):
+            window = list(self.paths[start : start + size])  # its paths made once
+            digests = [_file_sha256(p) for p in window]
+            if self.ask is not None:
+                self.ask([d for d in digests if d is not None])
+            for p, digest in zip(window, digests, strict=True):
+                unit = self._unit(p)
+                unit.digest = digest
+                yield unit
 
     def _unit(self, path: str | Path) -> Unit:
         src = Source.open(path)
@@ -1212,6 +1302,21 @@ class _FilesTogether:
         self.chosen.append(unit.importer)
         src.forget_head()
         return unit
+
+
+def _file_sha256(path: str | Path) -> str | None:
+    """A file's sha256 (what :meth:`Source.sha256` gives a plain file) computed ahead of its
+    read; None for what is not a plain file or is large enough to be hashed while it is
+    read (:data:`CONCURRENT_DIGEST_BYTES`), and for a file that cannot be read (its read
+    then says why)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size >= CONCURRENT_DIGEST_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _check_types(table: str, df: pl.DataFrame, imp: Importer, path: str) -> None:
@@ -1241,7 +1346,7 @@ class _Read:
 
 def _run_together(
     store: Store,
-    units: _Units,
+    units: _FilesTogether,
     report: IngestReport,
     museum_slug: str | None,
     museums: Museums,
@@ -1274,7 +1379,9 @@ def _run_together(
     total = len(units)
     whole = store.transaction() if dry_run else nullcontext()
     with whole:
-        recorded_networks, known = _store_state(store)
+        _, known = _store_state(store, imports=False)
+        recorded_networks = _AskedRecorded(store)
+        units.ask = recorded_networks.ask
         next_id = store.next_import_id()
         reads = _new_reads(units, ctx, recorded_networks, report, progress)
         more = True
@@ -1315,6 +1422,7 @@ def _run_together(
                     del group
                     if not dry_run:
                         prepared.write(store)
+                        recorded_networks.written()
                         # the commit may checkpoint, and a checkpoint that runs out of memory
                         # is fatal to DuckDB (the database is invalidated until reopened):
                         # it runs under the ingest's limit, never the batch's
