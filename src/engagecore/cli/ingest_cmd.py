@@ -30,23 +30,35 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
         paths: Annotated[
-            list[Path], typer.Argument(help="Files, folders or zip archives to import.")
+            list[Path],
+            typer.Argument(metavar="PATH", help="Files, folders or zip archives to import."),
         ],
         network: Annotated[
             str | None,
-            typer.Option(help="Force this network (or importer name) instead of auto-detection."),
+            typer.Option(
+                metavar="NETWORK",
+                help="Force this network (or importer name) instead of auto-detection.",
+            ),
         ] = None,
         museum: Annotated[
             str | None,
-            typer.Option(help="Attach every imported account to this museum (name or alias)."),
+            typer.Option(
+                metavar="MUSEUM",
+                help="Attach every imported account to this museum (name or alias).",
+            ),
         ] = None,
         account: Annotated[
             str | None,
-            typer.Option(help="The account a file belongs to, when the file does not say."),
+            typer.Option(
+                metavar="ACCOUNT", help="The account a file belongs to, when the file does not say."
+            ),
         ] = None,
         timezone: Annotated[
             str,
-            typer.Option(help="Zone of times written without one (e.g. Meta CSV 'Publish time')."),
+            typer.Option(
+                metavar="ZONE",
+                help="Zone of times written without one (e.g. Meta CSV 'Publish time').",
+            ),
         ] = "Europe/Paris",
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Read and validate everything, store nothing.")

@@ -48,6 +48,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="Output format: table (fitted to the terminal), json (array of objects, every "
         "column), csv (every column; cells starting with = + - @ get a leading ' so that a "
         "spreadsheet shows them as text), parquet.",
@@ -57,6 +58,7 @@ DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
+        metavar="FILE",
         envvar="ENGAGE_DB",
         help="DuckDB store file (default ./engage.duckdb; env ENGAGE_DB).",
         show_default=False,
@@ -64,7 +66,9 @@ DbOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to this file instead of standard output."
+    ),
 ]
 
 

@@ -34,12 +34,21 @@ def _when(value: str | None, option: str) -> datetime | None:
 
 
 NetworkOpt = Annotated[
-    list[str] | None, typer.Option("--network", "-n", help="Only this network (repeatable).")
+    list[str] | None,
+    typer.Option("--network", "-n", metavar="NETWORK", help="Only this network (repeatable)."),
 ]
-SinceOpt = Annotated[str | None, typer.Option(help="Posts published on or after (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Posts published before (YYYY-MM-DD).")]
-PeriodOpt = Annotated[str, typer.Option(help="all (default), month, quarter or year.")]
-BandOpt = Annotated[str, typer.Option("--young-band", help="Young ages, e.g. 13-24 (default).")]
+SinceOpt = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Posts published on or after (YYYY-MM-DD).")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Posts published before (YYYY-MM-DD).")
+]
+PeriodOpt = Annotated[
+    str, typer.Option(metavar="PERIOD", help="all (default), month, quarter or year.")
+]
+BandOpt = Annotated[
+    str, typer.Option("--young-band", metavar="AGES", help="Young ages, e.g. 13-24 (default).")
+]
 
 
 def _band(text: str) -> tuple[int, int]:
@@ -56,18 +65,25 @@ def register(app: typer.Typer) -> None:
         network: NetworkOpt = None,
         museum: Annotated[
             list[str] | None,
-            typer.Option("--museum", "-m", help="Only this museum (repeatable; names resolve)."),
+            typer.Option(
+                "--museum",
+                "-m",
+                metavar="MUSEUM",
+                help="Only this museum (repeatable; names resolve).",
+            ),
         ] = None,
         since: SinceOpt = None,
         until: UntilOpt = None,
         period: PeriodOpt = "all",
         young_band: BandOpt = "13-24",
         explain: Annotated[
-            str | None, typer.Option(help="Show every input of the formula for this museum.")
+            str | None,
+            typer.Option(metavar="MUSEUM", help="Show every input of the formula for this museum."),
         ] = None,
         sort: Annotated[
             str | None,
             typer.Option(
+                metavar="KEY",
                 help="Rank the museums (composite rows): score, rate, young (young reach), "
                 "young_share, followers or growth (the growth score, computed for it).",
                 show_default=False,
@@ -75,7 +91,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         top: Annotated[
             int | None,
-            typer.Option(help="Show the first N museums of the ranking.", show_default=False),
+            typer.Option(
+                metavar="N", help="Show the first N museums of the ranking.", show_default=False
+            ),
         ] = None,
         with_growth: Annotated[
             bool,
@@ -153,7 +171,8 @@ def register(app: typer.Typer) -> None:
         museums: Annotated[
             list[str],
             typer.Argument(
-                help="Two or more museums (names resolve), or @handle of an unlinked account."
+                metavar="MUSEUM",
+                help="Two or more museums (names resolve), or @handle of an unlinked account.",
             ),
         ],
         network: NetworkOpt = None,
