@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import duckdb
 import polars as pl
 
-from engagecore import limits, plugins, schema, scratch
+from engagecore import accountopt, limits, plugins, schema, scratch
 from engagecore.detection import CLAIM, choose_importer, detect_all
 from engagecore.errors import (
     AmbiguousMuseum,
@@ -662,6 +662,12 @@ def run(
             tree.mkdir()
             found = Discovery() if together else walk(paths, network, workdir=tree)
             units = _FilesTogether(paths, network) if together else found.units
+            if not together and opts.get("account") is not None:
+                accountopt.one_network(
+                    str(opts["account"]),
+                    [(u.importer.network, u.source.display()) for u in found.units],
+                    ", ".join(str(p) for p in paths),
+                )
             try:
                 report = IngestReport(
                     skipped_files=found.skipped,
@@ -952,7 +958,17 @@ def _new_reads(
         label = unit.source.display()
         if progress:
             progress(n - 1, len(units), label)
-        digest, batch = _digest_and_read(unit.source, imp, ctx, label, recorded_networks)
+        try:
+            digest, batch = _digest_and_read(unit.source, imp, ctx, label, recorded_networks)
+        except FormatError as exc:
+            # "pass --account" would name every file's account: this file alone needs it
+            if (
+                len(units) > 1
+                and ctx.options.get("account") is None
+                and accountopt.asked_for(str(exc))
+            ):
+                raise accountopt.on_its_own(exc, label) from exc
+            raise
         if batch is None:
             report.add(_skipped(label, imp, recorded_networks.get(digest, imp.name)))
             continue
