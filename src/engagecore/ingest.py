@@ -58,7 +58,7 @@ class UnitResult:
     path: str
     importer: str
     network: str
-    status: str  # imported | skipped (already imported) | dry run
+    status: str  # imported | already imported | dry run
     posts: int = 0
     accounts: int = 0
     follower_snapshots: int = 0
@@ -731,9 +731,14 @@ def _recorded_path(
     return recorded
 
 
+#: the status of a file whose content this importer imported before: skipped, not read (one
+#: line in a table's status column at 80 columns: "skipped (already imported)" wrapped)
+ALREADY_IMPORTED = "already imported"
+
+
 def _skipped(label: str, imp: Importer, wrote: str | None) -> UnitResult:
     """A file already imported by the same importer: said, with the networks it wrote."""
-    return UnitResult(label, imp.name, wrote or imp.network, "skipped (already imported)")
+    return UnitResult(label, imp.name, wrote or imp.network, ALREADY_IMPORTED)
 
 
 def _unit_result(

@@ -83,8 +83,8 @@ def register(app: typer.Typer) -> None:
                 "overperformance",
                 "excerpt",
                 "network",
+                "posted_at",  # when it was posted tells more than its kind
                 "kind",
-                "posted_at",
                 "rate_basis",
                 "breakout",
                 "link",

@@ -132,7 +132,8 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         table,
         fmt,
         title="dry run: nothing stored" if dry_run else "imported",
-        priority=("path", "status", "posts", "network", "importer"),
+        priority=("path", "status", "posts", "network", "accounts", "importer"),
+        unbroken=("status",),
     )
     width = max(40, err_console.width)
     if report.skipped_files:  # on stderr whatever the format: never dropped without a word
