@@ -21,6 +21,7 @@ from engagecore.cli.output import (
     compact_number,
     emit,
 )
+from engagecore.durations import duration
 from engagecore.errors import NoScoreError, UsageError
 
 
@@ -388,8 +389,8 @@ def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
 
 
 def _age(hours: float) -> str:
-    """A maturity age as people say it: 11 h, 4.4 days."""
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    """A maturity age as people say it, as every surface does: 11 h, 4.4 days."""
+    return duration(hours)
 
 
 def _too_young_lines(frame: pl.DataFrame) -> list[str]:

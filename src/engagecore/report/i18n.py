@@ -11,6 +11,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from engagecore.durations import to_french
+
 LANGS = ("en", "fr")
 
 EN: dict[str, str] = {
@@ -829,10 +831,9 @@ _REASONS_FR: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"too young: all (\d+) post\(s\) were read before the maturity age "
-            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+            r"\(([\d.]+ (?:h|days)), (.*?)\)(?=;|$)"
         ),
-        "trop récentes : les {0} publications ont été relevées avant l'âge de maturité "
-        "({1} h, {2})",
+        "trop récentes : les {0} publications ont été relevées avant l'âge de maturité ({1}, {2})",
     ),
     (
         re.compile(r"the source gives no interaction counts for these posts"),
@@ -849,10 +850,10 @@ _REASONS_FR: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"(\d+) post\(s\) too young left out: read before the maturity age "
-            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+            r"\(([\d.]+ (?:h|days)), (.*?)\)(?=;|$)"
         ),
         "{0} publication(s) trop récente(s) écartée(s) : relevée(s) avant l'âge de maturité "
-        "({1} h, {2})",
+        "({1}, {2})",
     ),
     (
         re.compile(
@@ -947,6 +948,7 @@ class Texts:
         for group in match.groups():
             if re.fullmatch(r"\d+\.\d+", group):
                 group = group.replace(".", ",")
+            group = to_french(group)  # a duration: 4.4 days → 4,4 jours
             group = re.sub(r"^default \(", "par défaut (", group)
             group = re.sub(r"^estimated from (\d+) posts$", r"estimé sur \1 publications", group)
             out.append(group)

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
 
+from engagecore.durations import duration_expr
 from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring import accrual, composite, periods, young, young_eb
 from engagecore.scoring import growth as growth_
@@ -694,15 +695,17 @@ def _add_young(
 def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     """``small_sample`` and the ``reason`` a row's figures are missing or to be read with care."""
     n = pl.col("posts_rated")
+    # the maturity age as the terminal and the report say it (engagecore.durations)
+    maturity = duration_expr(pl.col("maturity_hours"), rows.get_column("maturity_hours"))
     reasons = [
         pl.when(pl.col("posts") == 0).then(pl.lit("no posts in the period")),
         pl.when(
             (pl.col("posts") > 0) & (n == 0) & (pl.col("posts_too_young") == pl.col("posts"))
         ).then(
             pl.format(
-                "too young: all {} post(s) were read before the maturity age ({} h, {})",
+                "too young: all {} post(s) were read before the maturity age ({}, {})",
                 "posts",
-                pl.col("maturity_hours").round(1),
+                maturity,
                 "accrual_basis",
             )
         ),
@@ -722,9 +725,9 @@ def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
             (pl.col("posts_too_young") > 0) & (pl.col("posts_too_young") < pl.col("posts"))
         ).then(
             pl.format(
-                "{} post(s) too young left out: read before the maturity age ({} h, {})",
+                "{} post(s) too young left out: read before the maturity age ({}, {})",
                 "posts_too_young",
-                pl.col("maturity_hours").round(1),
+                maturity,
                 "accrual_basis",
             )
         ),
