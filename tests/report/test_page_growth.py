@@ -57,11 +57,10 @@ def _marks(caption: str, t: i18n.Texts) -> dict[str, str]:
     head = " ".join(t("missing_marks", marks="")[:-1].split())
     assert head in caption, caption
     listed = caption.split(head, 1)[1].strip().rstrip(".")
-    marks = {}
-    for part in listed.split(t("list_sep").strip()):
-        mark, reason = part.strip().split(" ", 1)
-        marks[mark] = reason
-    return marks
+    # split at the marks, not at "; ": a reason of several clauses joins them with "; " too
+    none = re.escape(t("none"))
+    parts = re.split(rf"(?:^|\s*{re.escape(t('list_sep').strip())}\s*)({none}\S+)\s", listed)
+    return dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
 
 
 # data ---------------------------------------------------------------------------------------

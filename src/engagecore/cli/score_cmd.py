@@ -364,7 +364,8 @@ def _growth_cell(row: dict[str, Any], column: str, notes: dict[str, str]) -> str
         if row.get("growth_score") is None:
             notes["growth —"] = (
                 "no growth score: fewer than 2 follower snapshots near the period's start "
-                "and end, or alone in the cohort (growth_note in --format json)"
+                "and end, or fewer than 5 museums with a growth figure in the cohort "
+                "(growth_note and growth_cohort_size in --format json)"
             )
         return "—"
     low, high = row.get(f"{column}_low"), row.get(f"{column}_high")

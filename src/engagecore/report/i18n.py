@@ -346,6 +346,10 @@ EN: dict[str, str] = {
     "growth_why_alone": (
         "the only museum of this network with a follower growth figure, none to compare it with"
     ),
+    "growth_why_few_peers": (
+        "{n} museums of this network with a follower growth figure, fewer than {min} for a "
+        "percentile"
+    ),
     "growth_why_all": "no network with a growth score",
     "perf_why_engagement": "no engagement score",
     "missing_marks": "Where a figure is missing: {marks}.",
@@ -727,6 +731,10 @@ FR: dict[str, str] = {
     "growth_why_alone": (
         "seul musée de ce réseau dont la croissance est mesurée, aucun autre à qui le comparer"
     ),
+    "growth_why_few_peers": (
+        "{n} musées de ce réseau dont la croissance est mesurée, moins de {min} pour un rang "
+        "en centiles"
+    ),
     "growth_why_all": "aucun réseau n'a de score de croissance",
     "perf_why_engagement": "pas de score d'engagement",
     "missing_marks": "Quand un chiffre manque : {marks}.",
@@ -854,6 +862,14 @@ _REASONS_FR: list[tuple[re.Pattern[str], str]] = [
         ),
         "{0} publication(s) trop récente(s) écartée(s) : relevée(s) avant l'âge de maturité "
         "({1}, {2})",
+    ),
+    (
+        re.compile(
+            r"cohort of (\d+) < (\d+) museums with a rate \(network × period × basis\): too few "
+            r"for a percentile"
+        ),
+        "cohorte de {0} < {1} musées avec un taux (réseau × période × base) : trop peu pour un "
+        "rang en centiles",
     ),
     (
         re.compile(

@@ -28,6 +28,7 @@ from engagecore.report.charts import (
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
+from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.young_eb import basis_kind
 
 SectionFn = Callable[[ReportData, Texts], Section | None]
@@ -98,6 +99,9 @@ def growth_reason(t: Texts, row: dict[str, Any]) -> str:
         return t(key) if key else str(note)
     if row.get("follower_growth") is None:
         return t("growth_why_none")
+    peers = row.get("growth_cohort_size")
+    if peers is not None and peers >= 2:  # fewer than ScoringConfig.min_cohort_score
+        return t("growth_why_few_peers", n=peers, min=ScoringConfig().min_cohort_score)
     return t("growth_why_alone")
 
 

@@ -179,6 +179,12 @@ NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
         "alone in its cohort (network × period) — import or fetch peers",
     ),
     (
+        "cohort of",
+        "few peers",
+        "too few museums with a rate in its cohort for a percentile (docs/scoring.md §2.6) — "
+        "import or fetch peers; the rates compare",
+    ),
+    (
         "no network with a score",
         "no network",
         "no network of this museum has a score in the period",
@@ -598,6 +604,7 @@ def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) 
             min_fit=config.min_cohort_fit,
             min_posts=config.min_posts,
             level=config.interval_level,
+            min_score=config.min_cohort_score,
         )
         out["engagement_score"][s] = res.score
         out["engagement_score_low"][s] = res.score_low
@@ -729,6 +736,18 @@ def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
                 "posts_too_young",
                 maturity,
                 "accrual_basis",
+            )
+        ),
+        pl.when(
+            (n > 0)
+            & (pl.col("cohort_size") >= 2)
+            & (pl.col("cohort_size") < config.min_cohort_score)
+        ).then(
+            pl.format(
+                "cohort of {} < {} museums with a rate (network × period × basis): too few "
+                "for a percentile",
+                "cohort_size",
+                pl.lit(config.min_cohort_score),
             )
         ),
         pl.when((n > 0) & (pl.col("cohort_size") < 2)).then(
