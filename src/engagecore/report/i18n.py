@@ -937,6 +937,12 @@ class Texts:
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 
+    def signed_number(self, value: float | int | None, digits: int = 0) -> str:
+        """A change with its sign, as :meth:`signed_percent`: +1,392 / −6 407 (a true minus)."""
+        if value is None:
+            return self.words["none"]
+        return ("+" if value >= 0 else "\u2212") + self.number(abs(value), digits)
+
     def signed_percent(self, fraction: float | None, digits: int = 1) -> str:
         """A change in percent with its sign: +3.2% / −3,2 % (a true minus sign)."""
         if fraction is None:

@@ -1384,10 +1384,8 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                     str(r["net"]),
                     str(r["period"]),
                     t.number(r["followers"]),
-                    t("none")
-                    if r["change"] is None
-                    else f"{r['change']:+,}".replace(",", "\u202f" if t.lang == "fr" else ","),
-                    t.percent(r["rate"], 1),
+                    t.signed_number(r["change"]),
+                    t.signed_percent(r["rate"], 1),
                 ]
                 for r in sums.iter_rows(named=True)
             ],
