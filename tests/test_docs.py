@@ -75,4 +75,6 @@ def test_model_gives_each_column_its_type_and_each_table_its_key(tmp_path: Path)
         assert key == keys[table], f"docs/model.md: {table} key `{key}`, store: {keys[table]}"
         for column, documented in re.findall(r"^\| `(\w+)` \| ([A-Z][\w\[\]]*) \|", body, re.M):
             store = types[(table, column)].replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
-            assert documented == store, f"docs/model.md: {table}.{column} {documented}, store {store}"
+            assert documented == store, (
+                f"docs/model.md: {table}.{column} {documented}, store {store}"
+            )
