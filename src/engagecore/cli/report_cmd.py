@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         all_museums: Annotated[
-            bool, typer.Option("--all", help="Every museum of the store.")
+            bool, typer.Option("--all", help="Every museum of the store that has posts.")
         ] = False,
         out: Annotated[
             Path, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")

@@ -20,6 +20,10 @@ EN: dict[str, str] = {
     "page_title_one": "Social media engagement report: {museum}",
     "subtitle": "Store {store}, generated {when} by engagecore {version}.",
     "subtitle_cohort": "{n} museums. Store {store}, generated {when} by engagecore {version}.",
+    "subtitle_cohort_of": (
+        "{n} museums with posts (of {total} in the store). Store {store}, generated {when} by "
+        "engagecore {version}."
+    ),
     "contents": "Contents",
     # section titles
     "s_headline": "At a glance",
@@ -399,6 +403,10 @@ FR: dict[str, str] = {
     "page_title_one": "Rapport d'engagement sur les réseaux sociaux : {museum}",
     "subtitle": "Base {store}, produit le {when} par engagecore {version}.",
     "subtitle_cohort": "{n} musées. Base {store}, produit le {when} par engagecore {version}.",
+    "subtitle_cohort_of": (
+        "{n} musées avec des publications (sur {total} dans la base). Base {store}, produit le "
+        "{when} par engagecore {version}."
+    ),
     "contents": "Sommaire",
     "s_headline": "En bref",
     "s_leaderboard": "Classement",
