@@ -47,6 +47,10 @@ EN: dict[str, str] = {
         "Score {score} out of 100; given the posts we have, it is likely between {low} and "
         "{high} (somewhere between {klow} and {khigh} in 10)."
     ),
+    "interval_words_exact": (
+        "Score {score} out of 100; the uncertainty of its own posts does not move it from this "
+        "rank (that of the other museums' is not counted)."
+    ),
     "cohort_words": (
         "Compared with the {n} museums on {network} in this store, after adjusting for audience "
         "size; engagement measured by {basis}."
@@ -427,6 +431,10 @@ FR: dict[str, str] = {
     "interval_words": (
         "Score {score} sur 100 ; vu les publications disponibles, il se situe probablement "
         "entre {low} et {high} (entre {klow} et {khigh} sur 10)."
+    ),
+    "interval_words_exact": (
+        "Score {score} sur 100 ; l'incertitude de ses propres publications ne le fait pas changer "
+        "de rang (celle des autres musées n'est pas comptée)."
     ),
     "cohort_words": (
         "Comparé aux {n} musées présents sur {network} dans cette base, à taille d'audience "

@@ -245,9 +245,12 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
     low = float(low_v) if isinstance(low_v, float) else score  # 0 is a bound, not a gap
     high = float(high_v) if isinstance(high_v, float) else score
     lines.append(score_sentence(t, score, None if is_all else network))
+    # an interval of no width holds the museum's own sampling error only (docs/scoring.md
+    # §2.6): never "likely between 0 and 0"
+    exact = round(low) == round(high)
     lines.append(
         t(
-            "interval_words",
+            "interval_words_exact" if exact else "interval_words",
             score=round(score),
             low=round(low),
             high=round(high),
