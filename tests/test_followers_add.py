@@ -32,7 +32,8 @@ def _cohort(tmp_path: Path) -> Path:
 
 
 def _row(eng: engagecore.Engine, museum: str) -> dict[str, object]:
-    return eng.score(networks=["x"]).filter(museum=museum).row(0, named=True)
+    # three museums: scored with a minimum cohort of 2 (default 5, docs/scoring.md §2.6)
+    return eng.score(networks=["x"], min_cohort_score=2).filter(museum=museum).row(0, named=True)
 
 
 def test_a_museum_without_followers_is_scored_after_followers_add(tmp_path: Path) -> None:

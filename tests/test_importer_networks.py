@@ -153,7 +153,7 @@ def test_import_is_recorded_under_the_network_it_wrote(suite: Path, tmp_path: Pa
     with engagecore.open(db) as eng:  # already imported: said under the same network
         again = eng.ingest([suite / "ig_en.csv"])
     assert [(u.network, u.status) for u in again.units] == [
-        ("instagram", "skipped (already imported)")
+        ("instagram", "already imported")
     ]
 
 

@@ -107,7 +107,7 @@ def test_a_zip_of_a_mixed_tree_and_the_same_tree_unzipped(tmp_path: Path) -> Non
     with engagecore.open(db) as eng:
         before = eng.store.table_digest()
         again = eng.ingest([tmp_path / "demo"])
-        assert {u.status for u in again.units} == {"skipped (already imported)"}
+        assert {u.status for u in again.units} == {"already imported"}
         assert eng.store.table_digest() == before
 
 
@@ -284,7 +284,7 @@ def test_loose_responses_of_several_networks_side_by_side(tmp_path: Path, fixtur
     # the zip's parts have the digests of the same files unzipped
     with engagecore.open(tmp_path / "mixed1.duckdb") as eng:
         again = eng.ingest([mixed])
-    assert {u.status for u in again.units} == {"skipped (already imported)"}
+    assert {u.status for u in again.units} == {"already imported"}
 
 
 def test_a_zip_with_an_instagram_export_folder_beside_an_x_folder(tmp_path: Path) -> None:

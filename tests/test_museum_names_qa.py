@@ -103,3 +103,17 @@ def test_museums_list_finds_museums_by_the_words_people_type(
     assert [m["slug"] for m in json.loads(out)] == slugs
     with engagecore.open(registry_db) as eng:
         assert eng.museums.list(query)["slug"].to_list() == slugs
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("louvre", "louvre"), ("orsay", "orsay"), ("musée du louvre", "louvre")],
+)
+def test_museums_list_puts_the_museum_named_first(
+    registry_db: Path, query: str, first: str
+) -> None:
+    # "museums list louvre" listed ARCHÉA (in the town of Louvres) before the Louvre: the
+    # rows came in slug order, a word's beginning counting as much as the whole word
+    with engagecore.open(registry_db) as eng:
+        found = eng.museums.list(query)["slug"].to_list()
+    assert found[0] == first, found

@@ -66,7 +66,7 @@ def test_same_file_twice_changes_nothing(tmp_path: Path, fixtures: Path) -> None
         copy = tmp_path / "copy.csv"
         shutil.copy(fixtures / "spreadsheet" / "posts.csv", copy)
         second = eng.ingest([fixtures / "spreadsheet" / "posts.csv", copy])
-        assert [u.status for u in second.units] == ["skipped (already imported)"] * 2
+        assert [u.status for u in second.units] == ["already imported"] * 2
         assert eng.store.table_digest() == before
         assert eng.store.duplicate_keys() == {"posts": 0, "post_observations": 0}
 
@@ -203,7 +203,7 @@ def test_large_sources_are_hashed_while_read(
         before = eng.store.table_digest()
         again = eng.ingest([fixtures / "spreadsheet" / "posts.csv"])
         assert [u.status for u in first.units] == ["imported"]
-        assert [u.status for u in again.units] == ["skipped (already imported)"]
+        assert [u.status for u in again.units] == ["already imported"]
         assert eng.store.table_digest() == before
         assert eng.imports()["sha256"].to_list() == [
             hashlib.sha256((fixtures / "spreadsheet" / "posts.csv").read_bytes()).hexdigest()

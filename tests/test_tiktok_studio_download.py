@@ -164,7 +164,7 @@ def test_the_whole_download_imports_videos_and_followers_and_names_each_table_no
     before = engagecore.open(db).store.table_digest()
     code, report, err = ingest([folder], db, capsys)
     assert code == 0, err
-    assert {r["status"] for r in report} == {"skipped (already imported)"}
+    assert {r["status"] for r in report} == {"already imported"}
     assert engagecore.open(db).store.table_digest() == before
 
 

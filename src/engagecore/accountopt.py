@@ -7,9 +7,12 @@ instead of being mixed silently into the wrong account.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from engagecore.errors import FormatError, option
+from engagecore.errors import FormatError, UsageError, in_cli, option
 from engagecore.pluginapi import ReadContext
 
 
@@ -49,3 +52,64 @@ def check_named(
                 f"the file is of {what} {shown}, not {option('account', given)}; "
                 f"drop {option('account', '…')} or give the file's own {what}",
             )
+
+
+# -- a run of several files: --account names the account of every one --------------------------
+
+
+def _keyword() -> str:
+    return "--account" if in_cli() else "account="
+
+
+def alone(label: str, value: str) -> str:
+    """The command (the call, in Python) that imports the file ``label`` on its own with
+    ``--account VALUE``; a zip's member is to be extracted first."""
+    if not Path(label).exists():  # a zip's member, "a.zip:dir/file"
+        return f"extract {label} and import it on its own with {option('account', value)}"
+    if in_cli():
+        return f"engage ingest {shlex.quote(label)} --account {value}"
+    return f"ingest({label!r}, account={value!r})"
+
+
+def asked_for(message: str) -> str | None:
+    """What a reader's message tells the user to pass with ``--account`` ("pass
+    --account USERNAME": ``USERNAME``), or None when it does not ask for it. Importers
+    name the option with :func:`engagecore.errors.option`, the text searched here."""
+    prefix = option("account", "X")[:-1]  # "--account " or "account="
+    found = re.search(rf"(?:^|\s){re.escape(prefix)}(\S+)", message)
+    return found.group(1).rstrip("),;") if found else None
+
+
+def on_its_own(exc: FormatError, label: str) -> FormatError:
+    """``exc`` (a file of a run of several that asks for ``--account``) saying to import
+    that file on its own: ``--account`` in this run would name every file's account."""
+    value = asked_for(str(exc)) or "ID"
+    where = exc.path if exc.record is None else f"{exc.path}, record {exc.record}"
+    said = str(exc).removeprefix(f"{where}: ")
+    return FormatError(
+        exc.path,
+        f"{said}; {_keyword()} names the account of every file of a run: import it on its "
+        f"own: {alone(label, value)}",
+        exc.record,
+    )
+
+
+def one_network(given: str, units: Sequence[tuple[str, str]], where: str) -> None:
+    """Refuse ``--account`` for a run whose files are of several networks (``units``:
+    (network, file) of each): the account belongs to one file, which the others would be
+    filed under. One network's files (a channel's Studio CSVs) may share it."""
+    first: dict[str, str] = {}
+    for network, label in units:
+        first.setdefault(network, label)
+    if len(first) < 2:
+        return
+    shown = "; ".join(f"{n}: {label}" for n, label in sorted(first.items()))
+    raise UsageError(
+        f"{_keyword()} names one account, but {where} holds files of {len(first)} networks "
+        f"({shown}): import the file that names no account on its own: "
+        + (
+            f"engage ingest FILE --account {given}"
+            if in_cli()
+            else f"ingest(FILE, account={given!r})"
+        )
+    )

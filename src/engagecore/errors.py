@@ -109,6 +109,11 @@ def option(keyword: str, value: str = "") -> str:
     return f"{keyword}={value or 'True'}"
 
 
+def in_cli() -> bool:
+    """Whether messages name options as command-line flags (see :func:`cli_options`)."""
+    return _CLI_OPTIONS.get()
+
+
 @contextmanager
 def cli_options() -> Iterator[None]:
     """Within this block, messages name options as command-line flags."""

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import duckdb
 import polars as pl
 
-from engagecore import limits, plugins, schema, scratch
+from engagecore import accountopt, limits, plugins, schema, scratch
 from engagecore.detection import CLAIM, choose_importer, detect_all
 from engagecore.errors import (
     AmbiguousMuseum,
@@ -63,7 +63,7 @@ class UnitResult:
     path: str
     importer: str
     network: str
-    status: str  # imported | skipped (already imported) | dry run
+    status: str  # imported | already imported | dry run
     posts: int = 0
     accounts: int = 0
     follower_snapshots: int = 0
@@ -666,6 +666,12 @@ def run(
             tree = folder / "tree"
             tree.mkdir()
             found = Discovery() if together else walk(paths, network, workdir=tree)
+            if not together and opts.get("account") is not None:
+                accountopt.one_network(
+                    str(opts["account"]),
+                    [(u.importer.network, u.source.display()) for u in found.units],
+                    ", ".join(str(p) for p in paths),
+                )
             try:
                 report = IngestReport(
                     skipped_files=found.skipped,
@@ -726,9 +732,14 @@ def _recorded_path(
     return recorded
 
 
+#: the status of a file whose content this importer imported before: skipped, not read (one
+#: line in a table's status column at 80 columns: "skipped (already imported)" wrapped)
+ALREADY_IMPORTED = "already imported"
+
+
 def _skipped(label: str, imp: Importer, wrote: str | None) -> UnitResult:
     """A file already imported by the same importer: said, with the networks it wrote."""
-    return UnitResult(label, imp.name, wrote or imp.network, "skipped (already imported)")
+    return UnitResult(label, imp.name, wrote or imp.network, ALREADY_IMPORTED)
 
 
 def _unit_result(
@@ -1028,9 +1039,19 @@ def _new_reads(
         label = unit.source.display()
         if progress:
             progress(n - 1, len(units), label)
-        digest, batch = _digest_and_read(
-            unit.source, imp, ctx, label, recorded_networks, unit.digest
-        )
+        try:
+            digest, batch = _digest_and_read(
+                unit.source, imp, ctx, label, recorded_networks, unit.digest
+            )
+        except FormatError as exc:
+            # "pass --account" would name every file's account: this file alone needs it
+            if (
+                len(units) > 1
+                and ctx.options.get("account") is None
+                and accountopt.asked_for(str(exc))
+            ):
+                raise accountopt.on_its_own(exc, label) from exc
+            raise
         if batch is None:
             report.add(_skipped(label, imp, recorded_networks.get(digest, imp.name)))
             continue

@@ -271,7 +271,9 @@ class Museums:
     def list(self, query: str | None = None) -> pl.DataFrame:
         """Every museum, or those ``query`` finds: each of its words (case, accents and
         punctuation ignored) begins a word of the museum's slug, name, city or an alias —
-        "orsay", "Musée d’Orsay", "beaux-arts lyon"."""
+        "orsay", "Musée d’Orsay", "beaux-arts lyon". Found museums come by how well they
+        match, then by slug: the query is a museum's slug, name or alias; each of its words is
+        a whole word of the museum's ("louvre", not the town of Louvres); the rest."""
         found = self.store.frame(
             """
             SELECT m.slug, m.name, m.city,
@@ -287,13 +289,25 @@ class Museums:
         if not words:
             return found
 
-        def hit(row: dict[str, Any]) -> bool:
+        whole_query = " ".join(words)
+
+        def rank(row: dict[str, Any]) -> int | None:
+            """None: not found; 0 named, 1 by whole words, 2 by words' beginnings."""
             named = [row["slug"], row["name"] or "", row["city"] or "", *row["aliases"]]
             have = fold(" ".join(named)).split()
-            return all(any(h.startswith(w) for h in have) for w in words)
+            if not all(any(h.startswith(w) for h in have) for w in words):
+                return None
+            names = (row["slug"], row["name"] or "", *row["aliases"])
+            if any(" ".join(fold(n).split()) == whole_query for n in names):
+                return 0
+            return 1 if all(w in have for w in words) else 2
 
-        return found.filter(
-            pl.Series([hit(r) for r in found.iter_rows(named=True)], dtype=pl.Boolean)
+        ranks = pl.Series("_rank", [rank(r) for r in found.iter_rows(named=True)], pl.Int64)
+        return (
+            found.with_columns(ranks)
+            .filter(pl.col("_rank").is_not_null())
+            .sort("_rank", maintain_order=True)
+            .drop("_rank")
         )
 
     def exists(self, slug: str) -> bool:

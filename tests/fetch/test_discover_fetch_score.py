@@ -25,6 +25,7 @@ M5004,musée du Louvre,rue de Rivoli,,75001,Paris,Paris,Île-de-France,www.louvr
 M5010,musée d'Orsay,1 rue de la Légion d'Honneur,,75007,Paris,Paris,Île-de-France,,
 M0966,musée archéologique,Place de l'Eglise,,01580,Izernore,Ain,Auvergne-Rhône-Alpes,,
 M0969,musée du peigne et de la plasturgie,Place Georges Pompidou,,01100,Oyonnax,Ain,Auvergne-Rhône-Alpes,,
+M0971,monastère royal de Brou,63 boulevard de Brou,,01000,Bourg-en-Bresse,Ain,Auvergne-Rhône-Alpes,,
 """
 #: Muséofile id → (Wikidata item, X username, X user id, followers, likes per post)
 ACCOUNTS = {
@@ -32,6 +33,8 @@ ACCOUNTS = {
     "M5010": ("Q23402", "MuseeOrsay", "1318554661", 742_318, 800),
     "M0966": ("Q3329999", "IzernoreMusee", "901", 1_200, 4),
     "M0969": ("Q3330000", "PeigneOyonnax", "902", 3_000, 60),
+    # a fifth museum: a cohort of fewer than 5 gets no 0–100 score (docs/scoring.md §2.6)
+    "M0971": ("Q3330001", "MonastereBrou", "903", 50_000, 300),
 }
 
 
@@ -126,11 +129,11 @@ def test_registry_discover_fetch_all_then_score_ranks_the_cohort(
     assert code == 0, err
     code, out, err = run(["museums", "discover", "--format", "json"], capsys)
     assert code == 0, err
-    assert {r["status"] for r in json.loads(out)} == {"linked"} and len(json.loads(out)) == 4
+    assert {r["status"] for r in json.loads(out)} == {"linked"} and len(json.loads(out)) == 5
     code, out, err = run(["fetch", "--all", "--format", "json"], capsys)
     assert code == 0, err
     rows = json.loads(out)
-    assert [r["status"] for r in rows] == ["ok"] * 4 and sum(r["new posts"] for r in rows) == 48
+    assert [r["status"] for r in rows] == ["ok"] * 5 and sum(r["new posts"] for r in rows) == 60
     code, out, err = run(["museums", "links", "--format", "json"], capsys)
     links = json.loads(out)
     # the real accounts (ids known now) took over the links discover made by handle
@@ -140,11 +143,11 @@ def test_registry_discover_fetch_all_then_score_ranks_the_cohort(
     code, out, err = run(["score", "--network", "x", "--format", "json"], capsys)
     assert code == 0, err
     scored = {r["museum"]: r for r in json.loads(out) if r["network"] == "x"}
-    assert len(scored) == 4
+    assert len(scored) == 5
     assert all(r["engagement_score"] is not None for r in scored.values()), scored
     by_score = sorted(scored, key=lambda m: scored[m]["engagement_score"])
     by_rate = sorted(scored, key=lambda m: scored[m]["engagement_rate"])
-    assert by_score == by_rate and len({r["engagement_score"] for r in scored.values()}) == 4
+    assert by_score == by_rate and len({r["engagement_score"] for r in scored.values()}) == 5
     # the comb museum of Oyonnax engages its 3,000 followers best; the Louvre's 1.5M least
     assert by_score[0] == next(r["museum"] for r in links if r["handle"] == "MuseeLouvre")
     assert by_score[-1] == next(r["museum"] for r in links if r["handle"] == "PeigneOyonnax")

@@ -74,8 +74,8 @@ def test_a_file_repeated_in_the_run_is_skipped_in_its_batch_or_after_it(
         recorded = {r[0] for r in store.fetchall("SELECT path FROM imports")}
         assert len(recorded) == len(pages) and not any("twin" in p for p in recorded)
         status = {Path(u.path).name: u.status for u in report.units}
-        assert status["zz-late-twin.json.gz"] == "skipped (already imported)"
-        assert status["zz-near-twin.json.gz"] == "skipped (already imported)"
+        assert status["zz-late-twin.json.gz"] == ingest.ALREADY_IMPORTED
+        assert status["zz-near-twin.json.gz"] == ingest.ALREADY_IMPORTED
         assert sum(u.status.startswith("imported") for u in report.units) == len(pages)
 
 
@@ -92,7 +92,7 @@ def test_a_file_an_earlier_run_imported_is_skipped_without_loading_every_import(
         queries = _imports_queries(monkeypatch)
         report = ingest.run(store, pages, network="youtube", allow_empty=True, together=True)
         status = [u.status for u in report.units]
-        assert status[:9] == ["skipped (already imported)"] * 9
+        assert status[:9] == [ingest.ALREADY_IMPORTED] * 9
         assert all(s.startswith("imported") for s in status[9:])
         assert len(status) == len(pages)
         # the networks the earlier import wrote are said again

@@ -197,9 +197,11 @@ def test_growth_table_sums_the_accounts_per_network_and_period(pages: Pages) -> 
         assert row[2] == f"{part['followers'].sum():,}"
         changed = part.filter(pl.col("change").is_not_null())
         if changed.height:
-            assert row[3] == f"{changed['change'].sum():+,}"
+            # signed alike, with a true minus (stop 27)
+            assert row[3] == f"{changed['change'].sum():+,}".replace("-", "\u2212")
             before = (changed["followers"] - changed["change"]).sum()
-            assert row[4] == f"{100 * changed['change'].sum() / before:,.1f}%"
+            pct = f"{100 * changed['change'].sum() / before:+,.1f}%"
+            assert row[4] == pct.replace("-", "\u2212")
         else:
             assert row[3] == "—"
     assert len(rows) == grown.select("network", "period").n_unique()

@@ -57,11 +57,10 @@ def _marks(caption: str, t: i18n.Texts) -> dict[str, str]:
     head = " ".join(t("missing_marks", marks="")[:-1].split())
     assert head in caption, caption
     listed = caption.split(head, 1)[1].strip().rstrip(".")
-    marks = {}
-    for part in listed.split(t("list_sep").strip()):
-        mark, reason = part.strip().split(" ", 1)
-        marks[mark] = reason
-    return marks
+    # split at the marks, not at "; ": a reason of several clauses joins them with "; " too
+    none = re.escape(t("none"))
+    parts = re.split(rf"(?:^|\s*{re.escape(t('list_sep').strip())}\s*)({none}\S+)\s", listed)
+    return dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
 
 
 # data ---------------------------------------------------------------------------------------
@@ -273,3 +272,16 @@ def test_growth_table_as_a_person_sees_it(
         numbers = table.locator("td.num").all_inner_texts()
         assert any(re.fullmatch(r"\d+", n) for n in numbers)  # growth scores drawn as numbers
         assert visit.errors == [] and visit.requests == [visit.url]
+
+
+@pytest.mark.parametrize(("which", "t"), [("single_en", EN), ("cohort_fr", FR)])
+def test_followers_table_signs_both_changes_alike(pages: Pages, which: str, t: i18n.Texts) -> None:
+    # the count's change had its "+" and a hyphen for "-6 407", the percent none ("0,5 %",
+    # "-2,1 %") while the chart's axis and the growth scores table write "−2 %" (stop 27)
+    table = _table(_section(getattr(pages, which), "growth"), t("growth_table_caption")[:25])
+    changed = [(r[3], r[4]) for r in _rows(table) if r[3] != t("none")]
+    assert changed
+    for count, rate in changed:
+        assert re.fullmatch(r"[+\u2212]\d[\d,\s\u202f]*", count), count
+        assert re.fullmatch(r"[+\u2212]\d+[.,]\d\s?%", rate.replace("\u202f", " ")), rate
+        assert count[0] == rate[0] or count[1:].strip("0,\u202f") == "", (count, rate)

@@ -4,8 +4,10 @@ first-hour walk-through): each test fails on the page as it was."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import polars as pl
+import pytest
 from report_data import Pages
 from report_html import parse
 from report_html import section_of as _section
@@ -100,3 +102,47 @@ def test_a_network_has_one_colour_on_the_whole_page(pages: Pages) -> None:
             for label, fill in legends.get(uid, {}).items():
                 assert colour.setdefault(label, fill) == fill, (uid, label)
         assert len(set(colour.values())) == len(colour)  # and no two networks share one
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "the uncertainty of its own posts does not move it from this rank"),
+        ("fr", "l'incertitude de ses propres publications ne le fait pas changer de rang"),
+    ],
+)
+def test_a_card_with_an_interval_of_no_width_does_not_say_likely_between_0_and_0(
+    report_store: Path, lang: str, words: str
+) -> None:
+    # "it is likely between 0 and 0 (somewhere between 0 and 0 in 10)": the interval holds
+    # the museum's own sampling error only (docs/scoring.md §2.6), never a certainty
+    from engagecore.report.data import ReportData
+    from engagecore.report.i18n import Texts
+    from engagecore.report.sections import _museum_card
+
+    with engagecore.open(report_store, read_only=True) as eng:
+        scores = eng.score(with_growth=True)
+    row = scores.filter(pl.col("engagement_score").is_not_null()).row(0, named=True)
+    data = ReportData(
+        scores=scores,
+        history=pl.DataFrame(),
+        posts=pl.DataFrame(),
+        followers=pl.DataFrame(),
+        leaderboard=pl.DataFrame(),
+        names={},
+        networks={},
+        museums=[str(row["museum"])],
+        focus=[str(row["museum"])],
+        all_museums=False,
+        period="quarter",
+        young_band=(13, 24),
+        store="store.duckdb",
+    )
+    t = Texts(lang)
+    exact = {**row, "engagement_score_low": row["engagement_score"]}
+    exact["engagement_score_high"] = row["engagement_score"]
+    text = " ".join(" ".join(_museum_card(data, t, exact).lines).split())
+    assert words in text
+    assert "between 0 and 0" not in text and "entre 0 et 0" not in text
+    wide = {**row, "engagement_score_low": 10.0, "engagement_score_high": 90.0}
+    assert words not in " ".join(" ".join(_museum_card(data, t, wide).lines).split())

@@ -71,8 +71,8 @@ def test_the_headline_says_why_a_score_is_missing_in_french(real_page: str) -> N
     # the maturity age of a post that is too young, with a French decimal comma
     from engagecore.report.i18n import Texts
 
-    reason = "2 post(s) too young left out: read before the maturity age (105.6 h, default (x))"
-    assert "(105,6 h, " in Texts("fr").reason(reason)
+    reason = "2 post(s) too young left out: read before the maturity age (4.4 days, default (x))"
+    assert "(4,4 jours, " in Texts("fr").reason(reason)
 
 
 def test_one_breakout_is_singular_in_french(real_page: str) -> None:

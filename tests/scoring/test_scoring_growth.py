@@ -184,9 +184,11 @@ def test_score_has_the_growth_columns_and_the_performance_only_when_asked() -> N
     assert (
         plain["growth_score"].null_count() == plain["follower_growth"].null_count() == plain.height
     )
-    grown = score(inputs(posts, snaps), NETS, ScoringConfig(growth=True))
+    # four museums: scored with a minimum cohort of 2 (the default 5: tests/scoring/
+    # test_qa_stop27_cohort.py)
+    grown = score(inputs(posts, snaps), NETS, ScoringConfig(growth=True, min_cohort_score=2))
     assert grown.columns == list(SCORE_COLUMNS) and grown["growth_score"].null_count() == 0
-    both = score(inputs(posts, snaps), NETS, ScoringConfig(with_growth=True))
+    both = score(inputs(posts, snaps), NETS, ScoringConfig(with_growth=True, min_cohort_score=2))
     at = both.columns.index("growth_score_high")
     assert both.columns[at + 1 : at + 4] == list(PERFORMANCE_COLUMNS)
     rows = both.filter(pl.col("network") == "alpha").sort("museum")
@@ -287,7 +289,7 @@ def test_growth_score_is_monotone_in_the_planted_growth(
     faster = list(rates)
     faster[who] += extra
     posts2, snaps2 = _cohort_frames(faster, sizes)
-    config = ScoringConfig(with_growth=True)
+    config = ScoringConfig(with_growth=True, min_cohort_score=2)  # small cohorts scored too
     before = score(inputs(posts, snaps), NETS, config).filter(
         pl.col("museum") == f"m{who}", pl.col("network") == "alpha"
     )

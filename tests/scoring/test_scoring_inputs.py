@@ -75,11 +75,12 @@ def test_accounts_without_museum_are_scored_under_their_handle(
     assert set(posts.get_column("museum")) == {"louvre", "orsay", "@h"}
     assert posts.schema["posted_at"] == pl.Datetime("us", "UTC")
     assert inp.followers.collect().height == 4
-    df = score(inp, NETS)
+    df = score(inp, NETS, ScoringConfig(min_cohort_score=2))  # a cohort of 3 scored
     assert set(df.get_column("museum")) == {"louvre", "orsay", "@h"}
     alone = df.filter(pl.col("museum") == "@h", pl.col("network") == "alpha").row(0, named=True)
     assert alone["linked"] is False and alone["posts"] == 12
     assert alone["engagement_score"] is not None  # in the alpha cohort with louvre and orsay
+    assert alone["cohort_size"] == 3
     assert df.filter(pl.col("museum") == "louvre")["linked"].all()
     metrics = post_metrics(inp, NETS)
     unlinked = metrics.filter(pl.col("museum") == "@h")

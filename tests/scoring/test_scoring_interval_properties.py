@@ -45,7 +45,9 @@ def _score(cohort: list[tuple[int, list[tuple[int, int]]]], period: str) -> pl.D
             for j, (likes, day) in enumerate(items)
         )
     return score(
-        inputs(posts_frame(posts), followers_frame(snaps)), NETS, ScoringConfig(period=period)
+        inputs(posts_frame(posts), followers_frame(snaps)),
+        NETS,
+        ScoringConfig(period=period, min_cohort_score=2),  # cohorts of 3 to 8 scored
     )
 
 

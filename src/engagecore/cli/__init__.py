@@ -116,6 +116,31 @@ def reflow_help(command: Any) -> None:
             )
 
 
+def name_values(command: Any) -> None:
+    """Help names what to type, never a Python type: typer 0.29 shows each parameter's
+    annotation (``--with-growth <bool>`` reads as if the flag took a value; ``<str>``,
+    ``<list[str]>``). A flag shows nothing after its name; an option with a value shows its
+    metavar (DATE, FILE, N… set where it is declared; else the parameter's name in capitals,
+    for a plugin's command); an argument shows its name, no type (the usage line marks one
+    that repeats: ``{MUSEUM}...``)."""
+    from typer._click.core import Context
+
+    for _, cmd in help_commands(command):
+        # typer makes the --help option on demand and keeps it: name it as the others
+        params = [*cmd.params, cmd.get_help_option(Context(cmd))]
+        for param in params:
+            if param is None:
+                continue
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                param.metavar = ""
+                continue
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+            if param.param_type_name == "argument":
+                # the name column shows the metavar; the type column nothing
+                param.display_type_rich = lambda ctx: None
+
+
 def _fail(message: str, code: int) -> None:
     # one line whatever the message quotes (a bare CR would overwrite the line)
     print(f"engage: error: {one_line(message)}", file=sys.stderr)
@@ -183,6 +208,7 @@ def _command() -> Any:
     if _built is None or _built[0] != key:
         command = typer.main.get_command(build_app())
         reflow_help(command)
+        name_values(command)
         _built = (key, command)
     return _built[1]
 

@@ -23,6 +23,7 @@ from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
 MuseumsArg = Annotated[
     list[str] | None,
     typer.Argument(
+        metavar="MUSEUM",
         help="Museums (names resolve; @handle for an unlinked account). None: every museum.",
         show_default=False,
     ),
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
     def posts(
         museums: MuseumsArg = None,
         network: NetworkOpt = None,
-        top: Annotated[int, typer.Option(min=1, help="How many posts to show.")] = 20,
+        top: Annotated[int, typer.Option(min=1, metavar="N", help="How many posts to show.")] = 20,
         breakouts: Annotated[
             bool,
             typer.Option(
@@ -82,8 +83,8 @@ def register(app: typer.Typer) -> None:
                 "overperformance",
                 "excerpt",
                 "network",
+                "posted_at",  # when it was posted tells more than its kind
                 "kind",
-                "posted_at",
                 "rate_basis",
                 "breakout",
                 "link",
@@ -102,14 +103,16 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--themes",
+                metavar="FILE",
                 help="Your themes file (TOML), merged over the packaged data/themes.toml.",
             ),
         ] = None,
         timezone: Annotated[
-            str, typer.Option(help="Time zone of weekdays and hours (IANA name).")
+            str, typer.Option(metavar="ZONE", help="Time zone of weekdays and hours (IANA name).")
         ] = "Europe/Paris",
         min_posts: Annotated[
-            int, typer.Option(min=1, help="Leave out levels with fewer posts compared.")
+            int,
+            typer.Option(min=1, metavar="N", help="Leave out levels with fewer posts compared."),
         ] = 10,
         model: Annotated[
             bool,
@@ -175,7 +178,9 @@ def register(app: typer.Typer) -> None:
         until: UntilOpt = None,
         rules: Annotated[
             Path | None,
-            typer.Option(help="Another rules file (default: the packaged policy_risks.toml)."),
+            typer.Option(
+                metavar="FILE", help="Another rules file (default: the packaged policy_risks.toml)."
+            ),
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,

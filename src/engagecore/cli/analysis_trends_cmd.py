@@ -96,7 +96,9 @@ def register(app: typer.Typer) -> None:
     def growth(
         museums: MuseumsArg = None,
         network: NetworkOpt = None,
-        period: Annotated[str, typer.Option(help="month, quarter (default) or year.")] = "quarter",
+        period: Annotated[
+            str, typer.Option(metavar="PERIOD", help="month, quarter (default) or year.")
+        ] = "quarter",
         db: DbOption = None,
         fmt: FormatOption = Format.table,
         output: OutputOption = None,
@@ -128,7 +130,9 @@ def register(app: typer.Typer) -> None:
         network: NetworkOpt = None,
         region: Annotated[
             str | None,
-            typer.Option(help="Only the registry's museums of this region (e.g. Bretagne)."),
+            typer.Option(
+                metavar="REGION", help="Only the registry's museums of this region (e.g. Bretagne)."
+            ),
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,
@@ -170,7 +174,7 @@ def register(app: typer.Typer) -> None:
         museums: MuseumsArg = None,
         network: NetworkOpt = None,
         period: Annotated[
-            str, typer.Option(help="quarter (default), month, year or all.")
+            str, typer.Option(metavar="PERIOD", help="quarter (default), month, year or all.")
         ] = "quarter",
         since: SinceOpt = None,
         until: UntilOpt = None,

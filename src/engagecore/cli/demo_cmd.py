@@ -21,19 +21,24 @@ DEMO_DB = Path("engage-demo.duckdb")
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        museums: Annotated[int, typer.Option(help="How many museums to simulate.")] = 60,
-        seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same demo.")] = 0,
+        museums: Annotated[
+            int, typer.Option(metavar="N", help="How many museums to simulate.")
+        ] = 60,
+        seed: Annotated[
+            int, typer.Option(metavar="N", help="Random seed: the same seed, the same demo.")
+        ] = 0,
         db: Annotated[
             Path | None,
             typer.Option(
                 "--db",
+                metavar="FILE",
                 help=f"Store to create (default ./{DEMO_DB}, replaced on each run; an "
                 "existing store given here must hold no museums).",
             ),
         ] = None,
         keep_files: Annotated[
             Path | None,
-            typer.Option(help="Keep the generated export files in this folder."),
+            typer.Option(metavar="DIR", help="Keep the generated export files in this folder."),
         ] = None,
         fmt: FormatOption = Format.table,
     ) -> None:

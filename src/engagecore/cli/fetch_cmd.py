@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
         targets: Annotated[
             list[str] | None,
             typer.Argument(
+                metavar="TARGET",
                 help="Museums (names, slugs or aliases) whose linked accounts to fetch; or "
                 "NETWORK HANDLE with --museum to link that account and fetch it.",
                 show_default=False,
@@ -62,23 +63,35 @@ def register(app: typer.Typer) -> None:
         ] = False,
         network: Annotated[
             list[str] | None,
-            typer.Option("--network", help="Only these networks (repeat the option)."),
+            typer.Option(
+                "--network", metavar="NETWORK", help="Only these networks (repeat the option)."
+            ),
         ] = None,
         museum: Annotated[
             str | None,
-            typer.Option(help="With NETWORK HANDLE: the museum to link the account to."),
+            typer.Option(
+                metavar="MUSEUM", help="With NETWORK HANDLE: the museum to link the account to."
+            ),
         ] = None,
         since: Annotated[
             str | None,
-            typer.Option(help="No posts older than this day (YYYY-MM-DD).", show_default=False),
+            typer.Option(
+                metavar="DATE",
+                help="No posts older than this day (YYYY-MM-DD).",
+                show_default=False,
+            ),
         ] = None,
         max_posts: Annotated[
             int | None,
-            typer.Option(min=1, help="At most this many new posts per account."),
+            typer.Option(min=1, metavar="N", help="At most this many new posts per account."),
         ] = None,
         refresh_days: Annotated[
             int,
-            typer.Option(min=0, help="Fetch again the counts of posts younger than this (days)."),
+            typer.Option(
+                min=0,
+                metavar="DAYS",
+                help="Fetch again the counts of posts younger than this (days).",
+            ),
         ] = 30,
         dry_run: Annotated[
             bool,
@@ -90,6 +103,7 @@ def register(app: typer.Typer) -> None:
         api_base: Annotated[
             str | None,
             typer.Option(
+                metavar="URL",
                 help="Replace the API's scheme and host (one network; tests and proxies); "
                 "default: ENGAGE_<NETWORK>_API_BASE.",
                 show_default=False,
@@ -98,6 +112,7 @@ def register(app: typer.Typer) -> None:
         secret_file: Annotated[
             Path | None,
             typer.Option(
+                metavar="FILE",
                 help="Read the key or token from this file (readable by you only) instead "
                 "of the environment; needs a single --network.",
                 show_default=False,
@@ -105,7 +120,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         budget: Annotated[
             float | None,
-            typer.Option(min=1, help="Stop sending requests after this many seconds."),
+            typer.Option(
+                min=1, metavar="SECONDS", help="Stop sending requests after this many seconds."
+            ),
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,

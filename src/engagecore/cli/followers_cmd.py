@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
         ],
         date: Annotated[
             str | None,
-            typer.Option(help="When the count was seen (YYYY-MM-DD, 00:00 UTC); default now."),
+            typer.Option(
+                metavar="DATE", help="When the count was seen (YYYY-MM-DD, 00:00 UTC); default now."
+            ),
         ] = None,
         db: DbOption = None,
     ) -> None:
@@ -48,9 +50,14 @@ def register(app: typer.Typer) -> None:
 
     @followers.command("list")
     def list_(
-        network: Annotated[str | None, typer.Option(help="Only this network.")] = None,
+        network: Annotated[
+            str | None, typer.Option(metavar="NETWORK", help="Only this network.")
+        ] = None,
         museum: Annotated[
-            str | None, typer.Option("--museum", "-m", help="Only this museum (names resolve).")
+            str | None,
+            typer.Option(
+                "--museum", "-m", metavar="MUSEUM", help="Only this museum (names resolve)."
+            ),
         ] = None,
         db: DbOption = None,
         fmt: FormatOption = Format.table,

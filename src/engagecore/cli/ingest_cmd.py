@@ -30,23 +30,35 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
         paths: Annotated[
-            list[Path], typer.Argument(help="Files, folders or zip archives to import.")
+            list[Path],
+            typer.Argument(metavar="PATH", help="Files, folders or zip archives to import."),
         ],
         network: Annotated[
             str | None,
-            typer.Option(help="Force this network (or importer name) instead of auto-detection."),
+            typer.Option(
+                metavar="NETWORK",
+                help="Force this network (or importer name) instead of auto-detection.",
+            ),
         ] = None,
         museum: Annotated[
             str | None,
-            typer.Option(help="Attach every imported account to this museum (name or alias)."),
+            typer.Option(
+                metavar="MUSEUM",
+                help="Attach every imported account to this museum (name or alias).",
+            ),
         ] = None,
         account: Annotated[
             str | None,
-            typer.Option(help="The account a file belongs to, when the file does not say."),
+            typer.Option(
+                metavar="ACCOUNT", help="The account a file belongs to, when the file does not say."
+            ),
         ] = None,
         timezone: Annotated[
             str,
-            typer.Option(help="Zone of times written without one (e.g. Meta CSV 'Publish time')."),
+            typer.Option(
+                metavar="ZONE",
+                help="Zone of times written without one (e.g. Meta CSV 'Publish time').",
+            ),
         ] = "Europe/Paris",
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Read and validate everything, store nothing.")
@@ -120,7 +132,8 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         table,
         fmt,
         title="dry run: nothing stored" if dry_run else "imported",
-        priority=("path", "status", "posts", "network", "importer"),
+        priority=("path", "status", "posts", "network", "accounts", "importer"),
+        unbroken=("status",),
     )
     width = max(40, err_console.width)
     if report.skipped_files:  # on stderr whatever the format: never dropped without a word

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         query: Annotated[
             list[str] | None,
             typer.Argument(
+                metavar="WORDS",
                 help="Only the museums these words find in their slug, name, city or aliases "
                 "(case and accents ignored): 'orsay', 'beaux-arts lyon'.",
                 show_default=False,
@@ -58,15 +59,21 @@ def register(app: typer.Typer) -> None:
 
     @museums.command("add")
     def add(
-        name: Annotated[str, typer.Argument(help="Official name, e.g. 'Musée du Louvre'.")],
+        name: Annotated[
+            str, typer.Argument(metavar="NAME", help="Official name, e.g. 'Musée du Louvre'.")
+        ],
         slug: Annotated[
-            str | None, typer.Option(help="Stable short id (default from name).")
+            str | None, typer.Option(metavar="SLUG", help="Stable short id (default from name).")
         ] = None,
-        city: Annotated[str | None, typer.Option()] = None,
-        region: Annotated[str | None, typer.Option()] = None,
-        country: Annotated[str, typer.Option()] = "FR",
-        museofile: Annotated[str | None, typer.Option(help="Muséofile id (M1234).")] = None,
-        alias: Annotated[list[str] | None, typer.Option(help="Another name (repeatable).")] = None,
+        city: Annotated[str | None, typer.Option(metavar="CITY")] = None,
+        region: Annotated[str | None, typer.Option(metavar="REGION")] = None,
+        country: Annotated[str, typer.Option(metavar="CODE", help="Country code.")] = "FR",
+        museofile: Annotated[
+            str | None, typer.Option(metavar="ID", help="Muséofile id (M1234).")
+        ] = None,
+        alias: Annotated[
+            list[str] | None, typer.Option(metavar="ALIAS", help="Another name (repeatable).")
+        ] = None,
         db: DbOption = None,
     ) -> None:
         """Add a museum."""
@@ -84,8 +91,12 @@ def register(app: typer.Typer) -> None:
 
     @museums.command("alias")
     def alias_(
-        museum: Annotated[str, typer.Argument(help="The museum (slug, name or alias).")],
-        alias: Annotated[str, typer.Argument(help="The other name to find it by.")],
+        museum: Annotated[
+            str, typer.Argument(metavar="MUSEUM", help="The museum (slug, name or alias).")
+        ],
+        alias: Annotated[
+            str, typer.Argument(metavar="ALIAS", help="The other name to find it by.")
+        ],
         db: DbOption = None,
     ) -> None:
         """Give a museum another name."""
@@ -95,9 +106,13 @@ def register(app: typer.Typer) -> None:
 
     @museums.command("link")
     def link(
-        museum: Annotated[str, typer.Argument(help="The museum (slug, name or alias).")],
-        network: Annotated[str, typer.Option(help="Network key, e.g. x, instagram.")],
-        handle: Annotated[str, typer.Option(help="The account's handle or id.")],
+        museum: Annotated[
+            str, typer.Argument(metavar="MUSEUM", help="The museum (slug, name or alias).")
+        ],
+        network: Annotated[
+            str, typer.Option(metavar="NETWORK", help="Network key, e.g. x, instagram.")
+        ],
+        handle: Annotated[str, typer.Option(metavar="HANDLE", help="The account's handle or id.")],
         db: DbOption = None,
     ) -> None:
         """Attach a network account to a museum (moving it from another museum says so)."""
@@ -141,8 +156,9 @@ def register(app: typer.Typer) -> None:
         file: Annotated[
             Path,
             typer.Argument(
+                metavar="FILE",
                 help="CSV: museum (or museofile_id), network, handle (or account_id); "
-                "the export of `engage museums links --format csv` reads back."
+                "the export of `engage museums links --format csv` reads back.",
             ),
         ],
         db: DbOption = None,
@@ -161,7 +177,9 @@ def register(app: typer.Typer) -> None:
     def discover_(
         museum: Annotated[
             list[str] | None,
-            typer.Argument(help="Only these museums (slug, name or alias); default: all."),
+            typer.Argument(
+                metavar="MUSEUM", help="Only these museums (slug, name or alias); default: all."
+            ),
         ] = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="List the proposals, link nothing.")
@@ -170,6 +188,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--api-base",
+                metavar="URL",
                 help="Replaces https://query.wikidata.org (also ENGAGE_WIKIDATA_API_BASE).",
             ),
         ] = None,
@@ -202,7 +221,9 @@ def register(app: typer.Typer) -> None:
 
     @museums.command("import-registry")
     def import_registry(
-        file: Annotated[Path, typer.Argument(help="An official museum list (CSV).")],
+        file: Annotated[
+            Path, typer.Argument(metavar="FILE", help="An official museum list (CSV).")
+        ],
         db: DbOption = None,
         fmt: FormatOption = Format.table,
     ) -> None:

@@ -48,6 +48,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="Output format: table (fitted to the terminal), json (array of objects, every "
         "column), csv (every column; cells starting with = + - @ get a leading ' so that a "
         "spreadsheet shows them as text), parquet.",
@@ -57,6 +58,7 @@ DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
+        metavar="FILE",
         envvar="ENGAGE_DB",
         help="DuckDB store file (default ./engage.duckdb; env ENGAGE_DB).",
         show_default=False,
@@ -64,7 +66,9 @@ DbOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to this file instead of standard output."
+    ),
 ]
 
 
@@ -186,12 +190,14 @@ def emit(
     output: Path | None = None,
     priority: Sequence[str] = (),
     caption: str | None = None,
+    unbroken: Sequence[str] = (),
 ) -> None:
     """Print (or write to ``output``) a frame in the chosen format.
 
     For ``table``: ``priority`` names the columns to keep first when the terminal is too narrow
     for all of them (the others follow in the frame's order; the last are left out first);
-    ``caption`` is a line printed under the table. A table written to ``output`` is the one
+    ``caption`` is a line printed under the table; ``unbroken`` names columns of short labels
+    never wrapped ("already imported"), as words are. A table written to ``output`` is the one
     the terminal would show, as plain text.
     """
     if fmt is Format.parquet:
@@ -215,7 +221,9 @@ def emit(
         text = csv_safe(df).write_csv()
     else:
         if output is None:
-            print_table(console, df, title=title, priority=priority, caption=caption)
+            print_table(
+                console, df, title=title, priority=priority, caption=caption, unbroken=unbroken
+            )
             return
         file_console = Console(
             file=io.StringIO(),
@@ -224,7 +232,9 @@ def emit(
             force_terminal=False,
             legacy_windows=False,
         )
-        print_table(file_console, df, title=title, priority=priority, caption=caption)
+        print_table(
+            file_console, df, title=title, priority=priority, caption=caption, unbroken=unbroken
+        )
         assert isinstance(file_console.file, io.StringIO)
         text = file_console.file.getvalue()
     if output is None:
@@ -504,6 +514,7 @@ def render_table(
     title: str | None = None,
     priority: Sequence[str] = (),
     caption: str | None = None,
+    unbroken: Sequence[str] = (),
 ) -> tuple[Table, list[str]]:
     """A rich table of ``df`` no wider than ``width``, and the caption lines to print under it.
 
@@ -511,9 +522,13 @@ def render_table(
     abbreviated (12k, 1.2M), paths keep their end (``…/folder/file.csv``), free text wraps at
     spaces, and then the columns last in ``priority`` (or in the frame) are left out, named in
     the caption. Numbers and words are never cut across lines; only free text longer than its
-    column (or a path) loses characters, marked by "…".
+    column (or a path) loses characters, marked by "…". The columns named in ``unbroken``
+    (short labels) are never wrapped.
     """
     cols = _columns(df)
+    for c in cols:
+        if c.name in unbroken and c.kind == "text" and not c.is_list:
+            c.kind = "word"
     notes: list[str] = []
     if df.height >= 2:
         shared = [c for c in cols if len(set(c.cells)) == 1 and len(cols) > 1]
@@ -578,9 +593,12 @@ def print_table(
     title: str | None = None,
     priority: Sequence[str] = (),
     caption: str | None = None,
+    unbroken: Sequence[str] = (),
 ) -> None:
     """Print ``df`` on ``target`` as a table fitted to its width, with its caption."""
-    table, lines = render_table(df, target.width, title=title, priority=priority, caption=caption)
+    table, lines = render_table(
+        df, target.width, title=title, priority=priority, caption=caption, unbroken=unbroken
+    )
     target.print(table)
     for line in lines:
         target.print(Text(printable(line), style="dim"), overflow="ellipsis")

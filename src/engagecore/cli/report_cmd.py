@@ -19,23 +19,31 @@ def register(app: typer.Typer) -> None:
     def report(
         museums: Annotated[
             list[str] | None,
-            typer.Argument(help="Museums (names resolve), or @handle of an unlinked account."),
+            typer.Argument(
+                metavar="MUSEUM", help="Museums (names resolve), or @handle of an unlinked account."
+            ),
         ] = None,
         all_museums: Annotated[
-            bool, typer.Option("--all", help="Every museum of the store.")
+            bool, typer.Option("--all", help="Every museum of the store that has posts.")
         ] = False,
-        out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
-            "report.html"
-        ),
+        out: Annotated[
+            Path, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")
+        ] = Path("report.html"),
         period: Annotated[
-            str, typer.Option(help="Grain of the score history: month, quarter or year.")
+            str,
+            typer.Option(
+                metavar="PERIOD", help="Grain of the score history: month, quarter or year."
+            ),
         ] = "quarter",
         lang: Annotated[
             str | None,
-            typer.Option(help="fr or en (default: from LC_ALL / LANG).", show_default=False),
+            typer.Option(
+                metavar="LANG", help="fr or en (default: from LC_ALL / LANG).", show_default=False
+            ),
         ] = None,
         young_band: Annotated[
-            str, typer.Option("--young-band", help="Young ages, e.g. 13-24 (default).")
+            str,
+            typer.Option("--young-band", metavar="AGES", help="Young ages, e.g. 13-24 (default)."),
         ] = "13-24",
         db: DbOption = None,
     ) -> None:

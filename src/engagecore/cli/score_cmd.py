@@ -21,6 +21,7 @@ from engagecore.cli.output import (
     compact_number,
     emit,
 )
+from engagecore.durations import duration
 from engagecore.errors import NoScoreError, UsageError
 
 
@@ -34,12 +35,21 @@ def _when(value: str | None, option: str) -> datetime | None:
 
 
 NetworkOpt = Annotated[
-    list[str] | None, typer.Option("--network", "-n", help="Only this network (repeatable).")
+    list[str] | None,
+    typer.Option("--network", "-n", metavar="NETWORK", help="Only this network (repeatable)."),
 ]
-SinceOpt = Annotated[str | None, typer.Option(help="Posts published on or after (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Posts published before (YYYY-MM-DD).")]
-PeriodOpt = Annotated[str, typer.Option(help="all (default), month, quarter or year.")]
-BandOpt = Annotated[str, typer.Option("--young-band", help="Young ages, e.g. 13-24 (default).")]
+SinceOpt = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Posts published on or after (YYYY-MM-DD).")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Posts published before (YYYY-MM-DD).")
+]
+PeriodOpt = Annotated[
+    str, typer.Option(metavar="PERIOD", help="all (default), month, quarter or year.")
+]
+BandOpt = Annotated[
+    str, typer.Option("--young-band", metavar="AGES", help="Young ages, e.g. 13-24 (default).")
+]
 
 
 def _band(text: str) -> tuple[int, int]:
@@ -56,18 +66,25 @@ def register(app: typer.Typer) -> None:
         network: NetworkOpt = None,
         museum: Annotated[
             list[str] | None,
-            typer.Option("--museum", "-m", help="Only this museum (repeatable; names resolve)."),
+            typer.Option(
+                "--museum",
+                "-m",
+                metavar="MUSEUM",
+                help="Only this museum (repeatable; names resolve).",
+            ),
         ] = None,
         since: SinceOpt = None,
         until: UntilOpt = None,
         period: PeriodOpt = "all",
         young_band: BandOpt = "13-24",
         explain: Annotated[
-            str | None, typer.Option(help="Show every input of the formula for this museum.")
+            str | None,
+            typer.Option(metavar="MUSEUM", help="Show every input of the formula for this museum."),
         ] = None,
         sort: Annotated[
             str | None,
             typer.Option(
+                metavar="KEY",
                 help="Rank the museums (composite rows): score, rate, young (young reach), "
                 "young_share, followers or growth (the growth score, computed for it).",
                 show_default=False,
@@ -75,7 +92,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         top: Annotated[
             int | None,
-            typer.Option(help="Show the first N museums of the ranking.", show_default=False),
+            typer.Option(
+                metavar="N", help="Show the first N museums of the ranking.", show_default=False
+            ),
         ] = None,
         with_growth: Annotated[
             bool,
@@ -153,7 +172,8 @@ def register(app: typer.Typer) -> None:
         museums: Annotated[
             list[str],
             typer.Argument(
-                help="Two or more museums (names resolve), or @handle of an unlinked account."
+                metavar="MUSEUM",
+                help="Two or more museums (names resolve), or @handle of an unlinked account.",
             ),
         ],
         network: NetworkOpt = None,
@@ -344,7 +364,8 @@ def _growth_cell(row: dict[str, Any], column: str, notes: dict[str, str]) -> str
         if row.get("growth_score") is None:
             notes["growth —"] = (
                 "no growth score: fewer than 2 follower snapshots near the period's start "
-                "and end, or alone in the cohort (growth_note in --format json)"
+                "and end, or fewer than 5 museums with a growth figure in the cohort "
+                "(growth_note and growth_cohort_size in --format json)"
             )
         return "—"
     low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
@@ -369,8 +390,8 @@ def _score_cell(row: dict[str, Any], notes: dict[str, str]) -> str:
 
 
 def _age(hours: float) -> str:
-    """A maturity age as people say it: 11 h, 4.4 days."""
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    """A maturity age as people say it, as every surface does: 11 h, 4.4 days."""
+    return duration(hours)
 
 
 def _too_young_lines(frame: pl.DataFrame) -> list[str]:

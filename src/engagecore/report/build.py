@@ -62,9 +62,12 @@ def build_html(
         subtitle = t("subtitle", store=data.store, when=when, version=__version__)
     else:
         title = t("page_title")
+        # --all leaves out the museums without posts: said, with the store's count
+        more = data.all_museums and data.store_museums > len(data.museums)
         subtitle = t(
-            "subtitle_cohort",
+            "subtitle_cohort_of" if more else "subtitle_cohort",
             n=t.number(len(data.museums)),
+            total=t.number(data.store_museums),
             store=data.store,
             when=when,
             version=__version__,

@@ -55,6 +55,8 @@ class ReportData:
     period: str
     young_band: tuple[int, int]
     store: str
+    #: the museums of the store, posts or not (``--all`` reports those with posts)
+    store_museums: int = 0
     themes: Any = None
     risks: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
     risks_total: int = 0
@@ -159,6 +161,7 @@ def collect(
         period=period,
         young_band=young_band,
         store=engine.path.name,
+        store_museums=engine.museums.list().height,
         themes=themes,
         risks=_with_urls(engine, risks.head(RISKS_SHOWN)),
         risks_total=risks.height,

@@ -11,6 +11,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from engagecore.durations import to_french
+
 LANGS = ("en", "fr")
 
 EN: dict[str, str] = {
@@ -18,6 +20,10 @@ EN: dict[str, str] = {
     "page_title_one": "Social media engagement report: {museum}",
     "subtitle": "Store {store}, generated {when} by engagecore {version}.",
     "subtitle_cohort": "{n} museums. Store {store}, generated {when} by engagecore {version}.",
+    "subtitle_cohort_of": (
+        "{n} museums with posts (of {total} in the store). Store {store}, generated {when} by "
+        "engagecore {version}."
+    ),
     "contents": "Contents",
     # section titles
     "s_headline": "At a glance",
@@ -40,6 +46,10 @@ EN: dict[str, str] = {
     "interval_words": (
         "Score {score} out of 100; given the posts we have, it is likely between {low} and "
         "{high} (somewhere between {klow} and {khigh} in 10)."
+    ),
+    "interval_words_exact": (
+        "Score {score} out of 100; the uncertainty of its own posts does not move it from this "
+        "rank (that of the other museums' is not counted)."
     ),
     "cohort_words": (
         "Compared with the {n} museums on {network} in this store, after adjusting for audience "
@@ -344,6 +354,10 @@ EN: dict[str, str] = {
     "growth_why_alone": (
         "the only museum of this network with a follower growth figure, none to compare it with"
     ),
+    "growth_why_few_peers": (
+        "{n} museums of this network with a follower growth figure, fewer than {min} for a "
+        "percentile"
+    ),
     "growth_why_all": "no network with a growth score",
     "perf_why_engagement": "no engagement score",
     "missing_marks": "Where a figure is missing: {marks}.",
@@ -393,6 +407,10 @@ FR: dict[str, str] = {
     "page_title_one": "Rapport d'engagement sur les réseaux sociaux : {museum}",
     "subtitle": "Base {store}, produit le {when} par engagecore {version}.",
     "subtitle_cohort": "{n} musées. Base {store}, produit le {when} par engagecore {version}.",
+    "subtitle_cohort_of": (
+        "{n} musées avec des publications (sur {total} dans la base). Base {store}, produit le "
+        "{when} par engagecore {version}."
+    ),
     "contents": "Sommaire",
     "s_headline": "En bref",
     "s_leaderboard": "Classement",
@@ -413,6 +431,10 @@ FR: dict[str, str] = {
     "interval_words": (
         "Score {score} sur 100 ; vu les publications disponibles, il se situe probablement "
         "entre {low} et {high} (entre {klow} et {khigh} sur 10)."
+    ),
+    "interval_words_exact": (
+        "Score {score} sur 100 ; l'incertitude de ses propres publications ne le fait pas changer "
+        "de rang (celle des autres musées n'est pas comptée)."
     ),
     "cohort_words": (
         "Comparé aux {n} musées présents sur {network} dans cette base, à taille d'audience "
@@ -725,6 +747,10 @@ FR: dict[str, str] = {
     "growth_why_alone": (
         "seul musée de ce réseau dont la croissance est mesurée, aucun autre à qui le comparer"
     ),
+    "growth_why_few_peers": (
+        "{n} musées de ce réseau dont la croissance est mesurée, moins de {min} pour un rang "
+        "en centiles"
+    ),
     "growth_why_all": "aucun réseau n'a de score de croissance",
     "perf_why_engagement": "pas de score d'engagement",
     "missing_marks": "Quand un chiffre manque : {marks}.",
@@ -829,10 +855,9 @@ _REASONS_FR: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"too young: all (\d+) post\(s\) were read before the maturity age "
-            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+            r"\(([\d.]+ (?:h|days)), (.*?)\)(?=;|$)"
         ),
-        "trop récentes : les {0} publications ont été relevées avant l'âge de maturité "
-        "({1} h, {2})",
+        "trop récentes : les {0} publications ont été relevées avant l'âge de maturité ({1}, {2})",
     ),
     (
         re.compile(r"the source gives no interaction counts for these posts"),
@@ -849,10 +874,18 @@ _REASONS_FR: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"(\d+) post\(s\) too young left out: read before the maturity age "
-            r"\(([\d.]+) h, (.*?)\)(?=;|$)"
+            r"\(([\d.]+ (?:h|days)), (.*?)\)(?=;|$)"
         ),
         "{0} publication(s) trop récente(s) écartée(s) : relevée(s) avant l'âge de maturité "
-        "({1} h, {2})",
+        "({1}, {2})",
+    ),
+    (
+        re.compile(
+            r"cohort of (\d+) < (\d+) museums with a rate \(network × period × basis\): too few "
+            r"for a percentile"
+        ),
+        "cohorte de {0} < {1} musées avec un taux (réseau × période × base) : trop peu pour un "
+        "rang en centiles",
     ),
     (
         re.compile(
@@ -920,6 +953,12 @@ class Texts:
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 
+    def signed_number(self, value: float | int | None, digits: int = 0) -> str:
+        """A change with its sign, as :meth:`signed_percent`: +1,392 / −6 407 (a true minus)."""
+        if value is None:
+            return self.words["none"]
+        return ("+" if value >= 0 else "\u2212") + self.number(abs(value), digits)
+
     def signed_percent(self, fraction: float | None, digits: int = 1) -> str:
         """A change in percent with its sign: +3.2% / −3,2 % (a true minus sign)."""
         if fraction is None:
@@ -947,6 +986,7 @@ class Texts:
         for group in match.groups():
             if re.fullmatch(r"\d+\.\d+", group):
                 group = group.replace(".", ",")
+            group = to_french(group)  # a duration: 4.4 days → 4,4 jours
             group = re.sub(r"^default \(", "par défaut (", group)
             group = re.sub(r"^estimated from (\d+) posts$", r"estimé sur \1 publications", group)
             out.append(group)

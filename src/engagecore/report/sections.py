@@ -28,6 +28,7 @@ from engagecore.report.charts import (
 from engagecore.report.data import ReportData
 from engagecore.report.i18n import Texts
 from engagecore.report.model import Card, Cell, Figure, Link, Missing, Section, Table
+from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.young_eb import basis_kind
 
 SectionFn = Callable[[ReportData, Texts], Section | None]
@@ -98,6 +99,9 @@ def growth_reason(t: Texts, row: dict[str, Any]) -> str:
         return t(key) if key else str(note)
     if row.get("follower_growth") is None:
         return t("growth_why_none")
+    peers = row.get("growth_cohort_size")
+    if peers is not None and peers >= 2:  # fewer than ScoringConfig.min_cohort_score
+        return t("growth_why_few_peers", n=peers, min=ScoringConfig().min_cohort_score)
     return t("growth_why_alone")
 
 
@@ -241,9 +245,12 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
     low = float(low_v) if isinstance(low_v, float) else score  # 0 is a bound, not a gap
     high = float(high_v) if isinstance(high_v, float) else score
     lines.append(score_sentence(t, score, None if is_all else network))
+    # an interval of no width holds the museum's own sampling error only (docs/scoring.md
+    # §2.6): never "likely between 0 and 0"
+    exact = round(low) == round(high)
     lines.append(
         t(
-            "interval_words",
+            "interval_words_exact" if exact else "interval_words",
             score=round(score),
             low=round(low),
             high=round(high),
@@ -1380,10 +1387,8 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                     str(r["net"]),
                     str(r["period"]),
                     t.number(r["followers"]),
-                    t("none")
-                    if r["change"] is None
-                    else f"{r['change']:+,}".replace(",", "\u202f" if t.lang == "fr" else ","),
-                    t.percent(r["rate"], 1),
+                    t.signed_number(r["change"]),
+                    t.signed_percent(r["rate"], 1),
                 ]
                 for r in sums.iter_rows(named=True)
             ],

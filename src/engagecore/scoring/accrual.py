@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from engagecore import schema
+from engagecore.durations import duration
 from engagecore.pluginapi import AccrualCurve, NetworkSpec
 from engagecore.scoring.config import ScoringConfig
 from engagecore.scoring.inputs import ScoringInputs, sql_text
@@ -186,7 +187,7 @@ def estimate(
     sources = (f"estimated from {n_posts} posts read more than once in this store",)
     note = "fitted to the store's own repeated readings (docs/scoring.md §1.5)"
     if default is not None:
-        note += f"; the plugin's default has half-life {default.half_life_hours:g} h"
+        note += f"; the plugin's default has half-life {duration(default.half_life_hours)}"
     return AccrualCurve(half_life_hours=h, shape=k, sources=sources, note=note), n_posts
 
 

@@ -105,11 +105,13 @@ def score_cohort(
     min_fit: int,
     min_posts: int,
     level: float,
+    min_score: int = 2,
 ) -> CohortResult:
     """Score the museums of one cohort; every input array has one entry per museum.
 
     ``rate`` is each museum's robust aggregate (≥ 0), ``n`` its (effective) post count,
-    ``boot_*`` the bootstrap interval and variance of ``rate``.
+    ``boot_*`` the bootstrap interval and variance of ``rate``; a cohort of fewer than
+    ``min_score`` museums gets no score (docs/scoring.md §2.6), the rest all the same.
     """
     positive = rate > 0
     slope, intercept, size_center, fit = _fit(log_size[positive], np.log(rate[positive]), min_fit)
@@ -155,7 +157,7 @@ def score_cohort(
     low_value = shrunk + root_w * d_low
     high_value = shrunk + root_w * d_high
 
-    if rate.size >= 2:
+    if rate.size >= max(2, min_score):
         sorted_all = np.sort(shrunk)
         score = percentile_of(sorted_all, shrunk, shrunk)
         score_low = np.minimum(percentile_of(sorted_all, shrunk, low_value), score)

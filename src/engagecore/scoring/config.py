@@ -44,6 +44,10 @@ class ScoringConfig:
         estimate is shrunk toward the cohort.
     :param min_cohort_fit: the fewest museums with a positive rate needed to fit the size
         adjustment of a cohort; smaller cohorts are not size-adjusted (slope 0, said so).
+    :param min_cohort_score: the fewest museums with a rate (a growth figure) a cohort needs
+        for the 0–100 engagement (growth) score: a percentile among fewer moves by 100/(N−1)
+        points a rank, and among two is 0 or 100 with an interval of no width (docs/scoring.md
+        §2.6); below it the score and its interval are null and ``reason`` says so.
     :param expectation_window: how many previous posts of the same account and kind form a
         post's expectation; ``min_history`` of them are needed for an expectation at all.
     :param breakout_factor: a post breaks out when its rate exceeds this multiple of the 90th
@@ -81,6 +85,7 @@ class ScoringConfig:
     interval_level: float = 0.95
     min_posts: int = 10
     min_cohort_fit: int = 10
+    min_cohort_score: int = 5
     expectation_window: int = 100
     min_history: int = 10
     breakout_factor: float = 2.0
@@ -117,6 +122,8 @@ class ScoringConfig:
             raise UsageError(
                 f"maturity fraction {self.maturity_fraction!r}: expected between 0 and 1 (e.g. 0.9)"
             )
+        if self.min_cohort_score < 2:
+            raise UsageError("min_cohort_score must be ≥ 2 (a percentile needs another museum)")
         if self.min_accrual_posts < 1:
             raise UsageError("min_accrual_posts must be ≥ 1")
         if self.composite not in ("audience", "equal"):

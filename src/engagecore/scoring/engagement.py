@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
 
+from engagecore.durations import duration_expr
 from engagecore.pluginapi import NetworkSpec
 from engagecore.scoring import accrual, composite, periods, young, young_eb
 from engagecore.scoring import growth as growth_
@@ -176,6 +177,12 @@ NO_SCORE_NOTES: tuple[tuple[str, str, str], ...] = (
         "only museum with a rate in its cohort",
         "alone",
         "alone in its cohort (network × period) — import or fetch peers",
+    ),
+    (
+        "cohort of",
+        "few peers",
+        "too few museums with a rate in its cohort for a percentile (docs/scoring.md §2.6) — "
+        "import or fetch peers; the rates compare",
     ),
     (
         "no network with a score",
@@ -597,6 +604,7 @@ def _score_cohorts(rows: pl.DataFrame, grid: np.ndarray, config: ScoringConfig) 
             min_fit=config.min_cohort_fit,
             min_posts=config.min_posts,
             level=config.interval_level,
+            min_score=config.min_cohort_score,
         )
         out["engagement_score"][s] = res.score
         out["engagement_score_low"][s] = res.score_low
@@ -694,15 +702,17 @@ def _add_young(
 def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
     """``small_sample`` and the ``reason`` a row's figures are missing or to be read with care."""
     n = pl.col("posts_rated")
+    # the maturity age as the terminal and the report say it (engagecore.durations)
+    maturity = duration_expr(pl.col("maturity_hours"), rows.get_column("maturity_hours"))
     reasons = [
         pl.when(pl.col("posts") == 0).then(pl.lit("no posts in the period")),
         pl.when(
             (pl.col("posts") > 0) & (n == 0) & (pl.col("posts_too_young") == pl.col("posts"))
         ).then(
             pl.format(
-                "too young: all {} post(s) were read before the maturity age ({} h, {})",
+                "too young: all {} post(s) were read before the maturity age ({}, {})",
                 "posts",
-                pl.col("maturity_hours").round(1),
+                maturity,
                 "accrual_basis",
             )
         ),
@@ -722,10 +732,22 @@ def _add_reasons(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
             (pl.col("posts_too_young") > 0) & (pl.col("posts_too_young") < pl.col("posts"))
         ).then(
             pl.format(
-                "{} post(s) too young left out: read before the maturity age ({} h, {})",
+                "{} post(s) too young left out: read before the maturity age ({}, {})",
                 "posts_too_young",
-                pl.col("maturity_hours").round(1),
+                maturity,
                 "accrual_basis",
+            )
+        ),
+        pl.when(
+            (n > 0)
+            & (pl.col("cohort_size") >= 2)
+            & (pl.col("cohort_size") < config.min_cohort_score)
+        ).then(
+            pl.format(
+                "cohort of {} < {} museums with a rate (network × period × basis): too few "
+                "for a percentile",
+                "cohort_size",
+                pl.lit(config.min_cohort_score),
             )
         ),
         pl.when((n > 0) & (pl.col("cohort_size") < 2)).then(

@@ -409,7 +409,12 @@ class GrowthCohort:
 
 
 def score_cohort_growth(
-    rate: np.ndarray, variance: np.ndarray, log_size: np.ndarray, min_fit: int, level: float
+    rate: np.ndarray,
+    variance: np.ndarray,
+    log_size: np.ndarray,
+    min_fit: int,
+    level: float,
+    min_score: int = 2,
 ) -> GrowthCohort:
     """Size-adjust, shrink and rank one cohort's log growth rates (docs/scoring.md §9.2–9.4).
 
@@ -445,7 +450,7 @@ def score_cohort_growth(
     shrunk = c + w * (index - c)
     z = NormalDist().inv_cdf((1 + level) / 2)
     half = z * np.sqrt(w * v)
-    if n >= 2:
+    if n >= max(2, min_score):  # fewer: no percentile (docs/scoring.md §2.6, §9.4)
         spread = c + np.sqrt(w) * (index - c)
         ref = np.sort(spread)
         score = percentile_of(ref, spread, shrunk)
@@ -478,6 +483,7 @@ def score_growth(rows: pl.DataFrame, config: ScoringConfig) -> pl.DataFrame:
             np.log(part.get_column("followers_start").to_numpy()),
             config.min_cohort_fit,
             config.interval_level,
+            config.min_cohort_score,
         )
         out["growth_score"][idx] = res.score
         out["growth_score_low"][idx] = res.score_low
