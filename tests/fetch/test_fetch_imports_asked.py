@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import gzip
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_fetch_batch_memory import _fresh as _store
 from test_fetch_batch_memory import pages  # noqa: F401 (400 videos' saved responses)
 from test_fetch_together import env  # noqa: F401 (the store and replay)
 
@@ -19,15 +19,6 @@ from engagecore import ingest
 from engagecore.store import Store
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
-
-
-def _store(folder: Path) -> Iterator[Store]:
-    folder.mkdir(parents=True, exist_ok=True)
-    store = Store(folder / "again.duckdb")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _twin(page: Path, folder: Path, name: str) -> Path:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from cli_run import run
-from fetch_replay import KEY, YouTubeReplay, make_videos
+from fetch_replay import YouTubeReplay, make_videos
+from test_fetch_together import env  # noqa: F401 (the store and replay)
 
 from engagecore import ingest
 from engagecore.fetch import run as fetch_run
 from engagecore.fetch.run import SavedFiles
-from engagecore.museums import Museums
 from engagecore.store import Store
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -59,17 +59,12 @@ def test_recorded_paths_below_the_folder_named_never_make_the_paths(tmp_path: Pa
 
 
 def test_the_import_makes_each_path_once_when_it_reaches_it(
-    tmp_path: Path,
+    env: Path,  # noqa: F811
     youtube: YouTubeReplay,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("ENGAGE_YOUTUBE_API_KEY", KEY)
-    monkeypatch.setenv("ENGAGE_YOUTUBE_API_BASE", youtube.base)
-    db = tmp_path / "engage.duckdb"
-    monkeypatch.setenv("ENGAGE_DB", str(db))
-    with closing(Store(db)) as store:
-        Museums(store).add("Musée du Louvre", slug="louvre")
+    db = env
     youtube.videos = make_videos(120, NOW - timedelta(hours=1))
 
     made: list[str] = []
