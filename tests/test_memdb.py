@@ -102,3 +102,4 @@ def test_a_forked_process_gets_a_database_of_its_own(monkeypatch: pytest.MonkeyP
     with memory_connection() as con:
         assert con.sql("SELECT 1").fetchall() == [(1,)]
     assert memdb._db is not parents and memdb._db is not None
+
