@@ -103,3 +103,22 @@ def test_a_forked_process_gets_a_database_of_its_own(monkeypatch: pytest.MonkeyP
         assert con.sql("SELECT 1").fetchall() == [(1,)]
     assert memdb._db is not parents and memdb._db is not None
 
+
+
+def test_a_large_read_gets_a_database_of_its_own() -> None:
+    """Above SHARED_MAX bytes a read's connection is to a database of its own, closed with it:
+    dropped tables' pages would otherwise stay resident under the work that follows (X's
+    200,000-tweet archive peaked ~40 MB higher in benchmarks/ingest_x.py on the shared one)."""
+    with memory_connection() as small, memory_connection(memdb.SHARED_MAX) as edge:
+        small.execute("CREATE TABLE main.shared_probe AS SELECT 1 AS x")
+        try:
+            assert edge.sql("SELECT x FROM main.shared_probe").fetchall() == [(1,)]
+            with memory_connection(memdb.SHARED_MAX + 1) as large:
+                with pytest.raises(duckdb.CatalogException):
+                    large.sql("SELECT x FROM main.shared_probe").fetchall()
+                assert large.sql("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
+                assert large.sql("SELECT current_setting('enable_progress_bar')").fetchall() == [
+                    (False,)
+                ]
+        finally:
+            small.execute("DROP TABLE main.shared_probe")

@@ -301,7 +301,7 @@ def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
         )
         SELECT {fields} FROM (SELECT *, NOT coalesce({good}, false) AS _bad FROM parsed)
     """
-    with memory_connection() as con:
+    with memory_connection(path.stat().st_size) as con:
         # polars reads DuckDB's Arrow stream itself (no pyarrow in between)
         return pl.DataFrame(con.sql(query))
 

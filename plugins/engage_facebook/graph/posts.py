@@ -78,10 +78,10 @@ def _frame(batches: list[pa.RecordBatch], schema: pa.Schema) -> pl.DataFrame:
 class PostsReader:
     """Reads posts pages into one raw frame: the columns of :func:`post_fields.posts_query`."""
 
-    def __init__(self, workdir: Path, page: str | None) -> None:
+    def __init__(self, workdir: Path, page: str | None, size: int = 0) -> None:
         self.workdir = workdir
         self.page = page
-        self.con = memory_connection()  # in UTC
+        self.con = memory_connection(size)  # in UTC; size: the bytes of the pages to read
         interrupts.register(self.con)  # Ctrl-C stops a long read_json at once
 
     def close(self) -> None:

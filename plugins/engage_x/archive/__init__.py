@@ -289,7 +289,7 @@ class XArchiveImporter(Importer):
         tmp = workdir / "follower.json"
         ytd.strip_to_file(source, member, tmp)
         try:
-            with memory_connection() as con:
+            with memory_connection(tmp.stat().st_size) as con:
                 path = str(tmp).replace("'", "''")
                 row = con.sql(
                     f"SELECT count(*) FROM read_json('{path}', format='array', columns={{'follower': 'JSON'}})"

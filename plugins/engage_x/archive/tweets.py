@@ -194,7 +194,7 @@ def read_tweets(source: Source, member: str, workdir: Path) -> pl.DataFrame:
     with tmp.open("rb") as fh:
         wrapped = bool(_WRAPPED_RE.match(fh.read(4096)))
     try:
-        with memory_connection() as con:  # in UTC
+        with memory_connection(tmp.stat().st_size) as con:  # in UTC
             interrupts.register(con)  # Ctrl-C stops the scan at once
             try:
                 # Materializing into a table runs the scan in parallel; streaming the same

@@ -172,7 +172,17 @@ class ScoringInputs:
             return self._sql
         # a connection of its own to the process's in-memory database (engagecore.memdb),
         # in UTC; the tables in a schema of their own, dropped with these inputs
-        con = memdb.connection()
+        frames = {
+            "in_posts_raw": self.posts.collect().to_arrow(),
+            "in_accounts_raw": self.accounts.collect().to_arrow(),
+            "in_followers_frame": self.followers.collect().to_arrow(),
+            "in_audience_frame": self.audience_age.collect().to_arrow(),
+        }
+        obs = self.observations
+        if obs is None:
+            obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
+        frames["in_observations_frame"] = obs.collect().to_arrow()
+        con = memdb.connection(sum(f.nbytes for f in frames.values()))
         ns = f"inputs_{uuid.uuid4().hex}"
         con.execute(f"CREATE SCHEMA {ns}").fetchall()
         weakref.finalize(self, _drop_schema, con, ns)
@@ -182,15 +192,11 @@ class ScoringInputs:
 
         # copied into tables (not views of registered frames): the scoring reads some inputs
         # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
-        for name, lf in (
-            ("in_posts_raw", self.posts),
-            ("in_accounts_raw", self.accounts),
-            ("in_followers_frame", self.followers),
-            ("in_audience_frame", self.audience_age),
-        ):
-            con.register("_frame", lf.collect().to_arrow())
+        for name, table in frames.items():
+            con.register("_frame", table)
             con.execute(f"CREATE TABLE {t(name)} AS SELECT * FROM _frame").fetchall()
             con.unregister("_frame")
+        frames.clear()  # copied
         # what the store keeps (followers as of each post, integer account keys), made here
         con.execute(
             f"CREATE TABLE {t('in_accounts_frame')} AS SELECT *, "
@@ -204,12 +210,6 @@ class ScoringInputs:
         ).fetchall()
         con.execute(f"DROP TABLE {t('in_posts_raw')}").fetchall()
         con.execute(f"DROP TABLE {t('in_accounts_raw')}").fetchall()
-        obs = self.observations
-        if obs is None:
-            obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
-        con.register("_frame", obs.collect().to_arrow())
-        con.execute(f"CREATE TABLE {t('in_observations_frame')} AS SELECT * FROM _frame").fetchall()
-        con.unregister("_frame")
         self._sql = SqlTables(
             con,
             f"SELECT * FROM {t('in_posts_frame')}",
@@ -218,48 +218,6 @@ class ScoringInputs:
             f"SELECT * FROM {t('in_audience_frame')}",
             observations=f"SELECT * FROM {t('in_observations_frame')}",
             repeats=f"SELECT (SELECT count(*) FROM {t('in_observations_frame')}) > 0",
-        )
-        return self._sql
-        con = duckdb.connect()  # private, in memory
-        con.execute("SET TimeZone = 'UTC'").fetchall()
-        # copied into tables (not views of registered frames): the scoring reads some inputs
-        # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
-        for name, lf in (
-            ("in_posts_raw", self.posts),
-            ("in_accounts_raw", self.accounts),
-            ("in_followers_frame", self.followers),
-            ("in_audience_frame", self.audience_age),
-        ):
-            con.register("_frame", lf.collect().to_arrow())
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame").fetchall()
-            con.unregister("_frame")
-        # what the store keeps (followers as of each post, integer account keys), made here
-        con.execute(
-            "CREATE TABLE in_accounts_frame AS SELECT *, "
-            "(row_number() OVER (ORDER BY network, account_id))::INTEGER AS account_key "
-            "FROM in_accounts_raw"
-        ).fetchall()
-        con.execute(
-            "CREATE TABLE in_posts_frame AS SELECT f.*, a.account_key FROM ("
-            + followers.posts_with_followers_sql("in_posts_raw", "in_followers_frame")
-            + ") f LEFT JOIN in_accounts_frame a USING (network, account_id)"
-        ).fetchall()
-        con.execute("DROP TABLE in_posts_raw").fetchall()
-        con.execute("DROP TABLE in_accounts_raw").fetchall()
-        obs = self.observations
-        if obs is None:
-            obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
-        con.register("_frame", obs.collect().to_arrow())
-        con.execute("CREATE TABLE in_observations_frame AS SELECT * FROM _frame").fetchall()
-        con.unregister("_frame")
-        self._sql = SqlTables(
-            con,
-            "SELECT * FROM in_posts_frame",
-            "SELECT * FROM in_accounts_frame",
-            "SELECT * FROM in_followers_frame",
-            "SELECT * FROM in_audience_frame",
-            observations="SELECT * FROM in_observations_frame",
-            repeats="SELECT (SELECT count(*) FROM in_observations_frame) > 0",
         )
         return self._sql
 
