@@ -58,6 +58,7 @@ from engagecore.plugin import (
     check_named,
     given_account,
     human_size,
+    memory_connection,
     option,
 )
 
@@ -300,8 +301,7 @@ def _duckdb_content(path: Path, header: list[str]) -> pl.DataFrame:
         )
         SELECT {fields} FROM (SELECT *, NOT coalesce({good}, false) AS _bad FROM parsed)
     """
-    with duckdb.connect() as con:
-        con.execute("SET enable_progress_bar = false")
+    with memory_connection(path.stat().st_size) as con:
         # polars reads DuckDB's Arrow stream itself (no pyarrow in between)
         return pl.DataFrame(con.sql(query))
 

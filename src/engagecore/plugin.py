@@ -18,6 +18,7 @@ from engagecore.errors import EngageError, FormatError, PluginError, UsageError,
 from engagecore.hookspecs import PLUGIN_API, hookimpl
 from engagecore.jsonstream import JsonStream
 from engagecore.limits import human as human_size
+from engagecore.memdb import connection as memory_connection
 from engagecore.pluginapi import (
     RATE_BASES,
     REGISTRY_SCHEMA,
@@ -150,6 +151,7 @@ __all__ = [
     "human_size",
     "interrupts",
     "member_files",
+    "memory_connection",
     "mentions",
     "mentions_expr",
     "modified_at",

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from scoring_builders import NETS
+from scoring_builders import NETS, cohort, inputs
 
 from engagecore.scoring import ScoringConfig, load_inputs, post_metrics, score
 from engagecore.store import Store
@@ -135,3 +135,39 @@ def test_score_from_the_store_uses_snapshots_and_measured_age(
     assert beta["young_basis"] is None and "no young prior" in beta["reason"]
     pm = post_metrics(load_inputs(store), NETS)
     assert pm.filter(pl.col("museum") == "louvre").height == 24
+
+
+def test_scoring_from_frames_opens_no_database_and_drops_its_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Inputs from frames (notebooks, tests) are scored on the process's in-memory database
+    (engagecore.memdb), not on a database of their own: their tables in a schema of their
+    own, read by the scoring's second cursor too, dropped once the inputs are no longer used."""
+    import gc
+
+    from engagecore.plugin import memory_connection
+
+    memory_connection().close()  # the process's database made (once per process)
+    opened: list[tuple] = []
+    connect = duckdb.connect
+
+    def counting_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(args)
+        return connect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counting_connect)
+    posts, followers, _ = cohort(12, 10)
+    scored = inputs(posts, followers)
+    ns = scored.sql().posts.split()[-1].split(".")[0]
+    rows = score(scored, NETS)
+    assert rows.filter(pl.col("engagement_score").is_not_null()).height > 0
+    assert opened == []
+
+    def schemas() -> set[str]:
+        with memory_connection() as con:
+            return {r[0] for r in con.sql("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+
+    assert ns.startswith("inputs_") and ns in schemas()
+    del scored
+    gc.collect()
+    assert ns not in schemas()

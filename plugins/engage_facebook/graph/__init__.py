@@ -161,7 +161,7 @@ class _Reader:
         for display, doc in self.insight_docs:
             gi.parse_insights(doc, display, only_page, self.insights)
         extra = gi.post_metrics_frame(self.insights)
-        reader = PostsReader(self.workdir, only_page)
+        reader = PostsReader(self.workdir, only_page, sum(f.size for f in self.posts_files))
         try:
             raw, observed = reader.read(self.posts_files)
         finally:

@@ -28,7 +28,7 @@ from engage_facebook.common import MAX_POST_BYTES, POST_METRICS
 from engage_facebook.graph import post_fields
 from engage_facebook.graph.large_page import array_chunks, array_span
 from engagecore import plugin
-from engagecore.plugin import FormatError, interrupts
+from engagecore.plugin import FormatError, interrupts, memory_connection
 from engagecore.plugin import human_size as human
 
 #: Files at least this large are sliced and streamed instead of read as one object.
@@ -78,12 +78,10 @@ def _frame(batches: list[pa.RecordBatch], schema: pa.Schema) -> pl.DataFrame:
 class PostsReader:
     """Reads posts pages into one raw frame: the columns of :func:`post_fields.posts_query`."""
 
-    def __init__(self, workdir: Path, page: str | None) -> None:
+    def __init__(self, workdir: Path, page: str | None, size: int = 0) -> None:
         self.workdir = workdir
         self.page = page
-        self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'").fetchall()
-        self.con.execute("SET enable_progress_bar = false")  # it would draw on our stdout
+        self.con = memory_connection(size)  # in UTC; size: the bytes of the pages to read
         interrupts.register(self.con)  # Ctrl-C stops a long read_json at once
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from engagecore.plugin import (
     Source,
     check_named,
     frame,
+    memory_connection,
     modified_at,
     parse_count,
     text_at,
@@ -287,16 +288,14 @@ class XArchiveImporter(Importer):
             return None
         tmp = workdir / "follower.json"
         ytd.strip_to_file(source, member, tmp)
-        con = duckdb.connect()
         try:
-            path = str(tmp).replace("'", "''")
-            row = con.sql(
-                f"SELECT count(*) FROM read_json('{path}', format='array', columns={{'follower': 'JSON'}})"
-            ).fetchall()
+            with memory_connection(tmp.stat().st_size) as con:
+                path = str(tmp).replace("'", "''")
+                row = con.sql(
+                    f"SELECT count(*) FROM read_json('{path}', format='array', columns={{'follower': 'JSON'}})"
+                ).fetchall()
         except duckdb.Error as exc:
             raise tweets.duckdb_error(source.display(member), exc, tmp) from exc
-        finally:
-            con.close()
         return int(row[0][0]) if row else 0
 
     def _fallback_observed(self, source: Source, arch: _Archive, posts: pl.DataFrame) -> datetime:

@@ -18,7 +18,14 @@ import polars as pl
 
 from engage_x import common as C
 from engage_x.archive import ytd
-from engagecore.plugin import FormatError, Source, hashtags_expr, interrupts, mentions_expr
+from engagecore.plugin import (
+    FormatError,
+    Source,
+    hashtags_expr,
+    interrupts,
+    memory_connection,
+    mentions_expr,
+)
 
 CREATED_AT_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
@@ -186,20 +193,19 @@ def read_tweets(source: Source, member: str, workdir: Path) -> pl.DataFrame:
     ytd.strip_to_file(source, member, tmp)
     with tmp.open("rb") as fh:
         wrapped = bool(_WRAPPED_RE.match(fh.read(4096)))
-    con = duckdb.connect()
     try:
-        interrupts.register(con)  # Ctrl-C stops the scan at once
-        con.sql("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")  # it would draw on our stdout
-        # Materializing into a table runs the scan in parallel; streaming the same query
-        # straight to Arrow was ~40 % slower (measured with benchmarks/ingest_x.py).
-        con.execute(f"CREATE TABLE tweets AS {_query(tmp, wrapped)}").fetchall()
-        df = con.sql("SELECT * FROM tweets").pl()
+        with memory_connection(tmp.stat().st_size) as con:  # in UTC
+            interrupts.register(con)  # Ctrl-C stops the scan at once
+            try:
+                # Materializing into a table runs the scan in parallel; streaming the same
+                # query straight to Arrow was ~40 % slower (measured with benchmarks/ingest_x.py).
+                con.execute(f"CREATE TEMP TABLE tweets AS {_query(tmp, wrapped)}").fetchall()
+                df = con.sql("SELECT * FROM tweets").pl()
+            finally:
+                interrupts.unregister(con)
     except duckdb.Error as exc:
         raise duckdb_error(display, exc, tmp) from exc
     finally:
-        interrupts.unregister(con)
-        con.close()
         tmp.unlink(missing_ok=True)
     return _transform(df, display)
 

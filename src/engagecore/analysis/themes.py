@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from engagecore.analysis.text import normalized, terms_regex
+from engagecore.blas import one_blas_thread
 from engagecore.errors import UsageError
 
 #: The columns of :attr:`ThemeReport.lifts`, in order.
@@ -196,21 +197,23 @@ def train_model(
     precision: dict[str, float | None] = {}
     predicted: dict[str, int] = {}
     tp_all = fp_all = 0
-    for name in names:
-        y = frame[name].to_numpy()
-        y_train = y[train_idx]
-        if y_train.sum() < MODEL_MIN_POSITIVES or y_train.all():
-            models[name], precision[name], predicted[name] = None, None, 0
-            continue
-        model = LogisticRegression(max_iter=1000, C=4.0, random_state=seed)
-        model.fit(x_train, y_train)
-        hits = model.predict_proba(x_test)[:, 1] >= 0.5
-        tp = int((hits & y[test_idx]).sum())
-        fp = int((hits & ~y[test_idx]).sum())
-        models[name] = model
-        predicted[name] = tp + fp
-        precision[name] = tp / (tp + fp) if tp + fp else None
-        tp_all, fp_all = tp_all + tp, fp_all + fp
+    # one BLAS thread: the fits are too small for more (engagecore.blas)
+    with one_blas_thread():
+        for name in names:
+            y = frame[name].to_numpy()
+            y_train = y[train_idx]
+            if y_train.sum() < MODEL_MIN_POSITIVES or y_train.all():
+                models[name], precision[name], predicted[name] = None, None, 0
+                continue
+            model = LogisticRegression(max_iter=1000, C=4.0, random_state=seed)
+            model.fit(x_train, y_train)
+            hits = model.predict_proba(x_test)[:, 1] >= 0.5
+            tp = int((hits & y[test_idx]).sum())
+            fp = int((hits & ~y[test_idx]).sum())
+            models[name] = model
+            predicted[name] = tp + fp
+            precision[name] = tp / (tp + fp) if tp + fp else None
+            tp_all, fp_all = tp_all + tp, fp_all + fp
     overall = tp_all / (tp_all + fp_all) if tp_all + fp_all else None
     return TextModel(names, precision, predicted, overall, vectorizer, models)
 

@@ -8,6 +8,8 @@ polars frames here are only materialized when someone asks for them.
 
 from __future__ import annotations
 
+import uuid
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from engagecore import followers, schema
+from engagecore import followers, memdb, schema
 from engagecore.errors import UsageError
 
 #: Columns of the posts the scoring uses (the POSTS table plus the account's museum).
@@ -168,48 +170,67 @@ class ScoringInputs:
         """The inputs as DuckDB subqueries: the store itself, or the frames registered."""
         if self._sql is not None:
             return self._sql
-        con = duckdb.connect()  # private, in memory
-        con.execute("SET TimeZone = 'UTC'").fetchall()
-        # copied into tables (not views of registered frames): the scoring reads some inputs
-        # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
-        for name, lf in (
-            ("in_posts_raw", self.posts),
-            ("in_accounts_raw", self.accounts),
-            ("in_followers_frame", self.followers),
-            ("in_audience_frame", self.audience_age),
-        ):
-            con.register("_frame", lf.collect().to_arrow())
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame").fetchall()
-            con.unregister("_frame")
-        # what the store keeps (followers as of each post, integer account keys), made here
-        con.execute(
-            "CREATE TABLE in_accounts_frame AS SELECT *, "
-            "(row_number() OVER (ORDER BY network, account_id))::INTEGER AS account_key "
-            "FROM in_accounts_raw"
-        ).fetchall()
-        con.execute(
-            "CREATE TABLE in_posts_frame AS SELECT f.*, a.account_key FROM ("
-            + followers.posts_with_followers_sql("in_posts_raw", "in_followers_frame")
-            + ") f LEFT JOIN in_accounts_frame a USING (network, account_id)"
-        ).fetchall()
-        con.execute("DROP TABLE in_posts_raw").fetchall()
-        con.execute("DROP TABLE in_accounts_raw").fetchall()
+        # a connection of its own to the process's in-memory database (engagecore.memdb),
+        # in UTC; the tables in a schema of their own, dropped with these inputs
+        frames = {
+            "in_posts_raw": self.posts.collect().to_arrow(),
+            "in_accounts_raw": self.accounts.collect().to_arrow(),
+            "in_followers_frame": self.followers.collect().to_arrow(),
+            "in_audience_frame": self.audience_age.collect().to_arrow(),
+        }
         obs = self.observations
         if obs is None:
             obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
-        con.register("_frame", obs.collect().to_arrow())
-        con.execute("CREATE TABLE in_observations_frame AS SELECT * FROM _frame").fetchall()
-        con.unregister("_frame")
+        frames["in_observations_frame"] = obs.collect().to_arrow()
+        con = memdb.connection(sum(f.nbytes for f in frames.values()))
+        ns = f"inputs_{uuid.uuid4().hex}"
+        con.execute(f"CREATE SCHEMA {ns}").fetchall()
+        weakref.finalize(self, _drop_schema, con, ns)
+
+        def t(name: str) -> str:
+            return f"{ns}.{name}"
+
+        # copied into tables (not views of registered frames): the scoring reads some inputs
+        # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
+        for name, table in frames.items():
+            con.register("_frame", table)
+            con.execute(f"CREATE TABLE {t(name)} AS SELECT * FROM _frame").fetchall()
+            con.unregister("_frame")
+        frames.clear()  # copied
+        # what the store keeps (followers as of each post, integer account keys), made here
+        con.execute(
+            f"CREATE TABLE {t('in_accounts_frame')} AS SELECT *, "
+            "(row_number() OVER (ORDER BY network, account_id))::INTEGER AS account_key "
+            f"FROM {t('in_accounts_raw')}"
+        ).fetchall()
+        con.execute(
+            f"CREATE TABLE {t('in_posts_frame')} AS SELECT f.*, a.account_key FROM ("
+            + followers.posts_with_followers_sql(t("in_posts_raw"), t("in_followers_frame"))
+            + f") f LEFT JOIN {t('in_accounts_frame')} a USING (network, account_id)"
+        ).fetchall()
+        con.execute(f"DROP TABLE {t('in_posts_raw')}").fetchall()
+        con.execute(f"DROP TABLE {t('in_accounts_raw')}").fetchall()
         self._sql = SqlTables(
             con,
-            "SELECT * FROM in_posts_frame",
-            "SELECT * FROM in_accounts_frame",
-            "SELECT * FROM in_followers_frame",
-            "SELECT * FROM in_audience_frame",
-            observations="SELECT * FROM in_observations_frame",
-            repeats="SELECT (SELECT count(*) FROM in_observations_frame) > 0",
+            f"SELECT * FROM {t('in_posts_frame')}",
+            f"SELECT * FROM {t('in_accounts_frame')}",
+            f"SELECT * FROM {t('in_followers_frame')}",
+            f"SELECT * FROM {t('in_audience_frame')}",
+            observations=f"SELECT * FROM {t('in_observations_frame')}",
+            repeats=f"SELECT (SELECT count(*) FROM {t('in_observations_frame')}) > 0",
         )
         return self._sql
+
+
+def _drop_schema(con: duckdb.DuckDBPyConnection, ns: str) -> None:
+    """Drop the tables of inputs no longer used (their memory given back), close their
+    connection."""
+    try:
+        con.execute(f"DROP SCHEMA IF EXISTS {ns} CASCADE").fetchall()
+    except duckdb.Error:
+        pass  # a connection interrupted or a process ending: the database goes with it
+    finally:
+        con.close()
 
 
 def load_inputs(
