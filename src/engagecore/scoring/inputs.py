@@ -13,12 +13,16 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from engagecore import followers, memdb, schema
 from engagecore.errors import UsageError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Columns of the posts the scoring uses (the POSTS table plus the account's museum).
 POST_COLUMNS: tuple[str, ...] = (
@@ -172,17 +176,13 @@ class ScoringInputs:
             return self._sql
         # a connection of its own to the process's in-memory database (engagecore.memdb),
         # in UTC; the tables in a schema of their own, dropped with these inputs
-        frames = {
-            "in_posts_raw": self.posts.collect().to_arrow(),
-            "in_accounts_raw": self.accounts.collect().to_arrow(),
-            "in_followers_frame": self.followers.collect().to_arrow(),
-            "in_audience_frame": self.audience_age.collect().to_arrow(),
-        }
         obs = self.observations
         if obs is None:
             obs = OBSERVATIONS_SCHEMA.to_frame().lazy()
-        frames["in_observations_frame"] = obs.collect().to_arrow()
-        con = memdb.connection(sum(f.nbytes for f in frames.values()))
+        # one frame held at a time, copied then let go; the posts (by far the largest) say
+        # which database: the shared one, or one of their own past memdb.SHARED_MAX
+        posts = self.posts.collect().to_arrow()
+        con = memdb.connection(posts.nbytes)
         ns = f"inputs_{uuid.uuid4().hex}"
         con.execute(f"CREATE SCHEMA {ns}").fetchall()
         weakref.finalize(self, _drop_schema, con, ns)
@@ -192,11 +192,20 @@ class ScoringInputs:
 
         # copied into tables (not views of registered frames): the scoring reads some inputs
         # on a second cursor, and a cursor sees neither registered frames nor TEMP tables
-        for name, table in frames.items():
+        def copy(name: str, table: pa.Table) -> None:
             con.register("_frame", table)
             con.execute(f"CREATE TABLE {t(name)} AS SELECT * FROM _frame").fetchall()
             con.unregister("_frame")
-        frames.clear()  # copied
+
+        copy("in_posts_raw", posts)
+        del posts  # copied: let go before the next frame is collected
+        for name, frame in (
+            ("in_accounts_raw", self.accounts),
+            ("in_followers_frame", self.followers),
+            ("in_audience_frame", self.audience_age),
+            ("in_observations_frame", obs),
+        ):
+            copy(name, frame.collect().to_arrow())
         # what the store keeps (followers as of each post, integer account keys), made here
         con.execute(
             f"CREATE TABLE {t('in_accounts_frame')} AS SELECT *, "
