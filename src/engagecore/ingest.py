@@ -9,7 +9,6 @@ read, validated and written in its own transaction (see :func:`_run_together`).
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import stat
 import sys
@@ -40,7 +39,7 @@ from engagecore.errors import (
 )
 from engagecore.museums import Museums
 from engagecore.pluginapi import Batch, Importer, ReadContext, checked_notes
-from engagecore.sources import Source
+from engagecore.sources import Source, file_sha256
 from engagecore.store import Store
 from engagecore.validate import first_unlisted_account, validate_frame
 
@@ -840,7 +839,7 @@ class _AskedRecorded(_Recorded):
     asked about the files a window of :data:`WINDOW` at a time (one query), and of this
     run only the files not written yet are held. Held at once: the answers for one window
     and the files of the batch being read, where :class:`_Recorded` holds every import of
-    the store and of the run (a store of a million imports: ~130 MB, loaded again for each
+    the store and of the run (a store of a million imports: 118 MB, loaded again for each
     account of a fetch; a 16,000-page fetch: ~1.6 MB of its own).
 
     A file whose digest was not asked ahead (one too large to hash before its read) is
@@ -906,19 +905,17 @@ class _AskedRecorded(_Recorded):
         self._unwritten.clear()
 
 
-def _store_state(
-    store: Store, *, imports: bool = True
-) -> tuple[_Recorded, dict[tuple[str, str], str | None]]:
-    """What a run needs to know of the store before it reads: (digest, importer) -> the
-    networks that import wrote (said again when a file is skipped as already imported; not
-    read when ``imports`` is False), and (network, account) -> its museum."""
-    recorded = _Recorded(
-        store.fetchall("SELECT sha256, importer, network FROM imports") if imports else ()
-    )
-    known = {
+def _recorded(store: Store) -> _Recorded:
+    """(digest, importer) -> the networks that import wrote, for every import of the store
+    (said again when a file is skipped as already imported)."""
+    return _Recorded(store.fetchall("SELECT sha256, importer, network FROM imports"))
+
+
+def _known_accounts(store: Store) -> dict[tuple[str, str], str | None]:
+    """(network, account) -> its museum, for every account of the store."""
+    return {
         (n, a): m for n, a, m in store.fetchall("SELECT network, account_id, museum FROM accounts")
     }
-    return recorded, known
 
 
 def _run_units(
@@ -935,7 +932,7 @@ def _run_units(
 ) -> IngestReport:
     total = len(units)
     with store.transaction():
-        recorded_networks, known = _store_state(store)
+        recorded_networks, known = _recorded(store), _known_accounts(store)
         next_id = store.next_import_id()
         pending = _Pending()
         for unit, label, digest, batch in _new_reads(
@@ -1334,8 +1331,7 @@ def _file_sha256(path: str | Path) -> str | None:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size >= CONCURRENT_DIGEST_BYTES:
             return None
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 
@@ -1400,7 +1396,7 @@ def _run_together(
     total = len(units)
     whole = store.transaction() if dry_run else nullcontext()
     with whole:
-        _, known = _store_state(store, imports=False)
+        known = _known_accounts(store)
         recorded_networks = _AskedRecorded(store)
         units.ask = recorded_networks.ask
         next_id = store.next_import_id()

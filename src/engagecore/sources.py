@@ -331,9 +331,7 @@ class Source:
                         for chunk in iter(lambda: fh.read(1 << 20), b""):
                             h.update(chunk)
         else:
-            with self.path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
+            return file_sha256(self.path)
         return h.hexdigest()
 
     def iter_children(self) -> Iterator[Path]:
@@ -425,6 +423,13 @@ class Source:
     def close(self) -> None:
         if self._zip is not None and self._owns_zip:
             self._zip.close()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes (a gzip file's compressed bytes): a plain file's
+    :meth:`Source.sha256`, also computed ahead of a read (``ingest``'s files read together)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _is_gz(name: str) -> bool:
