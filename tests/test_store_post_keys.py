@@ -116,9 +116,9 @@ def test_keys_sharing_a_hash_take_the_exact_path(
     exactly right (a shared hash costs a read, never a post)."""
     monkeypatch.setattr(
         Store,
-        "_key_hashes",
-        lambda self, rel: np.zeros(
-            self.fetchall(f"SELECT count(*) FROM {rel}")[0][0], dtype=np.uint64
+        "_key_hash_chunks",
+        lambda self, rel: iter(
+            [np.zeros(self.fetchall(f"SELECT count(*) FROM {rel}")[0][0], dtype=np.uint64)]
         ),
     )
     with closing(Store(tmp_path / "s.duckdb", small_appends=True)) as store:
@@ -168,7 +168,7 @@ def test_post_keys_find_what_was_added_and_nothing_else() -> None:
         loads.append(1)
         return np.array([5, 1, 5, 9], dtype=np.uint64)
 
-    keys = PostKeys(load)
+    keys = PostKeys(lambda: [load()])
     assert not loads  # loaded on first use only
     assert keys.any_stored(np.array([9], dtype=np.uint64))
     assert not keys.any_stored(np.array([0, 2, 10, 2**64 - 1], dtype=np.uint64))
@@ -177,7 +177,7 @@ def test_post_keys_find_what_was_added_and_nothing_else() -> None:
     assert keys.any_stored(np.array([0, 2**64 - 1], dtype=np.uint64))
     assert keys.any_stored(np.array([3], dtype=np.uint64))
     assert len(keys) == 6 and loads == [1]  # a hash stored twice is counted twice
-    assert not PostKeys(lambda: np.array([], dtype=np.uint64)).any_stored(
+    assert not PostKeys(lambda: [np.array([], dtype=np.uint64)]).any_stored(
         np.array([1], dtype=np.uint64)
     )
 
@@ -188,7 +188,7 @@ def test_post_keys_merge_their_runs_and_still_find_every_hash(
     monkeypatch.setattr("engagecore.postkeys.MAX_RUNS", 3)
     rng = np.random.default_rng(7)
     batches = [rng.integers(0, 2**63, size=50, dtype=np.uint64) for _ in range(10)]
-    keys = PostKeys(lambda: np.array([], dtype=np.uint64))
+    keys = PostKeys(lambda: [])
     for n, batch in enumerate(batches):
         assert not keys.any_stored(batch)
         keys.add(batch)
@@ -215,3 +215,63 @@ def test_an_engine_for_small_appends_keeps_them_after_a_query(tmp_path: Path) ->
         via_frame(eng.store, _batch(20, 20, 0, 2), tmp_path)
         via_frame(eng.store, _batch(40, 20, 0, 3), tmp_path)
         assert _reads_stored_keys(spy.statements) == []
+
+
+def _mapped_runs() -> list[str]:
+    """The keys' files mapped into this process now."""
+    with open("/proc/self/maps") as maps:
+        return [line for line in maps if "engage-postkeys-" in line]
+
+
+def test_post_keys_are_files_mapped_only_while_looked_up(tmp_path: Path) -> None:
+    """The hashes are not held by the process between lookups (8 bytes a post were what a
+    long fetch's memory grew with): each run is a file, mapped during a lookup only."""
+    rng = np.random.default_rng(3)
+    stored = rng.integers(0, 2**63, size=5_000, dtype=np.uint64)
+    keys = PostKeys(lambda: [stored])
+    new = rng.integers(2**63, 2**64 - 1, size=200, dtype=np.uint64)
+    assert not keys.any_stored(new)
+    keys.add(new)
+    assert keys.any_stored(new[7:8]) and keys.any_stored(stored[-1:])
+    assert _mapped_runs() == []
+    runs = keys._sorted_runs()
+    assert [n for _, n in runs] == [5_000, 200]
+    for path, n in runs:  # each run sorted, in its own file
+        on_disk = np.load(path)
+        assert on_disk.size == n and bool((np.diff(on_disk.astype(np.float64)) >= 0).all())
+    held = [a for a in vars(keys).values() if isinstance(a, np.ndarray)]
+    assert held == []
+    folder = runs[0][0].parent
+    keys.close()
+    assert not folder.exists()
+
+
+def test_a_store_loads_its_keys_in_runs_of_bounded_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored posts' hashes arrive in chunks (a store's every post is never one array)
+    and no run, loaded or merged, is longer than MAX_RUN; every stored post is still found,
+    and the keys' files go with the store."""
+    monkeypatch.setattr("engagecore.postkeys.MAX_RUN", 40)
+    monkeypatch.setattr("engagecore.postkeys.MAX_RUNS", 4)
+    with closing(Store(tmp_path / "plain.duckdb")) as plain:
+        via_frame(plain, _batch(0, 100, 0, 1), tmp_path)
+    with closing(Store(tmp_path / "plain.duckdb", small_appends=True)) as store:
+        keys = store._post_keys
+        assert keys is not None
+        spy = _Recorder(store.con)
+        store.con = spy  # type: ignore[assignment]
+        for n in range(6):  # new posts, 25 a batch
+            via_frame(store, _batch(100 + 25 * n, 25, 0, 2 + n), tmp_path)
+        assert _reads_stored_keys(spy.statements) == []
+        runs = keys._sorted_runs()
+        assert max(size for _, size in runs) <= 40 and len(keys) == 250
+        folder = runs[0][0].parent
+        # a stored post among new ones, from the loaded runs and from the added ones
+        for old in (3, 180):
+            spy.statements.clear()
+            via_frame(store, pl.concat([_batch(old, 1, 2, 9), _batch(400 + old, 5, 2, 9)]), tmp_path)
+            assert _reads_stored_keys(spy.statements)
+        assert store.fetchall("SELECT count(*), count(DISTINCT post_id) FROM posts") == [(260, 260)]
+        assert folder.exists()
+    assert not folder.exists()

@@ -178,7 +178,7 @@ class Store:
             from engagecore.postkeys import PostKeys
 
             self.con.execute(f"SET checkpoint_threshold = '{limits.SMALL_APPENDS_CHECKPOINT}'")
-            self._post_keys = PostKeys(lambda: self._key_hashes("posts"))
+            self._post_keys = PostKeys(lambda: self._key_hash_chunks("posts"))
         self._in_tx = False
         # Row order is never relied on (every read sorts): lets DuckDB load with less memory.
         self.con.execute("SET preserve_insertion_order = false")
@@ -314,6 +314,8 @@ class Store:
 
     def close(self) -> None:
         interrupts.unregister(self.con)
+        if self._post_keys is not None:
+            self._post_keys.close()  # the keys' files
         self.con.close()
 
     # -- imports -----------------------------------------------------------------------------
@@ -505,10 +507,27 @@ class Store:
 
     def _key_hashes(self, relation: str) -> Hashes:
         """DuckDB's 64-bit hash of each ``(network, post_id)`` of ``relation``."""
-        hashes: Hashes = self.con.sql(
+        import numpy as np
+
+        chunks = list(self._key_hash_chunks(relation))
+        return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+
+    def _key_hash_chunks(self, relation: str) -> Iterator[Hashes]:
+        """:meth:`_key_hashes` in chunks of at most ``postkeys.MAX_RUN`` (a store's every
+        post is never one array)."""
+        import numpy as np
+
+        from engagecore.postkeys import MAX_RUN
+
+        reader = self.con.sql(
             f"SELECT hash(network, post_id) AS h FROM {relation}"
-        ).fetchnumpy()["h"]
-        return hashes
+        ).to_arrow_reader(MAX_RUN)
+        got = False
+        for batch in reader:
+            got = True
+            yield batch.column(0).to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
+        if not got:
+            yield np.empty(0, dtype=np.uint64)
 
     def _seed_observations(self, obs: str) -> None:
         """A stored post read once (no observation row), read now at another time: its one
