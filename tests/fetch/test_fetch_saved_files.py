@@ -32,7 +32,7 @@ def test_saved_files_is_a_sequence_of_paths_in_its_folder(tmp_path: Path) -> Non
     assert list(files) == [tmp_path / n for n in ("a.json.gz", "b.json.gz", "c.json.gz")]
     tail = files[1:]
     assert isinstance(tail, SavedFiles) and list(tail) == [tmp_path / "b.json.gz", files[2]]
-    assert files.names == ["a.json.gz", "b.json.gz", "c.json.gz"]
+    assert list(files.names) == ["a.json.gz", "b.json.gz", "c.json.gz"]
     assert all(type(n) is str for n in files.names)
 
 
@@ -91,7 +91,30 @@ def test_the_import_makes_each_path_once_when_it_reaches_it(
     on_disk = sorted(p.name for p in files.folder.glob("*.json.gz"))
     # every saved file, each once, in the order saved (channels, uploads, videos)
     assert sorted(files.names) == on_disk and len(set(files.names)) == len(on_disk) == 1 + 3 + 3
-    assert made == files.names  # each path made once, in order, as the import reached it
+    assert made == list(files.names)  # each path made once, in order, as the import reached it
     with closing(Store(db, read_only=True)) as s:
         assert s.fetchall("SELECT count(*) FROM posts")[0][0] == 120
         assert s.fetchall("SELECT count(*) FROM imports")[0][0] == len(on_disk)
+
+
+def test_names_are_packed_and_read_back_exactly() -> None:
+    """A fetch's saved names, packed (:class:`Names`): each read back as written, in order,
+    with indexing, slicing and accents; far smaller than a list of ``str``."""
+    import sys
+
+    from engagecore.fetch.run import Names
+
+    written = [f"20251201T000000Z-{i:04d}.json.gz" for i in range(2_000)] + ["réponse é.json.gz"]
+    names = Names(written[:10])
+    names.extend(written[10:])
+    assert len(names) == len(written) and list(names) == written
+    assert names[0] == written[0] and names[-1] == written[-1] and names[1500] == written[1500]
+    assert list(names[5:9]) == written[5:9] and list(names[::-500]) == written[::-500]
+    with pytest.raises(IndexError):
+        names[len(written)]
+    as_list = sys.getsizeof(written) + sum(sys.getsizeof(n) for n in written)
+    packed = sys.getsizeof(names._bytes) + sys.getsizeof(names._ends)
+    assert packed < as_list / 2
+    files = SavedFiles(tmp := Path("/x"), names)
+    assert files.names is names  # held as given, not copied
+    assert files[3] == tmp / written[3]
