@@ -1073,6 +1073,7 @@ def _digest_and_read(
     if digest is not None or src.size() < CONCURRENT_DIGEST_BYTES:
         digest = digest or src.sha256()
         if (digest, imp.name) in done:
+            src.forget_head()
             src.close()
             return digest, None
         return digest, _read(src, imp, ctx, label)
@@ -1129,6 +1130,7 @@ def _read(src: Source, imp: Importer, ctx: ReadContext, label: str) -> Batch:
         with _reading(imp, label):
             batch = imp.read(src, ctx)
     finally:
+        src.forget_head()  # what detection kept and the read did not take
         src.close()
     if not isinstance(batch, Batch):
         raise PluginError(
@@ -1309,7 +1311,9 @@ class _FilesTogether:
                 except Exception:  # detect_all's rule: a failing detect is no claim
                     conf = 0.0
                 if conf >= CLAIM or (self.forced and conf > 0):
-                    src.forget_head()
+                    # read at once (see __iter__): a gzip page's content, inflated by its
+                    # detection, is kept for the read (and dropped by it)
+                    src.forget_head(keep_content=True)
                     return Unit(src, imp, conf)
             unit = _choose(src, self.importers, self.forced, explicit=True)
             if unit is None:
@@ -1318,7 +1322,7 @@ class _FilesTogether:
             src.close()
             raise
         self.chosen.append(unit.importer)
-        src.forget_head()
+        src.forget_head(keep_content=True)
         return unit
 
 
