@@ -5,12 +5,15 @@ and a content that fits inflated once for the read that follows."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import random
 from pathlib import Path
 
 import pytest
 from engage_youtube import YouTubeDataApiImporter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engagecore import ingest, sources
 from engagecore.errors import FormatError
@@ -155,14 +158,23 @@ def _videos_page(n: int, description: str = "", noise: int = 0) -> bytes:
 
 
 def _count_inflations(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The gzip files inflated (through a stream, or at once), in order."""
     opened: list[Path] = []
     real = sources._Gunzip.__init__
+    at_once = sources._gunzip_at_once
 
     def counting(self: sources._Gunzip, path: Path, display: str) -> None:
         opened.append(path)
         real(self, path, display)
 
+    def counting_at_once(path: Path, display: str, size: int) -> bytes | None:
+        data = at_once(path, display, size)
+        if data is not None:
+            opened.append(path)
+        return data
+
     monkeypatch.setattr(sources._Gunzip, "__init__", counting)
+    monkeypatch.setattr(sources, "_gunzip_at_once", counting_at_once)
     return opened
 
 
@@ -232,3 +244,69 @@ def test_the_read_drops_what_detection_kept_whether_it_took_it_or_not(tmp_path: 
     assert source._inflated is not None
     ingest._read(source, Unread(), ReadContext(scratch=tmp_path), "page.json.gz")
     assert source._inflated is None  # the batch's files hold no page's content
+
+
+def _through_the_stream(path: Path, size: int) -> bytes | str:
+    try:
+        with io.BufferedReader(sources._Gunzip(path, "f.gz")) as fh:
+            return fh.read(size)
+    except FormatError:
+        return "damaged"
+
+
+def _at_once(path: Path, size: int) -> bytes | str:
+    try:
+        data = sources._gunzip_at_once(path, "f.gz", size)
+    except FormatError as exc:
+        assert str(exc).startswith("f.gz: damaged gzip file (")
+        return "damaged"
+    assert data is not None
+    return data
+
+
+_MEMBER = st.binary(max_size=3000).map(lambda b: gzip.compress(b, mtime=0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    members=st.lists(_MEMBER, max_size=3),
+    between=st.sampled_from([b"", b"\0", b"\0\0\0\0"]),
+    damage=st.sampled_from(["none", "cut", "garbage", "crc", "length", "zeros"]),
+    # past the content (up to 9,000 bytes): read to its end, as head() asks of a small page
+    size=st.sampled_from([10_000, sources._GZIP_KEPT_WHOLE + 1]),
+)
+def test_a_small_gzip_file_inflated_at_once_reads_as_through_the_stream(
+    tmp_path_factory: pytest.TempPathFactory,
+    members: list[bytes],
+    between: bytes,
+    damage: str,
+    size: int,
+) -> None:
+    data = bytearray(between.join(members))
+    if damage == "cut" and data:
+        del data[len(data) // 2 :]
+    elif damage == "garbage":
+        data += b"PK\x03\x04 not gzip"
+    elif damage in ("crc", "length") and data:
+        data[-8 if damage == "crc" else -1] ^= 0xFF
+    elif damage == "zeros":
+        data += b"\0" * 20
+    path = tmp_path_factory.mktemp("gz") / "f.json.gz"
+    path.write_bytes(bytes(data))
+    assert _at_once(path, size) == _through_the_stream(path, size)
+
+
+def test_a_gzip_file_inflated_at_once_stops_at_the_size_asked(tmp_path: Path) -> None:
+    path = tmp_path / "two.json.gz"
+    path.write_bytes(gzip.compress(b"a" * 500) + b"\0\0" + gzip.compress(b"b" * 500))
+    assert sources._gunzip_at_once(path, "two", 700) == b"a" * 500 + b"b" * 200
+    assert sources._gunzip_at_once(path, "two", 2000) == b"a" * 500 + b"b" * 500
+    assert sources._gunzip_at_once(tmp_path / "two.json.gz", "two", 1) == b"a"
+
+
+def test_a_gzip_file_too_large_to_read_at_once_goes_through_the_stream(tmp_path: Path) -> None:
+    path = tmp_path / "big.json.gz"
+    content = random.Random(2).randbytes(sources._GZIP_READ_AT_ONCE + 10)  # incompressible
+    path.write_bytes(gzip.compress(content))
+    assert sources._gunzip_at_once(path, "big", 100) is None
+    assert Source.open(path).head("big.json", 100) == content[:100]
