@@ -593,7 +593,7 @@ class YouTubeDataApiImporter(Importer):
             else:
                 _read_page(doc, where, "", observed_at(source, member, doc), out)
         batch = out.batch()
-        if batch.accounts is not None:  # the responses name their channels
-            named = batch.accounts.select("account_id", "handle").iter_rows()
+        if batch.accounts is not None:  # the responses name their channels (the frame's rows)
+            named = ((row["account_id"], row["handle"]) for row in out.accounts.values())
             check_channel(ctx, source.display(), named)
         return batch

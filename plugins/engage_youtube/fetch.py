@@ -172,6 +172,9 @@ class YouTubeFetcher(Fetcher):
             ids: list[str] = []
             here: set[str] = set()
             recent.append(here)
+            # the ids of the pages before this one still remembered, in one set (one lookup
+            # per video, not one per page remembered)
+            before: set[str] = set().union(*list(recent)[:-1])
             for item in items:
                 details = item.get("contentDetails") if isinstance(item, dict) else None
                 if not isinstance(details, dict) or not isinstance(details.get("videoId"), str):
@@ -183,7 +186,7 @@ class YouTubeFetcher(Fetcher):
                     older = True  # newest first: the rest is stored or too old
                     continue
                 video = details["videoId"]
-                if not any(video in page for page in recent):
+                if video not in here and video not in before:
                     here.add(video)
                     ids.append(video)
                     count += 1

@@ -91,6 +91,33 @@ def strip_secrets(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(clean)))
 
 
+#: each secret parameter as a URL would hold it, lower case (``key=``)
+_SECRET_PARAMS_EQ = tuple(f"{name}=".encode() for name in sorted(SECRET_PARAMS))
+_LONGEST_PARAM_EQ = max(len(p) for p in _SECRET_PARAMS_EQ)
+#: past this many ``=`` in a body, the parameters are searched for one by one
+_EQUALS_LOOKED_AT = 64
+
+
+def may_hold_secret(body: bytes, secrets: Iterable[str]) -> bool:
+    """Whether a response body holds one of ``secrets``, or a secret parameter of a URL
+    (``key=``, ``access_token=``…, any case): such a body is not saved as sent (``engage
+    fetch`` re-serializes it with its URLs stripped and the secrets redacted).
+
+    A secret parameter is a name ending just before an ``=``: the few ``=`` of a page are
+    looked at (one pass over the body) rather than the body searched once per name."""
+    if any(s and s.encode() in body for s in secrets):
+        return True
+    if body.count(b"=") > _EQUALS_LOOKED_AT:
+        low = body.lower()
+        return any(p in low for p in _SECRET_PARAMS_EQ)
+    i = body.find(b"=")
+    while i >= 0:
+        if body[max(0, i + 1 - _LONGEST_PARAM_EQ) : i + 1].lower().endswith(_SECRET_PARAMS_EQ):
+            return True
+        i = body.find(b"=", i + 1)
+    return False
+
+
 def strip_secrets_deep(doc: Any) -> Any:
     """A parsed response with every URL string stripped of secret parameters (Graph's
     ``paging.next`` carries the ``access_token``)."""

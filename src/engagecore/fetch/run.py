@@ -41,10 +41,10 @@ from engagecore import ingest, plugins
 from engagecore.errors import EngageError, PluginError, UsageError, one_line
 from engagecore.fetch.allocator import pages_back_at_once
 from engagecore.fetch.http import (
-    SECRET_PARAMS,
     BudgetExhausted,
     FetchError,
     HttpClient,
+    may_hold_secret,
     read_secret,
     redact,
     strip_secrets_deep,
@@ -239,6 +239,9 @@ class Session(FetchSession):
         self._params, self._headers = fetcher.authorize(secret) if secret else ({}, {})
         self._n = 0
         self._stamp = _stamp(now)
+        #: what ends every response saved as sent: the observed time, then the closing brace
+        self._observed_end = f',"{OBSERVED_AT_FIELD}":{json.dumps(now.isoformat())}}}'.encode()
+        self._folder_made = False
         self._on_posts = on_posts
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -370,13 +373,10 @@ class Session(FetchSession):
         brace (no re-serialization: the saved file is what the API sent); a body holding a
         secret, or a secret's parameter name in a URL, goes through :meth:`save` instead."""
         body = content.rstrip()
-        risky = any(s.encode() in body for s in self.client.secrets) or any(
-            f"{name}=".encode() in body for name in SECRET_PARAMS
-        )
+        risky = may_hold_secret(body, self.client.secrets)
         if risky or not isinstance(doc, dict) or not doc or not body.endswith(b"}"):
             return self.save(doc)
-        stamp = json.dumps(self.now.isoformat())
-        return self._write(body[:-1] + f',"{OBSERVED_AT_FIELD}":{stamp}}}'.encode())
+        return self._write(body[:-1] + self._observed_end)
 
     def save(self, doc: Any) -> Path:
         """Save a response for import: gzip, without secrets, with ``engagecore_observed_at``
@@ -389,7 +389,9 @@ class Session(FetchSession):
         return self._write(data)
 
     def _write(self, data: bytes) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self._folder_made:  # once per account, not once per response
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._folder_made = True
         with self._lock:  # requests sent by submit() save from their threads
             while True:
                 self._n += 1
