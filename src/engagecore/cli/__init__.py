@@ -121,8 +121,9 @@ def name_values(command: Any) -> None:
     annotation (``--with-growth <bool>`` reads as if the flag took a value; ``<str>``,
     ``<list[str]>``). A flag shows nothing after its name; an option with a value shows its
     metavar (DATE, FILE, N… set where it is declared; else the parameter's name in capitals,
-    for a plugin's command); an argument shows its name, no type (the usage line marks one
-    that repeats: ``{MUSEUM}...``)."""
+    for a plugin's command); an argument shows its name, no type. The usage line writes an
+    argument as click does (``MUSEUM``, ``MUSEUM...``, ``[MUSEUM]...``): typer 0.29 put a
+    required one in braces (``{MUSEUM}...``), which reads as a literal or a set."""
     from typer._click.core import Context
 
     for _, cmd in help_commands(command):
@@ -139,6 +140,18 @@ def name_values(command: Any) -> None:
             if param.param_type_name == "argument":
                 # the name column shows the metavar; the type column nothing
                 param.display_type_rich = lambda ctx: None
+                param.get_usage_pieces = lambda ctx, p=param: [_usage_name(p)]
+
+
+def _usage_name(argument: Any) -> str:
+    """An argument on the usage line: its metavar, in brackets when it may be left out, then
+    ``...`` when it repeats."""
+    name = str(argument.metavar or (argument.name or "value").upper())
+    if not argument.required:
+        name = f"[{name}]"
+    if argument.nargs != 1:
+        name += "..."
+    return name
 
 
 def _fail(message: str, code: int) -> None:
