@@ -427,20 +427,26 @@ class _Column:
             )
         return self._measures["natural"]
 
-    def minimum(self, level: Literal["comfortable", "hard"]) -> int:
-        """The narrowest width at which the column still reads at ``level``."""
-        if level not in self._measures:
-            self._measures[level] = self._minimum(level)
-        return self._measures[level]
+    def minimum(self, level: Literal["comfortable", "hard"], width: int) -> int:
+        """The narrowest width at which the column still reads at ``level`` in a table
+        ``width`` columns wide."""
+        key = f"{level}:{width}"
+        if key not in self._measures:
+            self._measures[key] = self._minimum(level, width)
+        return self._measures[key]
 
-    def _minimum(self, level: Literal["comfortable", "hard"]) -> int:
+    def _minimum(self, level: Literal["comfortable", "hard"], width: int) -> int:
         nat = self.natural()
         if self.kind in ("number", "word"):
             return max([self._header_min(), 1] + [cell_len(c) for c in self.cells])
         if self.kind == "path":
-            base = max([0] + [cell_len(re.split(r"[/\\]", c)[-1]) + 2 for c in self.cells])
-            # the file's name whole (up to 40 characters), then as much of its folders as fits
-            want = max(24, min(base, 40)) if level == "comfortable" else min(base, 40)
+            # the file's name whole ("…/" before it when folders are cut) up to half the
+            # width (40 at 80 columns and fewer), then as much of its folders as fits; a
+            # longer name keeps its end, which tells one export from the next (a date, a part)
+            names = [re.split(r"[/\\]", c) for c in self.cells]
+            base = max([0] + [cell_len(p[-1]) + (2 if len(p) > 1 else 0) for p in names])
+            cap = max(40, width // 2)
+            want = max(24, min(base, cap)) if level == "comfortable" else min(base, cap)
             return min(nat, max(self._header_min(), want, 8))
         if self.is_list:  # identifiers: wrapped between items, an item is never cut
             words = {_cell(x) + "," for v in self.values for x in (v or [])}
@@ -483,7 +489,7 @@ def _fit(
     for n in range(len(order), 0, -1):
         kept = order[:n]
         for level in ("comfortable", "hard"):
-            widths = {c.name: c.minimum(level) for c in kept}
+            widths = {c.name: c.minimum(level, width) for c in kept}
             extra = room(n) - sum(widths.values())
             if extra < 0:
                 continue
