@@ -360,7 +360,8 @@ def printable(text: str) -> str:
 Kind = Literal["number", "word", "text", "path"]
 _PATH_NAMES = {"path", "file", "folder", "directory", "source_file"}
 _PATH_VALUE = re.compile(r"^(/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/])")
-_GAP = 2  # characters between two columns
+#: Characters between two columns of a terminal table (here: padding 1 and the box's space).
+COLUMN_GAP = 2
 _PLAIN_INT = re.compile(r"(^|[ _])(id|year|code)$", re.IGNORECASE)
 LEAVE_OUT = "--format json|csv for every column"
 
@@ -479,7 +480,7 @@ def _fit(
     order += [c for c in cols if c not in order]
 
     def room(n: int) -> int:
-        return width - _GAP * (n - 1)
+        return width - COLUMN_GAP * (n - 1)
 
     if sum(c.natural() for c in cols) <= room(len(cols)):
         return [(c, c.natural()) for c in cols], []

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from engagecore.api import Engine
 from engagecore.cli.output import (
+    COLUMN_GAP,
     LEAVE_OUT,
     DbOption,
     Format,
@@ -273,7 +274,7 @@ def fit_table(
     keep = list(range(len(cols)))
 
     def total() -> int:
-        return sum(least[i] for i in keep) + len(keep) - 1
+        return sum(least[i] for i in keep) + COLUMN_GAP * (len(keep) - 1)
 
     while total() > width:
         droppable = [i for i in keep if cols[i].drop > 0]
@@ -290,7 +291,7 @@ def fit_table(
         title_justify="left",
         header_style="bold",
         box=None,
-        padding=(0, 1, 0, 0),
+        padding=(0, COLUMN_GAP, 0, 0),  # no box: the padding is the gap
         pad_edge=False,
         show_edge=False,
     )
