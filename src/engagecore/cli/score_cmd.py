@@ -603,8 +603,8 @@ _GROWTH_CARD_ROWS = (
 
 def show_comparison(table: pl.DataFrame) -> None:
     """Per network: the verdict (winner or why none, and the test), one sentence of why,
-    then a card — metrics as rows, museums as columns (in several cards if they do not fit
-    the terminal side by side)."""
+    then a card — metrics as rows, museums as columns (texts wrapping between their words; in
+    several cards if the museums do not fit the terminal side by side even so)."""
     from rich.table import Table
 
     from engagecore.cli.output import console
@@ -641,11 +641,13 @@ def show_comparison(table: pl.DataFrame) -> None:
                 else:
                     column.append(_fmt(template, row.get(f"{m} {field}")))
             cells[m] = column
-        # museums in groups that fit the terminal side by side (box: 3 characters a column)
+        # museums in groups that fit the terminal side by side (box: 3 characters a column),
+        # each column at its narrowest: a text ("estimated (museum-adjusted, n = 7, pooled)")
+        # wraps between its words rather than leaving the next museum for another card
         groups: list[list[str]] = [[]]
         used = label_width + 4
         for m in museums:
-            need = 3 + max(len(m) + 2, *(len(c) for c in cells[m]))
+            need = 3 + max(len(m) + 2, *(len(w) for c in cells[m] for w in c.split()))
             if groups[-1] and used + need > console.width:
                 groups.append([])
                 used = label_width + 4
