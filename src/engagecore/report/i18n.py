@@ -58,6 +58,7 @@ EN: dict[str, str] = {
     "cohort_words_all": "Weighted by each network's audience.",
     "small_sample": "Few posts: read this score with care.",
     "no_score": "No score on {network}: {reason}.",
+    "no_score_all": "No overall score: {reason}.",
     "no_score_reason": "not enough data",
     "headline_rate": "Engagement rate {rate} per post ({basis}), {posts} posts, {followers} followers.",
     "headline_young": "Young audience (13–24): {share} of the audience, about {reach} people ({young_basis}).",
@@ -348,6 +349,7 @@ EN: dict[str, str] = {
         "between {low} and {high}."
     ),
     "no_growth": "No growth score on {network}: {reason}.",
+    "no_growth_all": "No overall growth score: {reason}.",
     "growth_why_few": "fewer than 2 follower snapshots in the period",
     "growth_why_far": "no follower snapshot near the start and the end of the period",
     "growth_why_none": "no follower snapshot",
@@ -443,6 +445,7 @@ FR: dict[str, str] = {
     "cohort_words_all": "Pondéré par l'audience de chaque réseau.",
     "small_sample": "Peu de publications : score à lire avec prudence.",
     "no_score": "Pas de score sur {network} : {reason}.",
+    "no_score_all": "Pas de score global : {reason}.",
     "no_score_reason": "données insuffisantes",
     "headline_rate": "Taux d'engagement {rate} par publication ({basis}), {posts} publications, {followers} abonnés.",
     "headline_young": "Jeune public (13–24 ans) : {share} de l'audience, environ {reach} personnes ({young_basis}).",
@@ -741,6 +744,7 @@ FR: dict[str, str] = {
         "probablement entre {low} et {high}."
     ),
     "no_growth": "Pas de score de croissance sur {network} : {reason}.",
+    "no_growth_all": "Pas de score de croissance global : {reason}.",
     "growth_why_few": "moins de 2 relevés d'abonnés dans la période",
     "growth_why_far": "aucun relevé d'abonnés près du début et de la fin de la période",
     "growth_why_none": "aucun relevé d'abonnés",

@@ -238,7 +238,13 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
         return Card(
             title=network,
             figure=t("none"),
-            lines=[t("no_score", network=network, reason=reason), *_growth_lines(t, row, network)],
+            lines=[
+                # the "all" card's title is not a network to name in a sentence
+                t("no_score_all", reason=reason)
+                if is_all
+                else t("no_score", network=network, reason=reason),
+                *_growth_lines(t, row, network),
+            ],
             tone="muted",
         )
     low_v, high_v = row["engagement_score_low"], row["engagement_score_high"]
@@ -299,7 +305,12 @@ def _growth_lines(t: Texts, row: dict[str, Any], network: str) -> list[str]:
     start, end = row.get("followers_start"), row.get("followers_end")
     score = row.get("growth_score")
     if score is None:
-        lines.append(t("no_growth", network=network, reason=growth_reason(t, row)))
+        reason = growth_reason(t, row)
+        lines.append(
+            t("no_growth_all", reason=reason)
+            if is_all
+            else t("no_growth", network=network, reason=reason)
+        )
     else:
         low, high = row["growth_score_low"], row["growth_score_high"]
         lines.append(
