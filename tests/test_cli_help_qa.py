@@ -103,3 +103,17 @@ def test_usage_line_of_a_missing_argument_has_no_braces(
     code, out, err = run(["museums", "alias", "louvre"], capsys)
     assert code == 2
     assert _usage(out + err).split()[-2:] == ["MUSEUM", "ALIAS"], out + err
+
+
+def test_a_number_range_reads_in_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # click's notation read "--top N [x>=1]", "--wait SECONDS [x>=0]": an equation to decode
+    monkeypatch.setenv("COLUMNS", "120")
+    for args in [[], *_commands()]:
+        code, out, _ = run([*args, "--help"], capsys)
+        assert code == 0 and not re.search(r"x\s*[<>]=|<=\s*x", out), (args, out)
+    code, out, _ = run(["posts", "--help"], capsys)
+    assert re.search(r"--top\s+N \[at least 1\]", out), out
+    code, out, _ = run(["--help"], capsys)
+    assert re.search(r"--wait\s+SECONDS \[at least 0\]", out), out
