@@ -91,6 +91,7 @@ EN: dict[str, str] = {
     "col_link": "Link",
     "col_young_basis": "Young basis",
     "col_museums": "Museums",
+    "col_accounts": "Accounts",
     "col_measured": "Measured",
     "open_post": "open",
     "breakout": "breakout",
@@ -296,7 +297,7 @@ EN: dict[str, str] = {
     "growth_intro": "Followers at the last snapshot of each {period} and the change since the previous one, per network (every account of the report together).",
     "growth_alt": "Bar chart of follower growth per {period} in percent, one bar per network.",
     "growth_caption": "Follower change per {period} as a share of the followers before. Basis: follower snapshots (the last in each period), accounts with a snapshot in both periods.",
-    "growth_table_caption": "Followers per network and {period}, with the change since the previous period (absolute and %).",
+    "growth_table_caption": "Followers per network and {period}: the sum over the accounts with a snapshot in the period (Accounts); the change since the previous period, over the accounts with a snapshot in both (absolute and %).",
     "axis_growth": "Change in followers",
     "growth_score_intro": (
         "The growth score ranks a museum's follower growth over the whole period among the "
@@ -476,6 +477,7 @@ FR: dict[str, str] = {
     "col_link": "Lien",
     "col_young_basis": "Base (jeunes)",
     "col_museums": "Musées",
+    "col_accounts": "Comptes",
     "col_measured": "Mesuré",
     "open_post": "ouvrir",
     "breakout": "percée",
@@ -689,7 +691,7 @@ FR: dict[str, str] = {
     "growth_intro": "Les abonnés au dernier relevé de chaque {period} et l'évolution depuis le précédent, par réseau (tous les comptes du rapport ensemble).",
     "growth_alt": "Barres de la croissance des abonnés par {period} en pourcentage, une barre par réseau.",
     "growth_caption": "Évolution des abonnés par {period} en part des abonnés d'avant. Base : relevés d'abonnés (le dernier de chaque période), comptes relevés sur les deux périodes.",
-    "growth_table_caption": "Abonnés par réseau et par {period}, avec l'évolution depuis la période précédente (en nombre et en %).",
+    "growth_table_caption": "Abonnés par réseau et par {period} : la somme des comptes relevés dans la période (Comptes) ; l'évolution depuis la période précédente, sur les comptes relevés dans les deux (en nombre et en %).",
     "axis_growth": "Évolution des abonnés",
     "growth_score_intro": (
         "Le score de croissance classe la croissance des abonnés d'un musée sur toute la "

@@ -1345,6 +1345,7 @@ def growth(data: ReportData, t: Texts) -> Section | None:
             .sum()
             .alias("before"),
             pl.col("change").is_not_null().sum().alias("accounts"),
+            pl.len().alias("read"),  # accounts with a snapshot in the period: the total's
         )
         .with_columns(
             rate=pl.when((pl.col("accounts") > 0) & (pl.col("before") > 0)).then(
@@ -1392,6 +1393,8 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                 t("col_followers"),
                 t("col_change"),
                 t("col_change_rate"),
+                # a total jumps when an account is first read: the row says how many it sums
+                t("col_accounts"),
             ],
             rows=[
                 [
@@ -1400,11 +1403,12 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                     t.number(r["followers"]),
                     t.signed_number(r["change"]),
                     t.signed_percent(r["rate"], 1),
+                    t.number(r["read"]),
                 ]
                 for r in sums.iter_rows(named=True)
             ],
             caption=t("growth_table_caption", period=period),
-            numeric=frozenset({2, 3, 4}),
+            numeric=frozenset({2, 3, 4, 5}),
         )
     )
     # the growth score beside the engagement score (the whole period, docs/scoring.md §9)
