@@ -172,6 +172,7 @@ EN: dict[str, str] = {
     ),
     "young_cohort_alt": "Stacked bar chart of young people reached per network, measured and estimated parts apart.",
     "young_cohort_caption": "Young people reached per network, measured and estimated apart. Basis: each museum's audience × its young share (measured from age statistics, or estimated from the network's typical age make-up).",
+    "young_cohort_table_caption": "The chart's figures: per network and basis, how many museums and the young people they reach.",
     "young_none": "No young-audience figure in the store.",
     # posts
     "posts_intro": (
@@ -557,6 +558,7 @@ FR: dict[str, str] = {
     ),
     "young_cohort_alt": "Barres empilées des jeunes atteints par réseau, parts mesurée et estimée séparées.",
     "young_cohort_caption": "Jeunes atteints par réseau, mesuré et estimé séparés. Base : audience de chaque musée × sa part de jeunes (mesurée par les statistiques d'âge, ou estimée d'après la composition par âge typique du réseau).",
+    "young_cohort_table_caption": "Les chiffres du graphique : par réseau et par base, le nombre de musées et les jeunes qu'ils atteignent.",
     "young_none": "Aucun chiffre de jeune public dans la base.",
     "posts_intro": (
         "Publications classées par surperformance : le taux d'engagement de la publication "

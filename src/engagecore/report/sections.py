@@ -920,7 +920,7 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
                 t("col_young_reach"),
             ],
             rows=table_rows,
-            caption=t("young_cohort_caption"),
+            caption=t("young_cohort_table_caption"),
             numeric=frozenset({2, 3}),
         )
     )
