@@ -753,8 +753,8 @@ def show_explain(frame: pl.DataFrame) -> None:
             if len(text) > 16:
                 long_texts.setdefault((name, text), []).append(c)
                 cells[c][i] = f"({list(long_texts).index((name, text)) + 1})"
-    need = {c: 1 + max(len(c), *(len(v) for v in cells[c])) for c in columns}
-    label = 4 + 1 + 24  # step, and the input at 24 characters (wrapping at spaces)
+    need = {c: COLUMN_GAP + max(len(c), *(len(v) for v in cells[c])) for c in columns}
+    label = 4 + COLUMN_GAP + 24  # step, and the input at 24 characters (wrapping at spaces)
     groups: list[list[str]] = [[]]
     used = label
     for c in columns:
