@@ -94,3 +94,23 @@ def test_museums_that_do_not_fit_side_by_side_go_to_a_second_card(
     headers = _headers(out)
     assert len(headers) >= 2 and [m for h in headers for m in h] == museums, headers
     assert max(len(line) for line in out.splitlines()) <= 80, out
+
+
+def test_the_same_text_wraps_alike_in_each_museums_column(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rich shrank the widest column first: louvre's basis read "estimated (museum-adjusted," /
+    # "n = 0, pooled 55)", pompidou's "estimated" / "(museum-adjusted, n = 0," / "pooled 55)"
+    monkeypatch.setenv("COLUMNS", "80")
+    show_comparison(
+        _card_table(["louvre", "pompidou"], "estimated (museum-adjusted, n = 0, pooled 55)")
+    )
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "young basis" in line)
+    rows = [
+        [c.strip() for c in line.split("│")[2:-1]] for line in lines[at:] if line.startswith("│")
+    ]
+    assert len(rows) >= 2 and all(r[0] == r[1] for r in rows), out
+    widths = {len(c) for c in lines[at].split("│")[2:-1]}
+    assert len(widths) == 1, lines[at]

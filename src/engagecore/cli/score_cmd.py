@@ -654,10 +654,18 @@ def show_comparison(table: pl.DataFrame) -> None:
             groups[-1].append(m)
             used += need
         for group in groups:
+            # the museums' columns one width: the same text wraps alike in each (rich
+            # would shrink the widest first)
+            natural = max(max(len(m) + 2, *(len(c) for c in cells[m])) for m in group)
+            room = (console.width - label_width - 4) // len(group) - 3
             card = Table(header_style="bold")
             card.add_column("", no_wrap=True)
             for m in group:
-                card.add_column(Text(m + (" ★" if m == winner else "")), justify="right")
+                card.add_column(
+                    Text(m + (" ★" if m == winner else "")),
+                    justify="right",
+                    width=max(1, min(natural, room)),
+                )
             for k, (label, _, _) in enumerate(card_rows):
                 card.add_row(label, *(cells[m][k] for m in group))
             console.print(card)
