@@ -1,5 +1,5 @@
-"""``engage followers list`` reads the store, as ``engage score`` does: it created an empty
-store when ``--db`` named none (a typo left a new file behind and an empty table that read
+"""``engage followers list`` and ``engage museums list`` read the store, as ``engage score``
+does: they created an empty store when ``--db`` named none (a typo left a new file behind and an empty table that read
 as if the snapshots were gone), and printed an empty table above its "no follower snapshot"."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from cli_run import run
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.mark.parametrize("command", [["followers", "list"], ["museums", "list"]])
 def test_a_missing_store_is_an_error_and_stays_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "typo.duckdb"
-    code, out, err = run(["followers", "list", "--db", str(db)], capsys)
+    code, out, err = run([*command, "--db", str(db)], capsys)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "no such store" in err and str(db) in err, err
     assert list(tmp_path.iterdir()) == []
