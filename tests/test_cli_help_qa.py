@@ -72,3 +72,48 @@ def test_usage_lines_have_no_doubled_brackets(
         code, out, _ = run([*args, "--help"], capsys)
         usage = next(x for x in out.splitlines() if "Usage:" in x)
         assert code == 0 and "[[" not in usage and "]...]" not in usage, usage
+
+
+def _usage(text: str) -> str:
+    return next(x for x in text.splitlines() if "Usage:" in x)
+
+
+def test_usage_lines_name_arguments_without_braces(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # typer 0.29 wrote a required argument in braces: "engage compare [OPTIONS] {MUSEUM}..."
+    monkeypatch.setenv("COLUMNS", "200")
+    usages = {}
+    for args in _commands():
+        code, out, _ = run([*args, "--help"], capsys)
+        assert code == 0, args
+        usages[" ".join(args)] = usage = _usage(out)
+        assert "{" not in usage and "}" not in usage, usage
+    # the core's and the example plugin's commands alike, required and optional arguments
+    assert usages["compare"].split()[-1] == "MUSEUM...", usages["compare"]
+    assert usages["museums alias"].split()[-2:] == ["MUSEUM", "ALIAS"], usages["museums alias"]
+    assert usages["posts"].split()[-1] == "[MUSEUM]...", usages["posts"]
+    assert usages["peertube-url"].split()[-1] == "HANDLE", usages["peertube-url"]
+
+
+def test_usage_line_of_a_missing_argument_has_no_braces(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(["museums", "alias", "louvre"], capsys)
+    assert code == 2
+    assert _usage(out + err).split()[-2:] == ["MUSEUM", "ALIAS"], out + err
+
+
+def test_a_number_range_reads_in_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # click's notation read "--top N [x>=1]", "--wait SECONDS [x>=0]": an equation to decode
+    monkeypatch.setenv("COLUMNS", "120")
+    for args in [[], *_commands()]:
+        code, out, _ = run([*args, "--help"], capsys)
+        assert code == 0 and not re.search(r"x\s*[<>]=|<=\s*x", out), (args, out)
+    code, out, _ = run(["posts", "--help"], capsys)
+    assert re.search(r"--top\s+N \[at least 1\]", out), out
+    code, out, _ = run(["--help"], capsys)
+    assert re.search(r"--wait\s+SECONDS \[at least 0\]", out), out

@@ -268,6 +268,11 @@ def test_a_command_waits_for_the_store_to_be_free(
 def test_engage_wait_is_validated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # a store to list (museums list reads one; it no longer creates a missing one)
+    code, _, err = cli(
+        ["museums", "add", "Musée du Louvre", "--db", str(tmp_path / "w.duckdb")], capsys
+    )
+    assert code == 0, err
     monkeypatch.setenv("ENGAGE_WAIT", "soon")
     code, _, err = cli(["museums", "list", "--db", str(tmp_path / "w.duckdb")], capsys)
     assert code == 2 and "ENGAGE_WAIT" in err

@@ -567,9 +567,7 @@ class Engine:
             with sqlmod.read_only_connection(self.path) as con:
                 result: pl.DataFrame = fn(con)
         finally:
-            self.store = Store(
-                self.path, read_only=read_only, small_appends=self._small_appends
-            )
+            self.store = Store(self.path, read_only=read_only, small_appends=self._small_appends)
             self.museums = Museums(self.store)
         return result
 

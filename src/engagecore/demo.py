@@ -53,7 +53,8 @@ class DemoResult:
     """What ``engage demo`` prints: counts, the top museums, a comparison, what to try next."""
 
     db_path: Path
-    museums: int
+    museums: int  # in the store
+    museums_with_posts: int  # the cohort scored (a simulated museum may have no account)
     accounts: int
     posts: int
     files: int
@@ -235,11 +236,13 @@ def run_demo(
         lap("score")
         count = engine.store.fetchall(
             "SELECT (SELECT count(*) FROM museums), (SELECT count(*) FROM accounts), "
-            "(SELECT count(*) FROM posts)"
+            "(SELECT count(*) FROM posts), (SELECT count(DISTINCT a.museum) FROM posts p "
+            "JOIN accounts a USING (network, account_id))"
         )[0]
         return DemoResult(
             db_path=db,
             museums=int(count[0]),
+            museums_with_posts=int(count[3]),
             accounts=int(count[1]),
             posts=int(count[2]),
             files=len(paths),

@@ -121,8 +121,10 @@ def name_values(command: Any) -> None:
     annotation (``--with-growth <bool>`` reads as if the flag took a value; ``<str>``,
     ``<list[str]>``). A flag shows nothing after its name; an option with a value shows its
     metavar (DATE, FILE, N… set where it is declared; else the parameter's name in capitals,
-    for a plugin's command); an argument shows its name, no type (the usage line marks one
-    that repeats: ``{MUSEUM}...``)."""
+    for a plugin's command), and its bounds in words ("[at least 1]", not click's "[x>=1]");
+    an argument shows its name, no type. The usage line writes an
+    argument as click does (``MUSEUM``, ``MUSEUM...``, ``[MUSEUM]...``): typer 0.29 put a
+    required one in braces (``{MUSEUM}...``), which reads as a literal or a set."""
     from typer._click.core import Context
 
     for _, cmd in help_commands(command):
@@ -136,9 +138,35 @@ def name_values(command: Any) -> None:
                 continue
             if param.metavar is None:
                 param.metavar = (param.name or "value").upper()
+            if getattr(param, "min", None) is not None or getattr(param, "max", None) is not None:
+                # "[at least 1]", not click's "[x>=1]"
+                param._get_number_range_help_str = lambda p=param: _range_words(p.min, p.max)
             if param.param_type_name == "argument":
                 # the name column shows the metavar; the type column nothing
                 param.display_type_rich = lambda ctx: None
+                param.get_usage_pieces = lambda ctx, p=param: [_usage_name(p)]
+
+
+def _range_words(low: float | None, high: float | None) -> str | None:
+    """A number option's bounds as help says them: "at least 1", "at most 5", "1 to 5"."""
+    if low is None and high is None:
+        return None
+    if high is None:
+        return f"at least {low}"
+    if low is None:
+        return f"at most {high}"
+    return f"{low} to {high}"
+
+
+def _usage_name(argument: Any) -> str:
+    """An argument on the usage line: its metavar, in brackets when it may be left out, then
+    ``...`` when it repeats."""
+    name = str(argument.metavar or (argument.name or "value").upper())
+    if not argument.required:
+        name = f"[{name}]"
+    if argument.nargs != 1:
+        name += "..."
+    return name
 
 
 def _fail(message: str, code: int) -> None:

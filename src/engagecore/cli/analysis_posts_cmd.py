@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from engagecore.api import Engine
@@ -19,6 +20,16 @@ from engagecore.cli.output import (
     err_console,
 )
 from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
+
+#: Under a table of posts: the caption is shown once, as its excerpt.
+WHOLE_TEXT = "whole text: --format json|csv"
+
+
+def _once(frame: pl.DataFrame, fmt: Format) -> pl.DataFrame:
+    """The posts of a table without ``text``: its ``excerpt`` beside it showed the same
+    words again whenever the terminal had room. json, csv and parquet keep both."""
+    return frame.drop("text", strict=False) if fmt is Format.table else frame
+
 
 MuseumsArg = Annotated[
     list[str] | None,
@@ -73,7 +84,7 @@ def register(app: typer.Typer) -> None:
         if nothing_to_show(frame, fmt, output):
             return
         emit(
-            frame,
+            _once(frame, fmt),
             fmt,
             title="breakouts" if breakouts else "top posts",
             output=output,
@@ -90,7 +101,7 @@ def register(app: typer.Typer) -> None:
                 "link",
             ),
             caption="overperformance = rate ÷ expected (mean of the middle 50 % of the "
-            "account's previous 100 posts of the same kind and basis)",
+            f"account's previous 100 posts of the same kind and basis); {WHOLE_TEXT}",
         )
 
     @app.command("themes")
@@ -202,12 +213,12 @@ def register(app: typer.Typer) -> None:
         if nothing_to_show(frame, fmt, output):
             return
         emit(
-            frame,
+            _once(frame, fmt),
             fmt,
             title="posts that may be removed or restricted",
             output=output,
             priority=("museum", "network", "matched", "risk", "excerpt", "posted_at", "kind"),
             caption='"may": the caption names nudity; most networks allow art, but automated '
             "review has removed museum posts before. Rules and sources: --format json|csv "
-            "(rule, rule_source) or docs/analyses.md",
+            f"(rule, rule_source) or docs/analyses.md; {WHOLE_TEXT}",
         )

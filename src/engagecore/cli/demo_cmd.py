@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -14,6 +14,9 @@ from engagecore.cli.ingest_cmd import progress_bar
 from engagecore.cli.output import Format, FormatOption, console, emit, err_console
 from engagecore.cli.score_cmd import show_comparison
 from engagecore.errors import UsageError
+
+if TYPE_CHECKING:
+    from engagecore.demo import DemoResult
 
 DEMO_DB = Path("engage-demo.duckdb")
 
@@ -64,7 +67,7 @@ def register(app: typer.Typer) -> None:
             emit(result.top, fmt)
             return
         err_console.print(
-            f"[bold]engage demo[/]: {result.museums} museums, {result.accounts} accounts, "
+            f"[bold]engage demo[/]: {_museums(result)}, {result.accounts} accounts, "
             f"{result.posts:,} posts on {', '.join(result.networks)} — written as "
             f"{result.files} real export files, imported into {result.db_path} "
             f"({sum(result.seconds.values()):.1f} s)"
@@ -86,6 +89,14 @@ def register(app: typer.Typer) -> None:
         console.print("\n[bold]Then, with your own files:[/]")
         for line in OWN_DATA_HINT:
             console.print(f"  {line}", soft_wrap=True, markup=False, highlight=False)
+
+
+def _museums(result: DemoResult) -> str:
+    """How many museums, as the report's subtitle says it: "55 museums with posts (of 60 in
+    the store)" when some simulated museums have no account."""
+    if result.museums_with_posts == result.museums:
+        return f"{result.museums:,} museums"
+    return f"{result.museums_with_posts:,} museums with posts (of {result.museums:,} in the store)"
 
 
 def shell_lines(command: str, width: int, indent: str = "") -> list[str]:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from engagecore.api import Engine
+from engagecore.cli.nothing import nothing_to_show
 from engagecore.cli.output import DbOption, Format, FormatOption, OutputOption, emit, err_console
 
 
@@ -64,8 +65,12 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
     ) -> None:
         """List the follower snapshots, newest first per account, with their source."""
-        with Engine(db) as eng:
+        # read only: a --db naming no store is an error, never a new empty store
+        with Engine(db, read_only=True) as eng:
             frame = eng.followers(network=network, museum=museum)
+        if nothing_to_show(frame, fmt, output):  # the line below, not an empty table
+            err_console.print("no follower snapshot; record one with `engage followers add`")
+            return
         emit(
             frame,
             fmt,
@@ -74,5 +79,3 @@ def register(app: typer.Typer) -> None:
             # the count and its date first: the account (museum and network say it) may leave
             priority=("network", "museum", "observed_at", "followers", "account", "source"),
         )
-        if fmt is Format.table and frame.is_empty():
-            err_console.print("no follower snapshot; record one with `engage followers add`")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -104,6 +105,8 @@ def register(app: typer.Typer) -> None:
                     progress=progress,
                     keep_paths=keep_paths,
                 )
+                # an account linked to no museum: the hint adds a museum first when none exists
+                no_museum = bool(report.unattached_accounts) and eng.museums.list().is_empty()
         except BaseException as exc:
             # a failed first import leaves no store behind (the store is as it was: absent);
             # a busy store is another process's, created meanwhile: never ours to remove
@@ -114,7 +117,7 @@ def register(app: typer.Typer) -> None:
             _remove_new_store(target)
         # The import is committed: nothing printed from here on may turn it into a failure.
         try:
-            _print_report(report, fmt, dry_run)
+            _print_report(report, fmt, dry_run, no_museum)
         except Exception as exc:  # pragma: no cover - a last resort, see the tests
             print(f"engage: imported, but the summary could not be shown: {exc!r}", file=sys.stderr)
 
@@ -125,7 +128,7 @@ def _remove_new_store(path: Path) -> None:
         created.unlink(missing_ok=True)
 
 
-def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
+def _print_report(report: IngestReport, fmt: Format, dry_run: bool, no_museum: bool) -> None:
     table = report.table()
     # the table's cells are data, printed as text, fitted to the width, by emit()
     emit(
@@ -161,16 +164,38 @@ def _print_report(report: IngestReport, fmt: Format, dry_run: bool) -> None:
         accounts = [printable(a) for a in report.unattached_accounts]
         line = _fit(f"{n} account(s) linked to no museum: ", accounts, width)
         err_line(line)
-        err_console.print(
-            "  link one with: engage museums link MUSEUM --network NET --handle HANDLE",
-            markup=False,
-            highlight=False,
-        )
+        for hint in _link_hints(report.unattached_accounts, no_museum, width):
+            err_line(hint)
     if table.is_empty() and not report.skipped_files:
         err_console.print("nothing to import", markup=False)
     elif not table.is_empty():
         total = table.select(pl.col("posts").sum()).item()
         err_console.print(f"{table.height} source(s), {total:,} post(s)", markup=False)
+
+
+def _link_hints(accounts: list[str], no_museum: bool, width: int) -> list[str]:
+    """The commands that link an account the import left unlinked, filled in with the first
+    one's network and handle (``youtube:UC…``, maybe followed by `` (name … is ambiguous)``),
+    each on lines of its own to copy (a long one continued with a shell backslash); in a
+    store without museums, the command that adds one comes first (it prints the slug to put
+    for MUSEUM)."""
+    from engagecore.cli.demo_cmd import shell_lines
+
+    network, _, rest = accounts[0].partition(":")
+    handle = printable(rest.split(" (name ", 1)[0])
+    link = shell_lines(
+        f"engage museums link MUSEUM --network {shlex.quote(network)} "
+        f"--handle {shlex.quote(handle)}",
+        width,
+        indent="    ",
+    )
+    if no_museum:
+        return [
+            "  no museum in the store yet: add yours, then link the account to its slug:",
+            '    engage museums add "Musée …"',
+            *link,
+        ]
+    return [f"  link {'it' if len(accounts) == 1 else 'one'} with:", *link]
 
 
 def _tail(path: str) -> str:

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
     ) -> None:
         """List museums with their aliases and number of accounts (or search them by name)."""
-        with Engine(db) as eng:
+        with Engine(db, read_only=True) as eng:  # a --db naming no store: an error, no new store
             found = eng.museums.list(" ".join(query or []))
         if fmt is Format.csv:  # aliases hold spaces: joined by spaces they could not be split
             found = found.with_columns(pl.col("aliases").list.join(ALIAS_SEPARATOR))

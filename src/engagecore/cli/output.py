@@ -360,7 +360,8 @@ def printable(text: str) -> str:
 Kind = Literal["number", "word", "text", "path"]
 _PATH_NAMES = {"path", "file", "folder", "directory", "source_file"}
 _PATH_VALUE = re.compile(r"^(/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/])")
-_GAP = 2  # characters between two columns
+#: Characters between two columns of a terminal table (here: padding 1 and the box's space).
+COLUMN_GAP = 2
 _PLAIN_INT = re.compile(r"(^|[ _])(id|year|code)$", re.IGNORECASE)
 LEAVE_OUT = "--format json|csv for every column"
 
@@ -427,20 +428,26 @@ class _Column:
             )
         return self._measures["natural"]
 
-    def minimum(self, level: Literal["comfortable", "hard"]) -> int:
-        """The narrowest width at which the column still reads at ``level``."""
-        if level not in self._measures:
-            self._measures[level] = self._minimum(level)
-        return self._measures[level]
+    def minimum(self, level: Literal["comfortable", "hard"], width: int) -> int:
+        """The narrowest width at which the column still reads at ``level`` in a table
+        ``width`` columns wide."""
+        key = f"{level}:{width}"
+        if key not in self._measures:
+            self._measures[key] = self._minimum(level, width)
+        return self._measures[key]
 
-    def _minimum(self, level: Literal["comfortable", "hard"]) -> int:
+    def _minimum(self, level: Literal["comfortable", "hard"], width: int) -> int:
         nat = self.natural()
         if self.kind in ("number", "word"):
             return max([self._header_min(), 1] + [cell_len(c) for c in self.cells])
         if self.kind == "path":
-            base = max([0] + [cell_len(re.split(r"[/\\]", c)[-1]) + 2 for c in self.cells])
-            # the file's name whole (up to 40 characters), then as much of its folders as fits
-            want = max(24, min(base, 40)) if level == "comfortable" else min(base, 40)
+            # the file's name whole ("…/" before it when folders are cut) up to half the
+            # width (40 at 80 columns and fewer), then as much of its folders as fits; a
+            # longer name keeps its end, which tells one export from the next (a date, a part)
+            names = [re.split(r"[/\\]", c) for c in self.cells]
+            base = max([0] + [cell_len(p[-1]) + (2 if len(p) > 1 else 0) for p in names])
+            cap = max(40, width // 2)
+            want = max(24, min(base, cap)) if level == "comfortable" else min(base, cap)
             return min(nat, max(self._header_min(), want, 8))
         if self.is_list:  # identifiers: wrapped between items, an item is never cut
             words = {_cell(x) + "," for v in self.values for x in (v or [])}
@@ -473,7 +480,7 @@ def _fit(
     order += [c for c in cols if c not in order]
 
     def room(n: int) -> int:
-        return width - _GAP * (n - 1)
+        return width - COLUMN_GAP * (n - 1)
 
     if sum(c.natural() for c in cols) <= room(len(cols)):
         return [(c, c.natural()) for c in cols], []
@@ -483,7 +490,7 @@ def _fit(
     for n in range(len(order), 0, -1):
         kept = order[:n]
         for level in ("comfortable", "hard"):
-            widths = {c.name: c.minimum(level) for c in kept}
+            widths = {c.name: c.minimum(level, width) for c in kept}
             extra = room(n) - sum(widths.values())
             if extra < 0:
                 continue

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from engagecore.api import Engine
 from engagecore.cli.output import (
+    COLUMN_GAP,
     LEAVE_OUT,
     DbOption,
     Format,
@@ -273,7 +274,7 @@ def fit_table(
     keep = list(range(len(cols)))
 
     def total() -> int:
-        return sum(least[i] for i in keep) + len(keep) - 1
+        return sum(least[i] for i in keep) + COLUMN_GAP * (len(keep) - 1)
 
     while total() > width:
         droppable = [i for i in keep if cols[i].drop > 0]
@@ -290,7 +291,7 @@ def fit_table(
         title_justify="left",
         header_style="bold",
         box=None,
-        padding=(0, 1, 0, 0),
+        padding=(0, COLUMN_GAP, 0, 0),  # no box: the padding is the gap
         pad_edge=False,
         show_edge=False,
     )
@@ -602,8 +603,8 @@ _GROWTH_CARD_ROWS = (
 
 def show_comparison(table: pl.DataFrame) -> None:
     """Per network: the verdict (winner or why none, and the test), one sentence of why,
-    then a card — metrics as rows, museums as columns (in several cards if they do not fit
-    the terminal side by side)."""
+    then a card — metrics as rows, museums as columns (texts wrapping between their words; in
+    several cards if the museums do not fit the terminal side by side even so)."""
     from rich.table import Table
 
     from engagecore.cli.output import console
@@ -640,21 +641,31 @@ def show_comparison(table: pl.DataFrame) -> None:
                 else:
                     column.append(_fmt(template, row.get(f"{m} {field}")))
             cells[m] = column
-        # museums in groups that fit the terminal side by side (box: 3 characters a column)
+        # museums in groups that fit the terminal side by side (box: 3 characters a column),
+        # each column at its narrowest: a text ("estimated (museum-adjusted, n = 7, pooled)")
+        # wraps between its words rather than leaving the next museum for another card
         groups: list[list[str]] = [[]]
         used = label_width + 4
         for m in museums:
-            need = 3 + max(len(m) + 2, *(len(c) for c in cells[m]))
+            need = 3 + max(len(m) + 2, *(len(w) for c in cells[m] for w in c.split()))
             if groups[-1] and used + need > console.width:
                 groups.append([])
                 used = label_width + 4
             groups[-1].append(m)
             used += need
         for group in groups:
+            # the museums' columns one width: the same text wraps alike in each (rich
+            # would shrink the widest first)
+            natural = max(max(len(m) + 2, *(len(c) for c in cells[m])) for m in group)
+            room = (console.width - label_width - 4) // len(group) - 3
             card = Table(header_style="bold")
             card.add_column("", no_wrap=True)
             for m in group:
-                card.add_column(Text(m + (" ★" if m == winner else "")), justify="right")
+                card.add_column(
+                    Text(m + (" ★" if m == winner else "")),
+                    justify="right",
+                    width=max(1, min(natural, room)),
+                )
             for k, (label, _, _) in enumerate(card_rows):
                 card.add_row(label, *(cells[m][k] for m in group))
             console.print(card)
@@ -750,8 +761,8 @@ def show_explain(frame: pl.DataFrame) -> None:
             if len(text) > 16:
                 long_texts.setdefault((name, text), []).append(c)
                 cells[c][i] = f"({list(long_texts).index((name, text)) + 1})"
-    need = {c: 1 + max(len(c), *(len(v) for v in cells[c])) for c in columns}
-    label = 4 + 1 + 24  # step, and the input at 24 characters (wrapping at spaces)
+    need = {c: COLUMN_GAP + max(len(c), *(len(v) for v in cells[c])) for c in columns}
+    label = 4 + COLUMN_GAP + 24  # step, and the input at 24 characters (wrapping at spaces)
     groups: list[list[str]] = [[]]
     used = label
     for c in columns:

@@ -9,6 +9,7 @@ which calling ``html.escape`` at each place could.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -21,6 +22,14 @@ from engagecore.report.i18n import Texts
 from engagecore.report.model import Section
 from engagecore.report.sections import SECTIONS, SectionFn
 
+#: A table cell that is a date, a month or a period ("2024-01-22", "2024-01", "2024-Q1",
+#: "2024-W03"): printed on one line (a browser breaks "2024-01-22" after a hyphen otherwise).
+_DATE = re.compile(r"\d{4}-(\d{2}(-\d{2})?|Q\d|W\d{2})")
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, str) and _DATE.fullmatch(value) is not None
+
 
 @cache
 def _template() -> jinja2.Template:
@@ -30,6 +39,7 @@ def _template() -> jinja2.Template:
         trim_blocks=False,
         lstrip_blocks=False,
     )
+    env.tests["date"] = _is_date
     source = resources.files("engagecore.report").joinpath("template.html.j2").read_text("utf-8")
     return env.from_string(source)
 

@@ -58,6 +58,7 @@ EN: dict[str, str] = {
     "cohort_words_all": "Weighted by each network's audience.",
     "small_sample": "Few posts: read this score with care.",
     "no_score": "No score on {network}: {reason}.",
+    "no_score_all": "No overall score: {reason}.",
     "no_score_reason": "not enough data",
     "headline_rate": "Engagement rate {rate} per post ({basis}), {posts} posts, {followers} followers.",
     "headline_young": "Young audience (13–24): {share} of the audience, about {reach} people ({young_basis}).",
@@ -90,6 +91,7 @@ EN: dict[str, str] = {
     "col_link": "Link",
     "col_young_basis": "Young basis",
     "col_museums": "Museums",
+    "col_accounts": "Accounts",
     "col_measured": "Measured",
     "open_post": "open",
     "breakout": "breakout",
@@ -170,6 +172,7 @@ EN: dict[str, str] = {
     ),
     "young_cohort_alt": "Stacked bar chart of young people reached per network, measured and estimated parts apart.",
     "young_cohort_caption": "Young people reached per network, measured and estimated apart. Basis: each museum's audience × its young share (measured from age statistics, or estimated from the network's typical age make-up).",
+    "young_cohort_table_caption": "The chart's figures: per network and basis, how many museums and the young people they reach.",
     "young_none": "No young-audience figure in the store.",
     # posts
     "posts_intro": (
@@ -295,7 +298,7 @@ EN: dict[str, str] = {
     "growth_intro": "Followers at the last snapshot of each {period} and the change since the previous one, per network (every account of the report together).",
     "growth_alt": "Bar chart of follower growth per {period} in percent, one bar per network.",
     "growth_caption": "Follower change per {period} as a share of the followers before. Basis: follower snapshots (the last in each period), accounts with a snapshot in both periods.",
-    "growth_table_caption": "Followers per network and {period}, with the change since the previous period (absolute and %).",
+    "growth_table_caption": "Followers per network and {period}: the sum over the accounts with a snapshot in the period (Accounts); the change since the previous period, over the accounts with a snapshot in both (absolute and %).",
     "axis_growth": "Change in followers",
     "growth_score_intro": (
         "The growth score ranks a museum's follower growth over the whole period among the "
@@ -348,6 +351,7 @@ EN: dict[str, str] = {
         "between {low} and {high}."
     ),
     "no_growth": "No growth score on {network}: {reason}.",
+    "no_growth_all": "No overall growth score: {reason}.",
     "growth_why_few": "fewer than 2 follower snapshots in the period",
     "growth_why_far": "no follower snapshot near the start and the end of the period",
     "growth_why_none": "no follower snapshot",
@@ -443,6 +447,7 @@ FR: dict[str, str] = {
     "cohort_words_all": "Pondéré par l'audience de chaque réseau.",
     "small_sample": "Peu de publications : score à lire avec prudence.",
     "no_score": "Pas de score sur {network} : {reason}.",
+    "no_score_all": "Pas de score global : {reason}.",
     "no_score_reason": "données insuffisantes",
     "headline_rate": "Taux d'engagement {rate} par publication ({basis}), {posts} publications, {followers} abonnés.",
     "headline_young": "Jeune public (13–24 ans) : {share} de l'audience, environ {reach} personnes ({young_basis}).",
@@ -473,6 +478,7 @@ FR: dict[str, str] = {
     "col_link": "Lien",
     "col_young_basis": "Base (jeunes)",
     "col_museums": "Musées",
+    "col_accounts": "Comptes",
     "col_measured": "Mesuré",
     "open_post": "ouvrir",
     "breakout": "percée",
@@ -552,6 +558,7 @@ FR: dict[str, str] = {
     ),
     "young_cohort_alt": "Barres empilées des jeunes atteints par réseau, parts mesurée et estimée séparées.",
     "young_cohort_caption": "Jeunes atteints par réseau, mesuré et estimé séparés. Base : audience de chaque musée × sa part de jeunes (mesurée par les statistiques d'âge, ou estimée d'après la composition par âge typique du réseau).",
+    "young_cohort_table_caption": "Les chiffres du graphique : par réseau et par base, le nombre de musées et les jeunes qu'ils atteignent.",
     "young_none": "Aucun chiffre de jeune public dans la base.",
     "posts_intro": (
         "Publications classées par surperformance : le taux d'engagement de la publication "
@@ -686,7 +693,7 @@ FR: dict[str, str] = {
     "growth_intro": "Les abonnés au dernier relevé de chaque {period} et l'évolution depuis le précédent, par réseau (tous les comptes du rapport ensemble).",
     "growth_alt": "Barres de la croissance des abonnés par {period} en pourcentage, une barre par réseau.",
     "growth_caption": "Évolution des abonnés par {period} en part des abonnés d'avant. Base : relevés d'abonnés (le dernier de chaque période), comptes relevés sur les deux périodes.",
-    "growth_table_caption": "Abonnés par réseau et par {period}, avec l'évolution depuis la période précédente (en nombre et en %).",
+    "growth_table_caption": "Abonnés par réseau et par {period} : la somme des comptes relevés dans la période (Comptes) ; l'évolution depuis la période précédente, sur les comptes relevés dans les deux (en nombre et en %).",
     "axis_growth": "Évolution des abonnés",
     "growth_score_intro": (
         "Le score de croissance classe la croissance des abonnés d'un musée sur toute la "
@@ -741,6 +748,7 @@ FR: dict[str, str] = {
         "probablement entre {low} et {high}."
     ),
     "no_growth": "Pas de score de croissance sur {network} : {reason}.",
+    "no_growth_all": "Pas de score de croissance global : {reason}.",
     "growth_why_few": "moins de 2 relevés d'abonnés dans la période",
     "growth_why_far": "aucun relevé d'abonnés près du début et de la fin de la période",
     "growth_why_none": "aucun relevé d'abonnés",

@@ -238,7 +238,13 @@ def _museum_card(data: ReportData, t: Texts, row: dict[str, object]) -> Card:
         return Card(
             title=network,
             figure=t("none"),
-            lines=[t("no_score", network=network, reason=reason), *_growth_lines(t, row, network)],
+            lines=[
+                # the "all" card's title is not a network to name in a sentence
+                t("no_score_all", reason=reason)
+                if is_all
+                else t("no_score", network=network, reason=reason),
+                *_growth_lines(t, row, network),
+            ],
             tone="muted",
         )
     low_v, high_v = row["engagement_score_low"], row["engagement_score_high"]
@@ -299,7 +305,12 @@ def _growth_lines(t: Texts, row: dict[str, Any], network: str) -> list[str]:
     start, end = row.get("followers_start"), row.get("followers_end")
     score = row.get("growth_score")
     if score is None:
-        lines.append(t("no_growth", network=network, reason=growth_reason(t, row)))
+        reason = growth_reason(t, row)
+        lines.append(
+            t("no_growth_all", reason=reason)
+            if is_all
+            else t("no_growth", network=network, reason=reason)
+        )
     else:
         low, high = row["growth_score_low"], row["growth_score_high"]
         lines.append(
@@ -909,7 +920,7 @@ def young_cohort(data: ReportData, t: Texts) -> Section | None:
                 t("col_young_reach"),
             ],
             rows=table_rows,
-            caption=t("young_cohort_caption"),
+            caption=t("young_cohort_table_caption"),
             numeric=frozenset({2, 3}),
         )
     )
@@ -1334,6 +1345,7 @@ def growth(data: ReportData, t: Texts) -> Section | None:
             .sum()
             .alias("before"),
             pl.col("change").is_not_null().sum().alias("accounts"),
+            pl.len().alias("read"),  # accounts with a snapshot in the period: the total's
         )
         .with_columns(
             rate=pl.when((pl.col("accounts") > 0) & (pl.col("before") > 0)).then(
@@ -1381,6 +1393,8 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                 t("col_followers"),
                 t("col_change"),
                 t("col_change_rate"),
+                # a total jumps when an account is first read: the row says how many it sums
+                t("col_accounts"),
             ],
             rows=[
                 [
@@ -1389,11 +1403,12 @@ def growth(data: ReportData, t: Texts) -> Section | None:
                     t.number(r["followers"]),
                     t.signed_number(r["change"]),
                     t.signed_percent(r["rate"], 1),
+                    t.number(r["read"]),
                 ]
                 for r in sums.iter_rows(named=True)
             ],
             caption=t("growth_table_caption", period=period),
-            numeric=frozenset({2, 3, 4}),
+            numeric=frozenset({2, 3, 4, 5}),
         )
     )
     # the growth score beside the engagement score (the whole period, docs/scoring.md §9)
