@@ -105,3 +105,25 @@ def replay_demo(built: DemoBuild, monkeypatch: pytest.MonkeyPatch) -> None:
         return replace(built.result, db_path=Path(db_path))
 
     monkeypatch.setattr(engagecore.demo, "run_demo", run_demo)
+
+
+def demo_at_width(
+    museums: int,
+    seed: int,
+    width: int,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[str, str, Path]:
+    """``engage demo --museums MUSEUMS --seed SEED`` at a terminal of ``width`` columns, its
+    store built once (:func:`demo_build`): its stdout, its stderr and its store."""
+    from cli_run import run
+
+    replay_demo(demo_build(tmp_path_factory, museums=museums, seed=seed), monkeypatch)
+    monkeypatch.setenv("COLUMNS", str(width))
+    db = tmp_path / "demo.duckdb"
+    args = ["demo", "--museums", str(museums), "--seed", str(seed), "--db", str(db)]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    return out, err, db

@@ -9,29 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from built_once import demo_build, replay_demo
-from cli_run import run
+from built_once import demo_at_width
 from rich.console import Console
 
 from engagecore.cli.score_cmd import Col, fit_table
-
-
-def _demo(
-    museums: int,
-    seed: int,
-    width: int,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[str, str, Path]:
-    replay_demo(demo_build(tmp_path_factory, museums=museums, seed=seed), monkeypatch)
-    monkeypatch.setenv("COLUMNS", str(width))
-    db = tmp_path / "demo.duckdb"
-    args = ["demo", "--museums", str(museums), "--seed", str(seed), "--db", str(db)]
-    code, out, err = run(args, capsys)
-    assert code == 0, err
-    return out, err, db
 
 
 def _cells(line: str) -> list[str]:
@@ -71,7 +52,7 @@ def test_the_top_museums_columns_have_a_clear_gap(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    out, _, _ = _demo(12, 0, width, tmp_path, tmp_path_factory, capsys, monkeypatch)
+    out, _, _ = demo_at_width(12, 0, width, tmp_path, tmp_path_factory, capsys, monkeypatch)
     table = _top_table(out)
     assert max(len(x) for x in table) <= width
     flat = " ".join(out.split())

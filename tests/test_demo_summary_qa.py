@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from built_once import demo_build, replay_demo
-from cli_run import run
+from built_once import demo_at_width
 
 import engagecore
 
@@ -25,23 +24,6 @@ def _counts(db: Path) -> tuple[int, int, int, int]:
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def _demo(
-    museums: int,
-    seed: int,
-    width: int,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[str, str, Path]:
-    replay_demo(demo_build(tmp_path_factory, museums=museums, seed=seed), monkeypatch)
-    monkeypatch.setenv("COLUMNS", str(width))
-    db = tmp_path / "demo.duckdb"
-    args = ["demo", "--museums", str(museums), "--seed", str(seed), "--db", str(db)]
-    code, out, err = run(args, capsys)
-    assert code == 0, err
-    return out, err, db
-
 
 def _summary(err: str) -> str:
     """The demo's summary line, its words joined (the console wraps it at the width)."""
@@ -56,7 +38,7 @@ def test_the_summary_says_how_many_museums_have_posts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 30 simulated museums: 3 have no account (60: 5), as a real registry's museums would
-    _, err, db = _demo(30, 0, 80, tmp_path, tmp_path_factory, capsys, monkeypatch)
+    _, err, db = demo_at_width(30, 0, 80, tmp_path, tmp_path_factory, capsys, monkeypatch)
     museums, with_posts, accounts, posts = _counts(db)
     assert with_posts < museums  # the case this is about
     said = _summary(err)
@@ -72,7 +54,7 @@ def test_the_summary_of_a_demo_whose_museums_all_have_posts(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, err, db = _demo(12, 0, 80, tmp_path, tmp_path_factory, capsys, monkeypatch)
+    _, err, db = demo_at_width(12, 0, 80, tmp_path, tmp_path_factory, capsys, monkeypatch)
     museums, with_posts, accounts, posts = _counts(db)
     assert with_posts == museums
     said = _summary(err)
