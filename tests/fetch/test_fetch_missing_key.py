@@ -68,9 +68,14 @@ def test_a_network_named_or_a_run_that_fetched_nothing_fails_for_want_of_its_key
         "engage: error: youtube: no API key; set ENGAGE_YOUTUBE_API_KEY "
         "(docs/fetch.md says how to get one)"
     )
-    # a museum with only YouTube accounts: nothing could be fetched, the run failed
-    code, _, err = run(["fetch", "d-youtube-only"], capsys)
+    # a museum with only YouTube accounts: nothing could be fetched, the run failed; the
+    # error line is all it prints (no table of "skipped" rows above it)
+    code, out, err = run(["fetch", "d-youtube-only"], capsys)
     assert code == 1
     (line,) = err.strip().splitlines()
     assert line.startswith("engage: error: youtube: 1 account skipped, no API key; set ")
+    assert out == ""
     assert _posts(db) == 0
+    # json keeps its rows, for a script that reads them
+    code, out, err = run(["fetch", "d-youtube-only", "--format", "json"], capsys)
+    assert code == 1 and "skipped: no API key" in out

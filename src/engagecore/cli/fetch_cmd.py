@@ -192,7 +192,12 @@ def register(app: typer.Typer) -> None:
                 file=sys.stderr,
             )
             raise typer.Exit(NOTHING_TO_DO)
-        _print(report, fmt)
+        # every account skipped for want of its key: nothing was tried, the error line says
+        # all there is to say (a table of "skipped" rows above it was noise); json and csv
+        # keep their rows
+        untried = not report.dry_run and all(a.kind == "skipped" for a in report.accounts)
+        if not (untried and fmt is Format.table):
+            _print(report, fmt)
         for line in report.import_notes:  # as `engage ingest` prints them, whatever the format
             err_line(f"note: {printable(line)}")
         for net, line in report.keys.items():  # a dry run: each network's key, there or not
