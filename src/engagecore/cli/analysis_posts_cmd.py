@@ -18,6 +18,7 @@ from engagecore.cli.output import (
     OutputOption,
     emit,
     err_console,
+    percent_text,
 )
 from engagecore.cli.score_cmd import NetworkOpt, SinceOpt, UntilOpt, _when
 
@@ -169,8 +170,8 @@ def register(app: typer.Typer) -> None:
         precision = summarize_precision(report.model) if model else "text model: off"
         if fmt is not Format.table or output is not None:
             err_console.print(precision, highlight=False)
-        if fmt is Format.table:  # the label says what the level is
-            frame = frame.drop("level")
+        if fmt is Format.table:  # the label says what the level is; the share in %
+            frame = frame.drop("level").with_columns(percent_text("share"))
         emit(
             frame,
             fmt,

@@ -17,6 +17,7 @@ from engagecore.cli.output import (
     OutputOption,
     emit,
     err_line,
+    percent_text,
 )
 from engagecore.cli.score_cmd import BandOpt, NetworkOpt, SinceOpt, UntilOpt, _band, _when
 
@@ -30,14 +31,6 @@ MuseumsArg = Annotated[
 ]
 
 
-def _percent(col: str, signed: bool = False) -> pl.Expr:
-    """A fraction as text in % for the terminal (json/csv keep the fraction)."""
-    sign = "+" if signed else ""
-    value = pl.col(col) * 100
-    text = value.map_elements(lambda v: f"{v:{sign}.1f}%", return_dtype=pl.Utf8)
-    return pl.when(pl.col(col).is_not_null()).then(text).alias(col)
-
-
 def growth_table(frame: pl.DataFrame) -> pl.DataFrame:
     """What ``engage growth`` shows at a terminal: the change in %, the followers whole."""
     return frame.select(
@@ -46,7 +39,7 @@ def growth_table(frame: pl.DataFrame) -> pl.DataFrame:
         "period",
         "followers",
         "change",
-        _percent("change_rate", signed=True).alias("change_%"),
+        percent_text("change_rate", signed=True).alias("change_%"),
         "note",
         "handle",
     )
@@ -60,7 +53,7 @@ def adoption_table(frame: pl.DataFrame) -> pl.DataFrame:
         "new",
         "present",
         "registry",
-        _percent("share").alias("share"),
+        percent_text("share").alias("share"),
         "region",
         "registry_basis",
     )
@@ -84,7 +77,7 @@ def young_table(frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("estimated"))
         .otherwise(pl.col("young_basis"))
         .alias("basis"),
-        _percent("young_share").alias("young_share"),
+        percent_text("young_share").alias("young_share"),
         interval.alias("share_interval_%"),
         pl.col("young_reach").cast(pl.Int64),
         pl.col("audience").round(0).cast(pl.Int64),

@@ -609,3 +609,12 @@ def print_table(
     target.print(table)
     for line in lines:
         target.print(Text(printable(line), style="dim"), overflow="ellipsis")
+
+
+def percent_text(col: str, signed: bool = False) -> pl.Expr:
+    """A fraction as text in % with one decimal, for the terminal (json/csv keep the
+    fraction): "27.1%", "0.7%", not 0.27 beside 0.00706."""
+    sign = "+" if signed else ""
+    value = pl.col(col) * 100
+    text = value.map_elements(lambda v: f"{v:{sign}.1f}%", return_dtype=pl.Utf8)
+    return pl.when(pl.col(col).is_not_null()).then(text).alias(col)
