@@ -366,6 +366,17 @@ _PLAIN_INT = re.compile(r"(^|[ _])(id|year|code)$", re.IGNORECASE)
 LEAVE_OUT = "--format json|csv for every column"
 
 
+def left_out_lines(names: Sequence[str], width: int) -> list[str]:
+    """The caption naming the columns a table left out: one line when it fits in ``width``,
+    else the names, then the way to every column on a line of its own (the line wrapped
+    mid-phrase at 80 columns: "... — --format json|csv for every" / "column")."""
+    listed = f"not shown: {', '.join(names)}"
+    line = f"{listed} — {LEAVE_OUT}"
+    if cell_len(line) <= width:
+        return [line]
+    return [listed, f"  — {LEAVE_OUT}"]
+
+
 def _kind(name: str, dtype: pl.DataType, values: list[Any]) -> Kind:
     if dtype.is_numeric():
         return "number"
@@ -587,7 +598,7 @@ def render_table(
     if zones and df.height:
         lines.append(f"times in {', '.join(zones)}")
     if left_out:
-        lines.append(f"not shown: {', '.join(c.name for c in left_out)} — {LEAVE_OUT}")
+        lines += left_out_lines([c.name for c in left_out], width)
     if caption:
         lines.append(caption)
     return table, lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -14,7 +15,6 @@ from rich.text import Text
 from engagecore.api import Engine
 from engagecore.cli.output import (
     COLUMN_GAP,
-    LEAVE_OUT,
     DbOption,
     Format,
     FormatOption,
@@ -354,8 +354,13 @@ _LINK_NOTE = (
     "@handle: an account linked to no museum, scored under its own handle; link it with "
     "`engage museums link MUSEUM --network NET --handle HANDLE`"
 )
-#: the caption naming the columns left out, worded as every other table's (cli/output.py)
-_DROPPED_NOTE = "not shown: {} — " + LEAVE_OUT
+
+def _dropped_note(dropped: Sequence[str]) -> list[str]:
+    """The caption naming the columns left out, worded and cut as every other table's
+    (:func:`engagecore.cli.output.left_out_lines`)."""
+    from engagecore.cli.output import console, left_out_lines
+
+    return left_out_lines(dropped, console.width)
 
 
 def _growth_cell(row: dict[str, Any], column: str, notes: dict[str, str]) -> str:
@@ -508,7 +513,7 @@ def show_scores(
     if unlinked:
         lines.append(_LINK_NOTE)
     if dropped:
-        lines.append(_DROPPED_NOTE.format(", ".join(dropped)))
+        lines += _dropped_note(dropped)
     lines.append("every input and the reasons: --format json|csv|parquet or --explain MUSEUM")
     _print_notes(lines)
 
@@ -571,7 +576,7 @@ def show_leaderboard(top: pl.DataFrame, sort: str = "score") -> None:
     if unlinked:
         lines.append(_LINK_NOTE)
     if dropped:
-        lines.append(_DROPPED_NOTE.format(", ".join(dropped)))
+        lines += _dropped_note(dropped)
     _print_notes(lines)
 
 
@@ -712,7 +717,7 @@ def show_drivers(drivers: pl.DataFrame) -> None:
         console.print()
         console.print(table)
         if dropped:
-            _print_notes([_DROPPED_NOTE.format(", ".join(dropped))])
+            _print_notes(_dropped_note(dropped))
 
 
 def _explain_value(value: str | None) -> str:
