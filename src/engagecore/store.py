@@ -510,7 +510,9 @@ class Store:
         import numpy as np
 
         chunks = list(self._key_hash_chunks(relation))
-        return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        if len(chunks) == 1:
+            return chunks[0]
+        return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.uint64)
 
     def _key_hash_chunks(self, relation: str) -> Iterator[Hashes]:
         """:meth:`_key_hashes` in chunks of at most ``postkeys.MAX_RUN`` (a store's every
@@ -522,12 +524,8 @@ class Store:
         reader = self.con.sql(
             f"SELECT hash(network, post_id) AS h FROM {relation}"
         ).to_arrow_reader(MAX_RUN)
-        got = False
         for batch in reader:
-            got = True
             yield batch.column(0).to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
-        if not got:
-            yield np.empty(0, dtype=np.uint64)
 
     def _seed_observations(self, obs: str) -> None:
         """A stored post read once (no observation row), read now at another time: its one
